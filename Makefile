@@ -1,0 +1,58 @@
+# Two commands for a fresh clone: `make run` and `make test` (README).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+# Which database the second test pass uses, when set (CI sets it where PostgreSQL answers).
+VETTING_TEST_DATABASE_URL ?=
+
+.PHONY: help run test test-sqlite test-postgres lint fmt typecheck chromium bench clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+run: $(VENV)/.installed ## Initialise instance/, load the demo data, serve on http://127.0.0.1:$(PORT)
+	$(BIN)/vetting init
+	$(BIN)/vetting demo
+	$(BIN)/vetting serve --host 127.0.0.1 --port $(PORT)
+
+chromium: ## Install Chromium from the system package manager when missing (root only)
+	@if command -v chromium >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "Installing Chromium for the browser tests (apt-get)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else echo "Chromium is missing and cannot be installed here: browser tests will be skipped."; fi
+
+test: $(VENV)/.installed-test chromium ## Run the whole suite on SQLite, then on VETTING_TEST_DATABASE_URL if set
+	env -u VETTING_TEST_DATABASE_URL $(BIN)/python -m pytest
+	@if [ -n "$(VETTING_TEST_DATABASE_URL)" ]; then \
+		echo "== again on $(VETTING_TEST_DATABASE_URL)"; \
+		VETTING_TEST_DATABASE_URL="$(VETTING_TEST_DATABASE_URL)" $(BIN)/python -m pytest; \
+	fi
+
+lint: $(VENV)/.installed-test ## ruff (lint + format check) and mypy
+	$(BIN)/ruff check vetting tests bench migrations
+	$(BIN)/ruff format --check vetting tests bench migrations
+	$(BIN)/mypy
+
+fmt: $(VENV)/.installed-test ## Format and auto-fix
+	$(BIN)/ruff format vetting tests bench migrations
+	$(BIN)/ruff check --fix vetting tests bench migrations
+
+bench: $(VENV)/.installed-test ## Benchmarks (ratios against same-run baselines)
+	$(BIN)/python bench/audit_chain.py
+
+clean: ## Remove the virtual environment (instance/ is kept)
+	rm -rf $(VENV)

@@ -1,0 +1,45 @@
+"""vetting: the internet and social-media part of police candidate background checks."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from vetting.config import PROJECT_ROOT, Settings, load_settings
+from vetting.db import Database
+from vetting.services.context import Security
+
+#: Request bodies above this are refused before a view runs (evidence uploads set their own).
+MAX_REQUEST_BYTES = 1 * 1024 * 1024
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    """Build the application; fails fast if the instance folder lacks its secrets."""
+    from vetting import api, web
+    from vetting.web.runtime import Runtime
+
+    settings = settings or load_settings()
+    app = Flask(
+        __name__,
+        instance_path=str(settings.instance_path),
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    cookie_name = "__Host-vetting" if settings.cookie_secure else "vetting"
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        TESTING=settings.testing,
+        SESSION_COOKIE_NAME=cookie_name,
+        SESSION_COOKIE_SECURE=settings.cookie_secure,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        PERMANENT_SESSION_LIFETIME=settings.absolute_timeout,
+        MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,
+    )
+    app.extensions["vetting"] = Runtime(
+        settings=settings,
+        db=Database(settings.database_url, settings.audit_signing_key),
+        security=Security.from_settings(settings),
+    )
+    web.init_app(app)
+    api.init_app(app)
+    return app

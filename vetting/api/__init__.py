@@ -1,0 +1,14 @@
+"""The JSON API under /api/v1 (bearer tokens; CSRF-exempt because cookies are ignored)."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from vetting.api import views
+
+
+def init_app(app: Flask) -> None:
+    from vetting.web import csrf
+
+    csrf.exempt(views.bp)
+    app.register_blueprint(views.bp)

@@ -1,0 +1,133 @@
+"""Declare API routes once: Flask rule, access rule and OpenAPI entry together."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from flask import Blueprint, request
+from pydantic import BaseModel, ValidationError
+
+from vetting.errors import ValidationFailed
+from vetting.policy import Action
+from vetting.web.access import PUBLIC, SIGNED_IN, AccessRule, _mark
+
+F = TypeVar("F", bound=Callable[..., Any])
+M = TypeVar("M", bound=BaseModel)
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+@dataclass(frozen=True)
+class Operation:
+    method: str
+    path: str
+    summary: str
+    access: AccessRule
+    body: type[BaseModel] | None
+    errors: tuple[int, ...]
+
+
+OPERATIONS: list[Operation] = []
+
+
+def route(
+    method: str,
+    path: str,
+    summary: str,
+    access: AccessRule,
+    *,
+    body: type[BaseModel] | None = None,
+    errors: tuple[int, ...] = (),
+) -> Callable[[F], F]:
+    """Register ``path`` (OpenAPI style ``{id}``) on the API blueprint."""
+    flask_rule = re.sub(r"\{(\w+)\}", r"<int:\1>", path)
+
+    def decorator(view: F) -> F:
+        OPERATIONS.append(Operation(method.upper(), path, summary, access, body, errors))
+        marked = _mark(access)(view)
+        bp.add_url_rule(flask_rule, view_func=marked, methods=[method.upper()], endpoint=view.__name__)
+        return marked
+
+    return decorator
+
+
+def parse(model: type[M]) -> M:
+    """Parse the JSON body; a bad field is a 422 that names it."""
+    raw = request.get_data(cache=False)
+    try:
+        payload = json.loads(raw or b"{}")
+    except ValueError as exc:
+        raise ValidationFailed("The request body is not valid JSON.", code="bad_json") from exc
+    try:
+        return model.model_validate(payload)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"]) or "body"
+        raise ValidationFailed(f"{field}: {first['msg']}", field=field) from exc
+
+
+def openapi_document() -> dict[str, Any]:
+    """OpenAPI 3.1 description of every registered operation."""
+    paths: dict[str, dict[str, Any]] = {}
+    schemas: dict[str, Any] = {}
+    for op in OPERATIONS:
+        responses: dict[str, Any] = {"200": {"description": "OK"}}
+        for status in (*((401, 403) if op.access != PUBLIC else ()), *op.errors):
+            responses[str(status)] = {"$ref": "#/components/responses/Error"}
+        entry: dict[str, Any] = {"summary": op.summary, "responses": responses}
+        if op.access == PUBLIC:
+            entry["security"] = []
+        elif isinstance(op.access, Action):
+            entry["x-required-action"] = op.access.value
+        elif op.access == SIGNED_IN:
+            entry["x-required-action"] = "any signed-in user"
+        params = re.findall(r"\{(\w+)\}", op.path)
+        if params:
+            entry["parameters"] = [
+                {"name": p, "in": "path", "required": True, "schema": {"type": "integer"}} for p in params
+            ]
+        if op.body is not None:
+            schema = op.body.model_json_schema(ref_template="#/components/schemas/{model}")
+            schemas.update(schema.pop("$defs", {}))
+            schemas[op.body.__name__] = schema
+            entry["requestBody"] = {
+                "required": True,
+                "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{op.body.__name__}"}}},
+            }
+        paths.setdefault(op.path, {})[op.method.lower()] = entry
+    schemas["Error"] = {
+        "type": "object",
+        "required": ["error"],
+        "properties": {
+            "error": {
+                "type": "object",
+                "required": ["code", "message"],
+                "properties": {
+                    "code": {"type": "string"},
+                    "message": {"type": "string"},
+                    "field": {"type": "string"},
+                },
+            }
+        },
+    }
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "vetting API", "version": "1"},
+        "servers": [{"url": "/api/v1"}],
+        "paths": {p.removeprefix("/api/v1") or "/": v for p, v in sorted(paths.items())},
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "responses": {
+                "Error": {
+                    "description": "An error",
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+                }
+            },
+        },
+        "security": [{"bearer": []}],
+    }

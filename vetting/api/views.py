@@ -1,0 +1,269 @@
+"""JSON API v1 (PRODUCT.md §5): the same services as the web UI, bearer tokens only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import jsonify, request
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+
+from vetting import policy
+from vetting.api.registry import bp, openapi_document, parse, route
+from vetting.api.schemas import (
+    AssignmentCreate,
+    CycleCreate,
+    CycleStatusChange,
+    DesignationPut,
+    UserCreate,
+    UserUpdate,
+)
+from vetting.audit_chain import format_timestamp, public_key_pem
+from vetting.clock import today
+from vetting.errors import ValidationFailed
+from vetting.models import Assignment, AuditEvent, Cycle, CycleStatus, Role, User
+from vetting.policy import Action
+from vetting.services import audit_log, cycles, users
+from vetting.web.access import PUBLIC, SIGNED_IN
+from vetting.web.runtime import runtime, transaction
+
+__all__ = ["bp"]
+
+
+def _ts(value: Any) -> str | None:
+    return format_timestamp(value) if value is not None else None
+
+
+def user_json(user: User, *, detail: bool = False) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "id": user.id,
+        "email": user.email,
+        "name": user.name,
+        "roles": sorted(r.value for r in user.roles),
+        "is_active": user.is_active,
+    }
+    if detail:
+        d = user.designation
+        body["designation"] = (
+            {
+                "clearance_date": d.clearance_date.isoformat(),
+                "training_date": d.training_date.isoformat(),
+                "acknowledgement_date": d.acknowledgement_date.isoformat(),
+                "review_date": d.review_date.isoformat(),
+                "current": not d.problems(today()),
+            }
+            if d
+            else None
+        )
+        body["designation_problems"] = policy.designation_problems(user) if user.has_role(Role.INVESTIGATOR) else []
+        body["mfa_enrolled"] = user.mfa_enrolled
+        body["locked_until"] = _ts(user.locked_until)
+    return body
+
+
+def assignment_json(a: Assignment) -> dict[str, Any]:
+    return {"user_id": a.user_id, "name": a.user.name, "role": a.duty.value, "assigned_at": _ts(a.created_at)}
+
+
+def cycle_json(cycle: Cycle) -> dict[str, Any]:
+    return {
+        "id": cycle.id,
+        "title": cycle.title,
+        "position": cycle.position,
+        "blind_review": cycle.blind_review,
+        "status": cycle.status.value,
+        "created_at": _ts(cycle.created_at),
+        "opened_at": _ts(cycle.opened_at),
+        "closed_at": _ts(cycle.closed_at),
+        "assignments": [assignment_json(a) for a in cycle.assignments],
+    }
+
+
+def event_json(e: AuditEvent) -> dict[str, Any]:
+    return {
+        "seq": e.seq,
+        "occurred_at": _ts(e.occurred_at),
+        "actor_id": e.actor_id,
+        "event": e.event,
+        "subject_type": e.subject_type,
+        "subject_id": e.subject_id,
+        "data": audit_log.event_data(e),
+        "prev_hash": e.prev_hash,
+        "entry_hash": e.entry_hash,
+    }
+
+
+@route("GET", "/openapi.json", "This document", PUBLIC)
+def openapi() -> ResponseReturnValue:
+    return jsonify(openapi_document())
+
+
+@route("GET", "/me", "The caller, roles and assignments", SIGNED_IN)
+def me() -> ResponseReturnValue:
+    with transaction() as session:
+        duties = cycles.my_duties(session, current_user)
+    body = user_json(current_user, detail=True)
+    body["assignments"] = [
+        {"cycle_id": a.cycle_id, "cycle_title": a.cycle.title, "role": a.duty.value} for a in duties
+    ]
+    return jsonify(body)
+
+
+# --- cycles ---------------------------------------------------------------------------
+
+
+@route("GET", "/cycles", "Cycles the caller may see", SIGNED_IN)
+def cycle_list() -> ResponseReturnValue:
+    with transaction() as session:
+        rows = cycles.list_cycles(session, current_user)
+    return jsonify({"cycles": [cycle_json(c) for c in rows]})
+
+
+@route("POST", "/cycles", "Create a cycle (draft)", Action.CYCLES_MANAGE, body=CycleCreate, errors=(422,))
+def cycle_create() -> ResponseReturnValue:
+    data = parse(CycleCreate)
+    with transaction() as session:
+        cycle = cycles.create_cycle(
+            session, current_user, title=data.title, position=data.position or data.title, blind_review=data.blind_review
+        )
+    return jsonify(cycle_json(cycle)), 201
+
+
+@route("GET", "/cycles/{cycle_id}", "One cycle", SIGNED_IN, errors=(404,))
+def cycle_get(cycle_id: int) -> ResponseReturnValue:
+    with transaction() as session:
+        cycle = cycles.get_cycle(session, current_user, cycle_id)
+    return jsonify(cycle_json(cycle))
+
+
+@route("POST", "/cycles/{cycle_id}/status", "Open or close a cycle", Action.CYCLES_MANAGE, body=CycleStatusChange, errors=(404, 409, 422))
+def cycle_status(cycle_id: int) -> ResponseReturnValue:
+    data = parse(CycleStatusChange)
+    with transaction() as session:
+        cycle = cycles.change_status(session, current_user, cycle_id, CycleStatus(data.status))
+    return jsonify(cycle_json(cycle))
+
+
+@route(
+    "POST", "/cycles/{cycle_id}/assignments",
+    "Assign a user as investigator or board member (409 separation_of_duties)",
+    Action.CYCLES_MANAGE, body=AssignmentCreate, errors=(404, 409, 422),
+)
+def cycle_assign(cycle_id: int) -> ResponseReturnValue:
+    data = parse(AssignmentCreate)
+    with transaction() as session:
+        assignment = cycles.assign(session, current_user, cycle_id, data.user_id, data.role)
+        body = assignment_json(assignment)
+    return jsonify(body), 201
+
+
+@route("DELETE", "/cycles/{cycle_id}/assignments/{user_id}", "Remove an assignment", Action.CYCLES_MANAGE, errors=(404, 409))
+def cycle_unassign(cycle_id: int, user_id: int) -> ResponseReturnValue:
+    with transaction() as session:
+        cycles.unassign(session, current_user, cycle_id, user_id)
+    return jsonify({"removed": True})
+
+
+# --- users ----------------------------------------------------------------------------
+
+
+@route("GET", "/users", "All accounts", Action.USERS_MANAGE)
+def user_list() -> ResponseReturnValue:
+    with transaction() as session:
+        rows = users.list_users(session, current_user)
+    return jsonify({"users": [user_json(u) for u in rows]})
+
+
+@route("POST", "/users", "Create an account", Action.USERS_MANAGE, body=UserCreate, errors=(409, 422))
+def user_create() -> ResponseReturnValue:
+    data = parse(UserCreate)
+    with transaction() as session:
+        user = users.create_user(
+            session, current_user, runtime().security,
+            email=data.email, name=data.name, password=data.password, roles=frozenset(data.roles),
+        )
+    return jsonify(user_json(user, detail=True)), 201
+
+
+@route("GET", "/users/{user_id}", "One account with its designation", Action.USERS_MANAGE, errors=(404,))
+def user_get(user_id: int) -> ResponseReturnValue:
+    with transaction() as session:
+        user = users.get_user(session, current_user, user_id)
+    return jsonify(user_json(user, detail=True))
+
+
+@route("PATCH", "/users/{user_id}", "Change name, roles or active flag", Action.USERS_MANAGE, body=UserUpdate, errors=(404, 422))
+def user_update(user_id: int) -> ResponseReturnValue:
+    data = parse(UserUpdate)
+    with transaction() as session:
+        user = users.update_user(
+            session, current_user, user_id,
+            name=data.name,
+            roles=frozenset(data.roles) if data.roles is not None else None,
+            is_active=data.is_active,
+        )
+    return jsonify(user_json(user, detail=True))
+
+
+@route("PUT", "/users/{user_id}/designation", "Record a sensitive-position designation (R4)", Action.USERS_MANAGE, body=DesignationPut, errors=(404, 422))
+def user_designation(user_id: int) -> ResponseReturnValue:
+    data = parse(DesignationPut)
+    with transaction() as session:
+        users.record_designation(session, current_user, user_id, users.DesignationInput(**data.model_dump()))
+        user = users.get_user(session, current_user, user_id)
+    return jsonify(user_json(user, detail=True))
+
+
+@route("POST", "/users/{user_id}/unlock", "Release a locked account", Action.USERS_MANAGE, errors=(404,))
+def user_unlock(user_id: int) -> ResponseReturnValue:
+    with transaction() as session:
+        user = users.release_lockout(session, current_user, user_id)
+    return jsonify(user_json(user, detail=True))
+
+
+@route("POST", "/users/{user_id}/reset-mfa", "Require a new authenticator at next sign-in", Action.USERS_MANAGE, errors=(404,))
+def user_reset_mfa(user_id: int) -> ResponseReturnValue:
+    with transaction() as session:
+        user = users.reset_mfa(session, current_user, user_id)
+    return jsonify(user_json(user, detail=True))
+
+
+# --- audit ----------------------------------------------------------------------------
+
+
+@route("GET", "/audit/events", "Audit events, newest first (?event=, ?actor_id=, ?before=, ?limit=)", Action.AUDIT_READ, errors=(422,))
+def audit_events() -> ResponseReturnValue:
+    args = request.args
+    try:
+        actor_id = int(args["actor_id"]) if "actor_id" in args else None
+        before = int(args["before"]) if "before" in args else None
+        limit = int(args.get("limit", 100))
+    except ValueError as exc:
+        raise ValidationFailed("actor_id, before and limit must be whole numbers.", field="query") from exc
+    with transaction() as session:
+        rows = audit_log.list_events(
+            session, current_user, event=args.get("event") or None, actor_id=actor_id, before_seq=before, limit=limit
+        )
+    return jsonify({"events": [event_json(e) for e in rows]})
+
+
+@route("GET", "/audit/verify", "Check the hash chain and signed checkpoints", Action.AUDIT_READ)
+def audit_verify() -> ResponseReturnValue:
+    public_key = runtime().settings.audit_signing_key.public_key()
+    with transaction() as session:
+        result = audit_log.verify_as(session, current_user, public_key)
+    cp = result.last_checkpoint
+    return jsonify(
+        {
+            "ok": result.ok,
+            "entries": result.entries,
+            "checkpoints": result.checkpoints,
+            "broken_seq": result.broken_seq,
+            "reason": result.reason,
+            "summary": result.summary(),
+            "last_checkpoint": {"seq": cp.seq, "entry_hash": cp.entry_hash, "signed_at": _ts(cp.signed_at), "key_id": cp.key_id}
+            if cp
+            else None,
+            "public_key_pem": public_key_pem(public_key),
+        }
+    )

@@ -1,0 +1,200 @@
+"""The audit chain's hashing, signing and verification, free of Flask and the ORM.
+
+Each entry's hash is SHA-256 over the canonical JSON of its fields, including the
+previous entry's hash. Signed checkpoints (Ed25519 over the chain head) are written in
+the same transaction as the events they cover, so every legitimate entry is covered by
+a checkpoint; an unsigned tail therefore means insertion or truncation. This module is
+what an outside auditor's verifier needs, with only the public key.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from vetting.crypto import sha256_hex
+
+GENESIS_HASH = "0" * 64
+
+
+def canonical_json(value: Any) -> str:
+    """Sorted keys, no whitespace, UTF-8 kept: the same bytes for the same value."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def format_timestamp(moment: datetime) -> str:
+    """ISO 8601 in UTC with fixed microsecond precision (stable across databases)."""
+    if moment.tzinfo is None:
+        raise ValueError("audit timestamps must be timezone-aware")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+@dataclass(frozen=True)
+class EntryFields:
+    """The hashed content of one audit entry."""
+
+    seq: int
+    occurred_at: datetime
+    actor_id: int | None
+    event: str
+    subject_type: str | None
+    subject_id: str | None
+    data: str  # canonical JSON text, stored as is
+    prev_hash: str
+
+    def canonical(self) -> str:
+        return canonical_json(
+            {
+                "seq": self.seq,
+                "occurred_at": format_timestamp(self.occurred_at),
+                "actor_id": self.actor_id,
+                "event": self.event,
+                "subject_type": self.subject_type,
+                "subject_id": self.subject_id,
+                "data": json.loads(self.data),
+                "prev_hash": self.prev_hash,
+            }
+        )
+
+    def compute_hash(self) -> str:
+        return sha256_hex(self.canonical())
+
+
+@dataclass(frozen=True)
+class StoredEntry:
+    """An entry as read back: its fields and the hash stored beside them."""
+
+    fields: EntryFields
+    entry_hash: str
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """A signed statement: the chain had ``seq`` entries ending in ``entry_hash``."""
+
+    seq: int
+    entry_hash: str
+    signed_at: datetime
+    key_id: str
+    signature: str  # base64
+
+    def message(self) -> bytes:
+        return canonical_json(
+            {
+                "seq": self.seq,
+                "entry_hash": self.entry_hash,
+                "signed_at": format_timestamp(self.signed_at),
+                "key_id": self.key_id,
+            }
+        ).encode()
+
+
+def public_key_id(public_key: Ed25519PublicKey) -> str:
+    raw = public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return sha256_hex(raw)[:16]
+
+
+def public_key_pem(public_key: Ed25519PublicKey) -> str:
+    return public_key.public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    ).decode()
+
+
+def load_public_key(pem: bytes) -> Ed25519PublicKey:
+    key = serialization.load_pem_public_key(pem)
+    if not isinstance(key, Ed25519PublicKey):
+        raise ValueError("not an Ed25519 public key")
+    return key
+
+
+def sign_checkpoint(
+    key: Ed25519PrivateKey, seq: int, entry_hash: str, signed_at: datetime
+) -> Checkpoint:
+    unsigned = Checkpoint(seq, entry_hash, signed_at, public_key_id(key.public_key()), "")
+    signature = base64.b64encode(key.sign(unsigned.message())).decode()
+    return Checkpoint(seq, entry_hash, signed_at, unsigned.key_id, signature)
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    """Outcome of a chain check; ``broken_seq`` names the first bad entry."""
+
+    ok: bool
+    entries: int
+    checkpoints: int
+    last_checkpoint: Checkpoint | None
+    broken_seq: int | None = None
+    reason: str | None = None
+
+    def summary(self) -> str:
+        if self.ok:
+            tail = (
+                f"; last signed checkpoint at entry {self.last_checkpoint.seq}"
+                if self.last_checkpoint
+                else ""
+            )
+            return f"Audit chain OK: {self.entries} entries, {self.checkpoints} signed checkpoints{tail}."
+        return f"Audit chain BROKEN at entry {self.broken_seq}: {self.reason}"
+
+
+def verify_chain(
+    entries: Iterable[StoredEntry],
+    checkpoints: Iterable[Checkpoint],
+    public_key: Ed25519PublicKey,
+) -> VerifyResult:
+    """Recompute every hash and link, check every checkpoint, report the first break.
+
+    ``entries`` must be ordered by ``seq``; they are streamed, and only the hashes at
+    checkpointed positions are kept.
+    """
+    pending = sorted(checkpoints, key=lambda c: c.seq)
+    expected_key = public_key_id(public_key)
+    for cp in pending:
+        try:
+            if cp.key_id != expected_key:
+                raise InvalidSignature
+            public_key.verify(base64.b64decode(cp.signature), cp.message())
+        except (InvalidSignature, ValueError):
+            return _broken(0, len(pending), cp.seq, f"checkpoint at entry {cp.seq} has a bad signature")
+
+    wanted = {cp.seq for cp in pending}
+    hashes_at: dict[int, str] = {}
+    prev_hash = GENESIS_HASH
+    count = 0
+    for entry in entries:
+        f = entry.fields
+        expected_seq = count + 1
+        if f.seq != expected_seq:
+            return _broken(count, len(pending), expected_seq, f"entry {expected_seq} is missing (found {f.seq} next)")
+        if f.compute_hash() != entry.entry_hash:
+            return _broken(count, len(pending), f.seq, "content does not match its hash (entry altered)")
+        if f.prev_hash != prev_hash:
+            # This entry is intact, so what it committed to is right: the one before was rewritten.
+            return _broken(count, len(pending), f.seq - 1, "hash differs from what the next entry recorded (entry rewritten)")
+        prev_hash = entry.entry_hash
+        count += 1
+        if f.seq in wanted:
+            hashes_at[f.seq] = entry.entry_hash
+
+    for cp in pending:
+        if cp.seq > count:
+            return _broken(count, len(pending), count + 1, f"entries up to {cp.seq} were signed but the chain ends at {count} (truncated)")
+        if hashes_at[cp.seq] != cp.entry_hash:
+            return _broken(count, len(pending), cp.seq, "entry differs from the signed checkpoint")
+    last = pending[-1] if pending else None
+    covered = last.seq if last else 0
+    if count > covered:
+        return _broken(count, len(pending), covered + 1, "entry is not covered by any signed checkpoint (inserted)")
+    return VerifyResult(True, count, len(pending), last)
+
+
+def _broken(entries: int, checkpoints: int, seq: int, reason: str) -> VerifyResult:
+    return VerifyResult(False, entries, checkpoints, None, broken_seq=seq, reason=reason)

@@ -1,0 +1,194 @@
+"""The ``vetting`` command (a Flask CLI group), PRODUCT.md §5.
+
+Each command that changes data runs in one transaction; errors name the field and
+leave nothing half-written.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+from typing import Any, NoReturn
+
+import click
+from flask import Flask
+from flask.cli import FlaskGroup
+
+from vetting import create_app
+from vetting.config import ConfigError, default_database_url, default_instance_path, load_settings
+from vetting.errors import DomainError
+from vetting.instance import ensure_instance
+from vetting.models import Role
+from vetting.security import totp
+from vetting.services import audit_log, demo, tokens, users
+from vetting.services.accounts import TOTP_PURPOSE
+from vetting.web.runtime import Runtime
+
+
+def _create_app() -> Flask:
+    try:
+        return create_app()
+    except ConfigError as error:
+        raise click.ClickException(str(error)) from error
+
+
+cli = FlaskGroup(
+    name="vetting",
+    create_app=_create_app,
+    add_default_commands=False,
+    add_version_option=False,
+    load_dotenv=False,
+    help="vetting: the internet and social-media part of candidate background investigations.",
+)
+
+
+def _runtime() -> Runtime:
+    from flask import current_app
+
+    found: Runtime = current_app.extensions["vetting"]
+    return found
+
+
+def _fail(error: DomainError) -> NoReturn:
+    field = f" ({error.field})" if error.field else ""
+    raise click.ClickException(f"{error.message}{field}")
+
+
+@cli.command("init", with_appcontext=False)
+def init_command() -> None:
+    """Create the instance folder and its secrets (mode 0600), then migrate to head."""
+    from vetting.migrate import upgrade
+
+    instance_path = default_instance_path()
+    created = ensure_instance(instance_path)
+    settings = load_settings(instance_path)
+    upgrade(settings.database_url)
+    for name in created:
+        click.echo(f"created {instance_path / name}")
+    click.echo(f"Instance ready at {instance_path}; database migrated to the latest revision.")
+    if not os.environ.get("VETTING_DATABASE_URL"):
+        click.echo(f"Database: {default_database_url(instance_path)}")
+
+
+@cli.command("demo")
+def demo_command() -> None:
+    """Load the demo accounts and cycle (idempotent); print logins and TOTP secrets."""
+    rt = _runtime()
+    with rt.db.transaction() as session:
+        accounts = demo.load_demo(session, rt.security)
+    click.echo("Demo accounts (password for all: %s)" % demo.DEMO_PASSWORD)
+    click.echo(f"  {'email':<20} {'role':<13} TOTP secret")
+    for account in accounts:
+        click.echo(f"  {account.email:<20} {account.role.value:<13} {account.totp_secret}")
+    click.echo("Add a secret to an authenticator app, or print the current code with: vetting totp EMAIL")
+
+
+@cli.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, default=lambda: int(os.environ.get("PORT", "5000")), show_default="PORT or 5000")
+@click.option("--workers", type=int, default=2, show_default=True)
+def serve_command(host: str, port: int, workers: int) -> None:
+    """Serve the application with gunicorn (production server)."""
+    from gunicorn.app.base import BaseApplication
+
+    class _Server(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            self.cfg.set("bind", f"{host}:{port}")
+            self.cfg.set("workers", workers)
+            self.cfg.set("accesslog", "-")
+            # Request lines only: query strings could carry search terms.
+            self.cfg.set("access_log_format", '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(L)ss')
+
+        def load(self) -> Any:
+            return create_app()
+
+    click.echo(f"Serving on http://{host}:{port}")
+    _Server().run()
+
+
+@cli.group("users")
+def users_group() -> None:
+    """Manage accounts."""
+
+
+@users_group.command("create")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--role", "roles", multiple=True, required=True, type=click.Choice([r.value for r in Role]))
+@click.option("--password", envvar="VETTING_NEW_PASSWORD", help="Default: a random password, printed once.")
+def users_create(email: str, name: str, roles: tuple[str, ...], password: str | None) -> None:
+    """Create an account; the user enrols TOTP at first sign-in."""
+    rt = _runtime()
+    generated = password is None
+    password = password or secrets.token_urlsafe(15)
+    try:
+        with rt.db.transaction() as session:
+            user = users.create_user(
+                session, None, rt.security, email=email, name=name, password=password,
+                roles=frozenset(Role(r) for r in roles),
+            )
+    except DomainError as error:
+        _fail(error)
+    click.echo(f"Created {user.email} ({', '.join(sorted(roles))}).")
+    if generated:
+        click.echo(f"Initial password: {password}")
+
+
+@cli.command("totp")
+@click.argument("email")
+def totp_command(email: str) -> None:
+    """Print the current TOTP code of an enrolled account."""
+    from vetting.clock import utcnow
+
+    rt = _runtime()
+    with rt.db.transaction() as session:
+        user = users.find_user_by_email(session, email)
+        if user is None or user.totp_secret_encrypted is None:
+            raise click.ClickException(f"No account with an authenticator for {email}.")
+        secret = rt.security.secrets.decrypt(user.totp_secret_encrypted, TOTP_PURPOSE).decode()
+    click.echo(totp.current_code(secret, utcnow()))
+
+
+@cli.group("tokens")
+def tokens_group() -> None:
+    """API tokens."""
+
+
+@tokens_group.command("create")
+@click.argument("email")
+def tokens_create(email: str) -> None:
+    """Create an API token for EMAIL; it is printed once, as the last line."""
+    rt = _runtime()
+    try:
+        with rt.db.transaction() as session:
+            user = users.find_user_by_email(session, email)
+            if user is None:
+                raise click.ClickException(f"No account for {email}.")
+            token = tokens.create_token(session, None, user)
+    except DomainError as error:
+        _fail(error)
+    click.echo(f"API token for {user.email} (shown once; send as 'Authorization: Bearer <token>'):")
+    click.echo(token)
+
+
+@cli.group("audit")
+def audit_group() -> None:
+    """The audit chain."""
+
+
+@audit_group.command("verify")
+def audit_verify() -> None:
+    """Check every hash link and signed checkpoint; name the first broken entry."""
+    rt = _runtime()
+    with rt.db.transaction() as session:
+        result = audit_log.verify(session, rt.settings.audit_signing_key.public_key())
+    if result.ok:
+        click.echo(result.summary())
+        return
+    click.echo(result.summary(), err=True)
+    sys.exit(1)
+
+
+def main() -> None:
+    cli.main(prog_name="vetting")

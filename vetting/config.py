@@ -1,0 +1,153 @@
+"""Typed, fail-fast settings.
+
+Secrets come from the instance folder (written by ``vetting init``, mode 0600) or from
+the environment. There are no default secrets: a missing key stops start-up with a
+message that says how to create it.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+SECRET_KEY_FILE = "secret_key"
+MASTER_KEY_FILE = "master_key"
+AUDIT_KEY_FILE = "audit_signing_key.pem"
+AUDIT_PUBLIC_KEY_FILE = "audit_signing_key.pub.pem"
+CONFIG_FILE = "config.toml"
+DATABASE_FILE = "vetting.db"
+
+DEFAULT_BANNER = (
+    "You are accessing a restricted information system of a criminal justice agency. "
+    "Use is limited to authorized background-investigation work, is monitored and audited, "
+    "and unauthorized use may result in discipline and prosecution."
+)
+
+
+class ConfigError(RuntimeError):
+    """The configuration is incomplete or invalid; the message says how to fix it."""
+
+
+@dataclass(frozen=True)
+class PasswordHashing:
+    """argon2id cost (OWASP minimum m=19 MiB, t=2, p=1); tests use cheaper values."""
+
+    time_cost: int = 2
+    memory_cost_kib: int = 19 * 1024
+    parallelism: int = 1
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the application needs, resolved once at start-up."""
+
+    instance_path: Path
+    database_url: str
+    secret_key: bytes = field(repr=False)
+    master_key: bytes = field(repr=False)
+    audit_signing_key: Ed25519PrivateKey = field(repr=False)
+    login_banner: str = DEFAULT_BANNER
+    idle_timeout: timedelta = timedelta(minutes=30)
+    absolute_timeout: timedelta = timedelta(hours=12)
+    lockout_threshold: int = 5
+    lockout_duration: timedelta = timedelta(minutes=10)
+    address_failure_limit: int = 20
+    address_failure_window: timedelta = timedelta(minutes=15)
+    password_hashing: PasswordHashing = PasswordHashing()
+    cookie_secure: bool = True
+    testing: bool = False
+
+    def with_overrides(self, **changes: Any) -> Settings:
+        """Return a copy with some fields replaced (tests, CLI flags)."""
+        return replace(self, **changes)
+
+
+def default_instance_path(env: Mapping[str, str] | None = None) -> Path:
+    """``VETTING_INSTANCE_PATH`` or ``./instance`` next to the project."""
+    env = os.environ if env is None else env
+    raw = env.get("VETTING_INSTANCE_PATH")
+    return Path(raw).resolve() if raw else PROJECT_ROOT / "instance"
+
+
+def default_database_url(instance_path: Path, env: Mapping[str, str] | None = None) -> str:
+    """``VETTING_DATABASE_URL`` or a SQLite file in the instance folder."""
+    env = os.environ if env is None else env
+    url = env.get("VETTING_DATABASE_URL") or f"sqlite:///{instance_path / DATABASE_FILE}"
+    return normalise_database_url(url)
+
+
+def normalise_database_url(url: str) -> str:
+    """Use psycopg 3 for PostgreSQL whatever scheme spelling was given."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _read_secret(instance_path: Path, filename: str, env_value: str | None) -> bytes:
+    if env_value:
+        return env_value.encode()
+    path = instance_path / filename
+    if not path.exists():
+        raise ConfigError(
+            f"Missing {path}. Run `vetting init` to create the instance folder and its keys."
+        )
+    return path.read_bytes().strip()
+
+
+def load_settings(
+    instance_path: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    **overrides: Any,
+) -> Settings:
+    """Resolve settings from the instance folder and the environment.
+
+    :raises ConfigError: if a secret is missing or malformed.
+    """
+    env = os.environ if env is None else env
+    instance_path = instance_path or default_instance_path(env)
+    file_config: dict[str, Any] = {}
+    config_path = instance_path / CONFIG_FILE
+    if config_path.exists():
+        file_config = tomllib.loads(config_path.read_text(encoding="utf-8"))
+
+    secret_key = _read_secret(instance_path, SECRET_KEY_FILE, env.get("VETTING_SECRET_KEY"))
+    if len(secret_key) < 32:
+        raise ConfigError("The secret key must be at least 32 characters long.")
+    raw_master = _read_secret(instance_path, MASTER_KEY_FILE, env.get("VETTING_MASTER_KEY"))
+    try:
+        master_key = base64.b64decode(raw_master, validate=True)
+    except ValueError as exc:
+        raise ConfigError("The master key must be base64.") from exc
+    if len(master_key) != 32:
+        raise ConfigError("The master key must be 32 bytes (AES-256), base64-encoded.")
+    pem = _read_secret(instance_path, AUDIT_KEY_FILE, env.get("VETTING_AUDIT_SIGNING_KEY"))
+    signing_key = load_pem_private_key(pem, password=None)
+    if not isinstance(signing_key, Ed25519PrivateKey):
+        raise ConfigError(f"{AUDIT_KEY_FILE} must hold an Ed25519 private key.")
+
+    values: dict[str, Any] = {
+        "instance_path": instance_path,
+        "database_url": default_database_url(instance_path, env),
+        "secret_key": secret_key,
+        "master_key": master_key,
+        "audit_signing_key": signing_key,
+    }
+    banner = env.get("VETTING_LOGIN_BANNER") or file_config.get("login_banner")
+    if banner:
+        values["login_banner"] = str(banner)
+    if "cookie_secure" in file_config:
+        values["cookie_secure"] = bool(file_config["cookie_secure"])
+    values.update(overrides)
+    return Settings(**values)

@@ -1,0 +1,101 @@
+"""Engine, sessions and the one transaction per request or command.
+
+SQLite: foreign keys on, WAL, a busy timeout, and ``BEGIN IMMEDIATE`` for every
+transaction, so concurrent writers queue for the lock instead of failing with
+"database is locked" when a read turns into a write (SQLAlchemy pysqlite docs,
+"Serializable isolation / Savepoints / Transactional DDL").
+PostgreSQL: psycopg 3 with pre-ping.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+from vetting.errors import DomainError
+from vetting.services import audit_log
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    """Create an engine configured the same way for the app, the CLI and the tests.
+
+    Bound parameters are hidden from error messages: they may hold candidate content.
+    """
+    if url.startswith("sqlite"):
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False}, hide_parameters=True, **kwargs
+        )
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+            # Take transaction control away from the driver; we BEGIN ourselves below.
+            dbapi_connection.isolation_level = None
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys = ON")
+            cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+            cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA synchronous = NORMAL")
+            # Deleted rows are overwritten, not left readable in free pages.
+            cursor.execute("PRAGMA secure_delete = ON")
+            cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(connection: Any) -> None:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return engine
+    return create_engine(url, pool_pre_ping=True, hide_parameters=True, **kwargs)
+
+
+class Database:
+    """Owns the engine and hands out transactions; built once in ``create_app``."""
+
+    def __init__(self, url: str, signing_key: Ed25519PrivateKey, **engine_kwargs: Any) -> None:
+        self.engine = make_engine(url, **engine_kwargs)
+        self.sessionmaker = sessionmaker(
+            self.engine,
+            expire_on_commit=False,
+            info={"audit_signing_key": signing_key},
+        )
+        # Every transaction that appended audit events also signs the new chain head.
+        event.listen(self.sessionmaker, "before_commit", audit_log.sign_pending_checkpoint)
+        event.listen(self.sessionmaker, "after_rollback", audit_log.forget_pending)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """Yield a session inside one transaction: commit on success, roll back on error.
+
+        A :class:`DomainError` carrying a ``refusal`` is recorded in the audit log in a
+        transaction of its own after the rollback, so the refused change leaves nothing
+        behind but the record that it was refused.
+        """
+        try:
+            with self.sessionmaker() as session, session.begin():
+                yield session
+        except DomainError as error:
+            if error.refusal is not None:
+                self._record_refusal(error)
+            raise
+
+    def _record_refusal(self, error: DomainError) -> None:
+        assert error.refusal is not None
+        event_name, actor_id, subject_type, subject_id, data = error.refusal
+        with self.sessionmaker() as session, session.begin():
+            audit_log.append(
+                session,
+                actor_id,
+                event_name,
+                subject_type=subject_type,
+                subject_id=subject_id,
+                data=data,
+            )
+
+    def dispose(self) -> None:
+        self.engine.dispose()

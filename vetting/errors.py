@@ -1,0 +1,86 @@
+"""Typed domain errors.
+
+Services raise these; the web and API layers map each kind to one HTTP status in one
+place. A refusal that the rules say must be audited (separation of duties, POL-01)
+carries the audit event to record after the failed transaction is rolled back.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class DomainError(Exception):
+    """Base of every error a service raises on purpose."""
+
+    code = "error"
+    http_status = 400
+
+    def __init__(self, message: str, *, code: str | None = None, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+        self.field = field
+        #: (event, actor_id, subject_type, subject_id, data) recorded after rollback.
+        self.refusal: tuple[str, int | None, str | None, str | None, dict[str, Any]] | None = None
+
+
+class NotFound(DomainError):
+    """The object does not exist, or the actor may not know that it does."""
+
+    code = "not_found"
+    http_status = 404
+
+
+class Forbidden(DomainError):
+    """The actor's role or assignment does not allow the action."""
+
+    code = "forbidden"
+    http_status = 403
+
+
+class Conflict(DomainError):
+    """The action breaks a rule about the current state (409)."""
+
+    code = "conflict"
+    http_status = 409
+
+
+class ValidationFailed(DomainError):
+    """The input is well-formed but not acceptable; ``field`` names the culprit."""
+
+    code = "invalid"
+    http_status = 422
+
+
+class SeparationOfDuties(Conflict):
+    """POL-01 / R2: one person may not both search and decide in one cycle."""
+
+    code = "separation_of_duties"
+
+
+class DesignationRequired(Conflict):
+    """POL-03 / R4: the user has no current sensitive-position designation."""
+
+    code = "designation_required"
+
+
+class AuthenticationFailed(DomainError):
+    """Login or token check failed; the message is safe to show."""
+
+    code = "authentication_failed"
+    http_status = 401
+
+
+class AccountLocked(AuthenticationFailed):
+    """Too many consecutive failures (CJIS 5.5.3)."""
+
+    code = "account_locked"
+
+
+class RateLimited(DomainError):
+    """Too many failed attempts from one address."""
+
+    code = "rate_limited"
+    http_status = 429

@@ -1,0 +1,36 @@
+"""SQLAlchemy 2.0 typed models. Nothing here imports Flask."""
+
+from vetting.models.audit import AuditCheckpoint, AuditEvent, AuditTamperError
+from vetting.models.base import Base
+from vetting.models.cycle import Assignment, Cycle, CycleStatus, Duty
+from vetting.models.user import (
+    ApiToken,
+    AuthSession,
+    LoginAttempt,
+    RecoveryCode,
+    Role,
+    SensitiveDesignation,
+    SessionStage,
+    User,
+    UserRole,
+)
+
+__all__ = [
+    "ApiToken",
+    "Assignment",
+    "AuditCheckpoint",
+    "AuditEvent",
+    "AuditTamperError",
+    "AuthSession",
+    "Base",
+    "Cycle",
+    "CycleStatus",
+    "Duty",
+    "LoginAttempt",
+    "RecoveryCode",
+    "Role",
+    "SensitiveDesignation",
+    "SessionStage",
+    "User",
+    "UserRole",
+]

@@ -1,0 +1,69 @@
+"""The append-only, hash-chained audit log and its signed checkpoints."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Integer, String, Text, event
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from vetting.audit_chain import Checkpoint, EntryFields, StoredEntry
+from vetting.models.base import Base
+
+
+class AuditEvent(Base):
+    __tablename__ = "audit_events"
+
+    #: Position in the chain, 1-based and gap-free; assigned under a lock, not by the DB.
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    occurred_at: Mapped[datetime]
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    event: Mapped[str] = mapped_column(String(64), index=True)
+    subject_type: Mapped[str | None] = mapped_column(String(32))
+    subject_id: Mapped[str | None] = mapped_column(String(64))
+    #: Canonical JSON; never candidate content or secrets.
+    data: Mapped[str] = mapped_column(Text)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    entry_hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+    def fields(self) -> EntryFields:
+        return EntryFields(
+            seq=self.seq,
+            occurred_at=self.occurred_at,
+            actor_id=self.actor_id,
+            event=self.event,
+            subject_type=self.subject_type,
+            subject_id=self.subject_id,
+            data=self.data,
+            prev_hash=self.prev_hash,
+        )
+
+    def stored(self) -> StoredEntry:
+        return StoredEntry(self.fields(), self.entry_hash)
+
+
+class AuditCheckpoint(Base):
+    __tablename__ = "audit_checkpoints"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, index=True)
+    entry_hash: Mapped[str] = mapped_column(String(64))
+    signed_at: Mapped[datetime]
+    key_id: Mapped[str] = mapped_column(String(16))
+    signature: Mapped[str] = mapped_column(String(128))
+
+    def checkpoint(self) -> Checkpoint:
+        return Checkpoint(self.seq, self.entry_hash, self.signed_at, self.key_id, self.signature)
+
+
+class AuditTamperError(RuntimeError):
+    """Raised when code tries to change or delete an audit row through the ORM."""
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_audit_changes(session: Session, flush_context: object, instances: object) -> None:
+    for obj in list(session.dirty) + list(session.deleted):
+        if isinstance(obj, AuditEvent | AuditCheckpoint) and (
+            obj in session.deleted or session.is_modified(obj)
+        ):
+            raise AuditTamperError("audit rows are append-only")

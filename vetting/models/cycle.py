@@ -1,0 +1,94 @@
+"""Hiring cycles and per-cycle assignments (the R2 seam)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from vetting.errors import Conflict
+from vetting.models.base import Base, created_ts, intpk, str200
+from vetting.models.user import User, enum_column
+
+
+class CycleStatus(StrEnum):
+    DRAFT = "draft"
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class Duty(StrEnum):
+    """What a person does in one cycle: search, or decide (never both, POL-01)."""
+
+    INVESTIGATOR = "investigator"
+    BOARD_MEMBER = "board_member"
+
+    @property
+    def label(self) -> str:
+        return "Investigator" if self is Duty.INVESTIGATOR else "Board member"
+
+
+class Cycle(Base):
+    __tablename__ = "cycles"
+    __table_args__ = (
+        CheckConstraint("(status = 'draft') = (opened_at IS NULL)", name="opened_at_iff_not_draft"),
+        CheckConstraint("(status = 'closed') = (closed_at IS NOT NULL)", name="closed_at_iff_closed"),
+    )
+
+    id: Mapped[intpk]
+    title: Mapped[str200]
+    position: Mapped[str200]
+    #: Board members see candidates by code, never by name.
+    blind_review: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[CycleStatus] = mapped_column(
+        enum_column(CycleStatus, "cycle_status"), default=CycleStatus.DRAFT
+    )
+    created_at: Mapped[created_ts]
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    opened_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+
+    assignments: Mapped[list[Assignment]] = relationship(
+        back_populates="cycle", lazy="selectin", order_by="Assignment.id"
+    )
+
+    def open(self, now: datetime) -> None:
+        if self.status is not CycleStatus.DRAFT:
+            raise Conflict(f"Only a draft cycle can be opened; this one is {self.status}.", code="invalid_transition")
+        self.status = CycleStatus.OPEN
+        self.opened_at = now
+
+    def close(self, now: datetime) -> None:
+        if self.status is not CycleStatus.OPEN:
+            raise Conflict(f"Only an open cycle can be closed; this one is {self.status}.", code="invalid_transition")
+        self.status = CycleStatus.CLOSED
+        self.closed_at = now
+
+    def duty_of(self, user_id: int) -> Duty | None:
+        for assignment in self.assignments:
+            if assignment.user_id == user_id:
+                return assignment.duty
+        return None
+
+    def members(self, duty: Duty) -> list[User]:
+        return [a.user for a in self.assignments if a.duty is duty]
+
+
+class Assignment(Base):
+    __tablename__ = "assignments"
+    # The database itself refuses a second duty for one person in one cycle (R2).
+    __table_args__ = (UniqueConstraint("cycle_id", "user_id", name="one_duty_per_cycle"),)
+
+    id: Mapped[intpk]
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    duty: Mapped[Duty] = mapped_column(enum_column(Duty, "duty"))
+    created_at: Mapped[created_ts]
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    cycle: Mapped[Cycle] = relationship(back_populates="assignments")
+    user: Mapped[User] = relationship(foreign_keys=[user_id], lazy="joined")
+
+

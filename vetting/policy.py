@@ -1,0 +1,105 @@
+"""Every authorization rule in one place (default deny).
+
+``can`` answers yes or no; ``require`` raises :class:`Forbidden`. Unknown roles or
+actions never grant anything. Object rules (is this user assigned to this cycle, in
+which duty) live here too, so an auditor can read the whole access model in one file.
+
+Rules traced: POL-01 (searchers are not decision makers), POL-03 (searchers hold a
+current sensitive-position designation), CJIS 5.5 (least privilege).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from enum import StrEnum
+from typing import Final
+
+from vetting.clock import today as clock_today
+from vetting.errors import DesignationRequired, Forbidden
+from vetting.models import Cycle, Duty, Role, User
+
+
+class Action(StrEnum):
+    USERS_MANAGE = "users.manage"
+    CYCLES_MANAGE = "cycles.manage"
+    #: See every cycle without being assigned (admins run them, auditors check them).
+    CYCLES_VIEW_ALL = "cycles.view_all"
+    AUDIT_READ = "audit.read"
+    #: Use the search tools of a cycle one is an investigator of (R4 gate applies).
+    INVESTIGATE = "investigate"
+    #: Read released summaries of a cycle one sits on the board of.
+    BOARD_READ = "board.read"
+
+
+ROLE_ACTIONS: Final[Mapping[Role, frozenset[Action]]] = {
+    Role.ADMIN: frozenset({Action.USERS_MANAGE, Action.CYCLES_MANAGE, Action.CYCLES_VIEW_ALL}),
+    Role.INVESTIGATOR: frozenset({Action.INVESTIGATE}),
+    Role.BOARD_MEMBER: frozenset({Action.BOARD_READ}),
+    Role.AUDITOR: frozenset({Action.AUDIT_READ, Action.CYCLES_VIEW_ALL}),
+}
+
+#: Role combinations that are never allowed on one account.
+EXCLUSIVE_ROLES: Final = frozenset({Role.AUDITOR})
+
+#: Which global role a per-cycle duty needs.
+DUTY_ROLE: Final[Mapping[Duty, Role]] = {
+    Duty.INVESTIGATOR: Role.INVESTIGATOR,
+    Duty.BOARD_MEMBER: Role.BOARD_MEMBER,
+}
+
+
+def role_allows(actor: User, action: Action) -> bool:
+    """Whether any of the actor's roles carries ``action`` (ignores objects and R4)."""
+    if not actor.is_active:
+        return False
+    return any(action in ROLE_ACTIONS.get(role, frozenset()) for role in actor.roles)
+
+
+def designation_problems(user: User, on: date | None = None) -> list[str]:
+    """Why ``user`` may not search today (POL-03 / R4); empty when they may."""
+    designation = user.designation
+    if designation is None:
+        return ["no sensitive-position designation is on record"]
+    return designation.problems(on or clock_today())
+
+
+def can(actor: User, action: Action, cycle: Cycle | None = None) -> bool:
+    """Whether ``actor`` may do ``action`` (on ``cycle`` when given)."""
+    if not role_allows(actor, action):
+        return False
+    if action is Action.INVESTIGATE:
+        if designation_problems(actor):
+            return False
+        return cycle is None or cycle.duty_of(actor.id) is Duty.INVESTIGATOR
+    if action is Action.BOARD_READ:
+        return cycle is None or cycle.duty_of(actor.id) is Duty.BOARD_MEMBER
+    return True
+
+
+def require(actor: User, action: Action, cycle: Cycle | None = None) -> None:
+    """Raise unless :func:`can`; a searcher without a designation is told why."""
+    if can(actor, action, cycle):
+        return
+    if action is Action.INVESTIGATE and role_allows(actor, action):
+        problems = designation_problems(actor)
+        if problems:
+            raise DesignationRequired(
+                "Search tools are closed: " + "; ".join(problems) + ". An administrator must record a current designation."
+            )
+    raise Forbidden("You do not have permission to do this.")
+
+
+def can_view_cycle(actor: User, cycle: Cycle) -> bool:
+    """Admins and auditors see every cycle; others only cycles they are assigned to."""
+    if role_allows(actor, Action.CYCLES_VIEW_ALL):
+        return True
+    return actor.is_active and cycle.duty_of(actor.id) is not None
+
+
+def roles_conflict(roles: frozenset[Role]) -> str | None:
+    """Why a set of global roles is not allowed, or ``None``."""
+    for role in EXCLUSIVE_ROLES:
+        if role in roles and len(roles) > 1:
+            return f"The {role.label.lower()} role cannot be combined with any other role."
+    return None

@@ -1,0 +1,1 @@
+"""Password hashing, TOTP and token helpers (no Flask imports)."""

@@ -1,0 +1,202 @@
+"""Writing, reading and verifying the audit chain.
+
+Every service that changes state calls :func:`record` in the same transaction as the
+change (Indico's ``abstract.log`` idea). Before each commit that added events, one
+Ed25519-signed checkpoint over the new chain head is written in that same transaction.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
+
+from vetting import policy
+from vetting.audit_chain import (
+    GENESIS_HASH,
+    Checkpoint,
+    EntryFields,
+    StoredEntry,
+    VerifyResult,
+    canonical_json,
+    sign_checkpoint,
+    verify_chain,
+)
+from vetting.clock import utcnow
+from vetting.models import AuditCheckpoint, AuditEvent, User
+
+_PENDING_KEY = "audit_pending_head"
+#: Arbitrary constant: the PostgreSQL advisory lock that serialises chain appends.
+_PG_CHAIN_LOCK = 7_311_001
+
+
+def _lock_chain(session: Session) -> None:
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_CHAIN_LOCK})
+    # SQLite: BEGIN IMMEDIATE already gives this transaction the only write lock.
+
+
+def append(
+    session: Session,
+    actor_id: int | None,
+    event: str,
+    *,
+    subject_type: str | None = None,
+    subject_id: str | int | None = None,
+    data: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Append one event to the chain and return it (flushed)."""
+    head: tuple[int, str] | None = session.info.get(_PENDING_KEY)
+    if head is None:
+        _lock_chain(session)
+        last = session.execute(
+            select(AuditEvent.seq, AuditEvent.entry_hash).order_by(AuditEvent.seq.desc()).limit(1)
+        ).first()
+        head = (last.seq, last.entry_hash) if last else (0, GENESIS_HASH)
+    fields = EntryFields(
+        seq=head[0] + 1,
+        occurred_at=utcnow(),
+        actor_id=actor_id,
+        event=event,
+        subject_type=subject_type,
+        subject_id=None if subject_id is None else str(subject_id),
+        data=canonical_json(data or {}),
+        prev_hash=head[1],
+    )
+    entry = AuditEvent(
+        seq=fields.seq,
+        occurred_at=fields.occurred_at,
+        actor_id=actor_id,
+        event=event,
+        subject_type=fields.subject_type,
+        subject_id=fields.subject_id,
+        data=fields.data,
+        prev_hash=fields.prev_hash,
+        entry_hash=fields.compute_hash(),
+    )
+    session.add(entry)
+    session.flush()
+    session.info[_PENDING_KEY] = (entry.seq, entry.entry_hash)
+    return entry
+
+
+def record(
+    session: Session,
+    actor: User | None,
+    event: str,
+    *,
+    subject_type: str | None = None,
+    subject_id: str | int | None = None,
+    data: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Record that ``actor`` (``None``: the system or the command line) did ``event``."""
+    return append(
+        session,
+        actor.id if actor else None,
+        event,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        data=data,
+    )
+
+
+def sign_pending_checkpoint(session: Session) -> None:
+    """Sign the chain head reached in this transaction (called just before commit)."""
+    head: tuple[int, str] | None = session.info.pop(_PENDING_KEY, None)
+    if head is None:
+        return
+    key: Ed25519PrivateKey = session.info["audit_signing_key"]
+    cp = sign_checkpoint(key, head[0], head[1], utcnow())
+    session.add(
+        AuditCheckpoint(
+            seq=cp.seq,
+            entry_hash=cp.entry_hash,
+            signed_at=cp.signed_at,
+            key_id=cp.key_id,
+            signature=cp.signature,
+        )
+    )
+    session.flush()
+
+
+def forget_pending(session: Session) -> None:
+    """A rolled-back transaction's events are gone; so is its pending head."""
+    session.info.pop(_PENDING_KEY, None)
+
+
+def _iter_entries(session: Session, batch: int = 2000) -> Iterator[StoredEntry]:
+    last = 0
+    while True:
+        rows = session.scalars(
+            select(AuditEvent).where(AuditEvent.seq > last).order_by(AuditEvent.seq).limit(batch)
+        ).all()
+        if not rows:
+            return
+        for row in rows:
+            yield row.stored()
+        last = rows[-1].seq
+        session.expunge_all()
+
+
+def verify(session: Session, public_key: Ed25519PublicKey) -> VerifyResult:
+    """Check the whole chain and every checkpoint (``vetting audit verify``)."""
+    checkpoints = [c.checkpoint() for c in session.scalars(select(AuditCheckpoint))]
+    return verify_chain(_iter_entries(session), checkpoints, public_key)
+
+
+def verify_as(session: Session, actor: User, public_key: Ed25519PublicKey) -> VerifyResult:
+    """Run :func:`verify` for an auditor and record that the check was run."""
+    policy.require(actor, policy.Action.AUDIT_READ)
+    result = verify(session, public_key)
+    record(
+        session,
+        actor,
+        "audit.verified",
+        data={"ok": result.ok, "entries": result.entries, "broken_seq": result.broken_seq},
+    )
+    return result
+
+
+def list_events(
+    session: Session,
+    actor: User,
+    *,
+    event: str | None = None,
+    actor_id: int | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    before_seq: int | None = None,
+    limit: int = 100,
+) -> list[AuditEvent]:
+    """Newest first, filtered; for auditors."""
+    policy.require(actor, policy.Action.AUDIT_READ)
+    query = select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(max(1, min(limit, 500)))
+    if event:
+        query = query.where(AuditEvent.event == event)
+    if actor_id is not None:
+        query = query.where(AuditEvent.actor_id == actor_id)
+    if since is not None:
+        query = query.where(AuditEvent.occurred_at >= since)
+    if until is not None:
+        query = query.where(AuditEvent.occurred_at < until)
+    if before_seq is not None:
+        query = query.where(AuditEvent.seq < before_seq)
+    return list(session.scalars(query))
+
+
+def event_names(session: Session) -> list[str]:
+    return list(session.scalars(select(AuditEvent.event).distinct().order_by(AuditEvent.event)))
+
+
+def count(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(AuditEvent)) or 0
+
+
+def event_data(entry: AuditEvent) -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads(entry.data)
+    return loaded

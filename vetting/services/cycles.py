@@ -1,0 +1,175 @@
+"""Hiring cycles and the per-cycle duties of investigators and board members.
+
+R2 / POL-01: a person either searches or decides in a cycle, never both. The check is
+here, for every way in (web, API, CLI, direct call), and again as a unique constraint
+in the database. A refusal is a :class:`SeparationOfDuties` error that is audit-logged;
+no role can override it.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from vetting import policy
+from vetting.clock import utcnow
+from vetting.errors import (
+    Conflict,
+    DesignationRequired,
+    NotFound,
+    SeparationOfDuties,
+    ValidationFailed,
+)
+from vetting.models import Assignment, Cycle, CycleStatus, Duty, User
+from vetting.services import audit_log
+
+MAX_TITLE = 200
+
+
+def _text(value: str, field: str, label: str) -> str:
+    value = value.strip()
+    if not value:
+        raise ValidationFailed(f"{label} is required.", field=field)
+    if len(value) > MAX_TITLE:
+        raise ValidationFailed(f"{label} must be at most {MAX_TITLE} characters.", field=field)
+    return value
+
+
+def create_cycle(session: Session, actor: User, *, title: str, position: str, blind_review: bool) -> Cycle:
+    policy.require(actor, policy.Action.CYCLES_MANAGE)
+    cycle = Cycle(
+        title=_text(title, "title", "Title"),
+        position=_text(position, "position", "Position"),
+        blind_review=blind_review,
+        status=CycleStatus.DRAFT,
+        created_by_id=actor.id,
+    )
+    session.add(cycle)
+    session.flush()
+    audit_log.record(
+        session, actor, "cycle.created", subject_type="cycle", subject_id=cycle.id,
+        data={"title": cycle.title, "position": cycle.position, "blind_review": blind_review},
+    )
+    return cycle
+
+
+def get_cycle(session: Session, actor: User, cycle_id: int) -> Cycle:
+    """A cycle the actor may see; others are reported as missing, not forbidden."""
+    cycle = session.get(Cycle, cycle_id)
+    if cycle is None or not policy.can_view_cycle(actor, cycle):
+        raise NotFound("No such cycle.")
+    return cycle
+
+
+def list_cycles(session: Session, actor: User) -> list[Cycle]:
+    query = select(Cycle).order_by(Cycle.created_at.desc(), Cycle.id.desc())
+    if not policy.role_allows(actor, policy.Action.CYCLES_VIEW_ALL):
+        query = query.join(Assignment).where(Assignment.user_id == actor.id)
+    return list(session.scalars(query).unique())
+
+
+def change_status(session: Session, actor: User, cycle_id: int, status: CycleStatus) -> Cycle:
+    policy.require(actor, policy.Action.CYCLES_MANAGE)
+    cycle = get_cycle(session, actor, cycle_id)
+    if status is CycleStatus.OPEN:
+        cycle.open(utcnow())
+    elif status is CycleStatus.CLOSED:
+        cycle.close(utcnow())
+    else:
+        raise ValidationFailed("A cycle can only be opened or closed.", field="status")
+    event = "cycle.opened" if status is CycleStatus.OPEN else "cycle.closed"
+    audit_log.record(session, actor, event, subject_type="cycle", subject_id=cycle.id)
+    return cycle
+
+
+def assign(session: Session, actor: User, cycle_id: int, user_id: int, duty: Duty) -> Assignment:
+    """Give ``user_id`` a duty in the cycle.
+
+    :raises SeparationOfDuties: if the user already has the other duty here (audited)
+    :raises DesignationRequired: if an investigator lacks a current designation (R4)
+    :raises Conflict: if the cycle is closed or the user already has this duty
+    :raises ValidationFailed: if the user lacks the global role for the duty
+    """
+    policy.require(actor, policy.Action.CYCLES_MANAGE)
+    cycle = get_cycle(session, actor, cycle_id)
+    user = session.get(User, user_id)
+    if user is None:
+        raise ValidationFailed("No such user.", field="user_id")
+    current = cycle.duty_of(user.id)
+    if current is not None and current is not duty:
+        error = SeparationOfDuties(
+            f"{user.name} is already {'an investigator' if current is Duty.INVESTIGATOR else 'a board member'} "
+            f"in this cycle. Searchers and decision makers must be different people (policy POL-01), "
+            "and no role can override this."
+        )
+        error.refusal = (
+            "assignment.refused",
+            actor.id,
+            "cycle",
+            str(cycle.id),
+            {"user_id": user.id, "requested": duty.value, "held": current.value, "code": error.code},
+        )
+        raise error
+    if current is duty:
+        raise Conflict(f"{user.name} already has this duty in this cycle.", code="already_assigned")
+    if cycle.status is CycleStatus.CLOSED:
+        raise Conflict("This cycle is closed; its assignments cannot change.", code="cycle_closed")
+    if not user.is_active:
+        raise ValidationFailed(f"{user.name}'s account is deactivated.", field="user_id")
+    needed = policy.DUTY_ROLE[duty]
+    if not user.has_role(needed):
+        raise ValidationFailed(f"{user.name} does not hold the {needed.label.lower()} role.", field="role")
+    if duty is Duty.INVESTIGATOR:
+        problems = policy.designation_problems(user)
+        if problems:
+            raise DesignationRequired(
+                f"{user.name} cannot be assigned as investigator: " + "; ".join(problems) + " (policy POL-03)."
+            )
+    assignment = Assignment(cycle=cycle, user_id=user.id, duty=duty, created_by_id=actor.id)
+    session.add(assignment)
+    session.flush()
+    audit_log.record(
+        session, actor, "assignment.created", subject_type="cycle", subject_id=cycle.id,
+        data={"user_id": user.id, "duty": duty.value},
+    )
+    return assignment
+
+
+def unassign(session: Session, actor: User, cycle_id: int, user_id: int) -> None:
+    policy.require(actor, policy.Action.CYCLES_MANAGE)
+    cycle = get_cycle(session, actor, cycle_id)
+    if cycle.status is CycleStatus.CLOSED:
+        raise Conflict("This cycle is closed; its assignments cannot change.", code="cycle_closed")
+    assignment = next((a for a in cycle.assignments if a.user_id == user_id), None)
+    if assignment is None:
+        raise NotFound("That user has no duty in this cycle.")
+    duty = assignment.duty
+    cycle.assignments.remove(assignment)
+    session.delete(assignment)
+    session.flush()
+    audit_log.record(
+        session, actor, "assignment.removed", subject_type="cycle", subject_id=cycle.id,
+        data={"user_id": user_id, "duty": duty.value},
+    )
+
+
+def my_duties(session: Session, actor: User, duty: Duty | None = None) -> list[Assignment]:
+    """The actor's assignments (optionally of one duty), newest cycle first."""
+    query = (
+        select(Assignment)
+        .join(Cycle)
+        .where(Assignment.user_id == actor.id)
+        .order_by(Cycle.created_at.desc(), Cycle.id.desc())
+    )
+    if duty is not None:
+        query = query.where(Assignment.duty == duty)
+    return list(session.scalars(query))
+
+
+def assignable_users(session: Session, actor: User, cycle: Cycle) -> list[User]:
+    """Active users holding a role that some duty needs, not yet in the cycle."""
+    policy.require(actor, policy.Action.CYCLES_MANAGE)
+    taken = {a.user_id for a in cycle.assignments}
+    users = session.scalars(select(User).where(User.is_active.is_(True)).order_by(User.name))
+    wanted = set(policy.DUTY_ROLE.values())
+    return [u for u in users if u.id not in taken and u.roles & wanted]

@@ -1,0 +1,91 @@
+"""Demo data (PRODUCT.md §5): idempotent, so ``make run`` can load it every time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from vetting.clock import today, utcnow
+from vetting.models import Cycle, CycleStatus, Duty, Role, User
+from vetting.security import totp
+from vetting.services import cycles, users
+from vetting.services.accounts import TOTP_PURPOSE
+from vetting.services.context import Security
+
+DEMO_PASSWORD = "demo-vetting-2026"
+DEMO_CYCLE_TITLE = "Police Officer Recruit"
+
+DEMO_ACCOUNTS: tuple[tuple[str, str, Role], ...] = (
+    ("admin@demo.test", "Alex Admin", Role.ADMIN),
+    ("inv1@demo.test", "Ira Investigator", Role.INVESTIGATOR),
+    ("inv2@demo.test", "Ines Investigator", Role.INVESTIGATOR),
+    ("board1@demo.test", "Bo Board", Role.BOARD_MEMBER),
+    ("board2@demo.test", "Bea Board", Role.BOARD_MEMBER),
+    ("board3@demo.test", "Ben Board", Role.BOARD_MEMBER),
+    ("auditor@demo.test", "Aud Auditor", Role.AUDITOR),
+)
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    email: str
+    name: str
+    role: Role
+    totp_secret: str
+
+
+def _account(session: Session, security: Security, email: str, name: str, role: Role) -> User:
+    user = users.find_user_by_email(session, email)
+    if user is None:
+        user = users.create_user(
+            session, None, security, email=email, name=name, password=DEMO_PASSWORD, roles=frozenset({role})
+        )
+    if user.totp_secret_encrypted is None:
+        # Demo accounts come enrolled so the printed secret works at once.
+        user.totp_secret_encrypted = security.secrets.encrypt(totp.new_secret().encode(), TOTP_PURPOSE)
+        user.totp_enrolled_at = utcnow()
+    return user
+
+
+def load_demo(session: Session, security: Security) -> list[DemoAccount]:
+    """Create what is missing of the demo accounts and cycle; return the accounts."""
+    accounts = {email: _account(session, security, email, name, role) for email, name, role in DEMO_ACCOUNTS}
+    admin = accounts["admin@demo.test"]
+    for email in ("inv1@demo.test", "inv2@demo.test"):
+        investigator = accounts[email]
+        if investigator.designation is None or investigator.designation.problems(today()):
+            users.record_designation(
+                session, admin, investigator.id,
+                users.DesignationInput(
+                    clearance_date=today() - timedelta(days=400),
+                    training_date=today() - timedelta(days=120),
+                    acknowledgement_date=today() - timedelta(days=120),
+                    review_date=today() + timedelta(days=245),
+                ),
+            )
+    cycle = session.scalar(select(Cycle).where(Cycle.title == DEMO_CYCLE_TITLE))
+    if cycle is None:
+        cycle = cycles.create_cycle(session, admin, title=DEMO_CYCLE_TITLE, position="Police Officer", blind_review=False)
+    for email, duty in (
+        ("inv1@demo.test", Duty.INVESTIGATOR),
+        ("inv2@demo.test", Duty.INVESTIGATOR),
+        ("board1@demo.test", Duty.BOARD_MEMBER),
+        ("board2@demo.test", Duty.BOARD_MEMBER),
+        ("board3@demo.test", Duty.BOARD_MEMBER),
+    ):
+        if cycle.duty_of(accounts[email].id) is None:
+            cycles.assign(session, admin, cycle.id, accounts[email].id, duty)
+    if cycle.status is CycleStatus.DRAFT:
+        cycles.change_status(session, admin, cycle.id, CycleStatus.OPEN)
+    return [
+        DemoAccount(
+            email=user.email,
+            name=user.name,
+            role=role,
+            totp_secret=security.secrets.decrypt(user.totp_secret_encrypted or "", TOTP_PURPOSE).decode(),
+        )
+        for (email, _name, role), user in zip(DEMO_ACCOUNTS, accounts.values(), strict=True)
+    ]

@@ -1,0 +1,218 @@
+"""Administration of accounts, roles and sensitive-position designations."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from vetting import policy
+from vetting.clock import utcnow
+from vetting.errors import Conflict, NotFound, ValidationFailed
+from vetting.models import Role, SensitiveDesignation, User, UserRole
+from vetting.security.passwords import password_problem
+from vetting.services import audit_log
+from vetting.services.accounts import normalise_email, revoke_all_sessions
+from vetting.services.context import Security
+
+MAX_NAME = 200
+
+
+def _check_roles(roles: frozenset[Role]) -> None:
+    if not roles:
+        raise ValidationFailed("Choose at least one role.", field="roles")
+    problem = policy.roles_conflict(roles)
+    if problem:
+        raise ValidationFailed(problem, field="roles")
+
+
+def _check_name(name: str) -> str:
+    name = name.strip()
+    if not name:
+        raise ValidationFailed("Name is required.", field="name")
+    if len(name) > MAX_NAME:
+        raise ValidationFailed(f"Name must be at most {MAX_NAME} characters.", field="name")
+    return name
+
+
+def _check_email(email: str) -> str:
+    email = normalise_email(email)
+    local, _, domain = email.partition("@")
+    if not local or "." not in domain or len(email) > 254 or " " in email:
+        raise ValidationFailed("Enter a valid email address.", field="email")
+    return email
+
+
+def create_user(
+    session: Session,
+    actor: User | None,
+    security: Security,
+    *,
+    email: str,
+    name: str,
+    password: str,
+    roles: frozenset[Role],
+) -> User:
+    """Create an account (``actor`` ``None``: the command line).
+
+    :raises Forbidden: if ``actor`` may not manage users
+    :raises ValidationFailed: naming the field at fault
+    :raises Conflict: if the email is taken
+    """
+    if actor is not None:
+        policy.require(actor, policy.Action.USERS_MANAGE)
+    email = _check_email(email)
+    name = _check_name(name)
+    _check_roles(roles)
+    problem = password_problem(password)
+    if problem:
+        raise ValidationFailed(problem, field="password")
+    if session.scalar(select(User.id).where(User.email == email)) is not None:
+        raise Conflict(f"An account for {email} already exists.", code="email_taken", field="email")
+    user = User(email=email, name=name, password_hash=security.passwords.hash(password), is_active=True)
+    user.role_rows = [UserRole(role=r) for r in sorted(roles)]
+    session.add(user)
+    session.flush()
+    audit_log.record(
+        session, actor, "user.created", subject_type="user", subject_id=user.id,
+        data={"email": email, "roles": sorted(r.value for r in roles)},
+    )
+    return user
+
+
+def get_user(session: Session, actor: User, user_id: int) -> User:
+    policy.require(actor, policy.Action.USERS_MANAGE)
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound("No such user.")
+    return user
+
+
+def list_users(session: Session, actor: User) -> list[User]:
+    policy.require(actor, policy.Action.USERS_MANAGE)
+    return list(session.scalars(select(User).order_by(User.name)))
+
+
+def find_user_by_email(session: Session, email: str) -> User | None:
+    return session.scalar(select(User).where(User.email == normalise_email(email)))
+
+
+def update_user(
+    session: Session,
+    actor: User,
+    user_id: int,
+    *,
+    name: str | None = None,
+    roles: frozenset[Role] | None = None,
+    is_active: bool | None = None,
+) -> User:
+    """Change name, roles or active flag; role changes are audited one by one."""
+    user = get_user(session, actor, user_id)
+    if name is not None:
+        user.name = _check_name(name)
+    if roles is not None:
+        _check_roles(roles)
+        if user.id == actor.id and Role.ADMIN not in roles:
+            raise ValidationFailed("You cannot remove your own administrator role.", field="roles")
+        before = user.roles
+        if before != roles:
+            user.role_rows = [r for r in user.role_rows if r.role in roles] + [
+                UserRole(role=r) for r in sorted(roles - before)
+            ]
+            audit_log.record(
+                session, actor, "user.roles_changed", subject_type="user", subject_id=user.id,
+                data={"added": sorted(roles - before), "removed": sorted(before - roles)},
+            )
+    if is_active is not None and is_active != user.is_active:
+        if user.id == actor.id and not is_active:
+            raise ValidationFailed("You cannot deactivate your own account.", field="is_active")
+        user.is_active = is_active
+        if not is_active:
+            revoke_all_sessions(session, user)
+        audit_log.record(
+            session, actor, "user.activated" if is_active else "user.deactivated",
+            subject_type="user", subject_id=user.id,
+        )
+    session.flush()
+    return user
+
+
+@dataclass(frozen=True)
+class DesignationInput:
+    clearance_date: date
+    training_date: date
+    acknowledgement_date: date
+    review_date: date
+
+
+def record_designation(session: Session, actor: User, user_id: int, data: DesignationInput) -> SensitiveDesignation:
+    """POL-03 / R4: record (or replace) a user's sensitive-position designation."""
+    user = get_user(session, actor, user_id)
+    if data.review_date < data.clearance_date:
+        raise ValidationFailed("The review date must not be before the clearance date.", field="review_date")
+    designation = user.designation
+    if designation is None:
+        designation = SensitiveDesignation(user_id=user.id)
+        session.add(designation)
+        user.designation = designation
+    designation.clearance_date = data.clearance_date
+    designation.training_date = data.training_date
+    designation.acknowledgement_date = data.acknowledgement_date
+    designation.review_date = data.review_date
+    designation.recorded_by_id = actor.id
+    designation.recorded_at = utcnow()
+    session.flush()
+    audit_log.record(
+        session, actor, "designation.recorded", subject_type="user", subject_id=user.id,
+        data={
+            "clearance_date": data.clearance_date.isoformat(),
+            "training_date": data.training_date.isoformat(),
+            "acknowledgement_date": data.acknowledgement_date.isoformat(),
+            "review_date": data.review_date.isoformat(),
+        },
+    )
+    return designation
+
+
+def release_lockout(session: Session, actor: User, user_id: int) -> User:
+    """An administrator releases a locked account before the lock runs out."""
+    user = get_user(session, actor, user_id)
+    user.locked_until = None
+    user.failed_login_count = 0
+    audit_log.record(session, actor, "account.unlocked", subject_type="user", subject_id=user.id)
+    return user
+
+
+def reset_mfa(session: Session, actor: User, user_id: int) -> User:
+    """Make the user enrol a new authenticator at next login (lost phone)."""
+    user = get_user(session, actor, user_id)
+    user.totp_secret_encrypted = None
+    user.totp_enrolled_at = None
+    user.totp_last_counter = None
+    revoke_all_sessions(session, user)
+    audit_log.record(session, actor, "mfa.reset", subject_type="user", subject_id=user.id)
+    return user
+
+
+@dataclass(frozen=True)
+class AdminOverview:
+    users: int
+    locked: list[User]
+    designations_due: list[User]
+    investigators_without_designation: list[User]
+
+
+def admin_overview(session: Session, actor: User, *, horizon_days: int = 30) -> AdminOverview:
+    """What needs an administrator's attention: locks, lapsing designations."""
+    users = list_users(session, actor)
+    now = utcnow()
+    horizon = now.date() + timedelta(days=horizon_days)
+    investigators = [u for u in users if u.has_role(Role.INVESTIGATOR) and u.is_active]
+    return AdminOverview(
+        users=len(users),
+        locked=[u for u in users if u.is_locked(now)],
+        designations_due=[u for u in investigators if u.designation and u.designation.review_date <= horizon],
+        investigators_without_designation=[u for u in investigators if u.designation is None],
+    )

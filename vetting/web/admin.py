@@ -1,0 +1,289 @@
+"""Administration: accounts, roles, designations, cycles and assignments."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+
+from vetting import policy
+from vetting.clock import utcnow
+from vetting.models import CycleStatus, Duty, Role
+from vetting.policy import Action
+from vetting.services import cycles, users
+from vetting.web.access import requires
+from vetting.web.formrun import FormFailed, submit
+from vetting.web.forms import (
+    ActionForm,
+    AssignmentForm,
+    CycleForm,
+    DesignationForm,
+    StatusForm,
+    UserCreateForm,
+    UserRolesForm,
+)
+from vetting.web.runtime import runtime, transaction
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@bp.get("")
+@requires(Action.USERS_MANAGE)
+def index() -> ResponseReturnValue:
+    with transaction() as session:
+        overview = users.admin_overview(session, current_user)
+        cycle_list = cycles.list_cycles(session, current_user)
+    return render_template("admin/index.html", overview=overview, cycles=cycle_list)
+
+
+# --- accounts -------------------------------------------------------------------------
+
+
+def _users_page(form: UserCreateForm, status: int = 200) -> ResponseReturnValue:
+    with transaction() as session:
+        people = users.list_users(session, current_user)
+    return render_template("admin/users.html", users=people, form=form, now=utcnow()), status
+
+
+@bp.get("/users")
+@requires(Action.USERS_MANAGE)
+def user_list() -> ResponseReturnValue:
+    return _users_page(UserCreateForm())
+
+
+@bp.post("/users")
+@requires(Action.USERS_MANAGE)
+def user_create() -> ResponseReturnValue:
+    form = UserCreateForm()
+    try:
+        user = submit(
+            form,
+            lambda s: users.create_user(
+                s, current_user, runtime().security,
+                email=form.email.data or "", name=form.name.data or "",
+                password=form.password.data or "",
+                roles=frozenset(Role(r) for r in form.roles.data or []),
+            ),
+        )
+    except FormFailed as failed:
+        return _users_page(form, failed.status)
+    flash(f"Account created for {user.email}. They enrol a second factor at first sign-in.", "success")
+    return redirect(url_for("admin.user_detail", user_id=user.id))
+
+
+def _user_page(
+    user_id: int,
+    *,
+    roles_form: UserRolesForm | None = None,
+    designation_form: DesignationForm | None = None,
+    status: int = 200,
+) -> ResponseReturnValue:
+    with transaction() as session:
+        user = users.get_user(session, current_user, user_id)
+        duties = cycles.my_duties(session, user)
+    if roles_form is None:
+        roles_form = UserRolesForm(data={"name": user.name, "roles": sorted(user.roles)})
+    if designation_form is None:
+        d = user.designation
+        designation_form = DesignationForm(
+            data={
+                "clearance_date": d.clearance_date,
+                "training_date": d.training_date,
+                "acknowledgement_date": d.acknowledgement_date,
+                "review_date": d.review_date,
+            }
+            if d
+            else None
+        )
+    return render_template(
+        "admin/user.html",
+        user=user,
+        duties=duties,
+        roles_form=roles_form,
+        designation_form=designation_form,
+        action_form=ActionForm(),
+        designation_problems=policy.designation_problems(user),
+        now=utcnow(),
+    ), status
+
+
+@bp.get("/users/<int:user_id>")
+@requires(Action.USERS_MANAGE)
+def user_detail(user_id: int) -> ResponseReturnValue:
+    return _user_page(user_id)
+
+
+@bp.post("/users/<int:user_id>")
+@requires(Action.USERS_MANAGE)
+def user_update(user_id: int) -> ResponseReturnValue:
+    form = UserRolesForm()
+    try:
+        submit(
+            form,
+            lambda s: users.update_user(
+                s, current_user, user_id, name=form.name.data,
+                roles=frozenset(Role(r) for r in form.roles.data or []),
+            ),
+        )
+    except FormFailed as failed:
+        return _user_page(user_id, roles_form=form, status=failed.status)
+    flash("Account updated.", "success")
+    return redirect(url_for("admin.user_detail", user_id=user_id))
+
+
+@bp.post("/users/<int:user_id>/designation")
+@requires(Action.USERS_MANAGE)
+def user_designation(user_id: int) -> ResponseReturnValue:
+    form = DesignationForm()
+    try:
+        submit(
+            form,
+            lambda s: users.record_designation(
+                s, current_user, user_id,
+                users.DesignationInput(
+                    clearance_date=form.clearance_date.data,
+                    training_date=form.training_date.data,
+                    acknowledgement_date=form.acknowledgement_date.data,
+                    review_date=form.review_date.data,
+                ),
+            ),
+        )
+    except FormFailed as failed:
+        return _user_page(user_id, designation_form=form, status=failed.status)
+    flash("Sensitive-position designation recorded.", "success")
+    return redirect(url_for("admin.user_detail", user_id=user_id))
+
+
+def _user_action(user_id: int, action: str) -> ResponseReturnValue:
+    operations = {
+        "unlock": (users.release_lockout, "Account released: the user can sign in again."),
+        "reset-mfa": (users.reset_mfa, "Second factor reset: the user enrols a new authenticator at next sign-in."),
+        "deactivate": (lambda s, a, uid: users.update_user(s, a, uid, is_active=False), "Account deactivated and signed out."),
+        "activate": (lambda s, a, uid: users.update_user(s, a, uid, is_active=True), "Account activated."),
+    }
+    operation, message = operations[action]
+    try:
+        submit(ActionForm(), lambda s: operation(s, current_user, user_id))
+    except FormFailed as failed:
+        return _user_page(user_id, status=failed.status)
+    flash(message, "success")
+    return redirect(url_for("admin.user_detail", user_id=user_id))
+
+
+@bp.post("/users/<int:user_id>/unlock")
+@requires(Action.USERS_MANAGE)
+def user_unlock(user_id: int) -> ResponseReturnValue:
+    return _user_action(user_id, "unlock")
+
+
+@bp.post("/users/<int:user_id>/reset-mfa")
+@requires(Action.USERS_MANAGE)
+def user_reset_mfa(user_id: int) -> ResponseReturnValue:
+    return _user_action(user_id, "reset-mfa")
+
+
+@bp.post("/users/<int:user_id>/deactivate")
+@requires(Action.USERS_MANAGE)
+def user_deactivate(user_id: int) -> ResponseReturnValue:
+    return _user_action(user_id, "deactivate")
+
+
+@bp.post("/users/<int:user_id>/activate")
+@requires(Action.USERS_MANAGE)
+def user_activate(user_id: int) -> ResponseReturnValue:
+    return _user_action(user_id, "activate")
+
+
+# --- cycles ---------------------------------------------------------------------------
+
+
+@bp.get("/cycles")
+@requires(Action.CYCLES_MANAGE)
+def cycle_list() -> ResponseReturnValue:
+    with transaction() as session:
+        cycle_rows = cycles.list_cycles(session, current_user)
+    return render_template("admin/cycles.html", cycles=cycle_rows, form=CycleForm())
+
+
+@bp.post("/cycles")
+@requires(Action.CYCLES_MANAGE)
+def cycle_create() -> ResponseReturnValue:
+    form = CycleForm()
+    try:
+        cycle = submit(
+            form,
+            lambda s: cycles.create_cycle(
+                s, current_user, title=form.title.data or "", position=form.position.data or "",
+                blind_review=bool(form.blind_review.data),
+            ),
+        )
+    except FormFailed as failed:
+        with transaction() as session:
+            cycle_rows = cycles.list_cycles(session, current_user)
+        return render_template("admin/cycles.html", cycles=cycle_rows, form=form), failed.status
+    flash(f"Cycle “{cycle.title}” created as a draft. Assign investigators and board members, then open it.", "success")
+    return redirect(url_for("admin.cycle_detail", cycle_id=cycle.id))
+
+
+def _cycle_page(cycle_id: int, form: AssignmentForm | None = None, status: int = 200) -> ResponseReturnValue:
+    with transaction() as session:
+        cycle = cycles.get_cycle(session, current_user, cycle_id)
+        candidates = cycles.assignable_users(session, current_user, cycle)
+    if form is None:
+        form = AssignmentForm()
+    form.user_id.choices = [(u.id, f"{u.name} ({', '.join(r.label for r in sorted(u.roles))})") for u in candidates]
+    return render_template(
+        "admin/cycle.html",
+        cycle=cycle,
+        form=form,
+        status_form=StatusForm(),
+        action_form=ActionForm(),
+        investigators=cycle.members(Duty.INVESTIGATOR),
+        board=cycle.members(Duty.BOARD_MEMBER),
+        CycleStatus=CycleStatus,
+    ), status
+
+
+@bp.get("/cycles/<int:cycle_id>")
+@requires(Action.CYCLES_MANAGE)
+def cycle_detail(cycle_id: int) -> ResponseReturnValue:
+    return _cycle_page(cycle_id)
+
+
+@bp.post("/cycles/<int:cycle_id>/assignments")
+@requires(Action.CYCLES_MANAGE)
+def cycle_assign(cycle_id: int) -> ResponseReturnValue:
+    form = AssignmentForm()
+    # Any user id may be posted; the service decides (the choices only shape the menu).
+    form.user_id.choices = [(form.user_id.data, "")] if isinstance(form.user_id.data, int) else []
+    try:
+        assignment = submit(
+            form, lambda s: cycles.assign(s, current_user, cycle_id, form.user_id.data, Duty(form.duty.data))
+        )
+    except FormFailed as failed:
+        return _cycle_page(cycle_id, form, failed.status)
+    flash(f"{assignment.user.name} assigned as {assignment.duty.label.lower()}.", "success")
+    return redirect(url_for("admin.cycle_detail", cycle_id=cycle_id))
+
+
+@bp.post("/cycles/<int:cycle_id>/assignments/<int:user_id>/remove")
+@requires(Action.CYCLES_MANAGE)
+def cycle_unassign(cycle_id: int, user_id: int) -> ResponseReturnValue:
+    try:
+        submit(ActionForm(), lambda s: cycles.unassign(s, current_user, cycle_id, user_id))
+    except FormFailed as failed:
+        return _cycle_page(cycle_id, status=failed.status)
+    flash("Assignment removed.", "success")
+    return redirect(url_for("admin.cycle_detail", cycle_id=cycle_id))
+
+
+@bp.post("/cycles/<int:cycle_id>/status")
+@requires(Action.CYCLES_MANAGE)
+def cycle_status(cycle_id: int) -> ResponseReturnValue:
+    form = StatusForm()
+    try:
+        cycle = submit(form, lambda s: cycles.change_status(s, current_user, cycle_id, CycleStatus(form.status.data)))
+    except FormFailed as failed:
+        return _cycle_page(cycle_id, status=failed.status)
+    flash(f"Cycle is now {cycle.status.value}.", "success")
+    return redirect(url_for("admin.cycle_detail", cycle_id=cycle_id))

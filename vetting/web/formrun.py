@@ -1,0 +1,44 @@
+"""Run a validated form through one service call in one transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from flask_wtf import FlaskForm
+from sqlalchemy.orm import Session
+
+from vetting.errors import DomainError
+from vetting.web.runtime import transaction
+
+T = TypeVar("T")
+
+
+class FormFailed(Exception):
+    """The form was invalid or the service refused it; ``status`` is the HTTP status."""
+
+    def __init__(self, status: int) -> None:
+        super().__init__(status)
+        self.status = status
+
+
+def submit(form: FlaskForm, action: Callable[[Session], T]) -> T:
+    """Validate ``form``, run ``action`` in a transaction, and return its result.
+
+    A refusal from the service is shown on the form: beside the named field when the
+    form has it, otherwise as a form-level error (for example ``separation_of_duties``).
+
+    :raises FormFailed: with 422 for invalid input or the service error's status
+    """
+    if not form.validate_on_submit():
+        raise FormFailed(422)
+    try:
+        with transaction() as session:
+            return action(session)
+    except DomainError as error:
+        field = getattr(form, error.field, None) if error.field else None
+        if field is not None:
+            field.errors = [*field.errors, error.message]
+        else:
+            form.form_errors.append(error.message)
+        raise FormFailed(error.http_status) from error

@@ -1,0 +1,71 @@
+"""Landing pages per role, the account page, and the health check."""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+
+from vetting import policy
+from vetting.models import Duty, Role
+from vetting.policy import Action
+from vetting.services import cycles
+from vetting.web.access import public, requires, signed_in
+from vetting.web.runtime import transaction
+
+bp = Blueprint("home", __name__)
+
+#: Where each role lands, in the order a multi-role user is sent.
+LANDING = (
+    (Role.ADMIN, "admin.index"),
+    (Role.INVESTIGATOR, "home.investigations"),
+    (Role.BOARD_MEMBER, "home.board"),
+    (Role.AUDITOR, "audit.index"),
+)
+
+
+@bp.get("/healthz")
+@public
+def healthz() -> ResponseReturnValue:
+    return jsonify({"status": "ok"})
+
+
+@bp.get("/")
+@signed_in
+def index() -> ResponseReturnValue:
+    for role, endpoint in LANDING:
+        if current_user.has_role(role):
+            return redirect(url_for(endpoint))
+    return redirect(url_for("home.account"))
+
+
+@bp.get("/account")
+@signed_in
+def account() -> ResponseReturnValue:
+    with transaction() as session:
+        duties = cycles.my_duties(session, current_user)
+    return render_template(
+        "home/account.html",
+        duties=duties,
+        designation_problems=policy.designation_problems(current_user) if current_user.has_role(Role.INVESTIGATOR) else [],
+    )
+
+
+@bp.get("/investigations")
+@requires(Action.INVESTIGATE)
+def investigations() -> ResponseReturnValue:
+    with transaction() as session:
+        duties = cycles.my_duties(session, current_user, Duty.INVESTIGATOR)
+    return render_template(
+        "home/investigations.html",
+        duties=duties,
+        designation_problems=policy.designation_problems(current_user),
+    )
+
+
+@bp.get("/board")
+@requires(Action.BOARD_READ)
+def board() -> ResponseReturnValue:
+    with transaction() as session:
+        duties = cycles.my_duties(session, current_user, Duty.BOARD_MEMBER)
+    return render_template("home/board.html", duties=duties)

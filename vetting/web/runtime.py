@@ -1,0 +1,38 @@
+"""What the app builds once and every request uses (``app.extensions["vetting"]``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from flask import current_app, request
+from sqlalchemy.orm import Session
+
+from vetting.config import Settings
+from vetting.db import Database
+from vetting.services.context import Security
+
+
+@dataclass(frozen=True)
+class Runtime:
+    settings: Settings
+    db: Database
+    security: Security
+
+
+def runtime() -> Runtime:
+    found: Runtime = current_app.extensions["vetting"]
+    return found
+
+
+@contextmanager
+def transaction() -> Iterator[Session]:
+    """The request's unit of work: commit on success, roll back on any error."""
+    with runtime().db.transaction() as session:
+        yield session
+
+
+def client_ip() -> str:
+    # Behind a proxy, deployers wrap the app in ProxyFix; we never trust headers ourselves.
+    return request.remote_addr or "unknown"
