@@ -103,9 +103,7 @@ def public_key_id(public_key: Ed25519PublicKey) -> str:
 
 
 def public_key_pem(public_key: Ed25519PublicKey) -> str:
-    return public_key.public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    ).decode()
+    return public_key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
 
 
 def load_public_key(pem: bytes) -> Ed25519PublicKey:
@@ -115,9 +113,7 @@ def load_public_key(pem: bytes) -> Ed25519PublicKey:
     return key
 
 
-def sign_checkpoint(
-    key: Ed25519PrivateKey, seq: int, entry_hash: str, signed_at: datetime
-) -> Checkpoint:
+def sign_checkpoint(key: Ed25519PrivateKey, seq: int, entry_hash: str, signed_at: datetime) -> Checkpoint:
     unsigned = Checkpoint(seq, entry_hash, signed_at, public_key_id(key.public_key()), "")
     signature = base64.b64encode(key.sign(unsigned.message())).decode()
     return Checkpoint(seq, entry_hash, signed_at, unsigned.key_id, signature)
@@ -136,11 +132,7 @@ class VerifyResult:
 
     def summary(self) -> str:
         if self.ok:
-            tail = (
-                f"; last signed checkpoint at entry {self.last_checkpoint.seq}"
-                if self.last_checkpoint
-                else ""
-            )
+            tail = f"; last signed checkpoint at entry {self.last_checkpoint.seq}" if self.last_checkpoint else ""
             return f"Audit chain OK: {self.entries} entries, {self.checkpoints} signed checkpoints{tail}."
         return f"Audit chain BROKEN at entry {self.broken_seq}: {self.reason}"
 
@@ -178,7 +170,9 @@ def verify_chain(
             return _broken(count, len(pending), f.seq, "content does not match its hash (entry altered)")
         if f.prev_hash != prev_hash:
             # This entry is intact, so what it committed to is right: the one before was rewritten.
-            return _broken(count, len(pending), f.seq - 1, "hash differs from what the next entry recorded (entry rewritten)")
+            return _broken(
+                count, len(pending), f.seq - 1, "hash differs from what the next entry recorded (entry rewritten)"
+            )
         prev_hash = entry.entry_hash
         count += 1
         if f.seq in wanted:
@@ -186,7 +180,12 @@ def verify_chain(
 
     for cp in pending:
         if cp.seq > count:
-            return _broken(count, len(pending), count + 1, f"entries up to {cp.seq} were signed but the chain ends at {count} (truncated)")
+            return _broken(
+                count,
+                len(pending),
+                count + 1,
+                f"entries up to {cp.seq} were signed but the chain ends at {count} (truncated)",
+            )
         if hashes_at[cp.seq] != cp.entry_hash:
             return _broken(count, len(pending), cp.seq, "entry differs from the signed checkpoint")
     last = pending[-1] if pending else None

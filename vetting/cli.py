@@ -77,7 +77,7 @@ def demo_command() -> None:
     rt = _runtime()
     with rt.db.transaction() as session:
         accounts = demo.load_demo(session, rt.security)
-    click.echo("Demo accounts (password for all: %s)" % demo.DEMO_PASSWORD)
+    click.echo(f"Demo accounts (password for all: {demo.DEMO_PASSWORD})")
     click.echo(f"  {'email':<20} {'role':<13} TOTP secret")
     for account in accounts:
         click.echo(f"  {account.email:<20} {account.role.value:<13} {account.totp_secret}")
@@ -125,7 +125,12 @@ def users_create(email: str, name: str, roles: tuple[str, ...], password: str | 
     try:
         with rt.db.transaction() as session:
             user = users.create_user(
-                session, None, rt.security, email=email, name=name, password=password,
+                session,
+                None,
+                rt.security,
+                email=email,
+                name=name,
+                password=password,
                 roles=frozenset(Role(r) for r in roles),
             )
     except DomainError as error:

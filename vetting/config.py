@@ -100,9 +100,7 @@ def _read_secret(instance_path: Path, filename: str, env_value: str | None) -> b
         return env_value.encode()
     path = instance_path / filename
     if not path.exists():
-        raise ConfigError(
-            f"Missing {path}. Run `vetting init` to create the instance folder and its keys."
-        )
+        raise ConfigError(f"Missing {path}. Run `vetting init` to create the instance folder and its keys.")
     return path.read_bytes().strip()
 
 

@@ -29,9 +29,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     Bound parameters are hidden from error messages: they may hold candidate content.
     """
     if url.startswith("sqlite"):
-        engine = create_engine(
-            url, connect_args={"check_same_thread": False}, hide_parameters=True, **kwargs
-        )
+        engine = create_engine(url, connect_args={"check_same_thread": False}, hide_parameters=True, **kwargs)
 
         @event.listens_for(engine, "connect")
         def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:

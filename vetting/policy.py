@@ -85,7 +85,9 @@ def require(actor: User, action: Action, cycle: Cycle | None = None) -> None:
         problems = designation_problems(actor)
         if problems:
             raise DesignationRequired(
-                "Search tools are closed: " + "; ".join(problems) + ". An administrator must record a current designation."
+                "Search tools are closed: "
+                + "; ".join(problems)
+                + ". An administrator must record a current designation."
             )
     raise Forbidden("You do not have permission to do this.")
 

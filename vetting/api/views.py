@@ -103,9 +103,7 @@ def me() -> ResponseReturnValue:
     with transaction() as session:
         duties = cycles.my_duties(session, current_user)
     body = user_json(current_user, detail=True)
-    body["assignments"] = [
-        {"cycle_id": a.cycle_id, "cycle_title": a.cycle.title, "role": a.duty.value} for a in duties
-    ]
+    body["assignments"] = [{"cycle_id": a.cycle_id, "cycle_title": a.cycle.title, "role": a.duty.value} for a in duties]
     return jsonify(body)
 
 
@@ -124,7 +122,11 @@ def cycle_create() -> ResponseReturnValue:
     data = parse(CycleCreate)
     with transaction() as session:
         cycle = cycles.create_cycle(
-            session, current_user, title=data.title, position=data.position or data.title, blind_review=data.blind_review
+            session,
+            current_user,
+            title=data.title,
+            position=data.position or data.title,
+            blind_review=data.blind_review,
         )
     return jsonify(cycle_json(cycle)), 201
 
@@ -136,7 +138,14 @@ def cycle_get(cycle_id: int) -> ResponseReturnValue:
     return jsonify(cycle_json(cycle))
 
 
-@route("POST", "/cycles/{cycle_id}/status", "Open or close a cycle", Action.CYCLES_MANAGE, body=CycleStatusChange, errors=(404, 409, 422))
+@route(
+    "POST",
+    "/cycles/{cycle_id}/status",
+    "Open or close a cycle",
+    Action.CYCLES_MANAGE,
+    body=CycleStatusChange,
+    errors=(404, 409, 422),
+)
 def cycle_status(cycle_id: int) -> ResponseReturnValue:
     data = parse(CycleStatusChange)
     with transaction() as session:
@@ -145,9 +154,12 @@ def cycle_status(cycle_id: int) -> ResponseReturnValue:
 
 
 @route(
-    "POST", "/cycles/{cycle_id}/assignments",
+    "POST",
+    "/cycles/{cycle_id}/assignments",
     "Assign a user as investigator or board member (409 separation_of_duties)",
-    Action.CYCLES_MANAGE, body=AssignmentCreate, errors=(404, 409, 422),
+    Action.CYCLES_MANAGE,
+    body=AssignmentCreate,
+    errors=(404, 409, 422),
 )
 def cycle_assign(cycle_id: int) -> ResponseReturnValue:
     data = parse(AssignmentCreate)
@@ -157,7 +169,13 @@ def cycle_assign(cycle_id: int) -> ResponseReturnValue:
     return jsonify(body), 201
 
 
-@route("DELETE", "/cycles/{cycle_id}/assignments/{user_id}", "Remove an assignment", Action.CYCLES_MANAGE, errors=(404, 409))
+@route(
+    "DELETE",
+    "/cycles/{cycle_id}/assignments/{user_id}",
+    "Remove an assignment",
+    Action.CYCLES_MANAGE,
+    errors=(404, 409),
+)
 def cycle_unassign(cycle_id: int, user_id: int) -> ResponseReturnValue:
     with transaction() as session:
         cycles.unassign(session, current_user, cycle_id, user_id)
@@ -179,8 +197,13 @@ def user_create() -> ResponseReturnValue:
     data = parse(UserCreate)
     with transaction() as session:
         user = users.create_user(
-            session, current_user, runtime().security,
-            email=data.email, name=data.name, password=data.password, roles=frozenset(data.roles),
+            session,
+            current_user,
+            runtime().security,
+            email=data.email,
+            name=data.name,
+            password=data.password,
+            roles=frozenset(data.roles),
         )
     return jsonify(user_json(user, detail=True)), 201
 
@@ -192,12 +215,21 @@ def user_get(user_id: int) -> ResponseReturnValue:
     return jsonify(user_json(user, detail=True))
 
 
-@route("PATCH", "/users/{user_id}", "Change name, roles or active flag", Action.USERS_MANAGE, body=UserUpdate, errors=(404, 422))
+@route(
+    "PATCH",
+    "/users/{user_id}",
+    "Change name, roles or active flag",
+    Action.USERS_MANAGE,
+    body=UserUpdate,
+    errors=(404, 422),
+)
 def user_update(user_id: int) -> ResponseReturnValue:
     data = parse(UserUpdate)
     with transaction() as session:
         user = users.update_user(
-            session, current_user, user_id,
+            session,
+            current_user,
+            user_id,
             name=data.name,
             roles=frozenset(data.roles) if data.roles is not None else None,
             is_active=data.is_active,
@@ -205,7 +237,14 @@ def user_update(user_id: int) -> ResponseReturnValue:
     return jsonify(user_json(user, detail=True))
 
 
-@route("PUT", "/users/{user_id}/designation", "Record a sensitive-position designation (R4)", Action.USERS_MANAGE, body=DesignationPut, errors=(404, 422))
+@route(
+    "PUT",
+    "/users/{user_id}/designation",
+    "Record a sensitive-position designation (R4)",
+    Action.USERS_MANAGE,
+    body=DesignationPut,
+    errors=(404, 422),
+)
 def user_designation(user_id: int) -> ResponseReturnValue:
     data = parse(DesignationPut)
     with transaction() as session:
@@ -221,7 +260,13 @@ def user_unlock(user_id: int) -> ResponseReturnValue:
     return jsonify(user_json(user, detail=True))
 
 
-@route("POST", "/users/{user_id}/reset-mfa", "Require a new authenticator at next sign-in", Action.USERS_MANAGE, errors=(404,))
+@route(
+    "POST",
+    "/users/{user_id}/reset-mfa",
+    "Require a new authenticator at next sign-in",
+    Action.USERS_MANAGE,
+    errors=(404,),
+)
 def user_reset_mfa(user_id: int) -> ResponseReturnValue:
     with transaction() as session:
         user = users.reset_mfa(session, current_user, user_id)
@@ -231,7 +276,13 @@ def user_reset_mfa(user_id: int) -> ResponseReturnValue:
 # --- audit ----------------------------------------------------------------------------
 
 
-@route("GET", "/audit/events", "Audit events, newest first (?event=, ?actor_id=, ?before=, ?limit=)", Action.AUDIT_READ, errors=(422,))
+@route(
+    "GET",
+    "/audit/events",
+    "Audit events, newest first (?event=, ?actor_id=, ?before=, ?limit=)",
+    Action.AUDIT_READ,
+    errors=(422,),
+)
 def audit_events() -> ResponseReturnValue:
     args = request.args
     try:
@@ -261,7 +312,12 @@ def audit_verify() -> ResponseReturnValue:
             "broken_seq": result.broken_seq,
             "reason": result.reason,
             "summary": result.summary(),
-            "last_checkpoint": {"seq": cp.seq, "entry_hash": cp.entry_hash, "signed_at": _ts(cp.signed_at), "key_id": cp.key_id}
+            "last_checkpoint": {
+                "seq": cp.seq,
+                "entry_hash": cp.entry_hash,
+                "signed_at": _ts(cp.signed_at),
+                "key_id": cp.key_id,
+            }
             if cp
             else None,
             "public_key_pem": public_key_pem(public_key),

@@ -63,7 +63,5 @@ class AuditTamperError(RuntimeError):
 @event.listens_for(Session, "before_flush")
 def _refuse_audit_changes(session: Session, flush_context: object, instances: object) -> None:
     for obj in list(session.dirty) + list(session.deleted):
-        if isinstance(obj, AuditEvent | AuditCheckpoint) and (
-            obj in session.deleted or session.is_modified(obj)
-        ):
+        if isinstance(obj, AuditEvent | AuditCheckpoint) and (obj in session.deleted or session.is_modified(obj)):
             raise AuditTamperError("audit rows are append-only")

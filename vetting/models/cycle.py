@@ -42,9 +42,7 @@ class Cycle(Base):
     position: Mapped[str200]
     #: Board members see candidates by code, never by name.
     blind_review: Mapped[bool] = mapped_column(Boolean, default=False)
-    status: Mapped[CycleStatus] = mapped_column(
-        enum_column(CycleStatus, "cycle_status"), default=CycleStatus.DRAFT
-    )
+    status: Mapped[CycleStatus] = mapped_column(enum_column(CycleStatus, "cycle_status"), default=CycleStatus.DRAFT)
     created_at: Mapped[created_ts]
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     opened_at: Mapped[datetime | None]
@@ -90,5 +88,3 @@ class Assignment(Base):
 
     cycle: Mapped[Cycle] = relationship(back_populates="assignments")
     user: Mapped[User] = relationship(foreign_keys=[user_id], lazy="joined")
-
-

@@ -96,7 +96,9 @@ def _register_failure(session: Session, security: Security, user: User, ip: str,
     now = utcnow()
     _note_attempt(session, user.email, ip, False)
     user.failed_login_count += 1
-    audit_log.record(session, user, "login.failed", subject_type="user", subject_id=user.id, data={"step": step, "ip": ip})
+    audit_log.record(
+        session, user, "login.failed", subject_type="user", subject_id=user.id, data={"step": step, "ip": ip}
+    )
     if user.failed_login_count >= security.settings.lockout_threshold:
         user.locked_until = now + security.settings.lockout_duration
         user.failed_login_count = 0
@@ -119,12 +121,16 @@ def login_with_password(session: Session, security: Security, email: str, passwo
     now = utcnow()
     if _address_blocked(session, security, ip, now):
         audit_log.record(session, None, "login.rate_limited", data={"ip": ip})
-        return LoginOutcome(error=RateLimited("Too many failed sign-in attempts from this address. Wait 15 minutes and try again."))
+        return LoginOutcome(
+            error=RateLimited("Too many failed sign-in attempts from this address. Wait 15 minutes and try again.")
+        )
     user = session.scalar(select(User).where(User.email == email))
     if user is None or not user.is_active:
         security.passwords.verify(None, password)  # same cost as a real check
         _note_attempt(session, email, ip, False)
-        audit_log.record(session, None, "login.failed", data={"step": "password", "reason": "unknown or inactive account", "ip": ip})
+        audit_log.record(
+            session, None, "login.failed", data={"step": "password", "reason": "unknown or inactive account", "ip": ip}
+        )
         recent = session.scalar(
             select(func.count())
             .select_from(LoginAttempt)
@@ -139,7 +145,9 @@ def login_with_password(session: Session, security: Security, email: str, passwo
             return LoginOutcome(error=AccountLocked(_locked_message(security)))
         return LoginOutcome(error=AuthenticationFailed(BAD_CREDENTIALS))
     if user.is_locked(now):
-        audit_log.record(session, user, "login.refused_locked", subject_type="user", subject_id=user.id, data={"ip": ip})
+        audit_log.record(
+            session, user, "login.refused_locked", subject_type="user", subject_id=user.id, data={"ip": ip}
+        )
         return LoginOutcome(error=AccountLocked(_locked_message(security)))
     if not security.passwords.verify(user.password_hash, password):
         return LoginOutcome(error=_register_failure(session, security, user, ip, "password"))
@@ -172,7 +180,9 @@ def _complete_login(session: Session, pending: AuthSession, ip: str, method: str
     pending.revoked_at = utcnow()
     user.failed_login_count = 0
     _note_attempt(session, user.email, ip, True)
-    audit_log.record(session, user, "login.succeeded", subject_type="user", subject_id=user.id, data={"method": method, "ip": ip})
+    audit_log.record(
+        session, user, "login.succeeded", subject_type="user", subject_id=user.id, data={"method": method, "ip": ip}
+    )
     return _new_session(session, user, SessionStage.FULL, ip)
 
 
@@ -191,11 +201,15 @@ def verify_second_factor(session: Session, security: Security, token: str | None
         return LoginOutcome(user=user, token=_complete_login(session, pending, ip, "totp"), stage=SessionStage.FULL)
     wanted = sha256_hex(totp.normalise_recovery_code(code))
     recovery = session.scalar(
-        select(RecoveryCode).where(RecoveryCode.user_id == user.id, RecoveryCode.code_hash == wanted, RecoveryCode.used_at.is_(None))
+        select(RecoveryCode).where(
+            RecoveryCode.user_id == user.id, RecoveryCode.code_hash == wanted, RecoveryCode.used_at.is_(None)
+        )
     )
     if recovery is not None:
         recovery.used_at = now
-        return LoginOutcome(user=user, token=_complete_login(session, pending, ip, "recovery_code"), stage=SessionStage.FULL)
+        return LoginOutcome(
+            user=user, token=_complete_login(session, pending, ip, "recovery_code"), stage=SessionStage.FULL
+        )
     error = _register_failure(session, security, user, ip, "second_factor")
     if isinstance(error, AccountLocked):
         pending.revoked_at = now
@@ -291,5 +305,7 @@ def logout(session: Session, token: str | None) -> None:
 
 def revoke_all_sessions(session: Session, user: User) -> None:
     now = utcnow()
-    for row in session.scalars(select(AuthSession).where(AuthSession.user_id == user.id, AuthSession.revoked_at.is_(None))):
+    for row in session.scalars(
+        select(AuthSession).where(AuthSession.user_id == user.id, AuthSession.revoked_at.is_(None))
+    ):
         row.revoked_at = now

@@ -19,7 +19,6 @@ from sqlalchemy.orm import Session
 from vetting import policy
 from vetting.audit_chain import (
     GENESIS_HASH,
-    Checkpoint,
     EntryFields,
     StoredEntry,
     VerifyResult,

@@ -47,7 +47,11 @@ def create_cycle(session: Session, actor: User, *, title: str, position: str, bl
     session.add(cycle)
     session.flush()
     audit_log.record(
-        session, actor, "cycle.created", subject_type="cycle", subject_id=cycle.id,
+        session,
+        actor,
+        "cycle.created",
+        subject_type="cycle",
+        subject_id=cycle.id,
         data={"title": cycle.title, "position": cycle.position, "blind_review": blind_review},
     )
     return cycle
@@ -129,7 +133,11 @@ def assign(session: Session, actor: User, cycle_id: int, user_id: int, duty: Dut
     session.add(assignment)
     session.flush()
     audit_log.record(
-        session, actor, "assignment.created", subject_type="cycle", subject_id=cycle.id,
+        session,
+        actor,
+        "assignment.created",
+        subject_type="cycle",
+        subject_id=cycle.id,
         data={"user_id": user.id, "duty": duty.value},
     )
     return assignment
@@ -148,7 +156,11 @@ def unassign(session: Session, actor: User, cycle_id: int, user_id: int) -> None
     session.delete(assignment)
     session.flush()
     audit_log.record(
-        session, actor, "assignment.removed", subject_type="cycle", subject_id=cycle.id,
+        session,
+        actor,
+        "assignment.removed",
+        subject_type="cycle",
+        subject_id=cycle.id,
         data={"user_id": user_id, "duty": duty.value},
     )
 

@@ -58,7 +58,9 @@ def load_demo(session: Session, security: Security) -> list[DemoAccount]:
         investigator = accounts[email]
         if investigator.designation is None or investigator.designation.problems(today()):
             users.record_designation(
-                session, admin, investigator.id,
+                session,
+                admin,
+                investigator.id,
                 users.DesignationInput(
                     clearance_date=today() - timedelta(days=400),
                     training_date=today() - timedelta(days=120),
@@ -68,7 +70,9 @@ def load_demo(session: Session, security: Security) -> list[DemoAccount]:
             )
     cycle = session.scalar(select(Cycle).where(Cycle.title == DEMO_CYCLE_TITLE))
     if cycle is None:
-        cycle = cycles.create_cycle(session, admin, title=DEMO_CYCLE_TITLE, position="Police Officer", blind_review=False)
+        cycle = cycles.create_cycle(
+            session, admin, title=DEMO_CYCLE_TITLE, position="Police Officer", blind_review=False
+        )
     for email, duty in (
         ("inv1@demo.test", Duty.INVESTIGATOR),
         ("inv2@demo.test", Duty.INVESTIGATOR),

@@ -26,7 +26,14 @@ def create_token(session: Session, actor: User | None, user: User) -> str:
     row = ApiToken(user_id=user.id, token_hash=sha256_hex(token), prefix=token[:10])
     session.add(row)
     session.flush()
-    audit_log.record(session, actor, "token.created", subject_type="user", subject_id=user.id, data={"token_id": row.id, "prefix": row.prefix})
+    audit_log.record(
+        session,
+        actor,
+        "token.created",
+        subject_type="user",
+        subject_id=user.id,
+        data={"token_id": row.id, "prefix": row.prefix},
+    )
     return token
 
 

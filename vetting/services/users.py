@@ -76,7 +76,11 @@ def create_user(
     session.add(user)
     session.flush()
     audit_log.record(
-        session, actor, "user.created", subject_type="user", subject_id=user.id,
+        session,
+        actor,
+        "user.created",
+        subject_type="user",
+        subject_id=user.id,
         data={"email": email, "roles": sorted(r.value for r in roles)},
     )
     return user
@@ -122,7 +126,11 @@ def update_user(
                 UserRole(role=r) for r in sorted(roles - before)
             ]
             audit_log.record(
-                session, actor, "user.roles_changed", subject_type="user", subject_id=user.id,
+                session,
+                actor,
+                "user.roles_changed",
+                subject_type="user",
+                subject_id=user.id,
                 data={"added": sorted(roles - before), "removed": sorted(before - roles)},
             )
     if is_active is not None and is_active != user.is_active:
@@ -132,8 +140,11 @@ def update_user(
         if not is_active:
             revoke_all_sessions(session, user)
         audit_log.record(
-            session, actor, "user.activated" if is_active else "user.deactivated",
-            subject_type="user", subject_id=user.id,
+            session,
+            actor,
+            "user.activated" if is_active else "user.deactivated",
+            subject_type="user",
+            subject_id=user.id,
         )
     session.flush()
     return user
@@ -165,7 +176,11 @@ def record_designation(session: Session, actor: User, user_id: int, data: Design
     designation.recorded_at = utcnow()
     session.flush()
     audit_log.record(
-        session, actor, "designation.recorded", subject_type="user", subject_id=user.id,
+        session,
+        actor,
+        "designation.recorded",
+        subject_type="user",
+        subject_id=user.id,
         data={
             "clearance_date": data.clearance_date.isoformat(),
             "training_date": data.training_date.isoformat(),

@@ -59,8 +59,11 @@ def user_create() -> ResponseReturnValue:
         user = submit(
             form,
             lambda s: users.create_user(
-                s, current_user, runtime().security,
-                email=form.email.data or "", name=form.name.data or "",
+                s,
+                current_user,
+                runtime().security,
+                email=form.email.data or "",
+                name=form.name.data or "",
                 password=form.password.data or "",
                 roles=frozenset(Role(r) for r in form.roles.data or []),
             ),
@@ -121,7 +124,10 @@ def user_update(user_id: int) -> ResponseReturnValue:
         submit(
             form,
             lambda s: users.update_user(
-                s, current_user, user_id, name=form.name.data,
+                s,
+                current_user,
+                user_id,
+                name=form.name.data,
                 roles=frozenset(Role(r) for r in form.roles.data or []),
             ),
         )
@@ -139,7 +145,9 @@ def user_designation(user_id: int) -> ResponseReturnValue:
         submit(
             form,
             lambda s: users.record_designation(
-                s, current_user, user_id,
+                s,
+                current_user,
+                user_id,
                 users.DesignationInput(
                     clearance_date=form.clearance_date.data,
                     training_date=form.training_date.data,
@@ -158,7 +166,10 @@ def _user_action(user_id: int, action: str) -> ResponseReturnValue:
     operations = {
         "unlock": (users.release_lockout, "Account released: the user can sign in again."),
         "reset-mfa": (users.reset_mfa, "Second factor reset: the user enrols a new authenticator at next sign-in."),
-        "deactivate": (lambda s, a, uid: users.update_user(s, a, uid, is_active=False), "Account deactivated and signed out."),
+        "deactivate": (
+            lambda s, a, uid: users.update_user(s, a, uid, is_active=False),
+            "Account deactivated and signed out.",
+        ),
         "activate": (lambda s, a, uid: users.update_user(s, a, uid, is_active=True), "Account activated."),
     }
     operation, message = operations[action]
@@ -213,7 +224,10 @@ def cycle_create() -> ResponseReturnValue:
         cycle = submit(
             form,
             lambda s: cycles.create_cycle(
-                s, current_user, title=form.title.data or "", position=form.position.data or "",
+                s,
+                current_user,
+                title=form.title.data or "",
+                position=form.position.data or "",
                 blind_review=bool(form.blind_review.data),
             ),
         )

@@ -6,6 +6,7 @@ from flask import Blueprint, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
+from vetting.audit_chain import VerifyResult
 from vetting.policy import Action
 from vetting.services import audit_log
 from vetting.web.access import requires
@@ -18,7 +19,7 @@ bp = Blueprint("audit", __name__, url_prefix="/audit")
 PAGE_SIZE = 100
 
 
-def _page(result: audit_log.VerifyResult | None = None, status: int = 200) -> ResponseReturnValue:
+def _page(result: VerifyResult | None = None, status: int = 200) -> ResponseReturnValue:
     event = request.args.get("event") or None
     before = request.args.get("before", type=int)
     with transaction() as session:

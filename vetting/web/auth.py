@@ -109,7 +109,9 @@ def enrol() -> ResponseReturnValue:
             )
         if outcome.ok:
             _finish(outcome.token)
-            return render_template("auth/recovery_codes.html", codes=outcome.recovery_codes, next_url=url_for("auth.continue_after_enrol"))
+            return render_template(
+                "auth/recovery_codes.html", codes=outcome.recovery_codes, next_url=url_for("auth.continue_after_enrol")
+            )
         assert outcome.error is not None
         if outcome.error.code in RESTART_CODES:
             session.pop(PENDING_KEY, None)

@@ -44,7 +44,9 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def _csrf(error: CSRFError) -> ResponseReturnValue:
-        return error_response(400, "csrf_failed", "The form expired or did not come from this site. Reload the page and try again.")
+        return error_response(
+            400, "csrf_failed", "The form expired or did not come from this site. Reload the page and try again."
+        )
 
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException) -> ResponseReturnValue:

@@ -60,13 +60,17 @@ class UserCreateForm(FlaskForm):
         validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=MAX_PASSWORD_LENGTH)],
         description=f"At least {MIN_PASSWORD_LENGTH} characters. The user enrols a second factor at first sign-in.",
     )
-    roles = MultiCheckboxField("Roles", choices=ROLE_CHOICES, validators=[DataRequired(message="Choose at least one role.")])
+    roles = MultiCheckboxField(
+        "Roles", choices=ROLE_CHOICES, validators=[DataRequired(message="Choose at least one role.")]
+    )
     submit = SubmitField("Create account")
 
 
 class UserRolesForm(FlaskForm):
     name = StringField("Full name", validators=[DataRequired(), Length(max=200)])
-    roles = MultiCheckboxField("Roles", choices=ROLE_CHOICES, validators=[DataRequired(message="Choose at least one role.")])
+    roles = MultiCheckboxField(
+        "Roles", choices=ROLE_CHOICES, validators=[DataRequired(message="Choose at least one role.")]
+    )
     submit = SubmitField("Save changes")
 
 

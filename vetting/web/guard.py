@@ -43,11 +43,11 @@ def _load_user(_request: object) -> User | None:
             return None
         with transaction() as db_session:
             return tokens.authenticate(db_session, token.strip())
-    token = session.get(SESSION_KEY)
-    if not token:
+    sid: str | None = session.get(SESSION_KEY)
+    if not sid:
         return None
     with transaction() as db_session:
-        resolved = accounts.resolve_session(db_session, runtime().security, token)
+        resolved = accounts.resolve_session(db_session, runtime().security, sid)
     if resolved.ended:
         g.session_ended = resolved.ended
         session.pop(SESSION_KEY, None)
@@ -74,7 +74,9 @@ def _guard() -> ResponseReturnValue | None:
         return None
     if not current_user.is_authenticated:
         if is_api_request():
-            return error_response(401, "authentication_required", "Send a valid API token as 'Authorization: Bearer <token>'.")
+            return error_response(
+                401, "authentication_required", "Send a valid API token as 'Authorization: Bearer <token>'."
+            )
         ended = g.get("session_ended")
         if ended == "idle":
             flash("Your session was locked after 30 minutes without activity. Sign in again.", "info")

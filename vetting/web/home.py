@@ -47,7 +47,9 @@ def account() -> ResponseReturnValue:
     return render_template(
         "home/account.html",
         duties=duties,
-        designation_problems=policy.designation_problems(current_user) if current_user.has_role(Role.INVESTIGATOR) else [],
+        designation_problems=policy.designation_problems(current_user)
+        if current_user.has_role(Role.INVESTIGATOR)
+        else [],
     )
 
 
