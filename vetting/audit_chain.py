@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import json
+from json.encoder import encode_basestring
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -30,11 +31,23 @@ def canonical_json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
+def _json(value: str | int | None) -> str:
+    """The JSON text of one scalar, exactly as ``canonical_json`` writes it."""
+    if value is None:
+        return "null"
+    if isinstance(value, int):
+        return str(value)
+    return encode_basestring(value)
+
+
 def format_timestamp(moment: datetime) -> str:
     """ISO 8601 in UTC with fixed microsecond precision (stable across databases)."""
     if moment.tzinfo is None:
         raise ValueError("audit timestamps must be timezone-aware")
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    if moment.utcoffset():
+        moment = moment.astimezone(UTC)
+    # isoformat is C-fast; "+00:00" becomes "Z".
+    return moment.isoformat(timespec="microseconds")[:-6] + "Z"
 
 
 @dataclass(frozen=True)
@@ -51,18 +64,23 @@ class EntryFields:
     prev_hash: str
 
     def canonical(self) -> str:
-        return canonical_json(
-            {
-                "seq": self.seq,
-                "occurred_at": format_timestamp(self.occurred_at),
-                "actor_id": self.actor_id,
-                "event": self.event,
-                "subject_type": self.subject_type,
-                "subject_id": self.subject_id,
-                "data": json.loads(self.data),
-                "prev_hash": self.prev_hash,
-            }
-        )
+        """Canonical JSON of the fields (sorted keys, no spaces), ``data`` embedded verbatim.
+
+        ``data`` is stored as canonical JSON when written, so this equals
+        ``canonical_json`` of all fields; embedding the stored text as is also means any
+        byte changed in it changes the hash. Built by hand: it is the verifier's hot path.
+        """
+        return (
+            '{"actor_id":' + _json(self.actor_id)
+            + ',"data":' + self.data
+            + ',"event":' + _json(self.event)
+            + ',"occurred_at":"' + format_timestamp(self.occurred_at)
+            + '","prev_hash":' + _json(self.prev_hash)
+            + ',"seq":' + str(self.seq)
+            + ',"subject_id":' + _json(self.subject_id)
+            + ',"subject_type":' + _json(self.subject_type)
+            + "}"
+        )  # fmt: skip
 
     def compute_hash(self) -> str:
         return sha256_hex(self.canonical())
