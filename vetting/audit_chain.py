@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import base64
 import json
-from json.encoder import encode_basestring
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from json.encoder import encode_basestring
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
