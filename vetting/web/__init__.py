@@ -44,9 +44,10 @@ def _security_headers(response: Response) -> Response:
 
 
 def init_app(app: Flask) -> None:
-    csrf.init_app(app)
     errors.init_app(app)
+    # The access guard runs before the CSRF check: who may call comes before how they called.
     guard.init_app(app)
+    csrf.init_app(app)
     for blueprint in (home.bp, auth.bp, admin.bp, audit.bp):
         app.register_blueprint(blueprint)
     app.after_request(_security_headers)
