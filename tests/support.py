@@ -80,7 +80,7 @@ def make_user(
         secret = None
         if enrolled:
             secret = totp.new_secret()
-            user.totp_secret_encrypted = rt.security.secrets.encrypt(secret.encode(), TOTP_PURPOSE)
+            user.totp_secret_encrypted = rt.security.keyring.encrypt(secret.encode(), TOTP_PURPOSE)
             user.totp_enrolled_at = utcnow()
         if designation and Role.INVESTIGATOR in roles:
             from vetting.models import SensitiveDesignation

@@ -6,10 +6,14 @@ from flask import Flask
 
 from vetting.config import PROJECT_ROOT, Settings, load_settings
 from vetting.db import Database
+from vetting.pdf import Reports
 from vetting.services.context import Security
+from vetting.storage import EncryptedStore
 
 #: Request bodies above this are refused before a view runs (evidence uploads set their own).
 MAX_REQUEST_BYTES = 1 * 1024 * 1024
+#: Encrypted evidence and signed forms, inside the instance folder (outside the web root).
+EVIDENCE_DIR = "evidence"
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -39,6 +43,8 @@ def create_app(settings: Settings | None = None) -> Flask:
         settings=settings,
         db=Database(settings.database_url, settings.audit_signing_key),
         security=Security.from_settings(settings),
+        store=EncryptedStore(settings.instance_path / EVIDENCE_DIR),
+        reports=Reports(PROJECT_ROOT / "templates"),
     )
     web.init_app(app)
     api.init_app(app)

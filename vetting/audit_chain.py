@@ -71,16 +71,24 @@ class EntryFields:
         byte changed in it changes the hash. Built by hand: it is the verifier's hot path.
         """
         return (
-            '{"actor_id":' + _json(self.actor_id)
-            + ',"data":' + self.data
-            + ',"event":' + _json(self.event)
-            + ',"occurred_at":"' + format_timestamp(self.occurred_at)
-            + '","prev_hash":' + _json(self.prev_hash)
-            + ',"seq":' + str(self.seq)
-            + ',"subject_id":' + _json(self.subject_id)
-            + ',"subject_type":' + _json(self.subject_type)
+            '{"actor_id":'
+            + _json(self.actor_id)
+            + ',"data":'
+            + self.data
+            + ',"event":'
+            + _json(self.event)
+            + ',"occurred_at":"'
+            + format_timestamp(self.occurred_at)
+            + '","prev_hash":'
+            + _json(self.prev_hash)
+            + ',"seq":'
+            + str(self.seq)
+            + ',"subject_id":'
+            + _json(self.subject_id)
+            + ',"subject_type":'
+            + _json(self.subject_type)
             + "}"
-        )  # fmt: skip
+        )
 
     def compute_hash(self) -> str:
         return sha256_hex(self.canonical())

@@ -76,7 +76,7 @@ def demo_command() -> None:
     """Load the demo accounts and cycle (idempotent); print logins and TOTP secrets."""
     rt = _runtime()
     with rt.db.transaction() as session:
-        accounts = demo.load_demo(session, rt.security)
+        accounts = demo.load_demo(session, rt.security, rt.store)
     click.echo(f"Demo accounts (password for all: {demo.DEMO_PASSWORD})")
     click.echo(f"  {'email':<20} {'role':<13} TOTP secret")
     for account in accounts:
@@ -151,7 +151,7 @@ def totp_command(email: str) -> None:
         user = users.find_user_by_email(session, email)
         if user is None or user.totp_secret_encrypted is None:
             raise click.ClickException(f"No account with an authenticator for {email}.")
-        secret = rt.security.secrets.decrypt(user.totp_secret_encrypted, TOTP_PURPOSE).decode()
+        secret = rt.security.keyring.decrypt(user.totp_secret_encrypted, TOTP_PURPOSE).decode()
     click.echo(totp.current_code(secret, utcnow()))
 
 
@@ -175,6 +175,32 @@ def tokens_create(email: str) -> None:
         _fail(error)
     click.echo(f"API token for {user.email} (shown once; send as 'Authorization: Bearer <token>'):")
     click.echo(token)
+
+
+@cli.group("keys")
+def keys_group() -> None:
+    """The master key."""
+
+
+@keys_group.command("rotate")
+def keys_rotate() -> None:
+    """Rewrap every data key and TOTP seed under a new master key (content is not re-encrypted)."""
+    from vetting.services import keys
+
+    rt = _runtime()
+    settings = rt.settings
+    if settings.master_key_from_env:
+        raise click.ClickException(
+            "The master key comes from VETTING_MASTER_KEY: rotate it where it is kept, not in instance/."
+        )
+    new_key = keys.prepare_next_key(settings.instance_path)
+    with rt.db.transaction() as session:
+        result = keys.rewrap_all(session, rt.security.keyring, new_key)
+    keys.finish(settings.instance_path)
+    click.echo(
+        f"Master key rotated ({result.old_key_id} -> {result.new_key_id}): "
+        f"{result.data_keys} candidate data keys and {result.totp_seeds} TOTP seeds rewrapped."
+    )
 
 
 @cli.group("audit")

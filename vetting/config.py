@@ -23,6 +23,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 SECRET_KEY_FILE = "secret_key"
 MASTER_KEY_FILE = "master_key"
+#: The next master key while a rotation is under way (``vetting keys rotate``).
+MASTER_KEY_NEXT_FILE = "master_key.next"
 AUDIT_KEY_FILE = "audit_signing_key.pem"
 AUDIT_PUBLIC_KEY_FILE = "audit_signing_key.pub.pem"
 CONFIG_FILE = "config.toml"
@@ -57,7 +59,13 @@ class Settings:
     secret_key: bytes = field(repr=False)
     master_key: bytes = field(repr=False)
     audit_signing_key: Ed25519PrivateKey = field(repr=False)
+    #: Present only between the two steps of a master-key rotation; accepted for decryption.
+    master_key_next: bytes | None = field(default=None, repr=False)
+    #: True when the master key comes from the environment (rotation cannot rewrite it).
+    master_key_from_env: bool = False
     login_banner: str = DEFAULT_BANNER
+    #: Named on candidate-facing documents (the consent form, notices).
+    agency_name: str = "the hiring agency"
     idle_timeout: timedelta = timedelta(minutes=30)
     absolute_timeout: timedelta = timedelta(hours=12)
     lockout_threshold: int = 5
@@ -104,6 +112,17 @@ def _read_secret(instance_path: Path, filename: str, env_value: str | None) -> b
     return path.read_bytes().strip()
 
 
+def decode_master_key(raw: bytes) -> bytes:
+    """A master key is 32 random bytes, stored base64-encoded."""
+    try:
+        key = base64.b64decode(raw, validate=True)
+    except ValueError as exc:
+        raise ConfigError("The master key must be base64.") from exc
+    if len(key) != 32:
+        raise ConfigError("The master key must be 32 bytes (AES-256), base64-encoded.")
+    return key
+
+
 def load_settings(
     instance_path: Path | None = None,
     env: Mapping[str, str] | None = None,
@@ -123,13 +142,9 @@ def load_settings(
     secret_key = _read_secret(instance_path, SECRET_KEY_FILE, env.get("VETTING_SECRET_KEY"))
     if len(secret_key) < 32:
         raise ConfigError("The secret key must be at least 32 characters long.")
-    raw_master = _read_secret(instance_path, MASTER_KEY_FILE, env.get("VETTING_MASTER_KEY"))
-    try:
-        master_key = base64.b64decode(raw_master, validate=True)
-    except ValueError as exc:
-        raise ConfigError("The master key must be base64.") from exc
-    if len(master_key) != 32:
-        raise ConfigError("The master key must be 32 bytes (AES-256), base64-encoded.")
+    master_key = decode_master_key(_read_secret(instance_path, MASTER_KEY_FILE, env.get("VETTING_MASTER_KEY")))
+    next_path = instance_path / MASTER_KEY_NEXT_FILE
+    master_key_next = decode_master_key(next_path.read_bytes().strip()) if next_path.exists() else None
     pem = _read_secret(instance_path, AUDIT_KEY_FILE, env.get("VETTING_AUDIT_SIGNING_KEY"))
     signing_key = load_pem_private_key(pem, password=None)
     if not isinstance(signing_key, Ed25519PrivateKey):
@@ -140,11 +155,16 @@ def load_settings(
         "database_url": default_database_url(instance_path, env),
         "secret_key": secret_key,
         "master_key": master_key,
+        "master_key_next": master_key_next,
+        "master_key_from_env": bool(env.get("VETTING_MASTER_KEY")),
         "audit_signing_key": signing_key,
     }
     banner = env.get("VETTING_LOGIN_BANNER") or file_config.get("login_banner")
     if banner:
         values["login_banner"] = str(banner)
+    agency = env.get("VETTING_AGENCY_NAME") or file_config.get("agency_name")
+    if agency:
+        values["agency_name"] = str(agency)
     if "cookie_secure" in file_config:
         values["cookie_secure"] = bool(file_config["cookie_secure"])
     values.update(overrides)

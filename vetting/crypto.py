@@ -1,8 +1,10 @@
-"""Authenticated encryption of small secrets under the master key (no Flask imports).
+"""Envelope encryption with AES-256-GCM (no Flask imports).
 
-Used now for TOTP seeds; candidate content will use per-candidate data keys wrapped by
-the same master key. AES-256-GCM with a fresh 96-bit nonce per message; the purpose
-string is bound as associated data so a ciphertext cannot be moved to another field.
+A master key (in ``instance/`` or the environment) wraps one random data key per
+candidate; the data key encrypts that candidate's content. Deleting the wrapped data key
+erases the content (crypto-shredding); rotating the master key rewraps the data keys
+without touching the content. Every ciphertext binds a purpose string as associated
+data, so it cannot be moved to another field, record or candidate.
 """
 
 from __future__ import annotations
@@ -10,15 +12,17 @@ from __future__ import annotations
 import base64
 import hashlib
 import secrets
+from collections.abc import Iterable
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 _FORMAT = "v1"
+NONCE_BYTES = 12
 
 
 class DecryptionError(ValueError):
-    """Ciphertext was altered, moved, or made under another key."""
+    """Ciphertext was altered, moved, or made under a key we do not hold."""
 
 
 def key_id(key: bytes) -> str:
@@ -26,37 +30,90 @@ def key_id(key: bytes) -> str:
     return hashlib.sha256(b"vetting-key-id:" + key).hexdigest()[:16]
 
 
-class SecretBox:
-    """Encrypt and decrypt short values with one AES-256-GCM key."""
+def _seal(aead: AESGCM, plaintext: bytes, purpose: str) -> bytes:
+    nonce = secrets.token_bytes(NONCE_BYTES)
+    return nonce + aead.encrypt(nonce, plaintext, purpose.encode())
 
-    def __init__(self, key: bytes) -> None:
-        if len(key) != 32:
-            raise ValueError("AES-256 needs a 32-byte key")
-        self._aead = AESGCM(key)
-        self.key_id = key_id(key)
+
+def _open(aead: AESGCM, sealed: bytes, purpose: str) -> bytes:
+    try:
+        return aead.decrypt(sealed[:NONCE_BYTES], sealed[NONCE_BYTES:], purpose.encode())
+    except InvalidTag as exc:
+        raise DecryptionError("ciphertext failed authentication") from exc
+
+
+class Keyring:
+    """The active master key (encrypts) and any older ones still accepted (decrypt only)."""
+
+    def __init__(self, active: bytes, older: Iterable[bytes] = ()) -> None:
+        keys = [active, *older]
+        if any(len(k) != 32 for k in keys):
+            raise ValueError("AES-256 needs 32-byte keys")
+        self.key_id = key_id(active)
+        self._keys = keys
+        self._active = AESGCM(active)
+        self._by_id = {key_id(k): AESGCM(k) for k in keys}
+
+    def all_keys(self) -> list[bytes]:
+        """The raw keys held, active first (for building the next keyring in a rotation)."""
+        return list(self._keys)
 
     def encrypt(self, plaintext: bytes, purpose: str) -> str:
-        """Return ``v1:<key id>:<base64(nonce || ciphertext)>``."""
-        nonce = secrets.token_bytes(12)
-        sealed = self._aead.encrypt(nonce, plaintext, purpose.encode())
-        return f"{_FORMAT}:{self.key_id}:{base64.b64encode(nonce + sealed).decode()}"
+        """Return ``v1:<key id>:<base64(nonce || ciphertext)>`` under the active key."""
+        return f"{_FORMAT}:{self.key_id}:{base64.b64encode(_seal(self._active, plaintext, purpose)).decode()}"
 
     def decrypt(self, token: str, purpose: str) -> bytes:
-        """Reverse :meth:`encrypt`.
+        """Reverse :meth:`encrypt`, with whichever held key the token names.
 
-        :raises DecryptionError: if the token is malformed, altered or for another key.
+        :raises DecryptionError: if the token is malformed, altered or for a key not held.
         """
         try:
             version, kid, payload = token.split(":", 2)
             raw = base64.b64decode(payload, validate=True)
         except ValueError as exc:
             raise DecryptionError("malformed ciphertext") from exc
-        if version != _FORMAT or kid != self.key_id:
-            raise DecryptionError("ciphertext was made under another key")
+        aead = self._by_id.get(kid)
+        if version != _FORMAT or aead is None:
+            raise DecryptionError("ciphertext was made under a key that is not held")
+        return _open(aead, raw, purpose)
+
+    def is_current(self, token: str) -> bool:
+        """Whether ``token`` is already under the active key (rotation skips it)."""
+        return token.startswith(f"{_FORMAT}:{self.key_id}:")
+
+    def rewrap(self, token: str, purpose: str) -> str:
+        """Decrypt with the key it names, encrypt again under the active key."""
+        return token if self.is_current(token) else self.encrypt(self.decrypt(token, purpose), purpose)
+
+
+class DataKey:
+    """One candidate's AES-256-GCM data key."""
+
+    def __init__(self, key: bytes) -> None:
+        if len(key) != 32:
+            raise ValueError("AES-256 needs a 32-byte key")
+        self._aead = AESGCM(key)
+
+    @staticmethod
+    def generate() -> bytes:
+        return AESGCM.generate_key(bit_length=256)
+
+    def seal(self, plaintext: bytes, purpose: str) -> bytes:
+        """Binary ``nonce || ciphertext`` (evidence files)."""
+        return _seal(self._aead, plaintext, purpose)
+
+    def open(self, sealed: bytes, purpose: str) -> bytes:
+        return _open(self._aead, sealed, purpose)
+
+    def encrypt_text(self, text: str, purpose: str) -> str:
+        return base64.b64encode(self.seal(text.encode(), purpose)).decode()
+
+    def decrypt_text(self, token: str, purpose: str) -> str:
         try:
-            return self._aead.decrypt(raw[:12], raw[12:], purpose.encode())
-        except InvalidTag as exc:
-            raise DecryptionError("ciphertext failed authentication") from exc
+            raw = base64.b64decode(token, validate=True)
+        except ValueError as exc:
+            raise DecryptionError("malformed ciphertext") from exc
+        return self.open(raw, purpose).decode()
 
 
 def sha256_hex(data: bytes | str) -> str:

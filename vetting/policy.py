@@ -30,11 +30,23 @@ class Action(StrEnum):
     INVESTIGATE = "investigate"
     #: Read released summaries of a cycle one sits on the board of.
     BOARD_READ = "board.read"
+    #: Add candidates to a cycle (admins; investigators of that cycle).
+    CANDIDATES_MANAGE = "candidates.manage"
+    #: Author and publish checklist templates.
+    CHECKLISTS_MANAGE = "checklists.manage"
 
 
 ROLE_ACTIONS: Final[Mapping[Role, frozenset[Action]]] = {
-    Role.ADMIN: frozenset({Action.USERS_MANAGE, Action.CYCLES_MANAGE, Action.CYCLES_VIEW_ALL}),
-    Role.INVESTIGATOR: frozenset({Action.INVESTIGATE}),
+    Role.ADMIN: frozenset(
+        {
+            Action.USERS_MANAGE,
+            Action.CYCLES_MANAGE,
+            Action.CYCLES_VIEW_ALL,
+            Action.CANDIDATES_MANAGE,
+            Action.CHECKLISTS_MANAGE,
+        }
+    ),
+    Role.INVESTIGATOR: frozenset({Action.INVESTIGATE, Action.CANDIDATES_MANAGE}),
     Role.BOARD_MEMBER: frozenset({Action.BOARD_READ}),
     Role.AUDITOR: frozenset({Action.AUDIT_READ, Action.CYCLES_VIEW_ALL}),
 }
@@ -64,14 +76,21 @@ def designation_problems(user: User, on: date | None = None) -> list[str]:
     return designation.problems(on or clock_today())
 
 
+def _searcher_of(actor: User, cycle: Cycle | None) -> bool:
+    """An investigator of ``cycle`` (any cycle when ``None``) with a current designation (R4)."""
+    if not actor.has_role(Role.INVESTIGATOR) or designation_problems(actor):
+        return False
+    return cycle is None or cycle.duty_of(actor.id) is Duty.INVESTIGATOR
+
+
 def can(actor: User, action: Action, cycle: Cycle | None = None) -> bool:
     """Whether ``actor`` may do ``action`` (on ``cycle`` when given)."""
     if not role_allows(actor, action):
         return False
     if action is Action.INVESTIGATE:
-        if designation_problems(actor):
-            return False
-        return cycle is None or cycle.duty_of(actor.id) is Duty.INVESTIGATOR
+        return _searcher_of(actor, cycle)
+    if action is Action.CANDIDATES_MANAGE:
+        return actor.has_role(Role.ADMIN) or _searcher_of(actor, cycle)
     if action is Action.BOARD_READ:
         return cycle is None or cycle.duty_of(actor.id) is Duty.BOARD_MEMBER
     return True
@@ -81,7 +100,7 @@ def require(actor: User, action: Action, cycle: Cycle | None = None) -> None:
     """Raise unless :func:`can`; a searcher without a designation is told why."""
     if can(actor, action, cycle):
         return
-    if action is Action.INVESTIGATE and role_allows(actor, action):
+    if action in (Action.INVESTIGATE, Action.CANDIDATES_MANAGE) and actor.has_role(Role.INVESTIGATOR):
         problems = designation_problems(actor)
         if problems:
             raise DesignationRequired(
@@ -97,6 +116,27 @@ def can_view_cycle(actor: User, cycle: Cycle) -> bool:
     if role_allows(actor, Action.CYCLES_VIEW_ALL):
         return True
     return actor.is_active and cycle.duty_of(actor.id) is not None
+
+
+def can_see_candidate_name(actor: User, cycle: Cycle) -> bool:
+    """Names are for the cycle's searchers; admins see them only in named (non-blind) cycles."""
+    if _searcher_of(actor, cycle):
+        return True
+    return actor.is_active and actor.has_role(Role.ADMIN) and not cycle.blind_review
+
+
+def can_open_raw_content(actor: User, cycle: Cycle, reason: str | None) -> bool:
+    """Raw findings and evidence: the cycle's searchers; auditors only with a stated reason.
+
+    Board members never (POL-01, POL-02); admins never (PRODUCT.md §2).
+    """
+    if _searcher_of(actor, cycle):
+        return True
+    return role_allows(actor, Action.AUDIT_READ) and bool(reason and len(reason.strip()) >= MIN_REASON_LENGTH)
+
+
+#: An auditor's stated reason for opening raw content must say something.
+MIN_REASON_LENGTH = 10
 
 
 def roles_conflict(roles: frozenset[Role]) -> str | None:

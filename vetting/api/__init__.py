@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from flask import Flask
 
-from vetting.api import views
+from vetting.api import investigation, views
+
+__all__ = ["init_app", "investigation"]
 
 
 def init_app(app: Flask) -> None:

@@ -29,6 +29,8 @@ class Operation:
     access: AccessRule
     body: type[BaseModel] | None
     errors: tuple[int, ...]
+    multipart: tuple[tuple[str, str], ...]
+    produces: str
 
 
 OPERATIONS: list[Operation] = []
@@ -42,12 +44,14 @@ def route(
     *,
     body: type[BaseModel] | None = None,
     errors: tuple[int, ...] = (),
+    multipart: tuple[tuple[str, str], ...] = (),
+    produces: str = "application/json",
 ) -> Callable[[F], F]:
     """Register ``path`` (OpenAPI style ``{id}``) on the API blueprint."""
     flask_rule = re.sub(r"\{(\w+)\}", r"<int:\1>", path)
 
     def decorator(view: F) -> F:
-        OPERATIONS.append(Operation(method.upper(), path, summary, access, body, errors))
+        OPERATIONS.append(Operation(method.upper(), path, summary, access, body, errors, multipart, produces))
         marked = _mark(access)(view)
         bp.add_url_rule(flask_rule, view_func=marked, methods=[method.upper()], endpoint=view.__name__)
         return marked
@@ -75,7 +79,10 @@ def openapi_document() -> dict[str, Any]:
     paths: dict[str, dict[str, Any]] = {}
     schemas: dict[str, Any] = {}
     for op in OPERATIONS:
-        responses: dict[str, Any] = {"200": {"description": "OK"}}
+        ok: dict[str, Any] = {"description": "OK"}
+        if op.produces != "application/json":
+            ok["content"] = {op.produces: {"schema": {"type": "string", "format": "binary"}}}
+        responses: dict[str, Any] = {"200": ok}
         for status in (*((401, 403) if op.access != PUBLIC else ()), *op.errors):
             responses[str(status)] = {"$ref": "#/components/responses/Error"}
         entry: dict[str, Any] = {"summary": op.summary, "responses": responses}
@@ -97,6 +104,22 @@ def openapi_document() -> dict[str, Any]:
             entry["requestBody"] = {
                 "required": True,
                 "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{op.body.__name__}"}}},
+            }
+        if op.multipart:
+            entry["requestBody"] = {
+                "required": True,
+                "content": {
+                    "multipart/form-data": {
+                        "schema": {
+                            "type": "object",
+                            "required": [name for name, _ in op.multipart],
+                            "properties": {
+                                name: {"type": "string", "format": kind} if kind else {"type": "string"}
+                                for name, kind in op.multipart
+                            },
+                        }
+                    }
+                },
             }
         paths.setdefault(op.path, {})[op.method.lower()] = entry
     schemas["Error"] = {

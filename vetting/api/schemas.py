@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
-from vetting.models import Duty, Role
+from vetting.models import (
+    Authorship,
+    BehaviourCategory,
+    Duty,
+    IdentityBasis,
+    ResolutionStatus,
+    Role,
+    ValidationMethod,
+    ValidationResult,
+)
 
 
 class Body(BaseModel):
@@ -17,7 +26,9 @@ class Body(BaseModel):
 class CycleCreate(Body):
     title: str = Field(min_length=1, max_length=200)
     position: str | None = Field(default=None, max_length=200, description="Defaults to the title.")
+    checklist_version_id: int | None = Field(default=None, description="A published checklist version (R6).")
     blind_review: StrictBool = False
+    identity_match_minimum: int = Field(default=3, ge=1, le=8)
 
 
 class CycleStatusChange(Body):
@@ -47,3 +58,74 @@ class DesignationPut(Body):
     training_date: date
     acknowledgement_date: date
     review_date: date
+
+
+class CycleUpdate(Body):
+    checklist_version_id: int | None = None
+    identity_match_minimum: int | None = Field(default=None, ge=1, le=8)
+
+
+class CandidateCreate(Body):
+    name: str = Field(min_length=1, max_length=200)
+    aliases: list[str] = Field(default_factory=list, max_length=20)
+    handles: list[str] = Field(default_factory=list, max_length=20)
+    profile_urls: list[str] = Field(default_factory=list, max_length=20)
+    region: str = Field(default="", max_length=200)
+
+
+class CandidateImport(Body):
+    csv: str = Field(
+        min_length=1, max_length=1_000_000, description="CSV text: name, aliases, handles, profile_urls, region"
+    )
+
+
+class SearchBody(Body):
+    query: str = Field(min_length=1, max_length=500)
+    source: str = Field(min_length=1, max_length=200)
+    result_count: int = Field(ge=0)
+    searched_at: datetime | None = None
+
+
+class ResolutionBody(Body):
+    status: ResolutionStatus
+    technique: str = Field(min_length=1, max_length=8)
+    attestation: StrictBool
+    searches: list[SearchBody] = Field(default_factory=list, max_length=50)
+    notes: str = Field(default="", max_length=5000)
+    reason: str = Field(default="", max_length=5000)
+
+
+class FindingBody(Body):
+    item_id: int
+    source_url: str = Field(min_length=1, max_length=2000)
+    platform: str = Field(min_length=1, max_length=100)
+    content_date: date | None = None
+    captured_at: datetime | None = None
+    summary: str = Field(min_length=1, max_length=10_000)
+    excerpt: str = Field(min_length=1, max_length=10_000)
+    behaviour_category: BehaviourCategory
+    authorship: Authorship
+    identity_basis: list[IdentityBasis] = Field(min_length=1)
+
+
+class ValidationBody(Body):
+    method: ValidationMethod
+    result: ValidationResult
+    notes: str = Field(min_length=1, max_length=10_000)
+
+
+class EvidenceViewBody(Body):
+    reason: str = Field(default="", max_length=2000, description="Required for auditors; recorded in the audit log.")
+
+
+class ChecklistTemplateCreate(Body):
+    name: str = Field(min_length=1, max_length=200)
+    description: str = Field(default="", max_length=2000)
+
+
+class ChecklistItemCreate(Body):
+    title: str = Field(min_length=1, max_length=200)
+    source: str = Field(min_length=1, max_length=200)
+    technique: str = Field(min_length=1, max_length=8)
+    required: StrictBool = True
+    guidance: str = Field(default="", max_length=2000)

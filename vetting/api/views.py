@@ -75,6 +75,9 @@ def cycle_json(cycle: Cycle) -> dict[str, Any]:
         "created_at": _ts(cycle.created_at),
         "opened_at": _ts(cycle.opened_at),
         "closed_at": _ts(cycle.closed_at),
+        "checklist_version_id": cycle.checklist_version_id,
+        "checklist": cycle.checklist_version.label if cycle.checklist_version else None,
+        "identity_match_minimum": cycle.identity_match_minimum,
         "assignments": [assignment_json(a) for a in cycle.assignments],
     }
 

@@ -2,6 +2,31 @@
 
 from vetting.models.audit import AuditCheckpoint, AuditEvent, AuditTamperError
 from vetting.models.base import Base
+from vetting.models.candidate import (
+    NEVER_REPORTED,
+    Authorship,
+    BehaviourCategory,
+    Candidate,
+    Consent,
+    Evidence,
+    Finding,
+    IdentityBasis,
+    ItemResolution,
+    ResolutionStatus,
+    SearchLogEntry,
+    SignatureMethod,
+    ValidationMethod,
+    ValidationResult,
+    ValidationStatus,
+    ValidationStep,
+)
+from vetting.models.checklist import (
+    ChecklistDraftItem,
+    ChecklistTemplate,
+    ChecklistVersion,
+    ChecklistVersionItem,
+    ImmutableRecordError,
+)
 from vetting.models.cycle import Assignment, Cycle, CycleStatus, Duty
 from vetting.models.user import (
     ApiToken,
@@ -16,6 +41,27 @@ from vetting.models.user import (
 )
 
 __all__ = [
+    "NEVER_REPORTED",
+    "Authorship",
+    "BehaviourCategory",
+    "Candidate",
+    "ChecklistDraftItem",
+    "ChecklistTemplate",
+    "ChecklistVersion",
+    "ChecklistVersionItem",
+    "Consent",
+    "Evidence",
+    "Finding",
+    "IdentityBasis",
+    "ImmutableRecordError",
+    "ItemResolution",
+    "ResolutionStatus",
+    "SearchLogEntry",
+    "SignatureMethod",
+    "ValidationMethod",
+    "ValidationResult",
+    "ValidationStatus",
+    "ValidationStep",
     "ApiToken",
     "Assignment",
     "AuditCheckpoint",

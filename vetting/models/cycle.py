@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from vetting.errors import Conflict
 from vetting.models.base import Base, created_ts, intpk, str200
 from vetting.models.user import User, enum_column
+
+if TYPE_CHECKING:
+    from vetting.models.checklist import ChecklistVersion
 
 
 class CycleStatus(StrEnum):
@@ -35,6 +39,8 @@ class Cycle(Base):
     __table_args__ = (
         CheckConstraint("(status = 'draft') = (opened_at IS NULL)", name="opened_at_iff_not_draft"),
         CheckConstraint("(status = 'closed') = (closed_at IS NOT NULL)", name="closed_at_iff_closed"),
+        CheckConstraint("status = 'draft' OR checklist_version_id IS NOT NULL", name="open_cycle_has_checklist"),
+        CheckConstraint("identity_match_minimum BETWEEN 1 AND 8", name="identity_match_minimum_range"),
     )
 
     id: Mapped[intpk]
@@ -47,14 +53,25 @@ class Cycle(Base):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     opened_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
+    #: The frozen checklist every candidate of the cycle gets (R6); fixed once the cycle opens.
+    checklist_version_id: Mapped[int | None] = mapped_column(ForeignKey("checklist_versions.id"))
+    #: How many identifiers must tie a finding to the candidate before it can move on (SM-05).
+    identity_match_minimum: Mapped[int] = mapped_column(Integer, default=3, server_default="3")
 
     assignments: Mapped[list[Assignment]] = relationship(
         back_populates="cycle", lazy="selectin", order_by="Assignment.id"
     )
+    checklist_version: Mapped[ChecklistVersion | None] = relationship(lazy="selectin")
 
     def open(self, now: datetime) -> None:
         if self.status is not CycleStatus.DRAFT:
             raise Conflict(f"Only a draft cycle can be opened; this one is {self.status}.", code="invalid_transition")
+        if self.checklist_version_id is None:
+            raise Conflict(
+                "Choose the cycle's published checklist version before opening it: every candidate gets exactly "
+                "that version (R6).",
+                code="checklist_required",
+            )
         self.status = CycleStatus.OPEN
         self.opened_at = now
 

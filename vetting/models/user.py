@@ -46,7 +46,7 @@ class User(Base):
     name: Mapped[str200]
     password_hash: Mapped[str] = mapped_column(String(255))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
-    #: TOTP seed encrypted under the master key (SecretBox, purpose "totp").
+    #: TOTP seed encrypted under the master key (Keyring, purpose "totp").
     totp_secret_encrypted: Mapped[str | None] = mapped_column(Text)
     totp_enrolled_at: Mapped[datetime | None]
     #: The last accepted TOTP time step: a code is accepted once (ASVS 2.8.4).

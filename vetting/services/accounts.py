@@ -194,7 +194,7 @@ def verify_second_factor(session: Session, security: Security, token: str | None
     user = pending.user
     now = utcnow()
     assert user.totp_secret_encrypted is not None
-    secret = security.secrets.decrypt(user.totp_secret_encrypted, TOTP_PURPOSE).decode()
+    secret = security.keyring.decrypt(user.totp_secret_encrypted, TOTP_PURPOSE).decode()
     counter = totp.matching_counter(secret, code, now, user.totp_last_counter)
     if counter is not None:
         user.totp_last_counter = counter
@@ -230,8 +230,8 @@ def begin_enrolment(session: Session, security: Security, token: str | None) -> 
         return None
     user = pending.user
     if user.totp_secret_encrypted is None:
-        user.totp_secret_encrypted = security.secrets.encrypt(totp.new_secret().encode(), TOTP_PURPOSE)
-    secret = security.secrets.decrypt(user.totp_secret_encrypted, TOTP_PURPOSE).decode()
+        user.totp_secret_encrypted = security.keyring.encrypt(totp.new_secret().encode(), TOTP_PURPOSE)
+    secret = security.keyring.decrypt(user.totp_secret_encrypted, TOTP_PURPOSE).decode()
     uri = totp.provisioning_uri(secret, user.email)
     return Enrolment(secret=secret, uri=uri, qr_data_uri=totp.qr_svg_data_uri(uri))
 
@@ -243,7 +243,7 @@ def confirm_enrolment(session: Session, security: Security, token: str | None, c
         return LoginOutcome(error=AuthenticationFailed(LOGIN_EXPIRED, code="login_expired"))
     user = pending.user
     assert user.totp_secret_encrypted is not None
-    secret = security.secrets.decrypt(user.totp_secret_encrypted, TOTP_PURPOSE).decode()
+    secret = security.keyring.decrypt(user.totp_secret_encrypted, TOTP_PURPOSE).decode()
     counter = totp.matching_counter(secret, code, utcnow(), user.totp_last_counter)
     if counter is None:
         return LoginOutcome(error=_register_failure(session, security, user, ip, "enrolment"))

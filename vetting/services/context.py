@@ -5,18 +5,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from vetting.config import Settings
-from vetting.crypto import SecretBox
+from vetting.crypto import Keyring
 from vetting.security.passwords import Passwords
 
 
 @dataclass(frozen=True)
 class Security:
-    """Password hasher, secret box and login limits, from :class:`Settings`."""
+    """Password hasher, master keyring and login limits, from :class:`Settings`."""
 
     settings: Settings
     passwords: Passwords
-    secrets: SecretBox
+    keyring: Keyring
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Security:
-        return cls(settings, Passwords(settings.password_hashing), SecretBox(settings.master_key))
+        keyring = Keyring(settings.master_key, [k for k in (settings.master_key_next,) if k])
+        return cls(settings, Passwords(settings.password_hashing), keyring)

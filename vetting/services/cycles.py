@@ -38,6 +38,7 @@ def _text(value: str, field: str, label: str) -> str:
 def create_cycle(session: Session, actor: User, *, title: str, position: str, blind_review: bool) -> Cycle:
     policy.require(actor, policy.Action.CYCLES_MANAGE)
     cycle = Cycle(
+        identity_match_minimum=3,
         title=_text(title, "title", "Title"),
         position=_text(position, "position", "Position"),
         blind_review=blind_review,

@@ -11,9 +11,10 @@ from sqlalchemy.orm import Session
 from vetting.clock import today, utcnow
 from vetting.models import Cycle, CycleStatus, Duty, Role, User
 from vetting.security import totp
-from vetting.services import cycles, users
+from vetting.services import checklists, cycles, demo_investigation, users
 from vetting.services.accounts import TOTP_PURPOSE
 from vetting.services.context import Security
+from vetting.storage import EncryptedStore
 
 DEMO_PASSWORD = "demo-vetting-2026"
 DEMO_CYCLE_TITLE = "Police Officer Recruit"
@@ -45,12 +46,12 @@ def _account(session: Session, security: Security, email: str, name: str, role: 
         )
     if user.totp_secret_encrypted is None:
         # Demo accounts come enrolled so the printed secret works at once.
-        user.totp_secret_encrypted = security.secrets.encrypt(totp.new_secret().encode(), TOTP_PURPOSE)
+        user.totp_secret_encrypted = security.keyring.encrypt(totp.new_secret().encode(), TOTP_PURPOSE)
         user.totp_enrolled_at = utcnow()
     return user
 
 
-def load_demo(session: Session, security: Security) -> list[DemoAccount]:
+def load_demo(session: Session, security: Security, store: EncryptedStore) -> list[DemoAccount]:
     """Create what is missing of the demo accounts and cycle; return the accounts."""
     accounts = {email: _account(session, security, email, name, role) for email, name, role in DEMO_ACCOUNTS}
     admin = accounts["admin@demo.test"]
@@ -73,6 +74,9 @@ def load_demo(session: Session, security: Security) -> list[DemoAccount]:
         cycle = cycles.create_cycle(
             session, admin, title=DEMO_CYCLE_TITLE, position="Police Officer", blind_review=False
         )
+    if cycle.checklist_version_id is None:
+        version = demo_investigation.checklist(session, admin)
+        checklists.set_cycle_checklist(session, admin, cycle.id, version.id, 3)
     for email, duty in (
         ("inv1@demo.test", Duty.INVESTIGATOR),
         ("inv2@demo.test", Duty.INVESTIGATOR),
@@ -84,12 +88,15 @@ def load_demo(session: Session, security: Security) -> list[DemoAccount]:
             cycles.assign(session, admin, cycle.id, accounts[email].id, duty)
     if cycle.status is CycleStatus.DRAFT:
         cycles.change_status(session, admin, cycle.id, CycleStatus.OPEN)
+    demo_investigation.add_candidates(
+        session, security, store, cycle, accounts["inv1@demo.test"], accounts["inv2@demo.test"]
+    )
     return [
         DemoAccount(
             email=user.email,
             name=user.name,
             role=role,
-            totp_secret=security.secrets.decrypt(user.totp_secret_encrypted or "", TOTP_PURPOSE).decode(),
+            totp_secret=security.keyring.decrypt(user.totp_secret_encrypted or "", TOTP_PURPOSE).decode(),
         )
         for (email, _name, role), user in zip(DEMO_ACCOUNTS, accounts.values(), strict=True)
     ]

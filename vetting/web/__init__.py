@@ -6,7 +6,7 @@ from flask import Flask, request
 from flask.wrappers import Response
 from flask_wtf import CSRFProtect
 
-from vetting.web import admin, audit, auth, errors, guard, home
+from vetting.web import admin, audit, auth, checklists, errors, guard, home, investigation
 
 csrf = CSRFProtect()
 
@@ -48,6 +48,6 @@ def init_app(app: Flask) -> None:
     # The access guard runs before the CSRF check: who may call comes before how they called.
     guard.init_app(app)
     csrf.init_app(app)
-    for blueprint in (home.bp, auth.bp, admin.bp, audit.bp):
+    for blueprint in (home.bp, auth.bp, admin.bp, audit.bp, checklists.bp, investigation.bp):
         app.register_blueprint(blueprint)
     app.after_request(_security_headers)

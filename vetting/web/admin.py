@@ -10,12 +10,13 @@ from vetting import policy
 from vetting.clock import utcnow
 from vetting.models import CycleStatus, Duty, Role
 from vetting.policy import Action
-from vetting.services import cycles, users
+from vetting.services import checklists, cycles, users
 from vetting.web.access import requires
 from vetting.web.formrun import FormFailed, submit
 from vetting.web.forms import (
     ActionForm,
     AssignmentForm,
+    CycleChecklistForm,
     CycleForm,
     DesignationForm,
     StatusForm,
@@ -239,17 +240,32 @@ def cycle_create() -> ResponseReturnValue:
     return redirect(url_for("admin.cycle_detail", cycle_id=cycle.id))
 
 
-def _cycle_page(cycle_id: int, form: AssignmentForm | None = None, status: int = 200) -> ResponseReturnValue:
+def _cycle_page(
+    cycle_id: int,
+    form: AssignmentForm | None = None,
+    status: int = 200,
+    checklist_form: CycleChecklistForm | None = None,
+) -> ResponseReturnValue:
     with transaction() as session:
         cycle = cycles.get_cycle(session, current_user, cycle_id)
         candidates = cycles.assignable_users(session, current_user, cycle)
+        versions = checklists.published_versions(session, current_user)
     if form is None:
         form = AssignmentForm()
+    if checklist_form is None:
+        checklist_form = CycleChecklistForm(
+            data={
+                "checklist_version_id": cycle.checklist_version_id,
+                "identity_match_minimum": cycle.identity_match_minimum,
+            }
+        )
+    checklist_form.checklist_version_id.choices = [(v.id, f"{v.label} ({len(v.items)} items)") for v in versions]
     form.user_id.choices = [(u.id, f"{u.name} ({', '.join(r.label for r in sorted(u.roles))})") for u in candidates]
     return render_template(
         "admin/cycle.html",
         cycle=cycle,
         form=form,
+        checklist_form=checklist_form,
         status_form=StatusForm(),
         action_form=ActionForm(),
         investigators=cycle.members(Duty.INVESTIGATOR),
@@ -288,6 +304,25 @@ def cycle_unassign(cycle_id: int, user_id: int) -> ResponseReturnValue:
     except FormFailed as failed:
         return _cycle_page(cycle_id, status=failed.status)
     flash("Assignment removed.", "success")
+    return redirect(url_for("admin.cycle_detail", cycle_id=cycle_id))
+
+
+@bp.post("/cycles/<int:cycle_id>/checklist")
+@requires(Action.CYCLES_MANAGE)
+def cycle_checklist(cycle_id: int) -> ResponseReturnValue:
+    form = CycleChecklistForm()
+    with transaction() as session:
+        form.checklist_version_id.choices = [(v.id, "") for v in checklists.published_versions(session, current_user)]
+    try:
+        submit(
+            form,
+            lambda s: checklists.set_cycle_checklist(
+                s, current_user, cycle_id, form.checklist_version_id.data, form.identity_match_minimum.data
+            ),
+        )
+    except FormFailed as failed:
+        return _cycle_page(cycle_id, status=failed.status, checklist_form=form)
+    flash("Checklist version pinned. It freezes when the cycle opens.", "success")
     return redirect(url_for("admin.cycle_detail", cycle_id=cycle_id))
 
 

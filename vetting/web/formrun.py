@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from flask_wtf import FlaskForm
 from sqlalchemy.orm import Session
+from wtforms import Field
 
 from vetting.errors import DomainError
 from vetting.web.runtime import transaction
@@ -20,6 +22,26 @@ class FormFailed(Exception):
     def __init__(self, status: int) -> None:
         super().__init__(status)
         self.status = status
+
+
+_SEGMENT = re.compile(r"^(\w+)(?:\[(\d+)\])?$")
+
+
+def _field_at(form: Any, path: str) -> Field | None:
+    """The form field a service names, e.g. ``searches[1].query``, or ``None``."""
+    node = form
+    for part in path.split("."):
+        match = _SEGMENT.match(part)
+        node = getattr(node, match.group(1), None) if match else None
+        if node is None or match is None:
+            return None
+        if match.group(2) is not None:
+            entries = getattr(node, "entries", [])
+            index = int(match.group(2))
+            if index >= len(entries):
+                return None
+            node = entries[index].form  # a FieldList of FormFields: step into the row's form
+    return node if isinstance(node, Field) else None
 
 
 def submit(form: FlaskForm, action: Callable[[Session], T]) -> T:
@@ -36,7 +58,7 @@ def submit(form: FlaskForm, action: Callable[[Session], T]) -> T:
         with transaction() as session:
             return action(session)
     except DomainError as error:
-        field = getattr(form, error.field, None) if error.field else None
+        field = _field_at(form, error.field) if error.field else None
         if field is not None:
             field.errors = [*field.errors, error.message]
         else:

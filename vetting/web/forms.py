@@ -3,21 +3,38 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     DateField,
     EmailField,
+    FieldList,
+    Form,
+    FormField,
     HiddenField,
+    IntegerField,
     PasswordField,
+    RadioField,
     SelectField,
     SelectMultipleField,
     StringField,
     SubmitField,
+    TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, Regexp
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from vetting.models import Duty, Role
+from vetting.models import (
+    Authorship,
+    BehaviourCategory,
+    Duty,
+    IdentityBasis,
+    ResolutionStatus,
+    Role,
+    SignatureMethod,
+    ValidationMethod,
+    ValidationResult,
+)
 from vetting.security.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 
 
@@ -102,3 +119,127 @@ class AssignmentForm(FlaskForm):
 class StatusForm(FlaskForm):
     status = HiddenField(validators=[DataRequired(), Regexp("^(open|closed)$")])
     submit = SubmitField("Change status")
+
+
+# --- investigation ---------------------------------------------------------------------
+
+
+class CandidateForm(FlaskForm):
+    name = StringField("Full name", validators=[DataRequired(), Length(max=200)])
+    aliases = StringField(
+        "Other names", description="Maiden names, nicknames; separate with ;", validators=[Length(max=2000)]
+    )
+    handles = StringField(
+        "Handles the candidate listed", description="For example @jdoe; separate with ;", validators=[Length(max=2000)]
+    )
+    profile_urls = StringField(
+        "Profile addresses the candidate listed",
+        description="Full https:// addresses; separate with ;",
+        validators=[Length(max=4000)],
+    )
+    region = StringField("City or region", validators=[Length(max=200)])
+    submit = SubmitField("Add candidate")
+
+
+class CandidateImportForm(FlaskForm):
+    file = FileField(
+        "CSV file",
+        description="Header: name, aliases, handles, profile_urls, region (lists separated by ;). One bad row imports nothing.",
+    )
+    submit = SubmitField("Import")
+
+
+class ConsentForm(FlaskForm):
+    signed_on = DateField("Date signed", validators=[DataRequired()])
+    method = SelectField(
+        "How it was signed", choices=[(m.value, m.label) for m in SignatureMethod], validators=[DataRequired()]
+    )
+    document = FileField("Signed form (PDF, PNG or JPEG)")
+    submit = SubmitField("Record consent")
+
+
+class SearchRowForm(Form):
+    query = StringField("Query as typed", validators=[Optional(), Length(max=500)])
+    source = StringField("Where (search engine, site, records portal)", validators=[Optional(), Length(max=200)])
+    result_count = IntegerField("Results", validators=[Optional(), NumberRange(min=0)])
+
+
+class ResolveForm(FlaskForm):
+    status = RadioField("Outcome", choices=[(s.value, s.label) for s in ResolutionStatus], validators=[DataRequired()])
+    technique = SelectField("Technique used", validators=[DataRequired()])
+    searches = FieldList(FormField(SearchRowForm), min_entries=3, max_entries=10)
+    reason = TextAreaField("Why it could not be completed", validators=[Length(max=5000)])
+    notes = TextAreaField("Notes", validators=[Length(max=5000)])
+    attestation = BooleanField("I attest")
+    submit = SubmitField("Save resolution")
+
+
+class FindingForm(FlaskForm):
+    item_id = SelectField("Checklist item", coerce=int, validators=[DataRequired()])
+    source_url = StringField("Source address", validators=[DataRequired(), Length(max=2000)])
+    platform = StringField("Platform or site", validators=[DataRequired(), Length(max=100)])
+    content_date = DateField("Date of the content", validators=[Optional()])
+    summary = TextAreaField("Summary in your words", validators=[DataRequired(), Length(max=10000)])
+    excerpt = TextAreaField("Verbatim excerpt", validators=[DataRequired(), Length(max=10000)])
+    category = SelectField(
+        "Behaviour category", choices=[(c.value, c.label) for c in BehaviourCategory], validators=[DataRequired()]
+    )
+    authorship = RadioField(
+        "Candidate's part", choices=[(a.value, a.label) for a in Authorship], validators=[DataRequired()]
+    )
+    identity_basis = MultiCheckboxField(
+        "What ties it to the candidate", choices=[(b.value, b.label) for b in IdentityBasis]
+    )
+    submit = SubmitField("Save finding")
+
+
+class EvidenceForm(FlaskForm):
+    file = FileField("Screenshot, PDF or page archive")
+    submit = SubmitField("Upload")
+
+
+class ValidationForm(FlaskForm):
+    method = SelectField("Method", choices=[(m.value, m.label) for m in ValidationMethod], validators=[DataRequired()])
+    result = RadioField(
+        "Result", choices=[(r.value, r.value.capitalize()) for r in ValidationResult], validators=[DataRequired()]
+    )
+    notes = TextAreaField("What you checked and what it showed", validators=[DataRequired(), Length(max=10000)])
+    submit = SubmitField("Add validation step")
+
+
+class ReasonForm(FlaskForm):
+    reason = TextAreaField(
+        "Why you need to open this file",
+        validators=[DataRequired(), Length(min=10, max=2000)],
+        description="Recorded in the audit log with your name.",
+    )
+    submit = SubmitField("Open the file")
+
+
+# --- checklists ------------------------------------------------------------------------
+
+
+class TemplateForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
+    description = TextAreaField("Description", validators=[Length(max=2000)])
+    submit = SubmitField("Create template")
+
+
+class DraftItemForm(FlaskForm):
+    title = StringField("What to search", validators=[DataRequired(), Length(max=200)])
+    source = StringField("Where to search", validators=[DataRequired(), Length(max=200)])
+    technique = SelectField("Approved technique", validators=[DataRequired()])
+    required = BooleanField("Required", default=True)
+    guidance = TextAreaField("Guidance for investigators", validators=[Length(max=2000)])
+    submit = SubmitField("Add item")
+
+
+class CycleChecklistForm(FlaskForm):
+    checklist_version_id = SelectField("Published checklist version", coerce=int, validators=[DataRequired()])
+    identity_match_minimum = IntegerField(
+        "Identity-match minimum",
+        default=3,
+        validators=[DataRequired(), NumberRange(min=1, max=8)],
+        description="How many identifiers must tie a finding to the candidate.",
+    )
+    submit = SubmitField("Save")

@@ -9,9 +9,9 @@ from flask_login import current_user
 from vetting import policy
 from vetting.models import Duty, Role
 from vetting.policy import Action
-from vetting.services import cycles
+from vetting.services import candidates, cycles
 from vetting.web.access import public, requires, signed_in
-from vetting.web.runtime import transaction
+from vetting.web.runtime import runtime, transaction
 
 bp = Blueprint("home", __name__)
 
@@ -58,9 +58,11 @@ def account() -> ResponseReturnValue:
 def investigations() -> ResponseReturnValue:
     with transaction() as session:
         duties = cycles.my_duties(session, current_user, Duty.INVESTIGATOR)
+        mine = candidates.my_candidates(session, current_user, runtime().security)
     return render_template(
         "home/investigations.html",
         duties=duties,
+        candidates=mine,
         designation_problems=policy.designation_problems(current_user),
     )
 

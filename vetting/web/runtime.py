@@ -11,7 +11,9 @@ from sqlalchemy.orm import Session
 
 from vetting.config import Settings
 from vetting.db import Database
+from vetting.pdf import Reports
 from vetting.services.context import Security
+from vetting.storage import EncryptedStore
 
 
 @dataclass(frozen=True)
@@ -19,6 +21,8 @@ class Runtime:
     settings: Settings
     db: Database
     security: Security
+    store: EncryptedStore
+    reports: Reports
 
 
 def runtime() -> Runtime:

@@ -1,0 +1,324 @@
+"""Candidates, their consent, checklist work, search log, findings, evidence, validation.
+
+Candidate content (name, aliases, handles, queries, finding text, excerpts, evidence) is
+stored only as ciphertext under the candidate's own data key (``wrapped_key``, wrapped by
+the master key). Columns named ``*_enc`` hold such ciphertext; metadata that reveals no
+content (dates, counts, codes, categories) stays in clear for reports.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from vetting.models.base import Base, created_ts, intpk
+from vetting.models.checklist import ChecklistVersionItem
+from vetting.models.cycle import Cycle
+from vetting.models.user import enum_column
+
+
+class Candidate(Base):
+    __tablename__ = "candidates"
+    __table_args__ = (UniqueConstraint("cycle_id", "code", name="one_code_per_cycle"),)
+
+    id: Mapped[intpk]
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id"), index=True)
+    #: How boards and reports name the candidate in blind cycles ("C-007").
+    code: Mapped[str] = mapped_column(String(16))
+    #: Encrypted JSON: name, aliases, handles, profile URLs, region.
+    profile_enc: Mapped[str] = mapped_column(Text)
+    #: The data key, wrapped by the master key; NULL once crypto-shredded.
+    wrapped_key: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[created_ts]
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: Set when every checklist item is resolved and an investigator closes the search (R1).
+    search_completed_at: Mapped[datetime | None]
+    search_completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    cycle: Mapped[Cycle] = relationship(lazy="joined")
+    consent: Mapped[Consent | None] = relationship(back_populates="candidate", lazy="selectin")
+    resolutions: Mapped[list[ItemResolution]] = relationship(back_populates="candidate", lazy="selectin")
+
+
+class SignatureMethod(StrEnum):
+    WET_INK = "wet_ink"
+    ELECTRONIC = "electronic"
+
+    @property
+    def label(self) -> str:
+        return {"wet_ink": "Signed on paper (scanned)", "electronic": "Electronic signature"}[self.value]
+
+
+class Consent(Base):
+    """The candidate's signed disclosure and authorization: no search work before it."""
+
+    __tablename__ = "consents"
+
+    id: Mapped[intpk]
+    candidate_id: Mapped[int] = mapped_column(ForeignKey("candidates.id"), unique=True)
+    signed_on: Mapped[date] = mapped_column(Date)
+    method: Mapped[SignatureMethod] = mapped_column(enum_column(SignatureMethod, "signature_method"))
+    document_sha256: Mapped[str] = mapped_column(String(64))
+    document_storage_name: Mapped[str] = mapped_column(String(64))
+    document_content_type: Mapped[str] = mapped_column(String(64))
+    document_size: Mapped[int] = mapped_column(Integer)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[created_ts]
+
+    candidate: Mapped[Candidate] = relationship(back_populates="consent")
+
+
+class ResolutionStatus(StrEnum):
+    COMPLETED = "completed"
+    NO_RESULTS = "no_results"
+    UNABLE = "unable"
+
+    @property
+    def label(self) -> str:
+        return {"completed": "Completed", "no_results": "No results", "unable": "Unable to complete"}[self.value]
+
+
+class ItemResolution(Base):
+    """How one checklist item was worked for one candidate, with the searcher's attestation (R5)."""
+
+    __tablename__ = "item_resolutions"
+    __table_args__ = (
+        UniqueConstraint("candidate_id", "item_id", name="one_resolution_per_item"),
+        CheckConstraint("attested", name="attested"),
+        CheckConstraint("(status = 'unable') = (reason_enc IS NOT NULL)", name="reason_iff_unable"),
+    )
+
+    id: Mapped[intpk]
+    candidate_id: Mapped[int] = mapped_column(ForeignKey("candidates.id"), index=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("checklist_version_items.id"))
+    status: Mapped[ResolutionStatus] = mapped_column(enum_column(ResolutionStatus, "resolution_status"))
+    technique_code: Mapped[str] = mapped_column(String(8))
+    attested: Mapped[bool] = mapped_column(Boolean)
+    reason_enc: Mapped[str | None] = mapped_column(Text)
+    notes_enc: Mapped[str | None] = mapped_column(Text)
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    resolved_at: Mapped[datetime]
+
+    candidate: Mapped[Candidate] = relationship(back_populates="resolutions")
+    item: Mapped[ChecklistVersionItem] = relationship(lazy="joined")
+
+
+class SearchLogEntry(Base):
+    """One search made for a checklist item; searches with no hits count too (R6, R7)."""
+
+    __tablename__ = "search_log"
+    __table_args__ = (CheckConstraint("result_count >= 0", name="result_count_not_negative"),)
+
+    id: Mapped[intpk]
+    candidate_id: Mapped[int] = mapped_column(ForeignKey("candidates.id"), index=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("checklist_version_items.id"))
+    query_enc: Mapped[str] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(String(200))
+    searched_at: Mapped[datetime]
+    result_count: Mapped[int] = mapped_column(Integer)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class BehaviourCategory(StrEnum):
+    """PRODUCT.md §3: what may be reported, and what never is."""
+
+    VIOLENCE = "violence_threats"
+    BIAS_HATE = "bias_hate"
+    ILLEGAL = "illegal_activity"
+    SEXUAL = "sexual_misconduct"
+    DISHONESTY = "dishonesty"
+    CONFIDENTIAL = "confidential_disclosure"
+    RECKLESS = "reckless_conduct"
+    POSITIVE = "positive_mitigating"
+    # Never reported to the board: recorded only so the exposure is documented (PC-03).
+    PROTECTED_TRAIT = "protected_trait"
+    PROTECTED_ACTIVITY = "protected_activity"
+    POLITICAL_SPEECH = "political_speech"
+    LAWFUL_OFF_DUTY = "lawful_off_duty"
+
+    @property
+    def reportable(self) -> bool:
+        return self not in NEVER_REPORTED
+
+    @property
+    def label(self) -> str:
+        return _CATEGORY_LABELS[self]
+
+
+NEVER_REPORTED = frozenset(
+    {
+        BehaviourCategory.PROTECTED_TRAIT,
+        BehaviourCategory.PROTECTED_ACTIVITY,
+        BehaviourCategory.POLITICAL_SPEECH,
+        BehaviourCategory.LAWFUL_OFF_DUTY,
+    }
+)
+
+_CATEGORY_LABELS = {
+    BehaviourCategory.VIOLENCE: "Violence or threats",
+    BehaviourCategory.BIAS_HATE: "Bias or hate",
+    BehaviourCategory.ILLEGAL: "Illegal activity",
+    BehaviourCategory.SEXUAL: "Sexual misconduct or explicit content",
+    BehaviourCategory.DISHONESTY: "Dishonesty",
+    BehaviourCategory.CONFIDENTIAL: "Disclosure of confidential information",
+    BehaviourCategory.RECKLESS: "Reckless conduct",
+    BehaviourCategory.POSITIVE: "Positive or mitigating information",
+    BehaviourCategory.PROTECTED_TRAIT: "Candidate's protected trait (never reported)",
+    BehaviourCategory.PROTECTED_ACTIVITY: "Protected activity (never reported)",
+    BehaviourCategory.POLITICAL_SPEECH: "Lawful political speech (never reported)",
+    BehaviourCategory.LAWFUL_OFF_DUTY: "Lawful off-duty conduct (never reported)",
+}
+
+
+class Authorship(StrEnum):
+    AUTHORED = "authored"
+    TAGGED = "tagged"
+    SHARED = "shared"
+
+    @property
+    def label(self) -> str:
+        return {"authored": "Candidate authored it", "tagged": "Candidate was tagged", "shared": "Candidate shared it"}[
+            self.value
+        ]
+
+
+class IdentityBasis(StrEnum):
+    """Identifiers that tie an account or post to the candidate (SM-05, POL-06)."""
+
+    NAME = "name"
+    PHOTO = "photo"
+    LOCATION = "location"
+    EMPLOYER_SCHOOL = "employer_school"
+    LISTED_HANDLE = "listed_handle"
+    CONTACT_DETAILS = "contact_details"
+    RELATIONSHIPS = "relationships"
+    DATE_OF_BIRTH = "date_of_birth"
+
+    @property
+    def label(self) -> str:
+        return {
+            "name": "Name",
+            "photo": "Photo matches",
+            "location": "Location",
+            "employer_school": "Employer or school",
+            "listed_handle": "Handle the candidate listed",
+            "contact_details": "Contact details",
+            "relationships": "Known relatives or associates",
+            "date_of_birth": "Date of birth (from documents)",
+        }[self.value]
+
+
+class ValidationStatus(StrEnum):
+    UNVERIFIED = "unverified"
+    CORROBORATED = "corroborated"
+    REFUTED = "refuted"
+
+
+class Finding(Base):
+    __tablename__ = "findings"
+
+    id: Mapped[intpk]
+    candidate_id: Mapped[int] = mapped_column(ForeignKey("candidates.id"), index=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("checklist_version_items.id"))
+    source_url_enc: Mapped[str] = mapped_column(Text)
+    platform: Mapped[str] = mapped_column(String(100))
+    content_date: Mapped[date | None] = mapped_column(Date)
+    captured_at: Mapped[datetime]
+    summary_enc: Mapped[str] = mapped_column(Text)
+    excerpt_enc: Mapped[str] = mapped_column(Text)
+    category: Mapped[BehaviourCategory] = mapped_column(enum_column(BehaviourCategory, "behaviour_category"))
+    authorship: Mapped[Authorship] = mapped_column(enum_column(Authorship, "authorship"))
+    #: Sorted list of :class:`IdentityBasis` values.
+    identity_basis: Mapped[list[str]] = mapped_column(JSON)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[created_ts]
+    updated_at: Mapped[created_ts]
+
+    candidate: Mapped[Candidate] = relationship(lazy="joined")
+    item: Mapped[ChecklistVersionItem] = relationship(lazy="joined")
+    evidence: Mapped[list[Evidence]] = relationship(back_populates="finding", order_by="Evidence.id", lazy="selectin")
+    validations: Mapped[list[ValidationStep]] = relationship(
+        back_populates="finding", order_by="ValidationStep.id", lazy="selectin"
+    )
+
+    @property
+    def validation_status(self) -> ValidationStatus:
+        """Derived, never stored: any contradiction refutes (R7: refuted never reaches the board)."""
+        results = {v.result for v in self.validations}
+        if ValidationResult.CONTRADICTS in results:
+            return ValidationStatus.REFUTED
+        if ValidationResult.CORROBORATES in results:
+            return ValidationStatus.CORROBORATED
+        return ValidationStatus.UNVERIFIED
+
+
+class Evidence(Base):
+    """A capture (screenshot, PDF, HTML archive), encrypted at rest outside the web root."""
+
+    __tablename__ = "evidence"
+
+    id: Mapped[intpk]
+    finding_id: Mapped[int] = mapped_column(ForeignKey("findings.id"), index=True)
+    filename_enc: Mapped[str] = mapped_column(Text)
+    content_type: Mapped[str] = mapped_column(String(64))
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    #: SHA-256 of the file as received (chain of custody, SM-06).
+    sha256: Mapped[str] = mapped_column(String(64))
+    storage_name: Mapped[str] = mapped_column(String(64), unique=True)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    uploaded_at: Mapped[created_ts]
+
+    finding: Mapped[Finding] = relationship(back_populates="evidence")
+
+
+class ValidationMethod(StrEnum):
+    OFFICIAL_RECORD = "official_record"
+    SECOND_SOURCE = "second_source"
+    IDENTITY_CHECK = "identity_check"
+    ARCHIVE_COMPARISON = "archive_comparison"
+    CANDIDATE_STATEMENT = "candidate_statement"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return {
+            "official_record": "Checked against an official record",
+            "second_source": "Independent second source",
+            "identity_check": "Identity re-checked",
+            "archive_comparison": "Compared with an archived copy",
+            "candidate_statement": "Candidate's own statement",
+            "other": "Other (described in notes)",
+        }[self.value]
+
+
+class ValidationResult(StrEnum):
+    CORROBORATES = "corroborates"
+    CONTRADICTS = "contradicts"
+    INCONCLUSIVE = "inconclusive"
+
+
+class ValidationStep(Base):
+    __tablename__ = "validation_steps"
+
+    id: Mapped[intpk]
+    finding_id: Mapped[int] = mapped_column(ForeignKey("findings.id"), index=True)
+    method: Mapped[ValidationMethod] = mapped_column(enum_column(ValidationMethod, "validation_method"))
+    result: Mapped[ValidationResult] = mapped_column(enum_column(ValidationResult, "validation_result"))
+    notes_enc: Mapped[str] = mapped_column(Text)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[created_ts]
+
+    finding: Mapped[Finding] = relationship(back_populates="validations")

@@ -1,0 +1,68 @@
+"""PDF rendering with WeasyPrint, locked down (no Flask imports).
+
+Templates under ``templates/reports`` get primitives and frozen dataclasses only, never
+ORM objects (Indico ``get_safe_template_context``). The URL fetcher serves only files
+in ``templates/reports/assets`` through the ``asset:`` scheme; any other URL (``file:``,
+``http:``, ``data:``...) stops the render (WeasyPrint security notes; CVE-2025-68616).
+"""
+
+from __future__ import annotations
+
+import mimetypes
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+ASSET_SCHEME = "asset:"
+
+
+class ForbiddenResource(ValueError):
+    """A report tried to load something that is not one of its own assets."""
+
+
+def _fetcher_class() -> type:
+    # WeasyPrint costs ~0.5 s to import: only processes that render PDFs pay it.
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    class AssetOnlyFetcher(URLFetcher):  # type: ignore[misc]
+        def __init__(self, assets: Path) -> None:
+            super().__init__(allowed_protocols=(), allow_redirects=False, fail_on_errors=True)
+            self._assets = assets.resolve()
+
+        def fetch(self, url: str, headers: object = None) -> URLFetcherResponse:
+            if not url.startswith(ASSET_SCHEME):
+                raise ForbiddenResource(f"reports may not load {url.split(':', 1)[0]}: URLs")
+            path = (self._assets / url[len(ASSET_SCHEME) :]).resolve()
+            if self._assets not in path.parents or not path.is_file():
+                raise ForbiddenResource("no such report asset")
+            content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+            return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": content_type}, 200)
+
+    return AssetOnlyFetcher
+
+
+class Reports:
+    """Render ``templates/reports/<name>.html`` to PDF bytes."""
+
+    def __init__(self, templates_dir: Path) -> None:
+        self.assets = templates_dir / "reports" / "assets"
+        self.env = Environment(
+            loader=FileSystemLoader(templates_dir / "reports"),
+            autoescape=select_autoescape(default=True),
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+
+    def html(self, template: str, **context: Any) -> str:
+        return self.env.get_template(template).render(**context)
+
+    def render(self, template: str, **context: Any) -> bytes:
+        return self.render_html(self.html(template, **context))
+
+    def render_html(self, html: str) -> bytes:
+        from weasyprint import HTML
+
+        fetcher = _fetcher_class()(self.assets)
+        pdf: bytes = HTML(string=html, base_url=ASSET_SCHEME, url_fetcher=fetcher).write_pdf()
+        return pdf

@@ -1,0 +1,264 @@
+"""Candidates of a cycle: adding them (one by one or by CSV), listing, progress."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from vetting import policy
+from vetting.errors import Conflict, NotFound, ValidationFailed
+from vetting.models import Assignment, Candidate, Cycle, CycleStatus, Duty, Finding, User
+from vetting.services import audit_log
+from vetting.services.context import Security
+from vetting.services.vault import CandidateVault, Profile, new_wrapped_key, read_profile
+
+MAX_FIELD = 200
+MAX_LIST = 20
+MAX_IMPORT_ROWS = 500
+CSV_COLUMNS = ("name", "aliases", "handles", "profile_urls", "region")
+
+
+@dataclass(frozen=True)
+class CandidateInput:
+    name: str
+    aliases: list[str]
+    handles: list[str]
+    profile_urls: list[str]
+    region: str
+
+
+def _clean_list(values: list[str], field: str, label: str) -> list[str]:
+    cleaned = [v.strip() for v in values if v.strip()]
+    if len(cleaned) > MAX_LIST:
+        raise ValidationFailed(f"At most {MAX_LIST} {label} per candidate.", field=field)
+    for value in cleaned:
+        if len(value) > MAX_FIELD:
+            raise ValidationFailed(f"Each of the {label} must be at most {MAX_FIELD} characters.", field=field)
+    return cleaned
+
+
+def validate_input(data: CandidateInput) -> Profile:
+    """Check one candidate's fields; raise naming the field at fault."""
+    name = data.name.strip()
+    if not name:
+        raise ValidationFailed("The candidate's name is required.", field="name")
+    if len(name) > MAX_FIELD:
+        raise ValidationFailed(f"Name must be at most {MAX_FIELD} characters.", field="name")
+    urls = _clean_list(data.profile_urls, "profile_urls", "profile URLs")
+    for url in urls:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValidationFailed(f"“{url}” is not a web address (http:// or https://).", field="profile_urls")
+    region = data.region.strip()
+    if len(region) > MAX_FIELD:
+        raise ValidationFailed(f"City/region must be at most {MAX_FIELD} characters.", field="region")
+    return Profile(
+        name=name,
+        aliases=_clean_list(data.aliases, "aliases", "aliases"),
+        handles=_clean_list(data.handles, "handles", "handles"),
+        profile_urls=urls,
+        region=region,
+    )
+
+
+def _cycle_for_candidates(session: Session, actor: User, cycle_id: int, *, lock: bool = False) -> Cycle:
+    cycle = session.get(Cycle, cycle_id, with_for_update=lock)
+    if cycle is None or not policy.can_view_cycle(actor, cycle):
+        raise NotFound("No such cycle.")
+    policy.require(actor, policy.Action.CANDIDATES_MANAGE, cycle)
+    return cycle
+
+
+def _insert(
+    session: Session, security: Security, actor: User, cycle: Cycle, profile: Profile, number: int
+) -> Candidate:
+    candidate = Candidate(cycle_id=cycle.id, code=f"C-{number:03d}", profile_enc="", created_by_id=actor.id)
+    session.add(candidate)
+    session.flush()
+    candidate.wrapped_key = new_wrapped_key(security.keyring, candidate.id)
+    vault = CandidateVault(security.keyring, candidate)
+    candidate.profile_enc = vault.seal(profile.to_json(), "profile", candidate.id)
+    session.flush()
+    audit_log.record(
+        session,
+        actor,
+        "candidate.added",
+        subject_type="candidate",
+        subject_id=candidate.id,
+        data={"cycle_id": cycle.id, "code": candidate.code},
+    )
+    return candidate
+
+
+def _next_number(session: Session, cycle: Cycle) -> int:
+    count = session.scalar(select(func.count()).select_from(Candidate).where(Candidate.cycle_id == cycle.id))
+    return (count or 0) + 1
+
+
+def _check_open(cycle: Cycle) -> None:
+    if cycle.status is CycleStatus.CLOSED:
+        raise Conflict("This cycle is closed; no candidates can be added.", code="cycle_closed")
+
+
+def add_candidate(session: Session, actor: User, security: Security, cycle_id: int, data: CandidateInput) -> Candidate:
+    """Add one candidate; the profile is stored only encrypted under a new data key."""
+    cycle = _cycle_for_candidates(session, actor, cycle_id, lock=True)
+    _check_open(cycle)
+    return _insert(session, security, actor, cycle, validate_input(data), _next_number(session, cycle))
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int  # 1-based data row (the header is row 0)
+    field: str
+    message: str
+
+
+class ImportRejected(ValidationFailed):
+    """The CSV had invalid rows; nothing was imported."""
+
+    code = "import_rejected"
+
+    def __init__(self, errors: list[RowError]) -> None:
+        super().__init__(
+            f"Nothing was imported: {len(errors)} problem(s) in the file. "
+            + "; ".join(f"row {e.row}, {e.field}: {e.message}" for e in errors[:10]),
+            field="file",
+        )
+        self.errors = errors
+
+
+def _split(value: str | None) -> list[str]:
+    return [p for p in (value or "").split(";") if p.strip()]
+
+
+def import_csv(session: Session, actor: User, security: Security, cycle_id: int, text: str) -> list[Candidate]:
+    """Import candidates from CSV (columns: name, aliases, handles, profile_urls, region;
+    lists separated by ';'). All rows are checked first: one bad row imports nothing."""
+    cycle = _cycle_for_candidates(session, actor, cycle_id, lock=True)
+    _check_open(cycle)
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    if "name" not in header:
+        raise ValidationFailed("The first line must be a header with at least a 'name' column.", field="file")
+    unknown = sorted(set(header) - set(CSV_COLUMNS))
+    if unknown:
+        raise ValidationFailed(
+            f"Unknown column(s): {', '.join(unknown)}. Allowed: {', '.join(CSV_COLUMNS)}.", field="file"
+        )
+    reader.fieldnames = header
+    errors: list[RowError] = []
+    profiles: list[Profile] = []
+    for number, row in enumerate(reader, start=1):
+        if number > MAX_IMPORT_ROWS:
+            raise ValidationFailed(f"At most {MAX_IMPORT_ROWS} candidates per file.", field="file")
+        try:
+            profiles.append(
+                validate_input(
+                    CandidateInput(
+                        name=row.get("name") or "",
+                        aliases=_split(row.get("aliases")),
+                        handles=_split(row.get("handles")),
+                        profile_urls=_split(row.get("profile_urls")),
+                        region=row.get("region") or "",
+                    )
+                )
+            )
+        except ValidationFailed as error:
+            errors.append(RowError(number, error.field or "row", error.message))
+    if errors:
+        raise ImportRejected(errors)
+    if not profiles:
+        raise ValidationFailed("The file has a header but no candidates.", field="file")
+    start = _next_number(session, cycle)
+    return [_insert(session, security, actor, cycle, p, start + i) for i, p in enumerate(profiles)]
+
+
+@dataclass(frozen=True)
+class CandidateSummary:
+    """A candidate as listed: the name only for those who may see it."""
+
+    id: int
+    code: str
+    cycle_id: int
+    cycle_title: str
+    name: str | None
+    stage: str
+    resolved: int
+    total: int
+    findings: int
+
+
+def stage_of(candidate: Candidate) -> str:
+    if candidate.consent is None:
+        return "awaiting consent"
+    if candidate.search_completed_at is None:
+        return "searching"
+    return "search complete"
+
+
+def progress(candidate: Candidate) -> tuple[int, int]:
+    """(items resolved, items on the cycle's checklist)."""
+    version = candidate.cycle.checklist_version
+    if version is None:
+        return 0, 0
+    item_ids = {i.id for i in version.items}
+    return sum(1 for r in candidate.resolutions if r.item_id in item_ids), len(item_ids)
+
+
+def summarise(session: Session, actor: User, security: Security, candidate: Candidate) -> CandidateSummary:
+    name = None
+    if policy.can_see_candidate_name(actor, candidate.cycle) and candidate.wrapped_key is not None:
+        name = read_profile(CandidateVault(security.keyring, candidate), candidate).name
+    resolved, total = progress(candidate)
+    findings = session.scalar(select(func.count()).select_from(Finding).where(Finding.candidate_id == candidate.id))
+    return CandidateSummary(
+        id=candidate.id,
+        code=candidate.code,
+        cycle_id=candidate.cycle_id,
+        cycle_title=candidate.cycle.title,
+        name=name,
+        stage=stage_of(candidate),
+        resolved=resolved,
+        total=total,
+        findings=findings or 0,
+    )
+
+
+def list_candidates(session: Session, actor: User, security: Security, cycle_id: int) -> list[CandidateSummary]:
+    cycle = _cycle_for_candidates(session, actor, cycle_id)
+    rows = session.scalars(select(Candidate).where(Candidate.cycle_id == cycle.id).order_by(Candidate.id))
+    return [summarise(session, actor, security, c) for c in rows]
+
+
+def profile_of(actor: User, security: Security, candidate: Candidate) -> Profile:
+    """The decrypted profile, for the cycle's searchers only."""
+    policy.require(actor, policy.Action.INVESTIGATE, candidate.cycle)
+    return read_profile(CandidateVault(security.keyring, candidate), candidate)
+
+
+def my_candidates(session: Session, actor: User, security: Security) -> list[CandidateSummary]:
+    """Candidates of every cycle the actor searches in, for the investigator's start page."""
+    if not policy.can(actor, policy.Action.INVESTIGATE):
+        return []
+    rows = session.scalars(
+        select(Candidate)
+        .join(Assignment, Assignment.cycle_id == Candidate.cycle_id)
+        .where(Assignment.user_id == actor.id, Assignment.duty == Duty.INVESTIGATOR)
+        .order_by(Candidate.cycle_id.desc(), Candidate.id)
+    )
+    return [summarise(session, actor, security, c) for c in rows]
+
+
+def get_for_work(session: Session, actor: User, candidate_id: int) -> Candidate:
+    """A candidate the actor may work on as a searcher (R4, POL-01); others see 404/403."""
+    candidate = session.get(Candidate, candidate_id)
+    if candidate is None or not policy.can_view_cycle(actor, candidate.cycle):
+        raise NotFound("No such candidate.")
+    policy.require(actor, policy.Action.INVESTIGATE, candidate.cycle)
+    return candidate

@@ -1,0 +1,389 @@
+"""Findings, their evidence files and their validation log (R7, SM-05, SM-06).
+
+The text of a finding, its source URL and its evidence are candidate content: they are
+encrypted under the candidate's data key and shown only to the cycle's searchers, or to
+an auditor who states a reason (every such view is an audit event).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from urllib.parse import urlsplit
+
+from sqlalchemy.orm import Session
+
+from vetting import policy
+from vetting.clock import today, utcnow
+from vetting.crypto import sha256_hex
+from vetting.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from vetting.models import (
+    Authorship,
+    BehaviourCategory,
+    Candidate,
+    Evidence,
+    Finding,
+    IdentityBasis,
+    User,
+    ValidationMethod,
+    ValidationResult,
+    ValidationStatus,
+    ValidationStep,
+)
+from vetting.services import audit_log
+from vetting.services.candidates import get_for_work
+from vetting.services.context import Security
+from vetting.services.investigation import _require_searching, item_of, require_consent
+from vetting.services.vault import CandidateVault
+from vetting.storage import EncryptedStore, sniff_content_type
+
+MAX_TEXT = 10_000
+MAX_EVIDENCE_BYTES = 20 * 1024 * 1024
+EVIDENCE_TYPES = frozenset(
+    {"image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf", "text/html", "multipart/related"}
+)
+
+
+@dataclass(frozen=True)
+class FindingInput:
+    item_id: int
+    source_url: str
+    platform: str
+    content_date: date | None
+    captured_at: datetime | None
+    summary: str
+    excerpt: str
+    category: BehaviourCategory
+    authorship: Authorship
+    identity_basis: list[IdentityBasis]
+
+
+def _validate(data: FindingInput) -> None:
+    parts = urlsplit(data.source_url.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc or len(data.source_url) > 2000:
+        raise ValidationFailed("The source must be the web address where the content was found.", field="source_url")
+    if not data.platform.strip() or len(data.platform) > 100:
+        raise ValidationFailed("Name the platform or site (1–100 characters).", field="platform")
+    if data.content_date is not None and data.content_date > today():
+        raise ValidationFailed("The content date cannot be in the future.", field="content_date")
+    if data.captured_at is not None and data.captured_at > utcnow():
+        raise ValidationFailed("The capture time cannot be in the future.", field="captured_at")
+    if not data.summary.strip():
+        raise ValidationFailed("Summarise the finding in your own words.", field="summary")
+    if not data.excerpt.strip():
+        raise ValidationFailed("Quote the content verbatim in the excerpt.", field="excerpt")
+    for name in ("summary", "excerpt"):
+        if len(getattr(data, name)) > MAX_TEXT:
+            raise ValidationFailed(f"The {name} must be at most {MAX_TEXT} characters.", field=name)
+    if not data.identity_basis:
+        raise ValidationFailed("Record which identifiers tie this content to the candidate.", field="identity_basis")
+
+
+def _seal_text(finding: Finding, vault: CandidateVault, data: FindingInput) -> None:
+    finding.source_url_enc = vault.seal(data.source_url.strip(), "finding-source-url", finding.id)
+    finding.summary_enc = vault.seal(data.summary.strip(), "finding-summary", finding.id)
+    finding.excerpt_enc = vault.seal(data.excerpt.strip(), "finding-excerpt", finding.id)
+
+
+def add_finding(session: Session, actor: User, security: Security, candidate_id: int, data: FindingInput) -> Finding:
+    candidate = get_for_work(session, actor, candidate_id)
+    require_consent(candidate)
+    _require_searching(candidate)
+    item = item_of(candidate, data.item_id)
+    _validate(data)
+    finding = Finding(
+        candidate_id=candidate.id,
+        item_id=item.id,
+        source_url_enc="",
+        platform=data.platform.strip(),
+        content_date=data.content_date,
+        captured_at=data.captured_at or utcnow(),
+        summary_enc="",
+        excerpt_enc="",
+        category=data.category,
+        authorship=data.authorship,
+        identity_basis=sorted({b.value for b in data.identity_basis}),
+        created_by_id=actor.id,
+    )
+    session.add(finding)
+    session.flush()
+    _seal_text(finding, CandidateVault(security.keyring, candidate), data)
+    session.flush()
+    audit_log.record(
+        session,
+        actor,
+        "finding.created",
+        subject_type="finding",
+        subject_id=finding.id,
+        data={"candidate_id": candidate.id, "item_id": item.id, "category": data.category.value},
+    )
+    return finding
+
+
+def _finding_for_work(session: Session, actor: User, finding_id: int) -> Finding:
+    finding = session.get(Finding, finding_id)
+    if finding is None:
+        raise NotFound("No such finding.")
+    get_for_work(session, actor, finding.candidate_id)
+    return finding
+
+
+def update_finding(session: Session, actor: User, security: Security, finding_id: int, data: FindingInput) -> Finding:
+    finding = _finding_for_work(session, actor, finding_id)
+    candidate = finding.candidate
+    _require_searching(candidate)
+    item = item_of(candidate, data.item_id)
+    _validate(data)
+    finding.item_id = item.id
+    finding.platform = data.platform.strip()
+    finding.content_date = data.content_date
+    if data.captured_at is not None:
+        finding.captured_at = data.captured_at
+    finding.category = data.category
+    finding.authorship = data.authorship
+    finding.identity_basis = sorted({b.value for b in data.identity_basis})
+    finding.updated_at = utcnow()
+    _seal_text(finding, CandidateVault(security.keyring, candidate), data)
+    session.flush()
+    audit_log.record(
+        session,
+        actor,
+        "finding.updated",
+        subject_type="finding",
+        subject_id=finding.id,
+        data={"category": data.category.value},
+    )
+    return finding
+
+
+@dataclass(frozen=True)
+class EvidenceView:
+    id: int
+    filename: str
+    content_type: str
+    size_bytes: int
+    sha256: str
+    uploaded_at: datetime
+
+
+@dataclass(frozen=True)
+class ValidationView:
+    id: int
+    method: ValidationMethod
+    result: ValidationResult
+    notes: str
+    recorded_by_id: int | None
+    recorded_at: datetime
+
+
+@dataclass(frozen=True)
+class FindingView:
+    id: int
+    candidate_id: int
+    candidate_code: str
+    item_id: int
+    item_title: str
+    source_url: str
+    platform: str
+    content_date: date | None
+    captured_at: datetime
+    summary: str
+    excerpt: str
+    category: BehaviourCategory
+    authorship: Authorship
+    identity_basis: list[IdentityBasis]
+    identity_match_minimum: int
+    validation_status: ValidationStatus
+    evidence: list[EvidenceView]
+    validations: list[ValidationView]
+
+    @property
+    def identity_match_met(self) -> bool:
+        return len(self.identity_basis) >= self.identity_match_minimum
+
+
+def view_of(finding: Finding, vault: CandidateVault) -> FindingView:
+    return FindingView(
+        id=finding.id,
+        candidate_id=finding.candidate_id,
+        candidate_code=finding.candidate.code,
+        item_id=finding.item_id,
+        item_title=finding.item.title,
+        source_url=vault.open(finding.source_url_enc, "finding-source-url", finding.id),
+        platform=finding.platform,
+        content_date=finding.content_date,
+        captured_at=finding.captured_at,
+        summary=vault.open(finding.summary_enc, "finding-summary", finding.id),
+        excerpt=vault.open(finding.excerpt_enc, "finding-excerpt", finding.id),
+        category=finding.category,
+        authorship=finding.authorship,
+        identity_basis=[IdentityBasis(b) for b in finding.identity_basis],
+        identity_match_minimum=finding.candidate.cycle.identity_match_minimum,
+        validation_status=finding.validation_status,
+        evidence=[
+            EvidenceView(
+                e.id,
+                vault.open(e.filename_enc, "evidence-filename", e.id),
+                e.content_type,
+                e.size_bytes,
+                e.sha256,
+                e.uploaded_at,
+            )
+            for e in finding.evidence
+        ],
+        validations=[
+            ValidationView(
+                v.id,
+                v.method,
+                v.result,
+                vault.open(v.notes_enc, "validation-notes", v.id),
+                v.recorded_by_id,
+                v.recorded_at,
+            )
+            for v in finding.validations
+        ],
+    )
+
+
+def get_finding(session: Session, actor: User, security: Security, finding_id: int) -> FindingView:
+    finding = _finding_for_work(session, actor, finding_id)
+    return view_of(finding, CandidateVault(security.keyring, finding.candidate))
+
+
+def findings_of(session: Session, actor: User, security: Security, candidate_id: int) -> list[FindingView]:
+    candidate = get_for_work(session, actor, candidate_id)
+    vault = CandidateVault(security.keyring, candidate)
+    from sqlalchemy import select
+
+    rows = session.scalars(select(Finding).where(Finding.candidate_id == candidate.id).order_by(Finding.id))
+    return [view_of(f, vault) for f in rows]
+
+
+def add_validation(
+    session: Session,
+    actor: User,
+    security: Security,
+    finding_id: int,
+    *,
+    method: ValidationMethod,
+    result: ValidationResult,
+    notes: str,
+) -> ValidationStep:
+    """Append a validation step; the finding's status follows from the log (R7)."""
+    finding = _finding_for_work(session, actor, finding_id)
+    notes = notes.strip()
+    if not notes:
+        raise ValidationFailed("Describe what you checked and what it showed.", field="notes")
+    if len(notes) > MAX_TEXT:
+        raise ValidationFailed(f"Notes must be at most {MAX_TEXT} characters.", field="notes")
+    step = ValidationStep(finding_id=finding.id, method=method, result=result, notes_enc="", recorded_by_id=actor.id)
+    session.add(step)
+    session.flush()
+    step.notes_enc = CandidateVault(security.keyring, finding.candidate).seal(notes, "validation-notes", step.id)
+    finding.validations.append(step)
+    session.flush()
+    audit_log.record(
+        session,
+        actor,
+        "finding.validation_added",
+        subject_type="finding",
+        subject_id=finding.id,
+        data={"method": method.value, "result": result.value, "status": finding.validation_status.value},
+    )
+    return step
+
+
+def upload_evidence(
+    session: Session,
+    actor: User,
+    security: Security,
+    store: EncryptedStore,
+    finding_id: int,
+    *,
+    filename: str,
+    content: bytes,
+) -> Evidence:
+    """Hash on receipt, check the type by content, seal under the candidate's key (SM-06)."""
+    finding = _finding_for_work(session, actor, finding_id)
+    _require_searching(finding.candidate)
+    if not content:
+        raise ValidationFailed("The file is empty.", field="file")
+    if len(content) > MAX_EVIDENCE_BYTES:
+        raise ValidationFailed(f"Evidence files must be at most {MAX_EVIDENCE_BYTES // 1024 // 1024} MB.", field="file")
+    content_type = sniff_content_type(content[:512])
+    if content_type not in EVIDENCE_TYPES:
+        raise ValidationFailed(
+            "Only screenshots (PNG, JPEG, GIF, WebP), PDF files and HTML or MHTML page archives are accepted; "
+            "the type is read from the file's content, not its name.",
+            field="file",
+        )
+    vault = CandidateVault(security.keyring, finding.candidate)
+    evidence = Evidence(
+        finding_id=finding.id,
+        filename_enc="",
+        content_type=content_type,
+        size_bytes=len(content),
+        sha256=sha256_hex(content),
+        storage_name=store.new_name(),
+        uploaded_by_id=actor.id,
+    )
+    session.add(evidence)
+    session.flush()
+    evidence.filename_enc = vault.seal((filename or "evidence").strip()[:255], "evidence-filename", evidence.id)
+    store.put(evidence.storage_name, vault.key, content, vault.purpose("evidence", evidence.id))
+    finding.evidence.append(evidence)
+    session.flush()
+    audit_log.record(
+        session,
+        actor,
+        "evidence.uploaded",
+        subject_type="finding",
+        subject_id=finding.id,
+        data={
+            "evidence_id": evidence.id,
+            "sha256": evidence.sha256,
+            "size": evidence.size_bytes,
+            "content_type": content_type,
+        },
+    )
+    return evidence
+
+
+def read_evidence(
+    session: Session,
+    actor: User,
+    security: Security,
+    store: EncryptedStore,
+    evidence_id: int,
+    reason: str | None = None,
+) -> tuple[Evidence, str, bytes]:
+    """The decrypted file, for the cycle's searchers or an auditor stating a reason; audited."""
+    evidence = session.get(Evidence, evidence_id)
+    if evidence is None:
+        raise NotFound("No such evidence file.")
+    candidate: Candidate = evidence.finding.candidate
+    if not policy.can_view_cycle(actor, candidate.cycle):
+        raise NotFound("No such evidence file.")
+    if not policy.can_open_raw_content(actor, candidate.cycle, reason):
+        if policy.role_allows(actor, policy.Action.AUDIT_READ):
+            raise ValidationFailed(
+                f"State why you need to open this file (at least {policy.MIN_REASON_LENGTH} characters); "
+                "the reason is recorded.",
+                field="reason",
+            )
+        if policy.role_allows(actor, policy.Action.INVESTIGATE):
+            policy.require(actor, policy.Action.INVESTIGATE, candidate.cycle)
+        raise Forbidden("Evidence files are open only to the cycle's investigators.")
+    vault = CandidateVault(security.keyring, candidate)
+    content = store.get(evidence.storage_name, vault.key, vault.purpose("evidence", evidence.id))
+    if sha256_hex(content) != evidence.sha256:
+        raise Conflict("The stored file does not match the hash taken on receipt.", code="integrity_failed")
+    audit_log.record(
+        session,
+        actor,
+        "evidence.viewed",
+        subject_type="evidence",
+        subject_id=evidence.id,
+        data={"finding_id": evidence.finding_id, "reason": reason.strip() if reason else None},
+    )
+    return evidence, vault.open(evidence.filename_enc, "evidence-filename", evidence.id), content

@@ -1,0 +1,397 @@
+"""The searcher's work on one candidate: consent, checklist items, search log, completion.
+
+R1 (every candidate gets the cycle's checklist, and cannot move on until every item is
+resolved), R5 (only approved techniques, attestation per item, no searches for medical,
+genetic or protected-class information: PC-02), R6 (the items are the cycle's frozen
+version, never per-candidate edits).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from vetting.clock import today, utcnow
+from vetting.crypto import sha256_hex
+from vetting.errors import Conflict, NotFound, ValidationFailed
+from vetting.models import (
+    Candidate,
+    ChecklistVersionItem,
+    Consent,
+    ItemResolution,
+    ResolutionStatus,
+    SearchLogEntry,
+    SignatureMethod,
+    User,
+)
+from vetting.screening.search_terms import prohibited_terms
+from vetting.services import audit_log, techniques
+from vetting.services.candidates import get_for_work
+from vetting.services.context import Security
+from vetting.services.vault import CandidateVault, read_profile
+from vetting.storage import EncryptedStore, sniff_content_type
+
+MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
+MAX_QUERY = 500
+MAX_NOTES = 5000
+MAX_SEARCHES = 50
+CONSENT_TYPES = frozenset({"application/pdf", "image/png", "image/jpeg"})
+
+
+def require_consent(candidate: Candidate) -> None:
+    """No search work before the signed disclosure and authorization (FCRA-01/02 practice)."""
+    if candidate.consent is None:
+        raise Conflict(
+            "Record the candidate's signed disclosure and authorization before any search work.",
+            code="consent_required",
+        )
+
+
+def _require_searching(candidate: Candidate) -> None:
+    if candidate.search_completed_at is not None:
+        raise Conflict(
+            "The search for this candidate is closed; its record can no longer change.", code="search_closed"
+        )
+
+
+def record_consent(
+    session: Session,
+    actor: User,
+    security: Security,
+    store: EncryptedStore,
+    candidate_id: int,
+    *,
+    signed_on: date,
+    method: SignatureMethod,
+    document: bytes,
+    filename: str,
+) -> Consent:
+    """Store the signed form (encrypted, hashed) and open the candidate for search work."""
+    candidate = get_for_work(session, actor, candidate_id)
+    if candidate.consent is not None:
+        raise Conflict("Consent is already recorded for this candidate.", code="consent_recorded")
+    if signed_on > today():
+        raise ValidationFailed("The signature date cannot be in the future.", field="signed_on")
+    if not document:
+        raise ValidationFailed("Upload the signed form.", field="document")
+    if len(document) > MAX_DOCUMENT_BYTES:
+        raise ValidationFailed(
+            f"The signed form must be at most {MAX_DOCUMENT_BYTES // 1024 // 1024} MB.", field="document"
+        )
+    content_type = sniff_content_type(document[:64])
+    if content_type not in CONSENT_TYPES:
+        raise ValidationFailed("The signed form must be a PDF, PNG or JPEG file.", field="document")
+    vault = CandidateVault(security.keyring, candidate)
+    storage_name = store.new_name()
+    consent = Consent(
+        candidate_id=candidate.id,
+        signed_on=signed_on,
+        method=method,
+        document_sha256=sha256_hex(document),
+        document_storage_name=storage_name,
+        document_content_type=content_type,
+        document_size=len(document),
+        recorded_by_id=actor.id,
+    )
+    session.add(consent)
+    session.flush()
+    store.put(storage_name, vault.key, document, vault.purpose("consent-document", consent.id))
+    candidate.consent = consent
+    audit_log.record(
+        session,
+        actor,
+        "consent.recorded",
+        subject_type="candidate",
+        subject_id=candidate.id,
+        data={
+            "signed_on": signed_on.isoformat(),
+            "method": method.value,
+            "sha256": consent.document_sha256,
+            "filename_given": bool(filename),
+        },
+    )
+    return consent
+
+
+@dataclass(frozen=True)
+class SearchInput:
+    query: str
+    source: str
+    result_count: int
+    searched_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ResolutionInput:
+    status: ResolutionStatus
+    technique_code: str
+    attestation: bool
+    searches: list[SearchInput]
+    notes: str = ""
+    reason: str = ""
+
+
+ATTESTATION_TEXT = (
+    "I used only the approved technique recorded here, viewed only content open to the public without "
+    "interacting with the candidate or anyone else, and did not search for medical, genetic or "
+    "protected-class information."
+)
+
+
+def item_of(candidate: Candidate, item_id: int) -> ChecklistVersionItem:
+    """An item of the candidate's cycle checklist (R6: no per-candidate items exist)."""
+    version = candidate.cycle.checklist_version
+    item = next((i for i in version.items if i.id == item_id), None) if version else None
+    if item is None:
+        raise NotFound("That item is not on this cycle's checklist.")
+    return item
+
+
+def _check_searches(searches: list[SearchInput], identifiers: list[str]) -> None:
+    if len(searches) > MAX_SEARCHES:
+        raise ValidationFailed(f"At most {MAX_SEARCHES} searches per item.", field="searches")
+    for n, search in enumerate(searches):
+        prefix = f"searches[{n}]"
+        query = search.query.strip()
+        if not query:
+            raise ValidationFailed("Each search needs the query as typed.", field=f"{prefix}.query")
+        if len(query) > MAX_QUERY:
+            raise ValidationFailed(f"A query must be at most {MAX_QUERY} characters.", field=f"{prefix}.query")
+        if not search.source.strip() or len(search.source) > 200:
+            raise ValidationFailed("Each search needs where it was run (1–200 characters).", field=f"{prefix}.source")
+        if search.result_count < 0 or search.result_count > 10_000_000:
+            raise ValidationFailed("The number of results must be 0 or more.", field=f"{prefix}.result_count")
+        if search.searched_at is not None and search.searched_at > utcnow():
+            raise ValidationFailed("A search cannot be in the future.", field=f"{prefix}.searched_at")
+
+
+def _refuse_protected_query(
+    candidate: Candidate, actor: User, item: ChecklistVersionItem, n: int, query: str, identifiers: list[str]
+) -> None:
+    hits = prohibited_terms(query, identifiers)
+    if not hits:
+        return
+    terms = ", ".join(f"“{h.term}” ({h.axis_label})" for h in hits)
+    error = ValidationFailed(
+        f"This search was refused: it pairs the candidate with {terms}. Searching for medical, genetic or "
+        "protected-class information about a candidate is a prohibited request (GINA, rule PC-02). "
+        "Search for the candidate's name, aliases, handles and conduct instead. Nothing was saved.",
+        code="prohibited_search",
+        field=f"searches[{n}].query",
+    )
+    error.refusal = (
+        "search.refused",
+        actor.id,
+        "candidate",
+        str(candidate.id),
+        {"item_id": item.id, "axes": sorted({h.axis for h in hits}), "rule": "PC-02"},
+    )
+    raise error
+
+
+def resolve_item(
+    session: Session, actor: User, security: Security, candidate_id: int, item_id: int, data: ResolutionInput
+) -> ItemResolution:
+    """Resolve one checklist item with its searches and the searcher's attestation."""
+    candidate = get_for_work(session, actor, candidate_id)
+    require_consent(candidate)
+    _require_searching(candidate)
+    item = item_of(candidate, item_id)
+    technique = techniques.require_approved(data.technique_code)
+    if not data.attestation:
+        raise ValidationFailed("Confirm the attestation: " + ATTESTATION_TEXT, field="attestation")
+    reason = data.reason.strip()
+    if data.status is ResolutionStatus.UNABLE and not reason:
+        raise ValidationFailed("Say why the item could not be completed.", field="reason")
+    if data.status is not ResolutionStatus.UNABLE and not data.searches:
+        raise ValidationFailed("Log the searches you ran, including those with no results.", field="searches")
+    if technique.flag == "provenance" and not data.notes.strip():
+        raise ValidationFailed(
+            f"{technique.code} needs notes on how the material arrived and that it was not solicited.", field="notes"
+        )
+    if len(data.notes) > MAX_NOTES or len(reason) > MAX_NOTES:
+        raise ValidationFailed(f"Notes must be at most {MAX_NOTES} characters.", field="notes")
+    vault = CandidateVault(security.keyring, candidate)
+    identifiers = read_profile(vault, candidate).identifiers()
+    _check_searches(data.searches, identifiers)
+    for n, search in enumerate(data.searches):
+        _refuse_protected_query(candidate, actor, item, n, search.query.strip(), identifiers)
+
+    resolution = session.scalar(
+        select(ItemResolution).where(ItemResolution.candidate_id == candidate.id, ItemResolution.item_id == item.id)
+    )
+    previous = resolution.status.value if resolution else None
+    if resolution is None:
+        resolution = ItemResolution(candidate=candidate, item_id=item.id)
+        session.add(resolution)
+    resolution.status = data.status
+    resolution.technique_code = technique.code
+    resolution.attested = True
+    resolution.resolved_by_id = actor.id
+    resolution.resolved_at = utcnow()
+    # The ciphertext binds the row id, so flush first; the placeholder keeps the CHECK satisfied.
+    resolution.reason_enc = "" if data.status is ResolutionStatus.UNABLE else None
+    session.flush()
+    resolution.reason_enc = (
+        vault.seal(reason, "resolution-reason", resolution.id) if data.status is ResolutionStatus.UNABLE else None
+    )
+    resolution.notes_enc = (
+        vault.seal(data.notes.strip(), "resolution-notes", resolution.id) if data.notes.strip() else None
+    )
+    for search in data.searches:
+        entry = SearchLogEntry(
+            candidate_id=candidate.id,
+            item_id=item.id,
+            query_enc="",
+            source=search.source.strip(),
+            searched_at=search.searched_at or utcnow(),
+            result_count=search.result_count,
+            recorded_by_id=actor.id,
+        )
+        session.add(entry)
+        session.flush()
+        entry.query_enc = vault.seal(search.query.strip(), "search-query", entry.id)
+    session.flush()
+    audit_log.record(
+        session,
+        actor,
+        "checklist.item_resolved",
+        subject_type="candidate",
+        subject_id=candidate.id,
+        data={
+            "item_id": item.id,
+            "status": data.status.value,
+            "previous": previous,
+            "technique": technique.code,
+            "searches": len(data.searches),
+            "attested": True,
+        },
+    )
+    return resolution
+
+
+def complete_search(session: Session, actor: User, candidate_id: int) -> Candidate:
+    """Close the search: only when every item of the cycle's checklist is resolved (R1)."""
+    candidate = get_for_work(session, actor, candidate_id)
+    require_consent(candidate)
+    _require_searching(candidate)
+    version = candidate.cycle.checklist_version
+    assert version is not None  # an open cycle always has one (CHECK constraint)
+    done = {r.item_id for r in candidate.resolutions}
+    missing = [i for i in version.items if i.id not in done]
+    if missing:
+        raise Conflict(
+            f"{len(missing)} checklist item(s) are not resolved yet: "
+            + ", ".join(f"{i.position}. {i.title}" for i in missing[:5])
+            + ". Every item must be resolved before the search can be closed (R1).",
+            code="checklist_incomplete",
+        )
+    candidate.search_completed_at = utcnow()
+    candidate.search_completed_by_id = actor.id
+    audit_log.record(
+        session,
+        actor,
+        "candidate.search_completed",
+        subject_type="candidate",
+        subject_id=candidate.id,
+        data={"items": len(version.items)},
+    )
+    return candidate
+
+
+@dataclass(frozen=True)
+class SearchView:
+    id: int
+    item_id: int
+    query: str
+    source: str
+    searched_at: datetime
+    result_count: int
+
+
+@dataclass(frozen=True)
+class ItemView:
+    item: ChecklistVersionItem
+    status: ResolutionStatus | None
+    technique_code: str | None
+    notes: str | None
+    reason: str | None
+    resolved_at: datetime | None
+    resolved_by_id: int | None
+    searches: list[SearchView]
+
+
+def checklist_view(
+    session: Session, actor: User, security: Security, candidate_id: int
+) -> tuple[Candidate, list[ItemView]]:
+    """The candidate's checklist with resolutions and decrypted search log, for searchers."""
+    candidate = get_for_work(session, actor, candidate_id)
+    vault = CandidateVault(security.keyring, candidate)
+    version = candidate.cycle.checklist_version
+    resolutions = {r.item_id: r for r in candidate.resolutions}
+    searches: dict[int, list[SearchView]] = {}
+    for entry in session.scalars(
+        select(SearchLogEntry).where(SearchLogEntry.candidate_id == candidate.id).order_by(SearchLogEntry.searched_at)
+    ):
+        searches.setdefault(entry.item_id, []).append(
+            SearchView(
+                entry.id,
+                entry.item_id,
+                vault.open(entry.query_enc, "search-query", entry.id),
+                entry.source,
+                entry.searched_at,
+                entry.result_count,
+            )
+        )
+    views = []
+    for item in version.items if version else []:
+        r = resolutions.get(item.id)
+        views.append(
+            ItemView(
+                item=item,
+                status=r.status if r else None,
+                technique_code=r.technique_code if r else None,
+                notes=vault.open_optional(r.notes_enc, "resolution-notes", r.id) if r else None,
+                reason=vault.open_optional(r.reason_enc, "resolution-reason", r.id) if r else None,
+                resolved_at=r.resolved_at if r else None,
+                resolved_by_id=r.resolved_by_id if r else None,
+                searches=searches.get(item.id, []),
+            )
+        )
+    return candidate, views
+
+
+@dataclass(frozen=True)
+class ConsentForm:
+    """What the printed disclosure and authorization shows (primitives only)."""
+
+    agency: str
+    position: str
+    code: str
+    name: str
+    generated_on: str
+
+
+def consent_form(session: Session, actor: User, security: Security, agency: str, candidate_id: int) -> ConsentForm:
+    """The data for the candidate's stand-alone disclosure and authorization form."""
+    candidate = get_for_work(session, actor, candidate_id)
+    profile = read_profile(CandidateVault(security.keyring, candidate), candidate)
+    audit_log.record(session, actor, "consent.form_generated", subject_type="candidate", subject_id=candidate.id)
+    return ConsentForm(agency, candidate.cycle.position, candidate.code, profile.name, today().isoformat())
+
+
+def consent_document(
+    session: Session, actor: User, security: Security, store: EncryptedStore, candidate_id: int
+) -> tuple[bytes, str]:
+    """The signed form, for the cycle's searchers (each view is audited)."""
+    candidate = get_for_work(session, actor, candidate_id)
+    consent = candidate.consent
+    if consent is None:
+        raise NotFound("No consent is recorded for this candidate.")
+    vault = CandidateVault(security.keyring, candidate)
+    data = store.get(consent.document_storage_name, vault.key, vault.purpose("consent-document", consent.id))
+    audit_log.record(session, actor, "consent.document_viewed", subject_type="candidate", subject_id=candidate.id)
+    return data, consent.document_content_type

@@ -1,0 +1,74 @@
+"""Master-key rotation: rewrap data keys and TOTP seeds, never re-encrypt content (§4).
+
+Two steps, safe to resume: the new key is written to ``master_key.next`` first (loaded
+as a decryption key from then on), everything is rewrapped in one transaction, then the
+file replaces ``master_key`` atomically. A crash between the steps leaves data readable.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from vetting.config import MASTER_KEY_FILE, MASTER_KEY_NEXT_FILE, decode_master_key
+from vetting.crypto import Keyring
+from vetting.models import Candidate, User
+from vetting.services import audit_log
+from vetting.services.accounts import TOTP_PURPOSE
+from vetting.services.vault import wrapped_key_purpose
+
+
+@dataclass(frozen=True)
+class RotationResult:
+    old_key_id: str
+    new_key_id: str
+    data_keys: int
+    totp_seeds: int
+
+
+def prepare_next_key(instance_path: Path) -> bytes:
+    """The key to rotate to: an unfinished rotation's, or a new random one (written 0600)."""
+    path = instance_path / MASTER_KEY_NEXT_FILE
+    if path.exists():
+        return decode_master_key(path.read_bytes().strip())
+    key = secrets.token_bytes(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(base64.b64encode(key))
+        handle.flush()
+        os.fsync(handle.fileno())
+    return key
+
+
+def rewrap_all(session: Session, old: Keyring, new_key: bytes) -> RotationResult:
+    """Rewrap every candidate data key and TOTP seed under ``new_key`` (one transaction)."""
+    keyring = Keyring(new_key, [k for k in old.all_keys() if k != new_key])
+    data_keys = totp_seeds = 0
+    for candidate in session.scalars(select(Candidate).where(Candidate.wrapped_key.is_not(None))):
+        assert candidate.wrapped_key is not None
+        if not keyring.is_current(candidate.wrapped_key):
+            candidate.wrapped_key = keyring.rewrap(candidate.wrapped_key, wrapped_key_purpose(candidate.id))
+            data_keys += 1
+    for user in session.scalars(select(User).where(User.totp_secret_encrypted.is_not(None))):
+        assert user.totp_secret_encrypted is not None
+        if not keyring.is_current(user.totp_secret_encrypted):
+            user.totp_secret_encrypted = keyring.rewrap(user.totp_secret_encrypted, TOTP_PURPOSE)
+            totp_seeds += 1
+    audit_log.record(
+        session,
+        None,
+        "keys.rotated",
+        data={"old_key_id": old.key_id, "new_key_id": keyring.key_id, "data_keys": data_keys, "totp_seeds": totp_seeds},
+    )
+    return RotationResult(old.key_id, keyring.key_id, data_keys, totp_seeds)
+
+
+def finish(instance_path: Path) -> None:
+    """Make the next key the master key (atomic rename); the old key is gone."""
+    os.replace(instance_path / MASTER_KEY_NEXT_FILE, instance_path / MASTER_KEY_FILE)

@@ -1,0 +1,31 @@
+"""File and PDF responses shared by the web pages and the API."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from urllib.parse import quote
+
+from flask import Response
+from flask_login import current_user
+
+from vetting.services import investigation
+from vetting.web.runtime import runtime, transaction
+
+
+def attachment(filename: str, content: bytes, content_type: str = "application/octet-stream") -> Response:
+    """A download that is never rendered inline (PRODUCT.md §4), sandboxed if it were."""
+    response = Response(
+        content, mimetype=content_type if content_type == "application/pdf" else "application/octet-stream"
+    )
+    response.headers["Content-Disposition"] = "attachment; filename*=UTF-8''" + quote(filename, safe="")
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+def consent_form_response(candidate_id: int) -> Response:
+    """The candidate's disclosure and authorization form, rendered to PDF."""
+    rt = runtime()
+    with transaction() as session:
+        form = investigation.consent_form(session, current_user, rt.security, rt.settings.agency_name, candidate_id)
+    pdf = rt.reports.render("consent_form.html", **asdict(form))
+    return attachment(f"disclosure-authorization-{form.code}.pdf", pdf, "application/pdf")

@@ -1,0 +1,447 @@
+"""The investigator's pages: candidates, consent, checklist, findings, evidence, validation."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+
+from vetting.models import (
+    Authorship,
+    BehaviourCategory,
+    IdentityBasis,
+    ResolutionStatus,
+    SignatureMethod,
+    ValidationMethod,
+    ValidationResult,
+)
+from vetting.policy import Action
+from vetting.services import candidates, cycles, findings, investigation, techniques
+from vetting.services.findings import MAX_EVIDENCE_BYTES, FindingInput
+from vetting.services.investigation import ATTESTATION_TEXT, MAX_DOCUMENT_BYTES, ResolutionInput, SearchInput
+from vetting.web.access import requires, signed_in
+from vetting.web.documents import attachment, consent_form_response
+from vetting.web.formrun import FormFailed, submit
+from vetting.web.forms import (
+    ActionForm,
+    CandidateForm,
+    CandidateImportForm,
+    ConsentForm,
+    EvidenceForm,
+    FindingForm,
+    ReasonForm,
+    ResolveForm,
+    ValidationForm,
+)
+from vetting.web.runtime import runtime, transaction
+
+bp = Blueprint("work", __name__)
+
+UPLOAD_OVERHEAD = 64 * 1024
+
+
+def _split(value: str | None) -> list[str]:
+    return [p.strip() for p in (value or "").split(";") if p.strip()]
+
+
+@bp.get("/techniques")
+@signed_in
+def technique_catalogue() -> ResponseReturnValue:
+    return render_template("work/techniques.html", approved=techniques.approved(), prohibited=techniques.prohibited())
+
+
+# --- candidates of a cycle ---------------------------------------------------------------
+
+
+def _cycle_page(
+    cycle_id: int, form: CandidateForm | None = None, import_form: CandidateImportForm | None = None, status: int = 200
+) -> ResponseReturnValue:
+    with transaction() as session:
+        cycle = cycles.get_cycle(session, current_user, cycle_id)
+        rows = candidates.list_candidates(session, current_user, runtime().security, cycle_id)
+    return render_template(
+        "work/cycle.html",
+        cycle=cycle,
+        candidates=rows,
+        form=form or CandidateForm(),
+        import_form=import_form or CandidateImportForm(),
+    ), status
+
+
+@bp.get("/cycles/<int:cycle_id>/candidates")
+@requires(Action.CANDIDATES_MANAGE)
+def cycle_candidates(cycle_id: int) -> ResponseReturnValue:
+    return _cycle_page(cycle_id)
+
+
+@bp.post("/cycles/<int:cycle_id>/candidates")
+@requires(Action.CANDIDATES_MANAGE)
+def candidate_add(cycle_id: int) -> ResponseReturnValue:
+    form = CandidateForm()
+    try:
+        candidate = submit(
+            form,
+            lambda s: candidates.add_candidate(
+                s,
+                current_user,
+                runtime().security,
+                cycle_id,
+                candidates.CandidateInput(
+                    form.name.data or "",
+                    _split(form.aliases.data),
+                    _split(form.handles.data),
+                    _split(form.profile_urls.data),
+                    form.region.data or "",
+                ),
+            ),
+        )
+    except FormFailed as failed:
+        return _cycle_page(cycle_id, form=form, status=failed.status)
+    flash(f"Candidate {candidate.code} added. Record their signed consent before any search.", "success")
+    return redirect(url_for("work.cycle_candidates", cycle_id=cycle_id))
+
+
+@bp.post("/cycles/<int:cycle_id>/candidates/import")
+@requires(Action.CANDIDATES_MANAGE)
+def candidate_import(cycle_id: int) -> ResponseReturnValue:
+    form = CandidateImportForm()
+    upload = request.files.get("file")
+    text = upload.read().decode("utf-8", errors="replace") if upload else ""
+    try:
+        rows = submit(form, lambda s: candidates.import_csv(s, current_user, runtime().security, cycle_id, text))
+    except FormFailed as failed:
+        return _cycle_page(cycle_id, import_form=form, status=failed.status)
+    flash(f"{len(rows)} candidates imported.", "success")
+    return redirect(url_for("work.cycle_candidates", cycle_id=cycle_id))
+
+
+# --- one candidate ---------------------------------------------------------------------------
+
+
+def _resolve_form(prefix: str) -> ResolveForm:
+    form = ResolveForm(prefix=prefix)
+    form.technique.choices = [(t.code, f"{t.code} · {t.name}") for t in techniques.approved()]
+    return form
+
+
+def _candidate_page(
+    candidate_id: int,
+    *,
+    status: int = 200,
+    consent_form: ConsentForm | None = None,
+    failed_item: int | None = None,
+    failed_form: ResolveForm | None = None,
+) -> ResponseReturnValue:
+    security = runtime().security
+    with transaction() as session:
+        candidate, items = investigation.checklist_view(session, current_user, security, candidate_id)
+        summary = candidates.summarise(session, current_user, security, candidate)
+        profile = candidates.profile_of(current_user, security, candidate)
+        finding_views = findings.findings_of(session, current_user, security, candidate_id)
+    resolve_forms = {}
+    for view in items:
+        if view.item.id == failed_item and failed_form is not None:
+            resolve_forms[view.item.id] = failed_form
+            continue
+        form = _resolve_form(f"item{view.item.id}")
+        form.technique.data = view.technique_code or view.item.technique_code
+        if view.status:
+            form.status.data = view.status.value
+        resolve_forms[view.item.id] = form
+    return render_template(
+        "work/candidate.html",
+        candidate=candidate,
+        summary=summary,
+        profile=profile,
+        items=items,
+        findings=finding_views,
+        consent_form=consent_form or ConsentForm(),
+        resolve_forms=resolve_forms,
+        failed_item=failed_item,
+        action_form=ActionForm(),
+        attestation_text=ATTESTATION_TEXT,
+        techniques={t.code: t for t in techniques.catalogue()},
+    ), status
+
+
+@bp.get("/candidates/<int:candidate_id>")
+@requires(Action.INVESTIGATE)
+def candidate(candidate_id: int) -> ResponseReturnValue:
+    return _candidate_page(candidate_id)
+
+
+@bp.get("/candidates/<int:candidate_id>/consent-form.pdf")
+@requires(Action.INVESTIGATE)
+def consent_form_pdf(candidate_id: int) -> ResponseReturnValue:
+    return consent_form_response(candidate_id)
+
+
+@bp.post("/candidates/<int:candidate_id>/consent")
+@requires(Action.INVESTIGATE)
+def consent_record(candidate_id: int) -> ResponseReturnValue:
+    request.max_content_length = MAX_DOCUMENT_BYTES + UPLOAD_OVERHEAD
+    form = ConsentForm()
+    upload = request.files.get("document")
+    rt = runtime()
+    try:
+        submit(
+            form,
+            lambda s: investigation.record_consent(
+                s,
+                current_user,
+                rt.security,
+                rt.store,
+                candidate_id,
+                signed_on=form.signed_on.data or date.min,
+                method=SignatureMethod(form.method.data),
+                document=upload.read() if upload else b"",
+                filename=upload.filename or "" if upload else "",
+            ),
+        )
+    except FormFailed as failed:
+        return _candidate_page(candidate_id, status=failed.status, consent_form=form)
+    flash("Consent recorded. The checklist is open.", "success")
+    return redirect(url_for("work.candidate", candidate_id=candidate_id, _anchor="checklist"))
+
+
+@bp.get("/candidates/<int:candidate_id>/consent/document")
+@requires(Action.INVESTIGATE)
+def consent_document(candidate_id: int) -> ResponseReturnValue:
+    rt = runtime()
+    with transaction() as session:
+        content, content_type = investigation.consent_document(
+            session, current_user, rt.security, rt.store, candidate_id
+        )
+    extension = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}[content_type]
+    return attachment(f"signed-consent-{candidate_id}.{extension}", content)
+
+
+@bp.post("/candidates/<int:candidate_id>/checklist/<int:item_id>")
+@requires(Action.INVESTIGATE)
+def item_resolve(candidate_id: int, item_id: int) -> ResponseReturnValue:
+    form = _resolve_form(f"item{item_id}")
+    searches = [
+        SearchInput(row.query.data or "", row.source.data or "", row.result_count.data or 0)
+        for row in form.searches
+        if (row.query.data or "").strip() or (row.source.data or "").strip()
+    ]
+    try:
+        submit(
+            form,
+            lambda s: investigation.resolve_item(
+                s,
+                current_user,
+                runtime().security,
+                candidate_id,
+                item_id,
+                ResolutionInput(
+                    status=ResolutionStatus(form.status.data),
+                    technique_code=form.technique.data or "",
+                    attestation=bool(form.attestation.data),
+                    searches=searches,
+                    notes=form.notes.data or "",
+                    reason=form.reason.data or "",
+                ),
+            ),
+        )
+    except FormFailed as failed:
+        return _candidate_page(candidate_id, status=failed.status, failed_item=item_id, failed_form=form)
+    flash("Item resolved and searches logged.", "success")
+    return redirect(url_for("work.candidate", candidate_id=candidate_id, _anchor=f"item-{item_id}"))
+
+
+@bp.post("/candidates/<int:candidate_id>/complete")
+@requires(Action.INVESTIGATE)
+def search_complete(candidate_id: int) -> ResponseReturnValue:
+    try:
+        submit(ActionForm(), lambda s: investigation.complete_search(s, current_user, candidate_id))
+    except FormFailed as failed:
+        return _candidate_page(candidate_id, status=failed.status)
+    flash("Search closed: every checklist item is resolved.", "success")
+    return redirect(url_for("work.candidate", candidate_id=candidate_id))
+
+
+# --- findings ------------------------------------------------------------------------------------
+
+
+def _finding_form(candidate_id: int, *, obj: findings.FindingView | None = None) -> FindingForm:
+    form = FindingForm(
+        data={
+            "item_id": obj.item_id,
+            "source_url": obj.source_url,
+            "platform": obj.platform,
+            "content_date": obj.content_date,
+            "summary": obj.summary,
+            "excerpt": obj.excerpt,
+            "category": obj.category.value,
+            "authorship": obj.authorship.value,
+            "identity_basis": [b.value for b in obj.identity_basis],
+        }
+        if obj and request.method == "GET"
+        else None
+    )
+    with transaction() as session:
+        candidate, items = investigation.checklist_view(session, current_user, runtime().security, candidate_id)
+    form.item_id.choices = [(i.item.id, f"{i.item.position}. {i.item.title}") for i in items]
+    return form
+
+
+def _finding_input(form: FindingForm) -> FindingInput:
+    return FindingInput(
+        item_id=form.item_id.data,
+        source_url=form.source_url.data or "",
+        platform=form.platform.data or "",
+        content_date=form.content_date.data,
+        captured_at=None,
+        summary=form.summary.data or "",
+        excerpt=form.excerpt.data or "",
+        category=BehaviourCategory(form.category.data),
+        authorship=Authorship(form.authorship.data),
+        identity_basis=[IdentityBasis(b) for b in form.identity_basis.data or []],
+    )
+
+
+@bp.route("/candidates/<int:candidate_id>/findings/new", methods=["GET", "POST"])
+@requires(Action.INVESTIGATE)
+def finding_new(candidate_id: int) -> ResponseReturnValue:
+    form = _finding_form(candidate_id)
+    if request.method == "GET":
+        if (item := request.args.get("item", type=int)) is not None:
+            form.item_id.data = item
+        return render_template("work/finding_form.html", form=form, candidate_id=candidate_id, finding=None)
+    try:
+        finding = submit(
+            form,
+            lambda s: findings.add_finding(s, current_user, runtime().security, candidate_id, _finding_input(form)),
+        )
+    except FormFailed as failed:
+        return render_template(
+            "work/finding_form.html", form=form, candidate_id=candidate_id, finding=None
+        ), failed.status
+    flash("Finding recorded. Add evidence and at least one validation step.", "success")
+    return redirect(url_for("work.finding", finding_id=finding.id))
+
+
+def _finding_page(
+    finding_id: int,
+    *,
+    status: int = 200,
+    evidence_form: EvidenceForm | None = None,
+    validation_form: ValidationForm | None = None,
+) -> ResponseReturnValue:
+    with transaction() as session:
+        view = findings.get_finding(session, current_user, runtime().security, finding_id)
+    return render_template(
+        "work/finding.html",
+        finding=view,
+        evidence_form=evidence_form or EvidenceForm(),
+        validation_form=validation_form or ValidationForm(),
+        ValidationResult=ValidationResult,
+        ValidationMethod=ValidationMethod,
+    ), status
+
+
+@bp.get("/findings/<int:finding_id>")
+@requires(Action.INVESTIGATE)
+def finding(finding_id: int) -> ResponseReturnValue:
+    return _finding_page(finding_id)
+
+
+@bp.route("/findings/<int:finding_id>/edit", methods=["GET", "POST"])
+@requires(Action.INVESTIGATE)
+def finding_edit(finding_id: int) -> ResponseReturnValue:
+    with transaction() as session:
+        view = findings.get_finding(session, current_user, runtime().security, finding_id)
+    form = _finding_form(view.candidate_id, obj=view)
+    if request.method == "GET":
+        return render_template("work/finding_form.html", form=form, candidate_id=view.candidate_id, finding=view)
+    try:
+        submit(
+            form,
+            lambda s: findings.update_finding(s, current_user, runtime().security, finding_id, _finding_input(form)),
+        )
+    except FormFailed as failed:
+        return render_template(
+            "work/finding_form.html", form=form, candidate_id=view.candidate_id, finding=view
+        ), failed.status
+    flash("Finding updated.", "success")
+    return redirect(url_for("work.finding", finding_id=finding_id))
+
+
+@bp.post("/findings/<int:finding_id>/evidence")
+@requires(Action.INVESTIGATE)
+def evidence_upload(finding_id: int) -> ResponseReturnValue:
+    request.max_content_length = MAX_EVIDENCE_BYTES + UPLOAD_OVERHEAD
+    form = EvidenceForm()
+    upload = request.files.get("file")
+    rt = runtime()
+    try:
+        evidence = submit(
+            form,
+            lambda s: findings.upload_evidence(
+                s,
+                current_user,
+                rt.security,
+                rt.store,
+                finding_id,
+                filename=upload.filename or "evidence" if upload else "",
+                content=upload.read() if upload else b"",
+            ),
+        )
+    except FormFailed as failed:
+        return _finding_page(finding_id, status=failed.status, evidence_form=form)
+    flash(f"Evidence stored encrypted. SHA-256 on receipt: {evidence.sha256}", "success")
+    return redirect(url_for("work.finding", finding_id=finding_id, _anchor="evidence"))
+
+
+@bp.get("/evidence/<int:evidence_id>")
+@requires(Action.INVESTIGATE)
+def evidence_download(evidence_id: int) -> ResponseReturnValue:
+    rt = runtime()
+    with transaction() as session:
+        _evidence, filename, content = findings.read_evidence(session, current_user, rt.security, rt.store, evidence_id)
+    return attachment(filename, content)
+
+
+@bp.route("/audit/evidence/<int:evidence_id>", methods=["GET", "POST"])
+@requires(Action.AUDIT_READ)
+def evidence_audit_view(evidence_id: int) -> ResponseReturnValue:
+    form = ReasonForm()
+    if request.method == "POST":
+        rt = runtime()
+        try:
+            _evidence, filename, content = submit(
+                form,
+                lambda s: findings.read_evidence(
+                    s, current_user, rt.security, rt.store, evidence_id, reason=form.reason.data
+                ),
+            )
+        except FormFailed as failed:
+            return render_template("work/reason.html", form=form, evidence_id=evidence_id), failed.status
+        return attachment(filename, content)
+    return render_template("work/reason.html", form=form, evidence_id=evidence_id)
+
+
+@bp.post("/findings/<int:finding_id>/validations")
+@requires(Action.INVESTIGATE)
+def validation_add(finding_id: int) -> ResponseReturnValue:
+    form = ValidationForm()
+    try:
+        submit(
+            form,
+            lambda s: findings.add_validation(
+                s,
+                current_user,
+                runtime().security,
+                finding_id,
+                method=ValidationMethod(form.method.data),
+                result=ValidationResult(form.result.data),
+                notes=form.notes.data or "",
+            ),
+        )
+    except FormFailed as failed:
+        return _finding_page(finding_id, status=failed.status, validation_form=form)
+    flash("Validation step recorded.", "success")
+    return redirect(url_for("work.finding", finding_id=finding_id, _anchor="validation"))
