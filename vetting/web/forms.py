@@ -144,7 +144,8 @@ class CandidateForm(FlaskForm):
 class CandidateImportForm(FlaskForm):
     file = FileField(
         "CSV file",
-        description="Header: name, aliases, handles, profile_urls, region (lists separated by ;). One bad row imports nothing.",
+        description="Header: name, aliases, handles, profile_urls, region (lists separated by ;). "
+        "One bad row imports nothing.",
     )
     submit = SubmitField("Import")
 
