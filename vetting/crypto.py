@@ -53,6 +53,8 @@ class SecretBox:
             raise DecryptionError("malformed ciphertext") from exc
         if version != _FORMAT or kid != self.key_id:
             raise DecryptionError("ciphertext was made under another key")
+        if len(raw) < 12 + 16:  # nonce + GCM tag
+            raise DecryptionError("malformed ciphertext")
         try:
             return self._aead.decrypt(raw[:12], raw[12:], purpose.encode())
         except InvalidTag as exc:

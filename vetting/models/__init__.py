@@ -1,7 +1,7 @@
 """SQLAlchemy 2.0 typed models. Nothing here imports Flask."""
 
-from vetting.models.audit import AuditCheckpoint, AuditEvent, AuditTamperError
-from vetting.models.base import Base
+from vetting.models.audit import AuditCheckpoint, AuditEvent
+from vetting.models.base import AppendOnlyError, Base
 from vetting.models.cycle import Assignment, Cycle, CycleStatus, Duty
 from vetting.models.user import (
     ApiToken,
@@ -16,11 +16,11 @@ from vetting.models.user import (
 )
 
 __all__ = [
+    "AppendOnlyError",
     "ApiToken",
     "Assignment",
     "AuditCheckpoint",
     "AuditEvent",
-    "AuditTamperError",
     "AuthSession",
     "Base",
     "Cycle",
