@@ -183,8 +183,7 @@ def verify_chain(
         except (InvalidSignature, ValueError):
             return _broken(0, len(pending), cp.seq, f"checkpoint at entry {cp.seq} has a bad signature")
 
-    wanted = {cp.seq for cp in pending}
-    hashes_at: dict[int, str] = {}
+    signed = {cp.seq: cp.entry_hash for cp in pending}
     prev_hash = GENESIS_HASH
     count = 0
     for entry in entries:
@@ -195,25 +194,24 @@ def verify_chain(
         if f.compute_hash() != entry.entry_hash:
             return _broken(count, len(pending), f.seq, "content does not match its hash (entry altered)")
         if f.prev_hash != prev_hash:
+            if f.seq == 1:
+                return _broken(count, len(pending), 1, "the first entry does not start from the genesis hash")
             # This entry is intact, so what it committed to is right: the one before was rewritten.
             return _broken(
                 count, len(pending), f.seq - 1, "hash differs from what the next entry recorded (entry rewritten)"
             )
+        if f.seq in signed and signed[f.seq] != entry.entry_hash:
+            return _broken(count, len(pending), f.seq, "entry differs from the signed checkpoint")
         prev_hash = entry.entry_hash
         count += 1
-        if f.seq in wanted:
-            hashes_at[f.seq] = entry.entry_hash
 
-    for cp in pending:
-        if cp.seq > count:
-            return _broken(
-                count,
-                len(pending),
-                count + 1,
-                f"entries up to {cp.seq} were signed but the chain ends at {count} (truncated)",
-            )
-        if hashes_at[cp.seq] != cp.entry_hash:
-            return _broken(count, len(pending), cp.seq, "entry differs from the signed checkpoint")
+    if pending and pending[-1].seq > count:
+        return _broken(
+            count,
+            len(pending),
+            count + 1,
+            f"entries up to {pending[-1].seq} were signed but the chain ends at {count} (truncated)",
+        )
     last = pending[-1] if pending else None
     covered = last.seq if last else 0
     if count > covered:

@@ -36,6 +36,8 @@ def _seal(aead: AESGCM, plaintext: bytes, purpose: str) -> bytes:
 
 
 def _open(aead: AESGCM, sealed: bytes, purpose: str) -> bytes:
+    if len(sealed) < NONCE_BYTES + 16:  # nonce + GCM tag
+        raise DecryptionError("malformed ciphertext")
     try:
         return aead.decrypt(sealed[:NONCE_BYTES], sealed[NONCE_BYTES:], purpose.encode())
     except InvalidTag as exc:

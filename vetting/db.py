@@ -64,7 +64,7 @@ class Database:
         )
         # Every transaction that appended audit events also signs the new chain head.
         event.listen(self.sessionmaker, "before_commit", audit_log.sign_pending_checkpoint)
-        event.listen(self.sessionmaker, "after_rollback", audit_log.forget_pending)
+        event.listen(self.sessionmaker, "after_soft_rollback", audit_log.forget_pending)
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:

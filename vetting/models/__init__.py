@@ -1,7 +1,7 @@
 """SQLAlchemy 2.0 typed models. Nothing here imports Flask."""
 
-from vetting.models.audit import AuditCheckpoint, AuditEvent, AuditTamperError
-from vetting.models.base import Base
+from vetting.models.audit import AuditCheckpoint, AuditEvent
+from vetting.models.base import AppendOnlyError, Base
 from vetting.models.candidate import (
     NEVER_REPORTED,
     Authorship,
@@ -25,7 +25,6 @@ from vetting.models.checklist import (
     ChecklistTemplate,
     ChecklistVersion,
     ChecklistVersionItem,
-    ImmutableRecordError,
 )
 from vetting.models.cycle import Assignment, Cycle, CycleStatus, Duty
 from vetting.models.user import (
@@ -42,6 +41,7 @@ from vetting.models.user import (
 
 __all__ = [
     "NEVER_REPORTED",
+    "AppendOnlyError",
     "Authorship",
     "BehaviourCategory",
     "Candidate",
@@ -53,7 +53,6 @@ __all__ = [
     "Evidence",
     "Finding",
     "IdentityBasis",
-    "ImmutableRecordError",
     "ItemResolution",
     "ResolutionStatus",
     "SearchLogEntry",
@@ -66,7 +65,6 @@ __all__ = [
     "Assignment",
     "AuditCheckpoint",
     "AuditEvent",
-    "AuditTamperError",
     "AuthSession",
     "Base",
     "Cycle",

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String, Text, event
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy import ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
 
 from vetting.audit_chain import Checkpoint, EntryFields, StoredEntry
-from vetting.models.base import Base
+from vetting.models.base import AppendOnly, Base
 
 
-class AuditEvent(Base):
+class AuditEvent(AppendOnly, Base):
     __tablename__ = "audit_events"
 
     #: Position in the chain, 1-based and gap-free; assigned under a lock, not by the DB.
@@ -42,7 +42,7 @@ class AuditEvent(Base):
         return StoredEntry(self.fields(), self.entry_hash)
 
 
-class AuditCheckpoint(Base):
+class AuditCheckpoint(AppendOnly, Base):
     __tablename__ = "audit_checkpoints"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -54,14 +54,3 @@ class AuditCheckpoint(Base):
 
     def checkpoint(self) -> Checkpoint:
         return Checkpoint(self.seq, self.entry_hash, self.signed_at, self.key_id, self.signature)
-
-
-class AuditTamperError(RuntimeError):
-    """Raised when code tries to change or delete an audit row through the ORM."""
-
-
-@event.listens_for(Session, "before_flush")
-def _refuse_audit_changes(session: Session, flush_context: object, instances: object) -> None:
-    for obj in list(session.dirty) + list(session.deleted):
-        if isinstance(obj, AuditEvent | AuditCheckpoint) and (obj in session.deleted or session.is_modified(obj)):
-            raise AuditTamperError("audit rows are append-only")

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from sqlalchemy import DateTime, Dialect, MetaData, String
-from sqlalchemy.orm import DeclarativeBase, mapped_column
+from sqlalchemy import DateTime, Dialect, MetaData, String, event
+from sqlalchemy.orm import DeclarativeBase, ORMExecuteState, Session, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 from vetting.clock import utcnow
@@ -51,3 +51,27 @@ str200 = Annotated[str, mapped_column(String(200))]
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map = {datetime: UTCDateTime()}
+
+
+class AppendOnlyError(RuntimeError):
+    """Code tried to change or delete a row of an append-only table through the ORM."""
+
+
+class AppendOnly:
+    """Rows of these models are written once and never changed or deleted (audit chain,
+    published checklists). The database itself is not the guard: plain SQL can still
+    change them, and the audit chain's verification is what detects that."""
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_append_only_changes(session: Session, flush_context: object, instances: object) -> None:
+    for obj in list(session.dirty) + list(session.deleted):
+        if isinstance(obj, AppendOnly) and (obj in session.deleted or session.is_modified(obj)):
+            raise AppendOnlyError(f"{type(obj).__name__} rows are append-only")
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _refuse_append_only_bulk(state: ORMExecuteState) -> None:
+    # session.execute(update(AuditEvent)...) bypasses the flush: refuse it here.
+    if (state.is_update or state.is_delete) and any(issubclass(m.class_, AppendOnly) for m in state.all_mappers):
+        raise AppendOnlyError("append-only rows cannot be updated or deleted")

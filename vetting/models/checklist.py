@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint, event
-from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from vetting.models.base import Base, created_ts, intpk, str200
+from vetting.models.base import AppendOnly, Base, created_ts, intpk, str200
 
 
 class ChecklistTemplate(Base):
@@ -48,7 +48,7 @@ class ChecklistDraftItem(Base):
     template: Mapped[ChecklistTemplate] = relationship(back_populates="draft_items")
 
 
-class ChecklistVersion(Base):
+class ChecklistVersion(AppendOnly, Base):
     """A published, frozen checklist. Rows here and in its items are never changed."""
 
     __tablename__ = "checklist_versions"
@@ -72,7 +72,7 @@ class ChecklistVersion(Base):
         return f"{self.template.name} v{self.number}"
 
 
-class ChecklistVersionItem(Base):
+class ChecklistVersionItem(AppendOnly, Base):
     __tablename__ = "checklist_version_items"
     __table_args__ = (UniqueConstraint("version_id", "position", name="one_item_per_position"),)
 
@@ -86,16 +86,3 @@ class ChecklistVersionItem(Base):
     guidance: Mapped[str] = mapped_column(Text)
 
     version: Mapped[ChecklistVersion] = relationship(back_populates="items")
-
-
-class ImmutableRecordError(RuntimeError):
-    """Raised when code tries to change or delete a published checklist through the ORM."""
-
-
-@event.listens_for(Session, "before_flush")
-def _refuse_published_changes(session: Session, flush_context: object, instances: object) -> None:
-    for obj in list(session.dirty) + list(session.deleted):
-        if isinstance(obj, ChecklistVersion | ChecklistVersionItem) and (
-            obj in session.deleted or session.is_modified(obj)
-        ):
-            raise ImmutableRecordError("published checklist versions cannot be changed (R6)")

@@ -28,7 +28,7 @@ def matching_counter(secret: str, code: str, now: datetime, last_counter: int | 
     was), so it is refused: a code is accepted once, whatever worker sees it.
     """
     code = code.strip().replace(" ", "")
-    if not code.isdigit() or len(code) != 6:
+    if not (code.isascii() and code.isdigit()) or len(code) != 6:
         return None
     totp = pyotp.TOTP(secret)
     now_counter = totp.timecode(now)

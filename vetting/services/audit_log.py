@@ -14,7 +14,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from sqlalchemy import func, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 
 from vetting import policy
 from vetting.audit_chain import (
@@ -29,7 +29,10 @@ from vetting.audit_chain import (
 from vetting.clock import utcnow
 from vetting.models import AuditCheckpoint, AuditEvent, User
 
-_PENDING_KEY = "audit_pending_head"
+#: The chain head as this transaction left it (saves a query per appended event).
+_HEAD_KEY = "audit_head"
+#: Set once this transaction appended an event: its commit must sign a checkpoint.
+_DIRTY_KEY = "audit_dirty"
 #: Arbitrary constant: the PostgreSQL advisory lock that serialises chain appends.
 _PG_CHAIN_LOCK = 7_311_001
 
@@ -50,13 +53,10 @@ def append(
     data: dict[str, Any] | None = None,
 ) -> AuditEvent:
     """Append one event to the chain and return it (flushed)."""
-    head: tuple[int, str] | None = session.info.get(_PENDING_KEY)
+    head: tuple[int, str] | None = session.info.get(_HEAD_KEY)
     if head is None:
         _lock_chain(session)
-        last = session.execute(
-            select(AuditEvent.seq, AuditEvent.entry_hash).order_by(AuditEvent.seq.desc()).limit(1)
-        ).first()
-        head = (last.seq, last.entry_hash) if last else (0, GENESIS_HASH)
+        head = _head(session)
     fields = EntryFields(
         seq=head[0] + 1,
         occurred_at=utcnow(),
@@ -80,8 +80,16 @@ def append(
     )
     session.add(entry)
     session.flush()
-    session.info[_PENDING_KEY] = (entry.seq, entry.entry_hash)
+    session.info[_HEAD_KEY] = (entry.seq, entry.entry_hash)
+    session.info[_DIRTY_KEY] = True
     return entry
+
+
+def _head(session: Session) -> tuple[int, str]:
+    last = session.execute(
+        select(AuditEvent.seq, AuditEvent.entry_hash).order_by(AuditEvent.seq.desc()).limit(1)
+    ).first()
+    return (last.seq, last.entry_hash) if last else (0, GENESIS_HASH)
 
 
 def record(
@@ -105,12 +113,19 @@ def record(
 
 
 def sign_pending_checkpoint(session: Session) -> None:
-    """Sign the chain head reached in this transaction (called just before commit)."""
-    head: tuple[int, str] | None = session.info.pop(_PENDING_KEY, None)
-    if head is None:
+    """Sign the chain head this transaction reached (``before_commit``, savepoints included).
+
+    The head is read back from the database, so events undone by a rolled-back
+    savepoint are never signed, and those before it always are.
+    """
+    if not session.info.pop(_DIRTY_KEY, False):
+        return
+    seq, entry_hash = _head(session)
+    already = session.scalar(select(AuditCheckpoint.id).where(AuditCheckpoint.seq == seq).limit(1))
+    if seq == 0 or already is not None:
         return
     key: Ed25519PrivateKey = session.info["audit_signing_key"]
-    cp = sign_checkpoint(key, head[0], head[1], utcnow())
+    cp = sign_checkpoint(key, seq, entry_hash, utcnow())
     session.add(
         AuditCheckpoint(
             seq=cp.seq,
@@ -123,9 +138,11 @@ def sign_pending_checkpoint(session: Session) -> None:
     session.flush()
 
 
-def forget_pending(session: Session) -> None:
-    """A rolled-back transaction's events are gone; so is its pending head."""
-    session.info.pop(_PENDING_KEY, None)
+def forget_pending(session: Session, previous_transaction: SessionTransaction) -> None:
+    """After any rollback the cached head may be undone; after the outermost one, nothing is pending."""
+    session.info.pop(_HEAD_KEY, None)
+    if previous_transaction.parent is None:
+        session.info.pop(_DIRTY_KEY, None)
 
 
 def _iter_entries(session: Session, batch: int = 2000) -> Iterator[StoredEntry]:
