@@ -29,6 +29,7 @@ class Operation:
     access: AccessRule
     body: type[BaseModel] | None
     errors: tuple[int, ...]
+    success: int
 
 
 OPERATIONS: list[Operation] = []
@@ -42,12 +43,13 @@ def route(
     *,
     body: type[BaseModel] | None = None,
     errors: tuple[int, ...] = (),
+    success: int = 200,
 ) -> Callable[[F], F]:
     """Register ``path`` (OpenAPI style ``{id}``) on the API blueprint."""
     flask_rule = re.sub(r"\{(\w+)\}", r"<int:\1>", path)
 
     def decorator(view: F) -> F:
-        OPERATIONS.append(Operation(method.upper(), path, summary, access, body, errors))
+        OPERATIONS.append(Operation(method.upper(), path, summary, access, body, errors, success))
         marked = _mark(access)(view)
         bp.add_url_rule(flask_rule, view_func=marked, methods=[method.upper()], endpoint=view.__name__)
         return marked
@@ -75,7 +77,7 @@ def openapi_document() -> dict[str, Any]:
     paths: dict[str, dict[str, Any]] = {}
     schemas: dict[str, Any] = {}
     for op in OPERATIONS:
-        responses: dict[str, Any] = {"200": {"description": "OK"}}
+        responses: dict[str, Any] = {str(op.success): {"description": "Created" if op.success == 201 else "OK"}}
         for status in (*((401, 403) if op.access != PUBLIC else ()), *op.errors):
             responses[str(status)] = {"$ref": "#/components/responses/Error"}
         entry: dict[str, Any] = {"summary": op.summary, "responses": responses}

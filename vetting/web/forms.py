@@ -14,6 +14,7 @@ from wtforms import (
     StringField,
     SubmitField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -28,7 +29,7 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-ROLE_CHOICES = [(r.value, r.label) for r in Role]
+ROLE_CHOICES = [SelectChoice(r.value, r.label) for r in Role]
 
 
 class LoginForm(FlaskForm):
@@ -93,7 +94,7 @@ class AssignmentForm(FlaskForm):
     user_id = SelectField("Person", coerce=int, validators=[DataRequired()])
     duty = SelectField(
         "Duty in this cycle",
-        choices=[(d.value, d.label) for d in Duty],
+        choices=[SelectChoice(d.value, d.label) for d in Duty],
         validators=[DataRequired()],
     )
     submit = SubmitField("Assign")
