@@ -29,6 +29,7 @@ class Operation:
     access: AccessRule
     body: type[BaseModel] | None
     errors: tuple[int, ...]
+    success: int
     multipart: tuple[tuple[str, str], ...]
     produces: str
 
@@ -44,6 +45,7 @@ def route(
     *,
     body: type[BaseModel] | None = None,
     errors: tuple[int, ...] = (),
+    success: int = 200,
     multipart: tuple[tuple[str, str], ...] = (),
     produces: str = "application/json",
 ) -> Callable[[F], F]:
@@ -51,7 +53,7 @@ def route(
     flask_rule = re.sub(r"\{(\w+)\}", r"<int:\1>", path)
 
     def decorator(view: F) -> F:
-        OPERATIONS.append(Operation(method.upper(), path, summary, access, body, errors, multipart, produces))
+        OPERATIONS.append(Operation(method.upper(), path, summary, access, body, errors, success, multipart, produces))
         marked = _mark(access)(view)
         bp.add_url_rule(flask_rule, view_func=marked, methods=[method.upper()], endpoint=view.__name__)
         return marked
@@ -79,10 +81,10 @@ def openapi_document() -> dict[str, Any]:
     paths: dict[str, dict[str, Any]] = {}
     schemas: dict[str, Any] = {}
     for op in OPERATIONS:
-        ok: dict[str, Any] = {"description": "OK"}
+        ok: dict[str, Any] = {"description": "Created" if op.success == 201 else "OK"}
         if op.produces != "application/json":
             ok["content"] = {op.produces: {"schema": {"type": "string", "format": "binary"}}}
-        responses: dict[str, Any] = {"200": ok}
+        responses: dict[str, Any] = {str(op.success): ok}
         for status in (*((401, 403) if op.access != PUBLIC else ()), *op.errors):
             responses[str(status)] = {"$ref": "#/components/responses/Error"}
         entry: dict[str, Any] = {"summary": op.summary, "responses": responses}

@@ -103,11 +103,13 @@ def openapi() -> ResponseReturnValue:
 
 @route("GET", "/me", "The caller, roles and assignments", SIGNED_IN)
 def me() -> ResponseReturnValue:
-    with transaction() as session:
-        duties = cycles.my_duties(session, current_user)
     body = user_json(current_user, detail=True)
-    body["assignments"] = [{"cycle_id": a.cycle_id, "cycle_title": a.cycle.title, "role": a.duty.value} for a in duties]
-    return jsonify(body)
+    with transaction() as session:
+        body["assignments"] = [
+            {"cycle_id": a.cycle_id, "cycle_title": a.cycle.title, "role": a.duty.value}
+            for a in cycles.my_duties(session, current_user)
+        ]
+        return jsonify(body)
 
 
 # --- cycles ---------------------------------------------------------------------------
@@ -117,10 +119,10 @@ def me() -> ResponseReturnValue:
 def cycle_list() -> ResponseReturnValue:
     with transaction() as session:
         rows = cycles.list_cycles(session, current_user)
-    return jsonify({"cycles": [cycle_json(c) for c in rows]})
+        return jsonify({"cycles": [cycle_json(c) for c in rows]})
 
 
-@route("POST", "/cycles", "Create a cycle (draft)", Action.CYCLES_MANAGE, body=CycleCreate, errors=(422,))
+@route("POST", "/cycles", "Create a cycle (draft)", Action.CYCLES_MANAGE, body=CycleCreate, errors=(422,), success=201)
 def cycle_create() -> ResponseReturnValue:
     data = parse(CycleCreate)
     with transaction() as session:
@@ -131,14 +133,14 @@ def cycle_create() -> ResponseReturnValue:
             position=data.position or data.title,
             blind_review=data.blind_review,
         )
-    return jsonify(cycle_json(cycle)), 201
+        return jsonify(cycle_json(cycle)), 201
 
 
 @route("GET", "/cycles/{cycle_id}", "One cycle", SIGNED_IN, errors=(404,))
 def cycle_get(cycle_id: int) -> ResponseReturnValue:
     with transaction() as session:
         cycle = cycles.get_cycle(session, current_user, cycle_id)
-    return jsonify(cycle_json(cycle))
+        return jsonify(cycle_json(cycle))
 
 
 @route(
@@ -153,7 +155,7 @@ def cycle_status(cycle_id: int) -> ResponseReturnValue:
     data = parse(CycleStatusChange)
     with transaction() as session:
         cycle = cycles.change_status(session, current_user, cycle_id, CycleStatus(data.status))
-    return jsonify(cycle_json(cycle))
+        return jsonify(cycle_json(cycle))
 
 
 @route(
@@ -163,13 +165,14 @@ def cycle_status(cycle_id: int) -> ResponseReturnValue:
     Action.CYCLES_MANAGE,
     body=AssignmentCreate,
     errors=(404, 409, 422),
+    success=201,
 )
 def cycle_assign(cycle_id: int) -> ResponseReturnValue:
     data = parse(AssignmentCreate)
     with transaction() as session:
         assignment = cycles.assign(session, current_user, cycle_id, data.user_id, data.role)
         body = assignment_json(assignment)
-    return jsonify(body), 201
+        return jsonify(body), 201
 
 
 @route(
@@ -182,7 +185,7 @@ def cycle_assign(cycle_id: int) -> ResponseReturnValue:
 def cycle_unassign(cycle_id: int, user_id: int) -> ResponseReturnValue:
     with transaction() as session:
         cycles.unassign(session, current_user, cycle_id, user_id)
-    return jsonify({"removed": True})
+        return jsonify({"removed": True})
 
 
 # --- users ----------------------------------------------------------------------------
@@ -192,10 +195,10 @@ def cycle_unassign(cycle_id: int, user_id: int) -> ResponseReturnValue:
 def user_list() -> ResponseReturnValue:
     with transaction() as session:
         rows = users.list_users(session, current_user)
-    return jsonify({"users": [user_json(u) for u in rows]})
+        return jsonify({"users": [user_json(u) for u in rows]})
 
 
-@route("POST", "/users", "Create an account", Action.USERS_MANAGE, body=UserCreate, errors=(409, 422))
+@route("POST", "/users", "Create an account", Action.USERS_MANAGE, body=UserCreate, errors=(409, 422), success=201)
 def user_create() -> ResponseReturnValue:
     data = parse(UserCreate)
     with transaction() as session:
@@ -208,14 +211,14 @@ def user_create() -> ResponseReturnValue:
             password=data.password,
             roles=frozenset(data.roles),
         )
-    return jsonify(user_json(user, detail=True)), 201
+        return jsonify(user_json(user, detail=True)), 201
 
 
 @route("GET", "/users/{user_id}", "One account with its designation", Action.USERS_MANAGE, errors=(404,))
 def user_get(user_id: int) -> ResponseReturnValue:
     with transaction() as session:
         user = users.get_user(session, current_user, user_id)
-    return jsonify(user_json(user, detail=True))
+        return jsonify(user_json(user, detail=True))
 
 
 @route(
@@ -237,7 +240,7 @@ def user_update(user_id: int) -> ResponseReturnValue:
             roles=frozenset(data.roles) if data.roles is not None else None,
             is_active=data.is_active,
         )
-    return jsonify(user_json(user, detail=True))
+        return jsonify(user_json(user, detail=True))
 
 
 @route(
@@ -253,14 +256,14 @@ def user_designation(user_id: int) -> ResponseReturnValue:
     with transaction() as session:
         users.record_designation(session, current_user, user_id, users.DesignationInput(**data.model_dump()))
         user = users.get_user(session, current_user, user_id)
-    return jsonify(user_json(user, detail=True))
+        return jsonify(user_json(user, detail=True))
 
 
 @route("POST", "/users/{user_id}/unlock", "Release a locked account", Action.USERS_MANAGE, errors=(404,))
 def user_unlock(user_id: int) -> ResponseReturnValue:
     with transaction() as session:
         user = users.release_lockout(session, current_user, user_id)
-    return jsonify(user_json(user, detail=True))
+        return jsonify(user_json(user, detail=True))
 
 
 @route(
@@ -273,7 +276,7 @@ def user_unlock(user_id: int) -> ResponseReturnValue:
 def user_reset_mfa(user_id: int) -> ResponseReturnValue:
     with transaction() as session:
         user = users.reset_mfa(session, current_user, user_id)
-    return jsonify(user_json(user, detail=True))
+        return jsonify(user_json(user, detail=True))
 
 
 # --- audit ----------------------------------------------------------------------------
@@ -298,7 +301,7 @@ def audit_events() -> ResponseReturnValue:
         rows = audit_log.list_events(
             session, current_user, event=args.get("event") or None, actor_id=actor_id, before_seq=before, limit=limit
         )
-    return jsonify({"events": [event_json(e) for e in rows]})
+        return jsonify({"events": [event_json(e) for e in rows]})
 
 
 @route("GET", "/audit/verify", "Check the hash chain and signed checkpoints", Action.AUDIT_READ)

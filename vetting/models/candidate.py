@@ -309,6 +309,10 @@ class ValidationResult(StrEnum):
     CONTRADICTS = "contradicts"
     INCONCLUSIVE = "inconclusive"
 
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
 
 class ValidationStep(Base):
     __tablename__ = "validation_steps"

@@ -9,7 +9,7 @@ no role can override it.
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from vetting import policy
 from vetting.clock import utcnow
@@ -130,7 +130,7 @@ def assign(session: Session, actor: User, cycle_id: int, user_id: int, duty: Dut
             raise DesignationRequired(
                 f"{user.name} cannot be assigned as investigator: " + "; ".join(problems) + " (policy POL-03)."
             )
-    assignment = Assignment(cycle=cycle, user_id=user.id, duty=duty, created_by_id=actor.id)
+    assignment = Assignment(cycle=cycle, user=user, duty=duty, created_by_id=actor.id)
     session.add(assignment)
     session.flush()
     audit_log.record(
@@ -171,6 +171,7 @@ def my_duties(session: Session, actor: User, duty: Duty | None = None) -> list[A
     query = (
         select(Assignment)
         .join(Cycle)
+        .options(selectinload(Assignment.cycle))
         .where(Assignment.user_id == actor.id)
         .order_by(Cycle.created_at.desc(), Cycle.id.desc())
     )

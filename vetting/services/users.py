@@ -73,6 +73,7 @@ def create_user(
         raise Conflict(f"An account for {email} already exists.", code="email_taken", field="email")
     user = User(email=email, name=name, password_hash=security.passwords.hash(password), is_active=True)
     user.role_rows = [UserRole(role=r) for r in sorted(roles)]
+    user.designation = None  # loaded (empty), so it reads fine after the transaction
     session.add(user)
     session.flush()
     audit_log.record(

@@ -1,14 +1,19 @@
-"""Administration: accounts, roles, designations, cycles and assignments."""
+"""Administration: accounts, roles, designations, cycles and assignments.
+
+Each page is built inside its transaction, so templates can follow relationships.
+"""
 
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
+from sqlalchemy.orm import Session
+from wtforms.fields.choices import SelectChoice
 
 from vetting import policy
 from vetting.clock import utcnow
-from vetting.models import CycleStatus, Duty, Role
+from vetting.models import Assignment, Cycle, CycleStatus, Duty, Role, User
 from vetting.policy import Action
 from vetting.services import checklists, cycles, users
 from vetting.web.access import requires
@@ -32,9 +37,11 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 @requires(Action.USERS_MANAGE)
 def index() -> ResponseReturnValue:
     with transaction() as session:
-        overview = users.admin_overview(session, current_user)
-        cycle_list = cycles.list_cycles(session, current_user)
-    return render_template("admin/index.html", overview=overview, cycles=cycle_list)
+        return render_template(
+            "admin/index.html",
+            overview=users.admin_overview(session, current_user),
+            cycles=cycles.list_cycles(session, current_user),
+        )
 
 
 # --- accounts -------------------------------------------------------------------------
@@ -43,7 +50,7 @@ def index() -> ResponseReturnValue:
 def _users_page(form: UserCreateForm, status: int = 200) -> ResponseReturnValue:
     with transaction() as session:
         people = users.list_users(session, current_user)
-    return render_template("admin/users.html", users=people, form=form, now=utcnow()), status
+        return render_template("admin/users.html", users=people, form=form, now=utcnow()), status
 
 
 @bp.get("/users")
@@ -57,22 +64,28 @@ def user_list() -> ResponseReturnValue:
 def user_create() -> ResponseReturnValue:
     form = UserCreateForm()
     try:
-        user = submit(
+        user_id, email = submit(
             form,
-            lambda s: users.create_user(
-                s,
-                current_user,
-                runtime().security,
-                email=form.email.data or "",
-                name=form.name.data or "",
-                password=form.password.data or "",
-                roles=frozenset(Role(r) for r in form.roles.data or []),
+            lambda s: _created(
+                users.create_user(
+                    s,
+                    current_user,
+                    runtime().security,
+                    email=form.email.data or "",
+                    name=form.name.data or "",
+                    password=form.password.data or "",
+                    roles=frozenset(Role(r) for r in form.roles.data or []),
+                )
             ),
         )
     except FormFailed as failed:
         return _users_page(form, failed.status)
-    flash(f"Account created for {user.email}. They enrol a second factor at first sign-in.", "success")
-    return redirect(url_for("admin.user_detail", user_id=user.id))
+    flash(f"Account created for {email}. They enrol a second factor at first sign-in.", "success")
+    return redirect(url_for("admin.user_detail", user_id=user_id))
+
+
+def _created(user: User) -> tuple[int, str]:
+    return user.id, user.email
 
 
 def _user_page(
@@ -81,34 +94,35 @@ def _user_page(
     roles_form: UserRolesForm | None = None,
     designation_form: DesignationForm | None = None,
     status: int = 200,
+    error: str | None = None,
 ) -> ResponseReturnValue:
     with transaction() as session:
         user = users.get_user(session, current_user, user_id)
-        duties = cycles.my_duties(session, user)
-    if roles_form is None:
-        roles_form = UserRolesForm(data={"name": user.name, "roles": sorted(user.roles)})
-    if designation_form is None:
-        d = user.designation
-        designation_form = DesignationForm(
-            data={
-                "clearance_date": d.clearance_date,
-                "training_date": d.training_date,
-                "acknowledgement_date": d.acknowledgement_date,
-                "review_date": d.review_date,
-            }
-            if d
-            else None
-        )
-    return render_template(
-        "admin/user.html",
-        user=user,
-        duties=duties,
-        roles_form=roles_form,
-        designation_form=designation_form,
-        action_form=ActionForm(),
-        designation_problems=policy.designation_problems(user),
-        now=utcnow(),
-    ), status
+        if roles_form is None:
+            roles_form = UserRolesForm(data={"name": user.name, "roles": sorted(user.roles)})
+        if designation_form is None:
+            d = user.designation
+            designation_form = DesignationForm(
+                data={
+                    "clearance_date": d.clearance_date,
+                    "training_date": d.training_date,
+                    "acknowledgement_date": d.acknowledgement_date,
+                    "review_date": d.review_date,
+                }
+                if d
+                else None
+            )
+        return render_template(
+            "admin/user.html",
+            user=user,
+            duties=cycles.my_duties(session, user),
+            roles_form=roles_form,
+            designation_form=designation_form,
+            action_form=ActionForm(),
+            designation_problems=policy.designation_problems(user),
+            now=utcnow(),
+            page_error=error,
+        ), status
 
 
 @bp.get("/users/<int:user_id>")
@@ -125,11 +139,7 @@ def user_update(user_id: int) -> ResponseReturnValue:
         submit(
             form,
             lambda s: users.update_user(
-                s,
-                current_user,
-                user_id,
-                name=form.name.data,
-                roles=frozenset(Role(r) for r in form.roles.data or []),
+                s, current_user, user_id, name=form.name.data, roles=frozenset(Role(r) for r in form.roles.data or [])
             ),
         )
     except FormFailed as failed:
@@ -163,22 +173,28 @@ def user_designation(user_id: int) -> ResponseReturnValue:
     return redirect(url_for("admin.user_detail", user_id=user_id))
 
 
+_USER_ACTIONS = {
+    "unlock": "Account released: the user can sign in again.",
+    "reset-mfa": "Second factor reset: the user enrols a new authenticator at next sign-in.",
+    "deactivate": "Account deactivated and signed out.",
+    "activate": "Account activated.",
+}
+
+
 def _user_action(user_id: int, action: str) -> ResponseReturnValue:
-    operations = {
-        "unlock": (users.release_lockout, "Account released: the user can sign in again."),
-        "reset-mfa": (users.reset_mfa, "Second factor reset: the user enrols a new authenticator at next sign-in."),
-        "deactivate": (
-            lambda s, a, uid: users.update_user(s, a, uid, is_active=False),
-            "Account deactivated and signed out.",
-        ),
-        "activate": (lambda s, a, uid: users.update_user(s, a, uid, is_active=True), "Account activated."),
-    }
-    operation, message = operations[action]
+    def run(session: Session) -> None:
+        if action == "unlock":
+            users.release_lockout(session, current_user, user_id)
+        elif action == "reset-mfa":
+            users.reset_mfa(session, current_user, user_id)
+        else:
+            users.update_user(session, current_user, user_id, is_active=action == "activate")
+
     try:
-        submit(ActionForm(), lambda s: operation(s, current_user, user_id))
+        submit(ActionForm(), run)
     except FormFailed as failed:
-        return _user_page(user_id, status=failed.status)
-    flash(message, "success")
+        return _user_page(user_id, status=failed.status, error=failed.message)
+    flash(_USER_ACTIONS[action], "success")
     return redirect(url_for("admin.user_detail", user_id=user_id))
 
 
@@ -209,12 +225,15 @@ def user_activate(user_id: int) -> ResponseReturnValue:
 # --- cycles ---------------------------------------------------------------------------
 
 
+def _cycles_page(form: CycleForm, status: int = 200) -> ResponseReturnValue:
+    with transaction() as session:
+        return render_template("admin/cycles.html", cycles=cycles.list_cycles(session, current_user), form=form), status
+
+
 @bp.get("/cycles")
 @requires(Action.CYCLES_MANAGE)
 def cycle_list() -> ResponseReturnValue:
-    with transaction() as session:
-        cycle_rows = cycles.list_cycles(session, current_user)
-    return render_template("admin/cycles.html", cycles=cycle_rows, form=CycleForm())
+    return _cycles_page(CycleForm())
 
 
 @bp.post("/cycles")
@@ -222,56 +241,66 @@ def cycle_list() -> ResponseReturnValue:
 def cycle_create() -> ResponseReturnValue:
     form = CycleForm()
     try:
-        cycle = submit(
+        cycle_id, title = submit(
             form,
-            lambda s: cycles.create_cycle(
-                s,
-                current_user,
-                title=form.title.data or "",
-                position=form.position.data or "",
-                blind_review=bool(form.blind_review.data),
+            lambda s: _titled(
+                cycles.create_cycle(
+                    s,
+                    current_user,
+                    title=form.title.data or "",
+                    position=form.position.data or "",
+                    blind_review=bool(form.blind_review.data),
+                )
             ),
         )
     except FormFailed as failed:
-        with transaction() as session:
-            cycle_rows = cycles.list_cycles(session, current_user)
-        return render_template("admin/cycles.html", cycles=cycle_rows, form=form), failed.status
-    flash(f"Cycle “{cycle.title}” created as a draft. Assign investigators and board members, then open it.", "success")
-    return redirect(url_for("admin.cycle_detail", cycle_id=cycle.id))
+        return _cycles_page(form, failed.status)
+    flash(f"Cycle “{title}” created as a draft. Assign investigators and board members, then open it.", "success")
+    return redirect(url_for("admin.cycle_detail", cycle_id=cycle_id))
+
+
+def _titled(cycle: Cycle) -> tuple[int, str]:
+    return cycle.id, cycle.title
 
 
 def _cycle_page(
     cycle_id: int,
     form: AssignmentForm | None = None,
     status: int = 200,
+    error: str | None = None,
     checklist_form: CycleChecklistForm | None = None,
 ) -> ResponseReturnValue:
     with transaction() as session:
         cycle = cycles.get_cycle(session, current_user, cycle_id)
-        candidates = cycles.assignable_users(session, current_user, cycle)
-        versions = checklists.published_versions(session, current_user)
-    if form is None:
-        form = AssignmentForm()
-    if checklist_form is None:
-        checklist_form = CycleChecklistForm(
-            data={
-                "checklist_version_id": cycle.checklist_version_id,
-                "identity_match_minimum": cycle.identity_match_minimum,
-            }
-        )
-    checklist_form.checklist_version_id.choices = [(v.id, f"{v.label} ({len(v.items)} items)") for v in versions]
-    form.user_id.choices = [(u.id, f"{u.name} ({', '.join(r.label for r in sorted(u.roles))})") for u in candidates]
-    return render_template(
-        "admin/cycle.html",
-        cycle=cycle,
-        form=form,
-        checklist_form=checklist_form,
-        status_form=StatusForm(),
-        action_form=ActionForm(),
-        investigators=cycle.members(Duty.INVESTIGATOR),
-        board=cycle.members(Duty.BOARD_MEMBER),
-        CycleStatus=CycleStatus,
-    ), status
+        if form is None:
+            form = AssignmentForm()
+        if checklist_form is None:
+            checklist_form = CycleChecklistForm(
+                data={
+                    "checklist_version_id": cycle.checklist_version_id,
+                    "identity_match_minimum": cycle.identity_match_minimum,
+                }
+            )
+        checklist_form.checklist_version_id.choices = [
+            SelectChoice(v.id, f"{v.label} ({len(v.items)} items)")
+            for v in checklists.published_versions(session, current_user)
+        ]
+        form.user_id.choices = [
+            SelectChoice(u.id, f"{u.name} ({', '.join(r.label for r in sorted(u.roles))})")
+            for u in cycles.assignable_users(session, current_user, cycle)
+        ]
+        return render_template(
+            "admin/cycle.html",
+            cycle=cycle,
+            form=form,
+            checklist_form=checklist_form,
+            status_form=StatusForm(),
+            action_form=ActionForm(),
+            investigators=cycle.members(Duty.INVESTIGATOR),
+            board=cycle.members(Duty.BOARD_MEMBER),
+            CycleStatus=CycleStatus,
+            page_error=error,
+        ), status
 
 
 @bp.get("/cycles/<int:cycle_id>")
@@ -285,15 +314,20 @@ def cycle_detail(cycle_id: int) -> ResponseReturnValue:
 def cycle_assign(cycle_id: int) -> ResponseReturnValue:
     form = AssignmentForm()
     # Any user id may be posted; the service decides (the choices only shape the menu).
-    form.user_id.choices = [(form.user_id.data, "")] if isinstance(form.user_id.data, int) else []
+    form.user_id.choices = [SelectChoice(form.user_id.data)] if isinstance(form.user_id.data, int) else []
     try:
-        assignment = submit(
-            form, lambda s: cycles.assign(s, current_user, cycle_id, form.user_id.data, Duty(form.duty.data))
+        message = submit(
+            form,
+            lambda s: _assigned(cycles.assign(s, current_user, cycle_id, form.user_id.data, Duty(form.duty.data))),
         )
     except FormFailed as failed:
         return _cycle_page(cycle_id, form, failed.status)
-    flash(f"{assignment.user.name} assigned as {assignment.duty.label.lower()}.", "success")
+    flash(message, "success")
     return redirect(url_for("admin.cycle_detail", cycle_id=cycle_id))
+
+
+def _assigned(assignment: Assignment) -> str:
+    return f"{assignment.user.name} assigned as {assignment.duty.label.lower()}."
 
 
 @bp.post("/cycles/<int:cycle_id>/assignments/<int:user_id>/remove")
@@ -302,7 +336,7 @@ def cycle_unassign(cycle_id: int, user_id: int) -> ResponseReturnValue:
     try:
         submit(ActionForm(), lambda s: cycles.unassign(s, current_user, cycle_id, user_id))
     except FormFailed as failed:
-        return _cycle_page(cycle_id, status=failed.status)
+        return _cycle_page(cycle_id, status=failed.status, error=failed.message)
     flash("Assignment removed.", "success")
     return redirect(url_for("admin.cycle_detail", cycle_id=cycle_id))
 
@@ -311,8 +345,9 @@ def cycle_unassign(cycle_id: int, user_id: int) -> ResponseReturnValue:
 @requires(Action.CYCLES_MANAGE)
 def cycle_checklist(cycle_id: int) -> ResponseReturnValue:
     form = CycleChecklistForm()
-    with transaction() as session:
-        form.checklist_version_id.choices = [(v.id, "") for v in checklists.published_versions(session, current_user)]
+    # Any version id may be posted; the service checks it exists.
+    version = form.checklist_version_id.data
+    form.checklist_version_id.choices = [SelectChoice(version)] if isinstance(version, int) else []
     try:
         submit(
             form,
@@ -331,8 +366,10 @@ def cycle_checklist(cycle_id: int) -> ResponseReturnValue:
 def cycle_status(cycle_id: int) -> ResponseReturnValue:
     form = StatusForm()
     try:
-        cycle = submit(form, lambda s: cycles.change_status(s, current_user, cycle_id, CycleStatus(form.status.data)))
+        status = submit(
+            form, lambda s: cycles.change_status(s, current_user, cycle_id, CycleStatus(form.status.data)).status
+        )
     except FormFailed as failed:
-        return _cycle_page(cycle_id, status=failed.status)
-    flash(f"Cycle is now {cycle.status.value}.", "success")
+        return _cycle_page(cycle_id, status=failed.status, error=failed.message)
+    flash(f"Cycle is now {status.value}.", "success")
     return redirect(url_for("admin.cycle_detail", cycle_id=cycle_id))

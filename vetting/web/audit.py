@@ -26,17 +26,17 @@ def _page(result: VerifyResult | None = None, status: int = 200) -> ResponseRetu
         events = audit_log.list_events(session, current_user, event=event, before_seq=before, limit=PAGE_SIZE)
         names = audit_log.event_names(session)
         total = audit_log.count(session)
-    return render_template(
-        "audit/index.html",
-        events=events,
-        names=names,
-        total=total,
-        selected=event,
-        page_size=PAGE_SIZE,
-        result=result,
-        form=ActionForm(),
-        data_of=audit_log.event_data,
-    ), status
+        return render_template(
+            "audit/index.html",
+            events=events,
+            names=names,
+            total=total,
+            selected=event,
+            page_size=PAGE_SIZE,
+            result=result,
+            form=ActionForm(),
+            data_of=audit_log.event_data,
+        ), status
 
 
 @bp.get("")

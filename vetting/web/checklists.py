@@ -6,6 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy.orm import Session
+from wtforms.fields.choices import SelectChoice
 
 from vetting.policy import Action
 from vetting.services import checklists, techniques
@@ -19,7 +20,7 @@ bp = Blueprint("checklists", __name__, url_prefix="/admin/checklists")
 
 def _item_form() -> DraftItemForm:
     form = DraftItemForm()
-    form.technique.choices = [(t.code, f"{t.code} · {t.name}") for t in techniques.approved()]
+    form.technique.choices = [SelectChoice(t.code, f"{t.code} · {t.name}") for t in techniques.approved()]
     return form
 
 
@@ -28,7 +29,7 @@ def _item_form() -> DraftItemForm:
 def index(form: TemplateForm | None = None, status: int = 200) -> ResponseReturnValue:
     with transaction() as session:
         templates = checklists.list_templates(session, current_user)
-    return render_template("admin/checklists.html", templates=templates, form=form or TemplateForm()), status
+        return render_template("admin/checklists.html", templates=templates, form=form or TemplateForm()), status
 
 
 @bp.post("")
@@ -51,13 +52,13 @@ def create() -> ResponseReturnValue:
 def _template_page(template_id: int, form: DraftItemForm | None = None, status: int = 200) -> ResponseReturnValue:
     with transaction() as session:
         template = checklists.get_template(session, current_user, template_id)
-    return render_template(
-        "admin/checklist.html",
-        template=template,
-        form=form or _item_form(),
-        action_form=ActionForm(),
-        techniques={t.code: t for t in techniques.catalogue()},
-    ), status
+        return render_template(
+            "admin/checklist.html",
+            template=template,
+            form=form or _item_form(),
+            action_form=ActionForm(),
+            techniques={t.code: t for t in techniques.catalogue()},
+        ), status
 
 
 @bp.get("/<int:template_id>")

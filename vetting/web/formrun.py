@@ -17,11 +17,16 @@ T = TypeVar("T")
 
 
 class FormFailed(Exception):
-    """The form was invalid or the service refused it; ``status`` is the HTTP status."""
+    """The form was invalid or the service refused it.
 
-    def __init__(self, status: int) -> None:
+    ``status`` is the HTTP status to answer with; ``message`` is the service's reason,
+    for pages whose form has nowhere to show it (a lone button).
+    """
+
+    def __init__(self, status: int, message: str | None = None) -> None:
         super().__init__(status)
         self.status = status
+        self.message = message
 
 
 _SEGMENT = re.compile(r"^(\w+)(?:\[(\d+)\])?$")
@@ -47,6 +52,9 @@ def _field_at(form: Any, path: str) -> Field | None:
 def submit(form: FlaskForm, action: Callable[[Session], T]) -> T:
     """Validate ``form``, run ``action`` in a transaction, and return its result.
 
+    ``action`` runs inside the transaction: it should return plain values (or objects
+    whose needed attributes it has read), since lazy loads fail once it has ended.
+
     A refusal from the service is shown on the form: beside the named field when the
     form has it, otherwise as a form-level error (for example ``separation_of_duties``).
 
@@ -63,4 +71,4 @@ def submit(form: FlaskForm, action: Callable[[Session], T]) -> T:
             field.errors = [*field.errors, error.message]
         else:
             form.form_errors.append(error.message)
-        raise FormFailed(error.http_status) from error
+        raise FormFailed(error.http_status, error.message) from error

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
@@ -21,6 +23,7 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -45,7 +48,12 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-ROLE_CHOICES = [(r.value, r.label) for r in Role]
+def enum_choices(enum: type[StrEnum]) -> list[SelectChoice]:
+    """Options for a field whose values are an enum's values, labelled by its ``label``."""
+    return [SelectChoice(member.value, member.label) for member in enum]  # type: ignore[attr-defined]
+
+
+ROLE_CHOICES = enum_choices(Role)
 
 
 class LoginForm(FlaskForm):
@@ -110,7 +118,7 @@ class AssignmentForm(FlaskForm):
     user_id = SelectField("Person", coerce=int, validators=[DataRequired()])
     duty = SelectField(
         "Duty in this cycle",
-        choices=[(d.value, d.label) for d in Duty],
+        choices=enum_choices(Duty),
         validators=[DataRequired()],
     )
     submit = SubmitField("Assign")
@@ -153,7 +161,9 @@ class CandidateImportForm(FlaskForm):
 class ConsentForm(FlaskForm):
     signed_on = DateField("Date signed", validators=[DataRequired()])
     method = SelectField(
-        "How it was signed", choices=[(m.value, m.label) for m in SignatureMethod], validators=[DataRequired()]
+        "How it was signed",
+        choices=enum_choices(SignatureMethod),
+        validators=[DataRequired()],
     )
     document = FileField("Signed form (PDF, PNG or JPEG)")
     submit = SubmitField("Record consent")
@@ -166,7 +176,7 @@ class SearchRowForm(Form):
 
 
 class ResolveForm(FlaskForm):
-    status = RadioField("Outcome", choices=[(s.value, s.label) for s in ResolutionStatus], validators=[DataRequired()])
+    status = RadioField("Outcome", choices=enum_choices(ResolutionStatus), validators=[DataRequired()])
     technique = SelectField("Technique used", validators=[DataRequired()])
     searches = FieldList(FormField(SearchRowForm), min_entries=3, max_entries=10)
     reason = TextAreaField("Why it could not be completed", validators=[Length(max=5000)])
@@ -183,14 +193,12 @@ class FindingForm(FlaskForm):
     summary = TextAreaField("Summary in your words", validators=[DataRequired(), Length(max=10000)])
     excerpt = TextAreaField("Verbatim excerpt", validators=[DataRequired(), Length(max=10000)])
     category = SelectField(
-        "Behaviour category", choices=[(c.value, c.label) for c in BehaviourCategory], validators=[DataRequired()]
+        "Behaviour category",
+        choices=enum_choices(BehaviourCategory),
+        validators=[DataRequired()],
     )
-    authorship = RadioField(
-        "Candidate's part", choices=[(a.value, a.label) for a in Authorship], validators=[DataRequired()]
-    )
-    identity_basis = MultiCheckboxField(
-        "What ties it to the candidate", choices=[(b.value, b.label) for b in IdentityBasis]
-    )
+    authorship = RadioField("Candidate's part", choices=enum_choices(Authorship), validators=[DataRequired()])
+    identity_basis = MultiCheckboxField("What ties it to the candidate", choices=enum_choices(IdentityBasis))
     submit = SubmitField("Save finding")
 
 
@@ -200,9 +208,11 @@ class EvidenceForm(FlaskForm):
 
 
 class ValidationForm(FlaskForm):
-    method = SelectField("Method", choices=[(m.value, m.label) for m in ValidationMethod], validators=[DataRequired()])
+    method = SelectField("Method", choices=enum_choices(ValidationMethod), validators=[DataRequired()])
     result = RadioField(
-        "Result", choices=[(r.value, r.value.capitalize()) for r in ValidationResult], validators=[DataRequired()]
+        "Result",
+        choices=enum_choices(ValidationResult),
+        validators=[DataRequired()],
     )
     notes = TextAreaField("What you checked and what it showed", validators=[DataRequired(), Length(max=10000)])
     submit = SubmitField("Add validation step")

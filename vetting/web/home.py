@@ -42,34 +42,27 @@ def index() -> ResponseReturnValue:
 @bp.get("/account")
 @signed_in
 def account() -> ResponseReturnValue:
+    problems = policy.designation_problems(current_user) if current_user.has_role(Role.INVESTIGATOR) else []
     with transaction() as session:
-        duties = cycles.my_duties(session, current_user)
-    return render_template(
-        "home/account.html",
-        duties=duties,
-        designation_problems=policy.designation_problems(current_user)
-        if current_user.has_role(Role.INVESTIGATOR)
-        else [],
-    )
+        return render_template(
+            "home/account.html", duties=cycles.my_duties(session, current_user), designation_problems=problems
+        )
 
 
 @bp.get("/investigations")
 @requires(Action.INVESTIGATE)
 def investigations() -> ResponseReturnValue:
     with transaction() as session:
-        duties = cycles.my_duties(session, current_user, Duty.INVESTIGATOR)
-        mine = candidates.my_candidates(session, current_user, runtime().security)
-    return render_template(
-        "home/investigations.html",
-        duties=duties,
-        candidates=mine,
-        designation_problems=policy.designation_problems(current_user),
-    )
+        return render_template(
+            "home/investigations.html",
+            duties=cycles.my_duties(session, current_user, Duty.INVESTIGATOR),
+            candidates=candidates.my_candidates(session, current_user, runtime().security),
+            designation_problems=policy.designation_problems(current_user),
+        )
 
 
 @bp.get("/board")
 @requires(Action.BOARD_READ)
 def board() -> ResponseReturnValue:
     with transaction() as session:
-        duties = cycles.my_duties(session, current_user, Duty.BOARD_MEMBER)
-    return render_template("home/board.html", duties=duties)
+        return render_template("home/board.html", duties=cycles.my_duties(session, current_user, Duty.BOARD_MEMBER))

@@ -7,6 +7,7 @@ from datetime import date
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
 
 from vetting.models import (
     Authorship,
@@ -61,13 +62,13 @@ def _cycle_page(
     with transaction() as session:
         cycle = cycles.get_cycle(session, current_user, cycle_id)
         rows = candidates.list_candidates(session, current_user, runtime().security, cycle_id)
-    return render_template(
-        "work/cycle.html",
-        cycle=cycle,
-        candidates=rows,
-        form=form or CandidateForm(),
-        import_form=import_form or CandidateImportForm(),
-    ), status
+        return render_template(
+            "work/cycle.html",
+            cycle=cycle,
+            candidates=rows,
+            form=form or CandidateForm(),
+            import_form=import_form or CandidateImportForm(),
+        ), status
 
 
 @bp.get("/cycles/<int:cycle_id>/candidates")
@@ -122,7 +123,7 @@ def candidate_import(cycle_id: int) -> ResponseReturnValue:
 
 def _resolve_form(prefix: str) -> ResolveForm:
     form = ResolveForm(prefix=prefix)
-    form.technique.choices = [(t.code, f"{t.code} · {t.name}") for t in techniques.approved()]
+    form.technique.choices = [SelectChoice(t.code, f"{t.code} · {t.name}") for t in techniques.approved()]
     return form
 
 
@@ -140,30 +141,30 @@ def _candidate_page(
         summary = candidates.summarise(session, current_user, security, candidate)
         profile = candidates.profile_of(current_user, security, candidate)
         finding_views = findings.findings_of(session, current_user, security, candidate_id)
-    resolve_forms = {}
-    for view in items:
-        if view.item.id == failed_item and failed_form is not None:
-            resolve_forms[view.item.id] = failed_form
-            continue
-        form = _resolve_form(f"item{view.item.id}")
-        form.technique.data = view.technique_code or view.item.technique_code
-        if view.status:
-            form.status.data = view.status.value
-        resolve_forms[view.item.id] = form
-    return render_template(
-        "work/candidate.html",
-        candidate=candidate,
-        summary=summary,
-        profile=profile,
-        items=items,
-        findings=finding_views,
-        consent_form=consent_form or ConsentForm(),
-        resolve_forms=resolve_forms,
-        failed_item=failed_item,
-        action_form=ActionForm(),
-        attestation_text=ATTESTATION_TEXT,
-        techniques={t.code: t for t in techniques.catalogue()},
-    ), status
+        resolve_forms = {}
+        for view in items:
+            if view.item.id == failed_item and failed_form is not None:
+                resolve_forms[view.item.id] = failed_form
+                continue
+            form = _resolve_form(f"item{view.item.id}")
+            form.technique.data = view.technique_code or view.item.technique_code
+            if view.status:
+                form.status.data = view.status.value
+            resolve_forms[view.item.id] = form
+        return render_template(
+            "work/candidate.html",
+            candidate=candidate,
+            summary=summary,
+            profile=profile,
+            items=items,
+            findings=finding_views,
+            consent_form=consent_form or ConsentForm(),
+            resolve_forms=resolve_forms,
+            failed_item=failed_item,
+            action_form=ActionForm(),
+            attestation_text=ATTESTATION_TEXT,
+            techniques={t.code: t for t in techniques.catalogue()},
+        ), status
 
 
 @bp.get("/candidates/<int:candidate_id>")
@@ -284,7 +285,7 @@ def _finding_form(candidate_id: int, *, obj: findings.FindingView | None = None)
     )
     with transaction() as session:
         candidate, items = investigation.checklist_view(session, current_user, runtime().security, candidate_id)
-    form.item_id.choices = [(i.item.id, f"{i.item.position}. {i.item.title}") for i in items]
+    form.item_id.choices = [SelectChoice(i.item.id, f"{i.item.position}. {i.item.title}") for i in items]
     return form
 
 
@@ -333,14 +334,14 @@ def _finding_page(
 ) -> ResponseReturnValue:
     with transaction() as session:
         view = findings.get_finding(session, current_user, runtime().security, finding_id)
-    return render_template(
-        "work/finding.html",
-        finding=view,
-        evidence_form=evidence_form or EvidenceForm(),
-        validation_form=validation_form or ValidationForm(),
-        ValidationResult=ValidationResult,
-        ValidationMethod=ValidationMethod,
-    ), status
+        return render_template(
+            "work/finding.html",
+            finding=view,
+            evidence_form=evidence_form or EvidenceForm(),
+            validation_form=validation_form or ValidationForm(),
+            ValidationResult=ValidationResult,
+            ValidationMethod=ValidationMethod,
+        ), status
 
 
 @bp.get("/findings/<int:finding_id>")

@@ -1,0 +1,323 @@
+"""Browser-facing protections: headers, cookie flags, CSRF on every form, no inline code.
+
+ASVS 14.4 (security headers, CSP without 'unsafe-inline'), ASVS 3.4 (cookie attributes),
+ASVS 4.2.2 / 13.2.3 (anti-CSRF on every state-changing form), ASVS 8.2.1 (no caching of
+pages holding personal data).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import update
+
+from tests.support import PASSWORD, Clock, Person, csrf_from, login, make_user
+from tests.web.helpers import (
+    SECRET_RE,
+    count,
+    db,
+    is_signed_in,
+    page_csrf,
+    password_step,
+    snapshot,
+)
+from vetting.clock import utcnow
+from vetting.config import PROJECT_ROOT
+from vetting.models import Cycle, Duty, Role, User
+from vetting.security import totp
+from vetting.services import cycles
+
+
+def csp_of(response: Any) -> dict[str, list[str]]:
+    header = response.headers["Content-Security-Policy"]
+    directives: dict[str, list[str]] = {}
+    for part in header.split(";"):
+        words = part.split()
+        if words:
+            directives[words[0]] = words[1:]
+    return directives
+
+
+def check_headers(response: Any, *, page: bool = True) -> None:
+    csp = csp_of(response)
+    assert csp["default-src"] == ["'none'"]
+    assert csp["frame-ancestors"] == ["'none'"]
+    assert csp["script-src"] == ["'self'"]
+    assert csp["style-src"] == ["'self'"]
+    assert "base-uri" in csp
+    assert "form-action" in csp
+    header = response.headers["Content-Security-Policy"]
+    assert "'unsafe-inline'" not in header
+    assert "'unsafe-eval'" not in header
+    assert "*" not in header
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["Referrer-Policy"] in {"same-origin", "no-referrer", "strict-origin-when-cross-origin"}
+    if page:
+        assert "no-store" in response.headers["Cache-Control"]
+
+
+def test_security_headers_on_pages_api_and_errors(app: Flask, client: FlaskClient, clock: Clock) -> None:
+    for url in ("/login", "/healthz", "/api/v1/openapi.json", "/no-such-page", "/api/v1/no-such-thing"):
+        check_headers(client.get(url))
+    check_headers(client.get("/api/v1/me"))  # a 401 too
+    admin = make_user(app, "admin@x.test", Role.ADMIN)
+    login(client, admin, clock)
+    for url in ("/admin", "/admin/users", "/account", "/audit"):  # /audit: a 403 page
+        check_headers(client.get(url))
+    with client.get("/static/css/app.css") as response:
+        check_headers(response, page=False)
+        assert response.headers.get("Content-Type", "").startswith("text/css")
+
+
+def test_hsts_is_sent_over_https(client: FlaskClient) -> None:
+    response = client.get("/login", base_url="https://localhost")
+    assert "max-age=" in response.headers["Strict-Transport-Security"]
+    assert "Strict-Transport-Security" not in client.get("/login").headers  # never on plain HTTP
+
+
+def test_session_cookie_is_httponly_samesite_and_secure(app: Flask, client: FlaskClient, clock: Clock) -> None:
+    person = make_user(app, "board@x.test", Role.BOARD_MEMBER)
+    responses = [client.get("/login"), password_step(client, person)]
+    clock.advance(seconds=30)
+    page = client.get("/login/code").get_data(as_text=True)
+    responses.append(
+        client.post(
+            "/login/code",
+            data={"code": totp.current_code(person.totp_secret or "", utcnow()), "csrf_token": csrf_from(page)},
+        )
+    )
+    cookies = [c for r in responses for c in r.headers.getlist("Set-Cookie")]
+    assert cookies, "the login steps set the session cookie"
+    for cookie in cookies:
+        name = cookie.split("=", 1)[0]
+        attributes = {a.strip().split("=", 1)[0].lower(): a.strip() for a in cookie.split(";")[1:]}
+        assert name == app.config["SESSION_COOKIE_NAME"] == "__Host-vetting"  # __Host-: Secure, Path=/, no Domain
+        assert "httponly" in attributes
+        assert "secure" in attributes
+        assert attributes["samesite"].lower() in {"samesite=lax", "samesite=strict"}
+        assert attributes["path"] == "Path=/"
+        assert "domain" not in attributes
+
+
+# --- CSRF -----------------------------------------------------------------------------------
+
+DATES = {
+    "clearance_date": (date(2026, 1, 5)).isoformat(),
+    "training_date": (date(2026, 2, 5)).isoformat(),
+    "acknowledgement_date": (date(2026, 2, 6)).isoformat(),
+    "review_date": (date(2027, 2, 6)).isoformat(),
+}
+
+
+def forms_for(ids: dict[str, int]) -> dict[str, tuple[str, str, dict[str, Any]]]:
+    """Per web POST endpoint: (who posts, URL, form data that would be accepted with a token)."""
+    user, cycle, board = ids["target"], ids["cycle"], ids["board"]
+    return {
+        "auth.login": ("anonymous", "/login", {"email": "board@x.test", "password": PASSWORD}),
+        "auth.code": ("halfway", "/login/code", {"code": "CURRENT"}),
+        "auth.enrol": ("enrolling", "/login/enrol", {"code": "ENROL"}),
+        "auth.logout": ("admin", "/logout", {}),
+        "admin.user_create": (
+            "admin",
+            "/admin/users",
+            {"name": "New Person", "email": "new@x.test", "password": PASSWORD, "roles": ["investigator"]},
+        ),
+        "admin.user_update": ("admin", f"/admin/users/{user}", {"name": "Renamed", "roles": ["board_member"]}),
+        "admin.user_designation": ("admin", f"/admin/users/{user}/designation", DATES),
+        "admin.user_unlock": ("admin", f"/admin/users/{user}/unlock", {}),
+        "admin.user_reset_mfa": ("admin", f"/admin/users/{user}/reset-mfa", {}),
+        "admin.user_deactivate": ("admin", f"/admin/users/{user}/deactivate", {}),
+        "admin.user_activate": ("admin", f"/admin/users/{ids['inactive']}/activate", {}),
+        "admin.cycle_create": ("admin", "/admin/cycles", {"title": "Patrol 2027", "position": "Patrol officer"}),
+        "admin.cycle_assign": (
+            "admin",
+            f"/admin/cycles/{cycle}/assignments",
+            {"user_id": user, "duty": "investigator"},
+        ),
+        "admin.cycle_unassign": ("admin", f"/admin/cycles/{cycle}/assignments/{board}/remove", {}),
+        "admin.cycle_status": ("admin", f"/admin/cycles/{cycle}/status", {"status": "open"}),
+        "audit.verify": ("auditor", "/audit/verify", {}),
+    }
+
+
+def test_every_web_form_post_without_csrf_token_is_refused_and_changes_nothing(app: Flask, clock: Clock) -> None:
+    """Each state-changing web endpoint, posted with good data but no token: 400 and not one row changes."""
+    admin = make_user(app, "admin@x.test", Role.ADMIN)
+    auditor = make_user(app, "audit@x.test", Role.AUDITOR)
+    target = make_user(app, "inv@x.test", Role.INVESTIGATOR)
+    board = make_user(app, "board@x.test", Role.BOARD_MEMBER)
+    inactive = make_user(app, "gone@x.test", Role.BOARD_MEMBER)
+    newcomer = make_user(app, "fresh@x.test", Role.BOARD_MEMBER, enrolled=False)
+    with db(app) as session:
+        admin_user = session.get(User, admin.id)
+        assert admin_user is not None
+        cycle = cycles.create_cycle(session, admin_user, title="Patrol 2026", position="Officer", blind_review=False)
+        cycles.assign(session, admin_user, cycle.id, board.id, Duty.BOARD_MEMBER)
+        cycle_id = cycle.id
+        session.execute(update(User).where(User.id == target.id).values(locked_until=utcnow() + timedelta(hours=1)))
+        session.execute(update(User).where(User.id == inactive.id).values(is_active=False))
+
+    clients: dict[str, FlaskClient] = {name: app.test_client() for name in ("anonymous", "halfway", "enrolling")}
+    for name, person in (("admin", admin), ("auditor", auditor)):
+        clients[name] = app.test_client()
+        login(clients[name], person, clock)
+    clock.advance(seconds=30)
+    password_step(clients["halfway"], board)
+    password_step(clients["enrolling"], newcomer)
+    secret = SECRET_RE.search(clients["enrolling"].get("/login/enrol").get_data(as_text=True))
+    assert secret
+    codes = {
+        "CURRENT": totp.current_code(board.totp_secret or "", utcnow()),
+        "ENROL": totp.current_code(secret.group(1), utcnow()),
+    }
+
+    forms = forms_for({"target": target.id, "cycle": cycle_id, "board": board.id, "inactive": inactive.id})
+    web_posts = {
+        r.endpoint for r in app.url_map.iter_rules() if "POST" in (r.methods or ()) and not r.rule.startswith("/api/")
+    }
+    assert web_posts == set(forms), "a new web form needs a row in forms_for()"
+
+    # Touch every live session now, so that a later read cannot move its last-seen time.
+    assert is_signed_in(clients["admin"])
+    assert is_signed_in(clients["auditor"])
+    before = snapshot(app)
+    for endpoint, (who, url, data) in forms.items():
+        payload = {k: codes.get(v, v) if isinstance(v, str) else v for k, v in data.items()}
+        response = clients[who].post(url, data=payload)
+        assert response.status_code == 400, f"{endpoint}: {response.status_code}"
+        assert "csrf_failed" in response.get_data(as_text=True), endpoint
+        response = clients[who].post(url, data={**payload, "csrf_token": "forged-or-stale"})
+        assert response.status_code == 400, f"{endpoint} with a bad token: {response.status_code}"
+    assert snapshot(app) == before
+
+    # Nobody was signed in or out by the refused posts.
+    assert is_signed_in(clients["admin"])
+    assert is_signed_in(clients["auditor"])
+    assert not is_signed_in(clients["halfway"])
+    assert not is_signed_in(clients["anonymous"])
+
+    # Control: the same forms with the page's token reach the service (so the 400s above were CSRF's).
+    admin_client = clients["admin"]
+    _, url, data = forms["admin.user_create"]
+    response = admin_client.post(url, data={**data, "csrf_token": page_csrf(admin_client, "/admin/users")})
+    assert response.status_code == 302
+    assert count(app, User, User.email == "new@x.test") == 1
+    _, url, data = forms["admin.cycle_assign"]
+    token = page_csrf(admin_client, f"/admin/cycles/{cycle_id}")
+    response = admin_client.post(url, data={**data, "user_id": board.id, "csrf_token": token})
+    assert response.status_code == 409  # refused by the service (separation of duties), not by CSRF
+    assert "POL-01" in response.get_data(as_text=True)
+
+
+def test_api_is_csrf_exempt_because_it_ignores_cookies(app: Flask, client: FlaskClient, clock: Clock) -> None:
+    """A signed-in browser cannot be made to call the API: without a bearer token it is 401."""
+    admin = make_user(app, "admin@x.test", Role.ADMIN)
+    login(client, admin, clock)
+    response = client.post("/api/v1/cycles", json={"title": "Forged"})
+    assert response.status_code == 401
+    assert count(app, Cycle) == 0
+
+
+# --- no inline script or style ------------------------------------------------------------
+
+JINJA = re.compile(r"\{%.*?%\}|\{\{.*?\}\}|\{#.*?#\}", re.S)
+INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.I)
+INLINE_STYLE = re.compile(r"<style\b|\sstyle\s*=", re.I)
+EVENT_HANDLER = re.compile(r"\son[a-z]+\s*=", re.I)
+JS_URL = re.compile(r"""(?:href|src|action)\s*=\s*["']?\s*javascript:""", re.I)
+
+
+def assert_no_inline_code(html: str, where: str) -> None:
+    assert not INLINE_SCRIPT.search(html), f"inline <script> on {where}"
+    assert not INLINE_STYLE.search(html), f"inline style on {where}"
+    assert not EVENT_HANDLER.search(html), f"inline event handler on {where}"
+    assert not JS_URL.search(html), f"javascript: URL on {where}"
+
+
+def test_rendered_pages_of_every_role_have_no_inline_script_or_style(app: Flask, clock: Clock) -> None:
+    """CSP forbids inline code; the pages must not need it (every role, forms with errors, error pages)."""
+    admin = make_user(app, "admin@x.test", Role.ADMIN)
+    inv = make_user(app, "inv@x.test", Role.INVESTIGATOR)
+    bare = make_user(app, "bare@x.test", Role.INVESTIGATOR, designation=False)
+    board = make_user(app, "board@x.test", Role.BOARD_MEMBER)
+    auditor = make_user(app, "audit@x.test", Role.AUDITOR)
+    newcomer = make_user(app, "new@x.test", Role.BOARD_MEMBER, enrolled=False)
+    members = [make_user(app, "inv2@x.test", Role.INVESTIGATOR), make_user(app, "board2@x.test", Role.BOARD_MEMBER)]
+    with db(app) as session:
+        actor = session.get(User, admin.id)
+        assert actor is not None
+        cycle = cycles.create_cycle(session, actor, title="Patrol 2026", position="Officer", blind_review=True)
+        cycles.assign(session, actor, cycle.id, members[0].id, Duty.INVESTIGATOR)
+        cycles.assign(session, actor, cycle.id, members[1].id, Duty.BOARD_MEMBER)
+        cycle_id = cycle.id
+    pages: dict[str, str] = {}
+
+    anonymous = app.test_client()
+    for url in ("/login", "/no-such-page"):
+        pages[f"anonymous {url}"] = anonymous.get(url).get_data(as_text=True)
+    pages["anonymous bad login"] = password_step(anonymous, board, "wrong password here").get_data(as_text=True)
+    password_step(anonymous, board)
+    pages["code step"] = anonymous.get("/login/code").get_data(as_text=True)
+
+    enrolling = app.test_client()
+    password_step(enrolling, newcomer)
+    enrol_page = enrolling.get("/login/enrol").get_data(as_text=True)
+    pages["enrol"] = enrol_page
+    secret = SECRET_RE.search(enrol_page)
+    assert secret
+    pages["recovery codes"] = enrolling.post(
+        "/login/enrol",
+        data={"code": totp.current_code(secret.group(1), utcnow()), "csrf_token": csrf_from(enrol_page)},
+    ).get_data(as_text=True)
+
+    admin_urls = ["/admin", "/admin/users", f"/admin/users/{inv.id}", f"/admin/users/{bare.id}", "/admin/cycles"]
+    admin_urls += [f"/admin/cycles/{cycle_id}", "/account", "/audit", "/admin/cycles/999"]
+    visits: list[tuple[Person, list[str]]] = [
+        (admin, admin_urls),
+        (inv, ["/investigations", "/account", "/board"]),
+        (bare, ["/investigations", "/account"]),
+        (board, ["/board", "/account"]),
+        (auditor, ["/audit", "/account", "/admin"]),
+        (members[0], ["/investigations", "/account"]),
+        (members[1], ["/board", "/account"]),
+    ]
+    visits[0][1].append(f"/admin/users/{members[0].id}")
+    for person, urls in visits:
+        client = app.test_client()
+        login(client, person, clock)
+        for url in urls:
+            pages[f"{person.email} {url}"] = client.get(url).get_data(as_text=True)
+        if person is admin:
+            token = page_csrf(client, "/admin/users")
+            pages["user form errors"] = client.post(
+                "/admin/users",
+                data={"name": "", "email": "bad", "password": "short", "csrf_token": token},
+            ).get_data(as_text=True)
+            pages["assign refusal"] = client.post(
+                f"/admin/cycles/{cycle_id}/assignments",
+                data={"user_id": members[1].id, "duty": "investigator", "csrf_token": token},
+            ).get_data(as_text=True)
+        if person is auditor:
+            pages["verify result"] = client.post(
+                "/audit/verify", data={"csrf_token": page_csrf(client, "/audit")}
+            ).get_data(as_text=True)
+
+    assert len(pages) >= 25
+    for where, html in pages.items():
+        assert "<html" in html, where
+        assert_no_inline_code(html, where)
+
+
+def test_templates_have_no_inline_script_or_style() -> None:
+    """The same rule read from the template sources, for pages no test renders yet."""
+    templates = sorted((PROJECT_ROOT / "templates").rglob("*.html"))
+    assert templates
+    for template in templates:
+        source = JINJA.sub("", Path(template).read_text(encoding="utf-8"))  # markup only, not Jinja code
+        assert_no_inline_code(source, str(template.relative_to(PROJECT_ROOT)))
