@@ -31,8 +31,7 @@ from vetting.services.investigation import MAX_DOCUMENT_BYTES, ItemView, Resolut
 from vetting.web.access import SIGNED_IN
 from vetting.web.documents import attachment, consent_form_response
 from vetting.web.runtime import runtime, transaction
-
-UPLOAD_OVERHEAD = 64 * 1024
+from vetting.web.uploads import accepts_upload
 
 
 def _ts(value: Any) -> str | None:
@@ -330,8 +329,8 @@ def candidate_get(candidate_id: int) -> ResponseReturnValue:
     errors=(404, 409, 422),
     multipart=(("signed_on", "date"), ("method", ""), ("document", "binary")),
 )
+@accepts_upload(MAX_DOCUMENT_BYTES)
 def candidate_consent(candidate_id: int) -> ResponseReturnValue:
-    request.max_content_length = MAX_DOCUMENT_BYTES + UPLOAD_OVERHEAD
     try:
         signed_on = date.fromisoformat(request.form.get("signed_on", ""))
     except ValueError as exc:
@@ -355,7 +354,6 @@ def candidate_consent(candidate_id: int) -> ResponseReturnValue:
             signed_on=signed_on,
             method=method,
             document=upload.read(),
-            filename=upload.filename or "",
         )
         body = {
             "signed_on": _day(consent.signed_on),
@@ -519,8 +517,8 @@ def finding_update(finding_id: int) -> ResponseReturnValue:
     errors=(404, 409, 413, 422),
     multipart=(("file", "binary"),),
 )
+@accepts_upload(MAX_EVIDENCE_BYTES)
 def evidence_upload(finding_id: int) -> ResponseReturnValue:
-    request.max_content_length = MAX_EVIDENCE_BYTES + UPLOAD_OVERHEAD
     upload = request.files.get("file")
     if upload is None:
         raise ValidationFailed("Attach the evidence file as 'file'.", field="file")

@@ -20,6 +20,7 @@ from vetting.services.vault import CandidateVault, Profile, new_wrapped_key, rea
 MAX_FIELD = 200
 MAX_LIST = 20
 MAX_IMPORT_ROWS = 500
+MAX_IMPORT_BYTES = 1024 * 1024
 CSV_COLUMNS = ("name", "aliases", "handles", "profile_urls", "region")
 
 

@@ -275,7 +275,6 @@ def add_candidates(
             signed_on=today() - timedelta(days=40 - n),
             method=SignatureMethod.WET_INK,
             document=_png(f"Signed disclosure and authorization - demo - {candidate.code}"),
-            filename=f"consent-{candidate.code}.png",
         )
         if person.stage == "consented":
             continue

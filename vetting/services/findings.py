@@ -33,7 +33,7 @@ from vetting.models import (
 from vetting.services import audit_log
 from vetting.services.candidates import get_for_work
 from vetting.services.context import Security
-from vetting.services.investigation import _require_searching, item_of, require_consent
+from vetting.services.investigation import item_of, require_consent, require_workable
 from vetting.services.vault import CandidateVault
 from vetting.storage import EncryptedStore, sniff_content_type
 
@@ -88,7 +88,7 @@ def _seal_text(finding: Finding, vault: CandidateVault, data: FindingInput) -> N
 def add_finding(session: Session, actor: User, security: Security, candidate_id: int, data: FindingInput) -> Finding:
     candidate = get_for_work(session, actor, candidate_id)
     require_consent(candidate)
-    _require_searching(candidate)
+    require_workable(candidate)
     item = item_of(candidate, data.item_id)
     _validate(data)
     finding = Finding(
@@ -131,7 +131,7 @@ def _finding_for_work(session: Session, actor: User, finding_id: int) -> Finding
 def update_finding(session: Session, actor: User, security: Security, finding_id: int, data: FindingInput) -> Finding:
     finding = _finding_for_work(session, actor, finding_id)
     candidate = finding.candidate
-    _require_searching(candidate)
+    require_workable(candidate)
     item = item_of(candidate, data.item_id)
     _validate(data)
     finding.item_id = item.id
@@ -305,7 +305,7 @@ def upload_evidence(
 ) -> Evidence:
     """Hash on receipt, check the type by content, seal under the candidate's key (SM-06)."""
     finding = _finding_for_work(session, actor, finding_id)
-    _require_searching(finding.candidate)
+    require_workable(finding.candidate)
     if not content:
         raise ValidationFailed("The file is empty.", field="file")
     if len(content) > MAX_EVIDENCE_BYTES:

@@ -21,6 +21,7 @@ from vetting.models import (
     Candidate,
     ChecklistVersionItem,
     Consent,
+    CycleStatus,
     ItemResolution,
     ResolutionStatus,
     SearchLogEntry,
@@ -50,7 +51,13 @@ def require_consent(candidate: Candidate) -> None:
         )
 
 
-def _require_searching(candidate: Candidate) -> None:
+def require_workable(candidate: Candidate) -> None:
+    """Search work happens only in an open cycle and until the candidate's search is closed."""
+    if candidate.cycle.status is not CycleStatus.OPEN:
+        raise Conflict(
+            f"The cycle is {candidate.cycle.status.value}: search work happens only while it is open.",
+            code="cycle_not_open",
+        )
     if candidate.search_completed_at is not None:
         raise Conflict(
             "The search for this candidate is closed; its record can no longer change.", code="search_closed"
@@ -67,10 +74,10 @@ def record_consent(
     signed_on: date,
     method: SignatureMethod,
     document: bytes,
-    filename: str,
 ) -> Consent:
     """Store the signed form (encrypted, hashed) and open the candidate for search work."""
     candidate = get_for_work(session, actor, candidate_id)
+    require_workable(candidate)
     if candidate.consent is not None:
         raise Conflict("Consent is already recorded for this candidate.", code="consent_recorded")
     if signed_on > today():
@@ -110,7 +117,6 @@ def record_consent(
             "signed_on": signed_on.isoformat(),
             "method": method.value,
             "sha256": consent.document_sha256,
-            "filename_given": bool(filename),
         },
     )
     return consent
@@ -198,7 +204,7 @@ def resolve_item(
     """Resolve one checklist item with its searches and the searcher's attestation."""
     candidate = get_for_work(session, actor, candidate_id)
     require_consent(candidate)
-    _require_searching(candidate)
+    require_workable(candidate)
     item = item_of(candidate, item_id)
     technique = techniques.require_approved(data.technique_code)
     if not data.attestation:
@@ -277,7 +283,7 @@ def complete_search(session: Session, actor: User, candidate_id: int) -> Candida
     """Close the search: only when every item of the cycle's checklist is resolved (R1)."""
     candidate = get_for_work(session, actor, candidate_id)
     require_consent(candidate)
-    _require_searching(candidate)
+    require_workable(candidate)
     version = candidate.cycle.checklist_version
     assert version is not None  # an open cycle always has one (CHECK constraint)
     done = {r.item_id for r in candidate.resolutions}

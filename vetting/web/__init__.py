@@ -6,7 +6,7 @@ from flask import Flask, request
 from flask.wrappers import Response
 from flask_wtf import CSRFProtect
 
-from vetting.web import admin, audit, auth, checklists, errors, guard, home, investigation
+from vetting.web import admin, audit, auth, checklists, errors, guard, home, investigation, uploads
 
 csrf = CSRFProtect()
 
@@ -47,6 +47,7 @@ def init_app(app: Flask) -> None:
     errors.init_app(app)
     # The access guard runs before the CSRF check: who may call comes before how they called.
     guard.init_app(app)
+    uploads.init_app(app)  # before CSRF: its check parses the body
     csrf.init_app(app)
     for blueprint in (home.bp, auth.bp, admin.bp, audit.bp, checklists.bp, investigation.bp):
         app.register_blueprint(blueprint)

@@ -37,10 +37,9 @@ from vetting.web.forms import (
     ValidationForm,
 )
 from vetting.web.runtime import runtime, transaction
+from vetting.web.uploads import accepts_upload
 
 bp = Blueprint("work", __name__)
-
-UPLOAD_OVERHEAD = 64 * 1024
 
 
 def _split(value: str | None) -> list[str]:
@@ -106,6 +105,7 @@ def candidate_add(cycle_id: int) -> ResponseReturnValue:
 
 @bp.post("/cycles/<int:cycle_id>/candidates/import")
 @requires(Action.CANDIDATES_MANAGE)
+@accepts_upload(candidates.MAX_IMPORT_BYTES)
 def candidate_import(cycle_id: int) -> ResponseReturnValue:
     form = CandidateImportForm()
     upload = request.files.get("file")
@@ -181,8 +181,8 @@ def consent_form_pdf(candidate_id: int) -> ResponseReturnValue:
 
 @bp.post("/candidates/<int:candidate_id>/consent")
 @requires(Action.INVESTIGATE)
+@accepts_upload(MAX_DOCUMENT_BYTES)
 def consent_record(candidate_id: int) -> ResponseReturnValue:
-    request.max_content_length = MAX_DOCUMENT_BYTES + UPLOAD_OVERHEAD
     form = ConsentForm()
     upload = request.files.get("document")
     rt = runtime()
@@ -198,7 +198,6 @@ def consent_record(candidate_id: int) -> ResponseReturnValue:
                 signed_on=form.signed_on.data or date.min,
                 method=SignatureMethod(form.method.data),
                 document=upload.read() if upload else b"",
-                filename=upload.filename or "" if upload else "",
             ),
         )
     except FormFailed as failed:
@@ -373,8 +372,8 @@ def finding_edit(finding_id: int) -> ResponseReturnValue:
 
 @bp.post("/findings/<int:finding_id>/evidence")
 @requires(Action.INVESTIGATE)
+@accepts_upload(MAX_EVIDENCE_BYTES)
 def evidence_upload(finding_id: int) -> ResponseReturnValue:
-    request.max_content_length = MAX_EVIDENCE_BYTES + UPLOAD_OVERHEAD
     form = EvidenceForm()
     upload = request.files.get("file")
     rt = runtime()
