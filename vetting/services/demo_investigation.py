@@ -299,7 +299,7 @@ def add_candidates(
                     [
                         investigation.SearchInput(
                             query,
-                            item.source.split(",")[0],
+                            item.source.split(" (")[0].split(",")[0],
                             12 if hits else 0,
                             utcnow() - timedelta(days=20 - n, minutes=position * 7),
                         )

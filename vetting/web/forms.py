@@ -57,8 +57,14 @@ ROLE_CHOICES = enum_choices(Role)
 
 
 class LoginForm(FlaskForm):
-    email = EmailField("Email address", validators=[DataRequired(), Length(max=254)])
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=MAX_PASSWORD_LENGTH)])
+    email = EmailField(
+        "Email address", validators=[DataRequired(), Length(max=254)], render_kw={"autocomplete": "username"}
+    )
+    password = PasswordField(
+        "Password",
+        validators=[DataRequired(), Length(max=MAX_PASSWORD_LENGTH)],
+        render_kw={"autocomplete": "current-password"},
+    )
     submit = SubmitField("Continue")
 
 
