@@ -6,7 +6,7 @@ PORT ?= 5000
 # Which database the second test pass uses, when set (CI sets it where PostgreSQL answers).
 VETTING_TEST_DATABASE_URL ?=
 
-.PHONY: help run test test-sqlite test-postgres lint fmt typecheck chromium bench clean
+.PHONY: help run test lint fmt chromium pdf-libs bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -23,7 +23,14 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@
 
-run: $(VENV)/.installed ## Initialise instance/, load the demo data, serve on http://127.0.0.1:$(PORT)
+pdf-libs: ## Install the Pango libraries WeasyPrint renders PDFs with, when missing (root only)
+	@if ldconfig -p 2>/dev/null | grep -q libpangoft2-1.0; then :; \
+	elif [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "Installing Pango and fonts for PDF rendering (apt-get)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core >/dev/null; \
+	else echo "Pango is missing: install libpango-1.0-0 and libpangoft2-1.0-0 for PDF rendering."; fi
+
+run: $(VENV)/.installed pdf-libs ## Initialise instance/, load the demo data, serve on http://127.0.0.1:$(PORT)
 	$(BIN)/vetting init
 	$(BIN)/vetting demo
 	$(BIN)/vetting serve --host 127.0.0.1 --port $(PORT)
@@ -35,7 +42,7 @@ chromium: ## Install Chromium from the system package manager when missing (root
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	else echo "Chromium is missing and cannot be installed here: browser tests will be skipped."; fi
 
-test: $(VENV)/.installed-test chromium ## Run the whole suite on SQLite, then on VETTING_TEST_DATABASE_URL if set
+test: $(VENV)/.installed-test chromium pdf-libs ## Run the whole suite on SQLite, then on VETTING_TEST_DATABASE_URL if set
 	env -u VETTING_TEST_DATABASE_URL $(BIN)/python -m pytest
 	@if [ -n "$(VETTING_TEST_DATABASE_URL)" ]; then \
 		echo "== again on $(VETTING_TEST_DATABASE_URL)"; \
