@@ -11,9 +11,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from vetting.clock import set_clock, utcnow
-from vetting.models import Role
+from vetting.models import CycleStatus, Role, User
 from vetting.security import totp
-from vetting.services import tokens, users
+from vetting.services import checklists, cycles, tokens, users
 from vetting.services.accounts import TOTP_PURPOSE
 from vetting.web.runtime import Runtime
 
@@ -139,3 +139,30 @@ def api_headers(app: Flask, person: Person) -> dict[str, str]:
 
 def days_from_today(days: int) -> date:
     return utcnow().date() + timedelta(days=days)
+
+
+def published_checklist(app: Flask, admin_id: int, items: int = 3, name: str = "Standard search") -> int:
+    """A template with ``items`` approved items (techniques A1, A2, A1...), published; its version id."""
+    with runtime_of(app).db.transaction() as session:
+        actor = session.get(User, admin_id)
+        assert actor is not None
+        template = checklists.create_template(session, actor, name=name)
+        for n in range(1, items + 1):
+            checklists.add_draft_item(
+                session,
+                actor,
+                template.id,
+                checklists.ItemInput(f"Item {n}: name search", f"Source {n}", "A1" if n % 2 else "A2"),
+            )
+        return checklists.publish(session, actor, template.id).id
+
+
+def open_cycle(app: Flask, admin_id: int, cycle_id: int, version_id: int | None = None) -> int:
+    """Pin a published checklist version (a new 3-item one by default) and open the cycle; the version id."""
+    version_id = version_id or published_checklist(app, admin_id)
+    with runtime_of(app).db.transaction() as session:
+        actor = session.get(User, admin_id)
+        assert actor is not None
+        checklists.set_cycle_checklist(session, actor, cycle_id, version_id)
+        cycles.change_status(session, actor, cycle_id, CycleStatus.OPEN)
+    return version_id

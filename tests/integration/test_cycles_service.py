@@ -18,10 +18,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from tests.support import Clock, Person, make_user, runtime_of
+from tests.support import Clock, Person, make_user, published_checklist, runtime_of
 from vetting.errors import Conflict, DesignationRequired, Forbidden, NotFound, SeparationOfDuties, ValidationFailed
 from vetting.models import Assignment, AuditEvent, CycleStatus, Duty, Role, User
-from vetting.services import audit_log, cycles, users
+from vetting.services import audit_log, checklists, cycles, users
 
 
 def user(session: Session, person: Person) -> User:
@@ -292,6 +292,9 @@ def test_closed_cycle_refuses_changes(app: Flask, admin: Person, both: Person) -
     member = make_user(app, "m@x.test", Role.BOARD_MEMBER)
     cycle_id = new_cycle(app, admin)
     assign(app, admin, cycle_id, both, Duty.INVESTIGATOR)
+    version_id = published_checklist(app, admin.id)
+    with runtime_of(app).db.transaction() as session:
+        checklists.set_cycle_checklist(session, user(session, admin), cycle_id, version_id)
     for status in (CycleStatus.OPEN, CycleStatus.CLOSED):
         with runtime_of(app).db.transaction() as session:
             cycles.change_status(session, user(session, admin), cycle_id, status)
@@ -340,3 +343,22 @@ def test_titles_are_validated(app: Flask, admin: Person) -> None:
     with pytest.raises(ValidationFailed) as raised:
         new_cycle(app, admin, "x" * 201)
     assert raised.value.field == "title"
+
+
+def test_a_cycle_opens_only_with_a_pinned_checklist_and_keeps_it(app: Flask, admin: Person) -> None:
+    """R6: no checklist, no opening (409 checklist_required); once open the version is locked."""
+    cycle_id = new_cycle(app, admin)
+    with pytest.raises(Conflict) as raised, runtime_of(app).db.transaction() as session:
+        cycles.change_status(session, user(session, admin), cycle_id, CycleStatus.OPEN)
+    assert raised.value.code == "checklist_required"
+    first = published_checklist(app, admin.id, name="First")
+    second = published_checklist(app, admin.id, name="Second")
+    with runtime_of(app).db.transaction() as session:
+        checklists.set_cycle_checklist(session, user(session, admin), cycle_id, first)
+        checklists.set_cycle_checklist(session, user(session, admin), cycle_id, second)  # a draft may switch
+        cycles.change_status(session, user(session, admin), cycle_id, CycleStatus.OPEN)
+    with pytest.raises(Conflict) as raised, runtime_of(app).db.transaction() as session:
+        checklists.set_cycle_checklist(session, user(session, admin), cycle_id, first)
+    assert raised.value.code == "checklist_locked"
+    with runtime_of(app).db.transaction() as session:
+        assert cycles.get_cycle(session, user(session, admin), cycle_id).checklist_version_id == second

@@ -32,24 +32,32 @@ ALLOWED: dict[tuple[Role, Action], bool] = {
     (Role.ADMIN, Action.AUDIT_READ): False,
     (Role.ADMIN, Action.INVESTIGATE): False,
     (Role.ADMIN, Action.BOARD_READ): False,
+    (Role.ADMIN, Action.CANDIDATES_MANAGE): True,
+    (Role.ADMIN, Action.CHECKLISTS_MANAGE): True,
     (Role.INVESTIGATOR, Action.USERS_MANAGE): False,
     (Role.INVESTIGATOR, Action.CYCLES_MANAGE): False,
     (Role.INVESTIGATOR, Action.CYCLES_VIEW_ALL): False,
     (Role.INVESTIGATOR, Action.AUDIT_READ): False,
     (Role.INVESTIGATOR, Action.INVESTIGATE): True,
     (Role.INVESTIGATOR, Action.BOARD_READ): False,
+    (Role.INVESTIGATOR, Action.CANDIDATES_MANAGE): True,
+    (Role.INVESTIGATOR, Action.CHECKLISTS_MANAGE): False,
     (Role.BOARD_MEMBER, Action.USERS_MANAGE): False,
     (Role.BOARD_MEMBER, Action.CYCLES_MANAGE): False,
     (Role.BOARD_MEMBER, Action.CYCLES_VIEW_ALL): False,
     (Role.BOARD_MEMBER, Action.AUDIT_READ): False,
     (Role.BOARD_MEMBER, Action.INVESTIGATE): False,
     (Role.BOARD_MEMBER, Action.BOARD_READ): True,
+    (Role.BOARD_MEMBER, Action.CANDIDATES_MANAGE): False,
+    (Role.BOARD_MEMBER, Action.CHECKLISTS_MANAGE): False,
     (Role.AUDITOR, Action.USERS_MANAGE): False,
     (Role.AUDITOR, Action.CYCLES_MANAGE): False,
     (Role.AUDITOR, Action.CYCLES_VIEW_ALL): True,
     (Role.AUDITOR, Action.AUDIT_READ): True,
     (Role.AUDITOR, Action.INVESTIGATE): False,
     (Role.AUDITOR, Action.BOARD_READ): False,
+    (Role.AUDITOR, Action.CANDIDATES_MANAGE): False,
+    (Role.AUDITOR, Action.CHECKLISTS_MANAGE): False,
 }
 
 
@@ -328,3 +336,70 @@ def test_auditor_with_every_other_role_conflicts() -> None:
 def test_allowed_role_sets(roles: frozenset[Role]) -> None:
     """Global roles other than auditor may be combined; per-cycle duties enforce POL-01."""
     assert policy.roles_conflict(roles) is None
+
+
+# --- issue 3: candidates, names and raw content -----------------------------------------------------
+
+
+def test_candidates_manage_is_any_cycle_for_admins_and_own_cycle_for_searchers() -> None:
+    """Admins add candidates to any cycle; investigators only to cycles they search (POL-01, POL-03)."""
+    admin = person(Role.ADMIN)
+    searcher = person(Role.INVESTIGATOR)
+    member = person(Role.BOARD_MEMBER)
+    mine = cycle_with(investigator=searcher, board_member=member)
+    elsewhere = cycle_with()
+    assert policy.can(admin, Action.CANDIDATES_MANAGE, elsewhere)
+    assert policy.can(searcher, Action.CANDIDATES_MANAGE, mine)
+    assert not policy.can(searcher, Action.CANDIDATES_MANAGE, elsewhere)
+    assert not policy.can(member, Action.CANDIDATES_MANAGE, mine)
+    with pytest.raises(Forbidden):
+        policy.require(member, Action.CANDIDATES_MANAGE, mine)
+
+
+def test_candidates_manage_needs_a_current_designation_for_searchers() -> None:
+    """POL-03: without a designation an investigator is told why, even in their own cycle."""
+    searcher = undesignated(Role.INVESTIGATOR)
+    cycle = cycle_with(investigator=searcher)
+    assert not policy.can(searcher, Action.CANDIDATES_MANAGE, cycle)
+    with pytest.raises(DesignationRequired):
+        policy.require(searcher, Action.CANDIDATES_MANAGE, cycle)
+
+
+def test_checklists_are_managed_by_admins_only() -> None:
+    """R6: only administrators author and publish checklists."""
+    assert policy.can(person(Role.ADMIN), Action.CHECKLISTS_MANAGE)
+    for role in (Role.INVESTIGATOR, Role.BOARD_MEMBER, Role.AUDITOR):
+        assert not policy.can(person(role), Action.CHECKLISTS_MANAGE), role
+
+
+def test_candidate_names_are_for_searchers_and_admins_of_named_cycles() -> None:
+    """Blind review: admins see names only in named cycles; board members and auditors never here."""
+    searcher = person(Role.INVESTIGATOR)
+    member = person(Role.BOARD_MEMBER)
+    admin = person(Role.ADMIN)
+    named = cycle_with(investigator=searcher, board_member=member)
+    blind = cycle_with(investigator=searcher, board_member=member)
+    blind.blind_review = True
+    named.blind_review = False
+    for cycle in (named, blind):
+        assert policy.can_see_candidate_name(searcher, cycle)
+        assert not policy.can_see_candidate_name(member, cycle)
+        assert not policy.can_see_candidate_name(person(Role.AUDITOR), cycle)
+    assert policy.can_see_candidate_name(admin, named)
+    assert not policy.can_see_candidate_name(admin, blind)
+    assert not policy.can_see_candidate_name(person(Role.INVESTIGATOR), named)  # another cycle's searcher
+
+
+def test_raw_content_is_for_searchers_and_auditors_with_a_reason() -> None:
+    """POL-01/POL-02: board members and admins never open raw content; auditors state a reason."""
+    searcher = person(Role.INVESTIGATOR)
+    member = person(Role.BOARD_MEMBER)
+    cycle = cycle_with(investigator=searcher, board_member=member)
+    auditor = person(Role.AUDITOR)
+    assert policy.can_open_raw_content(searcher, cycle, None)
+    assert not policy.can_open_raw_content(member, cycle, "a long enough reason")
+    assert not policy.can_open_raw_content(person(Role.ADMIN), cycle, "a long enough reason")
+    assert not policy.can_open_raw_content(person(Role.INVESTIGATOR), cycle, None)
+    assert not policy.can_open_raw_content(auditor, cycle, None)
+    assert not policy.can_open_raw_content(auditor, cycle, "  too short ")
+    assert policy.can_open_raw_content(auditor, cycle, "x" * policy.MIN_REASON_LENGTH)

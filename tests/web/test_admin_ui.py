@@ -18,7 +18,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from tests.support import PASSWORD, Clock, Person, csrf_from, login, make_user, post_form
+from tests.support import PASSWORD, Clock, Person, csrf_from, login, make_user, post_form, published_checklist
 from tests.web.helpers import (
     SECRET_RE,
     count,
@@ -194,7 +194,7 @@ def test_admin_records_a_designation(app: Flask, admin_client: tuple[Person, Fla
 
 
 def test_admin_creates_and_opens_a_cycle(app: Flask, admin_client: tuple[Person, FlaskClient]) -> None:
-    _, client = admin_client
+    admin, client = admin_client
     before = snapshot(app)
     response = post_form(client, "/admin/cycles", {"title": "  ", "position": "Officer"})
     assert response.status_code == 422
@@ -218,6 +218,24 @@ def test_admin_creates_and_opens_a_cycle(app: Flask, admin_client: tuple[Person,
     page = client.get(url).get_data(as_text=True)
     assert "created as a draft" in page
     assert "Open the cycle" in page
+    assert "Not chosen: required before opening" in page
+
+    # R6: a cycle opens only with a published checklist version pinned.
+    response = post_form(client, f"{url}/status", {"status": "open"}, page=url)
+    assert response.status_code == 409
+    assert "published checklist version before opening" in html.unescape(response.get_data(as_text=True))
+    assert count(app, Cycle, Cycle.status == CycleStatus.OPEN) == 0
+    version_id = published_checklist(app, admin.id, items=2, name="Sworn positions")
+    response = post_form(
+        client, f"{url}/checklist", {"checklist_version_id": version_id, "identity_match_minimum": 2}, page=url
+    )
+    assert response.status_code == 302
+    page = client.get(url).get_data(as_text=True)
+    assert "Sworn positions v1" in page
+    with db(app) as session:
+        pinned = session.get(Cycle, cycle_id)
+        assert pinned is not None
+        assert (pinned.checklist_version_id, pinned.identity_match_minimum) == (version_id, 2)
 
     response = post_form(client, f"{url}/status", {"status": "open"}, page=url)
     assert response.status_code == 302
@@ -319,6 +337,11 @@ def test_refused_button_actions_tell_the_admin_why(
     else:
         cycle_id = new_cycle(app, admin.id)
         url = f"/admin/cycles/{cycle_id}"
+        version_id = published_checklist(app, admin.id)
+        response = post_form(
+            client, f"{url}/checklist", {"checklist_version_id": version_id, "identity_match_minimum": 3}, page=url
+        )
+        assert response.status_code == 302
         assert post_form(client, f"{url}/status", {"status": "open"}, page=url).status_code == 302
         response = client.post(f"{url}/status", data={"status": "open", "csrf_token": page_csrf(client, url)})
         assert response.status_code == 409

@@ -27,7 +27,14 @@ from vetting.web.access import LOGIN_STEP, PUBLIC, SIGNED_IN, AccessRule, rule_o
 
 PUBLIC_ENDPOINTS = frozenset({"static", "home.healthz", "auth.login", "api.openapi"})
 LOGIN_STEP_ENDPOINTS = frozenset({"auth.code", "auth.enrol"})
-PARAM_RE = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
+PARAM_RE = re.compile(r"<(?:([^:<>]+):)?([^<>]+)>")
+ANY_RE = re.compile(r"any\(([^,)]+)")
+
+
+def _fill(match: re.Match[str]) -> str:
+    """A URL parameter's value: 1, or the first choice of an ``any(...)`` converter."""
+    choice = ANY_RE.match(match.group(1) or "")
+    return choice.group(1).strip() if choice else "1"
 
 
 @dataclass(frozen=True)
@@ -51,7 +58,7 @@ def walk(app: Flask) -> list[Route]:
     for rule in app.url_map.iter_rules():
         if rule.endpoint == "static":
             continue
-        url = PARAM_RE.sub("1", rule.rule)
+        url = PARAM_RE.sub(_fill, rule.rule)
         access = rule_of(app.view_functions[rule.endpoint])
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
             routes.append(Route(rule.endpoint, method, url, access))

@@ -8,6 +8,7 @@ pages holding personal data).
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import update
 
-from tests.support import PASSWORD, Clock, Person, csrf_from, login, make_user
+from tests.support import PASSWORD, Clock, Person, csrf_from, login, make_user, open_cycle, published_checklist
 from tests.web.helpers import (
     SECRET_RE,
     count,
@@ -26,9 +27,10 @@ from tests.web.helpers import (
     password_step,
     snapshot,
 )
+from tests.web.world import add_candidate, add_evidence, add_finding, item_ids, png, record_consent, upload
 from vetting.clock import utcnow
 from vetting.config import PROJECT_ROOT
-from vetting.models import Cycle, Duty, Role, User
+from vetting.models import ChecklistVersion, Cycle, Duty, Role, User
 from vetting.security import totp
 from vetting.services import cycles
 
@@ -118,6 +120,8 @@ DATES = {
 def forms_for(ids: dict[str, int]) -> dict[str, tuple[str, str, dict[str, Any]]]:
     """Per web POST endpoint: (who posts, URL, form data that would be accepted with a token)."""
     user, cycle, board = ids["target"], ids["cycle"], ids["board"]
+    template, work, candidate = ids["template"], ids["work_cycle"], ids["candidate"]
+    item, finding = ids["item"], ids["finding"]
     return {
         "auth.login": ("anonymous", "/login", {"email": "board@x.test", "password": PASSWORD}),
         "auth.code": ("halfway", "/login/code", {"code": "CURRENT"}),
@@ -142,8 +146,87 @@ def forms_for(ids: dict[str, int]) -> dict[str, tuple[str, str, dict[str, Any]]]
         ),
         "admin.cycle_unassign": ("admin", f"/admin/cycles/{cycle}/assignments/{board}/remove", {}),
         "admin.cycle_status": ("admin", f"/admin/cycles/{cycle}/status", {"status": "open"}),
+        "admin.cycle_checklist": (
+            "admin",
+            f"/admin/cycles/{cycle}/checklist",
+            {"checklist_version_id": ids["version"], "identity_match_minimum": 3},
+        ),
         "audit.verify": ("auditor", "/audit/verify", {}),
+        "checklists.create": ("admin", "/admin/checklists", {"name": "Civilian staff"}),
+        "checklists.item_add": (
+            "admin",
+            f"/admin/checklists/{template}/items",
+            {"title": "News archives", "source": "Local papers", "technique": "A4", "required": "y"},
+        ),
+        "checklists.item_change": ("admin", f"/admin/checklists/{template}/items/{ids['draft_item']}/down", {}),
+        "checklists.publish": ("admin", f"/admin/checklists/{template}/publish", {}),
+        "work.candidate_add": ("searcher", f"/cycles/{work}/candidates", {"name": "Nina New", "region": "Laurel"}),
+        "work.candidate_import": (
+            "searcher",
+            f"/cycles/{work}/candidates/import",
+            {"file": Upload(b"name,region\nIan Import,Petal\n", "candidates.csv")},
+        ),
+        "work.consent_record": (
+            "searcher",
+            f"/candidates/{ids['fresh']}/consent",
+            {"signed_on": DATES["training_date"], "method": "wet_ink", "document": Upload(png(), "signed.png")},
+        ),
+        "work.item_resolve": (
+            "searcher",
+            f"/candidates/{candidate}/checklist/{item}",
+            {
+                f"item{item}-status": "no_results",
+                f"item{item}-technique": "A1",
+                f"item{item}-searches-0-query": '"Casey Candidate"',
+                f"item{item}-searches-0-source": "Search engine",
+                f"item{item}-searches-0-result_count": "0",
+                f"item{item}-attestation": "y",
+            },
+        ),
+        "work.search_complete": ("searcher", f"/candidates/{candidate}/complete", {}),
+        "work.finding_new": ("searcher", f"/candidates/{candidate}/findings/new", finding_form(item)),
+        "work.finding_edit": ("searcher", f"/findings/{finding}/edit", finding_form(item)),
+        "work.evidence_upload": ("searcher", f"/findings/{finding}/evidence", {"file": Upload(png(), "shot.png")}),
+        "work.evidence_audit_view": ("auditor", f"/audit/evidence/{ids['evidence']}", {"reason": "Custody check"}),
+        "work.validation_add": (
+            "searcher",
+            f"/findings/{finding}/validations",
+            {"method": "second_source", "result": "corroborates", "notes": "Matches the archived copy."},
+        ),
     }
+
+
+def finding_form(item: int) -> dict[str, Any]:
+    return {
+        "item_id": str(item),
+        "source_url": "https://social.example/casey/9",
+        "platform": "Social",
+        "summary": "Threat against a neighbour.",
+        "excerpt": "I will hurt him.",
+        "category": "violence_threats",
+        "authorship": "authored",
+        "identity_basis": ["name", "photo", "location"],
+    }
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file part, materialised afresh for every post (the test client closes streams)."""
+
+    content: bytes
+    filename: str
+
+
+def materialise(data: dict[str, Any], codes: dict[str, str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        if isinstance(value, Upload):
+            out[key] = upload(value.content, value.filename)
+        elif isinstance(value, str):
+            out[key] = codes.get(value, value)
+        else:
+            out[key] = value
+    return out
 
 
 def test_every_web_form_post_without_csrf_token_is_refused_and_changes_nothing(app: Flask, clock: Clock) -> None:
@@ -177,7 +260,45 @@ def test_every_web_form_post_without_csrf_token_is_refused_and_changes_nothing(a
         "ENROL": totp.current_code(secret.group(1), utcnow()),
     }
 
-    forms = forms_for({"target": target.id, "cycle": cycle_id, "board": board.id, "inactive": inactive.id})
+    # Issue 3: a searcher in an open cycle with a consented candidate, a finding and its evidence.
+    searcher = make_user(app, "searcher@x.test", Role.INVESTIGATOR)
+    version_id = published_checklist(app, admin.id)
+    with db(app) as session:
+        admin_user = session.get(User, admin.id)
+        assert admin_user is not None
+        work = cycles.create_cycle(session, admin_user, title="Dispatch", position="Dispatcher", blind_review=False)
+        cycles.assign(session, admin_user, work.id, searcher.id, Duty.INVESTIGATOR)
+        work_cycle = work.id
+        version = session.get(ChecklistVersion, version_id)
+        assert version is not None
+        template_id, draft_item = version.template_id, version.template.draft_items[0].id
+    open_cycle(app, admin.id, work_cycle, version_id)
+    item = item_ids(app, work_cycle)[0]
+    candidate = add_candidate(app, searcher, work_cycle)
+    fresh = add_candidate(app, searcher, work_cycle, "Fay Fresh")
+    record_consent(app, searcher, candidate)
+    finding = add_finding(app, searcher, candidate, item)
+    evidence = add_evidence(app, searcher, finding)
+    clients["searcher"] = app.test_client()
+    login(clients["searcher"], searcher, clock)
+
+    forms = forms_for(
+        {
+            "target": target.id,
+            "cycle": cycle_id,
+            "board": board.id,
+            "inactive": inactive.id,
+            "version": version_id,
+            "template": template_id,
+            "draft_item": draft_item,
+            "work_cycle": work_cycle,
+            "candidate": candidate,
+            "fresh": fresh,
+            "item": item,
+            "finding": finding,
+            "evidence": evidence,
+        }
+    )
     web_posts = {
         r.endpoint for r in app.url_map.iter_rules() if "POST" in (r.methods or ()) and not r.rule.startswith("/api/")
     }
@@ -186,19 +307,20 @@ def test_every_web_form_post_without_csrf_token_is_refused_and_changes_nothing(a
     # Touch every live session now, so that a later read cannot move its last-seen time.
     assert is_signed_in(clients["admin"])
     assert is_signed_in(clients["auditor"])
+    assert is_signed_in(clients["searcher"])
     before = snapshot(app)
     for endpoint, (who, url, data) in forms.items():
-        payload = {k: codes.get(v, v) if isinstance(v, str) else v for k, v in data.items()}
-        response = clients[who].post(url, data=payload)
+        response = clients[who].post(url, data=materialise(data, codes))
         assert response.status_code == 400, f"{endpoint}: {response.status_code}"
         assert "csrf_failed" in response.get_data(as_text=True), endpoint
-        response = clients[who].post(url, data={**payload, "csrf_token": "forged-or-stale"})
+        response = clients[who].post(url, data={**materialise(data, codes), "csrf_token": "forged-or-stale"})
         assert response.status_code == 400, f"{endpoint} with a bad token: {response.status_code}"
     assert snapshot(app) == before
 
     # Nobody was signed in or out by the refused posts.
     assert is_signed_in(clients["admin"])
     assert is_signed_in(clients["auditor"])
+    assert is_signed_in(clients["searcher"])
     assert not is_signed_in(clients["halfway"])
     assert not is_signed_in(clients["anonymous"])
 
