@@ -33,12 +33,28 @@ def _create_app() -> Flask:
         raise click.ClickException(str(error)) from error
 
 
-cli = FlaskGroup(
+class VettingGroup(FlaskGroup):
+    """Flask's CLI group without its developer options (--app, --env-file, --debug).
+
+    Every command is defined here, so listing them never loads the app (which would
+    fail, with a traceback, before ``vetting init``).
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.params = [p for p in self.params if p.name not in {"app", "env_file", "debug"}]
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(self.commands)
+
+
+cli = VettingGroup(
     name="vetting",
     create_app=_create_app,
     add_default_commands=False,
     add_version_option=False,
     load_dotenv=False,
+    set_debug_flag=False,
     help="vetting: the internet and social-media part of candidate background investigations.",
 )
 

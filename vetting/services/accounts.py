@@ -303,6 +303,15 @@ def logout(session: Session, token: str | None) -> None:
         audit_log.record(session, found.user, "logout", subject_type="user", subject_id=found.user_id)
 
 
+def cancel_pending(session: Session, token: str | None) -> None:
+    """End a half-finished login server-side."""
+    if not token:
+        return
+    found = session.scalar(select(AuthSession).where(AuthSession.token_hash == sha256_hex(token)))
+    if found is not None and found.revoked_at is None and found.stage is not SessionStage.FULL:
+        found.revoked_at = utcnow()
+
+
 def revoke_all_sessions(session: Session, user: User) -> None:
     now = utcnow()
     for row in session.scalars(

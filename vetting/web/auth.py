@@ -129,6 +129,19 @@ def enrol() -> ResponseReturnValue:
     return render_template("auth/enrol.html", form=form, enrolment=enrolment), status
 
 
+@bp.post("/login/cancel")
+@login_step
+def cancel() -> ResponseReturnValue:
+    """Abandon a half-finished sign-in (the pending session dies with the cookie)."""
+    form = ActionForm()
+    if form.validate_on_submit():
+        with transaction() as db_session:
+            accounts.cancel_pending(db_session, session.get(PENDING_KEY))
+    session.clear()
+    flash("Sign-in cancelled.", "info")
+    return redirect(url_for("auth.login"))
+
+
 @bp.get("/login/continue")
 @signed_in
 def continue_after_enrol() -> ResponseReturnValue:
