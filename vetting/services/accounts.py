@@ -293,22 +293,25 @@ def resolve_session(session: Session, security: Security, token: str | None) -> 
     return ResolvedSession(found.user)
 
 
+def _session_of(session: Session, token: str | None) -> AuthSession | None:
+    if not token:
+        return None
+    found = session.scalar(select(AuthSession).where(AuthSession.token_hash == sha256_hex(token)))
+    return found if found is not None and found.revoked_at is None else None
+
+
 def logout(session: Session, token: str | None) -> None:
     """Revoke the session server-side; the old cookie is worthless afterwards."""
-    if not token:
-        return
-    found = session.scalar(select(AuthSession).where(AuthSession.token_hash == sha256_hex(token)))
-    if found is not None and found.revoked_at is None:
+    found = _session_of(session, token)
+    if found is not None and found.stage is SessionStage.FULL:
         found.revoked_at = utcnow()
         audit_log.record(session, found.user, "logout", subject_type="user", subject_id=found.user_id)
 
 
 def cancel_pending(session: Session, token: str | None) -> None:
     """End a half-finished login server-side."""
-    if not token:
-        return
-    found = session.scalar(select(AuthSession).where(AuthSession.token_hash == sha256_hex(token)))
-    if found is not None and found.revoked_at is None and found.stage is not SessionStage.FULL:
+    found = _session_of(session, token)
+    if found is not None and found.stage is not SessionStage.FULL:
         found.revoked_at = utcnow()
 
 
