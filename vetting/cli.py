@@ -22,7 +22,7 @@ from vetting.instance import ensure_instance
 from vetting.models import Role
 from vetting.security import totp
 from vetting.services import audit_log, demo, tokens, users
-from vetting.services.accounts import TOTP_PURPOSE
+from vetting.services.accounts import open_totp_secret
 from vetting.web.runtime import Runtime
 
 
@@ -167,7 +167,7 @@ def totp_command(email: str) -> None:
         user = users.find_user_by_email(session, email)
         if user is None or user.totp_secret_encrypted is None:
             raise click.ClickException(f"No account with an authenticator for {email}.")
-        secret = rt.security.secrets.decrypt(user.totp_secret_encrypted, TOTP_PURPOSE).decode()
+        secret = open_totp_secret(rt.security, user)
     click.echo(totp.current_code(secret, utcnow()))
 
 

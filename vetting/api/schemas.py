@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from vetting.models import Duty, Role
+from vetting.models.base import MAX_ID
+
+#: A row id: ids are 32-bit in both databases.
+RowId = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
 class Body(BaseModel):
@@ -25,7 +29,7 @@ class CycleStatusChange(Body):
 
 
 class AssignmentCreate(Body):
-    user_id: int
+    user_id: RowId
     role: Duty = Field(description="The duty in this cycle: investigator or board_member.")
 
 

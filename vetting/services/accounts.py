@@ -30,8 +30,18 @@ BAD_CODE = "That code is not valid. Enter the current 6-digit code from your aut
 PENDING_LIFETIME = timedelta(minutes=10)
 #: Write last-seen at most this often: idle timeout precision vs a write per request.
 TOUCH_INTERVAL = timedelta(seconds=30)
-TOTP_PURPOSE = "totp"
 LOGIN_EXPIRED = "Your sign-in has expired. Start again with your email address and password."
+
+
+def seal_totp_secret(security: Security, user: User, secret: str) -> None:
+    """Store a TOTP seed encrypted under the master key, bound to this user's id."""
+    user.totp_secret_encrypted = security.secrets.encrypt(secret.encode(), f"totp:{user.id}")
+
+
+def open_totp_secret(security: Security, user: User) -> str:
+    """The user's TOTP seed (the user must have one)."""
+    assert user.totp_secret_encrypted is not None
+    return security.secrets.decrypt(user.totp_secret_encrypted, f"totp:{user.id}").decode()
 
 
 def normalise_email(email: str) -> str:
@@ -193,9 +203,7 @@ def verify_second_factor(session: Session, security: Security, token: str | None
         return LoginOutcome(error=AuthenticationFailed(LOGIN_EXPIRED, code="login_expired"))
     user = pending.user
     now = utcnow()
-    assert user.totp_secret_encrypted is not None
-    secret = security.secrets.decrypt(user.totp_secret_encrypted, TOTP_PURPOSE).decode()
-    counter = totp.matching_counter(secret, code, now, user.totp_last_counter)
+    counter = totp.matching_counter(open_totp_secret(security, user), code, now, user.totp_last_counter)
     if counter is not None:
         user.totp_last_counter = counter
         return LoginOutcome(user=user, token=_complete_login(session, pending, ip, "totp"), stage=SessionStage.FULL)
@@ -230,8 +238,8 @@ def begin_enrolment(session: Session, security: Security, token: str | None) -> 
         return None
     user = pending.user
     if user.totp_secret_encrypted is None:
-        user.totp_secret_encrypted = security.secrets.encrypt(totp.new_secret().encode(), TOTP_PURPOSE)
-    secret = security.secrets.decrypt(user.totp_secret_encrypted, TOTP_PURPOSE).decode()
+        seal_totp_secret(security, user, totp.new_secret())
+    secret = open_totp_secret(security, user)
     uri = totp.provisioning_uri(secret, user.email)
     return Enrolment(secret=secret, uri=uri, qr_data_uri=totp.qr_svg_data_uri(uri))
 
@@ -242,9 +250,7 @@ def confirm_enrolment(session: Session, security: Security, token: str | None, c
     if pending is None or pending.user.totp_secret_encrypted is None:
         return LoginOutcome(error=AuthenticationFailed(LOGIN_EXPIRED, code="login_expired"))
     user = pending.user
-    assert user.totp_secret_encrypted is not None
-    secret = security.secrets.decrypt(user.totp_secret_encrypted, TOTP_PURPOSE).decode()
-    counter = totp.matching_counter(secret, code, utcnow(), user.totp_last_counter)
+    counter = totp.matching_counter(open_totp_secret(security, user), code, utcnow(), user.totp_last_counter)
     if counter is None:
         return LoginOutcome(error=_register_failure(session, security, user, ip, "enrolment"))
     user.totp_last_counter = counter
