@@ -14,7 +14,7 @@ from vetting.clock import set_clock, utcnow
 from vetting.models import CycleStatus, Role, User
 from vetting.security import totp
 from vetting.services import checklists, cycles, tokens, users
-from vetting.services.accounts import TOTP_PURPOSE
+from vetting.services.accounts import seal_totp_secret
 from vetting.web.runtime import Runtime
 
 PASSWORD = "correct horse battery staple"
@@ -80,7 +80,7 @@ def make_user(
         secret = None
         if enrolled:
             secret = totp.new_secret()
-            user.totp_secret_encrypted = rt.security.keyring.encrypt(secret.encode(), TOTP_PURPOSE)
+            seal_totp_secret(rt.security, user, secret)
             user.totp_enrolled_at = utcnow()
         if designation and Role.INVESTIGATOR in roles:
             from vetting.models import SensitiveDesignation

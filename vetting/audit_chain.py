@@ -3,8 +3,10 @@
 Each entry's hash is SHA-256 over the canonical JSON of its fields, including the
 previous entry's hash. Signed checkpoints (Ed25519 over the chain head) are written in
 the same transaction as the events they cover, so every legitimate entry is covered by
-a checkpoint; an unsigned tail therefore means insertion or truncation. This module is
-what an outside auditor's verifier needs, with only the public key.
+a checkpoint: an unsigned tail means insertion, and entries missing below a checkpoint
+mean truncation. Deleting the newest entries together with their checkpoints cannot be
+seen from the database alone; a checkpoint kept outside it (an export) closes that gap.
+This module is what an outside auditor's verifier needs, with only the public key.
 """
 
 from __future__ import annotations

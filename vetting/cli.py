@@ -22,7 +22,7 @@ from vetting.instance import ensure_instance
 from vetting.models import Role
 from vetting.security import totp
 from vetting.services import audit_log, demo, tokens, users
-from vetting.services.accounts import TOTP_PURPOSE
+from vetting.services.accounts import open_totp_secret
 from vetting.web.runtime import Runtime
 
 
@@ -33,12 +33,28 @@ def _create_app() -> Flask:
         raise click.ClickException(str(error)) from error
 
 
-cli = FlaskGroup(
+class VettingGroup(FlaskGroup):
+    """Flask's CLI group without its developer options (--app, --env-file, --debug).
+
+    Every command is defined here, so listing them never loads the app (which would
+    fail, with a traceback, before ``vetting init``).
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.params = [p for p in self.params if p.name not in {"app", "env_file", "debug"}]
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(self.commands)
+
+
+cli = VettingGroup(
     name="vetting",
     create_app=_create_app,
     add_default_commands=False,
     add_version_option=False,
     load_dotenv=False,
+    set_debug_flag=False,
     help="vetting: the internet and social-media part of candidate background investigations.",
 )
 
@@ -151,7 +167,7 @@ def totp_command(email: str) -> None:
         user = users.find_user_by_email(session, email)
         if user is None or user.totp_secret_encrypted is None:
             raise click.ClickException(f"No account with an authenticator for {email}.")
-        secret = rt.security.keyring.decrypt(user.totp_secret_encrypted, TOTP_PURPOSE).decode()
+        secret = open_totp_secret(rt.security, user)
     click.echo(totp.current_code(secret, utcnow()))
 
 

@@ -51,8 +51,12 @@ ROLE_ACTIONS: Final[Mapping[Role, frozenset[Action]]] = {
     Role.AUDITOR: frozenset({Action.AUDIT_READ, Action.CYCLES_VIEW_ALL}),
 }
 
-#: Role combinations that are never allowed on one account.
+#: Roles that hold no other role: the auditor checks everyone (PRODUCT.md §2).
 EXCLUSIVE_ROLES: Final = frozenset({Role.AUDITOR})
+
+#: Pairs never held together. An administrator who could also search would read raw
+#: findings, and could designate and assign themselves with no second person (§2, POL-03).
+INCOMPATIBLE_ROLES: Final = ((Role.ADMIN, Role.INVESTIGATOR),)
 
 #: Which global role a per-cycle duty needs.
 DUTY_ROLE: Final[Mapping[Duty, Role]] = {
@@ -144,4 +148,10 @@ def roles_conflict(roles: frozenset[Role]) -> str | None:
     for role in EXCLUSIVE_ROLES:
         if role in roles and len(roles) > 1:
             return f"The {role.label.lower()} role cannot be combined with any other role."
+    for first, second in INCOMPATIBLE_ROLES:
+        if first in roles and second in roles:
+            return (
+                f"The {first.label.lower()} and {second.label.lower()} roles cannot be held together: "
+                "administrators never read findings or evidence."
+            )
     return None

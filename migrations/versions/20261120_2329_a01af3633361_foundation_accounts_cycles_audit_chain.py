@@ -211,6 +211,7 @@ def upgrade() -> None:
         ),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("created_by_id", sa.Integer(), nullable=True),
+        sa.Column("ended_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(["created_by_id"], ["users.id"], name=op.f("fk_assignments_created_by_id_users")),
         sa.ForeignKeyConstraint(
             ["cycle_id"], ["cycles.id"], name=op.f("fk_assignments_cycle_id_cycles"), ondelete="CASCADE"

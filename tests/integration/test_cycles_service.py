@@ -105,6 +105,7 @@ def test_one_person_cannot_search_and_decide_in_one_cycle(
         "user_id": both.id,
         "requested": second.value,
         "held": first.value,
+        "ended": False,
         "code": "separation_of_duties",
     }
     assert len(audit_events(app, "assignment.created")) == 1
@@ -133,14 +134,19 @@ def test_refused_transaction_leaves_only_the_refusal(app: Flask, admin: Person, 
     assert chain_ok(app)
 
 
-def test_admin_cannot_override_separation_of_duties(app: Flask) -> None:
-    """POL-01: an administrator holding every role cannot give themselves both duties; no override exists."""
-    boss = make_user(app, "boss@x.test", Role.ADMIN, Role.INVESTIGATOR, Role.BOARD_MEMBER)
+def test_admin_cannot_override_separation_of_duties(app: Flask, both: Person) -> None:
+    """POL-01: an administrator cannot give anyone both duties, nor search themselves; no override exists."""
+    boss = make_user(app, "boss@x.test", Role.ADMIN, Role.BOARD_MEMBER)
     cycle_id = new_cycle(app, boss)
-    assign(app, boss, cycle_id, boss, Duty.INVESTIGATOR)
+    assign(app, boss, cycle_id, boss, Duty.BOARD_MEMBER)
+    with pytest.raises(SeparationOfDuties):  # and an admin never holds the investigator role anyway
+        assign(app, boss, cycle_id, boss, Duty.INVESTIGATOR)
+    assign(app, boss, cycle_id, both, Duty.INVESTIGATOR)
     with pytest.raises(SeparationOfDuties):
-        assign(app, boss, cycle_id, boss, Duty.BOARD_MEMBER)
-    assert assignments(app, cycle_id) == [(cycle_id, boss.id, Duty.INVESTIGATOR)]
+        assign(app, boss, cycle_id, both, Duty.BOARD_MEMBER)
+    assert sorted(assignments(app, cycle_id)) == sorted(
+        [(cycle_id, boss.id, Duty.BOARD_MEMBER), (cycle_id, both.id, Duty.INVESTIGATOR)]
+    )
     # The service offers no switch to bypass the rule.
     assert list(inspect.signature(cycles.assign).parameters) == ["session", "actor", "cycle_id", "user_id", "duty"]
 
@@ -183,17 +189,6 @@ def test_investigator_in_one_cycle_may_decide_in_another(app: Flask, admin: Pers
         assert [x.cycle_id for x in cycles.my_duties(session, me, Duty.INVESTIGATOR)] == [a]
         assert [x.cycle_id for x in cycles.my_duties(session, me, Duty.BOARD_MEMBER)] == [b]
         assert {c.id for c in cycles.list_cycles(session, me)} == {a, b}
-
-
-def test_unassigning_then_taking_the_other_duty(app: Flask, admin: Person, both: Person) -> None:
-    """Removing a duty (audited) frees the person for the other duty in that cycle."""
-    cycle_id = new_cycle(app, admin)
-    assign(app, admin, cycle_id, both, Duty.INVESTIGATOR)
-    with runtime_of(app).db.transaction() as session:
-        cycles.unassign(session, user(session, admin), cycle_id, both.id)
-    assign(app, admin, cycle_id, both, Duty.BOARD_MEMBER)
-    assert assignments(app, cycle_id) == [(cycle_id, both.id, Duty.BOARD_MEMBER)]
-    assert len(audit_events(app, "assignment.removed")) == 1
 
 
 # --- POL-03: searchers need a current designation ------------------------------------------------
@@ -362,3 +357,37 @@ def test_a_cycle_opens_only_with_a_pinned_checklist_and_keeps_it(app: Flask, adm
     assert raised.value.code == "checklist_locked"
     with runtime_of(app).db.transaction() as session:
         assert cycles.get_cycle(session, user(session, admin), cycle_id).checklist_version_id == second
+
+
+def test_a_former_searcher_can_never_decide_in_that_cycle(app: Flask, admin: Person, both: Person) -> None:
+    """POL-01 / R2: ending a duty keeps its record; the person may never take the other duty in that cycle."""
+    cycle_id = new_cycle(app, admin)
+    assign(app, admin, cycle_id, both, Duty.INVESTIGATOR)
+    with runtime_of(app).db.transaction() as session:
+        actor = session.get(User, admin.id)
+        assert actor is not None
+        cycles.unassign(session, actor, cycle_id, both.id)
+    with pytest.raises(SeparationOfDuties, match="was an investigator"):
+        assign(app, admin, cycle_id, both, Duty.BOARD_MEMBER)
+    refused = audit_events(app, "assignment.refused")
+    assert refused
+    assert audit_log.event_data(refused[-1])["ended"] is True
+    # The same duty may be given back; the row is reused, never duplicated.
+    assign(app, admin, cycle_id, both, Duty.INVESTIGATOR)
+    assert assignments(app, cycle_id) == [(cycle_id, both.id, Duty.INVESTIGATOR)]
+
+
+def test_an_ended_duty_no_longer_opens_the_cycle(app: Flask, admin: Person, both: Person) -> None:
+    """An ended assignment gives no access: the cycle leaves the person's lists and views."""
+    cycle_id = new_cycle(app, admin)
+    assign(app, admin, cycle_id, both, Duty.BOARD_MEMBER)
+    with runtime_of(app).db.transaction() as session:
+        actor = session.get(User, admin.id)
+        member = session.get(User, both.id)
+        assert actor is not None
+        assert member is not None
+        cycles.unassign(session, actor, cycle_id, both.id)
+        assert cycles.my_duties(session, member) == []
+        assert cycles.list_cycles(session, member) == []
+        with pytest.raises(NotFound):
+            cycles.get_cycle(session, member, cycle_id)

@@ -127,7 +127,15 @@ def wrong_code(secret: str) -> str:
     return f"{candidate:06d}"
 
 
-SECRET_RE = re.compile(r'<code class="secret"[^>]*>([A-Z2-7]+)</code>')
+SECRET_RE = re.compile(r'<code class="secret"[^>]*>([A-Z2-7 ]+)</code>')
+
+
+def setup_key(page: str) -> str | None:
+    """The TOTP setup key shown on the enrolment page (displayed in groups of four)."""
+    match = SECRET_RE.search(page)
+    return match.group(1).replace(" ", "") if match else None
+
+
 RECOVERY_RE = re.compile(r"<li><code>([a-z0-9]{4}(?:-[a-z0-9]{4}){3})</code></li>")
 
 

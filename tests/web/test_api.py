@@ -114,6 +114,7 @@ def test_board_member_cannot_also_investigate_the_same_cycle(
         "user_id": board.id,
         "requested": "investigator",
         "held": "board_member",
+        "ended": False,
         "code": "separation_of_duties",
     }
     verify = client.get(f"{API}/audit/verify", headers=auditor_headers).get_json()

@@ -20,7 +20,6 @@ from sqlalchemy import select
 from tests.support import PASSWORD, Clock, Person, csrf_from, current_code, login, make_user, runtime_of
 from tests.web.helpers import (
     RECOVERY_RE,
-    SECRET_RE,
     client_with_cookie,
     code_step,
     db,
@@ -33,6 +32,7 @@ from tests.web.helpers import (
     next_param,
     password_step,
     session_cookie,
+    setup_key,
     wrong_code,
 )
 from vetting.clock import utcnow
@@ -50,9 +50,8 @@ def enrol(client: FlaskClient, person: Person) -> tuple[str, list[str]]:
     assert response.status_code == 302
     assert location_path(response) == "/login/enrol"
     page = client.get("/login/enrol").get_data(as_text=True)
-    match = SECRET_RE.search(page)
-    assert match, page
-    secret = match.group(1)
+    secret = setup_key(page)
+    assert secret, page
     response = client.post(
         "/login/enrol", data={"code": totp.current_code(secret, utcnow()), "csrf_token": csrf_from(page)}
     )
@@ -73,11 +72,10 @@ def test_first_login_enrols_totp_and_shows_ten_recovery_codes(app: Flask, client
 
     page = client.get("/login/enrol").get_data(as_text=True)
     assert 'src="data:image/svg+xml' in page  # the QR code, inline as a data URI (CSP img-src data:)
-    match = SECRET_RE.search(page)
-    assert match, "the setup key is shown for typing in by hand"
-    secret = match.group(1)
+    secret = setup_key(page)
+    assert secret, "the setup key is shown for typing in by hand"
     assert len(secret) >= 16
-    assert client.get("/login/enrol").get_data(as_text=True).count(secret) == 1  # a reload keeps the same secret
+    assert setup_key(client.get("/login/enrol").get_data(as_text=True)) == secret  # a reload keeps the same secret
 
     response = client.post(
         "/login/enrol", data={"code": totp.current_code(secret, utcnow()), "csrf_token": csrf_from(page)}
@@ -108,9 +106,8 @@ def test_wrong_code_at_enrolment_is_refused(app: Flask, client: FlaskClient, clo
     person = make_user(app, "new@x.test", Role.AUDITOR, enrolled=False)
     password_step(client, person)
     page = client.get("/login/enrol").get_data(as_text=True)
-    match = SECRET_RE.search(page)
-    assert match
-    secret = match.group(1)
+    secret = setup_key(page)
+    assert secret
 
     response = client.post("/login/enrol", data={"code": wrong_code(secret), "csrf_token": csrf_from(page)})
     assert response.status_code == 401
@@ -398,3 +395,27 @@ def test_unknown_email_and_wrong_password_get_the_same_answer(app: Flask, clock:
         return page.replace("real@x.test", "EMAIL").replace("ghost@x.test", "EMAIL")
 
     assert scrub(wrong_page) == scrub(unknown_page)
+
+
+def test_cancelling_a_half_finished_sign_in_revokes_it_server_side(app: Flask, clock: Clock) -> None:
+    """A pending login (password accepted, code not yet) can be abandoned; the old cookie is then worthless."""
+    person = make_user(app, "cancel@x.test", Role.ADMIN)
+    client = app.test_client()
+    password_step(client, person)
+    page = client.get("/login/code").get_data(as_text=True)
+    assert "Cancel and sign out" in page
+    stale = client.get_cookie("__Host-vetting")
+    assert stale is not None
+    response = client.post("/login/cancel", data={"csrf_token": csrf_from(page)})
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/login")
+    with runtime_of(app).db.transaction() as session:
+        pending = session.scalars(select(AuthSession).where(AuthSession.user_id == person.id)).all()
+        assert pending
+        assert all(s.revoked_at is not None for s in pending)
+    replay = app.test_client()
+    replay.set_cookie("__Host-vetting", stale.value)
+    clock.advance(seconds=30)
+    response = replay.post("/login/code", data={"code": current_code(person), "csrf_token": csrf_from(page)})
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/login")  # sent back to the start, not signed in

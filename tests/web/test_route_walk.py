@@ -26,7 +26,7 @@ from vetting.policy import ROLE_ACTIONS, Action
 from vetting.web.access import LOGIN_STEP, PUBLIC, SIGNED_IN, AccessRule, rule_of
 
 PUBLIC_ENDPOINTS = frozenset({"static", "home.healthz", "auth.login", "api.openapi"})
-LOGIN_STEP_ENDPOINTS = frozenset({"auth.code", "auth.enrol"})
+LOGIN_STEP_ENDPOINTS = frozenset({"auth.code", "auth.enrol", "auth.cancel"})
 PARAM_RE = re.compile(r"<(?:([^:<>]+):)?([^<>]+)>")
 ANY_RE = re.compile(r"any\(([^,)]+)")
 
@@ -129,7 +129,7 @@ def test_anonymous_caller_is_refused_everywhere_else(app: Flask, client: FlaskCl
 
 
 def test_anonymous_post_without_csrf_token_is_refused_too(app: Flask, client: FlaskClient) -> None:
-    """CSRF protection runs before the guard: a token-less anonymous POST gets 400, never content."""
+    """A token-less anonymous POST is refused too: the guard redirects it (or CSRF answers 400), never content."""
     for route in walk(app):
         if route.is_api or route.method != "POST":
             continue

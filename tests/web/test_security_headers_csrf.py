@@ -19,12 +19,12 @@ from sqlalchemy import update
 
 from tests.support import PASSWORD, Clock, Person, csrf_from, login, make_user, open_cycle, published_checklist
 from tests.web.helpers import (
-    SECRET_RE,
     count,
     db,
     is_signed_in,
     page_csrf,
     password_step,
+    setup_key,
     snapshot,
 )
 from tests.web.world import add_candidate, add_evidence, add_finding, item_ids, png, record_consent, upload
@@ -126,6 +126,7 @@ def forms_for(ids: dict[str, int]) -> dict[str, tuple[str, str, dict[str, Any]]]
         "auth.login": ("anonymous", "/login", {"email": "board@x.test", "password": PASSWORD}),
         "auth.code": ("halfway", "/login/code", {"code": "CURRENT"}),
         "auth.enrol": ("enrolling", "/login/enrol", {"code": "ENROL"}),
+        "auth.cancel": ("halfway", "/login/cancel", {}),
         "auth.logout": ("admin", "/logout", {}),
         "admin.user_create": (
             "admin",
@@ -253,11 +254,11 @@ def test_every_web_form_post_without_csrf_token_is_refused_and_changes_nothing(a
     clock.advance(seconds=30)
     password_step(clients["halfway"], board)
     password_step(clients["enrolling"], newcomer)
-    secret = SECRET_RE.search(clients["enrolling"].get("/login/enrol").get_data(as_text=True))
+    secret = setup_key(clients["enrolling"].get("/login/enrol").get_data(as_text=True))
     assert secret
     codes = {
         "CURRENT": totp.current_code(board.totp_secret or "", utcnow()),
-        "ENROL": totp.current_code(secret.group(1), utcnow()),
+        "ENROL": totp.current_code(secret, utcnow()),
     }
 
     # Issue 3: a searcher in an open cycle with a consented candidate, a finding and its evidence.
@@ -391,11 +392,11 @@ def test_rendered_pages_of_every_role_have_no_inline_script_or_style(app: Flask,
     password_step(enrolling, newcomer)
     enrol_page = enrolling.get("/login/enrol").get_data(as_text=True)
     pages["enrol"] = enrol_page
-    secret = SECRET_RE.search(enrol_page)
+    secret = setup_key(enrol_page)
     assert secret
     pages["recovery codes"] = enrolling.post(
         "/login/enrol",
-        data={"code": totp.current_code(secret.group(1), utcnow()), "csrf_token": csrf_from(enrol_page)},
+        data={"code": totp.current_code(secret, utcnow()), "csrf_token": csrf_from(enrol_page)},
     ).get_data(as_text=True)
 
     admin_urls = ["/admin", "/admin/users", f"/admin/users/{inv.id}", f"/admin/users/{bare.id}", "/admin/cycles"]

@@ -68,12 +68,24 @@ def parse(model: type[M]) -> M:
         payload = json.loads(raw or b"{}")
     except ValueError as exc:
         raise ValidationFailed("The request body is not valid JSON.", code="bad_json") from exc
+    if _has_nul(payload):
+        raise ValidationFailed("Text fields cannot contain NUL characters.", code="bad_json")
     try:
         return model.model_validate(payload)
     except ValidationError as exc:
         first = exc.errors()[0]
         field = ".".join(str(p) for p in first["loc"]) or "body"
         raise ValidationFailed(f"{field}: {first['msg']}", field=field) from exc
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
 
 
 def openapi_document() -> dict[str, Any]:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool
 
 from vetting.models import (
     Authorship,
@@ -17,6 +17,12 @@ from vetting.models import (
     ValidationMethod,
     ValidationResult,
 )
+from vetting.models.base import MAX_ID
+
+#: A row id: ids are 32-bit in both databases.
+RowId = Annotated[int, Field(ge=1, le=MAX_ID)]
+#: A moment with its UTC offset, from 2000 on (a naive time would be ambiguous).
+Moment = Annotated[AwareDatetime, Field(gt=datetime(2000, 1, 1).astimezone())]
 
 
 class Body(BaseModel):
@@ -36,7 +42,7 @@ class CycleStatusChange(Body):
 
 
 class AssignmentCreate(Body):
-    user_id: int
+    user_id: RowId
     role: Duty = Field(description="The duty in this cycle: investigator or board_member.")
 
 

@@ -22,6 +22,7 @@ from vetting.audit_chain import format_timestamp, public_key_pem
 from vetting.clock import today
 from vetting.errors import ValidationFailed
 from vetting.models import Assignment, AuditEvent, Cycle, CycleStatus, Role, User
+from vetting.models.base import MAX_ID
 from vetting.policy import Action
 from vetting.services import audit_log, cycles, users
 from vetting.web.access import PUBLIC, SIGNED_IN
@@ -78,7 +79,7 @@ def cycle_json(cycle: Cycle) -> dict[str, Any]:
         "checklist_version_id": cycle.checklist_version_id,
         "checklist": cycle.checklist_version.label if cycle.checklist_version else None,
         "identity_match_minimum": cycle.identity_match_minimum,
-        "assignments": [assignment_json(a) for a in cycle.assignments],
+        "assignments": [assignment_json(a) for a in cycle.current_assignments],
     }
 
 
@@ -297,6 +298,8 @@ def audit_events() -> ResponseReturnValue:
         limit = int(args.get("limit", 100))
     except ValueError as exc:
         raise ValidationFailed("actor_id, before and limit must be whole numbers.", field="query") from exc
+    if any(v is not None and not 0 <= v <= MAX_ID for v in (actor_id, before, limit)):
+        raise ValidationFailed(f"actor_id, before and limit must be between 0 and {MAX_ID}.", field="query")
     with transaction() as session:
         rows = audit_log.list_events(
             session, current_user, event=args.get("event") or None, actor_id=actor_id, before_seq=before, limit=limit

@@ -43,6 +43,9 @@ class UTCDateTime(TypeDecorator[datetime]):
         return moment.astimezone(UTC)
 
 
+#: Ids are 32-bit integers in both databases; a larger number must be refused, not queried.
+MAX_ID = 2**31 - 1
+
 intpk = Annotated[int, mapped_column(primary_key=True)]
 created_ts = Annotated[datetime, mapped_column(UTCDateTime(), default=utcnow)]
 str200 = Annotated[str, mapped_column(String(200))]

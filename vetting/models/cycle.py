@@ -81,17 +81,27 @@ class Cycle(Base):
         self.status = CycleStatus.CLOSED
         self.closed_at = now
 
+    def assignment_of(self, user_id: int) -> Assignment | None:
+        """The user's assignment row here, current or ended (one per person per cycle)."""
+        return next((a for a in self.assignments if a.user_id == user_id), None)
+
     def duty_of(self, user_id: int) -> Duty | None:
-        for assignment in self.assignments:
-            if assignment.user_id == user_id:
-                return assignment.duty
-        return None
+        """The user's current duty here, if any."""
+        assignment = self.assignment_of(user_id)
+        return assignment.duty if assignment is not None and assignment.ended_at is None else None
+
+    @property
+    def current_assignments(self) -> list[Assignment]:
+        return [a for a in self.assignments if a.ended_at is None]
 
     def members(self, duty: Duty) -> list[User]:
-        return [a.user for a in self.assignments if a.duty is duty]
+        return [a.user for a in self.current_assignments if a.duty is duty]
 
 
 class Assignment(Base):
+    """A person's duty in a cycle. Ending it keeps the row, so someone who once searched
+    in a cycle can never later decide in it, or the reverse (R2)."""
+
     __tablename__ = "assignments"
     # The database itself refuses a second duty for one person in one cycle (R2).
     __table_args__ = (UniqueConstraint("cycle_id", "user_id", name="one_duty_per_cycle"),)
@@ -102,6 +112,7 @@ class Assignment(Base):
     duty: Mapped[Duty] = mapped_column(enum_column(Duty, "duty"))
     created_at: Mapped[created_ts]
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    ended_at: Mapped[datetime | None]
 
     cycle: Mapped[Cycle] = relationship(back_populates="assignments")
     user: Mapped[User] = relationship(foreign_keys=[user_id], lazy="joined")

@@ -30,8 +30,23 @@ BAD_CODE = "That code is not valid. Enter the current 6-digit code from your aut
 PENDING_LIFETIME = timedelta(minutes=10)
 #: Write last-seen at most this often: idle timeout precision vs a write per request.
 TOUCH_INTERVAL = timedelta(seconds=30)
-TOTP_PURPOSE = "totp"
 LOGIN_EXPIRED = "Your sign-in has expired. Start again with your email address and password."
+
+
+def totp_purpose(user_id: int) -> str:
+    """Associated data of a TOTP seed ciphertext: it cannot be moved to another account."""
+    return f"totp:{user_id}"
+
+
+def seal_totp_secret(security: Security, user: User, secret: str) -> None:
+    """Store a TOTP seed encrypted under the master key, bound to this user's id."""
+    user.totp_secret_encrypted = security.keyring.encrypt(secret.encode(), totp_purpose(user.id))
+
+
+def open_totp_secret(security: Security, user: User) -> str:
+    """The user's TOTP seed (the user must have one)."""
+    assert user.totp_secret_encrypted is not None
+    return security.keyring.decrypt(user.totp_secret_encrypted, totp_purpose(user.id)).decode()
 
 
 def normalise_email(email: str) -> str:
@@ -193,9 +208,7 @@ def verify_second_factor(session: Session, security: Security, token: str | None
         return LoginOutcome(error=AuthenticationFailed(LOGIN_EXPIRED, code="login_expired"))
     user = pending.user
     now = utcnow()
-    assert user.totp_secret_encrypted is not None
-    secret = security.keyring.decrypt(user.totp_secret_encrypted, TOTP_PURPOSE).decode()
-    counter = totp.matching_counter(secret, code, now, user.totp_last_counter)
+    counter = totp.matching_counter(open_totp_secret(security, user), code, now, user.totp_last_counter)
     if counter is not None:
         user.totp_last_counter = counter
         return LoginOutcome(user=user, token=_complete_login(session, pending, ip, "totp"), stage=SessionStage.FULL)
@@ -230,8 +243,8 @@ def begin_enrolment(session: Session, security: Security, token: str | None) -> 
         return None
     user = pending.user
     if user.totp_secret_encrypted is None:
-        user.totp_secret_encrypted = security.keyring.encrypt(totp.new_secret().encode(), TOTP_PURPOSE)
-    secret = security.keyring.decrypt(user.totp_secret_encrypted, TOTP_PURPOSE).decode()
+        seal_totp_secret(security, user, totp.new_secret())
+    secret = open_totp_secret(security, user)
     uri = totp.provisioning_uri(secret, user.email)
     return Enrolment(secret=secret, uri=uri, qr_data_uri=totp.qr_svg_data_uri(uri))
 
@@ -242,9 +255,7 @@ def confirm_enrolment(session: Session, security: Security, token: str | None, c
     if pending is None or pending.user.totp_secret_encrypted is None:
         return LoginOutcome(error=AuthenticationFailed(LOGIN_EXPIRED, code="login_expired"))
     user = pending.user
-    assert user.totp_secret_encrypted is not None
-    secret = security.keyring.decrypt(user.totp_secret_encrypted, TOTP_PURPOSE).decode()
-    counter = totp.matching_counter(secret, code, utcnow(), user.totp_last_counter)
+    counter = totp.matching_counter(open_totp_secret(security, user), code, utcnow(), user.totp_last_counter)
     if counter is None:
         return LoginOutcome(error=_register_failure(session, security, user, ip, "enrolment"))
     user.totp_last_counter = counter
@@ -293,14 +304,26 @@ def resolve_session(session: Session, security: Security, token: str | None) -> 
     return ResolvedSession(found.user)
 
 
+def _session_of(session: Session, token: str | None) -> AuthSession | None:
+    if not token:
+        return None
+    found = session.scalar(select(AuthSession).where(AuthSession.token_hash == sha256_hex(token)))
+    return found if found is not None and found.revoked_at is None else None
+
+
 def logout(session: Session, token: str | None) -> None:
     """Revoke the session server-side; the old cookie is worthless afterwards."""
-    if not token:
-        return
-    found = session.scalar(select(AuthSession).where(AuthSession.token_hash == sha256_hex(token)))
-    if found is not None and found.revoked_at is None:
+    found = _session_of(session, token)
+    if found is not None and found.stage is SessionStage.FULL:
         found.revoked_at = utcnow()
         audit_log.record(session, found.user, "logout", subject_type="user", subject_id=found.user_id)
+
+
+def cancel_pending(session: Session, token: str | None) -> None:
+    """End a half-finished login server-side."""
+    found = _session_of(session, token)
+    if found is not None and found.stage is not SessionStage.FULL:
+        found.revoked_at = utcnow()
 
 
 def revoke_all_sessions(session: Session, user: User) -> None:

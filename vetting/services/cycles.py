@@ -69,7 +69,7 @@ def get_cycle(session: Session, actor: User, cycle_id: int) -> Cycle:
 def list_cycles(session: Session, actor: User) -> list[Cycle]:
     query = select(Cycle).order_by(Cycle.created_at.desc(), Cycle.id.desc())
     if not policy.role_allows(actor, policy.Action.CYCLES_VIEW_ALL):
-        query = query.join(Assignment).where(Assignment.user_id == actor.id)
+        query = query.join(Assignment).where(Assignment.user_id == actor.id, Assignment.ended_at.is_(None))
     return list(session.scalars(query).unique())
 
 
@@ -100,22 +100,29 @@ def assign(session: Session, actor: User, cycle_id: int, user_id: int, duty: Dut
     user = session.get(User, user_id)
     if user is None:
         raise ValidationFailed("No such user.", field="user_id")
-    current = cycle.duty_of(user.id)
-    if current is not None and current is not duty:
+    existing = cycle.assignment_of(user.id)
+    if existing is not None and existing.duty is not duty:
+        held = "an investigator" if existing.duty is Duty.INVESTIGATOR else "a board member"
+        tense = "is already" if existing.ended_at is None else "was"
         error = SeparationOfDuties(
-            f"{user.name} is already {'an investigator' if current is Duty.INVESTIGATOR else 'a board member'} "
-            f"in this cycle. Searchers and decision makers must be different people (policy POL-01), "
-            "and no role can override this."
+            f"{user.name} {tense} {held} in this cycle. Searchers and decision makers must be different "
+            "people (policy POL-01), and no role can override this."
         )
         error.refusal = (
             "assignment.refused",
             actor.id,
             "cycle",
             str(cycle.id),
-            {"user_id": user.id, "requested": duty.value, "held": current.value, "code": error.code},
+            {
+                "user_id": user.id,
+                "requested": duty.value,
+                "held": existing.duty.value,
+                "ended": existing.ended_at is not None,
+                "code": error.code,
+            },
         )
         raise error
-    if current is duty:
+    if existing is not None and existing.ended_at is None:
         raise Conflict(f"{user.name} already has this duty in this cycle.", code="already_assigned")
     if cycle.status is CycleStatus.CLOSED:
         raise Conflict("This cycle is closed; its assignments cannot change.", code="cycle_closed")
@@ -130,8 +137,12 @@ def assign(session: Session, actor: User, cycle_id: int, user_id: int, duty: Dut
             raise DesignationRequired(
                 f"{user.name} cannot be assigned as investigator: " + "; ".join(problems) + " (policy POL-03)."
             )
-    assignment = Assignment(cycle=cycle, user=user, duty=duty, created_by_id=actor.id)
-    session.add(assignment)
+    if existing is not None:
+        existing.ended_at = None  # the same duty again
+        assignment = existing
+    else:
+        assignment = Assignment(cycle=cycle, user=user, duty=duty, created_by_id=actor.id)
+        session.add(assignment)
     session.flush()
     audit_log.record(
         session,
@@ -149,12 +160,12 @@ def unassign(session: Session, actor: User, cycle_id: int, user_id: int) -> None
     cycle = get_cycle(session, actor, cycle_id)
     if cycle.status is CycleStatus.CLOSED:
         raise Conflict("This cycle is closed; its assignments cannot change.", code="cycle_closed")
-    assignment = next((a for a in cycle.assignments if a.user_id == user_id), None)
-    if assignment is None:
+    assignment = cycle.assignment_of(user_id)
+    if assignment is None or assignment.ended_at is not None:
         raise NotFound("That user has no duty in this cycle.")
     duty = assignment.duty
-    cycle.assignments.remove(assignment)
-    session.delete(assignment)
+    # Ended, not deleted: the record that this person searched (or decided) here stays (R2).
+    assignment.ended_at = utcnow()
     session.flush()
     audit_log.record(
         session,
@@ -172,7 +183,7 @@ def my_duties(session: Session, actor: User, duty: Duty | None = None) -> list[A
         select(Assignment)
         .join(Cycle)
         .options(selectinload(Assignment.cycle))
-        .where(Assignment.user_id == actor.id)
+        .where(Assignment.user_id == actor.id, Assignment.ended_at.is_(None))
         .order_by(Cycle.created_at.desc(), Cycle.id.desc())
     )
     if duty is not None:
@@ -183,7 +194,7 @@ def my_duties(session: Session, actor: User, duty: Duty | None = None) -> list[A
 def assignable_users(session: Session, actor: User, cycle: Cycle) -> list[User]:
     """Active users holding a role that some duty needs, not yet in the cycle."""
     policy.require(actor, policy.Action.CYCLES_MANAGE)
-    taken = {a.user_id for a in cycle.assignments}
+    taken = {a.user_id for a in cycle.current_assignments}
     users = session.scalars(select(User).where(User.is_active.is_(True)).order_by(User.name))
     wanted = set(policy.DUTY_ROLE.values())
     return [u for u in users if u.id not in taken and u.roles & wanted]

@@ -12,7 +12,7 @@ from vetting.clock import today, utcnow
 from vetting.models import Cycle, CycleStatus, Duty, Role, User
 from vetting.security import totp
 from vetting.services import checklists, cycles, demo_investigation, users
-from vetting.services.accounts import TOTP_PURPOSE
+from vetting.services.accounts import open_totp_secret, seal_totp_secret
 from vetting.services.context import Security
 from vetting.storage import EncryptedStore
 
@@ -46,7 +46,7 @@ def _account(session: Session, security: Security, email: str, name: str, role: 
         )
     if user.totp_secret_encrypted is None:
         # Demo accounts come enrolled so the printed secret works at once.
-        user.totp_secret_encrypted = security.keyring.encrypt(totp.new_secret().encode(), TOTP_PURPOSE)
+        seal_totp_secret(security, user, totp.new_secret())
         user.totp_enrolled_at = utcnow()
     return user
 
@@ -96,7 +96,7 @@ def load_demo(session: Session, security: Security, store: EncryptedStore) -> li
             email=user.email,
             name=user.name,
             role=role,
-            totp_secret=security.keyring.decrypt(user.totp_secret_encrypted or "", TOTP_PURPOSE).decode(),
+            totp_secret=open_totp_secret(security, user),
         )
         for (email, _name, role), user in zip(DEMO_ACCOUNTS, accounts.values(), strict=True)
     ]

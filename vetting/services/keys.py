@@ -20,7 +20,7 @@ from vetting.config import MASTER_KEY_FILE, MASTER_KEY_NEXT_FILE, decode_master_
 from vetting.crypto import Keyring
 from vetting.models import Candidate, User
 from vetting.services import audit_log
-from vetting.services.accounts import TOTP_PURPOSE
+from vetting.services.accounts import totp_purpose
 from vetting.services.vault import wrapped_key_purpose
 
 
@@ -58,7 +58,7 @@ def rewrap_all(session: Session, old: Keyring, new_key: bytes) -> RotationResult
     for user in session.scalars(select(User).where(User.totp_secret_encrypted.is_not(None))):
         assert user.totp_secret_encrypted is not None
         if not keyring.is_current(user.totp_secret_encrypted):
-            user.totp_secret_encrypted = keyring.rewrap(user.totp_secret_encrypted, TOTP_PURPOSE)
+            user.totp_secret_encrypted = keyring.rewrap(user.totp_secret_encrypted, totp_purpose(user.id))
             totp_seeds += 1
     audit_log.record(
         session,

@@ -115,8 +115,9 @@ def update_user(
 ) -> User:
     """Change name, roles or active flag; role changes are audited one by one."""
     user = get_user(session, actor, user_id)
-    if name is not None:
+    if name is not None and _check_name(name) != user.name:
         user.name = _check_name(name)
+        audit_log.record(session, actor, "user.renamed", subject_type="user", subject_id=user.id)
     if roles is not None:
         _check_roles(roles)
         if user.id == actor.id and Role.ADMIN not in roles:

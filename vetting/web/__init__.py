@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Flask, request
+from typing import Any
+
+from flask import Flask, abort, request
 from flask.wrappers import Response
 from flask_wtf import CSRFProtect
+from werkzeug.routing import IntegerConverter
 
+from vetting.models.base import MAX_ID
 from vetting.web import admin, audit, auth, checklists, errors, guard, home, investigation, uploads
 
 csrf = CSRFProtect()
@@ -28,7 +32,7 @@ CONTENT_SECURITY_POLICY = "; ".join(
 
 def _security_headers(response: Response) -> Response:
     headers = response.headers
-    headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)  # a download may set a stricter one
     headers["X-Content-Type-Options"] = "nosniff"
     headers["X-Frame-Options"] = "DENY"
     # same-origin, not no-referrer: Flask-WTF checks the Referer of HTTPS form posts.
@@ -43,7 +47,25 @@ def _security_headers(response: Response) -> Response:
     return response
 
 
+class IdConverter(IntegerConverter):
+    """``<int:...>`` in every route: 1 to MAX_ID, anything else is simply not found."""
+
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:  # noqa: A002 - werkzeug's name
+        kwargs.setdefault("min", 1)
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
+
+
+def _refuse_nul_bytes() -> None:
+    # No text field has a use for NUL, and PostgreSQL refuses it with an error, not a 4xx.
+    for values in (request.args, request.form):
+        if any("\x00" in value for value in values.values()):
+            abort(400, "Text fields cannot contain NUL characters.")
+
+
 def init_app(app: Flask) -> None:
+    app.url_map.converters["int"] = IdConverter
+    app.before_request(_refuse_nul_bytes)
     errors.init_app(app)
     # The access guard runs before the CSRF check: who may call comes before how they called.
     guard.init_app(app)

@@ -7,6 +7,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from vetting.audit_chain import VerifyResult
+from vetting.models.base import MAX_ID
 from vetting.policy import Action
 from vetting.services import audit_log
 from vetting.web.access import requires
@@ -22,6 +23,8 @@ PAGE_SIZE = 100
 def _page(result: VerifyResult | None = None, status: int = 200) -> ResponseReturnValue:
     event = request.args.get("event") or None
     before = request.args.get("before", type=int)
+    if before is not None and not 0 < before <= MAX_ID:
+        before = None
     with transaction() as session:
         events = audit_log.list_events(session, current_user, event=event, before_seq=before, limit=PAGE_SIZE)
         names = audit_log.event_names(session)

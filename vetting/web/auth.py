@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
+from sqlalchemy.orm import Session
 
 from vetting.models import SessionStage
 from vetting.services import accounts
@@ -129,6 +132,13 @@ def enrol() -> ResponseReturnValue:
     return render_template("auth/enrol.html", form=form, enrolment=enrolment), status
 
 
+@bp.post("/login/cancel")
+@login_step
+def cancel() -> ResponseReturnValue:
+    """Abandon a half-finished sign-in; it is revoked server-side."""
+    return _end_session(accounts.cancel_pending, PENDING_KEY, "Sign-in cancelled.")
+
+
 @bp.get("/login/continue")
 @signed_in
 def continue_after_enrol() -> ResponseReturnValue:
@@ -138,10 +148,13 @@ def continue_after_enrol() -> ResponseReturnValue:
 @bp.post("/logout")
 @signed_in
 def logout() -> ResponseReturnValue:
-    form = ActionForm()
-    if form.validate_on_submit():
+    return _end_session(accounts.logout, SESSION_KEY, "You are signed out.")
+
+
+def _end_session(revoke: Callable[[Session, str | None], None], key: str, message: str) -> ResponseReturnValue:
+    if ActionForm().validate_on_submit():
         with transaction() as db_session:
-            accounts.logout(db_session, session.get(SESSION_KEY))
+            revoke(db_session, session.get(key))
     session.clear()
-    flash("You are signed out.", "info")
+    flash(message, "info")
     return redirect(url_for("auth.login"))

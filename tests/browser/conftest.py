@@ -1,0 +1,109 @@
+"""The app served on a real socket and driven by the system Chromium through Playwright.
+
+Chromium keeps ``Secure`` (and ``__Host-``) cookies on ``http://127.0.0.1`` (a
+potentially trustworthy origin), so the app runs with its production cookie settings.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, sync_playwright
+from werkzeug.serving import make_server
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+#: Re-announces every CSP violation on the console, whatever Chromium itself logs.
+REPORT_CSP_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (e) => {
+  console.error(`CSP violation: ${e.violatedDirective} blocked ${e.blockedURI || "inline"} on ${e.documentURI}`);
+});
+"""
+
+
+@pytest.fixture(scope="session")
+def playwright() -> Iterator[Playwright]:
+    if not CHROMIUM.exists():
+        pytest.skip(f"browser tests need the system Chromium at {CHROMIUM}")
+    with sync_playwright() as pw:
+        yield pw
+
+
+@pytest.fixture(scope="session")
+def browser(playwright: Playwright) -> Iterator[Browser]:
+    launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    yield launched
+    launched.close()
+
+
+@pytest.fixture
+def live_server(app: Flask) -> Iterator[str]:
+    """The test app on a free port of 127.0.0.1; yields its base URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+
+
+@dataclass
+class Browsing:
+    """A fresh browser context on the live server, recording what the console said."""
+
+    page: Page
+    base_url: str
+    console: list[str] = field(default_factory=list)
+    visited: list[str] = field(default_factory=list)
+    server_errors: list[str] = field(default_factory=list)
+
+    def csp_violations(self) -> list[str]:
+        return [m for m in self.console if "Content Security Policy" in m or "CSP violation" in m]
+
+    def assert_no_server_errors(self) -> None:
+        assert self.server_errors == []
+
+    def assert_no_csp_violations(self) -> None:
+        assert self.visited, "no page was visited"
+        assert self.csp_violations() == [], f"on {self.visited}"
+
+
+@pytest.fixture
+def browsing(browser: Browser, live_server: str) -> Iterator[Browsing]:
+    context = browser.new_context(base_url=live_server, viewport={"width": 1280, "height": 800})
+    context.set_default_timeout(10_000)
+    context.add_init_script(REPORT_CSP_VIOLATIONS)
+    page = context.new_page()
+    session = Browsing(page=page, base_url=live_server)
+
+    def on_console(message: ConsoleMessage) -> None:
+        session.console.append(f"{message.type}: {message.text}")
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: session.console.append(f"pageerror: {error}"))
+    page.on("framenavigated", lambda frame: session.visited.append(frame.url) if frame == page.main_frame else None)
+    page.on(
+        "response",
+        lambda response: (
+            session.server_errors.append(f"{response.status} {response.url}") if response.status >= 500 else None
+        ),
+    )
+    yield session
+    context.close()
