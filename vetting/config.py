@@ -25,6 +25,9 @@ SECRET_KEY_FILE = "secret_key"
 MASTER_KEY_FILE = "master_key"
 #: The next master key while a rotation is under way (``vetting keys rotate``).
 MASTER_KEY_NEXT_FILE = "master_key.next"
+#: The key before the last rotation, kept for decryption only (a worker not restarted
+#: after a rotation may still have written under it).
+MASTER_KEY_PREVIOUS_FILE = "master_key.previous"
 AUDIT_KEY_FILE = "audit_signing_key.pem"
 AUDIT_PUBLIC_KEY_FILE = "audit_signing_key.pub.pem"
 CONFIG_FILE = "config.toml"
@@ -61,6 +64,8 @@ class Settings:
     audit_signing_key: Ed25519PrivateKey = field(repr=False)
     #: Present only between the two steps of a master-key rotation; accepted for decryption.
     master_key_next: bytes | None = field(default=None, repr=False)
+    #: The master key before the last rotation; accepted for decryption.
+    master_key_previous: bytes | None = field(default=None, repr=False)
     #: True when the master key comes from the environment (rotation cannot rewrite it).
     master_key_from_env: bool = False
     login_banner: str = DEFAULT_BANNER
@@ -143,8 +148,10 @@ def load_settings(
     if len(secret_key) < 32:
         raise ConfigError("The secret key must be at least 32 characters long.")
     master_key = decode_master_key(_read_secret(instance_path, MASTER_KEY_FILE, env.get("VETTING_MASTER_KEY")))
-    next_path = instance_path / MASTER_KEY_NEXT_FILE
-    master_key_next = decode_master_key(next_path.read_bytes().strip()) if next_path.exists() else None
+    older = {}
+    for name in (MASTER_KEY_NEXT_FILE, MASTER_KEY_PREVIOUS_FILE):
+        path = instance_path / name
+        older[name] = decode_master_key(path.read_bytes().strip()) if path.exists() else None
     pem = _read_secret(instance_path, AUDIT_KEY_FILE, env.get("VETTING_AUDIT_SIGNING_KEY"))
     signing_key = load_pem_private_key(pem, password=None)
     if not isinstance(signing_key, Ed25519PrivateKey):
@@ -155,7 +162,8 @@ def load_settings(
         "database_url": default_database_url(instance_path, env),
         "secret_key": secret_key,
         "master_key": master_key,
-        "master_key_next": master_key_next,
+        "master_key_next": older[MASTER_KEY_NEXT_FILE],
+        "master_key_previous": older[MASTER_KEY_PREVIOUS_FILE],
         "master_key_from_env": bool(env.get("VETTING_MASTER_KEY")),
         "audit_signing_key": signing_key,
     }

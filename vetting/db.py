@@ -9,18 +9,34 @@ PostgreSQL: psycopg 3 with pre-ping.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
 from vetting.errors import DomainError
 from vetting.services import audit_log
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+_UNDO_KEY = "undo_on_rollback"
+
+
+def on_rollback(session: Session, undo: Callable[[], None]) -> None:
+    """Run ``undo`` if this transaction rolls back (e.g. delete a file it wrote)."""
+    session.info.setdefault(_UNDO_KEY, []).append(undo)
+
+
+def _run_undo(session: Session, previous_transaction: SessionTransaction) -> None:
+    if previous_transaction.parent is None:
+        for undo in reversed(session.info.pop(_UNDO_KEY, [])):
+            undo()
+
+
+def _forget_undo(session: Session) -> None:
+    session.info.pop(_UNDO_KEY, None)
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -65,6 +81,8 @@ class Database:
         # Every transaction that appended audit events also signs the new chain head.
         event.listen(self.sessionmaker, "before_commit", audit_log.sign_pending_checkpoint)
         event.listen(self.sessionmaker, "after_soft_rollback", audit_log.forget_pending)
+        event.listen(self.sessionmaker, "after_soft_rollback", _run_undo)
+        event.listen(self.sessionmaker, "after_commit", _forget_undo)
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:

@@ -10,11 +10,11 @@ from flask import Flask
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import Browsing
-from tests.support import PASSWORD, Clock, Person, make_user, runtime_of
+from tests.support import PASSWORD, Clock, Person, make_user, published_checklist, runtime_of
 from vetting.clock import utcnow
 from vetting.models import CycleStatus, Duty, Role, User
 from vetting.security import totp
-from vetting.services import cycles
+from vetting.services import checklists, cycles
 
 pytestmark = pytest.mark.browser
 
@@ -59,6 +59,7 @@ def assert_skip_link_works(page: Page) -> None:
 
 def _assign_to_an_open_cycle(app: Flask, person: Person, duty: Duty) -> None:
     admin = make_user(app, "cycle-admin@x.test", Role.ADMIN)
+    version_id = published_checklist(app, admin.id)
     with runtime_of(app).db.transaction() as session:
         actor = session.get(User, admin.id)
         assert actor is not None
@@ -66,6 +67,7 @@ def _assign_to_an_open_cycle(app: Flask, person: Person, duty: Duty) -> None:
             session, actor, title="Police Officer Recruit", position="Police Officer", blind_review=False
         )
         cycles.assign(session, actor, cycle.id, person.id, duty)
+        checklists.set_cycle_checklist(session, actor, cycle.id, version_id)
         cycles.change_status(session, actor, cycle.id, CycleStatus.OPEN)
 
 

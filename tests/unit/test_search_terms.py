@@ -29,7 +29,7 @@ def terms(query: str, identifiers: tuple[str, ...] = (NAME,)) -> set[str]:
         (f"{NAME} pregnant", "pregnant", "pregnancy"),
         (f"{NAME} church", "church", "religion"),
         (f"{NAME} PTSD", "ptsd", "health"),
-        (f"{NAME} huntington's", "huntington's", "genetic"),
+        (f"{NAME} huntington's", "huntington", "genetic"),
         (f"{NAME} baby shower", "baby shower", "pregnancy"),
     ],
 )
@@ -105,40 +105,22 @@ def test_several_terms_are_all_reported_once() -> None:
     assert {h.axis for h in hits} == {"health", "pregnancy", "religion"}
 
 
-def test_normalise_folds_case_accents_and_apostrophes() -> None:
-    assert normalise("CÁNCER Huntington’s") == "cancer huntington's"
+def test_normalise_folds_case_accents_apostrophes_and_possessives() -> None:
+    assert normalise("CÁNCER Huntington’s") == "cancer huntington "
+    assert normalise("family  -  history") == "family history"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: vetting/screening/search_terms.py _mask (line 73) masks identifiers as substrings, not whole words: "
-    "a short alias or handle ('Ed', '@chem') blanks part of a protected term ('medical', 'chemo') and the "
-    "prohibited search passes (PC-02). Fix: mask only whole-word matches, e.g. "
-    "re.sub(rf\"(?<![\\w']){re.escape(ident)}(?![\\w'])\", ...).",
-)
 def test_a_short_alias_does_not_mask_part_of_a_protected_term() -> None:
     """PC-02: 'Ed Smith medical records' is a medical search even when the candidate goes by 'Ed'."""
     assert terms("Ed Smith medical records", ("Edward Smith", "Ed")) == {"medical"}
     assert terms("Casey chemo", ("Casey Candidate", "@chem", "chem")) == {"chemo"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: vetting/screening/search_terms.py normalise (line 46) keeps runs of whitespace, so a multi-word "
-    "term typed with two spaces ('family  history') or a hyphen is not caught (PC-02). Fix: collapse whitespace "
-    "and hyphens between words to one space in normalise() before matching.",
-)
 def test_extra_spaces_inside_a_multi_word_term_do_not_hide_it() -> None:
     assert terms(f"{NAME} family  history") == {"family history"}
     assert terms(f"{NAME} family-history") == {"family history"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: vetting/screening/search_terms.py _is_word_char (line 66) counts an apostrophe as part of a word, "
-    "so a possessive ('church's', 'cancer's') hides the term (PC-02). Fix: accept a match followed by \"'s\" "
-    "as a whole word (or add the possessive form next to the plural in _automaton).",
-)
 def test_a_possessive_does_not_hide_a_term() -> None:
     assert terms(f"{NAME} church's bake sale") == {"church"}
     assert terms(f"{NAME} cancer’s treatment") == {"cancer"}

@@ -103,13 +103,6 @@ def test_malformed_files_are_refused(app: Flask, client: FlaskClient, world: Wor
     assert snapshot(app) == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: vetting/services/candidates.py import_csv raises ValidationFailed(field='file') for a bad header "
-    "or an empty file, which the API (vetting/api/investigation.py candidate_import) passes on as field 'file' "
-    "although the JSON body's field is 'csv' (ImportRejected is mapped to 'csv'). Fix: map every import "
-    "error's field to 'csv' in the API view.",
-)
 def test_api_import_errors_name_the_csv_field(app: Flask, client: FlaskClient, world: World) -> None:
     headers = bearer(app, world.inv)
     response = client.post(

@@ -43,7 +43,7 @@ from vetting.crypto import DecryptionError, Keyring
 from vetting.instance import ensure_instance
 from vetting.models import AuditEvent, Base, Candidate, User
 from vetting.services import keys
-from vetting.services.accounts import TOTP_PURPOSE
+from vetting.services.accounts import totp_purpose
 from vetting.services.vault import wrapped_key_purpose
 
 
@@ -131,13 +131,6 @@ def test_upload_is_hashed_on_receipt_and_downloads_byte_identical(
     assert response.headers["Content-Disposition"].startswith("attachment;")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: vetting/web/__init__.py _security_headers (line 31) overwrites the Content-Security-Policy that "
-    "vetting/web/documents.py attachment() sets (\"default-src 'none'; sandbox\"), so downloads of evidence and "
-    "signed forms lose the sandbox directive. Fix: headers.setdefault('Content-Security-Policy', ...) in "
-    "_security_headers.",
-)
 def test_downloads_are_sandboxed(app: Flask, client: FlaskClient, world: World) -> None:
     """An HTML capture opened by mistake must not run in the app's origin (CSP sandbox)."""
     headers = bearer(app, world.inv)
@@ -400,14 +393,6 @@ def test_a_crash_between_rewrap_and_finish_leaves_everything_readable_and_resume
         runtime(finished).db.dispose()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: vetting/services/keys.py finish() (line 74) deletes the old master key while a server started "
-    "before the rotation still wraps new candidates' data keys under it (its keyring never learns the new key); "
-    "after the next restart those candidates can never be decrypted (accidental crypto-shredding). Fix: keep "
-    "the old key as a decrypt-only key (e.g. master_key.old) until a later rewrap pass finds nothing under it, "
-    "or refuse to rotate while the app is running and document it.",
-)
 def test_a_candidate_added_by_a_running_server_during_rotation_stays_readable(
     own_app: Flask, own_settings: Settings, clock: Clock
 ) -> None:
@@ -434,7 +419,7 @@ def test_totp_purpose_is_bound() -> None:
     keyring = Keyring(secrets.token_bytes(32))
     token = keyring.encrypt(b"k" * 32, wrapped_key_purpose(1))
     with pytest.raises(DecryptionError):
-        keyring.decrypt(token, TOTP_PURPOSE)
+        keyring.decrypt(token, totp_purpose(1))
 
 
 def multipart(fields: dict[str, str], file_field: str, content: bytes, filename: str) -> tuple[bytes, str]:

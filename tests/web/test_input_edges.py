@@ -50,9 +50,10 @@ def test_web_audit_page_ignores_an_out_of_range_cursor(app: Flask, client: Flask
 def test_nul_characters_are_refused_at_the_edge(app: Flask, client: FlaskClient, clock: Clock) -> None:
     """PostgreSQL cannot store NUL in text: it is refused before any service runs."""
     admin = make_user(app, "admin@x.test", Role.ADMIN)
+    auditor = make_user(app, "audit@x.test", Role.AUDITOR)
     response = client.post("/api/v1/cycles", json={"title": "Pat\u0000rol"}, headers=api_headers(app, admin))
     assert response.status_code == 422
-    login(client, admin, clock)
+    login(client, auditor, clock)
     assert client.get("/audit?event=a%00b").status_code == 400
 
 

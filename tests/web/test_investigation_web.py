@@ -294,13 +294,6 @@ def test_closing_the_search_through_the_page(app: Flask, clock: Clock, world: Wo
     assert f"/candidates/{world.candidate_id}/checklist/" not in page  # no more resolve forms
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: vetting/web/investigation.py search_complete (line 261) answers a refused close (409 "
-    "checklist_incomplete, cycle_not_open...) with _candidate_page(candidate_id, status=failed.status) and drops "
-    "failed.message, so the page gives no reason. Fix: pass the message to the page (as admin._cycle_page does "
-    "with page_error) and show it.",
-)
 def test_a_refused_close_tells_the_investigator_why(app: Flask, clock: Clock, world: World) -> None:
     record_consent(app, world.inv, world.candidate_id)
     client = app.test_client()

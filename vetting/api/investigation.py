@@ -10,7 +10,7 @@ from flask import jsonify, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from vetting.api.registry import parse, route
+from vetting.api.registry import day, moment, parse, route
 from vetting.api.schemas import (
     CandidateCreate,
     CandidateImport,
@@ -21,25 +21,16 @@ from vetting.api.schemas import (
     ResolutionBody,
     ValidationBody,
 )
-from vetting.audit_chain import format_timestamp
 from vetting.errors import ValidationFailed
 from vetting.models import ChecklistTemplate, ChecklistVersion, SignatureMethod
 from vetting.policy import Action
-from vetting.services import candidates, checklists, findings, investigation, techniques
+from vetting.services import candidate_file, candidates, checklists, findings, investigation, techniques
 from vetting.services.findings import MAX_EVIDENCE_BYTES, FindingInput, FindingView
 from vetting.services.investigation import MAX_DOCUMENT_BYTES, ItemView, ResolutionInput, SearchInput
 from vetting.web.access import SIGNED_IN
 from vetting.web.documents import attachment, consent_form_response
 from vetting.web.runtime import runtime, transaction
 from vetting.web.uploads import accepts_upload
-
-
-def _ts(value: Any) -> str | None:
-    return format_timestamp(value) if value is not None else None
-
-
-def _day(value: date | None) -> str | None:
-    return value.isoformat() if value else None
 
 
 def candidate_json(summary: candidates.CandidateSummary) -> dict[str, Any]:
@@ -52,7 +43,7 @@ def version_json(version: ChecklistVersion) -> dict[str, Any]:
         "template_id": version.template_id,
         "label": version.label,
         "number": version.number,
-        "published_at": _ts(version.published_at),
+        "published_at": moment(version.published_at),
         "content_hash": version.content_hash,
         "items": [
             {
@@ -86,7 +77,9 @@ def template_json(template: ChecklistTemplate) -> dict[str, Any]:
             }
             for i in template.draft_items
         ],
-        "versions": [{"id": v.id, "number": v.number, "published_at": _ts(v.published_at)} for v in template.versions],
+        "versions": [
+            {"id": v.id, "number": v.number, "published_at": moment(v.published_at)} for v in template.versions
+        ],
     }
 
 
@@ -102,14 +95,14 @@ def item_json(view: ItemView) -> dict[str, Any]:
         "technique": view.technique_code,
         "notes": view.notes,
         "reason": view.reason,
-        "resolved_at": _ts(view.resolved_at),
+        "resolved_at": moment(view.resolved_at),
         "resolved_by_id": view.resolved_by_id,
         "searches": [
             {
                 "id": s.id,
                 "query": s.query,
                 "source": s.source,
-                "searched_at": _ts(s.searched_at),
+                "searched_at": moment(s.searched_at),
                 "result_count": s.result_count,
             }
             for s in view.searches
@@ -124,8 +117,8 @@ def finding_json(view: FindingView) -> dict[str, Any]:
         "item_id": view.item_id,
         "source_url": view.source_url,
         "platform": view.platform,
-        "content_date": _day(view.content_date),
-        "captured_at": _ts(view.captured_at),
+        "content_date": day(view.content_date),
+        "captured_at": moment(view.captured_at),
         "summary": view.summary,
         "excerpt": view.excerpt,
         "behaviour_category": view.category.value,
@@ -135,6 +128,7 @@ def finding_json(view: FindingView) -> dict[str, Any]:
         "identity_match_minimum": view.identity_match_minimum,
         "identity_match_met": view.identity_match_met,
         "validation_status": view.validation_status.value,
+        "revision": view.revision,
         "evidence": [
             {
                 "id": e.id,
@@ -142,7 +136,7 @@ def finding_json(view: FindingView) -> dict[str, Any]:
                 "content_type": e.content_type,
                 "size_bytes": e.size_bytes,
                 "sha256": e.sha256,
-                "uploaded_at": _ts(e.uploaded_at),
+                "uploaded_at": moment(e.uploaded_at),
             }
             for e in view.evidence
         ],
@@ -153,7 +147,8 @@ def finding_json(view: FindingView) -> dict[str, Any]:
                 "result": v.result.value,
                 "notes": v.notes,
                 "recorded_by_id": v.recorded_by_id,
-                "recorded_at": _ts(v.recorded_at),
+                "recorded_at": moment(v.recorded_at),
+                "current": v.current,
             }
             for v in view.validations
         ],
@@ -281,16 +276,12 @@ def candidate_import(cycle_id: int) -> ResponseReturnValue:
             rows = candidates.import_csv(session, current_user, security, cycle_id, data.csv)
             body = [candidate_json(candidates.summarise(session, current_user, security, c)) for c in rows]
     except candidates.ImportRejected as rejected:
-        return jsonify(
-            {
-                "error": {
-                    "code": rejected.code,
-                    "message": rejected.message,
-                    "field": "csv",
-                    "rows": [asdict(e) for e in rejected.errors],
-                }
-            }
-        ), 422
+        error = {"code": rejected.code, "message": rejected.message, "field": "csv"}
+        return jsonify({"error": {**error, "rows": [asdict(e) for e in rejected.errors]}}), 422
+    except ValidationFailed as error:
+        if error.field == "file":
+            error.field = "csv"  # the service speaks of the uploaded file; here it is the csv field
+        raise
     return jsonify({"imported": len(body), "candidates": body}), 201
 
 
@@ -304,20 +295,20 @@ def candidate_import(cycle_id: int) -> ResponseReturnValue:
 def candidate_get(candidate_id: int) -> ResponseReturnValue:
     security = runtime().security
     with transaction() as session:
-        candidate = candidates.get_for_work(session, current_user, candidate_id)
-        body = candidate_json(candidates.summarise(session, current_user, security, candidate))
-        profile = candidates.profile_of(current_user, security, candidate)
-        body["profile"] = asdict(profile)
+        file = candidate_file.open_file(session, current_user, security, candidate_id)
+        candidate = file.candidate
+        body = candidate_json(file.summary)
+        body["profile"] = asdict(file.profile)
         body["consent"] = (
             {
-                "signed_on": _day(candidate.consent.signed_on),
+                "signed_on": day(candidate.consent.signed_on),
                 "method": candidate.consent.method.value,
                 "document_sha256": candidate.consent.document_sha256,
             }
             if candidate.consent
             else None
         )
-        body["search_completed_at"] = _ts(candidate.search_completed_at)
+        body["search_completed_at"] = moment(candidate.search_completed_at)
     return jsonify(body)
 
 
@@ -356,7 +347,7 @@ def candidate_consent(candidate_id: int) -> ResponseReturnValue:
             document=upload.read(),
         )
         body = {
-            "signed_on": _day(consent.signed_on),
+            "signed_on": day(consent.signed_on),
             "method": consent.method.value,
             "document_sha256": consent.document_sha256,
         }
@@ -437,7 +428,7 @@ def candidate_resolve(candidate_id: int, item_id: int) -> ResponseReturnValue:
 def candidate_complete(candidate_id: int) -> ResponseReturnValue:
     with transaction() as session:
         candidate = investigation.complete_search(session, current_user, candidate_id)
-        body = {"candidate_id": candidate.id, "search_completed_at": _ts(candidate.search_completed_at)}
+        body = {"candidate_id": candidate.id, "search_completed_at": moment(candidate.search_completed_at)}
     return jsonify(body)
 
 

@@ -6,11 +6,13 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any, TypeVar
 
 from flask import Blueprint, request
 from pydantic import BaseModel, ValidationError
 
+from vetting.audit_chain import format_timestamp
 from vetting.errors import ValidationFailed
 from vetting.policy import Action
 from vetting.web.access import PUBLIC, SIGNED_IN, AccessRule, _mark
@@ -86,6 +88,15 @@ def _has_nul(value: Any) -> bool:
     if isinstance(value, list):
         return any(_has_nul(v) for v in value)
     return False
+
+
+def moment(value: datetime | None) -> str | None:
+    """A timestamp as the API writes it: ISO 8601 UTC with microseconds, or null."""
+    return format_timestamp(value) if value is not None else None
+
+
+def day(value: date | None) -> str | None:
+    return value.isoformat() if value is not None else None
 
 
 def openapi_document() -> dict[str, Any]:

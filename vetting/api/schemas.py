@@ -32,7 +32,7 @@ class Body(BaseModel):
 class CycleCreate(Body):
     title: str = Field(min_length=1, max_length=200)
     position: str | None = Field(default=None, max_length=200, description="Defaults to the title.")
-    checklist_version_id: int | None = Field(default=None, description="A published checklist version (R6).")
+    checklist_version_id: RowId | None = Field(default=None, description="A published checklist version (R6).")
     blind_review: StrictBool = False
     identity_match_minimum: int = Field(default=3, ge=1, le=8)
 
@@ -67,7 +67,7 @@ class DesignationPut(Body):
 
 
 class CycleUpdate(Body):
-    checklist_version_id: int | None = None
+    checklist_version_id: RowId | None = None
     identity_match_minimum: int | None = Field(default=None, ge=1, le=8)
 
 
@@ -89,7 +89,7 @@ class SearchBody(Body):
     query: str = Field(min_length=1, max_length=500)
     source: str = Field(min_length=1, max_length=200)
     result_count: int = Field(ge=0)
-    searched_at: datetime | None = None
+    searched_at: Moment | None = None
 
 
 class ResolutionBody(Body):
@@ -102,11 +102,11 @@ class ResolutionBody(Body):
 
 
 class FindingBody(Body):
-    item_id: int
+    item_id: RowId
     source_url: str = Field(min_length=1, max_length=2000)
     platform: str = Field(min_length=1, max_length=100)
     content_date: date | None = None
-    captured_at: datetime | None = None
+    captured_at: Moment | None = None
     summary: str = Field(min_length=1, max_length=10_000)
     excerpt: str = Field(min_length=1, max_length=10_000)
     behaviour_category: BehaviourCategory

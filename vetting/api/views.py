@@ -9,30 +9,27 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from vetting import policy
-from vetting.api.registry import bp, openapi_document, parse, route
+from vetting.api.registry import bp, moment, openapi_document, parse, route
 from vetting.api.schemas import (
     AssignmentCreate,
     CycleCreate,
     CycleStatusChange,
+    CycleUpdate,
     DesignationPut,
     UserCreate,
     UserUpdate,
 )
-from vetting.audit_chain import format_timestamp, public_key_pem
+from vetting.audit_chain import public_key_pem
 from vetting.clock import today
 from vetting.errors import ValidationFailed
 from vetting.models import Assignment, AuditEvent, Cycle, CycleStatus, Role, User
 from vetting.models.base import MAX_ID
 from vetting.policy import Action
-from vetting.services import audit_log, cycles, users
+from vetting.services import audit_log, checklists, cycles, users
 from vetting.web.access import PUBLIC, SIGNED_IN
 from vetting.web.runtime import runtime, transaction
 
 __all__ = ["bp"]
-
-
-def _ts(value: Any) -> str | None:
-    return format_timestamp(value) if value is not None else None
 
 
 def user_json(user: User, *, detail: bool = False) -> dict[str, Any]:
@@ -58,12 +55,12 @@ def user_json(user: User, *, detail: bool = False) -> dict[str, Any]:
         )
         body["designation_problems"] = policy.designation_problems(user) if user.has_role(Role.INVESTIGATOR) else []
         body["mfa_enrolled"] = user.mfa_enrolled
-        body["locked_until"] = _ts(user.locked_until)
+        body["locked_until"] = moment(user.locked_until)
     return body
 
 
 def assignment_json(a: Assignment) -> dict[str, Any]:
-    return {"user_id": a.user_id, "name": a.user.name, "role": a.duty.value, "assigned_at": _ts(a.created_at)}
+    return {"user_id": a.user_id, "name": a.user.name, "role": a.duty.value, "assigned_at": moment(a.created_at)}
 
 
 def cycle_json(cycle: Cycle) -> dict[str, Any]:
@@ -73,9 +70,9 @@ def cycle_json(cycle: Cycle) -> dict[str, Any]:
         "position": cycle.position,
         "blind_review": cycle.blind_review,
         "status": cycle.status.value,
-        "created_at": _ts(cycle.created_at),
-        "opened_at": _ts(cycle.opened_at),
-        "closed_at": _ts(cycle.closed_at),
+        "created_at": moment(cycle.created_at),
+        "opened_at": moment(cycle.opened_at),
+        "closed_at": moment(cycle.closed_at),
         "checklist_version_id": cycle.checklist_version_id,
         "checklist": cycle.checklist_version.label if cycle.checklist_version else None,
         "identity_match_minimum": cycle.identity_match_minimum,
@@ -86,7 +83,7 @@ def cycle_json(cycle: Cycle) -> dict[str, Any]:
 def event_json(e: AuditEvent) -> dict[str, Any]:
     return {
         "seq": e.seq,
-        "occurred_at": _ts(e.occurred_at),
+        "occurred_at": moment(e.occurred_at),
         "actor_id": e.actor_id,
         "event": e.event,
         "subject_type": e.subject_type,
@@ -134,7 +131,28 @@ def cycle_create() -> ResponseReturnValue:
             position=data.position or data.title,
             blind_review=data.blind_review,
         )
+        if data.checklist_version_id is not None or data.identity_match_minimum != cycle.identity_match_minimum:
+            checklists.set_cycle_checklist(
+                session, current_user, cycle.id, data.checklist_version_id, data.identity_match_minimum
+            )
         return jsonify(cycle_json(cycle)), 201
+
+
+@route(
+    "PATCH",
+    "/cycles/{cycle_id}",
+    "Pin the checklist version and identity-match minimum (draft cycles only; 409 checklist_locked)",
+    Action.CYCLES_MANAGE,
+    body=CycleUpdate,
+    errors=(404, 409, 422),
+)
+def cycle_update(cycle_id: int) -> ResponseReturnValue:
+    data = parse(CycleUpdate)
+    with transaction() as session:
+        cycle = checklists.set_cycle_checklist(
+            session, current_user, cycle_id, data.checklist_version_id, data.identity_match_minimum
+        )
+        return jsonify(cycle_json(cycle))
 
 
 @route("GET", "/cycles/{cycle_id}", "One cycle", SIGNED_IN, errors=(404,))
@@ -324,7 +342,7 @@ def audit_verify() -> ResponseReturnValue:
             "last_checkpoint": {
                 "seq": cp.seq,
                 "entry_hash": cp.entry_hash,
-                "signed_at": _ts(cp.signed_at),
+                "signed_at": moment(cp.signed_at),
                 "key_id": cp.key_id,
             }
             if cp

@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -126,7 +127,8 @@ class SearchLogEntry(Base):
     candidate_id: Mapped[int] = mapped_column(ForeignKey("candidates.id"), index=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("checklist_version_items.id"))
     query_enc: Mapped[str] = mapped_column(Text)
-    source: Mapped[str] = mapped_column(String(200))
+    #: Where the search was run; sealed like the query, as it may name the candidate's page.
+    source_enc: Mapped[str] = mapped_column(Text)
     searched_at: Mapped[datetime]
     result_count: Mapped[int] = mapped_column(Integer)
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -246,6 +248,8 @@ class Finding(Base):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[created_ts]
     updated_at: Mapped[created_ts]
+    #: Raised by every edit; validation steps count only for the revision they checked (R7).
+    revision: Mapped[int] = mapped_column(Integer, default=1, server_default=text("1"))
 
     candidate: Mapped[Candidate] = relationship(lazy="joined")
     item: Mapped[ChecklistVersionItem] = relationship(lazy="joined")
@@ -255,9 +259,14 @@ class Finding(Base):
     )
 
     @property
+    def current_validations(self) -> list[ValidationStep]:
+        """The steps that checked this revision of the finding."""
+        return [v for v in self.validations if v.revision == self.revision]
+
+    @property
     def validation_status(self) -> ValidationStatus:
         """Derived, never stored: any contradiction refutes (R7: refuted never reaches the board)."""
-        results = {v.result for v in self.validations}
+        results = {v.result for v in self.current_validations}
         if ValidationResult.CONTRADICTS in results:
             return ValidationStatus.REFUTED
         if ValidationResult.CORROBORATES in results:
@@ -322,6 +331,8 @@ class ValidationStep(Base):
     method: Mapped[ValidationMethod] = mapped_column(enum_column(ValidationMethod, "validation_method"))
     result: Mapped[ValidationResult] = mapped_column(enum_column(ValidationResult, "validation_result"))
     notes_enc: Mapped[str] = mapped_column(Text)
+    #: The finding's revision this step checked.
+    revision: Mapped[int] = mapped_column(Integer)
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     recorded_at: Mapped[created_ts]
 

@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from vetting.errors import Conflict
@@ -56,7 +56,7 @@ class Cycle(Base):
     #: The frozen checklist every candidate of the cycle gets (R6); fixed once the cycle opens.
     checklist_version_id: Mapped[int | None] = mapped_column(ForeignKey("checklist_versions.id"))
     #: How many identifiers must tie a finding to the candidate before it can move on (SM-05).
-    identity_match_minimum: Mapped[int] = mapped_column(Integer, default=3, server_default="3")
+    identity_match_minimum: Mapped[int] = mapped_column(Integer, default=3, server_default=text("3"))
 
     assignments: Mapped[list[Assignment]] = relationship(
         back_populates="cycle", lazy="selectin", order_by="Assignment.id"

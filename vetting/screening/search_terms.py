@@ -1,10 +1,12 @@
 """The search-query linter (PC-02, GINA 29 CFR 1635.8, R5).
 
-A logged search is a search on the candidate, so a query containing a medical, genetic
-or protected-class term is a search for that information about the candidate and is
-refused before anything is written. Terms are whole words, case- and accent-insensitive,
-matched with an Aho–Corasick automaton built once. The candidate's own name, aliases
-and handles are masked first: a candidate called White or Church can still be searched.
+A logged search is a search on the candidate, so a query (or a planned checklist item)
+containing a medical, genetic or protected-class term is a search for that information
+about the candidate and is refused before anything is written. Terms are whole words,
+case- and accent-insensitive, with plurals (-s, -es, -ies) and possessives ('s), and
+runs of spaces or hyphens count as one space. The candidate's own name, aliases and
+handles are masked first, as whole words: a candidate called White or Church can still
+be searched, and a short alias cannot hide part of a term.
 """
 
 from __future__ import annotations
@@ -32,6 +34,10 @@ AXIS_LABELS = {
     "political_protected_activity": "political affiliation or protected activity",
 }
 
+_SEPARATORS = re.compile(r"[\s\-\u2010-\u2015_]+")
+#: A possessive ending is not part of the word: "cancer's" is "cancer" for matching.
+_POSSESSIVE = re.compile(r"'s\b")
+
 
 @dataclass(frozen=True)
 class TermHit:
@@ -44,9 +50,17 @@ class TermHit:
 
 
 def normalise(text: str) -> str:
-    """Fold case and accents, unify apostrophes."""
+    """Fold case and accents, unify apostrophes, make runs of spaces and hyphens one space."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).replace("\u2019", "'")
+    folded = "".join(c for c in decomposed if not unicodedata.combining(c)).replace("\u2019", "'")
+    return _SEPARATORS.sub(" ", _POSSESSIVE.sub(" ", folded))
+
+
+def _plurals(term: str) -> set[str]:
+    forms = {term, term + "s", term + "es"}
+    if term.endswith("y") and len(term) > 2 and term[-2] not in "aeiou":
+        forms.add(term[:-1] + "ies")
+    return forms
 
 
 @cache
@@ -55,8 +69,8 @@ def _automaton() -> ahocorasick.Automaton:
     automaton = ahocorasick.Automaton()
     for axis, terms in data["axes"].items():
         for term in terms:
-            base = normalise(term)
-            for form in (base, base + "s"):
+            base = normalise(term).strip()
+            for form in _plurals(base):
                 automaton.add_word(form, (len(form), base, axis))
     automaton.make_automaton()
     return automaton
@@ -67,21 +81,23 @@ def _is_word_char(c: str) -> bool:
 
 
 def _mask(text: str, identifiers: Iterable[str]) -> str:
+    """Blank out the candidate's own identifiers, where they stand as whole words."""
     for identifier in identifiers:
         ident = normalise(identifier).strip()
         if ident:
-            text = re.sub(re.escape(ident), lambda m: " " * len(m.group(0)), text)
+            pattern = rf"(?<![\w']){re.escape(ident)}(?![\w'])"
+            text = re.sub(pattern, lambda m: " " * len(m.group(0)), text)
     return text
 
 
-def prohibited_terms(query: str, candidate_identifiers: Iterable[str] = ()) -> list[TermHit]:
-    """The medical, genetic or protected-class terms in ``query`` (empty when it is lawful)."""
-    text = _mask(normalise(query), candidate_identifiers)
+def prohibited_terms(text: str, candidate_identifiers: Iterable[str] = ()) -> list[TermHit]:
+    """The medical, genetic or protected-class terms in ``text`` (empty when it is lawful)."""
+    normalised = _mask(normalise(text), candidate_identifiers)
     hits: dict[str, TermHit] = {}
-    for end, (length, base, axis) in _automaton().iter(text):
+    for end, (length, base, axis) in _automaton().iter(normalised):
         start = end - length + 1
-        before = text[start - 1] if start > 0 else " "
-        after = text[end + 1] if end + 1 < len(text) else " "
+        before = normalised[start - 1] if start > 0 else " "
+        after = normalised[end + 1] if end + 1 < len(normalised) else " "
         if not (_is_word_char(before) or _is_word_char(after)):
             hits.setdefault(base, TermHit(base, axis))
     return list(hits.values())

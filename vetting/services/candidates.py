@@ -15,6 +15,7 @@ from vetting.errors import Conflict, NotFound, ValidationFailed
 from vetting.models import Assignment, Candidate, Cycle, CycleStatus, Duty, Finding, User
 from vetting.services import audit_log
 from vetting.services.context import Security
+from vetting.services.fields import split_list
 from vetting.services.vault import CandidateVault, Profile, new_wrapped_key, read_profile
 
 MAX_FIELD = 200
@@ -134,10 +135,6 @@ class ImportRejected(ValidationFailed):
         self.errors = errors
 
 
-def _split(value: str | None) -> list[str]:
-    return [p for p in (value or "").split(";") if p.strip()]
-
-
 def import_csv(session: Session, actor: User, security: Security, cycle_id: int, text: str) -> list[Candidate]:
     """Import candidates from CSV (columns: name, aliases, handles, profile_urls, region;
     lists separated by ';'). All rows are checked first: one bad row imports nothing."""
@@ -155,7 +152,11 @@ def import_csv(session: Session, actor: User, security: Security, cycle_id: int,
     reader.fieldnames = header
     errors: list[RowError] = []
     profiles: list[Profile] = []
-    for number, row in enumerate(reader, start=1):
+    try:
+        rows = list(reader)
+    except csv.Error as exc:
+        raise ValidationFailed(f"The file is not readable CSV: {exc}.", field="file") from exc
+    for number, row in enumerate(rows, start=1):
         if number > MAX_IMPORT_ROWS:
             raise ValidationFailed(f"At most {MAX_IMPORT_ROWS} candidates per file.", field="file")
         try:
@@ -163,9 +164,9 @@ def import_csv(session: Session, actor: User, security: Security, cycle_id: int,
                 validate_input(
                     CandidateInput(
                         name=row.get("name") or "",
-                        aliases=_split(row.get("aliases")),
-                        handles=_split(row.get("handles")),
-                        profile_urls=_split(row.get("profile_urls")),
+                        aliases=split_list(row.get("aliases")),
+                        handles=split_list(row.get("handles")),
+                        profile_urls=split_list(row.get("profile_urls")),
                         region=row.get("region") or "",
                     )
                 )
@@ -234,13 +235,10 @@ def summarise(session: Session, actor: User, security: Security, candidate: Cand
 def list_candidates(session: Session, actor: User, security: Security, cycle_id: int) -> list[CandidateSummary]:
     cycle = _cycle_for_candidates(session, actor, cycle_id)
     rows = session.scalars(select(Candidate).where(Candidate.cycle_id == cycle.id).order_by(Candidate.id))
-    return [summarise(session, actor, security, c) for c in rows]
-
-
-def profile_of(actor: User, security: Security, candidate: Candidate) -> Profile:
-    """The decrypted profile, for the cycle's searchers only."""
-    policy.require(actor, policy.Action.INVESTIGATE, candidate.cycle)
-    return read_profile(CandidateVault(security.keyring, candidate), candidate)
+    listed = [summarise(session, actor, security, c) for c in rows]
+    if any(c.name is not None for c in listed):
+        audit_log.record(session, actor, "cycle.candidates_listed", subject_type="cycle", subject_id=cycle.id)
+    return listed
 
 
 def my_candidates(session: Session, actor: User, security: Security) -> list[CandidateSummary]:
@@ -253,7 +251,10 @@ def my_candidates(session: Session, actor: User, security: Security) -> list[Can
         .where(Assignment.user_id == actor.id, Assignment.duty == Duty.INVESTIGATOR)
         .order_by(Candidate.cycle_id.desc(), Candidate.id)
     )
-    return [summarise(session, actor, security, c) for c in rows]
+    listed = [summarise(session, actor, security, c) for c in rows]
+    if listed:
+        audit_log.record(session, actor, "candidates.listed", data={"count": len(listed)})
+    return listed
 
 
 def get_for_work(session: Session, actor: User, candidate_id: int) -> Candidate:

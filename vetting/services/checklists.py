@@ -26,7 +26,8 @@ from vetting.models import (
     CycleStatus,
     User,
 )
-from vetting.services import audit_log, techniques
+from vetting.screening.search_terms import prohibited_terms
+from vetting.services import audit_log, fields, techniques
 
 MAX_ITEMS = 100
 
@@ -40,20 +41,11 @@ class ItemInput:
     guidance: str = ""
 
 
-def _text(value: str, field: str, label: str, limit: int = 200, required: bool = True) -> str:
-    value = value.strip()
-    if required and not value:
-        raise ValidationFailed(f"{label} is required.", field=field)
-    if len(value) > limit:
-        raise ValidationFailed(f"{label} must be at most {limit} characters.", field=field)
-    return value
-
-
 def create_template(session: Session, actor: User, *, name: str, description: str = "") -> ChecklistTemplate:
     policy.require(actor, policy.Action.CHECKLISTS_MANAGE)
     template = ChecklistTemplate(
-        name=_text(name, "name", "Name"),
-        description=_text(description, "description", "Description", 2000, required=False),
+        name=fields.text(name, "name", "Name"),
+        description=fields.text(description, "description", "Description", limit=2000, required=False),
         created_by_id=actor.id,
     )
     session.add(template)
@@ -83,14 +75,24 @@ def add_draft_item(session: Session, actor: User, template_id: int, data: ItemIn
     if len(template.draft_items) >= MAX_ITEMS:
         raise ValidationFailed(f"A checklist has at most {MAX_ITEMS} items.", field="title")
     techniques.require_approved(data.technique_code, field="technique_code")
+    for field, text in (("title", data.title), ("source", data.source)):
+        hits = prohibited_terms(text)
+        if hits:
+            terms = ", ".join(f"“{h.term}” ({h.axis_label})" for h in hits)
+            raise ValidationFailed(
+                f"A checklist item may not plan a search for {terms}: searching for medical, genetic or "
+                "protected-class information is a prohibited request (GINA, rule PC-02).",
+                code="prohibited_search",
+                field=field,
+            )
     item = ChecklistDraftItem(
         template=template,
         position=len(template.draft_items) + 1,
-        title=_text(data.title, "title", "What to search"),
-        source=_text(data.source, "source", "Where to search"),
+        title=fields.text(data.title, "title", "What to search"),
+        source=fields.text(data.source, "source", "Where to search"),
         technique_code=data.technique_code.strip().upper(),
         required=data.required,
-        guidance=_text(data.guidance, "guidance", "Guidance", 2000, required=False),
+        guidance=fields.text(data.guidance, "guidance", "Guidance", limit=2000, required=False),
     )
     session.add(item)
     session.flush()
@@ -130,6 +132,14 @@ def move_draft_item(session: Session, actor: User, template_id: int, item_id: in
     if 0 <= target < len(items):
         items[index].position, items[target].position = items[target].position, items[index].position
         session.flush()
+        audit_log.record(
+            session,
+            actor,
+            "checklist.draft_item_moved",
+            subject_type="checklist_template",
+            subject_id=template.id,
+            data={"from": index + 1, "to": target + 1},
+        )
 
 
 def publish(session: Session, actor: User, template_id: int) -> ChecklistVersion:
@@ -220,9 +230,10 @@ def set_cycle_checklist(
             code="checklist_locked",
         )
     if version_id is not None:
-        if session.get(ChecklistVersion, version_id) is None:
+        version = session.get(ChecklistVersion, version_id)
+        if version is None:
             raise ValidationFailed(f"No published checklist version {version_id}.", field="checklist_version_id")
-        cycle.checklist_version_id = version_id
+        cycle.checklist_version = version
     if identity_match_minimum is not None:
         if not 1 <= identity_match_minimum <= 8:
             raise ValidationFailed(

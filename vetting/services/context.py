@@ -19,5 +19,6 @@ class Security:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Security:
-        keyring = Keyring(settings.master_key, [k for k in (settings.master_key_next,) if k])
+        older = [k for k in (settings.master_key_next, settings.master_key_previous) if k]
+        keyring = Keyring(settings.master_key, older)
         return cls(settings, Passwords(settings.password_hashing), keyring)

@@ -21,26 +21,15 @@ from vetting.errors import (
     ValidationFailed,
 )
 from vetting.models import Assignment, Cycle, CycleStatus, Duty, User
-from vetting.services import audit_log
-
-MAX_TITLE = 200
-
-
-def _text(value: str, field: str, label: str) -> str:
-    value = value.strip()
-    if not value:
-        raise ValidationFailed(f"{label} is required.", field=field)
-    if len(value) > MAX_TITLE:
-        raise ValidationFailed(f"{label} must be at most {MAX_TITLE} characters.", field=field)
-    return value
+from vetting.services import audit_log, fields
 
 
 def create_cycle(session: Session, actor: User, *, title: str, position: str, blind_review: bool) -> Cycle:
     policy.require(actor, policy.Action.CYCLES_MANAGE)
     cycle = Cycle(
         identity_match_minimum=3,
-        title=_text(title, "title", "Title"),
-        position=_text(position, "position", "Position"),
+        title=fields.text(title, "title", "Title"),
+        position=fields.text(position, "position", "Position"),
         blind_review=blind_review,
         status=CycleStatus.DRAFT,
         created_by_id=actor.id,

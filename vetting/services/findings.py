@@ -11,16 +11,19 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from urllib.parse import urlsplit
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from vetting import policy
 from vetting.clock import today, utcnow
 from vetting.crypto import sha256_hex
+from vetting.db import on_rollback
 from vetting.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from vetting.models import (
     Authorship,
     BehaviourCategory,
     Candidate,
+    CycleStatus,
     Evidence,
     Finding,
     IdentityBasis,
@@ -129,30 +132,46 @@ def _finding_for_work(session: Session, actor: User, finding_id: int) -> Finding
 
 
 def update_finding(session: Session, actor: User, security: Security, finding_id: int, data: FindingInput) -> Finding:
+    """Change a finding. Any change starts a new revision: earlier validation no longer counts (R7)."""
     finding = _finding_for_work(session, actor, finding_id)
     candidate = finding.candidate
     require_workable(candidate)
     item = item_of(candidate, data.item_id)
     _validate(data)
+    vault = CandidateVault(security.keyring, candidate)
+    before = view_of(finding, vault)
+    after = {
+        "item_id": item.id,
+        "source_url": data.source_url.strip(),
+        "platform": data.platform.strip(),
+        "content_date": data.content_date,
+        "summary": data.summary.strip(),
+        "excerpt": data.excerpt.strip(),
+        "category": data.category,
+        "authorship": data.authorship,
+        "identity_basis": sorted({b.value for b in data.identity_basis}),
+    }
+    current = {**{name: getattr(before, name) for name in after}, "identity_basis": finding.identity_basis}
+    changed = sorted(name for name, value in after.items() if current[name] != value)
+    if data.captured_at is not None and data.captured_at != finding.captured_at:
+        finding.captured_at = data.captured_at
+        changed.append("captured_at")
+    if not changed:
+        return finding
     finding.item_id = item.id
     finding.platform = data.platform.strip()
     finding.content_date = data.content_date
-    if data.captured_at is not None:
-        finding.captured_at = data.captured_at
     finding.category = data.category
     finding.authorship = data.authorship
     finding.identity_basis = sorted({b.value for b in data.identity_basis})
     finding.updated_at = utcnow()
-    _seal_text(finding, CandidateVault(security.keyring, candidate), data)
+    finding.revision += 1
+    _seal_text(finding, vault, data)
     session.flush()
     audit_log.record(
-        session,
-        actor,
-        "finding.updated",
-        subject_type="finding",
-        subject_id=finding.id,
-        data={"category": data.category.value},
-    )
+        session, actor, "finding.updated", subject_type="finding", subject_id=finding.id,
+        data={"fields": changed, "revision": finding.revision, "category": data.category.value},
+    )  # fmt: skip
     return finding
 
 
@@ -174,6 +193,8 @@ class ValidationView:
     notes: str
     recorded_by_id: int | None
     recorded_at: datetime
+    #: False for a step that checked an earlier revision of the finding (it no longer counts).
+    current: bool
 
 
 @dataclass(frozen=True)
@@ -193,6 +214,7 @@ class FindingView:
     authorship: Authorship
     identity_basis: list[IdentityBasis]
     identity_match_minimum: int
+    revision: int
     validation_status: ValidationStatus
     evidence: list[EvidenceView]
     validations: list[ValidationView]
@@ -219,6 +241,7 @@ def view_of(finding: Finding, vault: CandidateVault) -> FindingView:
         authorship=finding.authorship,
         identity_basis=[IdentityBasis(b) for b in finding.identity_basis],
         identity_match_minimum=finding.candidate.cycle.identity_match_minimum,
+        revision=finding.revision,
         validation_status=finding.validation_status,
         evidence=[
             EvidenceView(
@@ -239,6 +262,7 @@ def view_of(finding: Finding, vault: CandidateVault) -> FindingView:
                 vault.open(v.notes_enc, "validation-notes", v.id),
                 v.recorded_by_id,
                 v.recorded_at,
+                v.revision == finding.revision,
             )
             for v in finding.validations
         ],
@@ -246,15 +270,22 @@ def view_of(finding: Finding, vault: CandidateVault) -> FindingView:
 
 
 def get_finding(session: Session, actor: User, security: Security, finding_id: int) -> FindingView:
+    """One finding, decrypted, for the cycle's searchers; the view is audited (§4)."""
     finding = _finding_for_work(session, actor, finding_id)
+    audit_log.record(session, actor, "finding.viewed", subject_type="finding", subject_id=finding.id)
     return view_of(finding, CandidateVault(security.keyring, finding.candidate))
 
 
 def findings_of(session: Session, actor: User, security: Security, candidate_id: int) -> list[FindingView]:
+    """The candidate's findings, decrypted; the view is audited (§4)."""
     candidate = get_for_work(session, actor, candidate_id)
-    vault = CandidateVault(security.keyring, candidate)
-    from sqlalchemy import select
+    audit_log.record(session, actor, "candidate.findings_viewed", subject_type="candidate", subject_id=candidate.id)
+    return views_of(session, security, candidate)
 
+
+def views_of(session: Session, security: Security, candidate: Candidate) -> list[FindingView]:
+    """The candidate's findings, decrypted; the caller has checked access and audits the view."""
+    vault = CandidateVault(security.keyring, candidate)
     rows = session.scalars(select(Finding).where(Finding.candidate_id == candidate.id).order_by(Finding.id))
     return [view_of(f, vault) for f in rows]
 
@@ -269,14 +300,27 @@ def add_validation(
     result: ValidationResult,
     notes: str,
 ) -> ValidationStep:
-    """Append a validation step; the finding's status follows from the log (R7)."""
+    """Append a validation step; the finding's status follows from the log (R7).
+
+    Allowed after the search is closed (a candidate's dispute can reopen validation), not
+    after the cycle is.
+    """
     finding = _finding_for_work(session, actor, finding_id)
+    if finding.candidate.cycle.status is CycleStatus.CLOSED:
+        raise Conflict("The cycle is closed: its findings can no longer change.", code="cycle_not_open")
     notes = notes.strip()
     if not notes:
         raise ValidationFailed("Describe what you checked and what it showed.", field="notes")
     if len(notes) > MAX_TEXT:
         raise ValidationFailed(f"Notes must be at most {MAX_TEXT} characters.", field="notes")
-    step = ValidationStep(finding_id=finding.id, method=method, result=result, notes_enc="", recorded_by_id=actor.id)
+    step = ValidationStep(
+        finding_id=finding.id,
+        method=method,
+        result=result,
+        notes_enc="",
+        revision=finding.revision,
+        recorded_by_id=actor.id,
+    )
     session.add(step)
     session.flush()
     step.notes_enc = CandidateVault(security.keyring, finding.candidate).seal(notes, "validation-notes", step.id)
@@ -331,6 +375,7 @@ def upload_evidence(
     session.flush()
     evidence.filename_enc = vault.seal((filename or "evidence").strip()[:255], "evidence-filename", evidence.id)
     store.put(evidence.storage_name, vault.key, content, vault.purpose("evidence", evidence.id))
+    on_rollback(session, lambda: store.delete(evidence.storage_name))
     finding.evidence.append(evidence)
     session.flush()
     audit_log.record(

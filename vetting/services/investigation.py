@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from vetting.clock import today, utcnow
 from vetting.crypto import sha256_hex
+from vetting.db import on_rollback
 from vetting.errors import Conflict, NotFound, ValidationFailed
 from vetting.models import (
     Candidate,
@@ -32,6 +33,7 @@ from vetting.screening.search_terms import prohibited_terms
 from vetting.services import audit_log, techniques
 from vetting.services.candidates import get_for_work
 from vetting.services.context import Security
+from vetting.services.techniques import Technique
 from vetting.services.vault import CandidateVault, read_profile
 from vetting.storage import EncryptedStore, sniff_content_type
 
@@ -39,6 +41,7 @@ MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
 MAX_QUERY = 500
 MAX_NOTES = 5000
 MAX_SEARCHES = 50
+MAX_RESULT_COUNT = 10_000_000
 CONSENT_TYPES = frozenset({"application/pdf", "image/png", "image/jpeg"})
 
 
@@ -106,6 +109,7 @@ def record_consent(
     session.add(consent)
     session.flush()
     store.put(storage_name, vault.key, document, vault.purpose("consent-document", consent.id))
+    on_rollback(session, lambda: store.delete(storage_name))
     candidate.consent = consent
     audit_log.record(
         session,
@@ -156,7 +160,7 @@ def item_of(candidate: Candidate, item_id: int) -> ChecklistVersionItem:
     return item
 
 
-def _check_searches(searches: list[SearchInput], identifiers: list[str]) -> None:
+def _check_searches(searches: list[SearchInput]) -> None:
     if len(searches) > MAX_SEARCHES:
         raise ValidationFailed(f"At most {MAX_SEARCHES} searches per item.", field="searches")
     for n, search in enumerate(searches):
@@ -168,34 +172,55 @@ def _check_searches(searches: list[SearchInput], identifiers: list[str]) -> None
             raise ValidationFailed(f"A query must be at most {MAX_QUERY} characters.", field=f"{prefix}.query")
         if not search.source.strip() or len(search.source) > 200:
             raise ValidationFailed("Each search needs where it was run (1–200 characters).", field=f"{prefix}.source")
-        if search.result_count < 0 or search.result_count > 10_000_000:
-            raise ValidationFailed("The number of results must be 0 or more.", field=f"{prefix}.result_count")
+        if not 0 <= search.result_count <= MAX_RESULT_COUNT:
+            raise ValidationFailed(
+                f"The number of results must be between 0 and {MAX_RESULT_COUNT:,}.", field=f"{prefix}.result_count"
+            )
         if search.searched_at is not None and search.searched_at > utcnow():
             raise ValidationFailed("A search cannot be in the future.", field=f"{prefix}.searched_at")
 
 
-def _refuse_protected_query(
-    candidate: Candidate, actor: User, item: ChecklistVersionItem, n: int, query: str, identifiers: list[str]
+def _refuse_protected_search(
+    candidate: Candidate, actor: User, item: ChecklistVersionItem, searches: list[SearchInput], identifiers: list[str]
 ) -> None:
-    hits = prohibited_terms(query, identifiers)
-    if not hits:
-        return
-    terms = ", ".join(f"“{h.term}” ({h.axis_label})" for h in hits)
-    error = ValidationFailed(
-        f"This search was refused: it pairs the candidate with {terms}. Searching for medical, genetic or "
-        "protected-class information about a candidate is a prohibited request (GINA, rule PC-02). "
-        "Search for the candidate's name, aliases, handles and conduct instead. Nothing was saved.",
-        code="prohibited_search",
-        field=f"searches[{n}].query",
-    )
-    error.refusal = (
-        "search.refused",
-        actor.id,
-        "candidate",
-        str(candidate.id),
-        {"item_id": item.id, "axes": sorted({h.axis for h in hits}), "rule": "PC-02"},
-    )
-    raise error
+    """PC-02: neither the query nor where it was run may target protected information."""
+    for n, search in enumerate(searches):
+        for part in ("query", "source"):
+            hits = prohibited_terms(getattr(search, part), identifiers)
+            if not hits:
+                continue
+            terms = ", ".join(f"“{h.term}” ({h.axis_label})" for h in hits)
+            error = ValidationFailed(
+                f"This search was refused: it pairs the candidate with {terms}. Searching for medical, genetic or "
+                "protected-class information about a candidate is a prohibited request (GINA, rule PC-02). "
+                "Search for the candidate's name, aliases, handles and conduct instead. Nothing was saved.",
+                code="prohibited_search",
+                field=f"searches[{n}].{part}",
+            )
+            error.refusal = (
+                "search.refused",
+                actor.id,
+                "candidate",
+                str(candidate.id),
+                {"item_id": item.id, "axes": sorted({h.axis for h in hits}), "rule": "PC-02"},
+            )
+            raise error
+
+
+def _approved_technique(candidate: Candidate, actor: User, item: ChecklistVersionItem, code: str) -> Technique:
+    """R5: only approved techniques; an attempt to record a prohibited one is audited."""
+    try:
+        return techniques.require_approved(code)
+    except ValidationFailed as error:
+        if error.code == "prohibited_technique":
+            error.refusal = (
+                "technique.refused",
+                actor.id,
+                "candidate",
+                str(candidate.id),
+                {"item_id": item.id, "technique": code.strip().upper(), "rule": "POL-04"},
+            )
+        raise
 
 
 def resolve_item(
@@ -206,7 +231,8 @@ def resolve_item(
     require_consent(candidate)
     require_workable(candidate)
     item = item_of(candidate, item_id)
-    technique = techniques.require_approved(data.technique_code)
+    technique = _approved_technique(candidate, actor, item, data.technique_code)
+    deviation = technique.code != item.technique_code
     if not data.attestation:
         raise ValidationFailed("Confirm the attestation: " + ATTESTATION_TEXT, field="attestation")
     reason = data.reason.strip()
@@ -218,13 +244,17 @@ def resolve_item(
         raise ValidationFailed(
             f"{technique.code} needs notes on how the material arrived and that it was not solicited.", field="notes"
         )
+    if deviation and not data.notes.strip():
+        raise ValidationFailed(
+            f"The checklist plans {item.technique_code} for this item and you recorded {technique.code}: "
+            "say why in the notes. Deviations from the cycle's checklist need a written reason (R6).",
+            field="notes",
+        )
     if len(data.notes) > MAX_NOTES or len(reason) > MAX_NOTES:
         raise ValidationFailed(f"Notes must be at most {MAX_NOTES} characters.", field="notes")
     vault = CandidateVault(security.keyring, candidate)
-    identifiers = read_profile(vault, candidate).identifiers()
-    _check_searches(data.searches, identifiers)
-    for n, search in enumerate(data.searches):
-        _refuse_protected_query(candidate, actor, item, n, search.query.strip(), identifiers)
+    _check_searches(data.searches)
+    _refuse_protected_search(candidate, actor, item, data.searches, read_profile(vault, candidate).identifiers())
 
     resolution = session.scalar(
         select(ItemResolution).where(ItemResolution.candidate_id == candidate.id, ItemResolution.item_id == item.id)
@@ -252,7 +282,7 @@ def resolve_item(
             candidate_id=candidate.id,
             item_id=item.id,
             query_enc="",
-            source=search.source.strip(),
+            source_enc="",
             searched_at=search.searched_at or utcnow(),
             result_count=search.result_count,
             recorded_by_id=actor.id,
@@ -260,6 +290,7 @@ def resolve_item(
         session.add(entry)
         session.flush()
         entry.query_enc = vault.seal(search.query.strip(), "search-query", entry.id)
+        entry.source_enc = vault.seal(search.source.strip(), "search-source", entry.id)
     session.flush()
     audit_log.record(
         session,
@@ -272,6 +303,7 @@ def resolve_item(
             "status": data.status.value,
             "previous": previous,
             "technique": technique.code,
+            "deviation": deviation,
             "searches": len(data.searches),
             "attested": True,
         },
@@ -330,11 +362,24 @@ class ItemView:
     searches: list[SearchView]
 
 
+def items_of(session: Session, actor: User, candidate_id: int) -> list[ChecklistVersionItem]:
+    """The items of the candidate's cycle checklist (no candidate content)."""
+    candidate = get_for_work(session, actor, candidate_id)
+    version = candidate.cycle.checklist_version
+    return list(version.items) if version else []
+
+
 def checklist_view(
     session: Session, actor: User, security: Security, candidate_id: int
 ) -> tuple[Candidate, list[ItemView]]:
     """The candidate's checklist with resolutions and decrypted search log, for searchers."""
     candidate = get_for_work(session, actor, candidate_id)
+    audit_log.record(session, actor, "candidate.checklist_viewed", subject_type="candidate", subject_id=candidate.id)
+    return candidate, checklist_items(session, security, candidate)
+
+
+def checklist_items(session: Session, security: Security, candidate: Candidate) -> list[ItemView]:
+    """The decrypted checklist and search log; the caller has checked access and audits the view."""
     vault = CandidateVault(security.keyring, candidate)
     version = candidate.cycle.checklist_version
     resolutions = {r.item_id: r for r in candidate.resolutions}
@@ -347,7 +392,7 @@ def checklist_view(
                 entry.id,
                 entry.item_id,
                 vault.open(entry.query_enc, "search-query", entry.id),
-                entry.source,
+                vault.open(entry.source_enc, "search-source", entry.id),
                 entry.searched_at,
                 entry.result_count,
             )
@@ -367,7 +412,7 @@ def checklist_view(
                 searches=searches.get(item.id, []),
             )
         )
-    return candidate, views
+    return views
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,11 @@
 """Master-key rotation: rewrap data keys and TOTP seeds, never re-encrypt content (§4).
 
-Two steps, safe to resume: the new key is written to ``master_key.next`` first (loaded
-as a decryption key from then on), everything is rewrapped in one transaction, then the
-file replaces ``master_key`` atomically. A crash between the steps leaves data readable.
+Safe to resume at any point: the new key is written to ``master_key.next`` first (loaded
+as a decryption key from then on); everything not under it is rewrapped in one
+transaction; then the old key becomes ``master_key.previous`` (decrypt-only) and the new
+one ``master_key``, each by an atomic rename. Stop the server first: a worker started
+before the rotation keeps the old key, and what it writes stays readable only because
+the previous key is kept; the next rotation rewraps it.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from vetting.config import MASTER_KEY_FILE, MASTER_KEY_NEXT_FILE, decode_master_key
+from vetting.config import MASTER_KEY_FILE, MASTER_KEY_NEXT_FILE, MASTER_KEY_PREVIOUS_FILE, decode_master_key
 from vetting.crypto import Keyring
 from vetting.models import Candidate, User
 from vetting.services import audit_log
@@ -70,5 +73,13 @@ def rewrap_all(session: Session, old: Keyring, new_key: bytes) -> RotationResult
 
 
 def finish(instance_path: Path) -> None:
-    """Make the next key the master key (atomic rename); the old key is gone."""
-    os.replace(instance_path / MASTER_KEY_NEXT_FILE, instance_path / MASTER_KEY_FILE)
+    """Keep the old key as the previous (decrypt-only) key; make the next key the master key."""
+    current = instance_path / MASTER_KEY_FILE
+    staged = instance_path / (MASTER_KEY_PREVIOUS_FILE + ".tmp")
+    fd = os.open(staged, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(current.read_bytes())
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(staged, instance_path / MASTER_KEY_PREVIOUS_FILE)
+    os.replace(instance_path / MASTER_KEY_NEXT_FILE, current)

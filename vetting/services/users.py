@@ -13,11 +13,9 @@ from vetting.clock import utcnow
 from vetting.errors import Conflict, NotFound, ValidationFailed
 from vetting.models import Role, SensitiveDesignation, User, UserRole
 from vetting.security.passwords import password_problem
-from vetting.services import audit_log
+from vetting.services import audit_log, fields
 from vetting.services.accounts import normalise_email, revoke_all_sessions
 from vetting.services.context import Security
-
-MAX_NAME = 200
 
 
 def _check_roles(roles: frozenset[Role]) -> None:
@@ -26,15 +24,6 @@ def _check_roles(roles: frozenset[Role]) -> None:
     problem = policy.roles_conflict(roles)
     if problem:
         raise ValidationFailed(problem, field="roles")
-
-
-def _check_name(name: str) -> str:
-    name = name.strip()
-    if not name:
-        raise ValidationFailed("Name is required.", field="name")
-    if len(name) > MAX_NAME:
-        raise ValidationFailed(f"Name must be at most {MAX_NAME} characters.", field="name")
-    return name
 
 
 def _check_email(email: str) -> str:
@@ -64,7 +53,7 @@ def create_user(
     if actor is not None:
         policy.require(actor, policy.Action.USERS_MANAGE)
     email = _check_email(email)
-    name = _check_name(name)
+    name = fields.text(name, "name", "Name")
     _check_roles(roles)
     problem = password_problem(password)
     if problem:
@@ -115,8 +104,8 @@ def update_user(
 ) -> User:
     """Change name, roles or active flag; role changes are audited one by one."""
     user = get_user(session, actor, user_id)
-    if name is not None and _check_name(name) != user.name:
-        user.name = _check_name(name)
+    if name is not None and fields.text(name, "name", "Name") != user.name:
+        user.name = fields.text(name, "name", "Name")
         audit_log.record(session, actor, "user.renamed", subject_type="user", subject_id=user.id)
     if roles is not None:
         _check_roles(roles)

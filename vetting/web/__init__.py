@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import Flask, abort, request
 from flask.wrappers import Response
 from flask_wtf import CSRFProtect
+from werkzeug.exceptions import NotFound
 from werkzeug.routing import IntegerConverter
 
 from vetting.models.base import MAX_ID
@@ -48,12 +47,17 @@ def _security_headers(response: Response) -> Response:
 
 
 class IdConverter(IntegerConverter):
-    """``<int:...>`` in every route: 1 to MAX_ID, anything else is simply not found."""
+    """``<int:...>`` in every route: ids beyond 32 bits are simply not found.
 
-    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:  # noqa: A002 - werkzeug's name
-        kwargs.setdefault("min", 1)
-        kwargs.setdefault("max", MAX_ID)
-        super().__init__(map, *args, **kwargs)
+    Raising NotFound here, rather than failing the match, keeps the answer a 404 where
+    another method's rule shares the path (a failed match there would answer 405).
+    """
+
+    def to_python(self, value: str) -> int:
+        number = int(value)
+        if not 1 <= number <= MAX_ID:
+            raise NotFound("No such record.")
+        return number
 
 
 def _refuse_nul_bytes() -> None:
@@ -65,11 +69,12 @@ def _refuse_nul_bytes() -> None:
 
 def init_app(app: Flask) -> None:
     app.url_map.converters["int"] = IdConverter
-    app.before_request(_refuse_nul_bytes)
     errors.init_app(app)
-    # The access guard runs before the CSRF check: who may call comes before how they called.
+    # Request hooks run in this order. The body limit comes first, as the later hooks parse
+    # the body; the access guard comes before the CSRF check (who may call, then how).
+    uploads.init_app(app)
     guard.init_app(app)
-    uploads.init_app(app)  # before CSRF: its check parses the body
+    app.before_request(_refuse_nul_bytes)
     csrf.init_app(app)
     for blueprint in (home.bp, auth.bp, admin.bp, audit.bp, checklists.bp, investigation.bp):
         app.register_blueprint(blueprint)

@@ -19,7 +19,8 @@ from vetting.models import (
     ValidationResult,
 )
 from vetting.policy import Action
-from vetting.services import candidates, cycles, findings, investigation, techniques
+from vetting.services import candidate_file, candidates, cycles, findings, investigation, techniques
+from vetting.services.fields import split_list
 from vetting.services.findings import MAX_EVIDENCE_BYTES, FindingInput
 from vetting.services.investigation import ATTESTATION_TEXT, MAX_DOCUMENT_BYTES, ResolutionInput, SearchInput
 from vetting.web.access import requires, signed_in
@@ -40,10 +41,6 @@ from vetting.web.runtime import runtime, transaction
 from vetting.web.uploads import accepts_upload
 
 bp = Blueprint("work", __name__)
-
-
-def _split(value: str | None) -> list[str]:
-    return [p.strip() for p in (value or "").split(";") if p.strip()]
 
 
 @bp.get("/techniques")
@@ -90,9 +87,9 @@ def candidate_add(cycle_id: int) -> ResponseReturnValue:
                 cycle_id,
                 candidates.CandidateInput(
                     form.name.data or "",
-                    _split(form.aliases.data),
-                    _split(form.handles.data),
-                    _split(form.profile_urls.data),
+                    split_list(form.aliases.data),
+                    split_list(form.handles.data),
+                    split_list(form.profile_urls.data),
                     form.region.data or "",
                 ),
             ),
@@ -134,13 +131,12 @@ def _candidate_page(
     consent_form: ConsentForm | None = None,
     failed_item: int | None = None,
     failed_form: ResolveForm | None = None,
+    error: str | None = None,
 ) -> ResponseReturnValue:
     security = runtime().security
     with transaction() as session:
-        candidate, items = investigation.checklist_view(session, current_user, security, candidate_id)
-        summary = candidates.summarise(session, current_user, security, candidate)
-        profile = candidates.profile_of(current_user, security, candidate)
-        finding_views = findings.findings_of(session, current_user, security, candidate_id)
+        file = candidate_file.open_file(session, current_user, security, candidate_id)
+        candidate, items = file.candidate, file.items
         resolve_forms = {}
         for view in items:
             if view.item.id == failed_item and failed_form is not None:
@@ -154,16 +150,17 @@ def _candidate_page(
         return render_template(
             "work/candidate.html",
             candidate=candidate,
-            summary=summary,
-            profile=profile,
+            summary=file.summary,
+            profile=file.profile,
             items=items,
-            findings=finding_views,
+            findings=file.findings,
             consent_form=consent_form or ConsentForm(),
             resolve_forms=resolve_forms,
             failed_item=failed_item,
             action_form=ActionForm(),
             attestation_text=ATTESTATION_TEXT,
             techniques={t.code: t for t in techniques.catalogue()},
+            page_error=error,
         ), status
 
 
@@ -258,7 +255,7 @@ def search_complete(candidate_id: int) -> ResponseReturnValue:
     try:
         submit(ActionForm(), lambda s: investigation.complete_search(s, current_user, candidate_id))
     except FormFailed as failed:
-        return _candidate_page(candidate_id, status=failed.status)
+        return _candidate_page(candidate_id, status=failed.status, error=failed.message)
     flash("Search closed: every checklist item is resolved.", "success")
     return redirect(url_for("work.candidate", candidate_id=candidate_id))
 
@@ -283,8 +280,8 @@ def _finding_form(candidate_id: int, *, obj: findings.FindingView | None = None)
         else None
     )
     with transaction() as session:
-        candidate, items = investigation.checklist_view(session, current_user, runtime().security, candidate_id)
-    form.item_id.choices = [SelectChoice(i.item.id, f"{i.item.position}. {i.item.title}") for i in items]
+        items = investigation.items_of(session, current_user, candidate_id)
+    form.item_id.choices = [SelectChoice(i.id, f"{i.position}. {i.title}") for i in items]
     return form
 
 

@@ -1,0 +1,34 @@
+"""Everything a searcher sees of one candidate on one page, read and audited once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from vetting.models import Candidate, User
+from vetting.services import audit_log, candidates, findings, investigation
+from vetting.services.context import Security
+from vetting.services.vault import CandidateVault, Profile, read_profile
+
+
+@dataclass(frozen=True)
+class CandidateFile:
+    candidate: Candidate
+    summary: candidates.CandidateSummary
+    profile: Profile
+    items: list[investigation.ItemView]
+    findings: list[findings.FindingView]
+
+
+def open_file(session: Session, actor: User, security: Security, candidate_id: int) -> CandidateFile:
+    """The candidate's profile, checklist, search log and findings; one audit event (§4)."""
+    candidate = candidates.get_for_work(session, actor, candidate_id)
+    audit_log.record(session, actor, "candidate.viewed", subject_type="candidate", subject_id=candidate.id)
+    return CandidateFile(
+        candidate=candidate,
+        summary=candidates.summarise(session, actor, security, candidate),
+        profile=read_profile(CandidateVault(security.keyring, candidate), candidate),
+        items=investigation.checklist_items(session, security, candidate),
+        findings=findings.views_of(session, security, candidate),
+    )
