@@ -28,9 +28,12 @@ from vetting.web.runtime import Runtime
 
 def _create_app() -> Flask:
     try:
-        return create_app()
+        app = create_app()
     except ConfigError as error:
         raise click.ClickException(str(error)) from error
+    # Close the pool when the command ends (matters when commands run in-process).
+    click.get_current_context().call_on_close(app.extensions["vetting"].db.dispose)
+    return app
 
 
 class VettingGroup(FlaskGroup):
