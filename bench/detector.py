@@ -19,11 +19,60 @@ from pathlib import Path
 from vetting.screening import detector
 
 ROOT = Path(__file__).resolve().parent.parent
-FILLER = (
-    "the candidate posted about a road trip with friends and a new truck at the lake last summer "
-    "he shared a video of the county fair and a link about the football game on friday night "
-    "she wrote a review of a coffee shop downtown and complained about traffic on the interstate"
-).split()
+FILLER = [
+    "the",
+    "candidate",
+    "posted",
+    "about",
+    "a",
+    "road",
+    "trip",
+    "with",
+    "friends",
+    "and",
+    "a",
+    "new",
+    "truck",
+    "at",
+    "the",
+    "lake",
+    "last",
+    "summer",
+    "he",
+    "shared",
+    "a",
+    "video",
+    "of",
+    "the",
+    "county",
+    "fair",
+    "and",
+    "a",
+    "link",
+    "about",
+    "the",
+    "football",
+    "game",
+    "on",
+    "friday",
+    "night",
+    "she",
+    "wrote",
+    "a",
+    "review",
+    "of",
+    "a",
+    "coffee",
+    "shop",
+    "downtown",
+    "and",
+    "complained",
+    "about",
+    "traffic",
+    "on",
+    "the",
+    "interstate",
+]
 
 
 def corpus(megabytes: float) -> str:
