@@ -134,13 +134,6 @@ def public_key_pem(public_key: Ed25519PublicKey) -> str:
     return public_key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
 
 
-def load_public_key(pem: bytes) -> Ed25519PublicKey:
-    key = serialization.load_pem_public_key(pem)
-    if not isinstance(key, Ed25519PublicKey):
-        raise ValueError("not an Ed25519 public key")
-    return key
-
-
 def sign_checkpoint(key: Ed25519PrivateKey, seq: int, entry_hash: str, signed_at: datetime) -> Checkpoint:
     unsigned = Checkpoint(seq, entry_hash, signed_at, public_key_id(key.public_key()), "")
     signature = base64.b64encode(key.sign(unsigned.message())).decode()

@@ -41,9 +41,6 @@ class CandidateVault:
     def open(self, token: str, field_name: str, record_id: int | str) -> str:
         return self.key.decrypt_text(token, self.purpose(field_name, record_id))
 
-    def seal_optional(self, text: str | None, field_name: str, record_id: int | str) -> str | None:
-        return None if text is None else self.seal(text, field_name, record_id)
-
     def open_optional(self, token: str | None, field_name: str, record_id: int | str) -> str | None:
         return None if token is None else self.open(token, field_name, record_id)
 
