@@ -26,6 +26,14 @@ from vetting.models.checklist import (
     ChecklistVersion,
     ChecklistVersionItem,
 )
+from vetting.models.firewall import (
+    REDACTED,
+    SCREENED_FIELDS,
+    FindingMention,
+    FindingRelease,
+    MentionResolution,
+    MentionSource,
+)
 from vetting.models.cycle import Assignment, Cycle, CycleStatus, Duty
 from vetting.models.user import (
     ApiToken,
@@ -41,6 +49,12 @@ from vetting.models.user import (
 
 __all__ = [
     "NEVER_REPORTED",
+    "REDACTED",
+    "SCREENED_FIELDS",
+    "FindingMention",
+    "FindingRelease",
+    "MentionResolution",
+    "MentionSource",
     "AppendOnlyError",
     "Authorship",
     "BehaviourCategory",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     JSON,
@@ -29,6 +30,9 @@ from vetting.models.base import Base, created_ts, intpk
 from vetting.models.checklist import ChecklistVersionItem
 from vetting.models.cycle import Cycle
 from vetting.models.user import enum_column
+
+if TYPE_CHECKING:
+    from vetting.models.firewall import FindingMention, FindingRelease
 
 
 class Candidate(Base):
@@ -250,12 +254,26 @@ class Finding(Base):
     updated_at: Mapped[created_ts]
     #: Raised by every edit; validation steps count only for the revision they checked (R7).
     revision: Mapped[int] = mapped_column(Integer, default=1, server_default=text("1"))
+    #: Who last changed the finding: like its author, they cannot release it (R3, two persons).
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: The release the board reads; cleared by any edit or change of redaction (R3).
+    current_release_id: Mapped[int | None] = mapped_column(
+        ForeignKey("finding_releases.id", use_alter=True, name="fk_findings_current_release_id_finding_releases")
+    )
 
     candidate: Mapped[Candidate] = relationship(lazy="joined")
     item: Mapped[ChecklistVersionItem] = relationship(lazy="joined")
     evidence: Mapped[list[Evidence]] = relationship(back_populates="finding", order_by="Evidence.id", lazy="selectin")
     validations: Mapped[list[ValidationStep]] = relationship(
         back_populates="finding", order_by="ValidationStep.id", lazy="selectin"
+    )
+    mentions: Mapped[list[FindingMention]] = relationship(
+        order_by="(FindingMention.field, FindingMention.start_offset, FindingMention.id)",
+        lazy="selectin",
+        cascade="all, delete-orphan",
+    )
+    current_release: Mapped[FindingRelease | None] = relationship(
+        foreign_keys=[current_release_id], post_update=True, lazy="selectin"
     )
 
     @property
