@@ -23,24 +23,24 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@
 
-pdf-libs: ## Install the Pango libraries WeasyPrint renders PDFs with, when missing (root only)
-	@if ldconfig -p 2>/dev/null | grep -q libpangoft2-1.0; then :; \
+pdf-libs: ## Install the Pango and HarfBuzz libraries WeasyPrint renders PDFs with, when missing (root only)
+	@if ldconfig -p 2>/dev/null | grep -q libpangoft2-1.0 && ldconfig -p 2>/dev/null | grep -q libharfbuzz-subset; then :; \
 	elif [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
-		echo "Installing Pango and fonts for PDF rendering (apt-get)"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core >/dev/null; \
-	else echo "Pango is missing: install libpango-1.0-0 and libpangoft2-1.0-0 for PDF rendering."; fi
+		echo "Installing Pango, HarfBuzz and fonts for PDF rendering (apt-get)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core >/dev/null; \
+	else echo "Pango or HarfBuzz is missing: install libpango-1.0-0, libpangoft2-1.0-0 and libharfbuzz-subset0 for PDF rendering."; fi
 
 run: $(VENV)/.installed pdf-libs ## Initialise instance/, load the demo data, serve on http://127.0.0.1:$(PORT)
 	$(BIN)/vetting init
 	$(BIN)/vetting demo
 	$(BIN)/vetting serve --host 127.0.0.1 --port $(PORT)
 
-chromium: ## Install Chromium from the system package manager when missing (root only)
-	@if command -v chromium >/dev/null 2>&1; then :; \
+chromium: ## Install Chromium (browser tests) and Poppler's pdftotext (PDF text checks) when missing (root only)
+	@if command -v chromium >/dev/null 2>&1 && command -v pdftotext >/dev/null 2>&1; then :; \
 	elif [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
-		echo "Installing Chromium for the browser tests (apt-get)"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
-	else echo "Chromium is missing and cannot be installed here: browser tests will be skipped."; fi
+		echo "Installing Chromium and poppler-utils for the tests (apt-get)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils >/dev/null; \
+	else echo "Chromium or pdftotext is missing and cannot be installed here: install chromium and poppler-utils."; fi
 
 test: $(VENV)/.installed-test chromium pdf-libs ## Run the whole suite on SQLite, then on VETTING_TEST_DATABASE_URL if set
 	env -u VETTING_TEST_DATABASE_URL $(BIN)/python -m pytest

@@ -123,10 +123,13 @@ def can_view_cycle(actor: User, cycle: Cycle) -> bool:
 
 
 def can_see_candidate_name(actor: User, cycle: Cycle) -> bool:
-    """Names are for the cycle's searchers; admins see them only in named (non-blind) cycles."""
+    """Names are for the cycle's searchers; admins and the cycle's board see them only in
+    named cycles: in blind-review cycles the board reads candidates by code (R3)."""
     if _searcher_of(actor, cycle):
         return True
-    return actor.is_active and actor.has_role(Role.ADMIN) and not cycle.blind_review
+    if not actor.is_active or cycle.blind_review:
+        return False
+    return actor.has_role(Role.ADMIN) or can(actor, Action.BOARD_READ, cycle)
 
 
 def can_open_raw_content(actor: User, cycle: Cycle, reason: str | None) -> bool:

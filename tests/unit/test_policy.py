@@ -372,7 +372,7 @@ def test_checklists_are_managed_by_admins_only() -> None:
 
 
 def test_candidate_names_are_for_searchers_and_admins_of_named_cycles() -> None:
-    """Blind review: admins see names only in named cycles; board members and auditors never here."""
+    """Blind review: admins and the cycle's board see names only in named cycles; auditors never."""
     searcher = person(Role.INVESTIGATOR)
     member = person(Role.BOARD_MEMBER)
     admin = person(Role.ADMIN)
@@ -382,8 +382,10 @@ def test_candidate_names_are_for_searchers_and_admins_of_named_cycles() -> None:
     named.blind_review = False
     for cycle in (named, blind):
         assert policy.can_see_candidate_name(searcher, cycle)
-        assert not policy.can_see_candidate_name(member, cycle)
         assert not policy.can_see_candidate_name(person(Role.AUDITOR), cycle)
+        assert not policy.can_see_candidate_name(person(Role.BOARD_MEMBER), cycle)  # another cycle's board
+    assert policy.can_see_candidate_name(member, named)
+    assert not policy.can_see_candidate_name(member, blind)
     assert policy.can_see_candidate_name(admin, named)
     assert not policy.can_see_candidate_name(admin, blind)
     assert not policy.can_see_candidate_name(person(Role.INVESTIGATOR), named)  # another cycle's searcher

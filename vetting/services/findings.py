@@ -28,12 +28,13 @@ from vetting.models import (
     Finding,
     IdentityBasis,
     User,
+    MentionResolution,
     ValidationMethod,
     ValidationResult,
     ValidationStatus,
     ValidationStep,
 )
-from vetting.services import audit_log
+from vetting.services import audit_log, redaction
 from vetting.services.candidates import get_for_work
 from vetting.services.context import Security
 from vetting.services.investigation import item_of, require_consent, require_workable
@@ -82,6 +83,10 @@ def _validate(data: FindingInput) -> None:
         raise ValidationFailed("Record which identifiers tie this content to the candidate.", field="identity_basis")
 
 
+def _screened_texts(data: FindingInput) -> dict[str, str]:
+    return {"platform": data.platform.strip(), "summary": data.summary.strip(), "excerpt": data.excerpt.strip()}
+
+
 def _seal_text(finding: Finding, vault: CandidateVault, data: FindingInput) -> None:
     finding.source_url_enc = vault.seal(data.source_url.strip(), "finding-source-url", finding.id)
     finding.summary_enc = vault.seal(data.summary.strip(), "finding-summary", finding.id)
@@ -110,7 +115,8 @@ def add_finding(session: Session, actor: User, security: Security, candidate_id:
     )
     session.add(finding)
     session.flush()
-    _seal_text(finding, CandidateVault(security.keyring, candidate), data)
+    vault = CandidateVault(security.keyring, candidate)
+    _seal_text(finding, vault, data)
     session.flush()
     audit_log.record(
         session,
@@ -120,10 +126,11 @@ def add_finding(session: Session, actor: User, security: Security, candidate_id:
         subject_id=finding.id,
         data={"candidate_id": candidate.id, "item_id": item.id, "category": data.category.value},
     )
+    redaction.screen_fields(session, actor, finding, vault, _screened_texts(data))
     return finding
 
 
-def _finding_for_work(session: Session, actor: User, finding_id: int) -> Finding:
+def finding_for_work(session: Session, actor: User, finding_id: int) -> Finding:
     finding = session.get(Finding, finding_id)
     if finding is None:
         raise NotFound("No such finding.")
@@ -133,7 +140,7 @@ def _finding_for_work(session: Session, actor: User, finding_id: int) -> Finding
 
 def update_finding(session: Session, actor: User, security: Security, finding_id: int, data: FindingInput) -> Finding:
     """Change a finding. Any change starts a new revision: earlier validation no longer counts (R7)."""
-    finding = _finding_for_work(session, actor, finding_id)
+    finding = finding_for_work(session, actor, finding_id)
     candidate = finding.candidate
     require_workable(candidate)
     item = item_of(candidate, data.item_id)
@@ -165,6 +172,7 @@ def update_finding(session: Session, actor: User, security: Security, finding_id
     finding.authorship = data.authorship
     finding.identity_basis = sorted({b.value for b in data.identity_basis})
     finding.updated_at = utcnow()
+    finding.updated_by_id = actor.id
     finding.revision += 1
     _seal_text(finding, vault, data)
     session.flush()
@@ -172,6 +180,9 @@ def update_finding(session: Session, actor: User, security: Security, finding_id
         session, actor, "finding.updated", subject_type="finding", subject_id=finding.id,
         data={"fields": changed, "revision": finding.revision, "category": data.category.value},
     )  # fmt: skip
+    previous = {"platform": before.platform, "summary": before.summary, "excerpt": before.excerpt}
+    redaction.screen_fields(session, actor, finding, vault, _screened_texts(data), previous)
+    redaction.withdraw_release(session, actor, finding, "edited")
     return finding
 
 
@@ -218,10 +229,29 @@ class FindingView:
     validation_status: ValidationStatus
     evidence: list[EvidenceView]
     validations: list[ValidationView]
+    mentions: list[redaction.MentionView]
+    created_by_id: int | None
+    updated_by_id: int | None
+    #: The revision the board reads, if any (None: nothing of this finding reaches the board).
+    released_revision: int | None
 
     @property
     def identity_match_met(self) -> bool:
         return len(self.identity_basis) >= self.identity_match_minimum
+
+    @property
+    def open_mentions(self) -> int:
+        return sum(1 for m in self.mentions if m.open)
+
+    def text_of(self, field: str) -> str:
+        return str(getattr(self, field))
+
+    def redacted(self, field: str) -> str:
+        """The board-facing text of ``field`` under the current resolutions."""
+        return redaction.redact(self.text_of(field), redaction.redacted_spans(self.mentions, field))
+
+    def segments(self, field: str) -> list[redaction.Segment]:
+        return redaction.segments(self.text_of(field), self.mentions, field)
 
 
 def view_of(finding: Finding, vault: CandidateVault) -> FindingView:
@@ -266,12 +296,16 @@ def view_of(finding: Finding, vault: CandidateVault) -> FindingView:
             )
             for v in finding.validations
         ],
+        mentions=redaction.mention_views(finding, vault),
+        created_by_id=finding.created_by_id,
+        updated_by_id=finding.updated_by_id,
+        released_revision=finding.current_release.revision if finding.current_release else None,
     )
 
 
 def get_finding(session: Session, actor: User, security: Security, finding_id: int) -> FindingView:
     """One finding, decrypted, for the cycle's searchers; the view is audited (§4)."""
-    finding = _finding_for_work(session, actor, finding_id)
+    finding = finding_for_work(session, actor, finding_id)
     audit_log.record(session, actor, "finding.viewed", subject_type="finding", subject_id=finding.id)
     return view_of(finding, CandidateVault(security.keyring, finding.candidate))
 
@@ -290,6 +324,33 @@ def views_of(session: Session, security: Security, candidate: Candidate) -> list
     return [view_of(f, vault) for f in rows]
 
 
+def resolve_mention(
+    session: Session,
+    actor: User,
+    security: Security,
+    finding_id: int,
+    mention_id: int,
+    resolution: MentionResolution,
+    reason: str | None,
+) -> Finding:
+    """An investigator of the cycle resolves one detector mention (R3)."""
+    finding = finding_for_work(session, actor, finding_id)
+    redaction.resolve(
+        session, actor, CandidateVault(security.keyring, finding.candidate), finding, mention_id, resolution, reason
+    )
+    return finding
+
+
+def redact_words(session: Session, actor: User, security: Security, finding_id: int, field: str, words: str) -> Finding:
+    """Redact words the detector missed, in every place they occur in one field (R3)."""
+    finding = finding_for_work(session, actor, finding_id)
+    vault = CandidateVault(security.keyring, finding.candidate)
+    view = view_of(finding, vault)
+    texts = {"platform": view.platform, "summary": view.summary, "excerpt": view.excerpt}
+    redaction.redact_words(session, actor, vault, finding, field, words, texts)
+    return finding
+
+
 def add_validation(
     session: Session,
     actor: User,
@@ -305,7 +366,7 @@ def add_validation(
     Allowed after the search is closed (a candidate's dispute can reopen validation), not
     after the cycle is.
     """
-    finding = _finding_for_work(session, actor, finding_id)
+    finding = finding_for_work(session, actor, finding_id)
     if finding.candidate.cycle.status is CycleStatus.CLOSED:
         raise Conflict("The cycle is closed: its findings can no longer change.", code="cycle_not_open")
     notes = notes.strip()
@@ -334,6 +395,8 @@ def add_validation(
         subject_id=finding.id,
         data={"method": method.value, "result": result.value, "status": finding.validation_status.value},
     )
+    if finding.validation_status is ValidationStatus.REFUTED:
+        redaction.withdraw_release(session, actor, finding, "refuted")
     return step
 
 
@@ -348,7 +411,7 @@ def upload_evidence(
     content: bytes,
 ) -> Evidence:
     """Hash on receipt, check the type by content, seal under the candidate's key (SM-06)."""
-    finding = _finding_for_work(session, actor, finding_id)
+    finding = finding_for_work(session, actor, finding_id)
     require_workable(finding.candidate)
     if not content:
         raise ValidationFailed("The file is empty.", field="file")

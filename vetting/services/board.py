@@ -1,0 +1,227 @@
+"""The hiring board's read model: released, redacted findings only (R2, R3, R7, POL-02).
+
+Everything a board surface shows is built here from :class:`FindingRelease` rows, never
+from a finding's raw fields: the redacted platform, summary and excerpt, the content
+date, the category, the candidate's part, identity-match strength and the live
+validation status. Source URLs, evidence files, search logs, mention details and
+unreleased or refuted findings have no path into these views. In blind-review cycles
+candidates appear by code.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from vetting import policy
+from vetting.errors import NotFound
+from vetting.models import (
+    Authorship,
+    BehaviourCategory,
+    Candidate,
+    Cycle,
+    Finding,
+    ResolutionStatus,
+    User,
+    ValidationStatus,
+)
+from vetting.services import audit_log
+from vetting.services.candidates import progress, stage_of
+from vetting.services.context import Security
+from vetting.services.vault import CandidateVault, read_profile
+
+#: Concerns first, then what speaks for the candidate (PRODUCT.md §3 order).
+CATEGORY_ORDER = [c for c in BehaviourCategory if c.reportable]
+
+
+@dataclass(frozen=True)
+class BoardFinding:
+    finding_id: int
+    release_id: int
+    revision: int
+    item_title: str
+    category: BehaviourCategory
+    platform: str
+    content_date: date | None
+    summary: str
+    excerpt: str
+    authorship: Authorship
+    validation_status: ValidationStatus
+    identity_matches: int
+    identity_match_minimum: int
+    released_at: datetime
+
+
+@dataclass(frozen=True)
+class BoardCandidate:
+    id: int
+    code: str
+    #: ``None`` in blind-review cycles.
+    name: str | None
+    stage: str
+    resolved: int
+    total: int
+    released: dict[BehaviourCategory, int]
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} ({self.code})" if self.name else self.code
+
+    @property
+    def released_total(self) -> int:
+        return sum(self.released.values())
+
+
+@dataclass(frozen=True)
+class BoardCycle:
+    id: int
+    title: str
+    position: str
+    blind_review: bool
+    checklist_label: str | None
+    candidates: list[BoardCandidate]
+
+
+@dataclass(frozen=True)
+class SearchStatement:
+    """What was searched, so the board knows the search was complete and uniform (R1, R6)."""
+
+    checklist_label: str | None
+    total: int
+    by_status: dict[ResolutionStatus, int]
+    search_completed: bool
+
+    @property
+    def resolved(self) -> int:
+        return sum(self.by_status.values())
+
+
+@dataclass(frozen=True)
+class BoardSummary:
+    cycle_id: int
+    cycle_title: str
+    blind_review: bool
+    candidate: BoardCandidate
+    search: SearchStatement
+    groups: list[tuple[BehaviourCategory, list[BoardFinding]]]
+
+    @property
+    def findings(self) -> list[BoardFinding]:
+        return [f for _, group in self.groups for f in group]
+
+
+def _board_cycle(session: Session, actor: User, cycle_id: int) -> Cycle:
+    cycle = session.get(Cycle, cycle_id)
+    if cycle is None or not policy.can_view_cycle(actor, cycle):
+        raise NotFound("No such cycle.")
+    policy.require(actor, policy.Action.BOARD_READ, cycle)
+    return cycle
+
+
+def _released(session: Session, security: Security, candidate: Candidate) -> list[BoardFinding]:
+    """The candidate's findings as released: the current release of each, unless refuted since."""
+    if candidate.wrapped_key is None:
+        return []
+    vault = CandidateVault(security.keyring, candidate)
+    rows = session.scalars(
+        select(Finding)
+        .where(Finding.candidate_id == candidate.id, Finding.current_release_id.is_not(None))
+        .order_by(Finding.content_date.desc(), Finding.id)
+    )
+    out = []
+    for finding in rows:
+        release = finding.current_release
+        if (
+            release is None
+            or release.revision != finding.revision
+            or finding.validation_status is ValidationStatus.REFUTED
+            or not release.category.reportable
+        ):
+            continue
+        record = f"{finding.id}.{release.revision}"
+        out.append(
+            BoardFinding(
+                finding_id=finding.id,
+                release_id=release.id,
+                revision=release.revision,
+                item_title=finding.item.title,
+                category=release.category,
+                platform=vault.open(release.platform_enc, "release-platform", record),
+                content_date=release.content_date,
+                summary=vault.open(release.summary_enc, "release-summary", record),
+                excerpt=vault.open(release.excerpt_enc, "release-excerpt", record),
+                authorship=release.authorship,
+                validation_status=finding.validation_status,
+                identity_matches=release.identity_matches,
+                identity_match_minimum=release.identity_match_minimum,
+                released_at=release.released_at,
+            )
+        )
+    return out
+
+
+def _candidate(actor: User, security: Security, candidate: Candidate, released: list[BoardFinding]) -> BoardCandidate:
+    name = None
+    if policy.can_see_candidate_name(actor, candidate.cycle) and candidate.wrapped_key is not None:
+        name = read_profile(CandidateVault(security.keyring, candidate), candidate).name
+    resolved, total = progress(candidate)
+    counts = Counter(f.category for f in released)
+    return BoardCandidate(
+        id=candidate.id,
+        code=candidate.code,
+        name=name,
+        stage=stage_of(candidate),
+        resolved=resolved,
+        total=total,
+        released={c: counts[c] for c in CATEGORY_ORDER if counts[c]},
+    )
+
+
+def cycle_overview(session: Session, actor: User, security: Security, cycle_id: int) -> BoardCycle:
+    """The cycle's candidates as the board sees them; viewing is audited."""
+    cycle = _board_cycle(session, actor, cycle_id)
+    rows = session.scalars(select(Candidate).where(Candidate.cycle_id == cycle.id).order_by(Candidate.id))
+    listed = [_candidate(actor, security, c, _released(session, security, c)) for c in rows]
+    audit_log.record(session, actor, "board.cycle_viewed", subject_type="cycle", subject_id=cycle.id)
+    return BoardCycle(
+        id=cycle.id,
+        title=cycle.title,
+        position=cycle.position,
+        blind_review=cycle.blind_review,
+        checklist_label=cycle.checklist_version.label if cycle.checklist_version else None,
+        candidates=listed,
+    )
+
+
+def summary(session: Session, actor: User, security: Security, candidate_id: int) -> BoardSummary:
+    """One candidate's released summary, grouped by behaviour category; viewing is audited."""
+    candidate = session.get(Candidate, candidate_id)
+    if candidate is None:
+        raise NotFound("No such candidate.")
+    _board_cycle(session, actor, candidate.cycle_id)
+    released = _released(session, security, candidate)
+    cycle = candidate.cycle
+    item_ids = {i.id for i in cycle.checklist_version.items} if cycle.checklist_version else set()
+    statuses = Counter(r.status for r in candidate.resolutions if r.item_id in item_ids)
+    audit_log.record(session, actor, "board.summary_viewed", subject_type="candidate", subject_id=candidate.id)
+    return BoardSummary(
+        cycle_id=cycle.id,
+        cycle_title=cycle.title,
+        blind_review=cycle.blind_review,
+        candidate=_candidate(actor, security, candidate, released),
+        search=SearchStatement(
+            checklist_label=cycle.checklist_version.label if cycle.checklist_version else None,
+            total=len(item_ids),
+            by_status={s: statuses[s] for s in ResolutionStatus if statuses[s]},
+            search_completed=candidate.search_completed_at is not None,
+        ),
+        groups=[
+            (c, [f for f in released if f.category is c])
+            for c in CATEGORY_ORDER
+            if any(f.category is c for f in released)
+        ],
+    )

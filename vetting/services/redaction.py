@@ -1,0 +1,363 @@
+"""Detector mentions on findings and their mandatory human resolution (R3, PC-01, PC-03).
+
+Every field of a finding that reaches the board (platform, summary, excerpt) is screened
+when the finding is saved, and again whenever its text changes. Each mention stays open
+until an investigator resolves it: ``redact`` (the board sees ``[redacted]``) or
+``not_protected`` with a reason, typically that a group term is part of conduct the
+candidate showed toward that group (lane B of rules-legal.md §2), not the candidate's own
+trait. Investigators can also redact words the detector missed.
+
+Which class a mention belongs to is itself protected information: axis, rule and the
+matched words are sealed under the candidate's data key, and audit events carry only ids
+and counts.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from vetting.clock import utcnow
+from vetting.errors import Conflict, NotFound, ValidationFailed
+from vetting.models import (
+    REDACTED,
+    SCREENED_FIELDS,
+    CycleStatus,
+    Finding,
+    FindingMention,
+    MentionResolution,
+    MentionSource,
+    User,
+)
+from vetting.screening.detector import AXES, screen
+from vetting.services import audit_log
+from vetting.services.vault import CandidateVault
+
+FIELD_LABELS = {"platform": "platform", "summary": "summary", "excerpt": "excerpt"}
+MIN_REASON = 5
+MAX_REASON = 500
+#: Axis shown for words an investigator redacted by hand.
+MANUAL_AXIS = "manual"
+
+
+@dataclass(frozen=True)
+class MentionView:
+    id: int
+    field: str
+    start: int
+    end: int
+    text: str
+    axis: str
+    rule: str
+    source: MentionSource
+    resolution: MentionResolution | None
+    reason: str | None
+    resolved_by_id: int | None
+    resolved_at: datetime | None
+
+    @property
+    def axis_label(self) -> str:
+        return AXES.get(self.axis, "marked by an investigator")
+
+    @property
+    def open(self) -> bool:
+        return self.resolution is None
+
+
+def _detail(vault: CandidateVault, mention: FindingMention) -> dict[str, str]:
+    detail: dict[str, str] = json.loads(vault.open(mention.detail_enc, "mention-detail", mention.id))
+    return detail
+
+
+def mention_views(finding: Finding, vault: CandidateVault) -> list[MentionView]:
+    views = []
+    for m in finding.mentions:
+        detail = _detail(vault, m)
+        views.append(
+            MentionView(
+                id=m.id,
+                field=m.field,
+                start=m.start_offset,
+                end=m.end_offset,
+                text=detail["text"],
+                axis=detail["axis"],
+                rule=detail["rule"],
+                source=m.source,
+                resolution=m.resolution,
+                reason=vault.open_optional(m.reason_enc, "mention-reason", m.id),
+                resolved_by_id=m.resolved_by_id,
+                resolved_at=m.resolved_at,
+            )
+        )
+    return views
+
+
+def _add(
+    session: Session,
+    finding: Finding,
+    vault: CandidateVault,
+    *,
+    field: str,
+    span: tuple[int, int],
+    detail: dict[str, str],
+    source: MentionSource,
+    redacted_by: int | None = None,
+) -> FindingMention:
+    mention = FindingMention(
+        finding_id=finding.id,
+        field=field,
+        start_offset=span[0],
+        end_offset=span[1],
+        source=source,
+        detail_enc="",
+    )
+    if redacted_by is not None:
+        mention.resolution = MentionResolution.REDACT
+        mention.resolved_by_id = redacted_by
+        mention.resolved_at = utcnow()
+    finding.mentions.append(mention)
+    session.flush()
+    mention.detail_enc = vault.seal(json.dumps(detail, sort_keys=True), "mention-detail", mention.id)
+    return mention
+
+
+def _occurrences(text: str, words: str) -> list[tuple[int, int]]:
+    """Every case-insensitive occurrence of ``words`` in ``text`` (offsets into ``text``)."""
+    haystack, needle = text.casefold(), words.casefold()
+    # casefold can change lengths ("ß" → "ss"); offsets are only trusted when it did not.
+    if len(haystack) != len(text) or not needle:
+        haystack, needle = text.lower(), words.lower()
+    spans, at = [], haystack.find(needle)
+    while at >= 0 and len(needle):
+        spans.append((at, at + len(needle)))
+        at = haystack.find(needle, at + len(needle))
+    return spans
+
+
+def screen_fields(
+    session: Session,
+    actor: User,
+    finding: Finding,
+    vault: CandidateVault,
+    texts: dict[str, str],
+    previous: dict[str, str] | None = None,
+) -> list[str]:
+    """Screen the fields whose text is new or changed; return their names.
+
+    A changed field loses its mentions and is screened afresh. Redactions carry over
+    (the safe direction: the same words on the same axis stay redacted), while a
+    ``not_protected`` judgement depends on context and must be made again.
+    """
+    changed = [f for f in SCREENED_FIELDS if previous is None or previous[f] != texts[f]]
+    for name in changed:
+        old = [m for m in finding.mentions if m.field == name]
+        redacted = {
+            (d["text"].casefold(), d["axis"], d["rule"])
+            for m in old
+            if m.resolution is MentionResolution.REDACT
+            for d in [_detail(vault, m)]
+        }
+        for m in old:
+            finding.mentions.remove(m)
+        session.flush()
+        text = texts[name]
+        for hit in screen(text):
+            words = text[hit.start : hit.end]
+            carried = (words.casefold(), hit.axis, hit.rule) in redacted
+            _add(
+                session, finding, vault, field=name, span=(hit.start, hit.end),
+                detail={"axis": hit.axis, "rule": hit.rule, "text": words}, source=MentionSource.DETECTOR,
+                redacted_by=actor.id if carried else None,
+            )  # fmt: skip
+        for words, axis, rule in sorted(k for k in redacted if k[1] == MANUAL_AXIS):
+            for span in _occurrences(text, words):
+                if not _covered(finding, name, span):
+                    _add(
+                        session, finding, vault, field=name, span=span,
+                        detail={"axis": axis, "rule": rule, "text": text[span[0] : span[1]]},
+                        source=MentionSource.MANUAL, redacted_by=actor.id,
+                    )  # fmt: skip
+    if changed:
+        session.flush()
+        audit_log.record(
+            session,
+            actor,
+            "finding.screened",
+            subject_type="finding",
+            subject_id=finding.id,
+            data={"fields": changed, "mentions": len(finding.mentions), "open": open_count(finding)},
+        )
+    return changed
+
+
+def _covered(finding: Finding, field: str, span: tuple[int, int]) -> bool:
+    return any(
+        m.field == field
+        and m.resolution is MentionResolution.REDACT
+        and m.start_offset <= span[0]
+        and span[1] <= m.end_offset
+        for m in finding.mentions
+    )
+
+
+def open_count(finding: Finding) -> int:
+    return sum(1 for m in finding.mentions if m.resolution is None)
+
+
+def _require_open_cycle(finding: Finding) -> None:
+    if finding.candidate.cycle.status is CycleStatus.CLOSED:
+        raise Conflict("The cycle is closed: its findings can no longer change.", code="cycle_not_open")
+
+
+def withdraw_release(session: Session, actor: User, finding: Finding, why: str) -> None:
+    """The board stops reading a finding whose board-facing text changed (R3)."""
+    if finding.current_release_id is None:
+        return
+    release_id = finding.current_release_id
+    finding.current_release_id = None
+    session.flush()
+    audit_log.record(
+        session, actor, "finding.release_withdrawn", subject_type="finding", subject_id=finding.id,
+        data={"release_id": release_id, "why": why},
+    )  # fmt: skip
+
+
+def resolve(
+    session: Session,
+    actor: User,
+    vault: CandidateVault,
+    finding: Finding,
+    mention_id: int,
+    resolution: MentionResolution,
+    reason: str | None,
+) -> FindingMention:
+    """Record a person's decision on one mention; the caller has checked access."""
+    _require_open_cycle(finding)
+    mention = next((m for m in finding.mentions if m.id == mention_id), None)
+    if mention is None:
+        raise NotFound("No such mention on this finding (the text may have changed and been screened again).")
+    if mention.source is MentionSource.MANUAL and resolution is not MentionResolution.REDACT:
+        raise ValidationFailed("Words redacted by hand stay redacted.", field="resolution")
+    reason = (reason or "").strip()
+    if resolution is MentionResolution.NOT_PROTECTED:
+        if len(reason) < MIN_REASON:
+            raise ValidationFailed(
+                "Say why this is not the candidate's protected information, for example that it is reported "
+                "conduct toward a group (lane B).",
+                field="reason",
+            )
+        if len(reason) > MAX_REASON:
+            raise ValidationFailed(f"The reason must be at most {MAX_REASON} characters.", field="reason")
+    before = (mention.resolution, vault.open_optional(mention.reason_enc, "mention-reason", mention.id))
+    after = (resolution, reason if resolution is MentionResolution.NOT_PROTECTED else None)
+    if before == after:
+        return mention
+    mention.resolution = resolution
+    mention.reason_enc = vault.seal(reason, "mention-reason", mention.id) if after[1] is not None else None
+    mention.resolved_by_id = actor.id
+    mention.resolved_at = utcnow()
+    session.flush()
+    audit_log.record(
+        session, actor, "finding.mention_resolved", subject_type="finding", subject_id=finding.id,
+        data={"mention_id": mention.id, "resolution": resolution.value, "open": open_count(finding)},
+    )  # fmt: skip
+    withdraw_release(session, actor, finding, "redaction changed")
+    return mention
+
+
+def redact_words(
+    session: Session,
+    actor: User,
+    vault: CandidateVault,
+    finding: Finding,
+    field: str,
+    words: str,
+    texts: dict[str, str],
+) -> list[FindingMention]:
+    """Redact every occurrence of ``words`` in one field: what the detector missed (R3)."""
+    _require_open_cycle(finding)
+    if field not in SCREENED_FIELDS:
+        raise ValidationFailed("Choose the platform, summary or excerpt.", field="field")
+    words = words.strip()
+    if not words or len(words) > 500:
+        raise ValidationFailed("Give the exact words to redact (1–500 characters).", field="text")
+    spans = [s for s in _occurrences(texts[field], words) if not _covered(finding, field, s)]
+    if not spans:
+        if _occurrences(texts[field], words):
+            raise ValidationFailed(f"These words are already redacted in the {field}.", field="text")
+        raise ValidationFailed(f"These words do not appear in the {field}.", field="text")
+    added = [
+        _add(
+            session,
+            finding,
+            vault,
+            field=field,
+            span=span,
+            detail={"axis": MANUAL_AXIS, "rule": "manual", "text": words},
+            source=MentionSource.MANUAL,
+            redacted_by=actor.id,
+        )  # fmt: skip
+        for span in spans
+    ]
+    session.flush()
+    audit_log.record(
+        session, actor, "finding.words_redacted", subject_type="finding", subject_id=finding.id,
+        data={"field": field, "mention_ids": [m.id for m in added], "open": open_count(finding)},
+    )  # fmt: skip
+    withdraw_release(session, actor, finding, "redaction changed")
+    return added
+
+
+def redacted_spans(mentions: Iterable[MentionView | FindingMention], field: str) -> list[tuple[int, int]]:
+    """Merged spans to redact in ``field`` (overlapping and touching spans become one)."""
+    spans = sorted(
+        (m.start, m.end) if isinstance(m, MentionView) else (m.start_offset, m.end_offset)
+        for m in mentions
+        if m.field == field and m.resolution is MentionResolution.REDACT
+    )
+    merged: list[tuple[int, int]] = []
+    for start, end in spans:
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def redact(text: str, spans: Sequence[tuple[int, int]]) -> str:
+    """The board-facing text: each span becomes ``[redacted]``, with nothing about its axis."""
+    out, at = [], 0
+    for start, end in spans:
+        out.append(text[at:start])
+        out.append(REDACTED)
+        at = end
+    out.append(text[at:])
+    return "".join(out)
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A run of text, highlighted when it belongs to a mention."""
+
+    text: str
+    mention: MentionView | None = None
+
+
+def segments(text: str, mentions: Iterable[MentionView], field: str) -> list[Segment]:
+    """Text cut at mention boundaries for inline highlighting; overlapping mentions
+    after the first are listed separately, not highlighted twice."""
+    out, at = [], 0
+    for m in sorted((m for m in mentions if m.field == field), key=lambda m: (m.start, -m.end)):
+        if m.start < at:
+            continue
+        if m.start > at:
+            out.append(Segment(text[at : m.start]))
+        out.append(Segment(text[m.start : m.end], m))
+        at = m.end
+    if at < len(text):
+        out.append(Segment(text[at:]))
+    return out

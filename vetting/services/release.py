@@ -1,0 +1,169 @@
+"""Two-person release of a finding to the board (R3, POL-01, POL-02, R7).
+
+A finding reaches the board only when a second investigator of the cycle, who neither
+wrote nor last edited it, has seen its raw and redacted text side by side and approves.
+Release writes an immutable version holding only the redacted text and the facts the
+board reads. Every unmet condition is refused with its own 409 code, so a caller (and an
+auditor reading the log) knows exactly which rule held.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from vetting.crypto import sha256_hex
+from vetting.errors import Conflict
+from vetting.models import (
+    SCREENED_FIELDS,
+    CycleStatus,
+    Finding,
+    FindingRelease,
+    MentionResolution,
+    User,
+    ValidationStatus,
+)
+from vetting.services import audit_log, redaction
+from vetting.services.context import Security
+from vetting.services.findings import FindingView, finding_for_work, view_of
+from vetting.services.vault import CandidateVault
+
+
+@dataclass(frozen=True)
+class Blocker:
+    """One unmet release condition: the 409 code and what to do about it."""
+
+    code: str
+    message: str
+
+
+def reviewed_digest(view: FindingView) -> str:
+    """SHA-256 of the raw board-facing fields and revision the reviewer approved."""
+    return sha256_hex(
+        json.dumps(
+            {"revision": view.revision, "platform": view.platform, "summary": view.summary, "excerpt": view.excerpt},
+            sort_keys=True,
+        )
+    )
+
+
+def blockers(finding: Finding, view: FindingView, actor: User, revision: int | None = None) -> list[Blocker]:
+    """Every reason ``actor`` may not release this revision now, in the order they are reported."""
+    found: list[Blocker] = []
+    if actor.id in (finding.created_by_id, finding.updated_by_id):
+        found.append(
+            Blocker(
+                "author_cannot_release",
+                "You wrote or last edited this finding; a second investigator of the cycle must release it.",
+            )
+        )
+    if finding.candidate.cycle.status is not CycleStatus.OPEN:
+        found.append(Blocker("cycle_not_open", "The cycle is not open: nothing more is released to its board."))
+    if revision is not None and revision != finding.revision:
+        found.append(
+            Blocker("revision_changed", "The finding changed after you opened it: review the current text again.")
+        )
+    if finding.current_release is not None and finding.current_release.revision == finding.revision:
+        found.append(Blocker("already_released", "This version of the finding is already released."))
+    if view.open_mentions:
+        found.append(
+            Blocker(
+                "unresolved_mentions",
+                f"{view.open_mentions} protected-class mention(s) are not resolved: each must be redacted "
+                "or marked not protected with a reason.",
+            )
+        )
+    if any(m.resolution is MentionResolution.NOT_PROTECTED and m.resolved_by_id == actor.id for m in view.mentions):
+        found.append(
+            Blocker(
+                "own_resolution",
+                "You marked a mention as not protected yourself; a colleague must review that judgement, or redact it.",
+            )
+        )
+    status = finding.validation_status
+    if status is ValidationStatus.REFUTED:
+        found.append(Blocker("finding_refuted", "A validation step contradicts this finding: it is never released."))
+    elif not finding.current_validations:
+        found.append(
+            Blocker("validation_required", "Record at least one validation step for this version of the finding.")
+        )
+    if not view.identity_match_met:
+        found.append(
+            Blocker(
+                "identity_match_insufficient",
+                f"The cycle asks for {view.identity_match_minimum} identifiers tying the content to the candidate; "
+                f"this finding has {len(view.identity_basis)}.",
+            )
+        )
+    if not finding.category.reportable:
+        found.append(
+            Blocker(
+                "category_not_reportable",
+                f"{finding.category.label}: this category is never reported to the board.",
+            )
+        )
+    return found
+
+
+@dataclass(frozen=True)
+class Review:
+    """What the reviewer sees: the raw finding, its redacted text, and what stands in the way."""
+
+    finding: FindingView
+    blockers: list[Blocker]
+    digest: str
+
+
+def review(session: Session, actor: User, security: Security, finding_id: int) -> Review:
+    """The side-by-side review of raw and redacted text; opening raw text is audited (§4)."""
+    finding = finding_for_work(session, actor, finding_id)
+    view = view_of(finding, CandidateVault(security.keyring, finding.candidate))
+    audit_log.record(session, actor, "finding.review_viewed", subject_type="finding", subject_id=finding.id)
+    return Review(view, blockers(finding, view, actor), reviewed_digest(view))
+
+
+def release(
+    session: Session, actor: User, security: Security, finding_id: int, revision: int | None = None
+) -> FindingRelease:
+    """Release the current revision's redacted text to the board, or refuse with a 409 code."""
+    finding = finding_for_work(session, actor, finding_id)
+    vault = CandidateVault(security.keyring, finding.candidate)
+    view = view_of(finding, vault)
+    found = blockers(finding, view, actor, revision)
+    if found:
+        audit_log.record(
+            session, actor, "finding.release_refused", subject_type="finding", subject_id=finding.id,
+            data={"codes": [b.code for b in found]},
+        )  # fmt: skip
+        raise Conflict(" ".join(b.message for b in found), code=found[0].code)
+    record = f"{finding.id}.{finding.revision}"
+    row = FindingRelease(
+        finding_id=finding.id,
+        candidate_id=finding.candidate_id,
+        revision=finding.revision,
+        platform_enc=vault.seal(view.redacted("platform"), "release-platform", record),
+        summary_enc=vault.seal(view.redacted("summary"), "release-summary", record),
+        excerpt_enc=vault.seal(view.redacted("excerpt"), "release-excerpt", record),
+        category=finding.category,
+        authorship=finding.authorship,
+        content_date=finding.content_date,
+        identity_matches=len(view.identity_basis),
+        identity_match_minimum=view.identity_match_minimum,
+        identity_basis=list(finding.identity_basis),
+        reviewed_sha256=reviewed_digest(view),
+        released_by_id=actor.id,
+    )
+    session.add(row)
+    session.flush()
+    finding.current_release_id = row.id
+    session.flush()
+    audit_log.record(
+        session, actor, "finding.released", subject_type="finding", subject_id=finding.id,
+        data={
+            "release_id": row.id, "revision": row.revision, "reviewed_sha256": row.reviewed_sha256,
+            "redactions": sum(len(redaction.redacted_spans(view.mentions, f)) for f in SCREENED_FIELDS),
+        },
+    )  # fmt: skip
+    return row
