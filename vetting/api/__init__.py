@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import Flask
 
-from vetting.api import investigation, views
+from vetting.api import board, investigation, release, views
 
-__all__ = ["init_app", "investigation"]
+__all__ = ["board", "init_app", "investigation", "release"]
 
 
 def init_app(app: Flask) -> None:

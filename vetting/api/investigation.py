@@ -22,11 +22,12 @@ from vetting.api.schemas import (
     ValidationBody,
 )
 from vetting.errors import ValidationFailed
-from vetting.models import ChecklistTemplate, ChecklistVersion, SignatureMethod
+from vetting.models import SCREENED_FIELDS, ChecklistTemplate, ChecklistVersion, SignatureMethod
 from vetting.policy import Action
 from vetting.services import candidate_file, candidates, checklists, findings, investigation, techniques
 from vetting.services.findings import MAX_EVIDENCE_BYTES, FindingInput, FindingView
 from vetting.services.investigation import MAX_DOCUMENT_BYTES, ItemView, ResolutionInput, SearchInput
+from vetting.services.redaction import MentionView
 from vetting.web.access import SIGNED_IN
 from vetting.web.documents import attachment, consent_form_response
 from vetting.web.runtime import runtime, transaction
@@ -110,6 +111,23 @@ def item_json(view: ItemView) -> dict[str, Any]:
     }
 
 
+def mention_json(m: MentionView) -> dict[str, Any]:
+    return {
+        "id": m.id,
+        "field": m.field,
+        "start": m.start,
+        "end": m.end,
+        "text": m.text,
+        "axis": m.axis,
+        "rule": m.rule,
+        "source": m.source.value,
+        "resolution": m.resolution.value if m.resolution else None,
+        "reason": m.reason,
+        "resolved_by_id": m.resolved_by_id,
+        "resolved_at": moment(m.resolved_at),
+    }
+
+
 def finding_json(view: FindingView) -> dict[str, Any]:
     return {
         "id": view.id,
@@ -129,6 +147,10 @@ def finding_json(view: FindingView) -> dict[str, Any]:
         "identity_match_met": view.identity_match_met,
         "validation_status": view.validation_status.value,
         "revision": view.revision,
+        "mentions": [mention_json(m) for m in view.mentions],
+        "open_mentions": view.open_mentions,
+        "redacted": {f: view.redacted(f) for f in SCREENED_FIELDS},
+        "released_revision": view.released_revision,
         "evidence": [
             {
                 "id": e.id,

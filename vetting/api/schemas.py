@@ -12,6 +12,7 @@ from vetting.models import (
     BehaviourCategory,
     Duty,
     IdentityBasis,
+    MentionResolution,
     ResolutionStatus,
     Role,
     ValidationMethod,
@@ -135,3 +136,23 @@ class ChecklistItemCreate(Body):
     technique: str = Field(min_length=1, max_length=8)
     required: StrictBool = True
     guidance: str = Field(default="", max_length=2000)
+
+
+class MentionResolutionBody(Body):
+    resolution: MentionResolution
+    reason: str | None = Field(
+        default=None,
+        max_length=500,
+        description="Required for not_protected: why this is not the candidate's protected information.",
+    )
+
+
+class RedactionBody(Body):
+    field: Literal["platform", "summary", "excerpt"]
+    text: str = Field(min_length=1, max_length=500, description="The exact words; every occurrence is redacted.")
+
+
+class ReleaseBody(Body):
+    revision: int | None = Field(
+        default=None, ge=1, description="The revision the reviewer read; 409 revision_changed if it moved on."
+    )

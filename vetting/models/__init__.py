@@ -26,6 +26,7 @@ from vetting.models.checklist import (
     ChecklistVersion,
     ChecklistVersionItem,
 )
+from vetting.models.cycle import Assignment, Cycle, CycleStatus, Duty
 from vetting.models.firewall import (
     REDACTED,
     SCREENED_FIELDS,
@@ -34,7 +35,6 @@ from vetting.models.firewall import (
     MentionResolution,
     MentionSource,
 )
-from vetting.models.cycle import Assignment, Cycle, CycleStatus, Duty
 from vetting.models.user import (
     ApiToken,
     AuthSession,

@@ -1,0 +1,133 @@
+"""Two-person release through the API (R3, POL-01, POL-02, R7): issue 4 acceptance.
+
+The author cannot release; open mentions block with 409 unresolved_mentions; a refuted
+finding is refused; a second investigator of the cycle releases, and the board summary
+then shows the redacted text and none of the raw protected words.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from tests.support import Person, make_user, runtime_of
+from tests.web.world import (
+    API,
+    World,
+    bearer,
+    build_world,
+    error_of,
+    finding_api,
+    record_consent,
+    user_in,
+)
+from vetting.models import Duty, Role
+from vetting.services import cycles
+
+RAW_SUMMARY = "Posted photos from her baby shower at St. Mary's parish, then threatened a neighbour."
+
+
+@pytest.fixture
+def world(app: Flask) -> World:
+    w = build_world(app)
+    record_consent(app, w.inv, w.candidate_id)
+    return w
+
+
+@pytest.fixture
+def second(app: Flask, world: World) -> Person:
+    """Another investigator of the same cycle: the reviewer."""
+    person = make_user(app, "inv2@x.test", Role.INVESTIGATOR, name="Ines Second")
+    rt = runtime_of(app)
+    with rt.db.transaction() as session:
+        cycles.assign(session, user_in(session, world.admin), world.cycle_id, person.id, Duty.INVESTIGATOR)
+    return person
+
+
+def _finding(client: FlaskClient, world: World, headers: dict[str, str], **overrides: Any) -> dict[str, Any]:
+    response = finding_api(client, headers, world.candidate_id, world.items[0], summary=RAW_SUMMARY, **overrides)
+    assert response.status_code == 201, response.get_data(as_text=True)
+    body: dict[str, Any] = response.get_json()
+    return body
+
+
+def _validate(client: FlaskClient, headers: dict[str, str], finding_id: int, result: str = "corroborates") -> None:
+    response = client.post(
+        f"{API}/findings/{finding_id}/validations",
+        json={"method": "second_source", "result": result, "notes": "Archived copy matches."},
+        headers=headers,
+    )
+    assert response.status_code == 201, response.get_data(as_text=True)
+
+
+def _resolve_all(client: FlaskClient, headers: dict[str, str], finding: dict[str, Any]) -> dict[str, Any]:
+    body = finding
+    for mention in finding["mentions"]:
+        response = client.post(
+            f"{API}/findings/{finding['id']}/mentions/{mention['id']}", json={"resolution": "redact"}, headers=headers
+        )
+        assert response.status_code == 200, response.get_data(as_text=True)
+        body = response.get_json()
+    return body
+
+
+def test_saving_a_finding_screens_its_text_and_returns_the_mentions(
+    app: Flask, client: FlaskClient, world: World
+) -> None:
+    finding = _finding(client, world, bearer(app, world.inv))
+    axes = {(m["field"], m["axis"], m["text"]) for m in finding["mentions"]}
+    assert ("summary", "pregnancy", "baby shower") in axes
+    assert any(field == "summary" and axis == "religion" for field, axis, _ in axes)
+    assert finding["open_mentions"] == len(finding["mentions"])
+    assert all(m["resolution"] is None for m in finding["mentions"])
+
+
+def test_release_acceptance(app: Flask, client: FlaskClient, world: World, second: Person) -> None:
+    author, reviewer, board = bearer(app, world.inv), bearer(app, second), bearer(app, world.board)
+    finding = _finding(client, world, author)
+    fid = finding["id"]
+    _validate(client, author, fid)
+
+    by_author = client.post(f"{API}/findings/{fid}/release", json={}, headers=author)
+    assert by_author.status_code == 409
+    assert error_of(by_author)["code"] == "author_cannot_release"
+
+    unresolved = client.post(f"{API}/findings/{fid}/release", json={}, headers=reviewer)
+    assert unresolved.status_code == 409
+    assert error_of(unresolved)["code"] == "unresolved_mentions"
+
+    resolved = _resolve_all(client, author, finding)
+    assert resolved["open_mentions"] == 0
+    assert "baby shower" not in resolved["redacted"]["summary"]
+
+    by_board = client.post(f"{API}/findings/{fid}/release", json={}, headers=board)
+    assert by_board.status_code == 403
+
+    released = client.post(f"{API}/findings/{fid}/release", json={"revision": 1}, headers=reviewer)
+    assert released.status_code == 200, released.get_data(as_text=True)
+    assert released.get_json()["revision"] == 1
+
+    again = client.post(f"{API}/findings/{fid}/release", json={}, headers=reviewer)
+    assert error_of(again)["code"] == "already_released"
+
+    summary = client.get(f"{API}/board/candidates/{world.candidate_id}/summary", headers=board)
+    assert summary.status_code == 200, summary.get_data(as_text=True)
+    text = summary.get_data(as_text=True)
+    shown = summary.get_json()["groups"][0]["findings"][0]
+    assert "[redacted]" in shown["summary"]
+    assert "threatened a neighbour" in shown["summary"]
+    for raw in ("baby shower", "Mary", "parish", "pregnancy", "religion", "social.example"):
+        assert raw not in text
+
+
+def test_release_of_a_refuted_finding_is_refused(app: Flask, client: FlaskClient, world: World, second: Person) -> None:
+    author, reviewer = bearer(app, world.inv), bearer(app, second)
+    finding = _finding(client, world, author)
+    _resolve_all(client, author, finding)
+    _validate(client, author, finding["id"], "contradicts")
+    refused = client.post(f"{API}/findings/{finding['id']}/release", json={}, headers=reviewer)
+    assert refused.status_code == 409
+    assert error_of(refused)["code"] == "finding_refuted"

@@ -1,0 +1,95 @@
+"""JSON API of the hiring board: released, redacted summaries only (R2, R3, PRODUCT.md §5)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import jsonify
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+
+from vetting.api.registry import day, moment, route
+from vetting.policy import Action
+from vetting.services import board
+from vetting.web.runtime import runtime, transaction
+
+
+def candidate_json(c: board.BoardCandidate) -> dict[str, Any]:
+    return {
+        "id": c.id,
+        "code": c.code,
+        "name": c.name,
+        "stage": c.stage,
+        "checklist": {"resolved": c.resolved, "total": c.total},
+        "released_findings": {category.value: n for category, n in c.released.items()},
+    }
+
+
+def finding_json(f: board.BoardFinding) -> dict[str, Any]:
+    return {
+        "finding_id": f.finding_id,
+        "release_id": f.release_id,
+        "revision": f.revision,
+        "checklist_item": f.item_title,
+        "behaviour_category": f.category.value,
+        "platform": f.platform,
+        "content_date": day(f.content_date),
+        "summary": f.summary,
+        "excerpt": f.excerpt,
+        "authorship": f.authorship.value,
+        "validation_status": f.validation_status.value,
+        "identity_match": {"identifiers": f.identity_matches, "minimum": f.identity_match_minimum},
+        "released_at": moment(f.released_at),
+    }
+
+
+@route(
+    "GET",
+    "/board/cycles/{cycle_id}/candidates",
+    "The cycle's candidates as its board sees them (by code in blind cycles)",
+    Action.BOARD_READ,
+    errors=(404,),
+)
+def board_candidates(cycle_id: int) -> ResponseReturnValue:
+    with transaction() as session:
+        view = board.cycle_overview(session, current_user, runtime().security, cycle_id)
+        body = {
+            "cycle": {
+                "id": view.id,
+                "title": view.title,
+                "position": view.position,
+                "blind_review": view.blind_review,
+                "checklist": view.checklist_label,
+            },
+            "candidates": [candidate_json(c) for c in view.candidates],
+        }
+    return jsonify(body)
+
+
+@route(
+    "GET",
+    "/board/candidates/{candidate_id}/summary",
+    "A candidate's released summary: redacted findings grouped by behaviour category",
+    Action.BOARD_READ,
+    errors=(404,),
+)
+def board_summary(candidate_id: int) -> ResponseReturnValue:
+    with transaction() as session:
+        view = board.summary(session, current_user, runtime().security, candidate_id)
+        search = view.search
+        body = {
+            "cycle": {"id": view.cycle_id, "title": view.cycle_title, "blind_review": view.blind_review},
+            "candidate": candidate_json(view.candidate),
+            "search": {
+                "checklist": search.checklist_label,
+                "items": search.total,
+                "resolved": search.resolved,
+                "by_status": {s.value: n for s, n in search.by_status.items()},
+                "search_completed": search.search_completed,
+            },
+            "groups": [
+                {"behaviour_category": c.value, "label": c.label, "findings": [finding_json(f) for f in group]}
+                for c, group in view.groups
+            ],
+        }
+    return jsonify(body)
