@@ -69,6 +69,7 @@ def upgrade() -> None:
         "finding_releases",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("finding_id", sa.Integer(), nullable=False),
+        sa.Column("number", sa.Integer(), nullable=False),
         sa.Column("candidate_id", sa.Integer(), nullable=False),
         sa.Column("revision", sa.Integer(), nullable=False),
         sa.Column("platform_enc", sa.Text(), nullable=False),
@@ -118,7 +119,7 @@ def upgrade() -> None:
             ["released_by_id"], ["users.id"], name=op.f("fk_finding_releases_released_by_id_users")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_finding_releases")),
-        sa.UniqueConstraint("finding_id", "revision", name="one_release_per_revision"),
+        sa.UniqueConstraint("finding_id", "number", name="one_release_per_number"),
     )
     with op.batch_alter_table("finding_releases", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_finding_releases_candidate_id"), ["candidate_id"], unique=False)

@@ -68,6 +68,7 @@ def work(app: Flask) -> Work:
 # --- every route that touches this candidate -----------------------------------------------------
 
 CANDIDATE_PARAMS = {"candidate_id", "finding_id", "evidence_id"}
+BOARD_ENDPOINTS = ("board.", "api.board_")
 INT_PARAM = re.compile(r"<int:(\w+)>")
 
 
@@ -97,6 +98,9 @@ def bodies(item: int) -> dict[str, dict[str, Any]]:
         "api.evidence_upload": {"data": {"file": png()}},
         "api.evidence_view_audited": {"json": {"reason": "I am curious about this file"}},
         "api.finding_validate": {"json": validation},
+        "api.mention_resolve": {"json": {"resolution": "redact"}},
+        "api.redaction_add": {"json": {"field": "summary", "text": "neighbour"}},
+        "api.finding_release": {"json": {}},
         "api.candidate_create": {"json": {"name": "Added By Intruder"}},
         "api.candidate_import": {"json": {"csv": "name\nImported By Intruder\n"}},
         # web forms (a valid CSRF token is added)
@@ -118,6 +122,9 @@ def bodies(item: int) -> dict[str, dict[str, Any]]:
         "work.evidence_upload": {"data": {"file": png()}},
         "work.evidence_audit_view": {"data": {"reason": "I am curious about this file"}},
         "work.validation_add": {"data": validation},
+        "work.mention_resolve": {"data": {"resolution": "redact"}},
+        "work.redaction_add": {"data": {"field": "summary", "text": "neighbour"}},
+        "release.release_finding": {"data": {"revision": "1"}},
         "work.candidate_add": {"data": {"name": "Added By Intruder"}},
         "work.candidate_import": {"data": {"file": b"name\nImported By Intruder\n"}},
     }
@@ -146,11 +153,14 @@ def candidate_routes(app: Flask, work: Work) -> list[Call]:
         "evidence_id": work.evidence_id,
         "item_id": work.world.items[0],
         "cycle_id": work.world.cycle_id,
+        "mention_id": 1,  # access is checked before the mention is looked up
     }
     known = bodies(work.world.items[0])
     calls = []
     for rule in app.url_map.iter_rules():
         params = set(rule.arguments)
+        if rule.endpoint.startswith(BOARD_ENDPOINTS):
+            continue  # the board's own read model: tests/web/test_board_*.py
         if not (params & CANDIDATE_PARAMS or ("cycle_id" in params and "/candidates" in rule.rule)):
             continue
         url = INT_PARAM.sub(lambda m: str(values[m.group(1)]), rule.rule)

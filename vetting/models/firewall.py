@@ -72,10 +72,12 @@ class FindingRelease(AppendOnly, Base):
     """What the board reads of one revision of a finding (two-person release, R3, POL-02)."""
 
     __tablename__ = "finding_releases"
-    __table_args__ = (UniqueConstraint("finding_id", "revision", name="one_release_per_revision"),)
+    __table_args__ = (UniqueConstraint("finding_id", "number", name="one_release_per_number"),)
 
     id: Mapped[intpk]
     finding_id: Mapped[int] = mapped_column(ForeignKey("findings.id"), index=True)
+    #: 1, 2, ... per finding. A revision is released again after its redactions change.
+    number: Mapped[int] = mapped_column(Integer)
     candidate_id: Mapped[int] = mapped_column(ForeignKey("candidates.id"), index=True)
     revision: Mapped[int] = mapped_column(Integer)
     #: Redacted text, sealed under the candidate's key like the raw text.

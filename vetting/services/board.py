@@ -142,7 +142,7 @@ def _released(session: Session, security: Security, candidate: Candidate) -> lis
             or not release.category.reportable
         ):
             continue
-        record = f"{finding.id}.{release.revision}"
+        record = f"{finding.id}.{release.number}"
         out.append(
             BoardFinding(
                 finding_id=finding.id,

@@ -250,6 +250,9 @@ class FindingView:
         """The board-facing text of ``field`` under the current resolutions."""
         return redaction.redact(self.text_of(field), redaction.redacted_spans(self.mentions, field))
 
+    def redacted_parts(self, field: str) -> list[tuple[str, bool]]:
+        return redaction.redact_parts(self.text_of(field), redaction.redacted_spans(self.mentions, field))
+
     def segments(self, field: str) -> list[redaction.Segment]:
         return redaction.segments(self.text_of(field), self.mentions, field)
 

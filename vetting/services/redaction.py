@@ -15,6 +15,7 @@ and counts.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -126,16 +127,11 @@ def _add(
 
 
 def _occurrences(text: str, words: str) -> list[tuple[int, int]]:
-    """Every case-insensitive occurrence of ``words`` in ``text`` (offsets into ``text``)."""
-    haystack, needle = text.casefold(), words.casefold()
-    # casefold can change lengths ("ß" → "ss"); offsets are only trusted when it did not.
-    if len(haystack) != len(text) or not needle:
-        haystack, needle = text.lower(), words.lower()
-    spans, at = [], haystack.find(needle)
-    while at >= 0 and len(needle):
-        spans.append((at, at + len(needle)))
-        at = haystack.find(needle, at + len(needle))
-    return spans
+    """Every case-insensitive occurrence of ``words`` in ``text``, as offsets into ``text``
+    itself (folding a copy could shift them: "İ" lowercases to two characters)."""
+    if not words:
+        return []
+    return [m.span() for m in re.finditer(re.escape(words), text, re.IGNORECASE)]
 
 
 def screen_fields(
@@ -218,7 +214,7 @@ def withdraw_release(session: Session, actor: User, finding: Finding, why: str) 
     if finding.current_release_id is None:
         return
     release_id = finding.current_release_id
-    finding.current_release_id = None
+    finding.current_release = None
     session.flush()
     audit_log.record(
         session, actor, "finding.release_withdrawn", subject_type="finding", subject_id=finding.id,
@@ -328,15 +324,22 @@ def redacted_spans(mentions: Iterable[MentionView | FindingMention], field: str)
     return merged
 
 
+def redact_parts(text: str, spans: Sequence[tuple[int, int]]) -> list[tuple[str, bool]]:
+    """The board-facing text as (text, is_redaction) parts, for showing where redactions fall."""
+    parts, at = [], 0
+    for start, end in spans:
+        if start > at:
+            parts.append((text[at:start], False))
+        parts.append((REDACTED, True))
+        at = end
+    if at < len(text):
+        parts.append((text[at:], False))
+    return parts
+
+
 def redact(text: str, spans: Sequence[tuple[int, int]]) -> str:
     """The board-facing text: each span becomes ``[redacted]``, with nothing about its axis."""
-    out, at = [], 0
-    for start, end in spans:
-        out.append(text[at:start])
-        out.append(REDACTED)
-        at = end
-    out.append(text[at:])
-    return "".join(out)
+    return "".join(part for part, _ in redact_parts(text, spans))
 
 
 @dataclass(frozen=True)

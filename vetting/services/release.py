@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from vetting.crypto import sha256_hex
@@ -138,9 +139,13 @@ def release(
             data={"codes": [b.code for b in found]},
         )  # fmt: skip
         raise Conflict(" ".join(b.message for b in found), code=found[0].code)
-    record = f"{finding.id}.{finding.revision}"
+    number = 1 + (
+        session.scalar(select(func.max(FindingRelease.number)).where(FindingRelease.finding_id == finding.id)) or 0
+    )
+    record = f"{finding.id}.{number}"
     row = FindingRelease(
         finding_id=finding.id,
+        number=number,
         candidate_id=finding.candidate_id,
         revision=finding.revision,
         platform_enc=vault.seal(view.redacted("platform"), "release-platform", record),
@@ -156,13 +161,12 @@ def release(
         released_by_id=actor.id,
     )
     session.add(row)
-    session.flush()
-    finding.current_release_id = row.id
+    finding.current_release = row
     session.flush()
     audit_log.record(
         session, actor, "finding.released", subject_type="finding", subject_id=finding.id,
         data={
-            "release_id": row.id, "revision": row.revision, "reviewed_sha256": row.reviewed_sha256,
+            "release_id": row.id, "number": row.number, "revision": row.revision, "reviewed_sha256": row.reviewed_sha256,
             "redactions": sum(len(redaction.redacted_spans(view.mentions, f)) for f in SCREENED_FIELDS),
         },
     )  # fmt: skip

@@ -32,6 +32,7 @@ from vetting.models import (
     BehaviourCategory,
     Duty,
     IdentityBasis,
+    MentionResolution,
     ResolutionStatus,
     Role,
     SignatureMethod,
@@ -260,3 +261,37 @@ class CycleChecklistForm(FlaskForm):
         description="How many identifiers must tie a finding to the candidate.",
     )
     submit = SubmitField("Save")
+
+
+class MentionForm(FlaskForm):
+    """One detector mention: the buttons post ``resolution``; a reason for not_protected (R3)."""
+
+    resolution = RadioField("Resolution", choices=enum_choices(MentionResolution), validators=[DataRequired()])
+    reason = StringField(
+        "Why it is not the candidate's protected information",
+        validators=[Optional(), Length(max=500)],
+        description="Needed for “Not protected”; e.g. reported conduct toward a group (lane B).",
+    )
+
+
+class RedactionForm(FlaskForm):
+    field = SelectField(
+        "Field",
+        choices=[
+            SelectChoice("summary", "Summary"),
+            SelectChoice("excerpt", "Excerpt"),
+            SelectChoice("platform", "Platform"),
+        ],
+        validators=[DataRequired()],
+    )
+    text = StringField(
+        "Words to redact",
+        validators=[DataRequired(), Length(max=500)],
+        description="Exactly as they appear; every occurrence in the field is redacted.",
+    )
+    submit = SubmitField("Redact these words")
+
+
+class ReleaseForm(FlaskForm):
+    revision = HiddenField(validators=[DataRequired(), Regexp(r"^[0-9]{1,9}$")])
+    submit = SubmitField("Approve and release to the board")

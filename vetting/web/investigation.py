@@ -1,4 +1,4 @@
-"""The investigator's pages: candidates, consent, checklist, findings, evidence, validation."""
+"""The investigator's pages: candidates, consent, checklist, findings, evidence, validation, mentions."""
 
 from __future__ import annotations
 
@@ -10,9 +10,11 @@ from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from vetting.models import (
+    SCREENED_FIELDS,
     Authorship,
     BehaviourCategory,
     IdentityBasis,
+    MentionResolution,
     ResolutionStatus,
     SignatureMethod,
     ValidationMethod,
@@ -33,7 +35,9 @@ from vetting.web.forms import (
     ConsentForm,
     EvidenceForm,
     FindingForm,
+    MentionForm,
     ReasonForm,
+    RedactionForm,
     ResolveForm,
     ValidationForm,
 )
@@ -327,6 +331,8 @@ def _finding_page(
     status: int = 200,
     evidence_form: EvidenceForm | None = None,
     validation_form: ValidationForm | None = None,
+    redaction_form: RedactionForm | None = None,
+    failed_mention: tuple[int, MentionForm] | None = None,
 ) -> ResponseReturnValue:
     with transaction() as session:
         view = findings.get_finding(session, current_user, runtime().security, finding_id)
@@ -335,6 +341,10 @@ def _finding_page(
             finding=view,
             evidence_form=evidence_form or EvidenceForm(),
             validation_form=validation_form or ValidationForm(),
+            redaction_form=redaction_form or RedactionForm(),
+            mention_form=MentionForm(),
+            failed_mention=failed_mention,
+            fields=SCREENED_FIELDS,
             ValidationResult=ValidationResult,
             ValidationMethod=ValidationMethod,
         ), status
@@ -442,3 +452,54 @@ def validation_add(finding_id: int) -> ResponseReturnValue:
         return _finding_page(finding_id, status=failed.status, validation_form=form)
     flash("Validation step recorded.", "success")
     return redirect(url_for("work.finding", finding_id=finding_id, _anchor="validation"))
+
+
+# --- detector mentions (R3) ---------------------------------------------------------------------
+
+
+def _next_open(finding_id: int, after: int) -> str:
+    """The anchor of the next open mention, so one keyboard user can work down the list."""
+    with transaction() as session:
+        view = findings.get_finding(session, current_user, runtime().security, finding_id)
+        ids = [m.id for m in view.mentions if m.open]
+    following = [i for i in ids if i > after] or ids
+    return f"mention-{following[0]}" if following else "mentions"
+
+
+@bp.post("/findings/<int:finding_id>/mentions/<int:mention_id>")
+@requires(Action.INVESTIGATE)
+def mention_resolve(finding_id: int, mention_id: int) -> ResponseReturnValue:
+    form = MentionForm()
+    try:
+        submit(
+            form,
+            lambda s: findings.resolve_mention(
+                s,
+                current_user,
+                runtime().security,
+                finding_id,
+                mention_id,
+                MentionResolution(form.resolution.data),
+                form.reason.data,
+            ),
+        )
+    except FormFailed as failed:
+        return _finding_page(finding_id, status=failed.status, failed_mention=(mention_id, form))
+    return redirect(url_for("work.finding", finding_id=finding_id, _anchor=_next_open(finding_id, mention_id)))
+
+
+@bp.post("/findings/<int:finding_id>/redactions")
+@requires(Action.INVESTIGATE)
+def redaction_add(finding_id: int) -> ResponseReturnValue:
+    form = RedactionForm()
+    try:
+        submit(
+            form,
+            lambda s: findings.redact_words(
+                s, current_user, runtime().security, finding_id, form.field.data or "", form.text.data or ""
+            ),
+        )
+    except FormFailed as failed:
+        return _finding_page(finding_id, status=failed.status, redaction_form=form)
+    flash("Redacted. The board will see [redacted] in their place.", "success")
+    return redirect(url_for("work.finding", finding_id=finding_id, _anchor="mentions"))

@@ -1,0 +1,69 @@
+// Keyboard shortcuts for resolving detector mentions on a finding (R3).
+// Loaded as a file: the Content-Security-Policy allows no inline script.
+// j / k: next / previous mention; r: redact it; n: go to its reason (Enter then marks it
+// not protected). Keys typed into a field are left alone, except Escape, which leaves it.
+(function () {
+  "use strict";
+  var list = document.querySelector("[data-mentions]");
+  if (!list) {
+    return;
+  }
+  var items = Array.prototype.slice.call(list.querySelectorAll(".mention-item"));
+  if (!items.length) {
+    return;
+  }
+
+  function current() {
+    var active = document.activeElement;
+    for (var i = 0; i < items.length; i++) {
+      if (items[i] === active || items[i].contains(active)) {
+        return i;
+      }
+    }
+    var hashed = location.hash ? document.getElementById(location.hash.slice(1)) : null;
+    var index = items.indexOf(hashed);
+    return index;
+  }
+
+  function focusItem(index) {
+    var item = items[(index + items.length) % items.length];
+    item.focus();
+    item.scrollIntoView({ block: "center" });
+  }
+
+  function typing(target) {
+    return target && (target.tagName === "INPUT" || target.tagName === "TEXTAREA" || target.tagName === "SELECT");
+  }
+
+  document.addEventListener("keydown", function (event) {
+    if (event.ctrlKey || event.metaKey || event.altKey) {
+      return;
+    }
+    if (typing(event.target)) {
+      if (event.key === "Escape" && event.target.closest(".mention-item")) {
+        event.target.closest(".mention-item").focus();
+      }
+      return;
+    }
+    var index = current();
+    var item = index >= 0 ? items[index] : null;
+    if (event.key === "j") {
+      focusItem(index + 1);
+    } else if (event.key === "k") {
+      focusItem(index < 0 ? -1 : index - 1);
+    } else if (event.key === "r" && item) {
+      item.querySelector("[data-redact]").click();
+    } else if (event.key === "n" && item && item.querySelector("[data-reason]")) {
+      item.querySelector("[data-reason]").focus();
+    } else {
+      return;
+    }
+    event.preventDefault();
+  });
+
+  // Arriving at #mention-N after a resolution: put the keyboard there too.
+  var start = current();
+  if (start >= 0) {
+    items[start].focus();
+  }
+})();

@@ -1,0 +1,31 @@
+"""Board pages: released, redacted summaries only (R2, R3; the read model is services.board)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+
+from vetting.models import ValidationStatus
+from vetting.policy import Action
+from vetting.services import board
+from vetting.web.access import requires
+from vetting.web.runtime import runtime, transaction
+
+bp = Blueprint("board", __name__, url_prefix="/board")
+
+
+@bp.get("/cycles/<int:cycle_id>")
+@requires(Action.BOARD_READ)
+def cycle(cycle_id: int) -> ResponseReturnValue:
+    with transaction() as session:
+        view = board.cycle_overview(session, current_user, runtime().security, cycle_id)
+        return render_template("board/cycle.html", cycle=view, categories=board.CATEGORY_ORDER)
+
+
+@bp.get("/candidates/<int:candidate_id>")
+@requires(Action.BOARD_READ)
+def candidate(candidate_id: int) -> ResponseReturnValue:
+    with transaction() as session:
+        view = board.summary(session, current_user, runtime().security, candidate_id)
+        return render_template("board/candidate.html", summary=view, ValidationStatus=ValidationStatus)
