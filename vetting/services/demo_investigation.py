@@ -22,13 +22,14 @@ from vetting.models import (
     ChecklistVersion,
     Cycle,
     IdentityBasis,
+    MentionResolution,
     ResolutionStatus,
     SignatureMethod,
     User,
     ValidationMethod,
     ValidationResult,
 )
-from vetting.services import candidates, checklists, findings, investigation
+from vetting.services import candidates, checklists, findings, investigation, release
 from vetting.services.context import Security
 from vetting.storage import EncryptedStore
 
@@ -77,6 +78,10 @@ class DemoFinding:
     category: BehaviourCategory
     basis: tuple[IdentityBasis, ...]
     validation: ValidationResult | None = ValidationResult.CORROBORATES
+    #: Group words in the candidate's own bias statement: reported conduct (lane B), not redacted.
+    lane_b: tuple[str, ...] = ()
+    #: False leaves the detector's mentions open, as a finding still being screened.
+    screened: bool = True
 
 
 @dataclass(frozen=True)
@@ -125,9 +130,10 @@ PEOPLE = (
                 "https://www.hattiesburgamerican.example/news/volunteer-award",
                 400,
                 "News article: the candidate received a county volunteer award for flood-relief work.",
-                "Brooks, 29, led the sandbag crews for three nights during the April flooding.",
+                "Brooks, a lifelong Baptist, led the sandbag crews for three nights during the April flooding.",
                 BehaviourCategory.POSITIVE,
                 (N, L, E),
+                screened=False,
             ),
         ),
     ),
@@ -185,6 +191,7 @@ PEOPLE = (
                 "Baptist here and proud of it.",
                 BehaviourCategory.BIAS_HATE,
                 (N, H, L),
+                lane_b=("immigrants",),
             ),
             DemoFinding(
                 7,
@@ -306,10 +313,37 @@ def add_candidates(
                     ],
                 )
             investigation.resolve_item(session, actor, security, candidate.id, item.id, data)
+        reviewer = inv2 if actor is inv1 else inv1
         for spec in person.findings:
-            _finding(session, security, store, actor, candidate, items[spec.item].id, spec)
+            finding_id = _finding(session, security, store, actor, candidate, items[spec.item].id, spec)
+            if spec.screened:
+                _screen_and_release(session, security, actor, reviewer, finding_id, spec)
         if person.stage == "complete":
             investigation.complete_search(session, actor, candidate.id)
+
+
+LANE_B_REASON = "Reported conduct toward a group (lane B), not the candidate's own trait."
+
+
+def _screen_and_release(
+    session: Session, security: Security, author: User, reviewer: User, finding_id: int, spec: DemoFinding
+) -> None:
+    """The author resolves every mention; a colleague releases it when the rules allow (R3)."""
+    view = findings.get_finding(session, author, security, finding_id)
+    for mention in view.mentions:
+        keep = mention.text.casefold() in {w.casefold() for w in spec.lane_b}
+        findings.resolve_mention(
+            session,
+            author,
+            security,
+            finding_id,
+            mention.id,
+            MentionResolution.NOT_PROTECTED if keep else MentionResolution.REDACT,
+            LANE_B_REASON if keep else None,
+        )
+    review = release.review(session, reviewer, security, finding_id)
+    if not review.blockers:
+        release.release(session, reviewer, security, finding_id, review.finding.revision)
 
 
 def candidates_add(
@@ -338,7 +372,7 @@ def _finding(
     candidate: Candidate,
     item_id: int,
     spec: DemoFinding,
-) -> None:
+) -> int:
     content_date: date = today() - timedelta(days=spec.days_ago)
     finding = findings.add_finding(
         session,
@@ -382,3 +416,4 @@ def _finding(
             result=spec.validation,
             notes=notes,
         )
+    return finding.id
