@@ -12,14 +12,20 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from vetting import policy
 from vetting.crypto import sha256_hex
 from vetting.errors import Conflict
 from vetting.models import (
     SCREENED_FIELDS,
+    Assignment,
+    BehaviourCategory,
+    Candidate,
+    Cycle,
     CycleStatus,
+    Duty,
     Finding,
     FindingRelease,
     MentionResolution,
@@ -166,8 +172,57 @@ def release(
     audit_log.record(
         session, actor, "finding.released", subject_type="finding", subject_id=finding.id,
         data={
-            "release_id": row.id, "number": row.number, "revision": row.revision, "reviewed_sha256": row.reviewed_sha256,
+            "release_id": row.id, "number": row.number, "revision": row.revision,
+            "reviewed_sha256": row.reviewed_sha256,
             "redactions": sum(len(redaction.redacted_spans(view.mentions, f)) for f in SCREENED_FIELDS),
         },
     )  # fmt: skip
     return row
+
+
+@dataclass(frozen=True)
+class AwaitingReview:
+    finding_id: int
+    candidate_id: int
+    candidate_code: str
+    cycle_title: str
+    category: BehaviourCategory
+    open_mentions: int
+
+
+def awaiting_review(session: Session, actor: User) -> list[AwaitingReview]:
+    """Colleagues' reportable findings in the actor's open cycles that the board cannot read yet.
+
+    Only ids, codes and categories: no candidate content is opened, so nothing to audit.
+    """
+    if not policy.can(actor, policy.Action.INVESTIGATE):
+        return []
+    rows = session.scalars(
+        select(Finding)
+        .join(Candidate, Candidate.id == Finding.candidate_id)
+        .join(Cycle, Cycle.id == Candidate.cycle_id)
+        .join(Assignment, Assignment.cycle_id == Cycle.id)
+        .where(
+            Assignment.user_id == actor.id,
+            Assignment.duty == Duty.INVESTIGATOR,
+            Assignment.ended_at.is_(None),
+            Cycle.status == CycleStatus.OPEN,
+            Finding.created_by_id != actor.id,
+            or_(Finding.updated_by_id.is_(None), Finding.updated_by_id != actor.id),
+        )
+        .order_by(Finding.id)
+    )
+    return [
+        AwaitingReview(
+            f.id,
+            f.candidate_id,
+            f.candidate.code,
+            f.candidate.cycle.title,
+            f.category,
+            sum(1 for m in f.mentions if m.resolution is None),
+        )
+        for f in rows
+        if f.category.reportable
+        and f.validation_status is not ValidationStatus.REFUTED
+        and (f.current_release is None or f.current_release.revision != f.revision)
+    ]

@@ -1,0 +1,132 @@
+"""The firewall's pages through the Flask client (R3, POL-02): highlighted mentions with
+one-click resolution, words redacted by hand, the reviewer's side-by-side page, release by a
+second investigator, the investigator's review queue, and the board's redacted summary."""
+
+from __future__ import annotations
+
+import html as html_lib
+import re
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from tests.support import Clock, Person, login, make_user, runtime_of
+from tests.web.helpers import page_csrf
+from tests.web.world import World, add_finding, add_validation, build_world, record_consent, user_in
+from vetting.models import Duty, Role, ValidationResult
+from vetting.services import cycles
+
+SUMMARY = "Posted photos from her baby shower at St. Mary's parish and wrote that women can't do this job."
+PARISH = "Mary's parish"
+MENTION_LINK = re.compile(r'<a class="mention mention--open" href="#mention-(\d+)">([^<]+)<')
+
+
+@pytest.fixture
+def world(app: Flask) -> World:
+    w = build_world(app)
+    record_consent(app, w.inv, w.candidate_id)
+    return w
+
+
+@pytest.fixture
+def second(app: Flask, world: World) -> Person:
+    person = make_user(app, "inv2@x.test", Role.INVESTIGATOR, name="Ines Second")
+    with runtime_of(app).db.transaction() as session:
+        cycles.assign(session, user_in(session, world.admin), world.cycle_id, person.id, Duty.INVESTIGATOR)
+    return person
+
+
+def _signed_in(app: Flask, person: Person, clock: Clock) -> FlaskClient:
+    client = app.test_client()
+    login(client, person, clock)
+    return client
+
+
+def _open_mentions(html: str) -> dict[str, int]:
+    return {html_lib.unescape(words): int(mention_id) for mention_id, words in MENTION_LINK.findall(html)}
+
+
+def test_mentions_are_highlighted_and_resolved_with_one_click(
+    app: Flask, clock: Clock, world: World, second: Person
+) -> None:
+    """R3: every mention is shown inline and needs a person's decision; a reason is required to keep it."""
+    fid = add_finding(app, world.inv, world.candidate_id, world.items[0], summary=SUMMARY)
+    add_validation(app, world.inv, fid, ValidationResult.CORROBORATES)
+    author = _signed_in(app, world.inv, clock)
+    page = author.get(f"/findings/{fid}").get_data(as_text=True)
+    mentions = _open_mentions(page)
+    assert {"baby shower", PARISH, "women"} <= set(mentions)
+    assert "3 to resolve" in page
+
+    csrf = page_csrf(author)
+    no_reason = author.post(
+        f"/findings/{fid}/mentions/{mentions['women']}", data={"resolution": "not_protected", "csrf_token": csrf}
+    )
+    assert no_reason.status_code == 422
+    assert 'aria-invalid="true" aria-describedby="reason-' in no_reason.get_data(as_text=True)
+
+    redacted = author.post(
+        f"/findings/{fid}/mentions/{mentions['baby shower']}", data={"resolution": "redact", "csrf_token": csrf}
+    )
+    assert redacted.status_code == 302
+    assert re.search(r"#mention-\d+$", redacted.headers["Location"])  # on to the next open mention
+    author.post(f"/findings/{fid}/mentions/{mentions[PARISH]}", data={"resolution": "redact", "csrf_token": csrf})
+    kept = author.post(
+        f"/findings/{fid}/mentions/{mentions['women']}",
+        data={"resolution": "not_protected", "reason": "Reported conduct toward a group (lane B)", "csrf_token": csrf},
+    )
+    assert kept.status_code == 302
+    page = author.get(f"/findings/{fid}").get_data(as_text=True)
+    assert "all resolved" in page
+    assert not _open_mentions(page)
+
+    missed = author.post(f"/findings/{fid}/redactions", data={"field": "summary", "text": "photos", "csrf_token": csrf})
+    assert missed.status_code == 302
+    absent = author.post(
+        f"/findings/{fid}/redactions", data={"field": "summary", "text": "not in the text", "csrf_token": csrf}
+    )
+    assert absent.status_code == 422
+    assert "do not appear in the summary" in absent.get_data(as_text=True)
+
+    # The author cannot release: the review page says why and offers no button.
+    review = author.get(f"/findings/{fid}/review").get_data(as_text=True)
+    assert "author_cannot_release" in review
+    assert "Approve and release" not in review
+    assert author.get("/investigations").get_data(as_text=True).count(f"Review finding {fid}") == 0
+
+    # The second investigator finds it in their queue, compares, and releases.
+    reviewer = _signed_in(app, second, clock)
+    assert f"Review finding {fid}" in reviewer.get("/investigations").get_data(as_text=True)
+    review = reviewer.get(f"/findings/{fid}/review").get_data(as_text=True)
+    assert "What the board reads" in review
+    assert '<ins class="redaction">[redacted]</ins>' in review
+    assert "baby shower" in review  # the raw column, for investigators only
+    released = reviewer.post(f"/findings/{fid}/release", data={"revision": "1", "csrf_token": page_csrf(reviewer)})
+    assert released.status_code == 302
+    assert f"Review finding {fid}" not in reviewer.get("/investigations").get_data(as_text=True)
+    stale = reviewer.post(f"/findings/{fid}/release", data={"revision": "1", "csrf_token": page_csrf(reviewer)})
+    assert stale.status_code == 409
+    assert "already released" in stale.get_data(as_text=True)
+
+    # The board reads the redacted text, with the lane-B conduct words.
+    board = _signed_in(app, world.board, clock)
+    assert f"/board/cycles/{world.cycle_id}" in board.get("/board").get_data(as_text=True)
+    listing = board.get(f"/board/cycles/{world.cycle_id}").get_data(as_text=True)
+    assert f"/board/candidates/{world.candidate_id}" in listing
+    summary = board.get(f"/board/candidates/{world.candidate_id}").get_data(as_text=True)
+    assert "[redacted]" in summary
+    assert "women can&#39;t do this job" in summary
+    for raw in ("baby shower", "Mary", "parish", "photos", "social.example"):
+        assert raw not in summary
+
+
+def test_board_pages_refuse_investigators_and_other_boards(app: Flask, clock: Clock, world: World) -> None:
+    """R2: the board's pages are the board's; searchers and other cycles' boards are refused."""
+    other_board = make_user(app, "board2@x.test", Role.BOARD_MEMBER, name="Other Board")
+    with runtime_of(app).db.transaction() as session:
+        cycles.assign(session, user_in(session, world.admin), world.other_cycle_id, other_board.id, Duty.BOARD_MEMBER)
+    for person in (world.inv, other_board, world.auditor):
+        client = _signed_in(app, person, clock)
+        for url in (f"/board/cycles/{world.cycle_id}", f"/board/candidates/{world.candidate_id}"):
+            assert client.get(url).status_code in {403, 404}, (person.email, url)
