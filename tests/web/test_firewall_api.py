@@ -180,7 +180,8 @@ def _refused(response: TestResponse, code: str) -> None:
 def _mention(finding: Json, text: str, field: str = "summary") -> Json:
     found = [m for m in finding["mentions"] if m["field"] == field and m["text"] == text]
     assert len(found) == 1, finding["mentions"]
-    return found[0]
+    mention: Json = found[0]
+    return mention
 
 
 def _board_summary(client: FlaskClient, t: Team) -> Json:
@@ -348,7 +349,9 @@ def test_nothing_is_released_from_a_closed_cycle(app: Flask, client: FlaskClient
     assert _blockers(client, team.reviewer, finding["id"]) == ["cycle_not_open"]
     _refused(_release(client, team.reviewer, finding["id"]), "cycle_not_open")
     mention = finding["mentions"][0]
-    _refused(_resolve(client, team.author, finding["id"], mention["id"], "not_protected", LANE_B_REASON), "cycle_not_open")
+    _refused(
+        _resolve(client, team.author, finding["id"], mention["id"], "not_protected", LANE_B_REASON), "cycle_not_open"
+    )
     _refused(_redact_words(client, team.author, finding["id"], "summary", "neighbour"), "cycle_not_open")
     assert _state(app, finding["id"]) == before
 
@@ -639,13 +642,6 @@ def test_manual_redactions_survive_an_edit_of_their_field(client: FlaskClient, t
     assert edited["open_mentions"] == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: redaction._occurrences falls back to str.lower() when casefold changes the length, but lower() "
-        "changes it too ('İ' becomes 'i' + combining dot): the offsets shift and the words stay visible"
-    ),
-)
 def test_manual_redaction_offsets_hold_beside_dotted_capitals(client: FlaskClient, team: Team) -> None:
     """PC-01: a Turkish name earlier in the text must not shift what is redacted."""
     finding = _new(client, team, summary="İlknur İnce said he would hurt Dana Whitfield.")

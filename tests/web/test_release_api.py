@@ -131,3 +131,24 @@ def test_release_of_a_refuted_finding_is_refused(app: Flask, client: FlaskClient
     refused = client.post(f"{API}/findings/{finding['id']}/release", json={}, headers=reviewer)
     assert refused.status_code == 409
     assert error_of(refused)["code"] == "finding_refuted"
+
+
+def test_the_review_queue_lists_colleagues_findings_until_released(
+    app: Flask, client: FlaskClient, world: World, second: Person
+) -> None:
+    """POL-02: the second investigator finds what waits for them; the author never sees their own."""
+    author, reviewer = bearer(app, world.inv), bearer(app, second)
+    finding = _finding(client, world, author)
+    _validate(client, author, finding["id"])
+    _resolve_all(client, author, finding)
+
+    def queued(headers: dict[str, str]) -> list[int]:
+        response = client.get(f"{API}/reviews", headers=headers)
+        assert response.status_code == 200
+        return [row["finding_id"] for row in response.get_json()["findings"]]
+
+    assert queued(author) == []
+    assert queued(reviewer) == [finding["id"]]
+    assert client.post(f"{API}/findings/{finding['id']}/release", json={}, headers=reviewer).status_code == 200
+    assert queued(reviewer) == []
+    assert client.get(f"{API}/reviews", headers=bearer(app, world.board)).status_code == 403

@@ -95,3 +95,28 @@ def finding_release(finding_id: int) -> ResponseReturnValue:
         row = release.release(session, current_user, runtime().security, finding_id, data.revision)
         body = release_json(row)
     return jsonify(body)
+
+
+@route(
+    "GET",
+    "/reviews",
+    "Colleagues' findings in your open cycles that wait for a second investigator's release",
+    Action.INVESTIGATE,
+)
+def review_queue() -> ResponseReturnValue:
+    with transaction() as session:
+        rows = release.awaiting_review(session, current_user)
+        body = {
+            "findings": [
+                {
+                    "finding_id": r.finding_id,
+                    "candidate_id": r.candidate_id,
+                    "candidate_code": r.candidate_code,
+                    "cycle_title": r.cycle_title,
+                    "behaviour_category": r.category.value,
+                    "open_mentions": r.open_mentions,
+                }
+                for r in rows
+            ]
+        }
+    return jsonify(body)

@@ -140,11 +140,16 @@ def release(
     view = view_of(finding, vault)
     found = blockers(finding, view, actor, revision)
     if found:
-        audit_log.record(
-            session, actor, "finding.release_refused", subject_type="finding", subject_id=finding.id,
-            data={"codes": [b.code for b in found]},
-        )  # fmt: skip
-        raise Conflict(" ".join(b.message for b in found), code=found[0].code)
+        error = Conflict(" ".join(b.message for b in found), code=found[0].code)
+        # Audited after the rollback, in its own transaction (as separation-of-duties refusals are).
+        error.refusal = (
+            "finding.release_refused",
+            actor.id,
+            "finding",
+            str(finding.id),
+            {"codes": [b.code for b in found]},
+        )
+        raise error
     number = 1 + (
         session.scalar(select(func.max(FindingRelease.number)).where(FindingRelease.finding_id == finding.id)) or 0
     )
