@@ -243,7 +243,8 @@ def test_no_protected_words_axis_or_reason_in_clear_at_rest_or_in_the_log(
 @pytest.mark.xfail(
     strict=True,
     reason=(
-        "Known gap, left for a data migration that can reach the keys: findings.platform is stored in clear, yet the platform is a screened, board-facing field; "
+        "Known gap, left for a data migration that can reach the keys: "
+        "findings.platform is stored in clear, yet the platform is a screened, board-facing field; "
         "a detector hit there (e.g. 'Grindr', sexual orientation) is sealed in finding_mentions but readable in "
         "the findings row (PRODUCT.md §4: finding text is encrypted at rest)"
     ),
