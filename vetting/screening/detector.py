@@ -524,7 +524,7 @@ def _patterns() -> tuple[tuple[str, str, re.Pattern[str]], ...]:
 
 
 _FAMILY_POSSESSIVE = re.compile(rf"\b(?:(?:my|our|his|her|their) )?{_FAMILY}(?:'s)?\b")
-_FAMILY_AFTER = re.compile(rf"^ {_FAMILY}\b")
+_FAMILY_AFTER = re.compile(rf" {_FAMILY}\b")
 
 
 def _family_history(text: str, health: list[Span]) -> Iterator[Span]:
