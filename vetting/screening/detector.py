@@ -396,11 +396,11 @@ def _lexicon_files() -> Iterator[dict[str, Any]]:
 
 @cache
 def _rule_terms() -> dict[str, str]:
-    return {entry["rule"]: term_key(entry["term"]) for data in _lexicon_files() for entry in data["terms"]}
+    return {entry["rule"]: entry["term"] for data in _lexicon_files() for entry in data["terms"]}
 
 
 def lexicon_term(rule: str) -> str | None:
-    """The normalised lexicon term of a rule id; ``None`` for a pattern rule."""
+    """The lexicon term of a rule id, as listed (lower case); ``None`` for a pattern rule."""
     return _rule_terms().get(rule)
 
 
