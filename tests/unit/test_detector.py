@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from vetting.cli import cli
+from vetting.screening import detector
 from vetting.screening.detector import AXES, screen
 
 
@@ -93,3 +95,60 @@ def test_cli_text_option_and_bad_input() -> None:
     result = runner.invoke(cli, ["screen"], input='{"id": 1}\n')
     assert result.exit_code != 0
     assert "line 1" in result.output
+
+
+def test_a_relatives_condition_named_before_the_relative_is_family_history() -> None:
+    """GEN-P03: "her disabled mother" is genetic information about the candidate (GINA)."""
+    assert ("disabled mother", "genetic") in found("Posted about caring for her disabled mother.")
+
+
+#: One sentence per pattern rule: each must be found whole, and near one of the rule's anchors.
+PATTERN_PROBES = {
+    "AGE-P01": "Wrote that as a 62-year-old he was tired.",
+    "AGE-P02": "Listed as aged 34 on the roster.",
+    "AGE-P03": "Says she is turning 50 next week.",
+    "AGE-P04": "Born on March 3, 1985 in Laurel.",
+    "AGE-P05": "His D.O.B. is on the flyer.",
+    "AGE-P06": "Graduated with the class of '98.",
+    "AGE-P07": "Graduated from Oak Grove High School in 2004.",
+    "AGE-P08": "Happy 40th birthday, brother!",
+    "AGE-P09": "A man in his forties posted it.",
+    "AGE-P10": "Joined a league for players over 40.",
+    "AGE-P11": "He said she's 45 now.",
+    "AGE-P12": "Ran in the 40-49 age group.",
+    "AGE-P13": "Résumé: B.A. in 1998, Southern Miss.",
+    "AGE-P14": "Celebrated 25 years of marriage.",
+    "AGE-P15": "Retiring after 30 years on the job.",
+    "AGE-P16": "The youngest of five, he enlisted at 19.",
+    "PREG-P01": "She is due in May.",
+    "PREG-P02": "Announced she is 12 weeks pregnant.",
+    "PREG-P03": "Baby #2 on the way!",
+    "REL-P01": "Quoted Psalms 23:4 under the photo.",
+    "MIL-P01": "He served two tours overseas.",
+    "GEN-P01": "Said heart trouble runs in his family.",
+    "FAM-P01": "She is caring for her elderly mother.",
+}
+
+
+@pytest.mark.parametrize(("rule", "text"), sorted(PATTERN_PROBES.items()))
+def test_each_pattern_fires_on_its_probe(rule: str, text: str) -> None:
+    assert rule in {m.rule for m in screen(text)}, found(text)
+
+
+def test_every_pattern_has_anchors_and_a_probe() -> None:
+    assert {rule for _axis, rule, _rx in detector.PATTERNS} == set(detector.ANCHORS) == set(PATTERN_PROBES)
+
+
+def test_anchors_hide_no_pattern_match() -> None:
+    """Patterns run only near an anchor word (for speed): on the probes and the development set,
+    that finds exactly the matches of each regex over the whole text."""
+    devset = Path(__file__).resolve().parent.parent / "data" / "detector_devset.jsonl"
+    texts = [json.loads(line)["text"] for line in devset.read_text(encoding="utf-8").splitlines() if line.strip()]
+    for text in [*PATTERN_PROBES.values(), *texts]:
+        normalised, _ = detector.normalise(text)
+        padded = f" {normalised} "
+        _lexical, windows, _blocked = detector._scan(padded, detector.word_view(normalised))
+        everywhere = {
+            (m.start(), m.end(), axis, rule) for axis, rule, rx in detector._patterns() for m in rx.finditer(padded)
+        }
+        assert set(detector._pattern_matches(padded, windows)) == everywhere, text

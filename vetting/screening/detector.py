@@ -2,17 +2,19 @@
 
 It brings every mention of a protected characteristic before a person; it does not
 decide anything. Lexicon terms per axis (reviewed data files with a rule id each) are
-matched with one Aho–Corasick automaton over Unicode-normalised, case-folded text, as
-whole words, with plurals, possessives and hyphen/space variants; ambiguous words
-("black", "native", "single") fire only in a person context. Regular patterns cover
-ages, birth dates, graduation years, due dates, military service and family medical
-history. Offsets are character offsets into the original text.
+matched as whole words, with plurals, possessives and hyphen/space variants, over
+Unicode-normalised, case-folded text; ambiguous words ("black", "native", "single") fire
+only in a person context. Regular patterns cover ages, birth dates, graduation years, due
+dates, military service and family medical history; each runs only near one of its anchor
+words. One Aho–Corasick pass finds lexicon terms, pattern anchors and exception phrases
+together. Offsets are character offsets into the original text.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import string
 import unicodedata
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator
@@ -20,6 +22,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from itertools import accumulate
+from typing import Any
 
 import ahocorasick
 
@@ -57,17 +60,15 @@ class Mention:
 _APOSTROPHES = "\u2019\u2018\u02bc\u00b4`"
 _SEPARATORS = "-\u2010\u2011\u2012\u2013\u2014\u2212_/\t\n\r\f\v\u00a0"
 #: One character for one character: offsets in the normalised text are original offsets.
-_ASCII_TABLE = str.maketrans({**{c: "'" for c in _APOSTROPHES}, **{c: " " for c in _SEPARATORS}})
-_SEPARATOR_RE = re.compile("[" + re.escape(_SEPARATORS) + "]")
-_APOSTROPHE_RE = re.compile("[" + re.escape(_APOSTROPHES) + "]")
-
-
-def _unify(text: str) -> str:
-    """Separators become spaces and typographic apostrophes "'" (regexes: the rare case is fast)."""
-    return _APOSTROPHE_RE.sub("'", _SEPARATOR_RE.sub(" ", text))
-
-
-_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+_UNIFY = {**{c: "'" for c in _APOSTROPHES}, **{c: " " for c in _SEPARATORS}}
+_ASCII_TABLE = str.maketrans(_UNIFY)
+_ASCII_UNIFY = "".join(c for c in _UNIFY if c.isascii())
+#: ASCII text is folded by one bytes.translate: lower case, separators as spaces, "`" as "'".
+_ASCII_FOLD = bytes.maketrans(
+    (string.ascii_uppercase + _ASCII_UNIFY).encode(),
+    (string.ascii_lowercase + "".join(_UNIFY[c] for c in _ASCII_UNIFY)).encode(),
+)
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
 
 
 @dataclass(frozen=True)
@@ -89,39 +90,87 @@ class OffsetMap:
         return original + 1 + (position - start - length)
 
 
+def _fold_ascii(text: str) -> str:
+    return text.encode("ascii").translate(_ASCII_FOLD).decode("ascii")
+
+
+@cache
 def _fold(char: str) -> str:
+    """One non-ASCII character, case-folded and accent-free ("É" -> "e", "ﬁ" -> "fi")."""
+    if char in _UNIFY:
+        return _UNIFY[char]
+    if char.isspace():
+        return " "
     decomposed = unicodedata.normalize("NFKD", char)
-    folded = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
-    return " " if char.isspace() else folded.translate(_ASCII_TABLE)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold().translate(_ASCII_TABLE)
+
+
+#: Chunks whose isascii() is true (a flag check) are skipped without a regex scan.
+_CHUNK = 4096
+
+
+def _non_ascii_runs(text: str) -> Iterator[re.Match[str]]:
+    for low in range(0, len(text), _CHUNK):
+        if not text[low : low + _CHUNK].isascii():
+            yield from _NON_ASCII.finditer(text, low, low + _CHUNK)
 
 
 def normalise(text: str) -> tuple[str, OffsetMap | None]:
     """Case-folded, accent-free text with hyphens and other separators as spaces, and the map
-    back to original offsets (``None`` when every character stayed one character)."""
-    folded = _unify(text)
-    if folded.isascii():
-        return folded.lower(), None
+    back to original offsets (``None`` when every character stayed one character).
+
+    This is the one case and accent folding of the package: the PC-02 search linter uses it too."""
+    if text.isascii():
+        return _fold_ascii(text), None
     parts: list[str] = []
     breaks: list[tuple[int, int, int]] = []
     last = 0
     length = 0
-    for match in _NON_ASCII.finditer(folded):
-        index = match.start()
-        segment = folded[last:index].lower()
+    for match in _non_ascii_runs(text):
+        segment = _fold_ascii(text[last : match.start()])
         parts.append(segment)
         length += len(segment)
-        piece = _fold(folded[index])
-        parts.append(piece)
-        if len(piece) != 1:
-            breaks.append((length, len(piece), index))
-        length += len(piece)
-        last = index + 1
-    parts.append(folded[last:].lower())
+        for index, char in enumerate(match.group(), start=match.start()):
+            piece = _fold(char)
+            parts.append(piece)
+            if len(piece) != 1:
+                breaks.append((length, len(piece), index))
+            length += len(piece)
+        last = match.end()
+    parts.append(_fold_ascii(text[last:]))
     return "".join(parts), (OffsetMap(tuple(breaks), tuple(b[0] for b in breaks)) if breaks else None)
 
 
-def _key(term: str) -> str:
+# --- whole words ---------------------------------------------------------------------------
+
+#: In the word view every character but a letter or digit is a space (apostrophes too: "mom's"
+#: reads "mom s"), so an automaton key " term " only matches a whole word and the scan needs
+#: no boundary checks. It is as long as the normalised text plus a space at each end.
+_WORD_VIEW = bytes.maketrans(bytes(range(128)), bytes(c if chr(c).isalnum() else 32 for c in range(128)))
+_NON_WORD = re.compile(r"[^\w ]|_")
+
+
+def word_view(normalised: str) -> str:
+    """The space-padded word view of normalised text (offsets shift by one)."""
+    if normalised.isascii():
+        return f" {normalised.encode('ascii').translate(_WORD_VIEW).decode('ascii')} "
+    return f" {_NON_WORD.sub(' ', normalised)} "
+
+
+def term_key(term: str) -> str:
+    """A listed term as it is matched: normalised, one space between words."""
     return " ".join(normalise(term)[0].split())
+
+
+def word_keys(term: str) -> list[tuple[str, bool]]:
+    """(automaton key, is_plural) for each form of a listed term, as whole words of the word view."""
+    return [(word_view(form), plural) for form, plural in _plural_forms(term_key(term))]
+
+
+def starts_word(padded: str, start: int) -> bool:
+    """False for the tail of a contraction or name ("don't", "o'neill"), whose apostrophe the
+    word view reads as a space. ``padded`` is the normalised text with a space at each end."""
+    return padded[start - 1] != "'" or not padded[start - 2].isalnum()
 
 
 def _plural_forms(term: str) -> list[tuple[str, bool]]:
@@ -297,30 +346,31 @@ CLAUSE_END = frozenset(
         "yet",
     ]
 )
-_CLAUSE_BREAK = re.compile(r"[.;:!?()\"\u201c\u201d]")
+_BREAKS = '.;:!?()"\u201c\u201d'
+_CLAUSE_BREAK = re.compile(f"[{_BREAKS}]")
 _WORD = re.compile(r"[a-z0-9%']+")
+#: The first two words of the rest of the clause, and whether it opens with a comma.
+_FOLLOWING = re.compile(rf"(\s*,)?[^a-z0-9%'{_BREAKS}]*([a-z0-9%']+)?[^a-z0-9%'{_BREAKS}]*([a-z0-9%']+)?")
 
 
-def _words(fragment: str) -> list[str]:
-    return [w[:-2] if w.endswith("'s") else w.rstrip("'") for w in _WORD.findall(fragment)]
+def _word(word: str) -> str:
+    return word[:-2] if word.endswith("'s") else word.rstrip("'")
 
 
 def _person_context(text: str, start: int, end: int, plural: bool, axis: str) -> bool:
     if plural:
         return True  # "Asians", "natives", "conservatives": a group of people
-    tail = text[end : end + 60]
-    stop = _CLAUSE_BREAK.search(tail)
-    clause_tail = tail[: stop.start()] if stop else tail
-    following = _words(clause_tail)[:2]
+    after = _FOLLOWING.match(text, end, end + 60)
+    assert after is not None  # every group is optional
+    comma, first, second = after.groups()
+    following = [_word(w) for w in (first, second) if w is not None]
     if any(word in PERSON_WORDS for word in following):
         return True
-    head = text[max(0, start - 40) : start]
-    breaks = list(_CLAUSE_BREAK.finditer(head))
-    previous = _words(head[breaks[-1].end() :] if breaks else head)
+    previous = [_word(w) for w in _WORD.findall(_CLAUSE_BREAK.split(text[max(0, start - 40) : start])[-1])]
     last = previous[-1] if previous else ""
     if last.endswith("%"):
         return True  # "40% Irish": ancestry
-    ends_here = not following or following[0] in CLAUSE_END or clause_tail.lstrip().startswith(",")
+    ends_here = not following or following[0] in CLAUSE_END or comma is not None
     if not ends_here:
         return False
     pair = " ".join(previous[-2:])
@@ -331,43 +381,33 @@ def _person_context(text: str, start: int, end: int, plural: bool, axis: str) ->
 
 # --- lexicon -------------------------------------------------------------------------------
 
+#: (axis, rule, needs a person context, is a plural form) of a lexicon key.
+Term = tuple[str, str, bool, bool]
+#: (start, stop, axis, rule) of a mention before offsets are mapped back.
+Span = tuple[int, int, str, str]
 
-@cache
-def _lexicon() -> ahocorasick.Automaton:
-    automaton = ahocorasick.Automaton()
+
+def _lexicon_files() -> Iterator[dict[str, Any]]:
     folder = resources.files("vetting.data").joinpath("lexicon")
     for path in sorted(folder.iterdir(), key=lambda p: p.name):
-        if not path.name.endswith(".json"):
-            continue
-        data = json.loads(path.read_text(encoding="utf-8"))
-        for entry in data["terms"]:
-            base = _key(entry["term"])
-            for form, plural in _plural_forms(base):
-                # The first entry for a form wins; lexicon reviews keep forms unique per axis.
-                if form not in automaton:
-                    automaton.add_word(
-                        form, (len(form), data["axis"], entry["rule"], entry.get("context") == "person", plural)
-                    )
-    automaton.make_automaton()
-    return automaton
+        if path.name.endswith(".json"):
+            yield json.loads(path.read_text(encoding="utf-8"))
 
 
-def _word_char(c: str) -> bool:
-    return c.isalnum()
+@cache
+def _rule_terms() -> dict[str, str]:
+    return {entry["rule"]: entry["term"] for data in _lexicon_files() for entry in data["terms"]}
 
 
-def _lexicon_matches(text: str) -> Iterator[tuple[int, int, str, str]]:
-    padded = f" {text}  "  # no bounds checks below; offsets shift by one
-    for end, (length, axis, rule, needs_person, plural) in _lexicon().iter(padded):
-        start = end - length + 1
-        before = padded[start - 1]
-        if before.isalnum() or (before == "'" and padded[start - 2].isalnum()):
-            continue
-        if padded[end + 1].isalnum():
-            continue  # inside a word ("cancerous"); "mom's" and a closing quote are fine
-        if needs_person and not _person_context(text, start - 1, end, plural, axis):
-            continue
-        yield start - 1, end, axis, rule
+def lexicon_term(rule: str) -> str | None:
+    """The lexicon term of a rule id, as listed (lower case); ``None`` for a pattern rule."""
+    return _rule_terms().get(rule)
+
+
+def lexicon_forms() -> set[str]:
+    """Every lexicon form as normalised text ("black", "blacks", "mary's parish"...): what a raw
+    Aho–Corasick scan of the lexicon looks for (the baseline of bench/detector.py)."""
+    return {form for data in _lexicon_files() for e in data["terms"] for form, _ in _plural_forms(term_key(e["term"]))}
 
 
 # --- patterns ------------------------------------------------------------------------------
@@ -375,6 +415,12 @@ def _lexicon_matches(text: str) -> Iterator[tuple[int, int, str, str]]:
 _MONTH = r"(?:january|february|march|april|may|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)"
 _YEAR = r"(?:19|20)\d{2}"
 _FAMILY = r"(?:mom|mother|mum|dad|father|parents?|grandmother|grandfather|grandma|grandpa|granny|sister|brother|aunt|uncle|son|daughter|husband|wife|spouse)"
+
+_BOOKS = (
+    *("genesis", "exodus", "psalm", "psalms", "proverbs", "isaiah", "jeremiah", "matthew", "mark", "luke", "john"),
+    *("acts", "romans", "corinthians", "galatians", "ephesians", "philippians", "hebrews", "james", "peter"),
+    "revelation",
+)
 
 PATTERNS: tuple[tuple[str, str, str], ...] = (
     # (axis, rule, regex over normalised text: lower case, hyphens as spaces). Each runs only
@@ -425,7 +471,7 @@ PATTERNS: tuple[tuple[str, str, str], ...] = (
     (
         "religion",
         "REL-P01",
-        r"\b(?:genesis|exodus|psalms?|proverbs|isaiah|jeremiah|matthew|mark|luke|john|acts|romans|corinthians|galatians|ephesians|philippians|hebrews|james|peter|revelation) \d{1,3}:\d{1,3}\b",
+        rf"\b(?:{'|'.join(_BOOKS)}) \d{{1,3}}:\d{{1,3}}\b",
     ),
     (
         "military_veteran",
@@ -441,31 +487,32 @@ PATTERNS: tuple[tuple[str, str, str], ...] = (
 )
 
 
-#: Literal words one of which every match of the rule contains (its prefilter).
+#: Words of the word view one of which every match of the rule contains (its prefilter). Each
+#: starts a word; a trailing space makes it a whole word ("ged " is not "gedney").
 ANCHORS: dict[str, tuple[str, ...]] = {
     "AGE-P01": ("year",),
     "AGE-P02": ("age",),
     "AGE-P03": ("turn",),
     "AGE-P04": ("born",),
-    "AGE-P05": ("dob", "d.o.b", "date of birth"),
-    "AGE-P06": ("class of",),
+    "AGE-P05": ("dob ", "d o b ", "date of birth "),
+    "AGE-P06": ("class of ",),
     "AGE-P07": ("graduat",),
-    "AGE-P08": ("birthday", "happy"),
+    "AGE-P08": ("birthday", "happy "),
     "AGE-P09": ("twenties", "thirties", "forties", "fifties", "sixties", "seventies", "eighties"),
     "AGE-P10": ("over ", "under "),
-    "AGE-P11": ("i'm ", "im ", "i am ", "he's ", "she's ", "he is ", "she is ", "who is ", "who's "),
+    "AGE-P11": ("i m ", "im ", "i am ", "he s ", "she s ", "he is ", "she is ", "who is ", "who s "),
     "AGE-P12": ("division", "age group", "bracket", "category"),
-    "AGE-P13": ("b.a", "b.s", "m.a", "m.s", "ba ", "bs ", "ma ", "ms ", "ged", "diploma", "degree"),
+    "AGE-P13": ("b a ", "b s ", "m a ", "m s ", "ba ", "bs ", "ma ", "ms ", "ged ", "diploma", "degree"),
     "AGE-P14": ("marriage", "married"),
-    "AGE-P15": ("years in the", "years on the"),
+    "AGE-P15": ("years in the ", "years on the "),
     "AGE-P16": ("oldest", "youngest"),
     "PREG-P01": ("due ",),
-    "PREG-P02": ("weeks",),
-    "PREG-P03": ("on the way", "little one", "baby"),
-    "REL-P01": (":",),
-    "MIL-P01": ("served",),
+    "PREG-P02": ("weeks ",),
+    "PREG-P03": ("little one ", "baby "),
+    "REL-P01": tuple(book + " " for book in _BOOKS),
+    "MIL-P01": ("served ",),
     "GEN-P01": ("family",),
-    "FAM-P01": ("care",),
+    "FAM-P01": ("care", "caring "),
 }
 #: How far around an anchor a pattern's match may reach.
 _WINDOW = 90
@@ -476,43 +523,11 @@ def _patterns() -> tuple[tuple[str, str, re.Pattern[str]], ...]:
     return tuple((axis, rule, re.compile(rx)) for axis, rule, rx in PATTERNS)
 
 
-@cache
-def _anchors() -> ahocorasick.Automaton:
-    automaton = ahocorasick.Automaton()
-    index = {rule: n for n, (_axis, rule, _rx) in enumerate(PATTERNS)}
-    by_anchor: dict[str, list[int]] = {}
-    for rule, words in ANCHORS.items():
-        for word in words:
-            by_anchor.setdefault(word, []).append(index[rule])
-    for word, rules in by_anchor.items():
-        automaton.add_word(word, (len(word), tuple(rules)))
-    automaton.make_automaton()
-    return automaton
-
-
 _FAMILY_POSSESSIVE = re.compile(rf"\b(?:(?:my|our|his|her|their) )?{_FAMILY}(?:'s)?\b")
-_FAMILY_AFTER = re.compile(rf"^ {_FAMILY}\b")
+_FAMILY_AFTER = re.compile(rf" {_FAMILY}\b")
 
 
-def _pattern_matches(text: str) -> Iterator[tuple[int, int, str, str]]:
-    windows: dict[int, list[tuple[int, int]]] = {}
-    for end, (length, rules) in _anchors().iter(text):
-        low, high = max(0, end - length + 1 - _WINDOW), min(len(text), end + 1 + _WINDOW)
-        for rule in rules:
-            spans = windows.setdefault(rule, [])
-            if spans and low <= spans[-1][1]:
-                spans[-1] = (spans[-1][0], high)  # anchors are found in order: merge overlaps
-            else:
-                spans.append((low, high))
-    patterns = _patterns()
-    for rule, spans in windows.items():
-        axis, name, pattern = patterns[rule]
-        for low, high in spans:
-            for match in pattern.finditer(text, low, high):
-                yield match.start(), match.end(), axis, name
-
-
-def _family_history(text: str, health: list[tuple[int, int, str, str]]) -> Iterator[tuple[int, int, str, str]]:
+def _family_history(text: str, health: list[Span]) -> Iterator[Span]:
     """A relative's health condition is genetic information (GINA): "Dad's MS", "my mom's
     breast cancer" (GEN-P02), "her disabled mother" (GEN-P03)."""
     for start, stop, _axis, _rule in health:
@@ -531,23 +546,68 @@ def _family_history(text: str, health: list[tuple[int, int, str, str]]) -> Itera
 
 
 @cache
-def _exceptions() -> ahocorasick.Automaton:
+def _automaton() -> ahocorasick.Automaton:
+    """One automaton over the word view finds lexicon terms, pattern anchors and exception
+    phrases in one pass. A key's value: (key length - 2, its lexicon term or ``None``, the
+    indices of the patterns it anchors, whether it is an exception phrase)."""
+    entries: dict[str, tuple[Term | None, list[int], bool]] = {}
+    for data in _lexicon_files():
+        for entry in data["terms"]:
+            for key, plural in word_keys(entry["term"]):
+                # The first entry for a key wins; lexicon reviews keep normalised forms unique.
+                lexical: Term = (data["axis"], entry["rule"], entry.get("context") == "person", plural)
+                entries.setdefault(key, (lexical, [], False))
+    for index, (_axis, rule, _rx) in enumerate(PATTERNS):
+        for anchor in ANCHORS[rule]:
+            entries.setdefault(" " + anchor, (None, [], False))[1].append(index)
     data = json.loads(resources.files("vetting.data").joinpath("detector_exceptions.json").read_text(encoding="utf-8"))
-    automaton = ahocorasick.Automaton()
     for phrase in data["phrases"]:
-        key = _key(phrase)
-        automaton.add_word(key, len(key))
+        key = word_view(term_key(phrase))
+        found, rules, _ = entries.get(key, (None, [], False))
+        entries[key] = (found, rules, True)
+    automaton = ahocorasick.Automaton()
+    for key, (term, rules, exception) in entries.items():
+        automaton.add_word(key, (len(key) - 2, term, tuple(rules), exception))
     automaton.make_automaton()
     return automaton
 
 
-def _outside_exceptions(text: str, spans: list[tuple[int, int, str, str]]) -> list[tuple[int, int, str, str]]:
+def _scan(padded: str, view: str) -> tuple[list[Span], dict[int, list[tuple[int, int]]], list[tuple[int, int]]]:
+    """Lexicon spans, pattern windows per pattern index and exception phrases, in offsets of
+    ``padded``: the normalised text with a space at each end, as long as its word ``view``."""
+    lexical: list[Span] = []
+    windows: dict[int, list[tuple[int, int]]] = {}
+    blocked: list[tuple[int, int]] = []
+    for end, (back, term, rules, exception) in _automaton().iter(view):
+        start = end - back  # after the key's leading space
+        if term is not None and starts_word(padded, start):
+            axis, rule, needs_person, plural = term
+            # A whole-word key ends on the space after its word: ``end`` is the word's end.
+            if not needs_person or _person_context(padded, start, end, plural, axis):
+                lexical.append((start, end, axis, rule))
+        for index in rules:
+            low, high = start - _WINDOW, end + 1 + _WINDOW
+            spans = windows.setdefault(index, [])
+            if spans and low <= spans[-1][1]:
+                spans[-1] = (spans[-1][0], high)  # anchors are found in order: merge overlaps
+            else:
+                spans.append((max(0, low), high))
+        if exception:
+            blocked.append((start, end))
+    return lexical, windows, blocked
+
+
+def _pattern_matches(padded: str, windows: dict[int, list[tuple[int, int]]]) -> Iterator[Span]:
+    patterns = _patterns()
+    for index, spans in windows.items():
+        axis, rule, pattern = patterns[index]
+        for low, high in spans:
+            for match in pattern.finditer(padded, low, high):
+                yield match.start(), match.end(), axis, rule
+
+
+def _outside(spans: list[Span], blocked: list[tuple[int, int]]) -> list[Span]:
     """Drop spans that lie inside an exception phrase ("New Mexico", "Salvation Army")."""
-    blocked = []
-    for end, length in _exceptions().iter(text):
-        start = end - length + 1
-        if (start == 0 or not _word_char(text[start - 1])) and (end + 1 == len(text) or not _word_char(text[end + 1])):
-            blocked.append((start, end + 1))
     if not blocked:
         return spans
     blocked.sort()
@@ -563,11 +623,12 @@ def _outside_exceptions(text: str, spans: list[tuple[int, int, str, str]]) -> li
     return kept
 
 
-def _resolve(spans: Iterable[tuple[int, int, str, str]]) -> list[tuple[int, int, str, str]]:
+def _resolve(spans: Iterable[Span]) -> list[Span]:
     """Per axis, keep the longest of overlapping spans (leftmost-longest), in one sweep."""
-    kept: list[tuple[int, int, str, str]] = []
+    kept: list[Span] = []
     reach: dict[str, int] = {}
-    for span in sorted(set(spans), key=lambda s: (s[0], -(s[1] - s[0]))):
+    # Equal spans of one axis from two rules (a lexicon phrase and a pattern): the first rule id wins.
+    for span in sorted(set(spans), key=lambda s: (s[0], -s[1], s[3])):
         start, stop, axis, _ = span
         if stop <= reach.get(axis, -1):
             continue  # inside a longer span of the same axis that starts earlier or here
@@ -581,13 +642,15 @@ def screen(text: str) -> list[Mention]:
     if not text:
         return []
     normalised, offsets = normalise(text)
-    lexical = list(_lexicon_matches(normalised))
-    spans = lexical + list(_pattern_matches(normalised))
-    spans += list(_family_history(normalised, [s for s in lexical if s[2] == "disability_health"]))
+    padded = f" {normalised} "
+    lexical, windows, blocked = _scan(padded, word_view(normalised))
+    spans = lexical + list(_pattern_matches(padded, windows))
+    spans += _family_history(padded, [s for s in lexical if s[2] == "disability_health"])
     mentions = []
-    for start, stop, axis, rule in _resolve(_outside_exceptions(normalised, spans)):
+    for start, stop, axis, rule in _resolve(_outside(spans, blocked)):
+        # Padded offsets are one more than normalised ones.
         if offsets is None:
-            mentions.append(Mention(start, stop, axis, rule))
+            mentions.append(Mention(start - 1, stop - 1, axis, rule))
         else:
-            mentions.append(Mention(offsets.to_original(start), offsets.to_original(stop - 1) + 1, axis, rule))
+            mentions.append(Mention(offsets.to_original(start - 1), offsets.to_original(stop - 2) + 1, axis, rule))
     return mentions
