@@ -13,6 +13,8 @@
     return;
   }
 
+  // Shortcuts act only while the keyboard is in the mention list, or nowhere yet (the page
+  // was opened at #mention-N): a key pressed on another control never resolves anything.
   function current() {
     var active = document.activeElement;
     for (var i = 0; i < items.length; i++) {
@@ -20,9 +22,11 @@
         return i;
       }
     }
+    if (active && active !== document.body && !list.contains(active)) {
+      return null;
+    }
     var hashed = location.hash ? document.getElementById(location.hash.slice(1)) : null;
-    var index = items.indexOf(hashed);
-    return index;
+    return items.indexOf(hashed);
   }
 
   function focusItem(index) {
@@ -46,6 +50,9 @@
       return;
     }
     var index = current();
+    if (index === null) {
+      return;
+    }
     var item = index >= 0 ? items[index] : null;
     if (event.key === "j") {
       focusItem(index + 1);
@@ -61,9 +68,13 @@
     event.preventDefault();
   });
 
-  // Arriving at #mention-N after a resolution: put the keyboard there too.
+  // A refused resolution: back to the reason that needs fixing. Arriving at #mention-N
+  // after a resolution: put the keyboard there too.
+  var invalid = list.querySelector("[aria-invalid='true']");
   var start = current();
-  if (start >= 0) {
+  if (invalid) {
+    invalid.focus();
+  } else if (start !== null && start >= 0) {
     items[start].focus();
   }
 })();

@@ -379,7 +379,7 @@ def test_a_protected_search_is_refused_audited_without_the_query_and_nothing_is_
     event = refused[-1]
     assert (event.actor_id, event.subject_type, event.subject_id) == (consented.inv.id, "candidate", str(cid))
     data = json.loads(event.data)
-    assert data["axes"] == ["health"]
+    assert data["axes"] == ["disability_health"]
     assert data["rule"] == "PC-02"
     for secret in ("cancer", "Casey", "Candidate", "arrest"):
         assert secret.lower() not in event.data.lower()

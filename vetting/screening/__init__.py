@@ -1,1 +1,1 @@
-"""Text screening: the search-query linter (PC-02) now, the protected-class detector later."""
+"""Text screening: the protected-class detector (R3, PC-01) and the search-query linter built on it (PC-02)."""
