@@ -122,6 +122,7 @@ PATTERN_PROBES = {
     "AGE-P16": "The youngest of five, he enlisted at 19.",
     "PREG-P01": "She is due in May.",
     "PREG-P02": "Announced she is 12 weeks pregnant.",
+    "PREG-P04": "Our due date is in March.",
     "PREG-P03": "Baby #2 on the way!",
     "REL-P01": "Quoted Psalms 23:4 under the photo.",
     "MIL-P01": "He served two tours overseas.",
@@ -152,3 +153,24 @@ def test_anchors_hide_no_pattern_match() -> None:
             (m.start(), m.end(), axis, rule) for axis, rule, rx in detector._patterns() for m in rx.finditer(padded)
         }
         assert set(detector._pattern_matches(padded, windows)) == everywhere, text
+
+
+@pytest.mark.parametrize(
+    ("text", "covered"),
+    [
+        ("Photos from my Catholic parish picnic.", "Catholic parish"),
+        ("She leads the Baptist church youth group.", "Baptist church youth group"),
+        ("Helped with the union organising drive.", "union organising drive"),
+        ("Posted that my due date is close.", "my due date"),
+    ],
+)
+def test_the_whole_protected_phrase_is_covered(text: str, covered: str) -> None:
+    """R3: redacting only part ("my [redacted] parish") would still disclose the trait."""
+    start = text.index(covered)
+    spans = [(m.start, m.end) for m in screen(text)]
+    assert min(s for s, _ in spans) <= start
+    assert max(e for _, e in spans) >= start + len(covered)
+
+
+def test_an_invoice_due_date_is_not_a_pregnancy() -> None:
+    assert screen("The invoice due date is Friday.") == []

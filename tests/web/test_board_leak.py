@@ -12,8 +12,8 @@ redactions show as ``[redacted]``. A lane-B finding (rules-legal.md §2.1: the c
 expressed bias is conduct) must reach the board with its conduct words intact. A board
 member of another cycle is refused, and in a blind-review cycle the name never shows.
 
-The last tests are strict xfails: protected phrases the detector does not flag, and a
-blind-cycle name written into a finding, reach the board today (each reason says which).
+The last tests feed phrases the detector once missed, and a blind-cycle candidate's name
+written into a finding, through the whole flow: none may reach the board.
 """
 
 from __future__ import annotations
@@ -117,11 +117,11 @@ AXIS_SEEDS = (
     Seed(
         "religion",
         "reckless_conduct",
-        "Posted a video of street racing at over 100 mph on Route 49 after a fundraiser at my Catholic parish.",
-        "Racing home from my Catholic parish fundraiser, hit 110 on Route 49 lol",
-        ("my Catholic parish", "Catholic", "parish", "Catholic Singles"),
+        "Posted a video of street racing at over 100 mph on Route 49 after a Lent fundraiser at my Catholic parish.",
+        "Racing home from my Catholic parish fundraiser after Lent, hit 110 on Route 49 lol",
+        ("my Catholic parish", "Catholic", "parish", "Catholic Singles", "Lent"),
         platform="Catholic Singles Forum",
-        manual=(("summary", "parish"), ("excerpt", "parish")),
+        manual=(("summary", "Lent"), ("excerpt", "Lent")),
     ),
     Seed(
         "sex",
@@ -718,31 +718,16 @@ def test_blind_review_shows_codes_never_names(app: Flask, client: FlaskClient, c
         pytest.param(
             "Threatened a neighbour; says our due date is in March.",
             "due date",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="BUG: detector misses due dates ('our due date is in March', 'my due date'); "
-                "the pregnancy reaches the board unredacted",
-            ),
             id="pregnancy-due-date",
         ),
         pytest.param(
             "Threatened a manager after she led the union organising drive.",
             "organising",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="BUG: detector misses British spelling 'union organising drive' (US 'organizing' is flagged); "
-                "the protected activity reaches the board unredacted",
-            ),
             id="protected-activity-organising",
         ),
         pytest.param(
             "Threatened a neighbour outside my Catholic parish.",
             "parish",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="BUG: in 'my Catholic parish' only 'Catholic' is flagged ('my parish' alone is REL-112); "
-                "the board reads 'my [redacted] parish'",
-            ),
             id="religion-parish-residue",
         ),
     ],
@@ -759,11 +744,6 @@ def test_phrases_the_detector_should_flag_do_not_reach_the_board(
     assert protected.casefold() not in text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: in blind-review cycles the candidate's name written in a finding's text is neither flagged "
-    "nor redacted, so the board reads it (PRODUCT.md §2: board never sees names in blind cycles)",
-)
 def test_blind_review_name_in_finding_text_does_not_reach_the_board(
     app: Flask, client: FlaskClient, clock: Clock
 ) -> None:

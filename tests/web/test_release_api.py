@@ -152,3 +152,25 @@ def test_the_review_queue_lists_colleagues_findings_until_released(
     assert client.post(f"{API}/findings/{finding['id']}/release", json={}, headers=reviewer).status_code == 200
     assert queued(reviewer) == []
     assert client.get(f"{API}/reviews", headers=bearer(app, world.board)).status_code == 403
+
+
+def test_a_blind_cycle_redacts_the_candidates_own_name_and_keeps_it_redacted(app: Flask, client: FlaskClient) -> None:
+    """PRODUCT.md §2, R3: in blind review the name written into a finding is redacted from the start."""
+    w = build_world(app, blind=True)
+    record_consent(app, w.inv, w.candidate_id)
+    headers = bearer(app, w.inv)
+    response = finding_api(
+        client, headers, w.candidate_id, w.items[0], summary="Casey Candidate (@casey_c) told the candidate pool off."
+    )
+    finding = response.get_json()
+    identity = [m for m in finding["mentions"] if m["axis"] == "identity"]
+    assert [m["text"] for m in identity] == ["Casey Candidate", "@casey_c"]
+    assert all(m["resolution"] == "redact" for m in identity)
+    assert finding["redacted"]["summary"] == "[redacted] ([redacted]) told the candidate pool off."
+    refused = client.post(
+        f"{API}/findings/{finding['id']}/mentions/{identity[0]['id']}",
+        json={"resolution": "not_protected", "reason": "It is only a name"},
+        headers=headers,
+    )
+    assert refused.status_code == 422
+    assert error_of(refused)["field"] == "resolution"

@@ -463,6 +463,7 @@ PATTERNS: tuple[tuple[str, str, str], ...] = (
     ("age", "AGE-P16", r"\b(?:oldest|youngest)\b[^.]{0,40}? at \d{2}\b"),
     ("pregnancy", "PREG-P01", rf"\bdue (?:in|on) {_MONTH}\b"),
     ("pregnancy", "PREG-P02", r"\b\d{1,2} weeks (?:along|pregnant)\b"),
+    ("pregnancy", "PREG-P04", r"\b(?:my|our|her|their|your) (?:baby's |expected )?due date\b"),
     (
         "pregnancy",
         "PREG-P03",
@@ -507,6 +508,7 @@ ANCHORS: dict[str, tuple[str, ...]] = {
     "AGE-P15": ("years in the ", "years on the "),
     "AGE-P16": ("oldest", "youngest"),
     "PREG-P01": ("due ",),
+    "PREG-P04": ("due ",),
     "PREG-P02": ("weeks ",),
     "PREG-P03": ("little one ", "baby "),
     "REL-P01": tuple(book + " " for book in _BOOKS),
@@ -637,6 +639,19 @@ def _resolve(spans: Iterable[Span]) -> list[Span]:
     return kept
 
 
+#: A congregation named right after a religion ("Catholic parish", "Baptist church") belongs to
+#: the mention: redacting only the adjective would leave "my [redacted] parish".
+_PLACE_OF_WORSHIP = re.compile(
+    r"(?: (?:parish|church|congregation|chapel|mosque|temple|synagogue|cathedral|diocese|ministry"
+    r"|youth group|bible study)(?:e?s)?\b)+"
+)
+
+
+def _with_place_of_worship(padded: str, span: Span) -> Span:
+    following = _PLACE_OF_WORSHIP.match(padded, span[1])
+    return span if following is None else (span[0], following.end(), span[2], span[3])
+
+
 def screen(text: str) -> list[Mention]:
     """Every protected-class mention in ``text``, with character offsets into it."""
     if not text:
@@ -647,6 +662,7 @@ def screen(text: str) -> list[Mention]:
     spans = lexical + list(_pattern_matches(padded, windows))
     spans += _family_history(padded, [s for s in lexical if s[2] == "disability_health"])
     mentions = []
+    spans = [_with_place_of_worship(padded, span) if span[2] == "religion" else span for span in spans]
     for start, stop, axis, rule in _resolve(_outside(spans, blocked)):
         # Padded offsets are one more than normalised ones.
         if offsets is None:

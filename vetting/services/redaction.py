@@ -36,13 +36,18 @@ from vetting.models import (
 )
 from vetting.screening.detector import AXES, screen
 from vetting.services import audit_log
-from vetting.services.vault import CandidateVault
+from vetting.services.vault import CandidateVault, read_profile
 
-FIELD_LABELS = {"platform": "platform", "summary": "summary", "excerpt": "excerpt"}
 MIN_REASON = 5
 MAX_REASON = 500
 #: Axis shown for words an investigator redacted by hand.
 MANUAL_AXIS = "manual"
+#: The candidate's own name or handle in a blind-review cycle: always redacted (PRODUCT.md §2).
+IDENTITY_AXIS = "identity"
+OTHER_AXES = {
+    MANUAL_AXIS: "marked by an investigator",
+    IDENTITY_AXIS: "the candidate's name or handle (blind review)",
+}
 
 
 @dataclass(frozen=True)
@@ -62,7 +67,7 @@ class MentionView:
 
     @property
     def axis_label(self) -> str:
-        return AXES.get(self.axis, "marked by an investigator")
+        return AXES.get(self.axis) or OTHER_AXES[self.axis]
 
     @property
     def open(self) -> bool:
@@ -127,11 +132,13 @@ def _add(
 
 
 def _occurrences(text: str, words: str) -> list[tuple[int, int]]:
-    """Every case-insensitive occurrence of ``words`` in ``text``, as offsets into ``text``
+    """Every case-insensitive whole-word occurrence of ``words`` in ``text``, as offsets into ``text``
     itself (folding a copy could shift them: "İ" lowercases to two characters)."""
     if not words:
         return []
-    return [m.span() for m in re.finditer(re.escape(words), text, re.IGNORECASE)]
+    # Whole words only: redacting "Lent" must not cut into "excellent".
+    pattern = rf"(?<!\w){re.escape(words)}(?!\w)"
+    return [m.span() for m in re.finditer(pattern, text, re.IGNORECASE)]
 
 
 def screen_fields(
@@ -149,6 +156,7 @@ def screen_fields(
     ``not_protected`` judgement depends on context and must be made again.
     """
     changed = [f for f in SCREENED_FIELDS if previous is None or previous[f] != texts[f]]
+    identity = _identity_patterns(finding, vault) if changed else []
     for name in changed:
         old = [m for m in finding.mentions if m.field == name]
         redacted = {
@@ -169,6 +177,14 @@ def screen_fields(
                 detail={"axis": hit.axis, "rule": hit.rule, "text": words}, source=MentionSource.DETECTOR,
                 redacted_by=actor.id if carried else None,
             )  # fmt: skip
+        for pattern in identity:
+            for match in pattern.finditer(text):
+                if not _covered(finding, name, match.span()):
+                    _add(
+                        session, finding, vault, field=name, span=match.span(),
+                        detail={"axis": IDENTITY_AXIS, "rule": "BLIND-ID", "text": match.group()},
+                        source=MentionSource.DETECTOR, redacted_by=actor.id,
+                    )  # fmt: skip
         for words, axis, rule in sorted(k for k in redacted if k[1] == MANUAL_AXIS):
             for span in _occurrences(text, words):
                 if not _covered(finding, name, span):
@@ -188,6 +204,31 @@ def screen_fields(
             data={"fields": changed, "mentions": len(finding.mentions), "open": open_count(finding)},
         )
     return changed
+
+
+def _identity_patterns(finding: Finding, vault: CandidateVault) -> list[re.Pattern[str]]:
+    """In a blind-review cycle, the candidate's name, aliases and handles as whole words.
+
+    Full names and handles match in any case; single name parts only capitalised, so
+    "Candidate" as a surname does not swallow "the candidate".
+    """
+    if not finding.candidate.cycle.blind_review:
+        return []
+    profile = read_profile(vault, finding.candidate)
+    whole = {w for w in (profile.name, *profile.aliases, *profile.handles) if w.strip()}
+    whole |= {h.lstrip("@") for h in profile.handles if len(h.lstrip("@")) >= 2}
+    parts = {p for n in (profile.name, *profile.aliases) for p in n.split() if len(p) >= 2} - whole
+
+    def alternation(words: set[str]) -> str:
+        # Longest first, so "Casey Candidate" wins over "Casey".
+        return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+
+    patterns = []
+    if whole:
+        patterns.append(re.compile(rf"(?<![\w@])(?:{alternation(whole)})(?!\w)", re.IGNORECASE))
+    if parts:
+        patterns.append(re.compile(rf"(?<![\w@])(?:{alternation(parts)})(?!\w)"))
+    return patterns
 
 
 def _covered(finding: Finding, field: str, span: tuple[int, int]) -> bool:
@@ -238,6 +279,10 @@ def resolve(
         raise NotFound("No such mention on this finding (the text may have changed and been screened again).")
     if mention.source is MentionSource.MANUAL and resolution is not MentionResolution.REDACT:
         raise ValidationFailed("Words redacted by hand stay redacted.", field="resolution")
+    if resolution is not MentionResolution.REDACT and _detail(vault, mention)["axis"] == IDENTITY_AXIS:
+        raise ValidationFailed(
+            "This is a blind-review cycle: the board never sees the candidate's name or handles.", field="resolution"
+        )
     reason = (reason or "").strip()
     if resolution is MentionResolution.NOT_PROTECTED:
         if len(reason) < MIN_REASON:
