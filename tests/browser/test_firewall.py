@@ -21,11 +21,19 @@ from playwright.sync_api import Locator, Page, expect
 
 from tests.browser.conftest import Browsing
 from tests.browser.test_login import sign_in
-from tests.support import Clock, Person, make_user, runtime_of
-from tests.web.world import CANDIDATE_NAME, World, add_validation, build_world, record_consent, user_in
+from tests.support import Clock, runtime_of
+from tests.web.world import (
+    CANDIDATE_NAME,
+    World,
+    add_investigator,
+    add_validation,
+    build_world,
+    record_consent,
+    user_in,
+)
 from vetting.clock import today
-from vetting.models import Authorship, BehaviourCategory, Duty, IdentityBasis, Role, ValidationResult
-from vetting.services import cycles, findings
+from vetting.models import Authorship, BehaviourCategory, IdentityBasis, ValidationResult
+from vetting.services import findings
 
 pytestmark = pytest.mark.browser
 
@@ -40,14 +48,6 @@ LANE_A_WORDS = ("baby shower", "Mary's", "parish")
 LANE_B_CONDUCT = "women can't do this job"
 LANE_B_REASON = "Reported conduct toward a group (lane B), not the candidate's own trait"
 RELEASE = "Approve and release to the board"
-
-
-def _second_investigator(app: Flask, world: World) -> Person:
-    """Investigator B: a second searcher of the same cycle (neither author nor board member)."""
-    second = make_user(app, "second@x.test", Role.INVESTIGATOR, name="Sam Second")
-    with runtime_of(app).db.transaction() as session:
-        cycles.assign(session, user_in(session, world.admin), world.cycle_id, second.id, Duty.INVESTIGATOR)
-    return second
 
 
 def _bias_finding(app: Flask, world: World) -> int:
@@ -103,7 +103,7 @@ def test_mentions_are_resolved_by_keyboard_reviewed_side_by_side_and_reach_the_b
     """R3 / POL-02: each detector hit is resolved by a person; a second investigator approves the
     redacted text; the board reads only that, with lane-B conduct intact."""
     world = build_world(app)
-    second = _second_investigator(app, world)
+    second = add_investigator(app, world, "second@x.test", "Sam Second")
     finding_id = _bias_finding(app, world)
     page = browsing.page
     finding_url = re.escape(f"{browsing.base_url}/findings/{finding_id}")

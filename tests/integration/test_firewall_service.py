@@ -19,8 +19,8 @@ from flask import Flask
 from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
-from tests.support import Person, make_user, runtime_of
-from tests.web.world import World, add_candidate, build_world, record_consent, user_in
+from tests.support import Person, runtime_of
+from tests.web.world import World, add_candidate, add_investigator, build_world, record_consent, user_in
 from vetting.clock import today
 from vetting.errors import Conflict
 from vetting.models import (
@@ -33,7 +33,6 @@ from vetting.models import (
     FindingRelease,
     IdentityBasis,
     MentionResolution,
-    Role,
     User,
     ValidationMethod,
     ValidationResult,
@@ -122,13 +121,6 @@ def finding_input(item_id: int, **overrides: Any) -> findings.FindingInput:
     return replace(base, **overrides)
 
 
-def investigator(app: Flask, world: World, email: str, cycle_id: int | None = None) -> Person:
-    person = make_user(app, email, Role.INVESTIGATOR)
-    with runtime_of(app).db.transaction() as session:
-        cycles.assign(session, user_in(session, world.admin), cycle_id or world.cycle_id, person.id, Duty.INVESTIGATOR)
-    return person
-
-
 @pytest.fixture
 def world(app: Flask) -> World:
     w = build_world(app)
@@ -138,7 +130,7 @@ def world(app: Flask) -> World:
 
 @pytest.fixture
 def reviewer(app: Flask, world: World) -> Person:
-    return investigator(app, world, "inv2@x.test")
+    return add_investigator(app, world, "inv2@x.test")
 
 
 def _rows(session: Session, table: str) -> list[str]:
@@ -199,7 +191,7 @@ def test_no_protected_words_axis_or_reason_in_clear_at_rest_or_in_the_log(
 ) -> None:
     """R3, PRODUCT.md §4: mention words, axes, rule ids and reasons are sealed; audit data holds ids and counts."""
     desk = Desk(app)
-    third = investigator(app, world, "inv3@x.test")
+    third = add_investigator(app, world, "inv3@x.test")
     fid = desk.add(world.inv, world.candidate_id, world.items[0])
     mentions = {m.text: m for m in desk.mentions(world.inv, fid)}
     assert mentions["baby shower"].axis == "pregnancy"
@@ -285,7 +277,7 @@ def test_the_identity_match_minimum_is_the_cycles_own(app: Flask, world: World) 
         cycles.change_status(session, admin, cycle.id, CycleStatus.OPEN)
         cycle_id = cycle.id
         item_id = cycle.checklist_version.items[0].id if cycle.checklist_version else 0
-    reviewer = investigator(app, world, "inv2@x.test", cycle_id)
+    reviewer = add_investigator(app, world, "inv2@x.test", cycle_id=cycle_id)
     candidate_id = add_candidate(app, world.inv, cycle_id, "Robin Hale")
     record_consent(app, world.inv, candidate_id)
     desk = Desk(app)

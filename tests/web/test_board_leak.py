@@ -40,6 +40,7 @@ from tests.web.world import (
     CANDIDATE_NAME,
     World,
     add_candidate,
+    add_investigator,
     bearer,
     build_world,
     consent_api,
@@ -301,13 +302,6 @@ def _ok(response: TestResponse, status: int = 200) -> dict[str, Any]:
     return body
 
 
-def _second_investigator(app: Flask, world: World, email: str = "inv2@x.test") -> Person:
-    person = make_user(app, email, Role.INVESTIGATOR, name="Ines Second")
-    with runtime_of(app).db.transaction() as session:
-        cycles.assign(session, user_in(session, world.admin), world.cycle_id, person.id, Duty.INVESTIGATOR)
-    return person
-
-
 class Investigation:
     """The author and the reviewer at work on one cycle, through the JSON API only."""
 
@@ -364,7 +358,7 @@ class Investigation:
 
 def _seed(app: Flask, client: FlaskClient, world: World) -> Seeded:
     """Everything of the module docstring, made by investigators through the JSON API."""
-    second = _second_investigator(app, world)
+    second = add_investigator(app, world)
     author, reviewer = bearer(app, world.inv), bearer(app, second)
     other = add_candidate(app, world.inv, world.cycle_id, SECOND_NAME, profile_urls=[PROFILE_URL])
     candidates = [world.candidate_id, other]
@@ -680,7 +674,7 @@ def test_a_board_member_of_another_cycle_is_refused(
 
 def _release_one(app: Flask, client: FlaskClient, world: World, summary: str, excerpt: str) -> dict[str, str]:
     """One finding through the whole API flow (every mention redacted); the board member's API headers."""
-    second = _second_investigator(app, world)
+    second = add_investigator(app, world)
     work = Investigation(client, world, bearer(app, world.inv), bearer(app, second))
     _ok(consent_api(client, work.author, world.candidate_id), 201)
     finding = work.create(world.candidate_id, summary, excerpt, "violence_threats")

@@ -24,6 +24,7 @@ from tests.web.world import (
     API,
     CANDIDATE_NAME,
     World,
+    add_investigator,
     bearer,
     build_world,
     error_of,
@@ -61,17 +62,10 @@ class Team:
     admin: Headers
 
 
-def _assign(app: Flask, world: World, email: str, name: str) -> Person:
-    person = make_user(app, email, Role.INVESTIGATOR, name=name)
-    with runtime_of(app).db.transaction() as session:
-        cycles.assign(session, user_in(session, world.admin), world.cycle_id, person.id, Duty.INVESTIGATOR)
-    return person
-
-
 def _team(app: Flask, world: World) -> Team:
     record_consent(app, world.inv, world.candidate_id)
-    second = _assign(app, world, "inv2@x.test", "Ines Second")
-    third = _assign(app, world, "inv3@x.test", "Theo Third")
+    second = add_investigator(app, world, "inv2@x.test", "Ines Second")
+    third = add_investigator(app, world, "inv3@x.test", "Theo Third")
     return Team(
         world,
         second,

@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 
 from tests.support import Clock, Person, login, make_user, runtime_of
 from tests.web.helpers import page_csrf
-from tests.web.world import World, add_finding, add_validation, build_world, record_consent, user_in
+from tests.web.world import World, add_finding, add_investigator, add_validation, build_world, record_consent, user_in
 from vetting.models import Duty, Role, ValidationResult
 from vetting.services import cycles
 
@@ -31,10 +31,7 @@ def world(app: Flask) -> World:
 
 @pytest.fixture
 def second(app: Flask, world: World) -> Person:
-    person = make_user(app, "inv2@x.test", Role.INVESTIGATOR, name="Ines Second")
-    with runtime_of(app).db.transaction() as session:
-        cycles.assign(session, user_in(session, world.admin), world.cycle_id, person.id, Duty.INVESTIGATOR)
-    return person
+    return add_investigator(app, world)
 
 
 def _signed_in(app: Flask, person: Person, clock: Clock) -> FlaskClient:

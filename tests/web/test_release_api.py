@@ -13,19 +13,17 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.support import Person, make_user, runtime_of
+from tests.support import Person
 from tests.web.world import (
     API,
     World,
+    add_investigator,
     bearer,
     build_world,
     error_of,
     finding_api,
     record_consent,
-    user_in,
 )
-from vetting.models import Duty, Role
-from vetting.services import cycles
 
 RAW_SUMMARY = "Posted photos from her baby shower at St. Mary's parish, then threatened a neighbour."
 
@@ -40,11 +38,7 @@ def world(app: Flask) -> World:
 @pytest.fixture
 def second(app: Flask, world: World) -> Person:
     """Another investigator of the same cycle: the reviewer."""
-    person = make_user(app, "inv2@x.test", Role.INVESTIGATOR, name="Ines Second")
-    rt = runtime_of(app)
-    with rt.db.transaction() as session:
-        cycles.assign(session, user_in(session, world.admin), world.cycle_id, person.id, Duty.INVESTIGATOR)
-    return person
+    return add_investigator(app, world)
 
 
 def _finding(client: FlaskClient, world: World, headers: dict[str, str], **overrides: Any) -> dict[str, Any]:

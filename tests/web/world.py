@@ -334,3 +334,13 @@ def error_of(response: TestResponse) -> dict[str, Any]:
     error: dict[str, Any] = body["error"]
     assert error["message"]
     return error
+
+
+def add_investigator(
+    app: Flask, world: World, email: str = "inv2@x.test", name: str = "Ines Second", cycle_id: int | None = None
+) -> Person:
+    """Another investigator of the world's cycle: the second person of a two-person release."""
+    person = make_user(app, email, Role.INVESTIGATOR, name=name)
+    with runtime_of(app).db.transaction() as session:
+        cycles.assign(session, user_in(session, world.admin), cycle_id or world.cycle_id, person.id, Duty.INVESTIGATOR)
+    return person
