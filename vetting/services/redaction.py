@@ -353,13 +353,9 @@ def redact_words(
     return added
 
 
-def redacted_spans(mentions: Iterable[MentionView | FindingMention], field: str) -> list[tuple[int, int]]:
+def redacted_spans(mentions: Iterable[MentionView], field: str) -> list[tuple[int, int]]:
     """Merged spans to redact in ``field`` (overlapping and touching spans become one)."""
-    spans = sorted(
-        (m.start, m.end) if isinstance(m, MentionView) else (m.start_offset, m.end_offset)
-        for m in mentions
-        if m.field == field and m.resolution is MentionResolution.REDACT
-    )
+    spans = sorted((m.start, m.end) for m in mentions if m.field == field and m.resolution is MentionResolution.REDACT)
     merged: list[tuple[int, int]] = []
     for start, end in spans:
         if merged and start <= merged[-1][1]:
