@@ -61,6 +61,7 @@ fmt: $(VENV)/.installed-test ## Format and auto-fix
 bench: $(VENV)/.installed-test ## Benchmarks (ratios against same-run baselines)
 	$(BIN)/python bench/audit_chain.py
 	$(BIN)/python bench/detector.py
+	$(BIN)/python bench/pdf.py
 
 clean: ## Remove the virtual environment (instance/ is kept)
 	rm -rf $(VENV)

@@ -60,9 +60,15 @@ class Reports:
     def render(self, template: str, **context: Any) -> bytes:
         return self.render_html(self.html(template, **context))
 
-    def render_html(self, html: str) -> bytes:
+    def _document(self, html: str) -> Any:
         from weasyprint import HTML
 
-        fetcher = _fetcher_class()(self.assets)
-        pdf: bytes = HTML(string=html, base_url=ASSET_SCHEME, url_fetcher=fetcher).write_pdf()
+        return HTML(string=html, base_url=ASSET_SCHEME, url_fetcher=_fetcher_class()(self.assets))
+
+    def render_html(self, html: str) -> bytes:
+        pdf: bytes = self._document(html).write_pdf()
         return pdf
+
+    def page_count(self, html: str) -> int:
+        """How many pages ``html`` lays out to (for benchmarks: seconds per page)."""
+        return len(self._document(html).render().pages)

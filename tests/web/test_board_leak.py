@@ -591,6 +591,7 @@ def _must_reach(seeded: Seeded) -> set[str]:
     must |= {f"{API}/cycles/{w.cycle_id}", f"{API}/board/cycles/{w.cycle_id}/candidates"}
     for candidate_id in seeded.candidates:
         must |= {f"/board/candidates/{candidate_id}", f"{API}/board/candidates/{candidate_id}/summary"}
+        must |= {f"/board/candidates/{candidate_id}/summary.pdf", f"{API}/board/candidates/{candidate_id}/summary.pdf"}
     return must
 
 
@@ -641,8 +642,10 @@ def test_no_protected_word_reaches_any_board_surface(
     for candidate_id in seeded.candidates:
         page = next(p for p in answered if p.url == f"/board/candidates/{candidate_id}")
         summary = next(p for p in answered if p.url == f"{API}/board/candidates/{candidate_id}/summary")
+        pdf = next(p for p in answered if p.url == f"/board/candidates/{candidate_id}/summary.pdf")
         assert "[redacted]" in page.text
         assert "[redacted]" in summary.text
+        assert "[redacted]" in pdf.text  # extracted by pdftotext
     shown = {
         f["finding_id"]
         for candidate_id in seeded.candidates

@@ -11,6 +11,7 @@ from flask_login import current_user
 from vetting.api.registry import day, moment, route
 from vetting.policy import Action
 from vetting.services import board
+from vetting.web.documents import summary_pdf_response
 from vetting.web.runtime import runtime, transaction
 
 
@@ -93,3 +94,15 @@ def board_summary(candidate_id: int) -> ResponseReturnValue:
             ],
         }
     return jsonify(body)
+
+
+@route(
+    "GET",
+    "/board/candidates/{candidate_id}/summary.pdf",
+    "The released summary as a PDF; its SHA-256 is recorded in the audit log",
+    Action.BOARD_READ,
+    errors=(404,),
+    produces="application/pdf",
+)
+def board_summary_pdf(candidate_id: int) -> ResponseReturnValue:
+    return summary_pdf_response(candidate_id)

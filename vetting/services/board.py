@@ -18,6 +18,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from vetting import policy
+from vetting.clock import utcnow
+from vetting.crypto import sha256_hex
 from vetting.errors import NotFound
 from vetting.models import (
     Authorship,
@@ -29,6 +31,7 @@ from vetting.models import (
     User,
     ValidationStatus,
 )
+from vetting.pdf import Reports
 from vetting.services import audit_log
 from vetting.services.candidates import progress, stage_of
 from vetting.services.context import Security
@@ -225,3 +228,23 @@ def summary(session: Session, actor: User, security: Security, candidate_id: int
             if any(f.category is c for f in released)
         ],
     )
+
+
+def summary_pdf(
+    session: Session, actor: User, security: Security, reports: Reports, agency: str, candidate_id: int
+) -> tuple[str, bytes]:
+    """The released summary as a PDF (file name, bytes); its SHA-256 is recorded in the audit log,
+    in the same transaction, so any copy that surfaces later can be traced to this request."""
+    view = summary(session, actor, security, candidate_id)
+    pdf = reports.render(
+        "board_summary.html",
+        summary=view,
+        agency=agency,
+        generated_at=utcnow().strftime("%Y-%m-%d %H:%M"),
+        generated_by=actor.name,
+    )
+    audit_log.record(
+        session, actor, "board.summary_pdf", subject_type="candidate", subject_id=candidate_id,
+        data={"sha256": sha256_hex(pdf), "bytes": len(pdf), "findings": len(view.findings)},
+    )  # fmt: skip
+    return f"summary-{view.candidate.code}.pdf", pdf

@@ -10,6 +10,7 @@ from vetting.models import ValidationStatus
 from vetting.policy import Action
 from vetting.services import board
 from vetting.web.access import requires
+from vetting.web.documents import summary_pdf_response
 from vetting.web.runtime import runtime, transaction
 
 bp = Blueprint("board", __name__, url_prefix="/board")
@@ -29,3 +30,9 @@ def candidate(candidate_id: int) -> ResponseReturnValue:
     with transaction() as session:
         view = board.summary(session, current_user, runtime().security, candidate_id)
         return render_template("board/candidate.html", summary=view, ValidationStatus=ValidationStatus)
+
+
+@bp.get("/candidates/<int:candidate_id>/summary.pdf")
+@requires(Action.BOARD_READ)
+def candidate_pdf(candidate_id: int) -> ResponseReturnValue:
+    return summary_pdf_response(candidate_id)

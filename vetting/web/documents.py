@@ -8,7 +8,7 @@ from urllib.parse import quote
 from flask import Response
 from flask_login import current_user
 
-from vetting.services import investigation
+from vetting.services import board, investigation
 from vetting.web.runtime import runtime, transaction
 
 
@@ -29,3 +29,13 @@ def consent_form_response(candidate_id: int) -> Response:
         form = investigation.consent_form(session, current_user, rt.security, rt.settings.agency_name, candidate_id)
     pdf = rt.reports.render("consent_form.html", **asdict(form))
     return attachment(f"disclosure-authorization-{form.code}.pdf", pdf, "application/pdf")
+
+
+def summary_pdf_response(candidate_id: int) -> Response:
+    """A board member's released summary as a PDF (the render and its audited hash: one transaction)."""
+    rt = runtime()
+    with transaction() as session:
+        filename, pdf = board.summary_pdf(
+            session, current_user, rt.security, rt.reports, rt.settings.agency_name, candidate_id
+        )
+    return attachment(filename, pdf, "application/pdf")
