@@ -13,7 +13,16 @@ from flask.testing import FlaskClient
 
 from tests.support import Clock, Person, login, make_user, runtime_of
 from tests.web.helpers import page_csrf
-from tests.web.world import World, add_finding, add_investigator, add_validation, build_world, record_consent, user_in
+from tests.web.world import (
+    World,
+    add_candidate,
+    add_finding,
+    add_investigator,
+    add_validation,
+    build_world,
+    record_consent,
+    user_in,
+)
 from vetting.models import Duty, Role, ValidationResult
 from vetting.services import cycles
 
@@ -127,3 +136,19 @@ def test_board_pages_refuse_investigators_and_other_boards(app: Flask, clock: Cl
         client = _signed_in(app, person, clock)
         for url in (f"/board/cycles/{world.cycle_id}", f"/board/candidates/{world.candidate_id}"):
             assert client.get(url).status_code in {403, 404}, (person.email, url)
+
+
+def test_the_board_list_sorts_and_filters_by_stage(app: Flask, clock: Clock, world: World) -> None:
+    """The board's candidate list: a stage filter and sortable columns (sort state announced)."""
+    add_candidate(app, world.inv, world.cycle_id, "Avery Able")  # awaiting consent; Casey is searching
+    board = _signed_in(app, world.board, clock)
+    url = f"/board/cycles/{world.cycle_id}"
+    by_name = board.get(url).get_data(as_text=True)
+    assert by_name.index("Avery Able") < by_name.index("Casey Candidate")
+    assert 'aria-sort="ascending"><a href="/board/cycles/' in by_name
+    by_stage = board.get(f"{url}?sort=stage").get_data(as_text=True)
+    assert by_stage.index("Avery Able") < by_stage.index("Casey Candidate")  # "awaiting consent" < "searching"
+    searching = board.get(f"{url}?stage=searching").get_data(as_text=True)
+    assert "Casey Candidate" in searching
+    assert "Avery Able" not in searching
+    assert board.get(f"{url}?stage=bogus&sort=bogus").status_code == 200  # unknown values fall back

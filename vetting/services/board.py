@@ -184,11 +184,23 @@ def _candidate(actor: User, security: Security, candidate: Candidate, released: 
     )
 
 
-def cycle_overview(session: Session, actor: User, security: Security, cycle_id: int) -> BoardCycle:
-    """The cycle's candidates as the board sees them; viewing is audited."""
+#: How the board's candidate list can be ordered (the first is the default).
+SORTS = {
+    "candidate": lambda c: (c.label.casefold(), c.id),
+    "stage": lambda c: (c.stage, c.label.casefold()),
+    "checklist": lambda c: (c.resolved - c.total, c.label.casefold()),
+    "released": lambda c: (-c.released_total, c.label.casefold()),
+}
+
+
+def cycle_overview(
+    session: Session, actor: User, security: Security, cycle_id: int, *, sort: str = "candidate", stage: str = ""
+) -> BoardCycle:
+    """The cycle's candidates as the board sees them, sorted and optionally one stage only; audited."""
     cycle = _board_cycle(session, actor, cycle_id)
     rows = session.scalars(select(Candidate).where(Candidate.cycle_id == cycle.id).order_by(Candidate.id))
     listed = [_candidate(actor, security, c, _released(session, security, c)) for c in rows]
+    listed = sorted((c for c in listed if not stage or c.stage == stage), key=SORTS.get(sort, SORTS["candidate"]))
     audit_log.record(session, actor, "board.cycle_viewed", subject_type="cycle", subject_id=cycle.id)
     return BoardCycle(
         id=cycle.id,

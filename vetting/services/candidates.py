@@ -196,12 +196,16 @@ class CandidateSummary:
     findings: int
 
 
+#: A candidate's stages in the search, in order.
+STAGES = ("awaiting consent", "searching", "search complete")
+
+
 def stage_of(candidate: Candidate) -> str:
     if candidate.consent is None:
-        return "awaiting consent"
+        return STAGES[0]
     if candidate.search_completed_at is None:
-        return "searching"
-    return "search complete"
+        return STAGES[1]
+    return STAGES[2]
 
 
 def progress(candidate: Candidate) -> tuple[int, int]:
