@@ -127,6 +127,7 @@ def upgrade() -> None:
 
     with op.batch_alter_table("findings", schema=None) as batch_op:
         batch_op.add_column(sa.Column("updated_by_id", sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column("screened_at", sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column("current_release_id", sa.Integer(), nullable=True))
         batch_op.create_foreign_key(op.f("fk_findings_updated_by_id_users"), "users", ["updated_by_id"], ["id"])
         batch_op.create_foreign_key(
@@ -142,6 +143,7 @@ def downgrade() -> None:
     with op.batch_alter_table("findings", schema=None) as batch_op:
         batch_op.drop_constraint("fk_findings_current_release_id_finding_releases", type_="foreignkey")
         batch_op.drop_column("current_release_id")
+        batch_op.drop_column("screened_at")
         batch_op.drop_constraint(op.f("fk_findings_updated_by_id_users"), type_="foreignkey")
         batch_op.drop_column("updated_by_id")
 

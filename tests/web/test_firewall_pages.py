@@ -108,10 +108,13 @@ def test_mentions_are_highlighted_and_resolved_with_one_click(
     assert "What the board reads" in review
     assert '<ins class="redaction">[redacted]</ins>' in review
     assert "baby shower" in review  # the raw column, for investigators only
-    released = reviewer.post(f"/findings/{fid}/release", data={"revision": "1", "csrf_token": page_csrf(reviewer)})
+    digest = re.search(r'name="reviewed_sha256" type="hidden" value="([0-9a-f]{64})"', review)
+    assert digest, "the release form carries the digest of what the reviewer read"
+    approve = {"revision": "1", "reviewed_sha256": digest.group(1), "csrf_token": page_csrf(reviewer)}
+    released = reviewer.post(f"/findings/{fid}/release", data=approve)
     assert released.status_code == 302
     assert f"Review finding {fid}" not in reviewer.get("/investigations").get_data(as_text=True)
-    stale = reviewer.post(f"/findings/{fid}/release", data={"revision": "1", "csrf_token": page_csrf(reviewer)})
+    stale = reviewer.post(f"/findings/{fid}/release", data={**approve, "csrf_token": page_csrf(reviewer)})
     assert stale.status_code == 409
     assert "already released" in stale.get_data(as_text=True)
 

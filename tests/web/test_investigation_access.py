@@ -124,7 +124,7 @@ def bodies(item: int) -> dict[str, dict[str, Any]]:
         "work.validation_add": {"data": validation},
         "work.mention_resolve": {"data": {"resolution": "redact"}},
         "work.redaction_add": {"data": {"field": "summary", "text": "neighbour"}},
-        "release.release_finding": {"data": {"revision": "1"}},
+        "release.release_finding": {"data": {"revision": "1", "reviewed_sha256": "0" * 64}},
         "work.candidate_add": {"data": {"name": "Added By Intruder"}},
         "work.candidate_import": {"data": {"file": b"name\nImported By Intruder\n"}},
     }

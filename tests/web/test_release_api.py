@@ -12,8 +12,9 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import delete, update
 
-from tests.support import Person
+from tests.support import Person, runtime_of
 from tests.web.world import (
     API,
     World,
@@ -22,8 +23,10 @@ from tests.web.world import (
     build_world,
     error_of,
     finding_api,
+    finding_body,
     record_consent,
 )
+from vetting.models import Finding, FindingMention
 
 RAW_SUMMARY = "Posted photos from her baby shower at St. Mary's parish, then threatened a neighbour."
 
@@ -42,7 +45,8 @@ def second(app: Flask, world: World) -> Person:
 
 
 def _finding(client: FlaskClient, world: World, headers: dict[str, str], **overrides: Any) -> dict[str, Any]:
-    response = finding_api(client, headers, world.candidate_id, world.items[0], summary=RAW_SUMMARY, **overrides)
+    fields = {"summary": RAW_SUMMARY, **overrides}
+    response = finding_api(client, headers, world.candidate_id, world.items[0], **fields)
     assert response.status_code == 201, response.get_data(as_text=True)
     body: dict[str, Any] = response.get_json()
     return body
@@ -149,18 +153,25 @@ def test_the_review_queue_lists_colleagues_findings_until_released(
 
 
 def test_a_blind_cycle_redacts_the_candidates_own_name_and_keeps_it_redacted(app: Flask, client: FlaskClient) -> None:
-    """PRODUCT.md §2, R3: in blind review the name written into a finding is redacted from the start."""
+    """PRODUCT.md §2, R3: in blind review the name written into a finding is redacted from the start,
+    in any case and inside addresses; a surname that is a common word is over-redacted, the safe side."""
     w = build_world(app, blind=True)
     record_consent(app, w.inv, w.candidate_id)
     headers = bearer(app, w.inv)
     response = finding_api(
-        client, headers, w.candidate_id, w.items[0], summary="Casey Candidate (@casey_c) told the candidate pool off."
+        client,
+        headers,
+        w.candidate_id,
+        w.items[0],
+        summary="Casey Candidate (@casey_c) threatened a neighbour; lol casey, see fb.example/casey.candidate",
     )
     finding = response.get_json()
     identity = [m for m in finding["mentions"] if m["axis"] == "identity"]
-    assert [m["text"] for m in identity] == ["Casey Candidate", "@casey_c"]
+    assert [m["text"] for m in identity] == ["Casey Candidate", "@casey_c", "casey", "casey", "candidate"]
     assert all(m["resolution"] == "redact" for m in identity)
-    assert finding["redacted"]["summary"] == "[redacted] ([redacted]) told the candidate pool off."
+    assert finding["redacted"]["summary"] == (
+        "[redacted] ([redacted]) threatened a neighbour; lol [redacted], see fb.example/[redacted].[redacted]"
+    )
     refused = client.post(
         f"{API}/findings/{finding['id']}/mentions/{identity[0]['id']}",
         json={"resolution": "not_protected", "reason": "It is only a name"},
@@ -168,3 +179,67 @@ def test_a_blind_cycle_redacts_the_candidates_own_name_and_keeps_it_redacted(app
     )
     assert refused.status_code == 422
     assert error_of(refused)["field"] == "resolution"
+
+
+def test_a_review_goes_stale_when_a_decision_changes_after_it_was_read(
+    app: Flask, client: FlaskClient, world: World, second: Person
+) -> None:
+    """R3, two persons: the reviewer approves what they read. If the author then keeps a word the
+    reviewer saw redacted, the release is refused as review_stale, never published unseen."""
+    author, reviewer = bearer(app, world.inv), bearer(app, second)
+    finding = _finding(client, world, author)
+    _validate(client, author, finding["id"])
+    resolved = _resolve_all(client, author, finding)
+    review = client.get(f"{API}/findings/{finding['id']}/review", headers=reviewer).get_json()
+    assert review["blockers"] == []
+    mention = next(m for m in resolved["mentions"] if m["axis"] == "religion")
+    kept = client.post(
+        f"{API}/findings/{finding['id']}/mentions/{mention['id']}",
+        json={"resolution": "not_protected", "reason": "The parish hall is only the venue"},
+        headers=author,
+    )
+    assert kept.status_code == 200
+    stale = client.post(
+        f"{API}/findings/{finding['id']}/release", json={"reviewed_sha256": review["reviewed_sha256"]}, headers=reviewer
+    )
+    assert stale.status_code == 409
+    assert error_of(stale)["code"] == "review_stale"
+    fresh = client.get(f"{API}/findings/{finding['id']}/review", headers=reviewer).get_json()
+    again = client.post(
+        f"{API}/findings/{finding['id']}/release", json={"reviewed_sha256": fresh["reviewed_sha256"]}, headers=reviewer
+    )
+    assert again.status_code == 200
+
+
+def test_words_redacted_by_hand_survive_an_edit_whatever_their_case_folding(
+    app: Flask, client: FlaskClient, world: World
+) -> None:
+    """R3: a manual redaction of "Weißdornstraße" (casefolds to a longer string) is kept after an edit."""
+    author = bearer(app, world.inv)
+    finding = _finding(client, world, author, summary="Threatened a neighbour on Weißdornstraße.")
+    added = client.post(
+        f"{API}/findings/{finding['id']}/redactions",
+        json={"field": "summary", "text": "Weißdornstraße"},
+        headers=author,
+    )
+    assert added.status_code == 201
+    body = finding_body(world.items[0], summary="Threatened a neighbour twice on Weißdornstraße.")
+    edited = client.put(f"{API}/findings/{finding['id']}", json=body, headers=author).get_json()
+    assert "Weißdornstraße" not in edited["redacted"]["summary"]
+    assert edited["redacted"]["summary"] == "Threatened a neighbour twice on [redacted]."
+
+
+def test_a_finding_recorded_before_screening_existed_is_screened_when_opened(
+    app: Flask, client: FlaskClient, world: World, second: Person
+) -> None:
+    """R3: no finding reaches the board unscreened, including one saved before the detector ran on saves."""
+    author = bearer(app, world.inv)
+    finding = _finding(client, world, author)
+    with runtime_of(app).db.transaction() as session:
+        session.execute(delete(FindingMention).where(FindingMention.finding_id == finding["id"]))
+        session.execute(update(Finding).where(Finding.id == finding["id"]).values(screened_at=None))
+    opened = client.get(f"{API}/findings/{finding['id']}", headers=author).get_json()
+    assert opened["open_mentions"] >= 2
+    _validate(client, author, finding["id"])
+    refused = client.post(f"{API}/findings/{finding['id']}/release", json={}, headers=bearer(app, second))
+    assert error_of(refused)["code"] == "unresolved_mentions"

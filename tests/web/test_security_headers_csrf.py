@@ -197,7 +197,11 @@ def forms_for(ids: dict[str, int]) -> dict[str, tuple[str, str, dict[str, Any]]]
         # Issue 4: resolving mentions, redacting words, releasing (a mention id is checked after the token).
         "work.mention_resolve": ("searcher", f"/findings/{finding}/mentions/1", {"resolution": "redact"}),
         "work.redaction_add": ("searcher", f"/findings/{finding}/redactions", {"field": "summary", "text": "Threat"}),
-        "release.release_finding": ("searcher", f"/findings/{finding}/release", {"revision": "1"}),
+        "release.release_finding": (
+            "searcher",
+            f"/findings/{finding}/release",
+            {"revision": "1", "reviewed_sha256": "0" * 64},
+        ),
     }
 
 

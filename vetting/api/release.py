@@ -92,7 +92,9 @@ def finding_review(finding_id: int) -> ResponseReturnValue:
 def finding_release(finding_id: int) -> ResponseReturnValue:
     data = parse(ReleaseBody)
     with transaction() as session:
-        row = release.release(session, current_user, runtime().security, finding_id, data.revision)
+        row = release.release(
+            session, current_user, runtime().security, finding_id, data.revision, data.reviewed_sha256
+        )
         body = release_json(row)
     return jsonify(body)
 

@@ -156,3 +156,9 @@ class ReleaseBody(Body):
     revision: int | None = Field(
         default=None, ge=1, description="The revision the reviewer read; 409 revision_changed if it moved on."
     )
+    reviewed_sha256: str | None = Field(
+        default=None,
+        pattern="^[0-9a-f]{64}$",
+        description="From GET /findings/{id}/review: 409 review_stale if the text, redactions or decisions changed "
+        "since. Without it, the call approves the finding as it stands.",
+    )

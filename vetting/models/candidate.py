@@ -256,6 +256,9 @@ class Finding(Base):
     revision: Mapped[int] = mapped_column(Integer, default=1, server_default=text("1"))
     #: Who last changed the finding: like its author, they cannot release it (R3, two persons).
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: When the text was last screened by the detector; NULL for findings recorded before
+    #: screening existed, which are screened the first time anyone opens them (R3).
+    screened_at: Mapped[datetime | None]
     #: The release the board reads; cleared by any edit or change of redaction (R3).
     current_release_id: Mapped[int | None] = mapped_column(
         ForeignKey("finding_releases.id", use_alter=True, name="fk_findings_current_release_id_finding_releases")

@@ -20,6 +20,7 @@ from vetting.crypto import sha256_hex
 from vetting.db import on_rollback
 from vetting.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from vetting.models import (
+    SCREENED_FIELDS,
     Authorship,
     BehaviourCategory,
     Candidate,
@@ -130,8 +131,11 @@ def add_finding(session: Session, actor: User, security: Security, candidate_id:
     return finding
 
 
-def finding_for_work(session: Session, actor: User, finding_id: int) -> Finding:
-    finding = session.get(Finding, finding_id)
+def finding_for_work(session: Session, actor: User, finding_id: int, *, lock: bool = False) -> Finding:
+    """A finding the actor works on as a searcher. ``lock`` for any change: concurrent edits,
+    resolutions and releases of one finding then run one after another (PostgreSQL row lock;
+    SQLite transactions are serial already)."""
+    finding = session.get(Finding, finding_id, with_for_update=lock or None)
     if finding is None:
         raise NotFound("No such finding.")
     get_for_work(session, actor, finding.candidate_id)
@@ -140,7 +144,7 @@ def finding_for_work(session: Session, actor: User, finding_id: int) -> Finding:
 
 def update_finding(session: Session, actor: User, security: Security, finding_id: int, data: FindingInput) -> Finding:
     """Change a finding. Any change starts a new revision: earlier validation no longer counts (R7)."""
-    finding = finding_for_work(session, actor, finding_id)
+    finding = finding_for_work(session, actor, finding_id, lock=True)
     candidate = finding.candidate
     require_workable(candidate)
     item = item_of(candidate, data.item_id)
@@ -180,8 +184,7 @@ def update_finding(session: Session, actor: User, security: Security, finding_id
         session, actor, "finding.updated", subject_type="finding", subject_id=finding.id,
         data={"fields": changed, "revision": finding.revision, "category": data.category.value},
     )  # fmt: skip
-    previous = {"platform": before.platform, "summary": before.summary, "excerpt": before.excerpt}
-    redaction.screen_fields(session, actor, finding, vault, _screened_texts(data), previous)
+    redaction.screen_fields(session, actor, finding, vault, _screened_texts(data), before.screened_texts())
     redaction.withdraw_release(session, actor, finding, "edited")
     return finding
 
@@ -230,8 +233,6 @@ class FindingView:
     evidence: list[EvidenceView]
     validations: list[ValidationView]
     mentions: list[redaction.MentionView]
-    created_by_id: int | None
-    updated_by_id: int | None
     #: The revision the board reads, if any (None: nothing of this finding reaches the board).
     released_revision: int | None
 
@@ -242,6 +243,9 @@ class FindingView:
     @property
     def open_mentions(self) -> int:
         return sum(1 for m in self.mentions if m.open)
+
+    def screened_texts(self) -> dict[str, str]:
+        return {name: self.text_of(name) for name in SCREENED_FIELDS}
 
     def text_of(self, field: str) -> str:
         return str(getattr(self, field))
@@ -300,8 +304,6 @@ def view_of(finding: Finding, vault: CandidateVault) -> FindingView:
             for v in finding.validations
         ],
         mentions=redaction.mention_views(finding, vault),
-        created_by_id=finding.created_by_id,
-        updated_by_id=finding.updated_by_id,
         released_revision=finding.current_release.revision if finding.current_release else None,
     )
 
@@ -310,7 +312,17 @@ def get_finding(session: Session, actor: User, security: Security, finding_id: i
     """One finding, decrypted, for the cycle's searchers; the view is audited (§4)."""
     finding = finding_for_work(session, actor, finding_id)
     audit_log.record(session, actor, "finding.viewed", subject_type="finding", subject_id=finding.id)
-    return view_of(finding, CandidateVault(security.keyring, finding.candidate))
+    return screened_view(session, actor, security, finding)
+
+
+def screened_view(session: Session, actor: User, security: Security, finding: Finding) -> FindingView:
+    """The finding decrypted, screened first if it never was (recorded before screening existed)."""
+    vault = CandidateVault(security.keyring, finding.candidate)
+    view = view_of(finding, vault)
+    if finding.screened_at is None:
+        redaction.screen_fields(session, actor, finding, vault, view.screened_texts())
+        view = view_of(finding, vault)
+    return view
 
 
 def findings_of(session: Session, actor: User, security: Security, candidate_id: int) -> list[FindingView]:
@@ -337,7 +349,7 @@ def resolve_mention(
     reason: str | None,
 ) -> Finding:
     """An investigator of the cycle resolves one detector mention (R3)."""
-    finding = finding_for_work(session, actor, finding_id)
+    finding = finding_for_work(session, actor, finding_id, lock=True)
     redaction.resolve(
         session, actor, CandidateVault(security.keyring, finding.candidate), finding, mention_id, resolution, reason
     )
@@ -346,10 +358,9 @@ def resolve_mention(
 
 def redact_words(session: Session, actor: User, security: Security, finding_id: int, field: str, words: str) -> Finding:
     """Redact words the detector missed, in every place they occur in one field (R3)."""
-    finding = finding_for_work(session, actor, finding_id)
+    finding = finding_for_work(session, actor, finding_id, lock=True)
     vault = CandidateVault(security.keyring, finding.candidate)
-    view = view_of(finding, vault)
-    texts = {"platform": view.platform, "summary": view.summary, "excerpt": view.excerpt}
+    texts = view_of(finding, vault).screened_texts()
     redaction.redact_words(session, actor, vault, finding, field, words, texts)
     return finding
 
@@ -369,7 +380,7 @@ def add_validation(
     Allowed after the search is closed (a candidate's dispute can reopen validation), not
     after the cycle is.
     """
-    finding = finding_for_work(session, actor, finding_id)
+    finding = finding_for_work(session, actor, finding_id, lock=True)
     if finding.candidate.cycle.status is CycleStatus.CLOSED:
         raise Conflict("The cycle is closed: its findings can no longer change.", code="cycle_not_open")
     notes = notes.strip()

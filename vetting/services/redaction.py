@@ -155,16 +155,17 @@ def screen_fields(
     (the safe direction: the same words on the same axis stay redacted), while a
     ``not_protected`` judgement depends on context and must be made again.
     """
+    if finding.screened_at is None:
+        previous = None  # never screened (recorded before screening existed): every field
     changed = [f for f in SCREENED_FIELDS if previous is None or previous[f] != texts[f]]
+    finding.screened_at = utcnow()
     identity = _identity_patterns(finding, vault) if changed else []
     for name in changed:
         old = [m for m in finding.mentions if m.field == name]
-        redacted = {
-            (d["text"].casefold(), d["axis"], d["rule"])
-            for m in old
-            if m.resolution is MentionResolution.REDACT
-            for d in [_detail(vault, m)]
-        }
+        details = [_detail(vault, m) for m in old if m.resolution is MentionResolution.REDACT]
+        redacted = {(d["text"].casefold(), d["axis"], d["rule"]) for d in details}
+        # Words redacted by hand keep their own spelling: casefolding "ß" to "ss" would lose them.
+        manual = sorted({d["text"] for d in details if d["axis"] == MANUAL_AXIS})
         for m in old:
             finding.mentions.remove(m)
         session.flush()
@@ -185,12 +186,12 @@ def screen_fields(
                         detail={"axis": IDENTITY_AXIS, "rule": "BLIND-ID", "text": match.group()},
                         source=MentionSource.DETECTOR, redacted_by=actor.id,
                     )  # fmt: skip
-        for words, axis, rule in sorted(k for k in redacted if k[1] == MANUAL_AXIS):
+        for words in manual:
             for span in _occurrences(text, words):
                 if not _covered(finding, name, span):
                     _add(
                         session, finding, vault, field=name, span=span,
-                        detail={"axis": axis, "rule": rule, "text": text[span[0] : span[1]]},
+                        detail={"axis": MANUAL_AXIS, "rule": "manual", "text": text[span[0] : span[1]]},
                         source=MentionSource.MANUAL, redacted_by=actor.id,
                     )  # fmt: skip
     if changed:
@@ -207,28 +208,20 @@ def screen_fields(
 
 
 def _identity_patterns(finding: Finding, vault: CandidateVault) -> list[re.Pattern[str]]:
-    """In a blind-review cycle, the candidate's name, aliases and handles as whole words.
-
-    Full names and handles match in any case; single name parts only capitalised, so
-    "Candidate" as a surname does not swallow "the candidate".
-    """
+    """In a blind-review cycle, the candidate's name, aliases, their parts and handles, as
+    whole words in any case ("casey" in a URL too). A surname that is also a common word is
+    over-redacted: the safe direction when the board must not learn who the candidate is."""
     if not finding.candidate.cycle.blind_review:
         return []
     profile = read_profile(vault, finding.candidate)
-    whole = {w for w in (profile.name, *profile.aliases, *profile.handles) if w.strip()}
-    whole |= {h.lstrip("@") for h in profile.handles if len(h.lstrip("@")) >= 2}
-    parts = {p for n in (profile.name, *profile.aliases) for p in n.split() if len(p) >= 2} - whole
-
-    def alternation(words: set[str]) -> str:
-        # Longest first, so "Casey Candidate" wins over "Casey".
-        return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
-
-    patterns = []
-    if whole:
-        patterns.append(re.compile(rf"(?<![\w@])(?:{alternation(whole)})(?!\w)", re.IGNORECASE))
-    if parts:
-        patterns.append(re.compile(rf"(?<![\w@])(?:{alternation(parts)})(?!\w)"))
-    return patterns
+    words = {w.strip() for w in (profile.name, *profile.aliases, *profile.handles) if w.strip()}
+    words |= {h.strip().lstrip("@") for h in profile.handles if len(h.strip().lstrip("@")) >= 2}
+    words |= {p for n in (profile.name, *profile.aliases) for p in n.split() if len(p) >= 2}
+    if not words:
+        return []
+    # Longest first, so "Casey Candidate" is one mention, not two.
+    alternation = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    return [re.compile(rf"(?<![\w@])(?:{alternation})(?!\w)", re.IGNORECASE)]
 
 
 def _covered(finding: Finding, field: str, span: tuple[int, int]) -> bool:

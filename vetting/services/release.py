@@ -34,7 +34,7 @@ from vetting.models import (
 )
 from vetting.services import audit_log, redaction
 from vetting.services.context import Security
-from vetting.services.findings import FindingView, finding_for_work, view_of
+from vetting.services.findings import FindingView, finding_for_work, screened_view
 from vetting.services.vault import CandidateVault
 
 
@@ -47,16 +47,26 @@ class Blocker:
 
 
 def reviewed_digest(view: FindingView) -> str:
-    """SHA-256 of the raw board-facing fields and revision the reviewer approved."""
+    """SHA-256 of what the reviewer compares: raw and redacted text, every decision on a
+    mention, and the facts the board reads. Any change in between makes a review stale."""
     return sha256_hex(
         json.dumps(
-            {"revision": view.revision, "platform": view.platform, "summary": view.summary, "excerpt": view.excerpt},
+            {
+                "revision": view.revision,
+                "raw": view.screened_texts(),
+                "redacted": {f: view.redacted(f) for f in SCREENED_FIELDS},
+                "mentions": [[m.id, m.resolution, m.reason] for m in view.mentions],
+                "facts": [view.category, view.authorship, view.content_date, [b.value for b in view.identity_basis]],
+            },
             sort_keys=True,
+            default=str,
         )
     )
 
 
-def blockers(finding: Finding, view: FindingView, actor: User, revision: int | None = None) -> list[Blocker]:
+def blockers(
+    finding: Finding, view: FindingView, actor: User, revision: int | None = None, reviewed: str | None = None
+) -> list[Blocker]:
     """Every reason ``actor`` may not release this revision now, in the order they are reported."""
     found: list[Blocker] = []
     if actor.id in (finding.created_by_id, finding.updated_by_id):
@@ -71,6 +81,14 @@ def blockers(finding: Finding, view: FindingView, actor: User, revision: int | N
     if revision is not None and revision != finding.revision:
         found.append(
             Blocker("revision_changed", "The finding changed after you opened it: review the current text again.")
+        )
+    if reviewed is not None and reviewed != reviewed_digest(view):
+        found.append(
+            Blocker(
+                "review_stale",
+                "The finding, its redactions or a decision on a mention changed after you opened the review: "
+                "compare the current text again.",
+            )
         )
     if finding.current_release is not None and finding.current_release.revision == finding.revision:
         found.append(Blocker("already_released", "This version of the finding is already released."))
@@ -126,19 +144,28 @@ class Review:
 def review(session: Session, actor: User, security: Security, finding_id: int) -> Review:
     """The side-by-side review of raw and redacted text; opening raw text is audited (§4)."""
     finding = finding_for_work(session, actor, finding_id)
-    view = view_of(finding, CandidateVault(security.keyring, finding.candidate))
+    view = screened_view(session, actor, security, finding)
     audit_log.record(session, actor, "finding.review_viewed", subject_type="finding", subject_id=finding.id)
     return Review(view, blockers(finding, view, actor), reviewed_digest(view))
 
 
 def release(
-    session: Session, actor: User, security: Security, finding_id: int, revision: int | None = None
+    session: Session,
+    actor: User,
+    security: Security,
+    finding_id: int,
+    revision: int | None = None,
+    reviewed: str | None = None,
 ) -> FindingRelease:
-    """Release the current revision's redacted text to the board, or refuse with a 409 code."""
-    finding = finding_for_work(session, actor, finding_id)
+    """Release the current revision's redacted text to the board, or refuse with a 409 code.
+
+    ``reviewed`` is the digest of the review the releaser read (the web form always sends
+    it); without it, the call itself approves the finding as it stands now.
+    """
+    finding = finding_for_work(session, actor, finding_id, lock=True)
     vault = CandidateVault(security.keyring, finding.candidate)
-    view = view_of(finding, vault)
-    found = blockers(finding, view, actor, revision)
+    view = screened_view(session, actor, security, finding)
+    found = blockers(finding, view, actor, revision, reviewed)
     if found:
         error = Conflict(" ".join(b.message for b in found), code=found[0].code)
         # Audited after the rollback, in its own transaction (as separation-of-duties refusals are).

@@ -294,4 +294,5 @@ class RedactionForm(FlaskForm):
 
 class ReleaseForm(FlaskForm):
     revision = HiddenField(validators=[DataRequired(), Regexp(r"^[0-9]{1,9}$")])
+    reviewed_sha256 = HiddenField(validators=[DataRequired(), Regexp(r"^[0-9a-f]{64}$")])
     submit = SubmitField("Approve and release to the board")

@@ -13,6 +13,7 @@ from vetting.models import (
     SCREENED_FIELDS,
     Authorship,
     BehaviourCategory,
+    Finding,
     IdentityBasis,
     MentionResolution,
     ResolutionStatus,
@@ -457,12 +458,12 @@ def validation_add(finding_id: int) -> ResponseReturnValue:
 # --- detector mentions (R3) ---------------------------------------------------------------------
 
 
-def _next_open(finding_id: int, after: int) -> str:
-    """The anchor of the next open mention, so one keyboard user can work down the list."""
-    with transaction() as session:
-        view = findings.get_finding(session, current_user, runtime().security, finding_id)
-        ids = [m.id for m in view.mentions if m.open]
-    following = [i for i in ids if i > after] or ids
+def _next_open(finding: Finding, after: int) -> str:
+    """The anchor of the next open mention in page order, so a keyboard user works down the list."""
+    order = [m.id for m in finding.mentions]
+    open_ids = {m.id for m in finding.mentions if m.resolution is None}
+    start = order.index(after) + 1 if after in order else 0
+    following = [i for i in order[start:] + order[:start] if i in open_ids]
     return f"mention-{following[0]}" if following else "mentions"
 
 
@@ -471,21 +472,24 @@ def _next_open(finding_id: int, after: int) -> str:
 def mention_resolve(finding_id: int, mention_id: int) -> ResponseReturnValue:
     form = MentionForm()
     try:
-        submit(
+        anchor = submit(
             form,
-            lambda s: findings.resolve_mention(
-                s,
-                current_user,
-                runtime().security,
-                finding_id,
+            lambda s: _next_open(
+                findings.resolve_mention(
+                    s,
+                    current_user,
+                    runtime().security,
+                    finding_id,
+                    mention_id,
+                    MentionResolution(form.resolution.data),
+                    form.reason.data,
+                ),
                 mention_id,
-                MentionResolution(form.resolution.data),
-                form.reason.data,
             ),
         )
     except FormFailed as failed:
         return _finding_page(finding_id, status=failed.status, failed_mention=(mention_id, form))
-    return redirect(url_for("work.finding", finding_id=finding_id, _anchor=_next_open(finding_id, mention_id)))
+    return redirect(url_for("work.finding", finding_id=finding_id, _anchor=anchor))
 
 
 @bp.post("/findings/<int:finding_id>/redactions")

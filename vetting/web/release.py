@@ -20,7 +20,7 @@ bp = Blueprint("release", __name__)
 def _review_page(finding_id: int, form: ReleaseForm | None = None, status: int = 200) -> ResponseReturnValue:
     with transaction() as session:
         review = release.review(session, current_user, runtime().security, finding_id)
-        form = form or ReleaseForm(data={"revision": str(review.finding.revision)})
+        form = form or ReleaseForm(data={"revision": str(review.finding.revision), "reviewed_sha256": review.digest})
         return render_template("work/review.html", review=review, form=form, fields=SCREENED_FIELDS), status
 
 
@@ -37,7 +37,14 @@ def release_finding(finding_id: int) -> ResponseReturnValue:
     try:
         row = submit(
             form,
-            lambda s: release.release(s, current_user, runtime().security, finding_id, int(form.revision.data or 0)),
+            lambda s: release.release(
+                s,
+                current_user,
+                runtime().security,
+                finding_id,
+                int(form.revision.data or 0),
+                form.reviewed_sha256.data,
+            ),
         )
     except FormFailed as failed:
         return _review_page(finding_id, form, failed.status)
