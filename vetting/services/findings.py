@@ -135,7 +135,8 @@ def finding_for_work(session: Session, actor: User, finding_id: int, *, lock: bo
     """A finding the actor works on as a searcher. ``lock`` for any change: concurrent edits,
     resolutions and releases of one finding then run one after another (PostgreSQL row lock;
     SQLite transactions are serial already)."""
-    finding = session.get(Finding, finding_id, with_for_update=lock or None)
+    # "OF findings": PostgreSQL refuses to lock the outer-joined rows loaded with it.
+    finding = session.get(Finding, finding_id, with_for_update={"of": Finding} if lock else None)
     if finding is None:
         raise NotFound("No such finding.")
     get_for_work(session, actor, finding.candidate_id)
