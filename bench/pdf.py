@@ -18,7 +18,14 @@ from pathlib import Path
 
 from vetting.models import Authorship, ResolutionStatus, ValidationStatus
 from vetting.pdf import Reports
-from vetting.services.board import CATEGORY_ORDER, BoardCandidate, BoardFinding, BoardSummary, SearchStatement
+from vetting.services.board import (
+    CATEGORY_ORDER,
+    BoardCandidate,
+    BoardFinding,
+    BoardSummary,
+    SearchStatement,
+    by_category,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 MINIMAL = (
@@ -54,7 +61,7 @@ def summary(findings: int) -> BoardSummary:
         blind_review=True,
         candidate=BoardCandidate(1, "C-007", None, "search complete", 9, 9, {}),
         search=SearchStatement("Police Officer search v1", 9, {ResolutionStatus.COMPLETED: 9}, True),
-        groups=[(c, [f for f in rows if f.category is c]) for c in categories if any(f.category is c for f in rows)],
+        groups=by_category(rows),
     )
 
 

@@ -234,12 +234,14 @@ def summary(session: Session, actor: User, security: Security, candidate_id: int
             by_status={s: statuses[s] for s in ResolutionStatus if statuses[s]},
             search_completed=candidate.search_completed_at is not None,
         ),
-        groups=[
-            (c, [f for f in released if f.category is c])
-            for c in CATEGORY_ORDER
-            if any(f.category is c for f in released)
-        ],
+        groups=by_category(released),
     )
+
+
+def by_category(released: list[BoardFinding]) -> list[tuple[BehaviourCategory, list[BoardFinding]]]:
+    """Released findings grouped in :data:`CATEGORY_ORDER`, empty categories left out."""
+    groups = [(c, [f for f in released if f.category is c]) for c in CATEGORY_ORDER]
+    return [(c, group) for c, group in groups if group]
 
 
 def summary_pdf(

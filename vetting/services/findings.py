@@ -24,7 +24,6 @@ from vetting.models import (
     Authorship,
     BehaviourCategory,
     Candidate,
-    CycleStatus,
     Evidence,
     Finding,
     IdentityBasis,
@@ -38,7 +37,7 @@ from vetting.models import (
 from vetting.services import audit_log, redaction
 from vetting.services.candidates import get_for_work
 from vetting.services.context import Security
-from vetting.services.investigation import item_of, require_consent, require_workable
+from vetting.services.investigation import item_of, require_consent, require_cycle_not_closed, require_workable
 from vetting.services.vault import CandidateVault
 from vetting.storage import EncryptedStore, sniff_content_type
 
@@ -382,8 +381,7 @@ def add_validation(
     after the cycle is.
     """
     finding = finding_for_work(session, actor, finding_id, lock=True)
-    if finding.candidate.cycle.status is CycleStatus.CLOSED:
-        raise Conflict("The cycle is closed: its findings can no longer change.", code="cycle_not_open")
+    require_cycle_not_closed(finding.candidate)
     notes = notes.strip()
     if not notes:
         raise ValidationFailed("Describe what you checked and what it showed.", field="notes")

@@ -54,6 +54,12 @@ def require_consent(candidate: Candidate) -> None:
         )
 
 
+def require_cycle_not_closed(candidate: Candidate) -> None:
+    """Findings may still change after a search is closed (validation, redaction), not after the cycle is."""
+    if candidate.cycle.status is CycleStatus.CLOSED:
+        raise Conflict("The cycle is closed: its findings can no longer change.", code="cycle_not_open")
+
+
 def require_workable(candidate: Candidate) -> None:
     """Search work happens only in an open cycle and until the candidate's search is closed."""
     if candidate.cycle.status is not CycleStatus.OPEN:

@@ -23,11 +23,10 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from vetting.clock import utcnow
-from vetting.errors import Conflict, NotFound, ValidationFailed
+from vetting.errors import NotFound, ValidationFailed
 from vetting.models import (
     REDACTED,
     SCREENED_FIELDS,
-    CycleStatus,
     Finding,
     FindingMention,
     MentionResolution,
@@ -36,6 +35,7 @@ from vetting.models import (
 )
 from vetting.screening.detector import AXES, screen
 from vetting.services import audit_log
+from vetting.services.investigation import require_cycle_not_closed
 from vetting.services.vault import CandidateVault, read_profile
 
 MIN_REASON = 5
@@ -238,11 +238,6 @@ def open_count(finding: Finding) -> int:
     return sum(1 for m in finding.mentions if m.resolution is None)
 
 
-def _require_open_cycle(finding: Finding) -> None:
-    if finding.candidate.cycle.status is CycleStatus.CLOSED:
-        raise Conflict("The cycle is closed: its findings can no longer change.", code="cycle_not_open")
-
-
 def withdraw_release(session: Session, actor: User, finding: Finding, why: str) -> None:
     """The board stops reading a finding whose board-facing text changed (R3)."""
     if finding.current_release_id is None:
@@ -266,7 +261,7 @@ def resolve(
     reason: str | None,
 ) -> FindingMention:
     """Record a person's decision on one mention; the caller has checked access."""
-    _require_open_cycle(finding)
+    require_cycle_not_closed(finding.candidate)
     mention = next((m for m in finding.mentions if m.id == mention_id), None)
     if mention is None:
         raise NotFound("No such mention on this finding (the text may have changed and been screened again).")
@@ -313,7 +308,7 @@ def redact_words(
     texts: dict[str, str],
 ) -> list[FindingMention]:
     """Redact every occurrence of ``words`` in one field: what the detector missed (R3)."""
-    _require_open_cycle(finding)
+    require_cycle_not_closed(finding.candidate)
     if field not in SCREENED_FIELDS:
         raise ValidationFailed("Choose the platform, summary or excerpt.", field="field")
     words = words.strip()

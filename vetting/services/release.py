@@ -251,7 +251,7 @@ def awaiting_review(session: Session, actor: User) -> list[AwaitingReview]:
             f.candidate.code,
             f.candidate.cycle.title,
             f.category,
-            sum(1 for m in f.mentions if m.resolution is None),
+            redaction.open_count(f),
         )
         for f in rows
         if f.category.reportable
