@@ -22,7 +22,14 @@ from vetting.api.schemas import (
     ValidationBody,
 )
 from vetting.errors import ValidationFailed
-from vetting.models import SCREENED_FIELDS, ChecklistTemplate, ChecklistVersion, SignatureMethod
+from vetting.models import (
+    SCREENED_FIELDS,
+    ChecklistDraftItem,
+    ChecklistTemplate,
+    ChecklistVersion,
+    ChecklistVersionItem,
+    SignatureMethod,
+)
 from vetting.policy import Action
 from vetting.services import candidate_file, candidates, checklists, findings, investigation, techniques
 from vetting.services.findings import MAX_EVIDENCE_BYTES, FindingInput, FindingView
@@ -38,6 +45,18 @@ def candidate_json(summary: candidates.CandidateSummary) -> dict[str, Any]:
     return asdict(summary)
 
 
+def checklist_item_json(i: ChecklistDraftItem | ChecklistVersionItem) -> dict[str, Any]:
+    return {
+        "id": i.id,
+        "position": i.position,
+        "title": i.title,
+        "source": i.source,
+        "technique": i.technique_code,
+        "required": i.required,
+        "guidance": i.guidance,
+    }
+
+
 def version_json(version: ChecklistVersion) -> dict[str, Any]:
     return {
         "id": version.id,
@@ -46,18 +65,7 @@ def version_json(version: ChecklistVersion) -> dict[str, Any]:
         "number": version.number,
         "published_at": moment(version.published_at),
         "content_hash": version.content_hash,
-        "items": [
-            {
-                "id": i.id,
-                "position": i.position,
-                "title": i.title,
-                "source": i.source,
-                "technique": i.technique_code,
-                "required": i.required,
-                "guidance": i.guidance,
-            }
-            for i in version.items
-        ],
+        "items": [checklist_item_json(i) for i in version.items],
     }
 
 
@@ -66,18 +74,7 @@ def template_json(template: ChecklistTemplate) -> dict[str, Any]:
         "id": template.id,
         "name": template.name,
         "description": template.description,
-        "draft_items": [
-            {
-                "id": i.id,
-                "position": i.position,
-                "title": i.title,
-                "source": i.source,
-                "technique": i.technique_code,
-                "required": i.required,
-                "guidance": i.guidance,
-            }
-            for i in template.draft_items
-        ],
+        "draft_items": [checklist_item_json(i) for i in template.draft_items],
         "versions": [
             {"id": v.id, "number": v.number, "published_at": moment(v.published_at)} for v in template.versions
         ],
