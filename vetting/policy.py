@@ -17,7 +17,7 @@ from typing import Final
 
 from vetting.clock import today as clock_today
 from vetting.errors import DesignationRequired, Forbidden
-from vetting.models import Cycle, Duty, Role, User
+from vetting.models import Cycle, DecisionRule, Duty, Role, User
 
 
 class Action(StrEnum):
@@ -130,6 +130,20 @@ def can_see_candidate_name(actor: User, cycle: Cycle) -> bool:
     if not actor.is_active or cycle.blind_review:
         return False
     return actor.has_role(Role.ADMIN) or can(actor, Action.BOARD_READ, cycle)
+
+
+def can_record_decision(actor: User, cycle: Cycle) -> bool:
+    """The board's decision: its chair under the chair rule, any member under the majority rule.
+    Never a searcher (POL-01): only the cycle's board holds the duty."""
+    if not can(actor, Action.BOARD_READ, cycle):
+        return False
+    return cycle.decision_rule is DecisionRule.MAJORITY or cycle.chair_id == actor.id
+
+
+def can_read_notices(actor: User, cycle: Cycle) -> bool:
+    """Notices to the candidate hold released text only: the cycle's board, which proposes
+    the decision, and its searchers, who record the candidate's answer."""
+    return can(actor, Action.BOARD_READ, cycle) or _searcher_of(actor, cycle)
 
 
 def can_open_raw_content(actor: User, cycle: Cycle, reason: str | None) -> bool:

@@ -11,6 +11,7 @@ from flask_login import current_user
 from vetting.api.registry import day, moment, route
 from vetting.policy import Action
 from vetting.services import board
+from vetting.services.released import BoardFinding
 from vetting.web.documents import summary_pdf_response
 from vetting.web.runtime import runtime, transaction
 
@@ -26,7 +27,7 @@ def candidate_json(c: board.BoardCandidate) -> dict[str, Any]:
     }
 
 
-def finding_json(f: board.BoardFinding) -> dict[str, Any]:
+def finding_json(f: BoardFinding) -> dict[str, Any]:
     return {
         "finding_id": f.finding_id,
         "release_id": f.release_id,

@@ -10,10 +10,13 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool
 from vetting.models import (
     Authorship,
     BehaviourCategory,
+    DecisionRule,
     Duty,
     IdentityBasis,
     MentionResolution,
+    Outcome,
     ResolutionStatus,
+    ResponseKind,
     Role,
     ValidationMethod,
     ValidationResult,
@@ -162,3 +165,56 @@ class ReleaseBody(Body):
         description="From GET /findings/{id}/review: 409 review_stale if the text, redactions or decisions changed "
         "since. Without it, the call approves the finding as it stands.",
     )
+
+
+#: Free text bound for the board's records (screened by the detector in the service).
+BoardText = Annotated[str, Field(min_length=1, max_length=5000)]
+FindingIds = Annotated[list[RowId], Field(max_length=100)]
+
+
+class RecommendationBody(Body):
+    outcome: Outcome = Field(description="advance, do_not_advance or needs_more_information")
+    rationale: BoardText
+    finding_ids: FindingIds = Field(description="Released findings relied on; [] states that none was.")
+
+
+class DecisionBody(Body):
+    outcome: Literal["advance", "do_not_advance"]
+    rationale: BoardText
+    finding_ids: FindingIds = Field(description="Released findings relied on; [] states that none was.")
+
+
+class QuestionBody(Body):
+    finding_id: RowId
+    question: BoardText
+
+
+class AnswerBody(Body):
+    answer: BoardText
+
+
+class ResponseBody(Body):
+    kind: ResponseKind = Field(description="response, or dispute (names finding_ids)")
+    text: str = Field(min_length=1, max_length=20_000, description="What the candidate wrote or said.")
+    received_on: date
+    finding_ids: FindingIds = []
+
+
+class DisputeCloseBody(Body):
+    notes: BoardText
+
+
+class BoardRulesBody(Body):
+    decision_rule: DecisionRule
+    decision_quorum: int = Field(ge=1, le=50)
+    chair_user_id: RowId | None = None
+    response_days: int = Field(default=5, ge=5, le=60, description="Business days; never fewer than 5.")
+    fcra_mode: StrictBool = False
+    cra_name: str = Field(default="", max_length=200)
+    cra_address: str = Field(default="", max_length=500)
+    cra_phone: str = Field(default="", max_length=40)
+
+
+class HolidayBody(Body):
+    day: date
+    name: str = Field(min_length=1, max_length=200)

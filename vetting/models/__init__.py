@@ -2,6 +2,19 @@
 
 from vetting.models.audit import AuditCheckpoint, AuditEvent
 from vetting.models.base import AppendOnlyError, Base
+from vetting.models.board import (
+    DECISION_OUTCOMES,
+    BoardQuestion,
+    CandidateResponse,
+    Decision,
+    DecisionStatus,
+    Holiday,
+    Notice,
+    NoticeKind,
+    Outcome,
+    Recommendation,
+    ResponseKind,
+)
 from vetting.models.candidate import (
     NEVER_REPORTED,
     Authorship,
@@ -26,7 +39,7 @@ from vetting.models.checklist import (
     ChecklistVersion,
     ChecklistVersionItem,
 )
-from vetting.models.cycle import Assignment, Cycle, CycleStatus, Duty
+from vetting.models.cycle import Assignment, Cycle, CycleStatus, DecisionRule, Duty
 from vetting.models.firewall import (
     REDACTED,
     SCREENED_FIELDS,
@@ -48,6 +61,18 @@ from vetting.models.user import (
 )
 
 __all__ = [
+    "DECISION_OUTCOMES",
+    "BoardQuestion",
+    "CandidateResponse",
+    "Decision",
+    "DecisionRule",
+    "DecisionStatus",
+    "Holiday",
+    "Notice",
+    "NoticeKind",
+    "Outcome",
+    "Recommendation",
+    "ResponseKind",
     "NEVER_REPORTED",
     "REDACTED",
     "SCREENED_FIELDS",

@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, UniqueConstraint, text
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from vetting.errors import Conflict
@@ -34,6 +34,19 @@ class Duty(StrEnum):
         return "Investigator" if self is Duty.INVESTIGATOR else "Board member"
 
 
+class DecisionRule(StrEnum):
+    """Who records the board's decision for a candidate."""
+
+    #: The cycle's chair, once the quorum of recommendations is in.
+    CHAIR = "chair"
+    #: Any board member, once the quorum is in, and only the outcome most members recommend.
+    MAJORITY = "majority"
+
+    @property
+    def label(self) -> str:
+        return {"chair": "The chair decides", "majority": "Any member records the majority's outcome"}[self.value]
+
+
 class Cycle(Base):
     __tablename__ = "cycles"
     __table_args__ = (
@@ -41,6 +54,13 @@ class Cycle(Base):
         CheckConstraint("(status = 'closed') = (closed_at IS NOT NULL)", name="closed_at_iff_closed"),
         CheckConstraint("status = 'draft' OR checklist_version_id IS NOT NULL", name="open_cycle_has_checklist"),
         CheckConstraint("identity_match_minimum BETWEEN 1 AND 8", name="identity_match_minimum_range"),
+        # Never shorter than 5 business days (FCRA-07's practice floor, applied in every mode).
+        CheckConstraint("response_days BETWEEN 5 AND 60", name="response_days_range"),
+        CheckConstraint("decision_quorum BETWEEN 1 AND 50", name="decision_quorum_range"),
+        CheckConstraint(
+            "NOT fcra_mode OR (cra_name IS NOT NULL AND cra_address IS NOT NULL AND cra_phone IS NOT NULL)",
+            name="fcra_mode_names_the_agency",
+        ),
     )
 
     id: Mapped[intpk]
@@ -57,6 +77,19 @@ class Cycle(Base):
     checklist_version_id: Mapped[int | None] = mapped_column(ForeignKey("checklist_versions.id"))
     #: How many identifiers must tie a finding to the candidate before it can move on (SM-05).
     identity_match_minimum: Mapped[int] = mapped_column(Integer, default=3, server_default=text("3"))
+    #: Who records the board's decision, and how many recommendations must be in first.
+    decision_rule: Mapped[DecisionRule] = mapped_column(
+        enum_column(DecisionRule, "decision_rule"), default=DecisionRule.CHAIR, server_default="chair"
+    )
+    decision_quorum: Mapped[int] = mapped_column(Integer, default=1, server_default=text("1"))
+    chair_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: Business days the candidate has to answer a pre-decision notice.
+    response_days: Mapped[int] = mapped_column(Integer, default=5, server_default=text("5"))
+    #: Findings come from a third-party consumer reporting agency: FCRA notices apply (FCRA-06, FCRA-08).
+    fcra_mode: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    cra_name: Mapped[str | None] = mapped_column(String(200))
+    cra_address: Mapped[str | None] = mapped_column(String(500))
+    cra_phone: Mapped[str | None] = mapped_column(String(40))
 
     assignments: Mapped[list[Assignment]] = relationship(
         back_populates="cycle", lazy="selectin", order_by="Assignment.id"

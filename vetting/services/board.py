@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -22,41 +21,21 @@ from vetting.clock import utcnow
 from vetting.crypto import sha256_hex
 from vetting.errors import NotFound
 from vetting.models import (
-    Authorship,
     BehaviourCategory,
     Candidate,
     Cycle,
-    Finding,
     ResolutionStatus,
     User,
-    ValidationStatus,
 )
 from vetting.pdf import Reports
-from vetting.services import audit_log
+from vetting.services import audit_log, decisions, questions
 from vetting.services.candidates import progress, stage_of
 from vetting.services.context import Security
+from vetting.services.released import BoardFinding, released_findings
 from vetting.services.vault import CandidateVault, read_profile
 
 #: Concerns first, then what speaks for the candidate (PRODUCT.md §3 order).
 CATEGORY_ORDER = [c for c in BehaviourCategory if c.reportable]
-
-
-@dataclass(frozen=True)
-class BoardFinding:
-    finding_id: int
-    release_id: int
-    revision: int
-    item_title: str
-    category: BehaviourCategory
-    platform: str
-    content_date: date | None
-    summary: str
-    excerpt: str
-    authorship: Authorship
-    validation_status: ValidationStatus
-    identity_matches: int
-    identity_match_minimum: int
-    released_at: datetime
 
 
 @dataclass(frozen=True)
@@ -69,6 +48,8 @@ class BoardCandidate:
     resolved: int
     total: int
     released: dict[BehaviourCategory, int]
+    #: Where the candidate stands with the board (decisions.status_label).
+    decision_status: str
 
     @property
     def label(self) -> str:
@@ -111,6 +92,10 @@ class BoardSummary:
     candidate: BoardCandidate
     search: SearchStatement
     groups: list[tuple[BehaviourCategory, list[BoardFinding]]]
+    decision: decisions.DecisionState
+    questions: list[questions.QuestionView]
+    #: Whether the reader records the board's decision (chair, or any member by majority).
+    records_decision: bool
 
     @property
     def findings(self) -> list[BoardFinding]:
@@ -125,49 +110,9 @@ def _board_cycle(session: Session, actor: User, cycle_id: int) -> Cycle:
     return cycle
 
 
-def _released(session: Session, security: Security, candidate: Candidate) -> list[BoardFinding]:
-    """The candidate's findings as released: the current release of each, unless refuted since."""
-    if candidate.wrapped_key is None:
-        return []
-    vault = CandidateVault(security.keyring, candidate)
-    rows = session.scalars(
-        select(Finding)
-        .where(Finding.candidate_id == candidate.id, Finding.current_release_id.is_not(None))
-        .order_by(Finding.content_date.desc(), Finding.id)
-    )
-    out = []
-    for finding in rows:
-        release = finding.current_release
-        if (
-            release is None
-            or release.revision != finding.revision
-            or finding.validation_status is ValidationStatus.REFUTED
-            or not release.category.reportable
-        ):
-            continue
-        record = f"{finding.id}.{release.number}"
-        out.append(
-            BoardFinding(
-                finding_id=finding.id,
-                release_id=release.id,
-                revision=release.revision,
-                item_title=finding.item.title,
-                category=release.category,
-                platform=vault.open(release.platform_enc, "release-platform", record),
-                content_date=release.content_date,
-                summary=vault.open(release.summary_enc, "release-summary", record),
-                excerpt=vault.open(release.excerpt_enc, "release-excerpt", record),
-                authorship=release.authorship,
-                validation_status=finding.validation_status,
-                identity_matches=release.identity_matches,
-                identity_match_minimum=release.identity_match_minimum,
-                released_at=release.released_at,
-            )
-        )
-    return out
-
-
-def _candidate(actor: User, security: Security, candidate: Candidate, released: list[BoardFinding]) -> BoardCandidate:
+def _candidate(
+    session: Session, actor: User, security: Security, candidate: Candidate, released: list[BoardFinding]
+) -> BoardCandidate:
     name = None
     if policy.can_see_candidate_name(actor, candidate.cycle) and candidate.wrapped_key is not None:
         name = read_profile(CandidateVault(security.keyring, candidate), candidate).name
@@ -181,6 +126,7 @@ def _candidate(actor: User, security: Security, candidate: Candidate, released: 
         resolved=resolved,
         total=total,
         released={c: counts[c] for c in CATEGORY_ORDER if counts[c]},
+        decision_status=decisions.status_of(session, candidate),
     )
 
 
@@ -190,6 +136,7 @@ SORTS = {
     "stage": lambda c: (c.stage, c.label.casefold()),
     "checklist": lambda c: (c.resolved - c.total, c.label.casefold()),
     "released": lambda c: (-c.released_total, c.label.casefold()),
+    "decision": lambda c: (c.decision_status, c.label.casefold()),
 }
 
 
@@ -199,7 +146,7 @@ def cycle_overview(
     """The cycle's candidates as the board sees them, sorted and optionally one stage only; audited."""
     cycle = _board_cycle(session, actor, cycle_id)
     rows = session.scalars(select(Candidate).where(Candidate.cycle_id == cycle.id).order_by(Candidate.id))
-    listed = [_candidate(actor, security, c, _released(session, security, c)) for c in rows]
+    listed = [_candidate(session, actor, security, c, released_findings(session, security, c)) for c in rows]
     listed = sorted((c for c in listed if not stage or c.stage == stage), key=SORTS.get(sort, SORTS["candidate"]))
     audit_log.record(session, actor, "board.cycle_viewed", subject_type="cycle", subject_id=cycle.id)
     return BoardCycle(
@@ -218,7 +165,7 @@ def summary(session: Session, actor: User, security: Security, candidate_id: int
     if candidate is None:
         raise NotFound("No such candidate.")
     _board_cycle(session, actor, candidate.cycle_id)
-    released = _released(session, security, candidate)
+    released = released_findings(session, security, candidate)
     cycle = candidate.cycle
     item_ids = {i.id for i in cycle.checklist_version.items} if cycle.checklist_version else set()
     statuses = Counter(r.status for r in candidate.resolutions if r.item_id in item_ids)
@@ -227,7 +174,7 @@ def summary(session: Session, actor: User, security: Security, candidate_id: int
         cycle_id=cycle.id,
         cycle_title=cycle.title,
         blind_review=cycle.blind_review,
-        candidate=_candidate(actor, security, candidate, released),
+        candidate=_candidate(session, actor, security, candidate, released),
         search=SearchStatement(
             checklist_label=cycle.checklist_version.label if cycle.checklist_version else None,
             total=len(item_ids),
@@ -235,6 +182,9 @@ def summary(session: Session, actor: User, security: Security, candidate_id: int
             search_completed=candidate.search_completed_at is not None,
         ),
         groups=by_category(released),
+        decision=decisions.state(session, security, candidate, for_board=True),
+        questions=questions.of_candidate(session, security, candidate, for_board=True),
+        records_decision=policy.can_record_decision(actor, cycle),
     )
 
 

@@ -8,6 +8,8 @@ no role can override it.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
@@ -20,7 +22,7 @@ from vetting.errors import (
     SeparationOfDuties,
     ValidationFailed,
 )
-from vetting.models import Assignment, Cycle, CycleStatus, Duty, User
+from vetting.models import Assignment, Cycle, CycleStatus, DecisionRule, Duty, User
 from vetting.services import audit_log, fields
 
 
@@ -153,6 +155,8 @@ def unassign(session: Session, actor: User, cycle_id: int, user_id: int) -> None
     if assignment is None or assignment.ended_at is not None:
         raise NotFound("That user has no duty in this cycle.")
     duty = assignment.duty
+    if cycle.chair_id == user_id:
+        cycle.chair_id = None
     # Ended, not deleted: the record that this person searched (or decided) here stays (R2).
     assignment.ended_at = utcnow()
     session.flush()
@@ -187,3 +191,69 @@ def assignable_users(session: Session, actor: User, cycle: Cycle) -> list[User]:
     users = session.scalars(select(User).where(User.is_active.is_(True)).order_by(User.name))
     wanted = set(policy.DUTY_ROLE.values())
     return [u for u in users if u.id not in taken and u.roles & wanted]
+
+
+@dataclass(frozen=True)
+class BoardRules:
+    """How a cycle's board decides and how long a candidate has to answer a notice."""
+
+    decision_rule: DecisionRule
+    decision_quorum: int
+    chair_id: int | None
+    response_days: int
+    fcra_mode: bool
+    cra_name: str = ""
+    cra_address: str = ""
+    cra_phone: str = ""
+
+
+#: The response window is never shorter than 5 business days (FCRA-07's practice floor).
+MIN_RESPONSE_DAYS = 5
+MAX_RESPONSE_DAYS = 60
+MAX_QUORUM = 50
+
+
+def set_board_rules(session: Session, actor: User, cycle_id: int, rules: BoardRules) -> Cycle:
+    """Set the decision rule, quorum, chair, response window and FCRA mode of a cycle."""
+    policy.require(actor, policy.Action.CYCLES_MANAGE)
+    cycle = get_cycle(session, actor, cycle_id)
+    if cycle.status is CycleStatus.CLOSED:
+        raise Conflict("This cycle is closed; its rules cannot change.", code="cycle_closed")
+    if rules.chair_id is not None and cycle.duty_of(rules.chair_id) is not Duty.BOARD_MEMBER:
+        raise ValidationFailed("The chair must be a current board member of this cycle.", field="chair_id")
+    if rules.decision_rule is DecisionRule.CHAIR and rules.chair_id is None:
+        raise ValidationFailed("Name the chair who records decisions, or choose the majority rule.", field="chair_id")
+    if not 1 <= rules.decision_quorum <= MAX_QUORUM:
+        raise ValidationFailed(f"The quorum is between 1 and {MAX_QUORUM} recommendations.", field="decision_quorum")
+    if not MIN_RESPONSE_DAYS <= rules.response_days <= MAX_RESPONSE_DAYS:
+        raise ValidationFailed(
+            f"The response window is {MIN_RESPONSE_DAYS} to {MAX_RESPONSE_DAYS} business days; never shorter "
+            f"than {MIN_RESPONSE_DAYS}.",
+            field="response_days",
+        )
+    agency: dict[str, str | None] = {"cra_name": None, "cra_address": None, "cra_phone": None}
+    if rules.fcra_mode:
+        # The final adverse-action notice must name the agency and how to reach it (FCRA-08).
+        agency = {
+            "cra_name": fields.text(rules.cra_name, "cra_name", "The consumer reporting agency's name"),
+            "cra_address": fields.text(
+                rules.cra_address, "cra_address", "The consumer reporting agency's address", limit=500
+            ),
+            "cra_phone": fields.text(
+                rules.cra_phone, "cra_phone", "The consumer reporting agency's telephone", limit=40
+            ),
+        }
+    cycle.decision_rule = rules.decision_rule
+    cycle.decision_quorum = rules.decision_quorum
+    cycle.chair_id = rules.chair_id
+    cycle.response_days = rules.response_days
+    cycle.fcra_mode = rules.fcra_mode
+    for name, value in agency.items():
+        setattr(cycle, name, value)
+    session.flush()
+    audit_log.record(
+        session, actor, "cycle.board_rules_changed", subject_type="cycle", subject_id=cycle.id,
+        data={"decision_rule": rules.decision_rule.value, "decision_quorum": rules.decision_quorum,
+              "chair_id": rules.chair_id, "response_days": rules.response_days, "fcra_mode": rules.fcra_mode},
+    )  # fmt: skip
+    return cycle

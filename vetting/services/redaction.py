@@ -27,6 +27,7 @@ from vetting.errors import NotFound, ValidationFailed
 from vetting.models import (
     REDACTED,
     SCREENED_FIELDS,
+    Candidate,
     Finding,
     FindingMention,
     MentionResolution,
@@ -159,7 +160,7 @@ def screen_fields(
         previous = None  # never screened (recorded before screening existed): every field
     changed = [f for f in SCREENED_FIELDS if previous is None or previous[f] != texts[f]]
     finding.screened_at = utcnow()
-    identity = _identity_patterns(finding, vault) if changed else []
+    identity = _identity_patterns(finding.candidate, vault) if changed else []
     for name in changed:
         old = [m for m in finding.mentions if m.field == name]
         details = [_detail(vault, m) for m in old if m.resolution is MentionResolution.REDACT]
@@ -207,13 +208,13 @@ def screen_fields(
     return changed
 
 
-def _identity_patterns(finding: Finding, vault: CandidateVault) -> list[re.Pattern[str]]:
+def _identity_patterns(candidate: Candidate, vault: CandidateVault) -> list[re.Pattern[str]]:
     """In a blind-review cycle, the candidate's name, aliases, their parts and handles, as
     whole words in any case ("casey" in a URL too). A surname that is also a common word is
     over-redacted: the safe direction when the board must not learn who the candidate is."""
-    if not finding.candidate.cycle.blind_review:
+    if not candidate.cycle.blind_review:
         return []
-    profile = read_profile(vault, finding.candidate)
+    profile = read_profile(vault, candidate)
     words = {w.strip() for w in (profile.name, *profile.aliases, *profile.handles) if w.strip()}
     words |= {h.strip().lstrip("@") for h in profile.handles if len(h.strip().lstrip("@")) >= 2}
     words |= {p for n in (profile.name, *profile.aliases) for p in n.split() if len(p) >= 2}
@@ -222,6 +223,50 @@ def _identity_patterns(finding: Finding, vault: CandidateVault) -> list[re.Patte
     # Longest first, so "Casey Candidate" is one mention, not two.
     alternation = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
     return [re.compile(rf"(?<![\w@])(?:{alternation})(?!\w)", re.IGNORECASE)]
+
+
+@dataclass(frozen=True)
+class TextHit:
+    """Protected-class information (or, in a blind cycle, the candidate's identity) in free text."""
+
+    start: int
+    end: int
+    words: str
+    axis: str
+
+    @property
+    def axis_label(self) -> str:
+        return AXES.get(self.axis) or OTHER_AXES[self.axis]
+
+
+def text_hits(text: str, candidate: Candidate, vault: CandidateVault) -> list[TextHit]:
+    """What the firewall stops in free text that travels between investigators and the board
+    (rationales, questions, answers, the candidate's response): detector hits, and the
+    candidate's name in blind-review cycles."""
+    hits = [TextHit(m.start, m.end, text[m.start : m.end], m.axis) for m in screen(text)]
+    for pattern in _identity_patterns(candidate, vault):
+        hits += [TextHit(*m.span(), m.group(), IDENTITY_AXIS) for m in pattern.finditer(text)]
+    return sorted(hits, key=lambda h: (h.start, -h.end))
+
+
+def refuse_protected(text: str, field: str, label: str, candidate: Candidate, vault: CandidateVault) -> None:
+    """Refuse free text bound for (or written by) the board when the firewall finds anything
+    in it; the author is told what and why, so they can reword it (R3, PC-01)."""
+    hits = text_hits(text, candidate, vault)
+    if hits:
+        found = "; ".join(f"\u201c{h.words}\u201d ({h.axis_label})" for h in hits)
+        raise ValidationFailed(
+            f"The {label} mentions protected-class information: {found}. Reword it so that it rests only on "
+            "job-related conduct shown in released findings.",
+            field=field,
+            code="protected_class_content",
+        )
+
+
+def redact_free_text(text: str, candidate: Candidate, vault: CandidateVault) -> str:
+    """``text`` with every firewall hit replaced by ``[redacted]`` (no person to resolve them:
+    the safe direction for text the candidate wrote)."""
+    return redact(text, merge_spans((h.start, h.end) for h in text_hits(text, candidate, vault)))
 
 
 def _covered(finding: Finding, field: str, span: tuple[int, int]) -> bool:
@@ -342,10 +387,16 @@ def redact_words(
 
 
 def redacted_spans(mentions: Iterable[MentionView], field: str) -> list[tuple[int, int]]:
-    """Merged spans to redact in ``field`` (overlapping and touching spans become one)."""
-    spans = sorted((m.start, m.end) for m in mentions if m.field == field and m.resolution is MentionResolution.REDACT)
+    """Merged spans to redact in ``field``."""
+    return merge_spans(
+        (m.start, m.end) for m in mentions if m.field == field and m.resolution is MentionResolution.REDACT
+    )
+
+
+def merge_spans(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Sorted spans with overlapping and touching ones made one."""
     merged: list[tuple[int, int]] = []
-    for start, end in spans:
+    for start, end in sorted(spans):
         if merged and start <= merged[-1][1]:
             merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
         else:

@@ -1,0 +1,547 @@
+"""The board's recommendations and decisions, and the notice that comes before an adverse one.
+
+Rules enforced here, for every way in (web form, JSON API, direct call):
+
+- Only the cycle's board recommends and decides (POL-01, R2); under the chair rule only
+  the chair records the decision, and never before the cycle's quorum of recommendations.
+- The board decides only on a completed search (R1) and cites only released findings, or
+  states that it relied on none (R3, POL-06). Rationales pass the protected-class detector:
+  a hit refuses the text with the reason shown (PC-01).
+- An adverse decision that relies on findings is first *proposed*: a pre-decision notice
+  goes to the candidate with the released text of those findings, and the final decision
+  cannot be recorded until the response window (business days, agency holidays, never
+  fewer than 5) has passed, nor while a dispute is open (FCRA-06, FCRA-07, FCRA-09).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from vetting import policy
+from vetting.business_days import add_business_days
+from vetting.clock import today, utcnow
+from vetting.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from vetting.models import (
+    DECISION_OUTCOMES,
+    Candidate,
+    CandidateResponse,
+    CycleStatus,
+    Decision,
+    DecisionRule,
+    DecisionStatus,
+    Duty,
+    FindingRelease,
+    Notice,
+    NoticeKind,
+    Outcome,
+    Recommendation,
+    ResponseKind,
+    User,
+)
+from vetting.services import audit_log, holidays, redaction
+from vetting.services.context import Security
+from vetting.services.released import released_findings
+from vetting.services.vault import CandidateVault
+
+MIN_RATIONALE = 10
+MAX_TEXT = 5000
+
+
+def board_candidate(session: Session, actor: User, candidate_id: int, *, lock: bool = False) -> Candidate:
+    """A candidate of a cycle the actor sits on the board of; others get 404 or 403."""
+    candidate = session.get(Candidate, candidate_id, with_for_update={"of": Candidate} if lock else None)
+    if candidate is None or not policy.can_view_cycle(actor, candidate.cycle):
+        raise NotFound("No such candidate.")
+    policy.require(actor, policy.Action.BOARD_READ, candidate.cycle)
+    return candidate
+
+
+def _require_decidable(candidate: Candidate) -> None:
+    if candidate.cycle.status is not CycleStatus.OPEN:
+        raise Conflict("The cycle is not open: its board records nothing more.", code="cycle_not_open")
+    if candidate.search_completed_at is None:
+        raise Conflict(
+            "The investigators have not completed this candidate's search: every checklist item must be "
+            "resolved before the board recommends or decides (R1).",
+            code="search_not_complete",
+        )
+
+
+def clean_text(text: str, field: str, label: str, candidate: Candidate, vault: CandidateVault) -> str:
+    """Free text bound for the board's records: present, bounded, and through the firewall."""
+    text = text.strip()
+    if len(text) < MIN_RATIONALE:
+        raise ValidationFailed(f"Write the {label} (at least {MIN_RATIONALE} characters).", field=field)
+    if len(text) > MAX_TEXT:
+        raise ValidationFailed(f"The {label} must be at most {MAX_TEXT} characters.", field=field)
+    redaction.refuse_protected(text, field, label, candidate, vault)
+    return text
+
+
+def cite(session: Session, security: Security, candidate: Candidate, finding_ids: list[int]) -> list[int]:
+    """The release ids of the cited findings; each must be one the board can read now."""
+    released = {f.finding_id: f.release_id for f in released_findings(session, security, candidate)}
+    cited = []
+    for finding_id in dict.fromkeys(finding_ids):
+        if finding_id not in released:
+            raise ValidationFailed(
+                f"Finding {finding_id} is not among this candidate's released findings: cite only findings "
+                "the board can read.",
+                field="finding_ids",
+            )
+        cited.append(released[finding_id])
+    return cited
+
+
+def finding_ids_of(session: Session, release_ids: list[int]) -> list[int]:
+    """The findings behind release ids, in the order cited."""
+    if not release_ids:
+        return []
+    rows = dict(
+        session.execute(select(FindingRelease.id, FindingRelease.finding_id).where(FindingRelease.id.in_(release_ids)))
+        .tuples()
+        .all()
+    )
+    return [rows[r] for r in release_ids if r in rows]
+
+
+def current_recommendations(session: Session, candidate: Candidate) -> list[Recommendation]:
+    """Each current board member's latest recommendation."""
+    board = {u.id for u in candidate.cycle.members(Duty.BOARD_MEMBER)}
+    rows = session.scalars(
+        select(Recommendation)
+        .where(Recommendation.candidate_id == candidate.id, Recommendation.superseded_at.is_(None))
+        .order_by(Recommendation.id)
+    )
+    return [r for r in rows if r.member_id in board]
+
+
+def _decision(session: Session, candidate: Candidate, status: DecisionStatus) -> Decision | None:
+    return session.scalar(
+        select(Decision)
+        .where(Decision.candidate_id == candidate.id, Decision.status == status)
+        .order_by(Decision.id.desc())
+        .limit(1)
+    )
+
+
+def final_decision(session: Session, candidate: Candidate) -> Decision | None:
+    return _decision(session, candidate, DecisionStatus.FINAL)
+
+
+def pending_proposal(session: Session, candidate: Candidate) -> Decision | None:
+    """The proposed adverse decision waiting on the candidate, if any."""
+    if final_decision(session, candidate) is not None:
+        return None
+    return _decision(session, candidate, DecisionStatus.PROPOSED)
+
+
+def open_disputes(session: Session, proposal: Decision) -> list[CandidateResponse]:
+    return list(
+        session.scalars(
+            select(CandidateResponse)
+            .join(Notice, Notice.id == CandidateResponse.notice_id)
+            .where(
+                Notice.decision_id == proposal.id,
+                CandidateResponse.kind == ResponseKind.DISPUTE,
+                CandidateResponse.closed_at.is_(None),
+            )
+            .order_by(CandidateResponse.id)
+        )
+    )
+
+
+def _refuse_if_final(session: Session, candidate: Candidate) -> None:
+    if final_decision(session, candidate) is not None:
+        raise Conflict("The board's decision for this candidate is final.", code="decision_final")
+
+
+def recommend(
+    session: Session,
+    actor: User,
+    security: Security,
+    candidate_id: int,
+    *,
+    outcome: Outcome,
+    rationale: str,
+    finding_ids: list[int],
+) -> Recommendation:
+    """Record the actor's recommendation; it replaces their earlier one. An empty
+    ``finding_ids`` is the member's statement that no finding was relied on."""
+    candidate = board_candidate(session, actor, candidate_id, lock=True)
+    _require_decidable(candidate)
+    _refuse_if_final(session, candidate)
+    vault = CandidateVault(security.keyring, candidate)
+    text = clean_text(rationale, "rationale", "rationale", candidate, vault)
+    release_ids = cite(session, security, candidate, finding_ids)
+    now = utcnow()
+    for earlier in session.scalars(
+        select(Recommendation).where(
+            Recommendation.candidate_id == candidate.id,
+            Recommendation.member_id == actor.id,
+            Recommendation.superseded_at.is_(None),
+        )
+    ):
+        earlier.superseded_at = now
+    row = Recommendation(
+        candidate_id=candidate.id, member_id=actor.id, outcome=outcome, rationale_enc="", release_ids=release_ids
+    )
+    session.add(row)
+    session.flush()
+    row.rationale_enc = vault.seal(text, "recommendation-rationale", row.id)
+    audit_log.record(
+        session, actor, "board.recommendation_recorded", subject_type="candidate", subject_id=candidate.id,
+        data={"recommendation": row.id, "outcome": outcome.value, "findings": finding_ids_of(session, release_ids)},
+    )  # fmt: skip
+    return row
+
+
+def _require_rule(session: Session, candidate: Candidate, outcome: Outcome) -> None:
+    """The cycle's quorum, and under the majority rule the outcome most members recommend."""
+    cycle = candidate.cycle
+    recommendations = current_recommendations(session, candidate)
+    if len(recommendations) < cycle.decision_quorum:
+        raise Conflict(
+            f"{len(recommendations)} of the {cycle.decision_quorum} recommendations this cycle requires before a "
+            "decision are recorded.",
+            code="quorum_not_met",
+        )
+    if cycle.decision_rule is DecisionRule.MAJORITY:
+        agree = sum(1 for r in recommendations if r.outcome is outcome)
+        if agree * 2 <= len(recommendations):
+            raise Conflict(
+                f"Under this cycle's majority rule the decision must be the outcome most members recommend; "
+                f"{agree} of {len(recommendations)} recommend \u201c{outcome.label}\u201d.",
+                code="not_majority_outcome",
+            )
+
+
+def decide(
+    session: Session,
+    actor: User,
+    security: Security,
+    candidate_id: int,
+    *,
+    outcome: Outcome,
+    rationale: str,
+    finding_ids: list[int],
+) -> Decision:
+    """Record the board's decision for a candidate.
+
+    Adverse and relying on findings: the first call proposes it and issues the pre-decision
+    notice; calling again with the same outcome, citing only findings of that notice,
+    records the final decision once the response window has passed and no dispute is open.
+    Citing a finding the notice did not list proposes afresh, with a new notice and window.
+    """
+    candidate = board_candidate(session, actor, candidate_id, lock=True)
+    cycle = candidate.cycle
+    if not policy.can_record_decision(actor, cycle):
+        raise Forbidden(
+            "In this cycle the chair records the board's decision."
+            if cycle.chair_id is not None
+            else "This cycle has no chair to record the board's decision: an administrator must name one."
+        )
+    if outcome not in DECISION_OUTCOMES:
+        raise ValidationFailed(
+            "A decision is advance or do_not_advance; to learn more, ask the investigators a question.",
+            field="outcome",
+        )
+    _require_decidable(candidate)
+    _refuse_if_final(session, candidate)
+    vault = CandidateVault(security.keyring, candidate)
+    text = clean_text(rationale, "rationale", "rationale", candidate, vault)
+    release_ids = cite(session, security, candidate, finding_ids)
+    _require_rule(session, candidate, outcome)
+    proposal = pending_proposal(session, candidate)
+    cited = set(finding_ids_of(session, release_ids))
+    if (
+        proposal is not None
+        and outcome is proposal.outcome
+        and cited <= set(finding_ids_of(session, proposal.release_ids))
+    ):
+        return _finalise(session, actor, vault, candidate, proposal, text, release_ids)
+    if proposal is not None:
+        proposal.status = DecisionStatus.WITHDRAWN
+        proposal.withdrawn_at = utcnow()
+        audit_log.record(
+            session, actor, "board.decision_withdrawn", subject_type="candidate", subject_id=candidate.id,
+            data={"decision": proposal.id},
+        )  # fmt: skip
+    if outcome.adverse and release_ids:
+        due = add_business_days(today(), cycle.response_days, holidays.days(session))
+        decision = _record(session, actor, vault, candidate, outcome, DecisionStatus.PROPOSED, text, release_ids, due)
+        notice = _issue(session, actor, candidate, decision, NoticeKind.PRE_DECISION, due)
+        audit_log.record(
+            session, actor, "board.decision_proposed", subject_type="candidate", subject_id=candidate.id,
+            data={"decision": decision.id, "outcome": outcome.value, "findings": sorted(cited),
+                  "notice": notice.id, "response_due": due.isoformat()},
+        )  # fmt: skip
+        return decision
+    decision = _record(session, actor, vault, candidate, outcome, DecisionStatus.FINAL, text, release_ids, None)
+    audit_log.record(
+        session, actor, "board.decision_recorded", subject_type="candidate", subject_id=candidate.id,
+        data={"decision": decision.id, "outcome": outcome.value, "findings": sorted(cited)},
+    )  # fmt: skip
+    return decision
+
+
+def _finalise(
+    session: Session,
+    actor: User,
+    vault: CandidateVault,
+    candidate: Candidate,
+    proposal: Decision,
+    text: str,
+    release_ids: list[int],
+) -> Decision:
+    disputes = open_disputes(session, proposal)
+    if disputes:
+        disputed = sorted({f for d in disputes for f in d.finding_ids})
+        raise Conflict(
+            "The candidate disputes finding " + ", ".join(str(f) for f in disputed) + ": the decision waits until "
+            "investigators have re-validated and closed the dispute.",
+            code="dispute_pending",
+        )
+    assert proposal.response_due is not None  # a proposal always has one (CHECK due_iff_proposed)
+    if today() <= proposal.response_due:
+        raise Conflict(
+            f"The candidate's response window runs until the end of {proposal.response_due:%A %d %B %Y}; the final "
+            "adverse decision can be recorded after it.",
+            code="response_window_open",
+        )
+    decision = _record(
+        session, actor, vault, candidate, proposal.outcome, DecisionStatus.FINAL, text, release_ids, None, proposal.id
+    )
+    notice = _issue(session, actor, candidate, decision, NoticeKind.ADVERSE_ACTION, None)
+    audit_log.record(
+        session, actor, "board.decision_recorded", subject_type="candidate", subject_id=candidate.id,
+        data={"decision": decision.id, "outcome": decision.outcome.value, "proposal": proposal.id,
+              "findings": finding_ids_of(session, release_ids), "notice": notice.id},
+    )  # fmt: skip
+    return decision
+
+
+def _record(
+    session: Session,
+    actor: User,
+    vault: CandidateVault,
+    candidate: Candidate,
+    outcome: Outcome,
+    status: DecisionStatus,
+    text: str,
+    release_ids: list[int],
+    due: date | None,
+    proposal_id: int | None = None,
+) -> Decision:
+    decision = Decision(
+        candidate_id=candidate.id,
+        outcome=outcome,
+        status=status,
+        rationale_enc="",
+        release_ids=release_ids,
+        recorded_by_id=actor.id,
+        response_due=due,
+        proposal_id=proposal_id,
+    )
+    session.add(decision)
+    session.flush()
+    decision.rationale_enc = vault.seal(text, "decision-rationale", decision.id)
+    return decision
+
+
+def _issue(
+    session: Session, actor: User, candidate: Candidate, decision: Decision, kind: NoticeKind, due: date | None
+) -> Notice:
+    cycle = candidate.cycle
+    notice = Notice(
+        candidate_id=candidate.id,
+        decision_id=decision.id,
+        kind=kind,
+        issued_by_id=actor.id,
+        response_due=due,
+        response_days=cycle.response_days if due is not None else None,
+        fcra=cycle.fcra_mode,
+        cra_name=cycle.cra_name if cycle.fcra_mode else None,
+        cra_address=cycle.cra_address if cycle.fcra_mode else None,
+        cra_phone=cycle.cra_phone if cycle.fcra_mode else None,
+    )
+    session.add(notice)
+    session.flush()
+    return notice
+
+
+# --- what the board (and the investigators) read of it ------------------------------------
+
+
+@dataclass(frozen=True)
+class RecommendationView:
+    member_id: int
+    member: str
+    outcome: Outcome
+    rationale: str
+    finding_ids: list[int]
+    recorded_at: datetime
+
+
+@dataclass(frozen=True)
+class DecisionView:
+    id: int
+    outcome: Outcome
+    status: DecisionStatus
+    rationale: str
+    finding_ids: list[int]
+    recorded_by: str
+    recorded_at: datetime
+    response_due: date | None
+
+
+@dataclass(frozen=True)
+class NoticeView:
+    id: int
+    kind: NoticeKind
+    decision_id: int
+    issued_at: datetime
+    response_due: date | None
+    fcra: bool
+
+
+@dataclass(frozen=True)
+class ResponseView:
+    id: int
+    kind: ResponseKind
+    received_on: date
+    #: Redacted by the firewall for the board; as written for the investigators.
+    text: str
+    finding_ids: list[int]
+    closed_at: datetime | None
+
+
+@dataclass(frozen=True)
+class DecisionState:
+    rule: DecisionRule
+    quorum: int
+    chair_id: int | None
+    board_size: int
+    recommendations: list[RecommendationView]
+    proposal: DecisionView | None
+    final: DecisionView | None
+    notices: list[NoticeView]
+    responses: list[ResponseView]
+    search_completed: bool
+
+    @property
+    def disputed_finding_ids(self) -> set[int]:
+        return {
+            f for r in self.responses if r.kind is ResponseKind.DISPUTE and r.closed_at is None for f in r.finding_ids
+        }
+
+    def recommendation_of(self, member_id: int) -> RecommendationView | None:
+        return next((r for r in self.recommendations if r.member_id == member_id), None)
+
+    @property
+    def status(self) -> str:
+        return status_label(
+            self.final.outcome if self.final else None,
+            self.proposal.response_due if self.proposal else None,
+            bool(self.disputed_finding_ids),
+            len(self.recommendations),
+            self.board_size,
+            self.search_completed,
+        )
+
+
+def status_label(
+    final: Outcome | None, due: date | None, disputed: bool, recommended: int, board_size: int, searched: bool
+) -> str:
+    """One line for the dashboard: where the candidate stands with the board."""
+    if final is not None:
+        return f"Decided: {final.label.lower()}"
+    if due is not None:
+        return (
+            "Paused: the candidate disputes findings" if disputed else f"Notice given: response due {due.isoformat()}"
+        )
+    if not searched:
+        return "Search in progress"
+    if recommended:
+        return f"{recommended} of {board_size} recommended"
+    return "Awaiting recommendations"
+
+
+def _decision_view(session: Session, vault: CandidateVault, decision: Decision) -> DecisionView:
+    return DecisionView(
+        id=decision.id,
+        outcome=decision.outcome,
+        status=decision.status,
+        rationale=vault.open(decision.rationale_enc, "decision-rationale", decision.id),
+        finding_ids=finding_ids_of(session, decision.release_ids),
+        recorded_by=decision.recorded_by.name,
+        recorded_at=decision.recorded_at,
+        response_due=decision.response_due,
+    )
+
+
+def state(session: Session, security: Security, candidate: Candidate, *, for_board: bool) -> DecisionState:
+    """Recommendations, the decision, notices and responses of one candidate. The caller has
+    checked access; ``for_board`` puts the candidate's own words through the firewall."""
+    vault = CandidateVault(security.keyring, candidate)
+    final = final_decision(session, candidate)
+    proposal = pending_proposal(session, candidate)
+    notices = list(session.scalars(select(Notice).where(Notice.candidate_id == candidate.id).order_by(Notice.id)))
+    responses = session.scalars(
+        select(CandidateResponse).where(CandidateResponse.candidate_id == candidate.id).order_by(CandidateResponse.id)
+    )
+    cycle = candidate.cycle
+    return DecisionState(
+        rule=cycle.decision_rule,
+        quorum=cycle.decision_quorum,
+        chair_id=cycle.chair_id,
+        board_size=len(cycle.members(Duty.BOARD_MEMBER)),
+        recommendations=[
+            RecommendationView(
+                member_id=r.member_id,
+                member=r.member.name,
+                outcome=r.outcome,
+                rationale=vault.open(r.rationale_enc, "recommendation-rationale", r.id),
+                finding_ids=finding_ids_of(session, r.release_ids),
+                recorded_at=r.created_at,
+            )
+            for r in current_recommendations(session, candidate)
+        ],
+        proposal=_decision_view(session, vault, proposal) if proposal else None,
+        final=_decision_view(session, vault, final) if final else None,
+        notices=[NoticeView(n.id, n.kind, n.decision_id, n.issued_at, n.response_due, n.fcra) for n in notices],
+        responses=[response_view(r, vault, candidate, for_board=for_board) for r in responses],
+        search_completed=candidate.search_completed_at is not None,
+    )
+
+
+def response_view(
+    response: CandidateResponse, vault: CandidateVault, candidate: Candidate, *, for_board: bool
+) -> ResponseView:
+    text = vault.open(response.text_enc, "response-text", response.id)
+    return ResponseView(
+        id=response.id,
+        kind=response.kind,
+        received_on=response.received_on,
+        text=redaction.redact_free_text(text, candidate, vault) if for_board else text,
+        finding_ids=list(response.finding_ids),
+        closed_at=response.closed_at,
+    )
+
+
+def status_of(session: Session, candidate: Candidate) -> str:
+    """:func:`status_label` without opening any sealed text (for lists)."""
+    final = final_decision(session, candidate)
+    proposal = pending_proposal(session, candidate)
+    return status_label(
+        final.outcome if final else None,
+        proposal.response_due if proposal else None,
+        bool(proposal and open_disputes(session, proposal)),
+        len(current_recommendations(session, candidate)),
+        len(candidate.cycle.members(Duty.BOARD_MEMBER)),
+        candidate.search_completed_at is not None,
+    )

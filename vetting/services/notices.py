@@ -1,0 +1,245 @@
+"""Notices to the candidate and the candidate's response (FCRA-06, FCRA-08, FCRA-09, POL-06).
+
+A notice lists the findings a decision relies on as released, redacted text only: what the
+board read is what the candidate is told. The candidate has no account; an investigator of
+the cycle records what they sent back. A dispute sends the named findings back to the
+investigators: the decision waits until each has a validation step recorded after the
+dispute and an investigator closes it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from vetting import policy
+from vetting.clock import today, utcnow
+from vetting.crypto import sha256_hex
+from vetting.errors import Conflict, NotFound, ValidationFailed
+from vetting.models import (
+    Candidate,
+    CandidateResponse,
+    Decision,
+    Finding,
+    FindingRelease,
+    Notice,
+    NoticeKind,
+    ResponseKind,
+    User,
+    ValidationStep,
+)
+from vetting.pdf import Reports
+from vetting.services import audit_log, candidates
+from vetting.services.context import Security
+from vetting.services.decisions import MAX_TEXT, finding_ids_of, pending_proposal
+from vetting.services.vault import CandidateVault, read_profile
+
+MAX_RESPONSE = 20_000
+MIN_NOTES = 10
+
+
+@dataclass(frozen=True)
+class NoticeFinding:
+    finding_id: int
+    category: str
+    content_date: date | None
+    platform: str
+    summary: str
+    excerpt: str
+
+
+def _released_texts(session: Session, vault: CandidateVault, release_ids: list[int]) -> list[NoticeFinding]:
+    rows = {r.id: r for r in session.scalars(select(FindingRelease).where(FindingRelease.id.in_(release_ids or [0])))}
+    out = []
+    for release_id in release_ids:
+        release = rows[release_id]
+        record = f"{release.finding_id}.{release.number}"
+        out.append(
+            NoticeFinding(
+                finding_id=release.finding_id,
+                category=release.category.label,
+                content_date=release.content_date,
+                platform=vault.open(release.platform_enc, "release-platform", record),
+                summary=vault.open(release.summary_enc, "release-summary", record),
+                excerpt=vault.open(release.excerpt_enc, "release-excerpt", record),
+            )
+        )
+    return out
+
+
+def notice_pdf(
+    session: Session, actor: User, security: Security, reports: Reports, agency: str, notice_id: int
+) -> tuple[str, bytes]:
+    """A notice as a PDF (file name, bytes); its SHA-256 is audited in the same transaction."""
+    notice = session.get(Notice, notice_id)
+    candidate = session.get(Candidate, notice.candidate_id) if notice else None
+    if notice is None or candidate is None or not policy.can_view_cycle(actor, candidate.cycle):
+        raise NotFound("No such notice.")
+    if not policy.can_read_notices(actor, candidate.cycle):
+        raise NotFound("No such notice.")
+    decision = session.get(Decision, notice.decision_id)
+    assert decision is not None
+    vault = CandidateVault(security.keyring, candidate)
+    addressee = candidate.code
+    if policy.can_see_candidate_name(actor, candidate.cycle):
+        addressee = f"{read_profile(vault, candidate).name} ({candidate.code})"
+    pdf = reports.render(
+        "notice.html",
+        notice=notice,
+        NoticeKind=NoticeKind,
+        agency=agency,
+        position=candidate.cycle.position,
+        cycle_title=candidate.cycle.title,
+        addressee=addressee,
+        findings=_released_texts(session, vault, decision.release_ids),
+        issued_on=notice.issued_at.date(),
+        generated_at=utcnow().strftime("%Y-%m-%d %H:%M"),
+        generated_by=actor.name,
+    )
+    audit_log.record(
+        session, actor, "notice.rendered", subject_type="candidate", subject_id=candidate.id,
+        data={"notice": notice.id, "kind": notice.kind.value, "sha256": sha256_hex(pdf), "bytes": len(pdf)},
+    )  # fmt: skip
+    return f"{notice.kind.value.replace('_', '-')}-notice-{candidate.code}.pdf", pdf
+
+
+def record_response(
+    session: Session,
+    actor: User,
+    security: Security,
+    candidate_id: int,
+    *,
+    kind: ResponseKind,
+    text: str,
+    received_on: date,
+    finding_ids: list[int],
+) -> CandidateResponse:
+    """Record what the candidate sent back to the pre-decision notice (an investigator of the
+    cycle does this: the candidate's words may carry protected information)."""
+    candidate = candidates.get_for_work(session, actor, candidate_id)
+    session.refresh(candidate, with_for_update={"of": Candidate})
+    proposal = pending_proposal(session, candidate)
+    if proposal is None:
+        raise Conflict("No pre-decision notice is waiting for this candidate's answer.", code="no_pending_notice")
+    notice = session.scalar(
+        select(Notice).where(Notice.decision_id == proposal.id, Notice.kind == NoticeKind.PRE_DECISION)
+    )
+    assert notice is not None
+    if not notice.issued_at.date() <= received_on <= today():
+        raise ValidationFailed(
+            f"The date received is between the notice's date ({notice.issued_at.date().isoformat()}) and today.",
+            field="received_on",
+        )
+    text = text.strip()
+    if not text:
+        raise ValidationFailed("Record what the candidate wrote or said.", field="text")
+    if len(text) > MAX_RESPONSE:
+        raise ValidationFailed(f"The response must be at most {MAX_RESPONSE} characters.", field="text")
+    noticed = finding_ids_of(session, proposal.release_ids)
+    disputed = list(dict.fromkeys(finding_ids))
+    if kind is ResponseKind.DISPUTE:
+        if not disputed:
+            raise ValidationFailed("Name the findings the candidate disputes.", field="finding_ids")
+        stray = [f for f in disputed if f not in noticed]
+        if stray:
+            raise ValidationFailed(
+                f"Finding {stray[0]} is not in the notice; the notice lists "
+                + ", ".join(str(f) for f in noticed)
+                + ".",
+                field="finding_ids",
+            )
+    elif disputed:
+        raise ValidationFailed("Only a dispute names findings.", field="finding_ids")
+    response = CandidateResponse(
+        candidate_id=candidate.id,
+        notice_id=notice.id,
+        kind=kind,
+        received_on=received_on,
+        text_enc="",
+        finding_ids=disputed,
+        recorded_by_id=actor.id,
+    )
+    session.add(response)
+    session.flush()
+    response.text_enc = CandidateVault(security.keyring, candidate).seal(text, "response-text", response.id)
+    audit_log.record(
+        session, actor, "candidate.response_recorded", subject_type="candidate", subject_id=candidate.id,
+        data={"response": response.id, "kind": kind.value, "notice": notice.id, "findings": disputed},
+    )  # fmt: skip
+    return response
+
+
+def close_dispute(session: Session, actor: User, security: Security, response_id: int, notes: str) -> CandidateResponse:
+    """Close a dispute once every disputed finding has been validated again since it came in.
+    A finding refuted on re-validation leaves the board's view and cannot carry the decision."""
+    response = session.get(CandidateResponse, response_id, with_for_update={"of": CandidateResponse})
+    if response is None:
+        raise NotFound("No such response.")
+    candidate = candidates.get_for_work(session, actor, response.candidate_id)
+    if response.kind is not ResponseKind.DISPUTE:
+        raise Conflict("This response is not a dispute.", code="not_a_dispute")
+    if response.closed_at is not None:
+        raise Conflict("This dispute is already closed.", code="dispute_closed")
+    notes = notes.strip()
+    if len(notes) < MIN_NOTES or len(notes) > MAX_TEXT:
+        raise ValidationFailed(f"Say what re-validation showed ({MIN_NOTES} to {MAX_TEXT} characters).", field="notes")
+    pending = [
+        f
+        for f in response.finding_ids
+        if session.scalar(
+            select(ValidationStep.id).where(
+                ValidationStep.finding_id == f, ValidationStep.recorded_at >= response.recorded_at
+            )
+        )
+        is None
+    ]
+    if pending:
+        raise Conflict(
+            "Record a validation step on finding " + ", ".join(str(f) for f in pending) + " after the dispute "
+            "came in before closing it (POL-06).",
+            code="revalidation_required",
+        )
+    response.closed_at = utcnow()
+    response.closed_by_id = actor.id
+    response.closing_notes_enc = CandidateVault(security.keyring, candidate).seal(notes, "dispute-notes", response.id)
+    statuses = {
+        str(f.id): f.validation_status.value
+        for f in session.scalars(select(Finding).where(Finding.id.in_(response.finding_ids)))
+    }
+    audit_log.record(
+        session, actor, "candidate.dispute_closed", subject_type="candidate", subject_id=candidate.id,
+        data={"response": response.id, "validation_status": statuses},
+    )  # fmt: skip
+    return response
+
+
+@dataclass(frozen=True)
+class OpenDispute:
+    response_id: int
+    candidate_id: int
+    candidate_code: str
+    cycle_title: str
+    received_on: date
+    finding_ids: list[int]
+
+
+def open_disputes_for(session: Session, actor: User) -> list[OpenDispute]:
+    """Disputes waiting on re-validation in the cycles the actor searches in."""
+    if not policy.can(actor, policy.Action.INVESTIGATE):
+        return []
+    rows = session.scalars(
+        select(CandidateResponse)
+        .where(CandidateResponse.kind == ResponseKind.DISPUTE, CandidateResponse.closed_at.is_(None))
+        .order_by(CandidateResponse.received_on, CandidateResponse.id)
+    )
+    out = []
+    for r in rows:
+        candidate = session.get(Candidate, r.candidate_id)
+        assert candidate is not None
+        if not policy.can(actor, policy.Action.INVESTIGATE, candidate.cycle):
+            continue
+        out.append(OpenDispute(r.id, candidate.id, candidate.code, candidate.cycle.title, r.received_on, r.finding_ids))
+    return out

@@ -1,0 +1,144 @@
+"""Questions from the board about a released finding, answered through the firewall (R2, R3).
+
+The board never reaches raw findings; when it needs to know more it asks. The question and
+the answer both pass the protected-class detector (a hit refuses the text with the reason
+shown), and an answer reaches the board only after a second investigator, not its author,
+approves it: the same two-person rule as a finding's release (POL-02).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from vetting import policy
+from vetting.clock import utcnow
+from vetting.errors import Conflict, NotFound, ValidationFailed
+from vetting.models import BoardQuestion, Candidate, User
+from vetting.services import audit_log, candidates
+from vetting.services.context import Security
+from vetting.services.decisions import board_candidate, clean_text
+from vetting.services.released import released_findings
+from vetting.services.vault import CandidateVault
+
+
+def ask(
+    session: Session, actor: User, security: Security, candidate_id: int, finding_id: int, question: str
+) -> BoardQuestion:
+    candidate = board_candidate(session, actor, candidate_id)
+    if finding_id not in {f.finding_id for f in released_findings(session, security, candidate)}:
+        raise ValidationFailed(
+            f"Finding {finding_id} is not among this candidate's released findings.", field="finding_id"
+        )
+    vault = CandidateVault(security.keyring, candidate)
+    text = clean_text(question, "question", "question", candidate, vault)
+    row = BoardQuestion(candidate_id=candidate.id, finding_id=finding_id, asked_by_id=actor.id, question_enc="")
+    session.add(row)
+    session.flush()
+    row.question_enc = vault.seal(text, "question", row.id)
+    audit_log.record(
+        session, actor, "board.question_asked", subject_type="candidate", subject_id=candidate.id,
+        data={"question": row.id, "finding": finding_id},
+    )  # fmt: skip
+    return row
+
+
+def _for_investigator(session: Session, actor: User, question_id: int) -> tuple[BoardQuestion, Candidate]:
+    row = session.get(BoardQuestion, question_id, with_for_update={"of": BoardQuestion})
+    if row is None:
+        raise NotFound("No such question.")
+    return row, candidates.get_for_work(session, actor, row.candidate_id)
+
+
+def answer(session: Session, actor: User, security: Security, question_id: int, text: str) -> BoardQuestion:
+    """Answer (or re-word the answer to) a board question; it waits for a second investigator."""
+    row, candidate = _for_investigator(session, actor, question_id)
+    if row.approved_at is not None:
+        raise Conflict("This answer has been approved and sent to the board.", code="answer_released")
+    vault = CandidateVault(security.keyring, candidate)
+    cleaned = clean_text(text, "answer", "answer", candidate, vault)
+    row.answer_enc = vault.seal(cleaned, "answer", row.id)
+    row.answered_by_id = actor.id
+    row.answered_at = utcnow()
+    audit_log.record(
+        session, actor, "board.question_answered", subject_type="candidate", subject_id=candidate.id,
+        data={"question": row.id},
+    )  # fmt: skip
+    return row
+
+
+def approve(session: Session, actor: User, question_id: int) -> BoardQuestion:
+    """Send the answer to the board: a second investigator, never the one who wrote it."""
+    row, candidate = _for_investigator(session, actor, question_id)
+    if row.answer_enc is None:
+        raise Conflict("This question has no answer yet.", code="not_answered")
+    if row.approved_at is not None:
+        raise Conflict("This answer has been approved and sent to the board.", code="answer_released")
+    if row.answered_by_id == actor.id:
+        raise Conflict(
+            "You wrote this answer; a second investigator of the cycle must approve it.", code="author_cannot_release"
+        )
+    row.approved_by_id = actor.id
+    row.approved_at = utcnow()
+    audit_log.record(
+        session, actor, "board.answer_approved", subject_type="candidate", subject_id=candidate.id,
+        data={"question": row.id},
+    )  # fmt: skip
+    return row
+
+
+@dataclass(frozen=True)
+class QuestionView:
+    id: int
+    candidate_id: int
+    finding_id: int
+    asked_by: str
+    asked_at: datetime
+    question: str
+    #: For the board: only once approved.
+    answer: str | None
+    answered_by_id: int | None
+    answered_at: datetime | None
+    approved_at: datetime | None
+
+
+def view_of(row: BoardQuestion, vault: CandidateVault, *, for_board: bool) -> QuestionView:
+    visible = row.answer_enc is not None and (row.approved_at is not None or not for_board)
+    return QuestionView(
+        id=row.id,
+        candidate_id=row.candidate_id,
+        finding_id=row.finding_id,
+        asked_by=row.asked_by.name,
+        asked_at=row.asked_at,
+        question=vault.open(row.question_enc, "question", row.id),
+        answer=vault.open(row.answer_enc, "answer", row.id) if visible and row.answer_enc else None,
+        answered_by_id=row.answered_by_id if not for_board else None,
+        answered_at=row.answered_at if visible else None,
+        approved_at=row.approved_at,
+    )
+
+
+def of_candidate(session: Session, security: Security, candidate: Candidate, *, for_board: bool) -> list[QuestionView]:
+    """A candidate's questions; the caller has checked access."""
+    vault = CandidateVault(security.keyring, candidate)
+    rows = session.scalars(
+        select(BoardQuestion).where(BoardQuestion.candidate_id == candidate.id).order_by(BoardQuestion.id)
+    )
+    return [view_of(r, vault, for_board=for_board) for r in rows]
+
+
+def open_for(session: Session, actor: User, security: Security) -> list[tuple[Candidate, QuestionView]]:
+    """Questions not yet answered and approved, in the cycles the actor searches in."""
+    if not policy.can(actor, policy.Action.INVESTIGATE):
+        return []
+    rows = session.scalars(select(BoardQuestion).where(BoardQuestion.approved_at.is_(None)).order_by(BoardQuestion.id))
+    out = []
+    for row in rows:
+        candidate = session.get(Candidate, row.candidate_id)
+        assert candidate is not None
+        if policy.can(actor, policy.Action.INVESTIGATE, candidate.cycle) and candidate.wrapped_key is not None:
+            out.append((candidate, view_of(row, CandidateVault(security.keyring, candidate), for_board=False)))
+    return out

@@ -1,0 +1,79 @@
+"""Released findings as the board reads them (R3, R7): the one place they are opened.
+
+Built from :class:`FindingRelease` rows, never from a finding's raw fields: the redacted
+platform, summary and excerpt, the content date, category, the candidate's part,
+identity-match strength and the live validation status. A finding refuted since its
+release, or edited after it, is not shown.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from vetting.models import Authorship, BehaviourCategory, Candidate, Finding, ValidationStatus
+from vetting.services.context import Security
+from vetting.services.vault import CandidateVault
+
+
+@dataclass(frozen=True)
+class BoardFinding:
+    finding_id: int
+    release_id: int
+    revision: int
+    item_title: str
+    category: BehaviourCategory
+    platform: str
+    content_date: date | None
+    summary: str
+    excerpt: str
+    authorship: Authorship
+    validation_status: ValidationStatus
+    identity_matches: int
+    identity_match_minimum: int
+    released_at: datetime
+
+
+def released_findings(session: Session, security: Security, candidate: Candidate) -> list[BoardFinding]:
+    """The candidate's findings as released: the current release of each, unless refuted since."""
+    if candidate.wrapped_key is None:
+        return []
+    vault = CandidateVault(security.keyring, candidate)
+    rows = session.scalars(
+        select(Finding)
+        .where(Finding.candidate_id == candidate.id, Finding.current_release_id.is_not(None))
+        .order_by(Finding.content_date.desc(), Finding.id)
+    )
+    out = []
+    for finding in rows:
+        release = finding.current_release
+        if (
+            release is None
+            or release.revision != finding.revision
+            or finding.validation_status is ValidationStatus.REFUTED
+            or not release.category.reportable
+        ):
+            continue
+        record = f"{finding.id}.{release.number}"
+        out.append(
+            BoardFinding(
+                finding_id=finding.id,
+                release_id=release.id,
+                revision=release.revision,
+                item_title=finding.item.title,
+                category=release.category,
+                platform=vault.open(release.platform_enc, "release-platform", record),
+                content_date=release.content_date,
+                summary=vault.open(release.summary_enc, "release-summary", record),
+                excerpt=vault.open(release.excerpt_enc, "release-excerpt", record),
+                authorship=release.authorship,
+                validation_status=finding.validation_status,
+                identity_matches=release.identity_matches,
+                identity_match_minimum=release.identity_match_minimum,
+                released_at=release.released_at,
+            )
+        )
+    return out
