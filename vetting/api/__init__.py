@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import Flask
 
-from vetting.api import board, investigation, release, views
+from vetting.api import board, board_rules, decisions, investigation, release, views
 
-__all__ = ["board", "init_app", "investigation", "release"]
+__all__ = ["board", "board_rules", "decisions", "init_app", "investigation", "release"]
 
 
 def init_app(app: Flask) -> None:

@@ -77,6 +77,16 @@ def cycle_json(cycle: Cycle) -> dict[str, Any]:
         "checklist": cycle.checklist_version.label if cycle.checklist_version else None,
         "identity_match_minimum": cycle.identity_match_minimum,
         "assignments": [assignment_json(a) for a in cycle.current_assignments],
+        "board_rules": {
+            "decision_rule": cycle.decision_rule.value,
+            "decision_quorum": cycle.decision_quorum,
+            "chair_user_id": cycle.chair_id,
+            "response_days": cycle.response_days,
+            "fcra_mode": cycle.fcra_mode,
+            "cra_name": cycle.cra_name,
+            "cra_address": cycle.cra_address,
+            "cra_phone": cycle.cra_phone,
+        },
     }
 
 

@@ -101,11 +101,8 @@ def finding_ids_of(session: Session, release_ids: list[int]) -> list[int]:
     """The findings behind release ids, in the order cited."""
     if not release_ids:
         return []
-    rows = dict(
-        session.execute(select(FindingRelease.id, FindingRelease.finding_id).where(FindingRelease.id.in_(release_ids)))
-        .tuples()
-        .all()
-    )
+    query = select(FindingRelease.id, FindingRelease.finding_id).where(FindingRelease.id.in_(release_ids))
+    rows = {release_id: finding_id for release_id, finding_id in session.execute(query)}
     return [rows[r] for r in release_ids if r in rows]
 
 

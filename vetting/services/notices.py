@@ -32,7 +32,7 @@ from vetting.models import (
     ValidationStep,
 )
 from vetting.pdf import Reports
-from vetting.services import audit_log, candidates
+from vetting.services import audit_log, candidates, decisions, questions
 from vetting.services.context import Security
 from vetting.services.decisions import MAX_TEXT, finding_ids_of, pending_proposal
 from vetting.services.vault import CandidateVault, read_profile
@@ -130,7 +130,7 @@ def record_response(
     assert notice is not None
     if not notice.issued_at.date() <= received_on <= today():
         raise ValidationFailed(
-            f"The date received is between the notice's date ({notice.issued_at.date().isoformat()}) and today.",
+            f"The date received must be between the notice's date ({notice.issued_at.date().isoformat()}) and today.",
             field="received_on",
         )
     text = text.strip()
@@ -243,3 +243,19 @@ def open_disputes_for(session: Session, actor: User) -> list[OpenDispute]:
             continue
         out.append(OpenDispute(r.id, candidate.id, candidate.code, candidate.cycle.title, r.received_on, r.finding_ids))
     return out
+
+
+@dataclass(frozen=True)
+class InvestigatorView:
+    state: decisions.DecisionState
+    questions: list[questions.QuestionView]
+
+
+def for_investigators(session: Session, actor: User, security: Security, candidate_id: int) -> InvestigatorView:
+    """The board side of a candidate as the cycle's searchers see it: the candidate's words
+    as written, answers before approval."""
+    candidate = candidates.get_for_work(session, actor, candidate_id)
+    return InvestigatorView(
+        state=decisions.state(session, security, candidate, for_board=False),
+        questions=questions.of_candidate(session, security, candidate, for_board=False),
+    )

@@ -27,7 +27,8 @@ from vetting.services.vault import CandidateVault
 
 def ask(
     session: Session, actor: User, security: Security, candidate_id: int, finding_id: int, question: str
-) -> BoardQuestion:
+) -> QuestionView:
+    """Ask about a released finding; returns the question as the board sees it."""
     candidate = board_candidate(session, actor, candidate_id)
     if finding_id not in {f.finding_id for f in released_findings(session, security, candidate)}:
         raise ValidationFailed(
@@ -43,7 +44,7 @@ def ask(
         session, actor, "board.question_asked", subject_type="candidate", subject_id=candidate.id,
         data={"question": row.id, "finding": finding_id},
     )  # fmt: skip
-    return row
+    return view_of(row, vault, for_board=True)
 
 
 def _for_investigator(session: Session, actor: User, question_id: int) -> tuple[BoardQuestion, Candidate]:

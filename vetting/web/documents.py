@@ -8,7 +8,7 @@ from urllib.parse import quote
 from flask import Response
 from flask_login import current_user
 
-from vetting.services import board, investigation
+from vetting.services import board, investigation, notices
 from vetting.web.runtime import runtime, transaction
 
 
@@ -37,5 +37,15 @@ def summary_pdf_response(candidate_id: int) -> Response:
     with transaction() as session:
         filename, pdf = board.summary_pdf(
             session, current_user, rt.security, rt.reports, rt.settings.agency_name, candidate_id
+        )
+    return attachment(filename, pdf, "application/pdf")
+
+
+def notice_pdf_response(notice_id: int) -> Response:
+    """A notice to the candidate as a PDF (the render and its audited hash: one transaction)."""
+    rt = runtime()
+    with transaction() as session:
+        filename, pdf = notices.notice_pdf(
+            session, current_user, rt.security, rt.reports, rt.settings.agency_name, notice_id
         )
     return attachment(filename, pdf, "application/pdf")
