@@ -188,6 +188,12 @@ def summary(session: Session, actor: User, security: Security, candidate_id: int
     )
 
 
+def citable(session: Session, actor: User, security: Security, candidate_id: int) -> list[tuple[int, str]]:
+    """The findings a board member may cite: (finding id, behaviour category label)."""
+    candidate = decisions.board_candidate(session, actor, candidate_id)
+    return [(f.finding_id, f.category.label) for f in released_findings(session, security, candidate)]
+
+
 def by_category(released: list[BoardFinding]) -> list[tuple[BehaviourCategory, list[BoardFinding]]]:
     """Released findings grouped in :data:`CATEGORY_ORDER`, empty categories left out."""
     groups = [(c, [f for f in released if f.category is c]) for c in CATEGORY_ORDER]

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from vetting.models import Candidate, User
-from vetting.services import audit_log, candidates, findings, investigation
+from vetting.services import audit_log, candidates, findings, investigation, notices
 from vetting.services.context import Security
 from vetting.services.vault import CandidateVault, Profile, read_profile
 
@@ -19,6 +19,8 @@ class CandidateFile:
     profile: Profile
     items: list[investigation.ItemView]
     findings: list[findings.FindingView]
+    #: Questions, decision, notices and the candidate's answers (issue 5).
+    board: notices.InvestigatorView
 
 
 def open_file(session: Session, actor: User, security: Security, candidate_id: int) -> CandidateFile:
@@ -31,4 +33,5 @@ def open_file(session: Session, actor: User, security: Security, candidate_id: i
         profile=read_profile(CandidateVault(security.keyring, candidate), candidate),
         items=investigation.checklist_items(session, security, candidate),
         findings=findings.views_of(session, security, candidate),
+        board=notices.for_investigators(session, actor, security, candidate.id),
     )

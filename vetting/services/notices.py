@@ -172,6 +172,14 @@ def record_response(
     return response
 
 
+def candidate_of_response(session: Session, response_id: int) -> int:
+    """The candidate a response belongs to (for pages that show it); access is checked by the action."""
+    candidate_id = session.scalar(select(CandidateResponse.candidate_id).where(CandidateResponse.id == response_id))
+    if candidate_id is None:
+        raise NotFound("No such response.")
+    return candidate_id
+
+
 def close_dispute(session: Session, actor: User, security: Security, response_id: int, notes: str) -> CandidateResponse:
     """Close a dispute once every disputed finding has been validated again since it came in.
     A finding refuted on re-validation leaves the board's view and cannot carry the decision."""

@@ -47,6 +47,14 @@ def ask(
     return view_of(row, vault, for_board=True)
 
 
+def candidate_of(session: Session, question_id: int) -> int:
+    """The candidate a question is about (for pages that show it); access is checked by the action."""
+    candidate_id = session.scalar(select(BoardQuestion.candidate_id).where(BoardQuestion.id == question_id))
+    if candidate_id is None:
+        raise NotFound("No such question.")
+    return candidate_id
+
+
 def _for_investigator(session: Session, actor: User, question_id: int) -> tuple[BoardQuestion, Candidate]:
     row = session.get(BoardQuestion, question_id, with_for_update={"of": BoardQuestion})
     if row is None:

@@ -9,7 +9,20 @@ from werkzeug.exceptions import NotFound
 from werkzeug.routing import IntegerConverter
 
 from vetting.models.base import MAX_ID
-from vetting.web import admin, audit, auth, board, checklists, errors, guard, home, investigation, release, uploads
+from vetting.web import (
+    admin,
+    audit,
+    auth,
+    board,
+    board_work,
+    checklists,
+    errors,
+    guard,
+    home,
+    investigation,
+    release,
+    uploads,
+)
 
 csrf = CSRFProtect()
 
@@ -76,7 +89,17 @@ def init_app(app: Flask) -> None:
     guard.init_app(app)
     app.before_request(_refuse_nul_bytes)
     csrf.init_app(app)
-    blueprints = (home.bp, auth.bp, admin.bp, audit.bp, checklists.bp, investigation.bp, release.bp, board.bp)
+    blueprints = (
+        home.bp,
+        auth.bp,
+        admin.bp,
+        audit.bp,
+        checklists.bp,
+        investigation.bp,
+        release.bp,
+        board.bp,
+        board_work.bp,
+    )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
     app.after_request(_security_headers)

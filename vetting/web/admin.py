@@ -13,17 +13,19 @@ from wtforms.fields.choices import SelectChoice
 
 from vetting import policy
 from vetting.clock import utcnow
-from vetting.models import Assignment, Cycle, CycleStatus, Duty, Role, User
+from vetting.models import Assignment, Cycle, CycleStatus, DecisionRule, Duty, Role, User
 from vetting.policy import Action
-from vetting.services import checklists, cycles, users
+from vetting.services import checklists, cycles, holidays, users
 from vetting.web.access import requires
 from vetting.web.formrun import FormFailed, submit
 from vetting.web.forms import (
     ActionForm,
     AssignmentForm,
+    BoardRulesForm,
     CycleChecklistForm,
     CycleForm,
     DesignationForm,
+    HolidayForm,
     StatusForm,
     UserCreateForm,
     UserRolesForm,
@@ -269,9 +271,25 @@ def _cycle_page(
     status: int = 200,
     error: str | None = None,
     checklist_form: CycleChecklistForm | None = None,
+    rules_form: BoardRulesForm | None = None,
 ) -> ResponseReturnValue:
     with transaction() as session:
         cycle = cycles.get_cycle(session, current_user, cycle_id)
+        if rules_form is None:
+            rules_form = BoardRulesForm(
+                formdata=None,
+                data={
+                    "decision_rule": cycle.decision_rule.value,
+                    "decision_quorum": cycle.decision_quorum,
+                    "chair_id": cycle.chair_id or 0,
+                    "response_days": cycle.response_days,
+                    "fcra_mode": cycle.fcra_mode,
+                    "cra_name": cycle.cra_name or "",
+                    "cra_address": cycle.cra_address or "",
+                    "cra_phone": cycle.cra_phone or "",
+                },
+            )
+        rules_form.chair_id.choices = _chair_choices(cycle)
         if form is None:
             form = AssignmentForm()
         if checklist_form is None:
@@ -294,6 +312,7 @@ def _cycle_page(
             cycle=cycle,
             form=form,
             checklist_form=checklist_form,
+            rules_form=rules_form,
             status_form=StatusForm(),
             action_form=ActionForm(),
             investigators=cycle.members(Duty.INVESTIGATOR),
@@ -324,6 +343,81 @@ def cycle_assign(cycle_id: int) -> ResponseReturnValue:
         return _cycle_page(cycle_id, form, failed.status)
     flash(message, "success")
     return redirect(url_for("admin.cycle_detail", cycle_id=cycle_id))
+
+
+def _chair_choices(cycle: Cycle) -> list[SelectChoice]:
+    return [SelectChoice(0, "No chair"), *(SelectChoice(u.id, u.name) for u in cycle.members(Duty.BOARD_MEMBER))]
+
+
+@bp.post("/cycles/<int:cycle_id>/board-rules")
+@requires(Action.CYCLES_MANAGE)
+def cycle_board_rules(cycle_id: int) -> ResponseReturnValue:
+    form = BoardRulesForm()
+    # Any user id may be posted; the service checks it is a board member of the cycle.
+    form.chair_id.choices = [SelectChoice(form.chair_id.data)] if isinstance(form.chair_id.data, int) else []
+    try:
+        submit(
+            form,
+            lambda s: cycles.set_board_rules(
+                s,
+                current_user,
+                cycle_id,
+                cycles.BoardRules(
+                    decision_rule=DecisionRule(form.decision_rule.data),
+                    decision_quorum=form.decision_quorum.data or 0,
+                    chair_id=form.chair_id.data or None,
+                    response_days=form.response_days.data or 0,
+                    fcra_mode=bool(form.fcra_mode.data),
+                    cra_name=form.cra_name.data or "",
+                    cra_address=form.cra_address.data or "",
+                    cra_phone=form.cra_phone.data or "",
+                ),
+            ),
+        )
+    except FormFailed as failed:
+        return _cycle_page(cycle_id, status=failed.status, rules_form=form)
+    flash("Board rules saved.", "success")
+    return redirect(url_for("admin.cycle_detail", cycle_id=cycle_id))
+
+
+# --- holidays ------------------------------------------------------------------------------
+
+
+def _holidays_page(form: HolidayForm, status: int = 200, error: str | None = None) -> ResponseReturnValue:
+    with transaction() as session:
+        rows = holidays.list_holidays(session, current_user)
+        return render_template(
+            "admin/holidays.html", holidays=rows, form=form, action_form=ActionForm(), page_error=error
+        ), status
+
+
+@bp.get("/holidays")
+@requires(Action.CYCLES_MANAGE)
+def holiday_list() -> ResponseReturnValue:
+    return _holidays_page(HolidayForm(formdata=None))
+
+
+@bp.post("/holidays")
+@requires(Action.CYCLES_MANAGE)
+def holiday_add() -> ResponseReturnValue:
+    form = HolidayForm()
+    try:
+        submit(form, lambda s: holidays.add_holiday(s, current_user, form.day.data, form.name.data or ""))
+    except FormFailed as failed:
+        return _holidays_page(form, failed.status)
+    flash("Holiday added.", "success")
+    return redirect(url_for("admin.holiday_list"))
+
+
+@bp.post("/holidays/<int:holiday_id>/remove")
+@requires(Action.CYCLES_MANAGE)
+def holiday_remove(holiday_id: int) -> ResponseReturnValue:
+    try:
+        submit(ActionForm(), lambda s: holidays.remove_holiday(s, current_user, holiday_id))
+    except FormFailed as failed:
+        return _holidays_page(HolidayForm(formdata=None), failed.status, failed.message)
+    flash("Holiday removed.", "success")
+    return redirect(url_for("admin.holiday_list"))
 
 
 def _assigned(assignment: Assignment) -> str:

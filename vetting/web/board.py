@@ -1,17 +1,21 @@
-"""Board pages: released, redacted summaries only (R2, R3; the read model is services.board)."""
+"""Board pages: released, redacted summaries, recommendations, the decision and questions
+(R2, R3; the read model is services.board, the rules services.decisions)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
+from flask_wtf import FlaskForm
 
-from vetting.models import ValidationStatus
+from vetting.models import Outcome, ValidationStatus
 from vetting.policy import Action
-from vetting.services import board
+from vetting.services import board, decisions, questions
 from vetting.services.candidates import STAGES
-from vetting.web.access import requires
-from vetting.web.documents import summary_pdf_response
+from vetting.web.access import requires, signed_in
+from vetting.web.documents import notice_pdf_response, summary_pdf_response
+from vetting.web.formrun import FormFailed, submit
+from vetting.web.forms import DecisionForm, QuestionForm, RecommendationForm
 from vetting.web.runtime import runtime, transaction
 
 bp = Blueprint("board", __name__, url_prefix="/board")
@@ -29,15 +33,134 @@ def cycle(cycle_id: int) -> ResponseReturnValue:
         return render_template("board/cycle.html", cycle=view, sort=sort, stage=stage, stages=STAGES)
 
 
+def _with_findings(form: FlaskForm, citable: list[tuple[int, str]]) -> None:
+    choices = [(finding_id, f"Finding {finding_id}: {label}") for finding_id, label in citable]
+    if hasattr(form, "finding_ids"):
+        form.finding_ids.choices = choices
+    else:
+        form.finding_id.choices = choices
+
+
+def _page(
+    candidate_id: int,
+    *,
+    recommendation: RecommendationForm | None = None,
+    decision: DecisionForm | None = None,
+    question: QuestionForm | None = None,
+    status: int = 200,
+) -> ResponseReturnValue:
+    with transaction() as session:
+        view = board.summary(session, current_user, runtime().security, candidate_id)
+        mine = view.decision.recommendation_of(current_user.id)
+        recommendation = recommendation or RecommendationForm(
+            formdata=None,
+            data={"outcome": mine.outcome.value, "finding_ids": mine.finding_ids, "no_finding": not mine.finding_ids}
+            if mine
+            else None,
+        )
+        decision = decision or DecisionForm(formdata=None)
+        question = question or QuestionForm(formdata=None)
+        for form in (recommendation, decision, question):
+            _with_findings(form, [(f.finding_id, f.category.label) for f in view.findings])
+        return render_template(
+            "board/candidate.html",
+            summary=view,
+            ValidationStatus=ValidationStatus,
+            recommendation_form=recommendation,
+            decision_form=decision,
+            question_form=question,
+            mine=mine,
+        ), status
+
+
 @bp.get("/candidates/<int:candidate_id>")
 @requires(Action.BOARD_READ)
 def candidate(candidate_id: int) -> ResponseReturnValue:
+    return _page(candidate_id)
+
+
+def _cited(form: RecommendationForm | DecisionForm) -> list[int]:
+    return [] if form.no_finding.data else list(form.finding_ids.data or [])
+
+
+def _prepared(form: FlaskForm, candidate_id: int) -> FlaskForm:
+    """Give the posted form its finding choices (so WTForms can check the ticks)."""
     with transaction() as session:
-        view = board.summary(session, current_user, runtime().security, candidate_id)
-        return render_template("board/candidate.html", summary=view, ValidationStatus=ValidationStatus)
+        _with_findings(form, board.citable(session, current_user, runtime().security, candidate_id))
+    return form
+
+
+@bp.post("/candidates/<int:candidate_id>/recommendations")
+@requires(Action.BOARD_READ)
+def recommend(candidate_id: int) -> ResponseReturnValue:
+    form = _prepared(RecommendationForm(), candidate_id)
+    assert isinstance(form, RecommendationForm)
+    try:
+        submit(
+            form,
+            lambda s: decisions.recommend(
+                s, current_user, runtime().security, candidate_id,
+                outcome=Outcome(form.outcome.data), rationale=form.rationale.data or "", finding_ids=_cited(form),
+            ),
+        )  # fmt: skip
+    except FormFailed as failed:
+        return _page(candidate_id, recommendation=form, status=failed.status)
+    flash("Your recommendation is recorded.", "success")
+    return redirect(url_for("board.candidate", candidate_id=candidate_id, _anchor="recommendations"))
+
+
+@bp.post("/candidates/<int:candidate_id>/decisions")
+@requires(Action.BOARD_READ)
+def decide(candidate_id: int) -> ResponseReturnValue:
+    form = _prepared(DecisionForm(), candidate_id)
+    assert isinstance(form, DecisionForm)
+    try:
+        row = submit(
+            form,
+            lambda s: decisions.decide(
+                s, current_user, runtime().security, candidate_id,
+                outcome=Outcome(form.outcome.data), rationale=form.rationale.data or "", finding_ids=_cited(form),
+            ),
+        )  # fmt: skip
+    except FormFailed as failed:
+        return _page(candidate_id, decision=form, status=failed.status)
+    if row.response_due is not None:
+        flash(
+            f"Proposed. Download the pre-decision notice for the candidate; the final decision can be recorded "
+            f"after {row.response_due.isoformat()}.",
+            "success",
+        )
+    else:
+        flash(f"Decision recorded: {row.outcome.label.lower()}.", "success")
+    return redirect(url_for("board.candidate", candidate_id=candidate_id, _anchor="decision"))
+
+
+@bp.post("/candidates/<int:candidate_id>/questions")
+@requires(Action.BOARD_READ)
+def ask(candidate_id: int) -> ResponseReturnValue:
+    form = _prepared(QuestionForm(), candidate_id)
+    assert isinstance(form, QuestionForm)
+    try:
+        submit(
+            form,
+            lambda s: questions.ask(
+                s, current_user, runtime().security, candidate_id, int(form.finding_id.data), form.question.data or ""
+            ),
+        )
+    except FormFailed as failed:
+        return _page(candidate_id, question=form, status=failed.status)
+    flash("Your question was sent to the investigators.", "success")
+    return redirect(url_for("board.candidate", candidate_id=candidate_id, _anchor="questions"))
 
 
 @bp.get("/candidates/<int:candidate_id>/summary.pdf")
 @requires(Action.BOARD_READ)
 def candidate_pdf(candidate_id: int) -> ResponseReturnValue:
     return summary_pdf_response(candidate_id)
+
+
+@bp.get("/notices/<int:notice_id>.pdf")
+@signed_in
+def notice_pdf(notice_id: int) -> ResponseReturnValue:
+    """Board members of the cycle and its investigators (the service checks which)."""
+    return notice_pdf_response(notice_id)

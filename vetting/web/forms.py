@@ -24,16 +24,20 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from vetting.models import (
+    DECISION_OUTCOMES,
     Authorship,
     BehaviourCategory,
+    DecisionRule,
     Duty,
     IdentityBasis,
     MentionResolution,
+    Outcome,
     ResolutionStatus,
+    ResponseKind,
     Role,
     SignatureMethod,
     ValidationMethod,
@@ -296,3 +300,98 @@ class ReleaseForm(FlaskForm):
     revision = HiddenField(validators=[DataRequired(), Regexp(r"^[0-9]{1,9}$")])
     reviewed_sha256 = HiddenField(validators=[DataRequired(), Regexp(r"^[0-9a-f]{64}$")])
     submit = SubmitField("Approve and release to the board")
+
+
+# --- the board ---------------------------------------------------------------------------
+
+
+class _ReliesOnForm(FlaskForm):
+    """Cite released findings, or state that none was relied on (never silence)."""
+
+    rationale = TextAreaField(
+        "Rationale",
+        validators=[DataRequired(), Length(min=10, max=5000)],
+        description="Job-related reasons only. Words about protected characteristics are refused, with the reason.",
+    )
+    finding_ids = MultiCheckboxField("Findings relied on", coerce=int, choices=[])
+    no_finding = BooleanField("No finding was relied on")
+
+    def validate_no_finding(self, field: BooleanField) -> None:
+        if bool(self.finding_ids.data) == bool(field.data):
+            raise ValidationError(
+                "Tick the findings you relied on, or \u201cNo finding was relied on\u201d (not both)."
+            )
+
+
+class RecommendationForm(_ReliesOnForm):
+    outcome = RadioField("Your recommendation", choices=enum_choices(Outcome), validators=[DataRequired()])
+    submit = SubmitField("Record my recommendation")
+
+
+class DecisionForm(_ReliesOnForm):
+    outcome = RadioField(
+        "The board's decision",
+        choices=[SelectChoice(o.value, o.label) for o in DECISION_OUTCOMES],
+        validators=[DataRequired()],
+    )
+    submit = SubmitField("Record the decision")
+
+
+class QuestionForm(FlaskForm):
+    finding_id = SelectField("About finding", coerce=int, choices=[], validators=[DataRequired()])
+    question = TextAreaField("Your question", validators=[DataRequired(), Length(min=10, max=5000)])
+    submit = SubmitField("Ask the investigators")
+
+
+class AnswerForm(FlaskForm):
+    answer = TextAreaField(
+        "Answer for the board",
+        validators=[DataRequired(), Length(min=10, max=5000)],
+        description="Screened like a finding: protected-class words are refused. A second investigator approves it.",
+    )
+    submit = SubmitField("Save answer")
+
+
+class ResponseForm(FlaskForm):
+    kind = RadioField(
+        "What the candidate sent",
+        choices=[
+            SelectChoice(ResponseKind.RESPONSE.value, "A response or explanation"),
+            SelectChoice(ResponseKind.DISPUTE.value, "A dispute: findings are wrong or not about them"),
+        ],
+        validators=[DataRequired()],
+    )
+    received_on = DateField("Received on", validators=[DataRequired()])
+    text = TextAreaField("What the candidate wrote or said", validators=[DataRequired(), Length(max=20000)])
+    finding_ids = MultiCheckboxField("Disputed findings", coerce=int, choices=[])
+    submit = SubmitField("Record the candidate's answer")
+
+
+class DisputeCloseForm(FlaskForm):
+    notes = TextAreaField("What re-validation showed", validators=[DataRequired(), Length(min=10, max=5000)])
+    submit = SubmitField("Close the dispute")
+
+
+class BoardRulesForm(FlaskForm):
+    decision_rule = RadioField(
+        "Who records the decision", choices=enum_choices(DecisionRule), validators=[DataRequired()]
+    )
+    decision_quorum = IntegerField(
+        "Recommendations needed before a decision", validators=[DataRequired(), NumberRange(min=1, max=50)]
+    )
+    chair_id = SelectField("Chair", coerce=int, choices=[])
+    response_days = IntegerField(
+        "Candidate's response window (business days)",
+        validators=[DataRequired(), NumberRange(min=5, max=60, message="Between 5 and 60 business days.")],
+    )
+    fcra_mode = BooleanField("Findings come from a consumer reporting agency (FCRA notices)")
+    cra_name = StringField("Agency name", validators=[Optional(), Length(max=200)])
+    cra_address = StringField("Agency address", validators=[Optional(), Length(max=500)])
+    cra_phone = StringField("Agency telephone", validators=[Optional(), Length(max=40)])
+    submit = SubmitField("Save board rules")
+
+
+class HolidayForm(FlaskForm):
+    day = DateField("Date", validators=[DataRequired()])
+    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
+    submit = SubmitField("Add holiday")

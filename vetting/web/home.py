@@ -9,7 +9,7 @@ from flask_login import current_user
 from vetting import policy
 from vetting.models import Duty, Role
 from vetting.policy import Action
-from vetting.services import candidates, cycles, release
+from vetting.services import candidates, cycles, notices, questions, release
 from vetting.web.access import public, requires, signed_in
 from vetting.web.runtime import runtime, transaction
 
@@ -58,6 +58,8 @@ def investigations() -> ResponseReturnValue:
             duties=cycles.my_duties(session, current_user, Duty.INVESTIGATOR),
             candidates=candidates.my_candidates(session, current_user, runtime().security),
             awaiting=release.awaiting_review(session, current_user),
+            board_questions=questions.open_for(session, current_user, runtime().security),
+            disputes=notices.open_disputes_for(session, current_user),
             designation_problems=policy.designation_problems(current_user),
         )
 

@@ -7,6 +7,7 @@ from datetime import date
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
+from flask_wtf import FlaskForm
 from wtforms.fields.choices import SelectChoice
 
 from vetting.models import (
@@ -17,12 +18,13 @@ from vetting.models import (
     IdentityBasis,
     MentionResolution,
     ResolutionStatus,
+    ResponseKind,
     SignatureMethod,
     ValidationMethod,
     ValidationResult,
 )
 from vetting.policy import Action
-from vetting.services import candidate_file, candidates, cycles, findings, investigation, techniques
+from vetting.services import candidate_file, candidates, cycles, findings, investigation, notices, techniques
 from vetting.services.fields import split_list
 from vetting.services.findings import MAX_EVIDENCE_BYTES, FindingInput
 from vetting.services.investigation import ATTESTATION_TEXT, MAX_DOCUMENT_BYTES, ResolutionInput, SearchInput
@@ -31,15 +33,18 @@ from vetting.web.documents import attachment, consent_form_response
 from vetting.web.formrun import FormFailed, submit
 from vetting.web.forms import (
     ActionForm,
+    AnswerForm,
     CandidateForm,
     CandidateImportForm,
     ConsentForm,
+    DisputeCloseForm,
     EvidenceForm,
     FindingForm,
     MentionForm,
     ReasonForm,
     RedactionForm,
     ResolveForm,
+    ResponseForm,
     ValidationForm,
 )
 from vetting.web.runtime import runtime, transaction
@@ -129,7 +134,23 @@ def _resolve_form(prefix: str) -> ResolveForm:
     return form
 
 
-def _candidate_page(
+def board_forms_for(board: notices.InvestigatorView) -> dict[str, FlaskForm]:
+    """Empty forms for the board side of the candidate page, keyed as the template expects."""
+    forms: dict[str, FlaskForm] = {}
+    for q in board.questions:
+        if q.approved_at is None:
+            forms[f"q{q.id}"] = AnswerForm(prefix=f"q{q.id}", formdata=None, data={"answer": q.answer or ""})
+    if board.state.proposal is not None:
+        response = ResponseForm(formdata=None)
+        response.finding_ids.choices = [(f, f"Finding {f}") for f in board.state.proposal.finding_ids]
+        forms["response"] = response
+    for r in board.state.responses:
+        if r.kind is ResponseKind.DISPUTE and r.closed_at is None:
+            forms[f"d{r.id}"] = DisputeCloseForm(prefix=f"d{r.id}", formdata=None)
+    return forms
+
+
+def candidate_page(
     candidate_id: int,
     *,
     status: int = 200,
@@ -137,6 +158,7 @@ def _candidate_page(
     failed_item: int | None = None,
     failed_form: ResolveForm | None = None,
     error: str | None = None,
+    board_forms: dict[str, FlaskForm] | None = None,
 ) -> ResponseReturnValue:
     security = runtime().security
     with transaction() as session:
@@ -152,6 +174,7 @@ def _candidate_page(
             if view.status:
                 form.status.data = view.status.value
             resolve_forms[view.item.id] = form
+        forms = board_forms_for(file.board) | (board_forms or {})
         return render_template(
             "work/candidate.html",
             candidate=candidate,
@@ -166,13 +189,15 @@ def _candidate_page(
             attestation_text=ATTESTATION_TEXT,
             techniques={t.code: t for t in techniques.catalogue()},
             page_error=error,
+            board=file.board,
+            board_forms=forms,
         ), status
 
 
 @bp.get("/candidates/<int:candidate_id>")
 @requires(Action.INVESTIGATE)
 def candidate(candidate_id: int) -> ResponseReturnValue:
-    return _candidate_page(candidate_id)
+    return candidate_page(candidate_id)
 
 
 @bp.get("/candidates/<int:candidate_id>/consent-form.pdf")
@@ -203,7 +228,7 @@ def consent_record(candidate_id: int) -> ResponseReturnValue:
             ),
         )
     except FormFailed as failed:
-        return _candidate_page(candidate_id, status=failed.status, consent_form=form)
+        return candidate_page(candidate_id, status=failed.status, consent_form=form)
     flash("Consent recorded. The checklist is open.", "success")
     return redirect(url_for("work.candidate", candidate_id=candidate_id, _anchor="checklist"))
 
@@ -249,7 +274,7 @@ def item_resolve(candidate_id: int, item_id: int) -> ResponseReturnValue:
             ),
         )
     except FormFailed as failed:
-        return _candidate_page(candidate_id, status=failed.status, failed_item=item_id, failed_form=form)
+        return candidate_page(candidate_id, status=failed.status, failed_item=item_id, failed_form=form)
     flash("Item resolved and searches logged.", "success")
     return redirect(url_for("work.candidate", candidate_id=candidate_id, _anchor=f"item-{item_id}"))
 
@@ -260,7 +285,7 @@ def search_complete(candidate_id: int) -> ResponseReturnValue:
     try:
         submit(ActionForm(), lambda s: investigation.complete_search(s, current_user, candidate_id))
     except FormFailed as failed:
-        return _candidate_page(candidate_id, status=failed.status, error=failed.message)
+        return candidate_page(candidate_id, status=failed.status, error=failed.message)
     flash("Search closed: every checklist item is resolved.", "success")
     return redirect(url_for("work.candidate", candidate_id=candidate_id))
 
