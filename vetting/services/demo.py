@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from vetting.clock import today, utcnow
 from vetting.models import Cycle, CycleStatus, Duty, Role, User
 from vetting.security import totp
-from vetting.services import checklists, cycles, demo_investigation, users
+from vetting.services import checklists, cycles, demo_board, demo_investigation, users
 from vetting.services.accounts import open_totp_secret, seal_totp_secret
 from vetting.services.context import Security
 from vetting.storage import EncryptedStore
@@ -88,9 +88,10 @@ def load_demo(session: Session, security: Security, store: EncryptedStore) -> li
             cycles.assign(session, admin, cycle.id, accounts[email].id, duty)
     if cycle.status is CycleStatus.DRAFT:
         cycles.change_status(session, admin, cycle.id, CycleStatus.OPEN)
-    demo_investigation.add_candidates(
-        session, security, store, cycle, accounts["inv1@demo.test"], accounts["inv2@demo.test"]
-    )
+    investigators = [accounts["inv1@demo.test"], accounts["inv2@demo.test"]]
+    demo_investigation.add_candidates(session, security, store, cycle, *investigators)
+    board = [accounts[f"board{n}@demo.test"] for n in (1, 2, 3)]
+    demo_board.load(session, security, cycle, admin, board, investigators)
     return [
         DemoAccount(
             email=user.email,
