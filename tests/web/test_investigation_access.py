@@ -103,6 +103,7 @@ def bodies(item: int) -> dict[str, dict[str, Any]]:
         "api.finding_release": {"json": {}},
         "api.candidate_create": {"json": {"name": "Added By Intruder"}},
         "api.candidate_import": {"json": {"csv": "name\nImported By Intruder\n"}},
+        "api.response_create": {"json": {"kind": "response", "text": "Intruder", "received_on": "2026-11-02"}},
         # web forms (a valid CSRF token is added)
         "work.consent_record": {"data": {"signed_on": "2026-10-01", "method": "wet_ink", "document": png()}},
         "work.item_resolve": {
@@ -127,6 +128,7 @@ def bodies(item: int) -> dict[str, dict[str, Any]]:
         "release.release_finding": {"data": {"revision": "1", "reviewed_sha256": "0" * 64}},
         "work.candidate_add": {"data": {"name": "Added By Intruder"}},
         "work.candidate_import": {"data": {"file": b"name\nImported By Intruder\n"}},
+        "board_work.response": {"data": {"kind": "response", "text": "Intruder", "received_on": "2026-11-02"}},
     }
 
 

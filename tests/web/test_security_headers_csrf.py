@@ -202,6 +202,38 @@ def forms_for(ids: dict[str, int]) -> dict[str, tuple[str, str, dict[str, Any]]]
             f"/findings/{finding}/release",
             {"revision": "1", "reviewed_sha256": "0" * 64},
         ),
+        # Issue 5: board rules, holidays, the board's forms and the investigators' answers to them
+        # (question and response ids are looked up after the token check).
+        "admin.cycle_board_rules": (
+            "admin",
+            f"/admin/cycles/{cycle}/board-rules",
+            {"decision_rule": "majority", "decision_quorum": "1", "chair_id": "0", "response_days": "5"},
+        ),
+        "admin.holiday_add": ("admin", "/admin/holidays", {"day": "2026-12-24", "name": "Christmas Eve"}),
+        "admin.holiday_remove": ("admin", "/admin/holidays/1/remove", {}),
+        "board.recommend": (
+            "member",
+            f"/board/candidates/{candidate}/recommendations",
+            {"outcome": "advance", "no_finding": "y", "rationale": "Nothing job-related was found."},
+        ),
+        "board.decide": (
+            "member",
+            f"/board/candidates/{candidate}/decisions",
+            {"decision-outcome": "advance", "decision-no_finding": "y", "decision-rationale": "Nothing was found."},
+        ),
+        "board.ask": (
+            "member",
+            f"/board/candidates/{candidate}/questions",
+            {"finding_id": str(finding), "question": "Which account posted this?"},
+        ),
+        "board_work.answer": ("searcher", "/questions/1/answer", {"q1-answer": "The listed account."}),
+        "board_work.approve": ("searcher", "/questions/1/approve", {}),
+        "board_work.response": (
+            "searcher",
+            f"/candidates/{candidate}/responses",
+            {"kind": "response", "received_on": "2026-11-02", "text": "I can explain."},
+        ),
+        "board_work.close_dispute": ("searcher", "/responses/1/close", {"d1-notes": "Re-validated the account."}),
     }
 
 
@@ -290,6 +322,13 @@ def test_every_web_form_post_without_csrf_token_is_refused_and_changes_nothing(a
     evidence = add_evidence(app, searcher, finding)
     clients["searcher"] = app.test_client()
     login(clients["searcher"], searcher, clock)
+    member = make_user(app, "member@x.test", Role.BOARD_MEMBER)
+    with db(app) as session:
+        admin_user = session.get(User, admin.id)
+        assert admin_user is not None
+        cycles.assign(session, admin_user, work_cycle, member.id, Duty.BOARD_MEMBER)
+    clients["member"] = app.test_client()
+    login(clients["member"], member, clock)
 
     forms = forms_for(
         {
@@ -317,6 +356,7 @@ def test_every_web_form_post_without_csrf_token_is_refused_and_changes_nothing(a
     assert is_signed_in(clients["admin"])
     assert is_signed_in(clients["auditor"])
     assert is_signed_in(clients["searcher"])
+    assert is_signed_in(clients["member"])
     before = snapshot(app)
     for endpoint, (who, url, data) in forms.items():
         response = clients[who].post(url, data=materialise(data, codes))

@@ -128,7 +128,7 @@ def board_decision_state(candidate_id: int) -> ResponseReturnValue:
     errors=(404, 409, 422),
     success=201,
 )
-def recommendation_create(candidate_id: int) -> ResponseReturnValue:
+def board_recommendation_create(candidate_id: int) -> ResponseReturnValue:
     data = parse(RecommendationBody)
     with transaction() as session:
         row: Recommendation = decisions.recommend(
@@ -149,7 +149,7 @@ def recommendation_create(candidate_id: int) -> ResponseReturnValue:
     errors=(404, 409, 422),
     success=201,
 )
-def decision_create(candidate_id: int) -> ResponseReturnValue:
+def board_decision_create(candidate_id: int) -> ResponseReturnValue:
     data = parse(DecisionBody)
     with transaction() as session:
         row: Decision = decisions.decide(
@@ -175,7 +175,7 @@ def decision_create(candidate_id: int) -> ResponseReturnValue:
     errors=(404, 422),
     success=201,
 )
-def question_create(candidate_id: int) -> ResponseReturnValue:
+def board_question_create(candidate_id: int) -> ResponseReturnValue:
     data = parse(QuestionBody)
     security = runtime().security
     with transaction() as session:

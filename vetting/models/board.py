@@ -90,7 +90,7 @@ class Decision(Base):
     __tablename__ = "decisions"
     __table_args__ = (
         CheckConstraint("outcome IN ('advance', 'do_not_advance')", name="decision_outcome"),
-        CheckConstraint("(status = 'proposed') = (response_due IS NOT NULL)", name="due_iff_proposed"),
+        CheckConstraint("(status = 'final') = (response_due IS NULL)", name="due_unless_final"),
     )
 
     id: Mapped[intpk]
@@ -101,7 +101,8 @@ class Decision(Base):
     release_ids: Mapped[list[int]] = mapped_column(JSON)
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     recorded_at: Mapped[created_ts]
-    #: Last day of the candidate's response window (business days, agency holidays excluded).
+    #: Last day of the candidate's response window (business days, agency holidays excluded);
+    #: kept on a withdrawn proposal, absent on a final decision.
     response_due: Mapped[date | None] = mapped_column(Date)
     #: The proposal this final decision completes.
     proposal_id: Mapped[int | None] = mapped_column(ForeignKey("decisions.id"))

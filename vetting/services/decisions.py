@@ -303,7 +303,7 @@ def _finalise(
             "investigators have re-validated and closed the dispute.",
             code="dispute_pending",
         )
-    assert proposal.response_due is not None  # a proposal always has one (CHECK due_iff_proposed)
+    assert proposal.response_due is not None  # a proposal always has one (CHECK due_unless_final)
     if today() <= proposal.response_due:
         raise Conflict(
             f"The candidate's response window runs until the end of {proposal.response_due:%A %d %B %Y}; the final "

@@ -58,7 +58,7 @@ def _page(
             if mine
             else None,
         )
-        decision = decision or DecisionForm(formdata=None)
+        decision = decision or DecisionForm(formdata=None, prefix="decision")
         question = question or QuestionForm(formdata=None)
         for form in (recommendation, decision, question):
             _with_findings(form, [(f.finding_id, f.category.label) for f in view.findings])
@@ -112,7 +112,7 @@ def recommend(candidate_id: int) -> ResponseReturnValue:
 @bp.post("/candidates/<int:candidate_id>/decisions")
 @requires(Action.BOARD_READ)
 def decide(candidate_id: int) -> ResponseReturnValue:
-    form = _prepared(DecisionForm(), candidate_id)
+    form = _prepared(DecisionForm(prefix="decision"), candidate_id)
     assert isinstance(form, DecisionForm)
     try:
         row = submit(
