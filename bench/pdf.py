@@ -16,7 +16,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from vetting.models import Authorship, ResolutionStatus, ValidationStatus
+from vetting.models import Authorship, DecisionRule, ResolutionStatus, ValidationStatus
 from vetting.pdf import Reports
 from vetting.services.board import (
     CATEGORY_ORDER,
@@ -26,6 +26,7 @@ from vetting.services.board import (
     SearchStatement,
     by_category,
 )
+from vetting.services.decisions import DecisionState
 
 ROOT = Path(__file__).resolve().parent.parent
 MINIMAL = (
@@ -59,9 +60,12 @@ def summary(findings: int) -> BoardSummary:
         cycle_id=1,
         cycle_title="Police Officer Recruit",
         blind_review=True,
-        candidate=BoardCandidate(1, "C-007", None, "search complete", 9, 9, {}),
+        candidate=BoardCandidate(1, "C-007", None, "search complete", 9, 9, {}, "Awaiting recommendations"),
         search=SearchStatement("Police Officer search v1", 9, {ResolutionStatus.COMPLETED: 9}, True),
         groups=by_category(rows),
+        decision=DecisionState(DecisionRule.CHAIR, 1, None, 3, [], None, None, [], [], True),
+        questions=[],
+        records_decision=False,
     )
 
 
