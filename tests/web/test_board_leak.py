@@ -12,8 +12,16 @@ redactions show as ``[redacted]``. A lane-B finding (rules-legal.md §2.1: the c
 expressed bias is conduct) must reach the board with its conduct words intact. A board
 member of another cycle is refused, and in a blind-review cycle the name never shows.
 
+Issue 5 adds the board's own records around the first candidate (search complete, the board
+member as chair): a recommendation and a proposal not to advance citing two released findings
+(the pre-decision notice, walked as a PDF at both of its URLs with the notice ids), the
+candidate's response with protected phrases of its own (the board reads them as ``[redacted]``),
+a question answered and approved by a second investigator, and one answered but never approved.
+The investigators' and administrators' GET routes refuse the board member.
+
 The last tests feed phrases the detector once missed, and a blind-cycle candidate's name
-written into a finding, through the whole flow: none may reach the board.
+written into a finding or into the candidate's response, through the whole flow: none may
+reach the board.
 """
 
 from __future__ import annotations
@@ -53,7 +61,9 @@ from tests.web.world import (
 )
 from vetting.clock import today
 from vetting.models import (
+    BoardQuestion,
     Candidate,
+    CandidateResponse,
     ChecklistTemplate,
     ChecklistVersion,
     ChecklistVersionItem,
@@ -64,6 +74,8 @@ from vetting.models import (
     Finding,
     FindingMention,
     FindingRelease,
+    Holiday,
+    Notice,
     Role,
     User,
     ValidationStep,
@@ -251,6 +263,31 @@ EDITED = Hidden(
     ("Tatum Park", "hijab"),
 )
 
+# --- the board's decision (issue 5) -------------------------------------------------------------------
+
+#: The board's rationale and questions, and the investigators' answers: screened, so free of protected words.
+RATIONALE = "Relied on the windshield threat and the street racing in the released findings; conduct unbecoming."
+ASKED = "Was the windshield threat ever reported to the police or to the rival?"
+ANSWERED = "No police report was found; the post stayed up for two days and drew replies (qa-lemur)."
+#: A second question whose answer no second investigator approved: the board must not read it.
+ASKED_UNAPPROVED = "Did the street racing post name a date, and was anyone hurt?"
+UNAPPROVED_ANSWER = "The racing post gives no date; nobody was reported hurt (qa-tapir)."
+#: What the candidate sent back to the pre-decision notice, recorded by an investigator: two protected
+#: phrases of the candidate's own (the board reads them as [redacted]) around words the board must read.
+RESPONSE_PHRASES = ("Yom Kippur", "hearing aids")
+RESPONSE_TEXT = (
+    "I was at Yom Kippur services that night and I wear hearing aids, so I never saw the reply; "
+    "the windshield post was a joke I regret (rp-axolotl)."
+)
+RESPONSE_FOR_BOARD = (
+    "I was at [redacted] services that night and I wear [redacted], so I never saw the reply; "
+    "the windshield post was a joke I regret (rp-axolotl)."
+)
+#: An agency holiday (only administrators list them): its id fills ``holiday_id``.
+HOLIDAY = {"day": "2026-11-26", "name": "Thanksgiving Day"}
+#: The axes of the released findings of the first candidate the board relies on (cited in the notice).
+CITED_AXES = ("race_colour", "religion")
+
 #: Axis names and labels that no board page has any reason to print (PRODUCT.md §3: naming the
 #: axis would itself disclose it). "age" and "sex" are left out: they sit inside ordinary words.
 AXIS_WORDS = tuple(
@@ -294,6 +331,13 @@ class Seeded:
     forbidden: set[str] = field(default_factory=set)
     released: dict[str, int] = field(default_factory=dict)
     lane_b_id: int = 0
+    #: The board's decision about the first candidate: the findings cited, the notices issued
+    #: (the pre-decision notice), the questions asked (answered and approved; answered only).
+    cited: list[int] = field(default_factory=list)
+    notices: list[int] = field(default_factory=list)
+    approved_question: int = 0
+    unapproved_question: int = 0
+    response_id: int = 0
 
 
 def _ok(response: TestResponse, status: int = 200) -> dict[str, Any]:
@@ -436,7 +480,47 @@ def _seed(app: Flask, client: FlaskClient, world: World) -> Seeded:
     for hidden in (UNRELEASED, REFUTED, NEVER_REPORTED, EDITED):
         seeded.forbidden |= set(hidden.words)
     _ok(client.post(f"{API}/candidates/{world.candidate_id}/complete", headers=author))  # the record closes
+    _seed_decision(app, client, seeded, author, reviewer)
     return seeded
+
+
+def _seed_decision(
+    app: Flask, client: FlaskClient, seeded: Seeded, author: dict[str, str], reviewer: dict[str, str]
+) -> None:
+    """Issue 5 on the first candidate (its search complete): board rules with the board member as
+    chair, a recommendation and a proposal not to advance citing released findings (the pre-decision
+    notice), the candidate's response with protected phrases of its own, and two questions: one
+    answered and approved by a second investigator, one answered and never approved."""
+    w = seeded.world
+    admin, board = bearer(app, w.admin), bearer(app, w.board)
+    candidate_url = f"{API}/board/candidates/{w.candidate_id}"
+    _ok(client.post(f"{API}/holidays", json=HOLIDAY, headers=admin), 201)
+    rules = {"decision_rule": "chair", "decision_quorum": 1, "chair_user_id": w.board.id, "response_days": 5}
+    cycle = _ok(client.put(f"{API}/cycles/{w.cycle_id}/board-rules", json=rules, headers=admin))
+    assert cycle["board_rules"]["chair_user_id"] == w.board.id
+
+    seeded.cited = [seeded.released[axis] for axis in CITED_AXES]
+    decision = {"outcome": "do_not_advance", "rationale": RATIONALE, "finding_ids": seeded.cited}
+    _ok(client.post(f"{candidate_url}/recommendations", json=decision, headers=board), 201)
+    proposed = _ok(client.post(f"{candidate_url}/decisions", json=decision, headers=board), 201)
+    assert proposed["status"] == "proposed", proposed
+    notices = proposed["board"]["notices"]
+    assert [n["kind"] for n in notices] == ["pre_decision"], notices
+    seeded.notices = [n["id"] for n in notices]
+
+    response = {"kind": "response", "text": RESPONSE_TEXT, "received_on": today().isoformat()}
+    seeded.response_id = _ok(
+        client.post(f"{API}/candidates/{w.candidate_id}/responses", json=response, headers=author), 201
+    )["id"]
+    seeded.forbidden |= set(RESPONSE_PHRASES)
+
+    for text, attr in ((ASKED, "approved_question"), (ASKED_UNAPPROVED, "unapproved_question")):
+        asked = {"finding_id": seeded.released["race_colour"], "question": text}
+        setattr(seeded, attr, _ok(client.post(f"{candidate_url}/questions", json=asked, headers=board), 201)["id"])
+    for question_id, text in ((seeded.approved_question, ANSWERED), (seeded.unapproved_question, UNAPPROVED_ANSWER)):
+        _ok(client.post(f"{API}/questions/{question_id}/answer", json={"answer": text}, headers=author))
+    _ok(client.post(f"{API}/questions/{seeded.approved_question}/approve", headers=reviewer))
+    seeded.forbidden |= {"qa-tapir"}
 
 
 def _investigator_corpus(client: FlaskClient, seeded: Seeded) -> str:
@@ -444,7 +528,7 @@ def _investigator_corpus(client: FlaskClient, seeded: Seeded) -> str:
     headers = bearer(client.application, seeded.world.inv)
     parts = []
     for candidate_id in seeded.candidates:
-        for path in ("", "/findings", "/checklist"):
+        for path in ("", "/findings", "/checklist", "/board"):
             parts.append(_text_of(_get(client, f"{API}/candidates/{candidate_id}{path}", headers)))
     return "\n".join(parts)
 
@@ -466,6 +550,10 @@ ID_SOURCES: dict[str, Any] = {
     "item_id": ChecklistVersionItem,
     "consent_id": Consent,
     "validation_id": ValidationStep,
+    "notice_id": Notice,
+    "question_id": BoardQuestion,
+    "response_id": CandidateResponse,
+    "holiday_id": Holiday,
 }
 MAX_URLS_PER_RULE = 300
 
@@ -592,7 +680,22 @@ def _must_reach(seeded: Seeded) -> set[str]:
     for candidate_id in seeded.candidates:
         must |= {f"/board/candidates/{candidate_id}", f"{API}/board/candidates/{candidate_id}/summary"}
         must |= {f"/board/candidates/{candidate_id}/summary.pdf", f"{API}/board/candidates/{candidate_id}/summary.pdf"}
+        must |= {f"{API}/board/candidates/{candidate_id}/decisions", f"{API}/board/candidates/{candidate_id}/questions"}
+    for notice_id in seeded.notices:
+        must |= set(_notice_urls(notice_id))
     return must
+
+
+def _notice_urls(notice_id: int) -> tuple[str, str]:
+    """The two ways a board member downloads a notice: the JSON API (token) and the board pages (session)."""
+    return f"{API}/notices/{notice_id}.pdf", f"/board/notices/{notice_id}.pdf"
+
+
+#: GET routes for the cycle's investigators only (the candidate's response as written, answers
+#: before approval) and for administrators (holidays): a board member is refused every one of them.
+def _not_for_the_board(seeded: Seeded) -> list[str]:
+    urls = [f"{API}/questions", f"{API}/holidays", "/admin/holidays"]
+    return urls + [f"{API}/candidates/{c}/board" for c in seeded.candidates]
 
 
 # --- the tests -----------------------------------------------------------------------------------------
@@ -654,6 +757,63 @@ def test_no_protected_word_reaches_any_board_surface(
     }
     assert set(seeded.released.values()) | {seeded.lane_b_id} == shown  # refuted, edited, unreleased: absent
     _assert_lane_b_reaches_the_board(client, web, headers, seeded)
+    _assert_the_decision_reaches_the_board_redacted(client, headers, seeded, answered)
+
+
+def _assert_the_decision_reaches_the_board_redacted(
+    client: FlaskClient, headers: dict[str, str], seeded: Seeded, answered: list[Page]
+) -> None:
+    """Issue 5: the notice holds the released text as the board read it; the candidate's response and the
+    investigators' approved answer reach the board, the response's protected phrases as [redacted]."""
+    w = seeded.world
+    pages = {p.url: p for p in answered}
+    summary = _ok(_get(client, f"{API}/board/candidates/{w.candidate_id}/summary", headers))
+    cited = [f for g in summary["groups"] for f in g["findings"] if f["finding_id"] in seeded.cited]
+    assert sorted(f["finding_id"] for f in cited) == sorted(seeded.cited)
+    assert all("[redacted]" in f["summary"] + f["excerpt"] + f["platform"] for f in cited), cited
+    assert seeded.notices, "no notice was issued"
+    for notice_id in seeded.notices:
+        for url in _notice_urls(notice_id):
+            notice = pages[url]  # reached (``_must_reach``)
+            assert notice.content_type == "application/pdf", url
+            assert "Pre-decision notice" in notice.text, url
+            assert "[redacted]" in notice.text, url
+            for finding in cited:  # the released, redacted text, word for word (whitespace folded)
+                for released in (finding["summary"], finding["excerpt"], finding["platform"]):
+                    assert " ".join(released.split()) in notice.text, (url, released)
+            folded = notice.text.casefold()
+            assert [word for word in seeded.forbidden if word.casefold() in folded] == [], url
+
+    state = _ok(_get(client, f"{API}/board/candidates/{w.candidate_id}/decisions", headers))
+    assert state["proposal"]["finding_ids"] == seeded.cited
+    assert [n["id"] for n in state["notices"]] == seeded.notices
+    assert [(r["id"], r["kind"], r["text"]) for r in state["responses"]] == [
+        (seeded.response_id, "response", RESPONSE_FOR_BOARD)
+    ]
+    page = pages[f"/board/candidates/{w.candidate_id}"].text
+    assert RESPONSE_FOR_BOARD in page
+    asked = _ok(_get(client, f"{API}/board/candidates/{w.candidate_id}/questions", headers))["questions"]
+    answers = {q["id"]: q["answer"] for q in asked}
+    assert answers == {seeded.approved_question: ANSWERED, seeded.unapproved_question: None}
+    assert ANSWERED in page
+    assert ASKED_UNAPPROVED in page  # the question shows, waiting for its answer
+    assert "qa-tapir" not in page
+
+
+def test_investigator_and_admin_routes_refuse_the_board(
+    app: Flask, client: FlaskClient, clock: Clock, seeded: Seeded
+) -> None:
+    """POL-01 / R3: the response as written and unapproved answers are the investigators' alone."""
+    web, headers = _board_client(app, seeded.world.board, clock)
+    for url in _not_for_the_board(seeded):
+        response = _get(web, url, headers)
+        assert response.status_code in {403, 404}, (url, response.status_code)
+    # The same routes give the cycle's investigators what the board must not read (the test bites).
+    investigator = bearer(app, seeded.world.inv)
+    written = _text_of(_get(client, f"{API}/candidates/{seeded.world.candidate_id}/board", investigator))
+    assert RESPONSE_TEXT in written
+    assert UNAPPROVED_ANSWER in written
+    assert ASKED_UNAPPROVED in _text_of(_get(client, f"{API}/questions", investigator))
 
 
 def test_a_board_member_of_another_cycle_is_refused(
@@ -669,6 +829,9 @@ def test_a_board_member_of_another_cycle_is_refused(
         if str(w.cycle_id) in url.split("/") or any(str(c) in url.split("/") for c in seeded.candidates):
             response = _get(web, url, headers)
             assert response.status_code in {403, 404}, (url, response.status_code)
+    for notice_id in seeded.notices:  # the notice is addressed to the candidate, by name
+        for url in _notice_urls(notice_id):
+            assert _get(web, url, headers).status_code == 404, url
     answered, everything = walk_board(app, web, headers)
     assert f"/board/cycles/{w.other_cycle_id}" in {p.url for p in answered}
     words = seeded.forbidden | {CANDIDATE_NAME, SECOND_NAME, "Patrol 2026"}
@@ -751,3 +914,69 @@ def test_blind_review_name_in_finding_text_does_not_reach_the_board(
     answered, everything = walk_board(app, web, headers)
     assert any("hurt him" in p.text for p in answered)
     assert _leaks(everything, {CANDIDATE_NAME, "Casey", "casey_c"}, reference_labels(app, clock, answered)) == []
+
+
+# --- the candidate's own words (issue 5) -------------------------------------------------------------
+
+
+def _propose(app: Flask, client: FlaskClient, world: World) -> tuple[dict[str, str], dict[str, str]]:
+    """One released finding, the search complete, the board member as chair proposing not to advance
+    on it (the pre-decision notice is issued); (board member's, investigator's) API headers."""
+    board = _release_one(app, client, world, "Threatened a neighbour at the depot.", "I will hurt him.")
+    inv = bearer(app, world.inv)
+    for item_id in world.items:
+        _ok(resolve_api(client, inv, world.candidate_id, item_id))
+    _ok(client.post(f"{API}/candidates/{world.candidate_id}/complete", headers=inv))
+    rules = {"decision_rule": "chair", "decision_quorum": 1, "chair_user_id": world.board.id, "response_days": 5}
+    _ok(client.put(f"{API}/cycles/{world.cycle_id}/board-rules", json=rules, headers=bearer(app, world.admin)))
+    url = f"{API}/board/candidates/{world.candidate_id}"
+    groups = _ok(_get(client, f"{url}/summary", board))["groups"]
+    cited = [f["finding_id"] for g in groups for f in g["findings"]]
+    decision = {"outcome": "do_not_advance", "rationale": RATIONALE, "finding_ids": cited}
+    _ok(client.post(f"{url}/recommendations", json=decision, headers=board), 201)
+    assert _ok(client.post(f"{url}/decisions", json=decision, headers=board), 201)["status"] == "proposed"
+    return board, inv
+
+
+def _respond(client: FlaskClient, inv: dict[str, str], world: World, text: str) -> None:
+    response = {"kind": "response", "text": text, "received_on": today().isoformat()}
+    _ok(client.post(f"{API}/candidates/{world.candidate_id}/responses", json=response, headers=inv), 201)
+
+
+def test_blind_review_name_in_the_candidates_response_does_not_reach_the_board(
+    app: Flask, client: FlaskClient, clock: Clock
+) -> None:
+    """R3 / PRODUCT.md §2: the candidate signs their answer; a blind board reads it without the name,
+    and the notice it downloads is addressed to the code."""
+    world = build_world(app, blind=True)
+    _, inv = _propose(app, client, world)
+    _respond(client, inv, world, f"This is {CANDIDATE_NAME} (@casey_c, CASEY); I regret the post, rp-axolotl.")
+    web, headers = _board_client(app, world.board, clock)
+    answered, everything = walk_board(app, web, headers)
+    reached = {p.url: p for p in answered}
+    assert any("rp-axolotl" in p.text for p in answered)
+    notices = [p for p in answered if "/notices/" in p.url]
+    assert len(notices) == 2, sorted(reached)  # the pre-decision notice, by the API and by the board pages
+    code = _ok(_get(client, f"{API}/board/candidates/{world.candidate_id}/summary", headers))["candidate"]["code"]
+    assert all(f"To {code}" in p.text for p in notices), [p.text for p in notices]
+    assert _leaks(everything, {CANDIDATE_NAME, "Casey", "casey_c"}, reference_labels(app, clock, answered)) == []
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: the detector misses 'Quaker meeting' (vetting/data/lexicon/religion.json:154 REL-037 needs a "
+    "person context; 'meeting' is not in _PLACE_OF_WORSHIP, vetting/screening/detector.py:644), so "
+    "redact_free_text (vetting/services/decisions.py:527) hands the candidate's religion to the board",
+)
+def test_a_religious_meeting_in_the_candidates_response_does_not_reach_the_board(
+    app: Flask, client: FlaskClient
+) -> None:
+    """PC-01 / R3: the response reaches the board with no person to resolve its mentions, so what the
+    detector misses is read by the board as written."""
+    world = build_world(app)
+    board, inv = _propose(app, client, world)
+    _respond(client, inv, world, "I was at Quaker meeting that night; I regret the post, rp-axolotl.")
+    state = _ok(_get(client, f"{API}/board/candidates/{world.candidate_id}/decisions", board))
+    text = json.dumps(state["responses"]).casefold()
+    assert "rp-axolotl" in text
+    assert "quaker" not in text
