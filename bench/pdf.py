@@ -63,7 +63,7 @@ def summary(findings: int) -> BoardSummary:
         candidate=BoardCandidate(1, "C-007", None, "search complete", 9, 9, {}, "Awaiting recommendations"),
         search=SearchStatement("Police Officer search v1", 9, {ResolutionStatus.COMPLETED: 9}, True),
         groups=by_category(rows),
-        decision=DecisionState(DecisionRule.CHAIR, 1, None, 3, [], None, None, [], [], True),
+        decision=DecisionState(DecisionRule.CHAIR, 1, None, 3, [], None, None, [], [], True, False),
         questions=[],
         records_decision=False,
     )

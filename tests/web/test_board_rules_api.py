@@ -18,7 +18,7 @@ from tests.support import Clock, make_user, runtime_of
 from tests.web.board_world import BoardWorld, build_board_world
 from tests.web.helpers import count
 from tests.web.world import API, bearer, error_of, user_in
-from vetting.models import AuditEvent, Cycle, Duty, Role
+from vetting.models import AuditEvent, Cycle, CycleStatus, Duty, Role
 from vetting.services import cycles
 
 CITED = "Relied on the threat recorded in the released finding; conduct unbecoming an officer."
@@ -103,7 +103,7 @@ def test_the_chair_must_be_a_current_board_member_of_the_cycle(app: Flask, clien
         response = _rules(client, admin, bw, chair_user_id=chair)
         assert response.status_code == 422, chair
         error = error_of(response)
-        assert error["field"] == "chair_id"
+        assert error["field"] == "chair_user_id"
         assert "current board member" in error["message"]
     assert _stored(app, bw.world.cycle_id)["chair_id"] == bw.chair.id
 
@@ -112,7 +112,7 @@ def test_the_chair_rule_needs_a_chair(app: Flask, client: FlaskClient, bw: Board
     admin = bearer(app, bw.world.admin)
     response = _rules(client, admin, bw, chair_user_id=None)
     assert response.status_code == 422
-    assert error_of(response)["field"] == "chair_id"
+    assert error_of(response)["field"] == "chair_user_id"
     majority = _rules(client, admin, bw, decision_rule="majority", chair_user_id=None)
     assert majority.status_code == 200, majority.get_data(as_text=True)
     assert majority.get_json()["board_rules"]["chair_user_id"] is None
@@ -155,6 +155,15 @@ def test_only_an_administrator_sets_the_rules(app: Flask, client: FlaskClient, b
     for person in (bw.chair, bw.member, bw.world.inv, bw.world.auditor):
         response = _rules(client, bearer(app, person), bw, response_days=30)
         assert response.status_code == 403, person.email
+    assert _stored(app, bw.world.cycle_id)["response_days"] == 5
+
+
+def test_the_rules_of_a_closed_cycle_cannot_change(app: Flask, client: FlaskClient, bw: BoardWorld) -> None:
+    with runtime_of(app).db.transaction() as session:
+        cycles.change_status(session, user_in(session, bw.world.admin), bw.world.cycle_id, CycleStatus.CLOSED)
+    response = _rules(client, bearer(app, bw.world.admin), bw, response_days=30)
+    assert response.status_code == 409
+    assert error_of(response)["code"] == "cycle_closed"
     assert _stored(app, bw.world.cycle_id)["response_days"] == 5
 
 

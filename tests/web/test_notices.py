@@ -90,6 +90,13 @@ def _code(app: Flask, candidate_id: int) -> str:
         return candidate.code
 
 
+def _statuses(app: Flask, candidate_id: int) -> list[tuple[DecisionStatus, date | None]]:
+    """Each decision row's status and response due date (a withdrawn proposal keeps its own)."""
+    with runtime_of(app).db.transaction() as session:
+        rows = session.scalars(select(Decision).where(Decision.candidate_id == candidate_id).order_by(Decision.id))
+        return [(d.status, d.response_due) for d in rows]
+
+
 # --- the pre-decision notice ---------------------------------------------------------------
 
 
@@ -317,6 +324,13 @@ def test_a_response_dated_from_the_notice_day_to_today_is_accepted(
         assert response.get_json()["received_on"] == received_on
 
 
+def test_a_blank_response_is_refused(app: Flask, client: FlaskClient, bw: BoardWorld) -> None:
+    _propose(client, app, bw)
+    response = _respond(client, bearer(app, bw.world.inv), bw, text="   \n  ")
+    assert response.status_code == 422
+    assert error_of(response)["field"] == "text"
+
+
 def test_a_dispute_names_findings_of_the_notice_only(app: Flask, client: FlaskClient, bw: BoardWorld) -> None:
     """FCRA-09: the candidate disputes what they were told; the notice cites finding A only."""
     notice_id = _propose(client, app, bw, bw.findings[:1])["board"]["notices"][0]["id"]
@@ -369,17 +383,17 @@ def test_a_favourable_decision_withdraws_the_proposal_and_closes_the_window(
     body = {"outcome": "advance", "rationale": "On reflection the post does not bear on the job.", "finding_ids": []}
     assert client.post(url, json=body, headers=chair).status_code == 201
     advanced = _decide(client, chair, bw, **body)
+    assert advanced.status_code == 201, advanced.get_data(as_text=True)
     assert advanced.get_json()["status"] == "final"
+    assert advanced.get_json()["board"]["proposal"] is None
+    assert _statuses(app, bw.world.candidate_id) == [
+        (DecisionStatus.WITHDRAWN, date(2026, 11, 9)),
+        (DecisionStatus.FINAL, None),
+    ]
     assert error_of(_respond(client, bearer(app, bw.world.inv), bw))["code"] == "no_pending_notice"
 
 
 # --- a proposal that relies on something new ----------------------------------------------------
-
-
-def _statuses(app: Flask, candidate_id: int) -> list[tuple[DecisionStatus, date | None]]:
-    with runtime_of(app).db.transaction() as session:
-        rows = session.scalars(select(Decision).where(Decision.candidate_id == candidate_id).order_by(Decision.id))
-        return [(d.status, d.response_due) for d in rows]
 
 
 def test_relying_on_a_finding_not_in_the_notice_proposes_afresh(
@@ -442,11 +456,6 @@ def test_citing_fewer_findings_than_the_notice_does_not_restart_the_window(
     assert final.get_json()["board"]["decision"]["finding_ids"] == bw.findings[:1]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: an open dispute answered to a withdrawn proposal's notice no longer pauses the decision "
-    "(decisions.open_disputes only looks at the current proposal's notice)",
-)
 def test_an_open_dispute_still_pauses_the_decision_after_a_new_proposal(
     app: Flask, client: FlaskClient, clock: Clock, bw: BoardWorld
 ) -> None:
@@ -473,3 +482,30 @@ def test_the_majority_rule_issues_the_same_notice(app: Flask, client: FlaskClien
     text = pdf_text(_notice(client, bearer(app, bw.member), proposal["board"]["notices"][0]["id"]).data)
     assert "Pre-decision notice" in text
     assert "Monday 09 November 2026" in text
+
+
+def test_a_finding_refuted_on_revalidation_cannot_carry_the_decision(
+    app: Flask, client: FlaskClient, clock: Clock, bw: BoardWorld
+) -> None:
+    """POL-06, FCRA-09: the candidate was right; the refuted finding leaves the board's view and
+    the final decision cannot rely on it, while the finding left standing still can."""
+    _propose(client, app, bw, bw.findings)
+    inv = bearer(app, bw.world.inv)
+    dispute = _respond(client, inv, bw, kind="dispute", text="The referee post is not mine.",
+                       finding_ids=bw.findings[1:])  # fmt: skip
+    assert dispute.status_code == 201, dispute.get_data(as_text=True)
+    body = {"method": "second_source", "result": "contradicts", "notes": "The account belongs to a namesake."}
+    assert client.post(f"{API}/findings/{bw.findings[1]}/validations", json=body, headers=inv).status_code == 201
+    closed = client.post(
+        f"{API}/responses/{dispute.get_json()['id']}/close", json={"notes": "Refuted: not the candidate."}, headers=inv
+    )
+    assert closed.status_code == 200, closed.get_data(as_text=True)
+    clock.advance(days=8)
+    chair = bearer(app, bw.chair)
+    refused = _decide(client, chair, bw, finding_ids=bw.findings)
+    assert refused.status_code == 422
+    assert error_of(refused)["field"] == "finding_ids"
+    final = _decide(client, chair, bw, finding_ids=bw.findings[:1])
+    assert final.status_code == 201, final.get_data(as_text=True)
+    assert final.get_json()["status"] == "final"
+    assert final.get_json()["board"]["decision"]["finding_ids"] == bw.findings[:1]

@@ -207,7 +207,7 @@ def forms_for(ids: dict[str, int]) -> dict[str, tuple[str, str, dict[str, Any]]]
         "admin.cycle_board_rules": (
             "admin",
             f"/admin/cycles/{cycle}/board-rules",
-            {"decision_rule": "majority", "decision_quorum": "1", "chair_id": "0", "response_days": "5"},
+            {"decision_rule": "majority", "decision_quorum": "1", "chair_user_id": "0", "response_days": "5"},
         ),
         "admin.holiday_add": ("admin", "/admin/holidays", {"day": "2026-12-24", "name": "Christmas Eve"}),
         "admin.holiday_remove": ("admin", "/admin/holidays/1/remove", {}),

@@ -220,9 +220,11 @@ def set_board_rules(session: Session, actor: User, cycle_id: int, rules: BoardRu
     if cycle.status is CycleStatus.CLOSED:
         raise Conflict("This cycle is closed; its rules cannot change.", code="cycle_closed")
     if rules.chair_id is not None and cycle.duty_of(rules.chair_id) is not Duty.BOARD_MEMBER:
-        raise ValidationFailed("The chair must be a current board member of this cycle.", field="chair_id")
+        raise ValidationFailed("The chair must be a current board member of this cycle.", field="chair_user_id")
     if rules.decision_rule is DecisionRule.CHAIR and rules.chair_id is None:
-        raise ValidationFailed("Name the chair who records decisions, or choose the majority rule.", field="chair_id")
+        raise ValidationFailed(
+            "Name the chair who records decisions, or choose the majority rule.", field="chair_user_id"
+        )
     if not 1 <= rules.decision_quorum <= MAX_QUORUM:
         raise ValidationFailed(f"The quorum is between 1 and {MAX_QUORUM} recommendations.", field="decision_quorum")
     if not MIN_RESPONSE_DAYS <= rules.response_days <= MAX_RESPONSE_DAYS:

@@ -138,18 +138,19 @@ def pending_proposal(session: Session, candidate: Candidate) -> Decision | None:
 
 
 def open_disputes(session: Session, proposal: Decision) -> list[CandidateResponse]:
-    return list(
-        session.scalars(
-            select(CandidateResponse)
-            .join(Notice, Notice.id == CandidateResponse.notice_id)
-            .where(
-                Notice.decision_id == proposal.id,
-                CandidateResponse.kind == ResponseKind.DISPUTE,
-                CandidateResponse.closed_at.is_(None),
-            )
-            .order_by(CandidateResponse.id)
+    """Open disputes about any finding the proposal relies on, whichever notice they answered:
+    re-proposing does not end a dispute (FCRA-09)."""
+    relied = set(finding_ids_of(session, proposal.release_ids))
+    rows = session.scalars(
+        select(CandidateResponse)
+        .where(
+            CandidateResponse.candidate_id == proposal.candidate_id,
+            CandidateResponse.kind == ResponseKind.DISPUTE,
+            CandidateResponse.closed_at.is_(None),
         )
+        .order_by(CandidateResponse.id)
     )
+    return [r for r in rows if relied & set(r.finding_ids)]
 
 
 def _refuse_if_final(session: Session, candidate: Candidate) -> None:
@@ -429,6 +430,8 @@ class DecisionState:
     notices: list[NoticeView]
     responses: list[ResponseView]
     search_completed: bool
+    #: The proposal waits on a dispute about a finding it relies on.
+    paused: bool
 
     @property
     def disputed_finding_ids(self) -> set[int]:
@@ -444,7 +447,7 @@ class DecisionState:
         return status_label(
             self.final.outcome if self.final else None,
             self.proposal.response_due if self.proposal else None,
-            bool(self.disputed_finding_ids),
+            self.paused,
             len(self.recommendations),
             self.board_size,
             self.search_completed,
@@ -513,6 +516,7 @@ def state(session: Session, security: Security, candidate: Candidate, *, for_boa
         notices=[NoticeView(n.id, n.kind, n.decision_id, n.issued_at, n.response_due, n.fcra) for n in notices],
         responses=[response_view(r, vault, candidate, for_board=for_board) for r in responses],
         search_completed=candidate.search_completed_at is not None,
+        paused=bool(proposal and open_disputes(session, proposal)),
     )
 
 

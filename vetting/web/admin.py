@@ -281,7 +281,7 @@ def _cycle_page(
                 data={
                     "decision_rule": cycle.decision_rule.value,
                     "decision_quorum": cycle.decision_quorum,
-                    "chair_id": cycle.chair_id or 0,
+                    "chair_user_id": cycle.chair_id or 0,
                     "response_days": cycle.response_days,
                     "fcra_mode": cycle.fcra_mode,
                     "cra_name": cycle.cra_name or "",
@@ -289,7 +289,7 @@ def _cycle_page(
                     "cra_phone": cycle.cra_phone or "",
                 },
             )
-        rules_form.chair_id.choices = _chair_choices(cycle)
+        rules_form.chair_user_id.choices = _chair_choices(cycle)
         if form is None:
             form = AssignmentForm()
         if checklist_form is None:
@@ -354,7 +354,9 @@ def _chair_choices(cycle: Cycle) -> list[SelectChoice]:
 def cycle_board_rules(cycle_id: int) -> ResponseReturnValue:
     form = BoardRulesForm()
     # Any user id may be posted; the service checks it is a board member of the cycle.
-    form.chair_id.choices = [SelectChoice(form.chair_id.data)] if isinstance(form.chair_id.data, int) else []
+    form.chair_user_id.choices = (
+        [SelectChoice(form.chair_user_id.data)] if isinstance(form.chair_user_id.data, int) else []
+    )
     try:
         submit(
             form,
@@ -365,7 +367,7 @@ def cycle_board_rules(cycle_id: int) -> ResponseReturnValue:
                 cycles.BoardRules(
                     decision_rule=DecisionRule(form.decision_rule.data),
                     decision_quorum=form.decision_quorum.data or 0,
-                    chair_id=form.chair_id.data or None,
+                    chair_id=form.chair_user_id.data or None,
                     response_days=form.response_days.data or 0,
                     fcra_mode=bool(form.fcra_mode.data),
                     cra_name=form.cra_name.data or "",

@@ -379,7 +379,7 @@ class BoardRulesForm(FlaskForm):
     decision_quorum = IntegerField(
         "Recommendations needed before a decision", validators=[DataRequired(), NumberRange(min=1, max=50)]
     )
-    chair_id = SelectField("Chair", coerce=int, choices=[])
+    chair_user_id = SelectField("Chair", coerce=int, choices=[])
     response_days = IntegerField(
         "Candidate's response window (business days)",
         validators=[DataRequired(), NumberRange(min=5, max=60, message="Between 5 and 60 business days.")],
