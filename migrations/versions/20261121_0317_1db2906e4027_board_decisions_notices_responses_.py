@@ -69,9 +69,7 @@ def upgrade() -> None:
         sa.Column("response_due", sa.Date(), nullable=True),
         sa.Column("proposal_id", sa.Integer(), nullable=True),
         sa.Column("withdrawn_at", sa.DateTime(timezone=True), nullable=True),
-        sa.CheckConstraint(
-            "(status = 'final') = (response_due IS NULL)", name=op.f("ck_decisions_due_unless_final")
-        ),
+        sa.CheckConstraint("(status = 'final') = (response_due IS NULL)", name=op.f("ck_decisions_due_unless_final")),
         sa.CheckConstraint("outcome IN ('advance', 'do_not_advance')", name=op.f("ck_decisions_decision_outcome")),
         sa.ForeignKeyConstraint(["candidate_id"], ["candidates.id"], name=op.f("fk_decisions_candidate_id_candidates")),
         sa.ForeignKeyConstraint(["proposal_id"], ["decisions.id"], name=op.f("fk_decisions_proposal_id_decisions")),
