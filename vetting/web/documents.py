@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict
 from urllib.parse import quote
 
 from flask import Response
 from flask_login import current_user
+from sqlalchemy.orm import Session
 
+from vetting.models import User
+from vetting.pdf import Reports
 from vetting.services import board, investigation, notices
+from vetting.services.context import Security
 from vetting.web.runtime import runtime, transaction
 
 
@@ -31,21 +36,23 @@ def consent_form_response(candidate_id: int) -> Response:
     return attachment(f"disclosure-authorization-{form.code}.pdf", pdf, "application/pdf")
 
 
-def summary_pdf_response(candidate_id: int) -> Response:
-    """A board member's released summary as a PDF (the render and its audited hash: one transaction)."""
+#: A service that renders an audited PDF: (session, actor, security, reports, agency, id) -> (name, bytes).
+AuditedPdf = Callable[[Session, User, Security, Reports, str, int], tuple[str, bytes]]
+
+
+def _audited_pdf(render: AuditedPdf, row_id: int) -> Response:
+    """Render in one transaction with the audit event that records the document's hash."""
     rt = runtime()
     with transaction() as session:
-        filename, pdf = board.summary_pdf(
-            session, current_user, rt.security, rt.reports, rt.settings.agency_name, candidate_id
-        )
+        filename, pdf = render(session, current_user, rt.security, rt.reports, rt.settings.agency_name, row_id)
     return attachment(filename, pdf, "application/pdf")
+
+
+def summary_pdf_response(candidate_id: int) -> Response:
+    """A board member's released summary as a PDF."""
+    return _audited_pdf(board.summary_pdf, candidate_id)
 
 
 def notice_pdf_response(notice_id: int) -> Response:
-    """A notice to the candidate as a PDF (the render and its audited hash: one transaction)."""
-    rt = runtime()
-    with transaction() as session:
-        filename, pdf = notices.notice_pdf(
-            session, current_user, rt.security, rt.reports, rt.settings.agency_name, notice_id
-        )
-    return attachment(filename, pdf, "application/pdf")
+    """A notice to the candidate as a PDF."""
+    return _audited_pdf(notices.notice_pdf, notice_id)
