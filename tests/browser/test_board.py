@@ -126,11 +126,6 @@ def test_a_member_downloads_the_summary_and_records_a_recommendation_after_an_ag
     _assert_quiet_console(browsing, refusals=1)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: templates/board/candidate.html:3 opens {% block title %} without closing it, so the "
-    "title holds a second copy of the questions, recommendations and decision sections (to line 103)",
-)
 def test_the_summary_page_has_a_short_title(app: Flask, browsing: Browsing, clock: Clock) -> None:
     """WCAG 2.4.2: the tab and the screen reader announce the candidate and the page, nothing more."""
     bw = build_board_world(app)
