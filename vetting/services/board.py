@@ -161,10 +161,7 @@ def cycle_overview(
 
 def summary(session: Session, actor: User, security: Security, candidate_id: int) -> BoardSummary:
     """One candidate's released summary, grouped by behaviour category; viewing is audited."""
-    candidate = session.get(Candidate, candidate_id)
-    if candidate is None:
-        raise NotFound("No such candidate.")
-    _board_cycle(session, actor, candidate.cycle_id)
+    candidate = decisions.board_candidate(session, actor, candidate_id)
     released = released_findings(session, security, candidate)
     cycle = candidate.cycle
     item_ids = {i.id for i in cycle.checklist_version.items} if cycle.checklist_version else set()

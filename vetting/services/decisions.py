@@ -193,7 +193,7 @@ def recommend(
     row.rationale_enc = vault.seal(text, "recommendation-rationale", row.id)
     audit_log.record(
         session, actor, "board.recommendation_recorded", subject_type="candidate", subject_id=candidate.id,
-        data={"recommendation": row.id, "outcome": outcome.value, "findings": finding_ids_of(session, release_ids)},
+        data={"recommendation": row.id, "outcome": outcome.value, "findings": list(dict.fromkeys(finding_ids))},
     )  # fmt: skip
     return row
 
@@ -255,13 +255,13 @@ def decide(
     release_ids = cite(session, security, candidate, finding_ids)
     _require_rule(session, candidate, outcome)
     proposal = pending_proposal(session, candidate)
-    cited = set(finding_ids_of(session, release_ids))
+    cited = set(finding_ids)  # each one checked by cite()
     if (
         proposal is not None
         and outcome is proposal.outcome
         and cited <= set(finding_ids_of(session, proposal.release_ids))
     ):
-        return _finalise(session, actor, vault, candidate, proposal, text, release_ids)
+        return _finalise(session, actor, vault, candidate, proposal, text, release_ids, sorted(cited))
     if proposal is not None:
         proposal.status = DecisionStatus.WITHDRAWN
         proposal.withdrawn_at = utcnow()
@@ -295,6 +295,7 @@ def _finalise(
     proposal: Decision,
     text: str,
     release_ids: list[int],
+    finding_ids: list[int],
 ) -> Decision:
     disputes = open_disputes(session, proposal)
     if disputes:
@@ -318,7 +319,7 @@ def _finalise(
     audit_log.record(
         session, actor, "board.decision_recorded", subject_type="candidate", subject_id=candidate.id,
         data={"decision": decision.id, "outcome": decision.outcome.value, "proposal": proposal.id,
-              "findings": finding_ids_of(session, release_ids), "notice": notice.id},
+              "findings": finding_ids, "notice": notice.id},
     )  # fmt: skip
     return decision
 

@@ -51,6 +51,11 @@ OTHER_AXES = {
 }
 
 
+def axis_label(axis: str) -> str:
+    """How a mention's axis is named to investigators (and to the author of refused text)."""
+    return AXES.get(axis) or OTHER_AXES[axis]
+
+
 @dataclass(frozen=True)
 class MentionView:
     id: int
@@ -68,7 +73,7 @@ class MentionView:
 
     @property
     def axis_label(self) -> str:
-        return AXES.get(self.axis) or OTHER_AXES[self.axis]
+        return axis_label(self.axis)
 
     @property
     def open(self) -> bool:
@@ -236,7 +241,7 @@ class TextHit:
 
     @property
     def axis_label(self) -> str:
-        return AXES.get(self.axis) or OTHER_AXES[self.axis]
+        return axis_label(self.axis)
 
 
 def text_hits(text: str, candidate: Candidate, vault: CandidateVault) -> list[TextHit]:
