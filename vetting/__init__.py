@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Flask
+from typing import TYPE_CHECKING
 
-from vetting.config import PROJECT_ROOT, Settings, load_settings
-from vetting.db import Database
-from vetting.pdf import Reports
-from vetting.services.context import Security
-from vetting.storage import EncryptedStore
+if TYPE_CHECKING:
+    from flask import Flask
+
+    from vetting.config import Settings
 
 #: Request bodies above this are refused before a view runs (evidence uploads set their own).
 MAX_REQUEST_BYTES = 1 * 1024 * 1024
@@ -18,7 +17,16 @@ EVIDENCE_DIR = "evidence"
 
 def create_app(settings: Settings | None = None) -> Flask:
     """Build the application; fails fast if the instance folder lacks its secrets."""
+    # Imported here, not above: the audit-export verifier imports this package and must
+    # run with the cryptography package alone (vetting.audit_export).
+    from flask import Flask
+
     from vetting import api, web
+    from vetting.config import PROJECT_ROOT, load_settings
+    from vetting.db import Database
+    from vetting.pdf import Reports
+    from vetting.services.context import Security
+    from vetting.storage import EncryptedStore
     from vetting.web.runtime import Runtime
 
     settings = settings or load_settings()

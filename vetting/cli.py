@@ -269,5 +269,23 @@ def audit_verify() -> None:
     sys.exit(1)
 
 
+@audit_group.command("export")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), help="File to write (default: stdout).")
+def audit_export(output: str | None) -> None:
+    """Write the chain, its signed checkpoints and the public key as JSON Lines.
+
+    Check the file anywhere with `vetting-audit-verify FILE` (no app or secrets needed).
+    """
+    rt = _runtime()
+    with rt.db.transaction() as session:
+        name, content = audit_log.export_as(session, None, rt.settings.audit_signing_key.public_key())
+    if output is None:
+        click.echo(content.decode(), nl=False)
+        return
+    with open(output, "wb") as handle:
+        handle.write(content)
+    click.echo(f"Wrote {output} ({name}, {len(content)} bytes).", err=True)
+
+
 def main() -> None:
     cli.main(prog_name="vetting")

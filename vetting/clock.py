@@ -8,7 +8,7 @@ windows all depend on it).
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 
 _now: Callable[[], datetime] = lambda: datetime.now(UTC)  # noqa: E731 - swapped by tests
 
@@ -21,6 +21,11 @@ def utcnow() -> datetime:
 def today() -> date:
     """Return today's date in UTC."""
     return utcnow().date()
+
+
+def start_of(day: date) -> datetime:
+    """Midnight UTC at the start of ``day`` (date filters are inclusive of whole UTC days)."""
+    return datetime.combine(day, time.min, tzinfo=UTC)
 
 
 def set_clock(now: Callable[[], datetime] | None) -> None:

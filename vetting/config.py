@@ -80,6 +80,8 @@ class Settings:
     password_hashing: PasswordHashing = PasswordHashing()
     cookie_secure: bool = True
     testing: bool = False
+    #: Adverse-impact reports suppress groups with fewer people than this (never below 2).
+    eeo_minimum_group: int = 5
 
     def with_overrides(self, **changes: Any) -> Settings:
         """Return a copy with some fields replaced (tests, CLI flags)."""
@@ -173,6 +175,14 @@ def load_settings(
     agency = env.get("VETTING_AGENCY_NAME") or file_config.get("agency_name")
     if agency:
         values["agency_name"] = str(agency)
+    minimum = env.get("VETTING_EEO_MINIMUM_GROUP") or file_config.get("eeo_minimum_group")
+    if minimum is not None:
+        try:
+            values["eeo_minimum_group"] = int(minimum)
+        except ValueError as exc:
+            raise ConfigError("eeo_minimum_group must be a whole number.") from exc
+        if values["eeo_minimum_group"] < 2:
+            raise ConfigError("eeo_minimum_group must be at least 2: a group of one is a person.")
     if "cookie_secure" in file_config:
         values["cookie_secure"] = bool(file_config["cookie_secure"])
     values.update(overrides)

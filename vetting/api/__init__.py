@@ -4,9 +4,18 @@ from __future__ import annotations
 
 from flask import Flask
 
-from vetting.api import board, board_rules, decisions, investigation, release, views
+from vetting.api import audit, board, board_rules, decisions, investigation, release, self_identification, views
 
-__all__ = ["board", "board_rules", "decisions", "init_app", "investigation", "release"]
+__all__ = [
+    "audit",
+    "board",
+    "board_rules",
+    "decisions",
+    "init_app",
+    "investigation",
+    "release",
+    "self_identification",
+]
 
 
 def init_app(app: Flask) -> None:

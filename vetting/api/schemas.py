@@ -218,3 +218,17 @@ class BoardRulesBody(Body):
 class HolidayBody(Body):
     day: date
     name: str = Field(min_length=1, max_length=200)
+
+
+class ReasonBody(Body):
+    reason: str = Field(
+        min_length=1, max_length=2000, description="Why raw content is opened; recorded in the audit log."
+    )
+
+
+class SelfIdentificationBody(Body):
+    token: str = Field(min_length=1, max_length=100, description="From the candidate's one-time link.")
+    sex: str = Field(description="female, male or declined")
+    race_ethnicity: str = Field(
+        description="hispanic_latino, white, black, asian, pacific_islander, american_indian, two_or_more or declined"
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import jsonify, request
+from flask import jsonify
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
@@ -19,13 +19,10 @@ from vetting.api.schemas import (
     UserCreate,
     UserUpdate,
 )
-from vetting.audit_chain import public_key_pem
 from vetting.clock import today
-from vetting.errors import ValidationFailed
-from vetting.models import Assignment, AuditEvent, Cycle, CycleStatus, Role, User
-from vetting.models.base import MAX_ID
+from vetting.models import Assignment, Cycle, CycleStatus, Role, User
 from vetting.policy import Action
-from vetting.services import audit_log, checklists, cycles, users
+from vetting.services import checklists, cycles, users
 from vetting.web.access import PUBLIC, SIGNED_IN
 from vetting.web.runtime import runtime, transaction
 
@@ -87,20 +84,6 @@ def cycle_json(cycle: Cycle) -> dict[str, Any]:
             "cra_address": cycle.cra_address,
             "cra_phone": cycle.cra_phone,
         },
-    }
-
-
-def event_json(e: AuditEvent) -> dict[str, Any]:
-    return {
-        "seq": e.seq,
-        "occurred_at": moment(e.occurred_at),
-        "actor_id": e.actor_id,
-        "event": e.event,
-        "subject_type": e.subject_type,
-        "subject_id": e.subject_id,
-        "data": audit_log.event_data(e),
-        "prev_hash": e.prev_hash,
-        "entry_hash": e.entry_hash,
     }
 
 
@@ -306,57 +289,3 @@ def user_reset_mfa(user_id: int) -> ResponseReturnValue:
     with transaction() as session:
         user = users.reset_mfa(session, current_user, user_id)
         return jsonify(user_json(user, detail=True))
-
-
-# --- audit ----------------------------------------------------------------------------
-
-
-@route(
-    "GET",
-    "/audit/events",
-    "Audit events, newest first (?event=, ?actor_id=, ?before=, ?limit=)",
-    Action.AUDIT_READ,
-    errors=(422,),
-)
-def audit_events() -> ResponseReturnValue:
-    args = request.args
-    try:
-        actor_id = int(args["actor_id"]) if "actor_id" in args else None
-        before = int(args["before"]) if "before" in args else None
-        limit = int(args.get("limit", 100))
-    except ValueError as exc:
-        raise ValidationFailed("actor_id, before and limit must be whole numbers.", field="query") from exc
-    if any(v is not None and not 0 <= v <= MAX_ID for v in (actor_id, before, limit)):
-        raise ValidationFailed(f"actor_id, before and limit must be between 0 and {MAX_ID}.", field="query")
-    with transaction() as session:
-        rows = audit_log.list_events(
-            session, current_user, event=args.get("event") or None, actor_id=actor_id, before_seq=before, limit=limit
-        )
-        return jsonify({"events": [event_json(e) for e in rows]})
-
-
-@route("GET", "/audit/verify", "Check the hash chain and signed checkpoints", Action.AUDIT_READ)
-def audit_verify() -> ResponseReturnValue:
-    public_key = runtime().settings.audit_signing_key.public_key()
-    with transaction() as session:
-        result = audit_log.verify_as(session, current_user, public_key)
-    cp = result.last_checkpoint
-    return jsonify(
-        {
-            "ok": result.ok,
-            "entries": result.entries,
-            "checkpoints": result.checkpoints,
-            "broken_seq": result.broken_seq,
-            "reason": result.reason,
-            "summary": result.summary(),
-            "last_checkpoint": {
-                "seq": cp.seq,
-                "entry_hash": cp.entry_hash,
-                "signed_at": moment(cp.signed_at),
-                "key_id": cp.key_id,
-            }
-            if cp
-            else None,
-            "public_key_pem": public_key_pem(public_key),
-        }
-    )

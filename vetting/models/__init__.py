@@ -40,6 +40,7 @@ from vetting.models.checklist import (
     ChecklistVersionItem,
 )
 from vetting.models.cycle import Assignment, Cycle, CycleStatus, DecisionRule, Duty
+from vetting.models.eeo import RaceEthnicity, SelfIdentification, Sex
 from vetting.models.firewall import (
     REDACTED,
     SCREENED_FIELDS,
@@ -109,6 +110,9 @@ __all__ = [
     "Cycle",
     "CycleStatus",
     "Duty",
+    "RaceEthnicity",
+    "SelfIdentification",
+    "Sex",
     "LoginAttempt",
     "RecoveryCode",
     "Role",

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import date, timedelta
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from sqlalchemy import func, select, text
+from sqlalchemy import and_, func, or_, select, text
 from sqlalchemy.orm import Session, SessionTransaction
 
 from vetting import policy
@@ -26,8 +26,10 @@ from vetting.audit_chain import (
     sign_checkpoint,
     verify_chain,
 )
-from vetting.clock import utcnow
-from vetting.models import AuditCheckpoint, AuditEvent, User
+from vetting.audit_export import export_lines
+from vetting.clock import start_of, utcnow
+from vetting.crypto import sha256_hex
+from vetting.models import AuditCheckpoint, AuditEvent, Evidence, Finding, User
 
 #: The chain head as this transaction left it (saves a query per appended event).
 _HEAD_KEY = "audit_head"
@@ -178,35 +180,80 @@ def verify_as(session: Session, actor: User, public_key: Ed25519PublicKey) -> Ve
     return result
 
 
+def export(session: Session, public_key: Ed25519PublicKey) -> tuple[int, bytes]:
+    """The chain up to its newest signed checkpoint, with every checkpoint and the public key
+    (:mod:`vetting.audit_export`); returns the last entry exported and the file."""
+    checkpoints = [c.checkpoint() for c in session.scalars(select(AuditCheckpoint).order_by(AuditCheckpoint.seq))]
+    through = checkpoints[-1].seq if checkpoints else 0
+    entries = (e for e in _iter_entries(session) if e.fields.seq <= through)
+    content = "".join(export_lines(entries, checkpoints, public_key, utcnow())).encode()
+    return through, content
+
+
+def export_as(session: Session, actor: User | None, public_key: Ed25519PublicKey) -> tuple[str, bytes]:
+    """:func:`export` for an auditor (or the command line: ``actor`` None); the file's hash is
+    recorded, after the exported entries, so the export itself is on the chain."""
+    if actor is not None:
+        policy.require(actor, policy.Action.AUDIT_READ)
+    through, content = export(session, public_key)
+    record(session, actor, "audit.exported", data={"through_seq": through, "sha256": sha256_hex(content)})
+    return f"audit-export-{through}.jsonl", content
+
+
 def list_events(
     session: Session,
     actor: User,
     *,
     event: str | None = None,
     actor_id: int | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: date | None = None,
+    until: date | None = None,
+    candidate_id: int | None = None,
     before_seq: int | None = None,
     limit: int = 100,
 ) -> list[AuditEvent]:
-    """Newest first, filtered; for auditors."""
+    """Newest first, filtered; for auditors. ``since`` and ``until`` are whole UTC days,
+    both included; ``candidate_id`` matches events about the candidate, its findings and
+    its evidence files."""
     policy.require(actor, policy.Action.AUDIT_READ)
     query = select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(max(1, min(limit, 500)))
+    if candidate_id is not None:
+        query = query.where(
+            or_(*(and_(AuditEvent.subject_type == t, AuditEvent.subject_id == i)
+                  for t, i in candidate_subjects(session, candidate_id)))
+        )  # fmt: skip
     if event:
         query = query.where(AuditEvent.event == event)
     if actor_id is not None:
         query = query.where(AuditEvent.actor_id == actor_id)
     if since is not None:
-        query = query.where(AuditEvent.occurred_at >= since)
+        query = query.where(AuditEvent.occurred_at >= start_of(since))
     if until is not None:
-        query = query.where(AuditEvent.occurred_at < until)
+        query = query.where(AuditEvent.occurred_at < start_of(until + timedelta(days=1)))
     if before_seq is not None:
         query = query.where(AuditEvent.seq < before_seq)
     return list(session.scalars(query))
 
 
+def candidate_subjects(session: Session, candidate_id: int) -> list[tuple[str, str]]:
+    """Every (subject type, subject id) an event about this candidate can carry."""
+    findings = list(session.scalars(select(Finding.id).where(Finding.candidate_id == candidate_id)))
+    evidence = list(session.scalars(select(Evidence.id).where(Evidence.finding_id.in_(findings))))
+    return [
+        ("candidate", str(candidate_id)),
+        *(("finding", str(f)) for f in findings),
+        *(("evidence", str(e)) for e in evidence),
+    ]
+
+
 def event_names(session: Session) -> list[str]:
     return list(session.scalars(select(AuditEvent.event).distinct().order_by(AuditEvent.event)))
+
+
+def actor_names(session: Session) -> list[tuple[int, str]]:
+    """Everyone who appears as an actor in the log, for the filter."""
+    query = select(User.id, User.name).where(User.id.in_(select(AuditEvent.actor_id).distinct())).order_by(User.name)
+    return [(row.id, row.name) for row in session.execute(query)]
 
 
 def count(session: Session) -> int:

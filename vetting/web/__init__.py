@@ -21,6 +21,7 @@ from vetting.web import (
     home,
     investigation,
     release,
+    self_identification,
     uploads,
 )
 
@@ -99,6 +100,7 @@ def init_app(app: Flask) -> None:
         release.bp,
         board.bp,
         board_work.bp,
+        self_identification.bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

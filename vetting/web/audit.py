@@ -1,18 +1,27 @@
-"""The auditor's view of the audit chain: events and verification."""
+"""The auditor's console: audit log, chain check and export, and the per-cycle reports.
+
+Auditors read; nothing here changes investigation data. The only posts are running the
+chain check and stating a reason to open raw content, both of which are audit events.
+"""
 
 from __future__ import annotations
+
+from datetime import date, timedelta
 
 from flask import Blueprint, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from vetting.audit_chain import VerifyResult
+from vetting.audit_chain import VerifyResult, public_key_pem
+from vetting.clock import today
+from vetting.errors import ValidationFailed
 from vetting.models.base import MAX_ID
 from vetting.policy import Action
-from vetting.services import audit_log
+from vetting.services import access_review, adverse_impact, audit_log, audit_report, cycles, separation, uniformity
 from vetting.web.access import requires
+from vetting.web.documents import attachment, audited_pdf, csv_response
 from vetting.web.formrun import FormFailed, submit
-from vetting.web.forms import ActionForm
+from vetting.web.forms import ActionForm, SearchLogReasonForm
 from vetting.web.runtime import runtime, transaction
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
@@ -20,21 +29,48 @@ bp = Blueprint("audit", __name__, url_prefix="/audit")
 PAGE_SIZE = 100
 
 
+def _int_arg(name: str) -> int | None:
+    value = request.args.get(name, type=int)
+    return value if value is not None and 0 < value <= MAX_ID else None
+
+
+def _date_arg(name: str) -> date | None:
+    raw = request.args.get(name) or ""
+    try:
+        return date.fromisoformat(raw) if raw else None
+    except ValueError as exc:
+        raise ValidationFailed(f"{name}: use a date such as 2026-11-21.", field=name) from exc
+
+
 def _page(result: VerifyResult | None = None, status: int = 200) -> ResponseReturnValue:
     event = request.args.get("event") or None
-    before = request.args.get("before", type=int)
-    if before is not None and not 0 < before <= MAX_ID:
-        before = None
+    actor_id, candidate_id = _int_arg("actor_id"), _int_arg("candidate_id")
+    since, until = _date_arg("since"), _date_arg("until")
     with transaction() as session:
-        events = audit_log.list_events(session, current_user, event=event, before_seq=before, limit=PAGE_SIZE)
-        names = audit_log.event_names(session)
-        total = audit_log.count(session)
+        events = audit_log.list_events(
+            session,
+            current_user,
+            event=event,
+            actor_id=actor_id,
+            candidate_id=candidate_id,
+            since=since,
+            until=until,
+            before_seq=_int_arg("before"),
+            limit=PAGE_SIZE,
+        )
         return render_template(
             "audit/index.html",
             events=events,
-            names=names,
-            total=total,
-            selected=event,
+            names=audit_log.event_names(session),
+            actors=audit_log.actor_names(session),
+            total=audit_log.count(session),
+            filters={
+                "event": event,
+                "actor_id": actor_id,
+                "candidate_id": candidate_id,
+                "since": since,
+                "until": until,
+            },
             page_size=PAGE_SIZE,
             result=result,
             form=ActionForm(),
@@ -57,3 +93,99 @@ def verify() -> ResponseReturnValue:
     except FormFailed as failed:
         return _page(status=failed.status)
     return _page(result)
+
+
+@bp.get("/export.jsonl")
+@requires(Action.AUDIT_READ)
+def export() -> ResponseReturnValue:
+    with transaction() as session:
+        name, content = audit_log.export_as(session, current_user, runtime().settings.audit_signing_key.public_key())
+    return attachment(name, content)
+
+
+@bp.get("/public-key.pem")
+@requires(Action.AUDIT_READ)
+def public_key() -> ResponseReturnValue:
+    pem = public_key_pem(runtime().settings.audit_signing_key.public_key())
+    return attachment("audit_signing_key.pub.pem", pem.encode())
+
+
+@bp.get("/cycles")
+@requires(Action.AUDIT_READ)
+def cycle_list() -> ResponseReturnValue:
+    with transaction() as session:
+        return render_template("audit/cycles.html", cycles=cycles.list_cycles(session, current_user))
+
+
+@bp.get("/cycles/<int:cycle_id>/uniformity")
+@requires(Action.AUDIT_READ)
+def cycle_uniformity(cycle_id: int) -> ResponseReturnValue:
+    with transaction() as session:
+        report = uniformity.build(session, current_user, cycle_id)
+        return render_template(
+            "audit/uniformity.html",
+            report=report,
+            heat=uniformity.heat_map(report),
+            heat_title=report.cycle_title,
+            duration=uniformity.duration,
+            labels=uniformity.DEVIATION_LABELS,
+        )
+
+
+@bp.get("/cycles/<int:cycle_id>/uniformity.csv")
+@requires(Action.AUDIT_READ)
+def cycle_uniformity_csv(cycle_id: int) -> ResponseReturnValue:
+    with transaction() as session:
+        text = uniformity.to_csv(uniformity.build(session, current_user, cycle_id))
+    return csv_response(f"uniformity-cycle-{cycle_id}.csv", text)
+
+
+@bp.route("/candidates/<int:candidate_id>/search-log", methods=["GET", "POST"])
+@requires(Action.AUDIT_READ)
+def search_log(candidate_id: int) -> ResponseReturnValue:
+    form = SearchLogReasonForm()
+    security = runtime().security
+    status = 200
+    if request.method == "POST":
+        try:
+            log = submit(
+                form, lambda s: uniformity.search_log(s, current_user, security, candidate_id, reason=form.reason.data)
+            )
+            return render_template("audit/search_log.html", log=log, form=form)
+        except FormFailed as failed:
+            status = failed.status
+    with transaction() as session:
+        log = uniformity.search_log(session, current_user, security, candidate_id)
+        return render_template("audit/search_log.html", log=log, form=form), status
+
+
+@bp.get("/cycles/<int:cycle_id>/adverse-impact")
+@requires(Action.AUDIT_READ)
+def cycle_adverse_impact(cycle_id: int) -> ResponseReturnValue:
+    rt = runtime()
+    with transaction() as session:
+        report = adverse_impact.report(session, current_user, rt.security, cycle_id, rt.settings.eeo_minimum_group)
+        return render_template("audit/adverse_impact.html", report=report)
+
+
+@bp.get("/cycles/<int:cycle_id>/report.pdf")
+@requires(Action.AUDIT_READ)
+def cycle_report_pdf(cycle_id: int) -> ResponseReturnValue:
+    return audited_pdf(audit_report.render, cycle_id)
+
+
+@bp.get("/separation")
+@requires(Action.AUDIT_READ)
+def separation_report() -> ResponseReturnValue:
+    with transaction() as session:
+        return render_template("audit/separation.html", cycles=separation.report(session, current_user))
+
+
+@bp.get("/access")
+@requires(Action.AUDIT_READ)
+def access() -> ResponseReturnValue:
+    until = _date_arg("until") or today()
+    since = _date_arg("since") or until - timedelta(days=90)
+    with transaction() as session:
+        review = access_review.review(session, current_user, since=since, until=until)
+        return render_template("audit/access.html", review=review)

@@ -27,6 +27,13 @@ def attachment(filename: str, content: bytes, content_type: str = "application/o
     return response
 
 
+def csv_response(filename: str, text: str) -> Response:
+    """A CSV download (with a byte-order mark, so spreadsheets read it as UTF-8)."""
+    response = attachment(filename, text.encode("utf-8-sig"))
+    response.mimetype = "text/csv"
+    return response
+
+
 def consent_form_response(candidate_id: int) -> Response:
     """The candidate's disclosure and authorization form, rendered to PDF."""
     rt = runtime()
@@ -40,7 +47,7 @@ def consent_form_response(candidate_id: int) -> Response:
 AuditedPdf = Callable[[Session, User, Security, Reports, str, int], tuple[str, bytes]]
 
 
-def _audited_pdf(render: AuditedPdf, row_id: int) -> Response:
+def audited_pdf(render: AuditedPdf, row_id: int) -> Response:
     """Render in one transaction with the audit event that records the document's hash."""
     rt = runtime()
     with transaction() as session:
@@ -50,9 +57,9 @@ def _audited_pdf(render: AuditedPdf, row_id: int) -> Response:
 
 def summary_pdf_response(candidate_id: int) -> Response:
     """A board member's released summary as a PDF."""
-    return _audited_pdf(board.summary_pdf, candidate_id)
+    return audited_pdf(board.summary_pdf, candidate_id)
 
 
 def notice_pdf_response(notice_id: int) -> Response:
     """A notice to the candidate as a PDF."""
-    return _audited_pdf(notices.notice_pdf, notice_id)
+    return audited_pdf(notices.notice_pdf, notice_id)

@@ -36,9 +36,11 @@ from vetting.models import (
     IdentityBasis,
     MentionResolution,
     Outcome,
+    RaceEthnicity,
     ResolutionStatus,
     ResponseKind,
     Role,
+    Sex,
     SignatureMethod,
     ValidationMethod,
     ValidationResult,
@@ -236,6 +238,26 @@ class ReasonForm(FlaskForm):
         description="Recorded in the audit log with your name.",
     )
     submit = SubmitField("Open the file")
+
+
+class SearchLogReasonForm(ReasonForm):
+    reason = TextAreaField(
+        "Why you need the queries and sources",
+        validators=[DataRequired(), Length(min=10, max=2000)],
+        description="Recorded in the audit log with your name, in clear: give the purpose (a review or "
+        "complaint number), not details about the candidate.",
+    )
+    submit = SubmitField("Show queries and sources")
+
+
+class SelfIdentificationForm(FlaskForm):
+    """The candidate's voluntary form: every question has a "do not wish to answer" choice."""
+
+    sex = RadioField("Sex", choices=[(s.value, s.label) for s in Sex], validators=[DataRequired()])
+    race_ethnicity = RadioField(
+        "Race and ethnicity", choices=[(r.value, r.label) for r in RaceEthnicity], validators=[DataRequired()]
+    )
+    submit = SubmitField("Send my answers")
 
 
 # --- checklists ------------------------------------------------------------------------

@@ -1,0 +1,379 @@
+"""The auditor's API: audit log, chain check and export, and the per-cycle reports."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import date, timedelta
+from typing import Any
+
+from flask import jsonify, request
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+
+from vetting.api.registry import day, moment, parse, route
+from vetting.api.schemas import ReasonBody
+from vetting.audit_chain import public_key_pem
+from vetting.clock import today
+from vetting.errors import ValidationFailed
+from vetting.models import AuditEvent
+from vetting.models.base import MAX_ID
+from vetting.policy import Action
+from vetting.selection_rates import GroupRate
+from vetting.services import access_review, adverse_impact, audit_log, audit_report, separation, uniformity
+from vetting.web.documents import attachment, audited_pdf, csv_response
+from vetting.web.runtime import runtime, transaction
+
+
+def event_json(e: AuditEvent) -> dict[str, Any]:
+    return {
+        "seq": e.seq,
+        "occurred_at": moment(e.occurred_at),
+        "actor_id": e.actor_id,
+        "event": e.event,
+        "subject_type": e.subject_type,
+        "subject_id": e.subject_id,
+        "data": audit_log.event_data(e),
+        "prev_hash": e.prev_hash,
+        "entry_hash": e.entry_hash,
+    }
+
+
+def _number(name: str, default: int | None = None) -> int | None:
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError as exc:
+        raise ValidationFailed(f"{name} must be a whole number.", field=name) from exc
+    if not 0 <= value <= MAX_ID:
+        raise ValidationFailed(f"{name} must be between 0 and {MAX_ID}.", field=name)
+    return value
+
+
+def _date(name: str) -> date | None:
+    raw = request.args.get(name)
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError as exc:
+        raise ValidationFailed(f"{name} must be a date such as 2026-11-21.", field=name) from exc
+
+
+@route(
+    "GET",
+    "/audit/events",
+    "Audit events, newest first (?event=, ?actor_id=, ?candidate_id=, ?since=, ?until= (dates, inclusive), "
+    "?before=, ?limit=)",
+    Action.AUDIT_READ,
+    errors=(422,),
+)
+def audit_events() -> ResponseReturnValue:
+    since, until = _date("since"), _date("until")
+    with transaction() as session:
+        rows = audit_log.list_events(
+            session,
+            current_user,
+            event=request.args.get("event") or None,
+            actor_id=_number("actor_id"),
+            candidate_id=_number("candidate_id"),
+            since=since,
+            until=until,
+            before_seq=_number("before"),
+            limit=_number("limit", 100) or 100,
+        )
+        return jsonify({"events": [event_json(e) for e in rows]})
+
+
+@route("GET", "/audit/verify", "Check the hash chain and signed checkpoints", Action.AUDIT_READ)
+def audit_verify() -> ResponseReturnValue:
+    public_key = runtime().settings.audit_signing_key.public_key()
+    with transaction() as session:
+        result = audit_log.verify_as(session, current_user, public_key)
+    cp = result.last_checkpoint
+    return jsonify(
+        {
+            "ok": result.ok,
+            "entries": result.entries,
+            "checkpoints": result.checkpoints,
+            "broken_seq": result.broken_seq,
+            "reason": result.reason,
+            "summary": result.summary(),
+            "last_checkpoint": {
+                "seq": cp.seq,
+                "entry_hash": cp.entry_hash,
+                "signed_at": moment(cp.signed_at),
+                "key_id": cp.key_id,
+            }
+            if cp
+            else None,
+            "public_key_pem": public_key_pem(public_key),
+        }
+    )
+
+
+@route(
+    "GET",
+    "/audit/export",
+    "The chain up to its newest signed checkpoint, the checkpoints and the public key (JSON Lines); "
+    "check it with `vetting-audit-verify`",
+    Action.AUDIT_READ,
+    produces="application/x-ndjson",
+)
+def audit_export() -> ResponseReturnValue:
+    with transaction() as session:
+        name, content = audit_log.export_as(session, current_user, runtime().settings.audit_signing_key.public_key())
+    return attachment(name, content)
+
+
+def _cell_json(c: uniformity.Cell) -> dict[str, Any]:
+    return {
+        "item_id": c.item_id,
+        "position": c.position,
+        "resolution": c.status.value if c.status else None,
+        "investigator": c.investigator,
+        "resolved_on": day(c.resolved_on),
+        "searches": c.searches,
+        "first_search": moment(c.first_search),
+        "last_search": moment(c.last_search),
+        "deviations": list(c.flags),
+    }
+
+
+@route(
+    "GET",
+    "/audit/cycles/{cycle_id}/uniformity",
+    "The uniformity matrix (R6): candidates × checklist items, and the deviations",
+    Action.AUDIT_READ,
+    errors=(404,),
+)
+def audit_uniformity(cycle_id: int) -> ResponseReturnValue:
+    with transaction() as session:
+        report = uniformity.build(session, current_user, cycle_id)
+    return jsonify(
+        {
+            "cycle_id": report.cycle_id,
+            "checklist_version": report.version_label,
+            "checklist_hash": report.version_hash,
+            "uniform_version": report.uniform_version,
+            "items": [{"id": i.id, "position": i.position, "title": i.title} for i in report.items],
+            "median_searches": report.median_searches,
+            "median_span_seconds": report.median_span.total_seconds() if report.median_span else None,
+            "candidates": [
+                {
+                    "id": r.candidate_id,
+                    "code": r.code,
+                    "stage": r.stage,
+                    "checklist_versions": list(r.versions),
+                    "searches": r.searches,
+                    "first_search": moment(r.first_search),
+                    "last_search": moment(r.last_search),
+                    "deviations": list(r.flags),
+                    "cells": [_cell_json(c) for c in r.cells],
+                }
+                for r in report.rows
+            ],
+            "investigators": [
+                {
+                    "user_id": p.user_id,
+                    "name": p.name,
+                    "items_resolved": p.items_resolved,
+                    "searches": p.searches,
+                    "unable": p.unable,
+                    "differs": p.flagged,
+                }
+                for p in report.investigators
+            ],
+            "deviations": [asdict(d) for d in report.deviations],
+        }
+    )
+
+
+@route(
+    "GET",
+    "/audit/cycles/{cycle_id}/uniformity.csv",
+    "The uniformity matrix as CSV, one line per cell (the values the console shows)",
+    Action.AUDIT_READ,
+    errors=(404,),
+    produces="text/csv",
+)
+def audit_uniformity_csv(cycle_id: int) -> ResponseReturnValue:
+    with transaction() as session:
+        text = uniformity.to_csv(uniformity.build(session, current_user, cycle_id))
+    return csv_response(f"uniformity-cycle-{cycle_id}.csv", text)
+
+
+@route(
+    "GET",
+    "/audit/candidates/{candidate_id}/search-log",
+    "A candidate's search log without queries or sources (when, which item, results, who)",
+    Action.AUDIT_READ,
+    errors=(404,),
+)
+def audit_search_log(candidate_id: int) -> ResponseReturnValue:
+    with transaction() as session:
+        log = uniformity.search_log(session, current_user, runtime().security, candidate_id)
+    return jsonify(_search_log_json(log))
+
+
+@route(
+    "POST",
+    "/audit/candidates/{candidate_id}/search-log",
+    "The search log with queries and sources, stating a reason (audited)",
+    Action.AUDIT_READ,
+    body=ReasonBody,
+    errors=(404, 422),
+)
+def audit_search_log_raw(candidate_id: int) -> ResponseReturnValue:
+    data = parse(ReasonBody)
+    with transaction() as session:
+        log = uniformity.search_log(session, current_user, runtime().security, candidate_id, reason=data.reason)
+        return jsonify(_search_log_json(log))
+
+
+def _search_log_json(log: uniformity.SearchLog) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "candidate_id": log.candidate_id,
+        "code": log.code,
+        "stage": log.stage,
+        "searches": [
+            {
+                "item_position": line.item_position,
+                "searched_at": moment(line.searched_at),
+                "result_count": line.result_count,
+                "investigator": line.investigator,
+            }
+            for line in log.lines
+        ],
+    }
+    if log.raw is not None:
+        body["items"] = [
+            {
+                "position": v.item.position,
+                "resolution": v.status.value if v.status else None,
+                "unable_reason": v.reason,
+                "searches": [
+                    {"query": s.query, "source": s.source, "searched_at": moment(s.searched_at),
+                     "result_count": s.result_count}
+                    for s in v.searches
+                ],
+            }
+            for v in log.raw
+        ]  # fmt: skip
+    return body
+
+
+def _group_json(g: GroupRate) -> dict[str, Any]:
+    if g.suppressed or g.counts is None:
+        return {"group": g.group, "suppressed": True}
+    return {
+        "group": g.group,
+        "suppressed": False,
+        "considered": g.counts.considered,
+        "selected": g.counts.selected,
+        "rate": g.counts.rate,
+        "impact_ratio": g.impact_ratio,
+        "p_value": g.p_value,
+        "highest_rate": g.is_reference,
+        "four_fifths_flag": g.four_fifths_flag,
+        "significant": g.significant,
+    }
+
+
+@route(
+    "GET",
+    "/audit/cycles/{cycle_id}/adverse-impact",
+    "Selection rates by self-identified group, impact ratios, four-fifths flags and Fisher's exact test",
+    Action.AUDIT_READ,
+    errors=(404,),
+)
+def audit_adverse_impact(cycle_id: int) -> ResponseReturnValue:
+    rt = runtime()
+    with transaction() as session:
+        report = adverse_impact.report(session, current_user, rt.security, cycle_id, rt.settings.eeo_minimum_group)
+    return jsonify(
+        {
+            "cycle_id": report.cycle_id,
+            "candidates": report.candidates,
+            "answered": report.answered,
+            "minimum_group": report.minimum,
+            "axes": [
+                {
+                    "axis": a.axis,
+                    "not_given": a.not_given,
+                    "steps": [{"step": s.step, "groups": [_group_json(g) for g in s.groups]} for s in a.steps],
+                }
+                for a in report.axes
+            ],
+        }
+    )
+
+
+@route(
+    "GET",
+    "/audit/cycles/{cycle_id}/report.pdf",
+    "The cycle's audit report as a PDF; its SHA-256 is recorded in the audit log",
+    Action.AUDIT_READ,
+    errors=(404,),
+    produces="application/pdf",
+)
+def audit_report_pdf(cycle_id: int) -> ResponseReturnValue:
+    return audited_pdf(audit_report.render, cycle_id)
+
+
+@route("GET", "/audit/separation", "Separation of duties per cycle, with refused attempts (R2)", Action.AUDIT_READ)
+def audit_separation() -> ResponseReturnValue:
+    with transaction() as session:
+        rows = separation.report(session, current_user)
+    return jsonify(
+        {
+            "cycles": [
+                {
+                    "cycle_id": c.cycle_id,
+                    "title": c.title,
+                    "holds": c.holds,
+                    "investigators": [m.user_id for m in c.investigators],
+                    "board_members": [m.user_id for m in c.board],
+                    "overlap_by_assignment": c.overlap_assigned,
+                    "searched_by": c.searched_by,
+                    "decided_by": c.decided_by,
+                    "overlap_by_action": c.overlap_acted,
+                    "refusals": [{"seq": r.seq, "at": moment(r.at), "actor": r.actor, "what": r.what}
+                                 for r in c.refusals],
+                }
+                for c in rows
+            ]
+        }
+    )  # fmt: skip
+
+
+@route(
+    "GET",
+    "/audit/access-review",
+    "Raw-content openings (?since=, ?until=; default the last 90 days), roles, designations due within 30 days",
+    Action.AUDIT_READ,
+    errors=(422,),
+)
+def audit_access_review() -> ResponseReturnValue:
+    until = _date("until") or today()
+    since = _date("since") or until - timedelta(days=90)
+    with transaction() as session:
+        review = access_review.review(session, current_user, since=since, until=until)
+    return jsonify(
+        {
+            "since": day(review.since),
+            "until": day(review.until),
+            "raw_views": [
+                {"seq": v.seq, "at": moment(v.at), "actor": v.actor, "what": v.what, "candidate_id": v.candidate_id,
+                 "candidate_code": v.candidate_code, "reason": v.reason}
+                for v in review.views
+            ],
+            "holders": [
+                {"user_id": h.user_id, "name": h.name, "active": h.active, "roles": h.roles,
+                 "designation": h.designation, "review_date": day(h.review_date),
+                 "expires_within_30_days": h.expires_soon}
+                for h in review.holders
+            ],
+        }
+    )  # fmt: skip

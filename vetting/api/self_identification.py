@@ -1,0 +1,69 @@
+"""Self-identification over the API: links for administrators, the candidate's answers."""
+
+from __future__ import annotations
+
+from flask import jsonify, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+
+from vetting.api.registry import bp, moment, parse, route
+from vetting.api.schemas import SelfIdentificationBody
+from vetting.policy import Action
+from vetting.services import self_identification
+from vetting.web.access import PUBLIC
+from vetting.web.runtime import runtime, transaction
+
+__all__ = ["bp"]
+
+
+@route(
+    "GET",
+    "/cycles/{cycle_id}/self-identification",
+    "Where each candidate's voluntary self-identification form stands (never the answers)",
+    Action.CYCLES_MANAGE,
+    errors=(404,),
+)
+def self_id_overview(cycle_id: int) -> ResponseReturnValue:
+    with transaction() as session:
+        states = self_identification.overview(session, current_user, cycle_id)
+    return jsonify(
+        {
+            "candidates": [
+                {"candidate_id": s.candidate_id, "code": s.code, "state": s.state, "expires_at": moment(s.expires_at)}
+                for s in states
+            ]
+        }
+    )
+
+
+@route(
+    "POST",
+    "/candidates/{candidate_id}/self-identification",
+    "Issue the candidate's one-time self-identification link (any earlier link stops working)",
+    Action.CYCLES_MANAGE,
+    errors=(404, 409),
+    success=201,
+)
+def self_id_invite(candidate_id: int) -> ResponseReturnValue:
+    with transaction() as session:
+        issued = self_identification.invite(session, current_user, candidate_id)
+    url = url_for("self_id.form", token=issued.token, _external=True)
+    return jsonify({"candidate_id": issued.candidate_id, "url": url, "token": issued.token,
+                    "expires_at": moment(issued.expires_at)}), 201  # fmt: skip
+
+
+@route(
+    "POST",
+    "/self-identification",
+    "The candidate's voluntary answers, with the token from their link (no account)",
+    PUBLIC,
+    body=SelfIdentificationBody,
+    errors=(404, 409, 422),
+    success=201,
+)
+def self_id_answer() -> ResponseReturnValue:
+    data = parse(SelfIdentificationBody)
+    answers = self_identification.parse_answers(data.sex, data.race_ethnicity)
+    with transaction() as session:
+        self_identification.submit(session, runtime().security, data.token, answers)
+    return jsonify({"status": "received"}), 201

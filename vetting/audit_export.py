@@ -1,0 +1,196 @@
+"""Export of the audit chain, and the standalone verifier an outside auditor runs on it.
+
+The export is JSON Lines: a header with the Ed25519 public key, one line per entry (its
+``data`` kept as the exact stored text, so every byte is checked), then one line per
+signed checkpoint. It stops at the newest signed checkpoint, so a complete export always
+verifies. Verifying needs Python and the ``cryptography`` package only: no database, no
+application, no secret key::
+
+    vetting-audit-verify audit-export.jsonl --public-key audit_signing_key.pub.pem
+    python -m vetting.audit_export audit-export.jsonl
+
+Compare the key id printed with the one the agency publishes: a verifier that trusts the
+key inside the file proves only that the file is consistent with itself.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from cryptography.hazmat.primitives.serialization import load_pem_public_key
+
+from vetting.audit_chain import (
+    Checkpoint,
+    EntryFields,
+    StoredEntry,
+    VerifyResult,
+    format_timestamp,
+    public_key_id,
+    public_key_pem,
+    verify_chain,
+)
+
+FORMAT = "vetting-audit-export/1"
+
+
+def export_lines(
+    entries: Iterable[StoredEntry],
+    checkpoints: Sequence[Checkpoint],
+    public_key: Ed25519PublicKey,
+    exported_at: datetime,
+) -> Iterator[str]:
+    """The export, line by line (each ends in a newline). ``entries`` in ``seq`` order."""
+    header = {
+        "format": FORMAT,
+        "exported_at": format_timestamp(exported_at),
+        "through_seq": max((c.seq for c in checkpoints), default=0),
+        "key_id": public_key_id(public_key),
+        "public_key_pem": public_key_pem(public_key),
+    }
+    yield json.dumps(header, sort_keys=True) + "\n"
+    for entry in entries:
+        f = entry.fields
+        line = {
+            "kind": "entry",
+            "seq": f.seq,
+            "occurred_at": format_timestamp(f.occurred_at),
+            "actor_id": f.actor_id,
+            "event": f.event,
+            "subject_type": f.subject_type,
+            "subject_id": f.subject_id,
+            "data": f.data,
+            "prev_hash": f.prev_hash,
+            "entry_hash": entry.entry_hash,
+        }
+        yield json.dumps(line, sort_keys=True, ensure_ascii=False) + "\n"
+    for cp in checkpoints:
+        line = {
+            "kind": "checkpoint",
+            "seq": cp.seq,
+            "entry_hash": cp.entry_hash,
+            "signed_at": format_timestamp(cp.signed_at),
+            "key_id": cp.key_id,
+            "signature": cp.signature,
+        }
+        yield json.dumps(line, sort_keys=True) + "\n"
+
+
+class ExportError(ValueError):
+    """The file is not a readable export; the message names the line."""
+
+
+@dataclass(frozen=True)
+class ExportCheck:
+    result: VerifyResult
+    key_id: str
+    key_from_file: bool
+    #: Line number (1-based) of each entry, to point at the broken line.
+    lines: dict[int, int]
+
+    def summary(self) -> str:
+        r = self.result
+        if r.ok:
+            return r.summary()
+        line = self.lines.get(r.broken_seq or 0)
+        where = f" (line {line})" if line else ""
+        return f"Audit export BROKEN at entry {r.broken_seq}{where}: {r.reason}"
+
+
+def _moment(text: str) -> datetime:
+    return datetime.fromisoformat(text.removesuffix("Z") + "+00:00")
+
+
+def verify_export(text_lines: Iterable[str], public_key: Ed25519PublicKey | None = None) -> ExportCheck:
+    """Check an export; with no ``public_key``, the one in the header is used."""
+    entries: list[StoredEntry] = []
+    checkpoints: list[Checkpoint] = []
+    lines: dict[int, int] = {}
+    header: dict[str, object] | None = None
+    for number, raw in enumerate(text_lines, start=1):
+        if not raw.strip():
+            continue
+        try:
+            item = json.loads(raw)
+            if header is None:
+                if item.get("format") != FORMAT:
+                    raise ExportError(f"line {number}: not a {FORMAT} file")
+                header = item
+                continue
+            if item["kind"] == "entry":
+                fields = EntryFields(
+                    seq=int(item["seq"]),
+                    occurred_at=_moment(item["occurred_at"]),
+                    actor_id=item["actor_id"],
+                    event=item["event"],
+                    subject_type=item["subject_type"],
+                    subject_id=item["subject_id"],
+                    data=item["data"],
+                    prev_hash=item["prev_hash"],
+                )
+                entries.append(StoredEntry(fields, item["entry_hash"]))
+                lines.setdefault(fields.seq, number)
+            elif item["kind"] == "checkpoint":
+                checkpoints.append(
+                    Checkpoint(
+                        int(item["seq"]),
+                        item["entry_hash"],
+                        _moment(item["signed_at"]),
+                        item["key_id"],
+                        item["signature"],
+                    )
+                )
+            else:
+                raise ExportError(f"line {number}: unknown kind {item['kind']!r}")
+        except ExportError:
+            raise
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            seq = len(entries) + 1
+            raise ExportError(f"line {number} (entry {seq} expected) cannot be read: {exc}") from exc
+    if header is None:
+        raise ExportError("the file is empty")
+    key_from_file = public_key is None
+    if public_key is None:
+        loaded = load_pem_public_key(str(header["public_key_pem"]).encode())
+        if not isinstance(loaded, Ed25519PublicKey):
+            raise ExportError("line 1: the public key is not an Ed25519 key")
+        public_key = loaded
+    result = verify_chain(entries, checkpoints, public_key)
+    return ExportCheck(result, public_key_id(public_key), key_from_file, lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="vetting-audit-verify",
+        description="Verify an exported vetting audit chain without the application or its secrets.",
+    )
+    parser.add_argument("export", help="the .jsonl file from `vetting audit export` or the auditor's console")
+    parser.add_argument("--public-key", help="the agency's published Ed25519 public key (PEM); default: the file's own")
+    args = parser.parse_args(argv)
+    key = None
+    try:
+        if args.public_key:
+            with open(args.public_key, "rb") as handle:
+                loaded = load_pem_public_key(handle.read())
+            if not isinstance(loaded, Ed25519PublicKey):
+                print(f"{args.public_key} does not hold an Ed25519 public key.", file=sys.stderr)
+                return 2
+            key = loaded
+        with open(args.export, encoding="utf-8") as handle:
+            check = verify_export(handle, key)
+    except (OSError, ValueError) as exc:
+        print(f"Cannot verify: {exc}", file=sys.stderr)
+        return 2
+    print(f"Public key id: {check.key_id}" + (" (taken from the file: compare it with the published one)"
+                                                if check.key_from_file else ""))  # fmt: skip
+    print(check.summary(), file=sys.stdout if check.result.ok else sys.stderr)
+    return 0 if check.result.ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,171 @@
+"""The access review (CJIS 5.4 audit review, POL-03): who opened raw content, who holds what.
+
+Raw content is anything the board never sees: findings' text, evidence files, search
+logs with their queries, consent documents, candidates' own details. Each opening is an
+audit event; this report reads them back with who, when, which candidate and (for
+auditors, who must give one) why. Beside it: every account's roles, its sensitive-position
+designation, and the designations whose review falls due within :data:`EXPIRY_HORIZON`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from vetting import policy
+from vetting.clock import start_of, today
+from vetting.errors import ValidationFailed
+from vetting.models import AuditEvent, Candidate, Evidence, Finding, Role, User
+from vetting.services import audit_log
+
+EXPIRY_HORIZON = timedelta(days=30)
+
+#: The events that record an opening of raw content, with how the report names them.
+RAW_VIEW_EVENTS = {
+    "finding.viewed": "Finding (raw text)",
+    "finding.review_viewed": "Finding, for release review",
+    "candidate.findings_viewed": "All findings of a candidate",
+    "candidate.checklist_viewed": "Checklist and search log",
+    "candidate.viewed": "Candidate's details",
+    "consent.document_viewed": "Signed consent document",
+    "evidence.viewed": "Evidence file",
+    "search_log.raw_viewed": "Search queries and sources",
+}
+
+
+@dataclass(frozen=True)
+class RawView:
+    seq: int
+    at: datetime
+    actor: str
+    roles: str
+    what: str
+    candidate_id: int | None
+    candidate_code: str | None
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class Holder:
+    user_id: int
+    name: str
+    email: str
+    active: bool
+    roles: list[str]
+    designation: str
+    review_date: date | None
+    expires_soon: bool
+
+
+@dataclass(frozen=True)
+class AccessReview:
+    since: date
+    until: date
+    views: list[RawView]
+    holders: list[Holder]
+
+    @property
+    def expiring(self) -> list[Holder]:
+        return [h for h in self.holders if h.expires_soon]
+
+
+def _candidate_of(session: Session, events: list[AuditEvent]) -> dict[int, Candidate]:
+    """Which candidate each event is about (by seq), resolved in three queries."""
+    wanted: dict[str, set[int]] = {"candidate": set(), "finding": set(), "evidence": set()}
+    for e in events:
+        if e.subject_type in wanted and e.subject_id and e.subject_id.isdigit():
+            wanted[e.subject_type].add(int(e.subject_id))
+    evidence_finding = dict(
+        session.execute(select(Evidence.id, Evidence.finding_id).where(Evidence.id.in_(wanted["evidence"]))).all()
+    )
+    finding_candidate = dict(
+        session.execute(
+            select(Finding.id, Finding.candidate_id).where(
+                Finding.id.in_(wanted["finding"] | set(evidence_finding.values()))
+            )
+        ).all()
+    )
+    ids = wanted["candidate"] | set(finding_candidate.values())
+    people = {c.id: c for c in session.scalars(select(Candidate).where(Candidate.id.in_(ids)))}
+    found = {}
+    for e in events:
+        if not (e.subject_id and e.subject_id.isdigit()):
+            continue
+        number = int(e.subject_id)
+        if e.subject_type == "evidence":
+            number = finding_candidate.get(evidence_finding.get(number, 0), 0)
+        elif e.subject_type == "finding":
+            number = finding_candidate.get(number, 0)
+        elif e.subject_type != "candidate":
+            continue
+        if number in people:
+            found[e.seq] = people[number]
+    return found
+
+
+def review(session: Session, actor: User, *, since: date, until: date, limit: int = 1000) -> AccessReview:
+    """Raw-content openings between two dates (inclusive), and every account's access."""
+    policy.require(actor, policy.Action.AUDIT_READ)
+    if since > until:
+        raise ValidationFailed("The start date must not be after the end date.", field="since")
+    users = list(session.scalars(select(User).order_by(User.name)))
+    names = {u.id: u for u in users}
+    start, end = start_of(since), start_of(until + timedelta(days=1))
+    events = list(
+        session.scalars(
+            select(AuditEvent)
+            .where(
+                AuditEvent.event.in_(RAW_VIEW_EVENTS),
+                AuditEvent.occurred_at >= start,
+                AuditEvent.occurred_at < end,
+            )
+            .order_by(AuditEvent.seq.desc())
+            .limit(limit)
+        )
+    )
+    about = _candidate_of(session, events)
+    views = []
+    for e in events:
+        user = names.get(e.actor_id) if e.actor_id else None
+        candidate = about.get(e.seq)
+        views.append(
+            RawView(
+                e.seq,
+                e.occurred_at,
+                user.name if user else "system",
+                ", ".join(r.label for r in sorted(user.roles)) if user else "",
+                RAW_VIEW_EVENTS[e.event],
+                candidate.id if candidate else None,
+                candidate.code if candidate else None,
+                audit_log.event_data(e).get("reason"),
+            )
+        )
+    horizon = today() + EXPIRY_HORIZON
+    holders = []
+    for u in users:
+        d = u.designation
+        if d is None:
+            state = "none" if Role.INVESTIGATOR in u.roles else "not needed"
+        else:
+            problems = d.problems(today())
+            state = "; ".join(problems) if problems else "current"
+        holders.append(
+            Holder(
+                u.id,
+                u.name,
+                u.email,
+                u.is_active,
+                [r.label for r in sorted(u.roles)],
+                state,
+                d.review_date if d else None,
+                bool(d and u.is_active and today() <= d.review_date <= horizon),
+            )
+        )
+    audit_log.record(
+        session, actor, "access_review.viewed",
+        data={"since": since.isoformat(), "until": until.isoformat(), "views": len(views)},
+    )  # fmt: skip
+    return AccessReview(since, until, views, holders)

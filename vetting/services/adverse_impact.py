@@ -1,0 +1,137 @@
+"""Adverse-impact monitoring for auditors: selection rates by self-identified group (UGESP).
+
+The only reader of :class:`SelfIdentification`. It opens each answer to count it and
+returns nothing but aggregates: per group, how many were considered and selected, the
+rate, the impact ratio against the highest-rate group, the four-fifths flag and Fisher's
+exact test; groups under the configured minimum are suppressed (rules-legal.md §6).
+
+Two steps are reported:
+- *internet screening*: candidates with a final board decision; selected = advanced;
+- *overall*: every candidate of the cycle; selected = advanced (the undecided count as
+  not selected yet, so read it once the cycle is closed).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from vetting import policy
+from vetting.models import Candidate, Decision, DecisionStatus, Outcome, RaceEthnicity, SelfIdentification, Sex, User
+from vetting.selection_rates import FOUR_FIFTHS, Counts, GroupRate, compare, tally
+from vetting.services import audit_log
+from vetting.services.context import Security
+from vetting.services.cycles import get_cycle
+from vetting.services.self_identification import Answers, open_answers
+from vetting.services.vault import CandidateVault
+
+
+@dataclass(frozen=True)
+class StepReport:
+    step: str
+    label: str
+    groups: list[GroupRate]
+
+    @property
+    def flagged(self) -> list[GroupRate]:
+        return [g for g in self.groups if g.four_fifths_flag]
+
+
+@dataclass(frozen=True)
+class AxisReport:
+    axis: str
+    label: str
+    steps: list[StepReport]
+    #: Candidates with no answer on this axis (declined, never answered, or erased).
+    not_given: int
+
+
+@dataclass(frozen=True)
+class AdverseImpactReport:
+    cycle_id: int
+    cycle_title: str
+    candidates: int
+    answered: int
+    minimum: int
+    axes: list[AxisReport]
+    four_fifths: float = FOUR_FIFTHS
+
+    @property
+    def flags(self) -> list[tuple[AxisReport, StepReport, GroupRate]]:
+        return [(a, s, g) for a in self.axes for s in a.steps for g in s.flagged]
+
+
+_AXES: tuple[tuple[str, str, Callable[[Answers], str | None]], ...] = (
+    ("sex", "Sex", lambda a: None if a.sex is Sex.DECLINED else a.sex.label),
+    (
+        "race_ethnicity",
+        "Race and ethnicity",
+        lambda a: None if a.race_ethnicity is RaceEthnicity.DECLINED else a.race_ethnicity.label,
+    ),
+)
+
+
+def _group_order(axis: str) -> list[str]:
+    members = Sex if axis == "sex" else RaceEthnicity
+    return [m.label for m in members if m.value != "declined"]
+
+
+def _ordered(counts: dict[str, Counts], order: list[str]) -> dict[str, Counts]:
+    """Groups in the form's order, so every report lists them alike."""
+    return {g: counts[g] for g in sorted(counts, key=lambda g: order.index(g) if g in order else len(order))}
+
+
+def report(session: Session, actor: User, security: Security, cycle_id: int, minimum: int) -> AdverseImpactReport:
+    """Aggregate selection rates for one cycle; the view is audited."""
+    policy.require(actor, policy.Action.AUDIT_READ)
+    cycle = get_cycle(session, actor, cycle_id)
+    people = list(session.scalars(select(Candidate).where(Candidate.cycle_id == cycle.id).order_by(Candidate.id)))
+    rows = {
+        r.candidate_id: r
+        for r in session.scalars(
+            select(SelfIdentification).where(SelfIdentification.candidate_id.in_([c.id for c in people]))
+        )
+    }
+    finals = {
+        d.candidate_id: d.outcome
+        for d in session.scalars(
+            select(Decision).where(
+                Decision.candidate_id.in_([c.id for c in people]), Decision.status == DecisionStatus.FINAL
+            )
+        )
+    }
+    answers: dict[int, Answers] = {}
+    for candidate in people:
+        row = rows.get(candidate.id)
+        if row is None or row.answers_enc is None or candidate.wrapped_key is None:
+            continue
+        opened = open_answers(CandidateVault(security.keyring, candidate), row)
+        if opened is not None:
+            answers[candidate.id] = opened
+    axes = []
+    for axis, label, group_of in _AXES:
+        grouped = [(c.id, group_of(answers[c.id]) if c.id in answers else None) for c in people]
+        known = [(cid, g) for cid, g in grouped if g is not None]
+        order = _group_order(axis)
+        screening = tally((g, cid in finals, finals.get(cid) is Outcome.ADVANCE) for cid, g in known)
+        overall = tally((g, True, finals.get(cid) is Outcome.ADVANCE) for cid, g in known)
+        steps = [
+            StepReport(
+                "screening",
+                "Internet screening (candidates with a final board decision)",
+                compare(_ordered(screening, order), minimum),
+            ),
+            StepReport(
+                "overall",
+                "Cycle overall (every candidate; undecided count as not selected)",
+                compare(_ordered(overall, order), minimum),
+            ),
+        ]
+        axes.append(AxisReport(axis, label, steps, len(grouped) - len(known)))
+    audit_log.record(
+        session, actor, "adverse_impact.viewed", subject_type="cycle", subject_id=cycle.id, data={"minimum": minimum}
+    )
+    return AdverseImpactReport(cycle.id, cycle.title, len(people), len(answers), minimum, axes)

@@ -1,0 +1,55 @@
+"""The audit report of one cycle as a PDF: everything the auditor's console shows about it.
+
+Chain verification, uniformity (with the heat map), separation of duties, raw-content
+openings about the cycle's candidates, designations, and adverse impact. The file's
+SHA-256 is recorded in the audit log in the same transaction, so a copy that surfaces
+later can be matched to the request that made it.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from vetting.clock import today, utcnow
+from vetting.crypto import sha256_hex
+from vetting.models import User
+from vetting.pdf import Reports
+from vetting.services import access_review, adverse_impact, audit_log, separation, uniformity
+from vetting.services.context import Security
+from vetting.services.cycles import get_cycle
+
+
+def render(
+    session: Session, actor: User, security: Security, reports: Reports, agency: str, cycle_id: int
+) -> tuple[str, bytes]:
+    """(file name, PDF bytes) for ``cycle_id``; refused unless ``actor`` is an auditor."""
+    settings = security.settings
+    # First: verification streams the whole chain through this session.
+    chain = audit_log.verify_as(session, actor, settings.audit_signing_key.public_key())
+    matrix = uniformity.build(session, actor, cycle_id)
+    duties = separation.report(session, actor, cycle_id)[0]
+    in_cycle = {r.candidate_id for r in matrix.rows}
+    opened = get_cycle(session, actor, cycle_id).created_at.date()
+    access = access_review.review(session, actor, since=opened, until=today())
+    impact = adverse_impact.report(session, actor, security, cycle_id, settings.eeo_minimum_group)
+    pdf = reports.render(
+        "audit_report.html",
+        agency=agency,
+        generated_at=utcnow().strftime("%Y-%m-%d %H:%M"),
+        generated_by=actor.name,
+        chain=chain,
+        matrix=matrix,
+        heat=uniformity.heat_map(matrix),
+        heat_title=matrix.cycle_title,
+        duration=uniformity.duration,
+        labels=uniformity.DEVIATION_LABELS,
+        duties=duties,
+        views=[v for v in access.views if v.candidate_id in in_cycle],
+        holders=access.holders,
+        impact=impact,
+    )
+    audit_log.record(
+        session, actor, "audit.report_pdf", subject_type="cycle", subject_id=cycle_id,
+        data={"sha256": sha256_hex(pdf), "bytes": len(pdf), "deviations": len(matrix.deviations)},
+    )  # fmt: skip
+    return f"audit-report-cycle-{cycle_id}.pdf", pdf

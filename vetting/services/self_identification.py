@@ -1,0 +1,170 @@
+"""The candidate's voluntary self-identification form (sex, race/ethnicity; UGESP, §6).
+
+An administrator issues a one-time link; the candidate, who has no account, answers on a
+page of its own, apart from the consent form and everything the investigation touches.
+The answers are sealed under the candidate's data key in their own table. Nobody reads
+them back one by one: only :mod:`vetting.services.adverse_impact` opens them, to count.
+The administrator learns whether the form was answered, never what it says.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from vetting import policy
+from vetting.clock import utcnow
+from vetting.crypto import sha256_hex
+from vetting.errors import Conflict, NotFound, ValidationFailed
+from vetting.models import Candidate, CycleStatus, RaceEthnicity, SelfIdentification, Sex, User
+from vetting.services import audit_log
+from vetting.services.context import Security
+from vetting.services.cycles import get_cycle
+from vetting.services.vault import CandidateVault
+
+#: How long a link stays usable.
+LINK_LIFETIME = timedelta(days=30)
+#: The sealed field's name (bound into the ciphertext's associated data).
+FIELD = "self-identification"
+
+
+@dataclass(frozen=True)
+class Invitation:
+    """A new one-time link's token (shown once) and when it stops working."""
+
+    candidate_id: int
+    token: str
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class Answers:
+    sex: Sex
+    race_ethnicity: RaceEthnicity
+
+
+def _candidate_for_invitation(session: Session, actor: User, candidate_id: int) -> Candidate:
+    policy.require(actor, policy.Action.CYCLES_MANAGE)
+    candidate = session.get(Candidate, candidate_id)
+    if candidate is None or not policy.can_view_cycle(actor, candidate.cycle):
+        raise NotFound("No such candidate.")
+    return candidate
+
+
+def invite(session: Session, actor: User, candidate_id: int) -> Invitation:
+    """Issue (or re-issue: the older link stops working) the candidate's one-time link."""
+    candidate = _candidate_for_invitation(session, actor, candidate_id)
+    if candidate.cycle.status is CycleStatus.CLOSED:
+        raise Conflict("This cycle is closed.", code="cycle_closed")
+    row = session.scalar(select(SelfIdentification).where(SelfIdentification.candidate_id == candidate.id))
+    if row is not None and row.submitted_at is not None:
+        raise Conflict("The candidate has already answered the self-identification form.", code="already_submitted")
+    token = secrets.token_urlsafe(32)
+    now = utcnow()
+    if row is None:
+        row = SelfIdentification(candidate_id=candidate.id)
+        session.add(row)
+    row.token_sha256 = sha256_hex(token)
+    row.invited_at = now
+    row.invited_by_id = actor.id
+    row.expires_at = now + LINK_LIFETIME
+    session.flush()
+    audit_log.record(
+        session,
+        actor,
+        "self_identification.invited",
+        subject_type="candidate",
+        subject_id=candidate.id,
+        data={"expires_at": row.expires_at.date().isoformat()},
+    )
+    return Invitation(candidate.id, token, row.expires_at)
+
+
+@dataclass(frozen=True)
+class InvitationState:
+    """What an administrator may know of a candidate's form: never the answers."""
+
+    candidate_id: int
+    code: str
+    state: str  # "not invited", "invited", "link expired", "answered"
+    expires_at: datetime | None
+
+
+def overview(session: Session, actor: User, cycle_id: int) -> list[InvitationState]:
+    """Each candidate of the cycle and where their self-identification form stands."""
+    policy.require(actor, policy.Action.CYCLES_MANAGE)
+    cycle = get_cycle(session, actor, cycle_id)
+    people = session.scalars(select(Candidate).where(Candidate.cycle_id == cycle.id).order_by(Candidate.id))
+    rows = {
+        r.candidate_id: r
+        for r in session.scalars(select(SelfIdentification).join(Candidate).where(Candidate.cycle_id == cycle.id))
+    }
+    now = utcnow()
+    states = []
+    for candidate in people:
+        row = rows.get(candidate.id)
+        if row is None:
+            states.append(InvitationState(candidate.id, candidate.code, "not invited", None))
+        elif row.submitted_at is not None:
+            states.append(InvitationState(candidate.id, candidate.code, "answered", None))
+        else:
+            state = "invited" if row.expires_at > now else "link expired"
+            states.append(InvitationState(candidate.id, candidate.code, state, row.expires_at))
+    return states
+
+
+def _open_row(session: Session, token: str) -> SelfIdentification:
+    row = None
+    if token and len(token) <= 100:
+        row = session.scalar(select(SelfIdentification).where(SelfIdentification.token_sha256 == sha256_hex(token)))
+    if row is None:
+        raise NotFound("This link is not valid, or the form was already answered.")
+    if row.expires_at <= utcnow():
+        raise Conflict("This link has expired. Ask the agency for a new one.", code="link_expired")
+    return row
+
+
+def check_link(session: Session, token: str) -> None:
+    """Refuse an unknown, spent or expired link before the form is shown."""
+    _open_row(session, token)
+
+
+def parse_answers(sex: str, race_ethnicity: str) -> Answers:
+    try:
+        parsed_sex = Sex(sex)
+    except ValueError as exc:
+        raise ValidationFailed("Choose an answer, or “I do not wish to answer”.", field="sex") from exc
+    try:
+        parsed_race = RaceEthnicity(race_ethnicity)
+    except ValueError as exc:
+        raise ValidationFailed("Choose an answer, or “I do not wish to answer”.", field="race_ethnicity") from exc
+    return Answers(parsed_sex, parsed_race)
+
+
+def submit(session: Session, security: Security, token: str, answers: Answers) -> None:
+    """Seal the candidate's answers and spend the link (no account: the token is the key)."""
+    row = _open_row(session, token)
+    candidate = session.get(Candidate, row.candidate_id)
+    assert candidate is not None
+    vault = CandidateVault(security.keyring, candidate)
+    row.answers_enc = vault.seal(
+        json.dumps({"sex": answers.sex.value, "race_ethnicity": answers.race_ethnicity.value}), FIELD, row.id
+    )
+    row.submitted_at = utcnow()
+    row.token_sha256 = None
+    session.flush()
+    # The event says that the form was answered, never what it says.
+    audit_log.record(session, None, "self_identification.submitted", subject_type="candidate", subject_id=candidate.id)
+
+
+def open_answers(vault: CandidateVault, row: SelfIdentification) -> Answers | None:
+    """The sealed answers (for the aggregate report only)."""
+    if row.answers_enc is None:
+        return None
+    data = json.loads(vault.open(row.answers_enc, FIELD, row.id))
+    return Answers(Sex(data["sex"]), RaceEthnicity(data["race_ethnicity"]))

@@ -1,0 +1,76 @@
+"""The candidate's self-identification form (public, one-time link) and the administrator's
+page that issues the links. Nobody sees the answers here: see services.adverse_impact."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+
+from vetting.errors import DomainError
+from vetting.policy import Action
+from vetting.services import self_identification
+from vetting.web.access import public, requires
+from vetting.web.formrun import FormFailed, submit
+from vetting.web.forms import ActionForm, SelfIdentificationForm
+from vetting.web.runtime import runtime, transaction
+
+bp = Blueprint("self_id", __name__)
+
+
+@bp.get("/self-identification/<token>")
+@public
+def form(token: str) -> ResponseReturnValue:
+    try:
+        with transaction() as session:
+            self_identification.check_link(session, token)
+    except DomainError as error:
+        return render_template("self_id/closed.html", message=error.message), error.http_status
+    return render_template("self_id/form.html", form=SelfIdentificationForm(), token=token)
+
+
+@bp.post("/self-identification/<token>")
+@public
+def answer(token: str) -> ResponseReturnValue:
+    form = SelfIdentificationForm()
+    security = runtime().security
+    try:
+        submit(
+            form,
+            lambda s: self_identification.submit(
+                s,
+                security,
+                token,
+                self_identification.parse_answers(form.sex.data or "", form.race_ethnicity.data or ""),
+            ),
+        )
+    except FormFailed as failed:
+        if failed.status in (404, 409):
+            return render_template("self_id/closed.html", message=failed.message), failed.status
+        return render_template("self_id/form.html", form=form, token=token), failed.status
+    return render_template("self_id/thanks.html")
+
+
+@bp.get("/admin/cycles/<int:cycle_id>/self-identification")
+@requires(Action.CYCLES_MANAGE)
+def overview(cycle_id: int) -> ResponseReturnValue:
+    with transaction() as session:
+        states = self_identification.overview(session, current_user, cycle_id)
+    return render_template("self_id/overview.html", states=states, cycle_id=cycle_id, form=ActionForm(), issued=None)
+
+
+@bp.post("/admin/cycles/<int:cycle_id>/self-identification/<int:candidate_id>")
+@requires(Action.CYCLES_MANAGE)
+def invite(cycle_id: int, candidate_id: int) -> ResponseReturnValue:
+    form = ActionForm()
+    status, issued, link = 200, None, None
+    try:
+        issued = submit(form, lambda s: self_identification.invite(s, current_user, candidate_id))
+        link = url_for("self_id.form", token=issued.token, _external=True)
+    except FormFailed as failed:
+        status = failed.status
+    with transaction() as session:
+        states = self_identification.overview(session, current_user, cycle_id)
+    return render_template(
+        "self_id/overview.html", states=states, cycle_id=cycle_id, form=form, issued=issued, link=link
+    ), status
