@@ -25,7 +25,10 @@ from vetting.models import Role
 from vetting.policy import ROLE_ACTIONS, Action
 from vetting.web.access import LOGIN_STEP, PUBLIC, SIGNED_IN, AccessRule, rule_of
 
-PUBLIC_ENDPOINTS = frozenset({"static", "home.healthz", "auth.login", "api.openapi"})
+#: The candidate's voluntary self-identification form is public: the one-time link is the key.
+PUBLIC_ENDPOINTS = frozenset(
+    {"static", "home.healthz", "auth.login", "api.openapi", "self_id.form", "self_id.answer", "api.self_id_answer"}
+)
 LOGIN_STEP_ENDPOINTS = frozenset({"auth.code", "auth.enrol", "auth.cancel"})
 PARAM_RE = re.compile(r"<(?:([^:<>]+):)?([^<>]+)>")
 ANY_RE = re.compile(r"any\(([^,)]+)")
@@ -103,6 +106,10 @@ def test_public_endpoints_answer_anonymous_callers(client: FlaskClient) -> None:
     assert client.get("/api/v1/openapi.json").status_code == 200
     with client.get("/static/css/app.css") as response:
         assert response.status_code == 200
+    # A self-identification link that was never issued shows why it cannot be used, and nothing else.
+    response = client.get("/self-identification/not-a-real-token")
+    assert response.status_code == 404
+    assert "This link cannot be used" in response.get_data(as_text=True)
 
 
 def test_anonymous_caller_is_refused_everywhere_else(app: Flask, client: FlaskClient) -> None:

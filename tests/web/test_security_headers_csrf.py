@@ -234,6 +234,18 @@ def forms_for(ids: dict[str, int]) -> dict[str, tuple[str, str, dict[str, Any]]]
             {"kind": "response", "received_on": "2026-11-02", "text": "I can explain."},
         ),
         "board_work.close_dispute": ("searcher", "/responses/1/close", {"d1-notes": "Re-validated the account."}),
+        # Issue 6: the auditor's reason for raw search logs; self-identification links and answers.
+        "audit.search_log": (
+            "auditor",
+            f"/audit/candidates/{candidate}/search-log",
+            {"reason": "Complaint review IA-2026-17"},
+        ),
+        "self_id.invite": ("admin", f"/admin/cycles/{work}/self-identification/{candidate}", {}),
+        "self_id.answer": (
+            "anonymous",
+            "/self-identification/unknown-token",
+            {"sex": "female", "race_ethnicity": "white"},
+        ),
     }
 
 

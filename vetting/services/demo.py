@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from vetting.clock import today, utcnow
 from vetting.models import Cycle, CycleStatus, Duty, Role, User
 from vetting.security import totp
-from vetting.services import checklists, cycles, demo_board, demo_investigation, users
+from vetting.services import checklists, cycles, demo_board, demo_investigation, self_identification, users
 from vetting.services.accounts import open_totp_secret, seal_totp_secret
 from vetting.services.context import Security
 from vetting.storage import EncryptedStore
@@ -49,6 +49,36 @@ def _account(session: Session, security: Security, email: str, name: str, role: 
         seal_totp_secret(security, user, totp.new_secret())
         user.totp_enrolled_at = utcnow()
     return user
+
+
+#: Fictional voluntary answers, in candidate order; the last candidate was sent a link and
+#: has not answered. Eleven answers: groups of 6 and 5 by sex; by race, most groups are
+#: under the minimum of 5 and show as suppressed.
+SELF_IDENTIFICATION = (
+    ("female", "white"),
+    ("male", "black"),
+    ("female", "hispanic_latino"),
+    ("male", "white"),
+    ("female", "black"),
+    ("male", "white"),
+    ("female", "asian"),
+    ("male", "hispanic_latino"),
+    ("female", "declined"),
+    ("male", "white"),
+    ("female", "white"),
+)
+
+
+def _self_identification(session: Session, security: Security, cycle: Cycle, admin: User) -> None:
+    """The candidates' answers to the voluntary form, given through their one-time links."""
+    states = self_identification.overview(session, admin, cycle.id)
+    for n, state in enumerate(states):
+        if state.state != "not invited":
+            continue
+        invitation = self_identification.invite(session, admin, state.candidate_id)
+        if n < len(SELF_IDENTIFICATION):
+            answers = self_identification.parse_answers(*SELF_IDENTIFICATION[n])
+            self_identification.submit(session, security, invitation.token, answers)
 
 
 def load_demo(session: Session, security: Security, store: EncryptedStore) -> list[DemoAccount]:
@@ -92,6 +122,7 @@ def load_demo(session: Session, security: Security, store: EncryptedStore) -> li
     demo_investigation.add_candidates(session, security, store, cycle, *investigators)
     board = [accounts[f"board{n}@demo.test"] for n in (1, 2, 3)]
     demo_board.load(session, security, cycle, admin, board, investigators)
+    _self_identification(session, security, cycle, admin)
     return [
         DemoAccount(
             email=user.email,
