@@ -175,17 +175,22 @@ def build(session: Session, actor: User, cycle_id: int) -> Uniformity:
     version_label = {v.id: v.label for v in session.scalars(select(ChecklistVersion))}
 
     by_cell: dict[tuple[int, int], list[datetime]] = defaultdict(list)
+    # Which items each candidate's work touched, and all their search times (one pass each).
+    touched: dict[int, set[int]] = defaultdict(set)
+    times_of: dict[int, list[datetime]] = defaultdict(list)
     searches_by: Counter[int | None] = Counter()
     for candidate_id, item_id, searched_at, recorded_by in searches:
         by_cell[candidate_id, item_id].append(searched_at)
+        touched[candidate_id].add(item_id)
+        times_of[candidate_id].append(searched_at)
         searches_by[recorded_by] += 1
     resolution_of = {(r.candidate_id, r.item_id): r for r in resolutions}
+    for resolution in resolutions:
+        touched[resolution.candidate_id].add(resolution.item_id)
     deviations: list[Deviation] = []
     rows: list[Row] = []
     for candidate in people:
-        touched = {r.item_id for r in resolutions if r.candidate_id == candidate.id}
-        touched |= {item_id for cid, item_id in by_cell if cid == candidate.id}
-        versions = tuple(sorted({version_label[item_version[i]] for i in touched}))
+        versions = tuple(sorted({version_label[item_version[i]] for i in touched[candidate.id]}))
         cells = []
         for item in items:
             r = resolution_of.get((candidate.id, item.id))
@@ -215,7 +220,7 @@ def build(session: Session, actor: User, cycle_id: int) -> Uniformity:
                 Deviation("other_version", f"{candidate.code}: work recorded against {', '.join(versions)}; the "
                           f"cycle's checklist is {version.label}.", candidate.id, candidate.code)
             )  # fmt: skip
-        all_times = [t for (cid, _), ts in by_cell.items() if cid == candidate.id for t in ts]
+        all_times = times_of[candidate.id]
         first, last = _span(all_times)
         rows.append(Row(candidate.id, candidate.code, stage_of(candidate), versions, cells, len(all_times), first, last,
                         tuple(row_flags)))  # fmt: skip
