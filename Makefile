@@ -60,6 +60,7 @@ fmt: $(VENV)/.installed-test ## Format and auto-fix
 
 bench: $(VENV)/.installed-test ## Benchmarks (ratios against same-run baselines)
 	$(BIN)/python bench/audit_chain.py
+	$(BIN)/python bench/audit_export.py
 	$(BIN)/python bench/detector.py
 	$(BIN)/python bench/pdf.py
 

@@ -22,7 +22,7 @@ from flask.testing import FlaskClient
 
 from tests.support import Clock, login, make_user
 from tests.web.board_world import PROTECTED_SUMMARY, BoardWorld, build_board_world, complete
-from tests.web.helpers import db
+from tests.web.helpers import db, new_cycle
 from tests.web.world import (
     API,
     CANDIDATE_NAME,
@@ -376,9 +376,10 @@ def test_the_auditor_console_pages_render_with_one_heading_and_the_console_nav(
     app: Flask, client: FlaskClient, clock: Clock
 ) -> None:
     world = build_world(app)
+    draft = new_cycle(app, world.admin.id, "Records clerk 2027")  # no checklist, nobody assigned
     login(client, world.auditor, clock)
     pages = {}
-    for cycle_id in (world.cycle_id, world.other_cycle_id):
+    for cycle_id in (world.cycle_id, world.other_cycle_id, draft):
         for url in (
             "/audit",
             "/audit/cycles",
@@ -413,6 +414,10 @@ def test_the_auditor_console_pages_render_with_one_heading_and_the_console_nav(
     assert "No raw content was opened in this period." in pages["/audit/access"]
     assert "None: no sensitive-position designation falls due in the next 30 days." in pages["/audit/access"]
     assert "nobody yet" in pages["/audit/separation"]
+    assert "Records clerk 2027" in listing
+    unpinned = pages[f"/audit/cycles/{draft}/uniformity"]
+    assert "None pinned" in unpinned
+    assert "No candidates in this cycle yet." in unpinned
 
 
 def test_the_console_is_closed_to_other_roles(app: Flask, clock: Clock) -> None:
