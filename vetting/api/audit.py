@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from flask import jsonify, request
@@ -13,7 +13,6 @@ from flask_login import current_user
 from vetting.api.registry import day, moment, parse, route
 from vetting.api.schemas import ReasonBody
 from vetting.audit_chain import public_key_pem
-from vetting.clock import today
 from vetting.errors import ValidationFailed
 from vetting.models import AuditEvent
 from vetting.models.base import MAX_ID
@@ -356,8 +355,7 @@ def audit_separation() -> ResponseReturnValue:
     errors=(422,),
 )
 def audit_access_review() -> ResponseReturnValue:
-    until = _date("until") or today()
-    since = _date("since") or until - timedelta(days=90)
+    since, until = _date("since"), _date("until")
     with transaction() as session:
         review = access_review.review(session, current_user, since=since, until=until)
     return jsonify(

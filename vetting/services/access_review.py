@@ -22,6 +22,7 @@ from vetting.models import AuditEvent, Candidate, Evidence, Finding, Role, User
 from vetting.services import audit_log
 
 EXPIRY_HORIZON = timedelta(days=30)
+DEFAULT_PERIOD = timedelta(days=90)
 
 #: The events that record an opening of raw content, with how the report names them.
 RAW_VIEW_EVENTS = {
@@ -106,9 +107,14 @@ def _candidate_of(session: Session, events: list[AuditEvent]) -> dict[int, Candi
     return found
 
 
-def review(session: Session, actor: User, *, since: date, until: date, limit: int = 1000) -> AccessReview:
-    """Raw-content openings between two dates (inclusive), and every account's access."""
+def review(
+    session: Session, actor: User, *, since: date | None = None, until: date | None = None, limit: int = 1000
+) -> AccessReview:
+    """Raw-content openings between two dates (inclusive; by default the :data:`DEFAULT_PERIOD`
+    up to today), and every account's access."""
     policy.require(actor, policy.Action.AUDIT_READ)
+    until = audit_log.check_day(until or today(), "until")
+    since = audit_log.check_day(since or max(until - DEFAULT_PERIOD, audit_log.FIRST_DAY), "since")
     if since > until:
         raise ValidationFailed("The start date must not be after the end date.", field="since")
     users = list(session.scalars(select(User).order_by(User.name)))

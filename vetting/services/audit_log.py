@@ -29,6 +29,7 @@ from vetting.audit_chain import (
 from vetting.audit_export import export_lines
 from vetting.clock import start_of, utcnow
 from vetting.crypto import sha256_hex
+from vetting.errors import ValidationFailed
 from vetting.models import AuditCheckpoint, AuditEvent, Evidence, Finding, User
 
 #: The chain head as this transaction left it (saves a query per appended event).
@@ -227,12 +228,25 @@ def list_events(
     if actor_id is not None:
         query = query.where(AuditEvent.actor_id == actor_id)
     if since is not None:
-        query = query.where(AuditEvent.occurred_at >= start_of(since))
+        query = query.where(AuditEvent.occurred_at >= start_of(check_day(since, "since")))
     if until is not None:
-        query = query.where(AuditEvent.occurred_at < start_of(until + timedelta(days=1)))
+        query = query.where(AuditEvent.occurred_at < start_of(check_day(until, "until") + timedelta(days=1)))
     if before_seq is not None:
         query = query.where(AuditEvent.seq < before_seq)
     return list(session.scalars(query))
+
+
+#: Date filters outside these bounds are typing mistakes (and 9999-12-31 has no next day).
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2999, 12, 31)
+
+
+def check_day(value: date, field: str) -> date:
+    """A filter date within :data:`FIRST_DAY`–:data:`LAST_DAY`, or a 422 naming the field."""
+    if not FIRST_DAY <= value <= LAST_DAY:
+        raise ValidationFailed(
+            f"{field}: give a date between {FIRST_DAY.isoformat()} and {LAST_DAY.isoformat()}.", field=field
+        )
+    return value
 
 
 def candidate_subjects(session: Session, candidate_id: int) -> list[tuple[str, str]]:

@@ -6,14 +6,13 @@ chain check and stating a reason to open raw content, both of which are audit ev
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 from flask import Blueprint, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from vetting.audit_chain import VerifyResult, public_key_pem
-from vetting.clock import today
 from vetting.errors import ValidationFailed
 from vetting.models.base import MAX_ID
 from vetting.policy import Action
@@ -184,8 +183,7 @@ def separation_report() -> ResponseReturnValue:
 @bp.get("/access")
 @requires(Action.AUDIT_READ)
 def access() -> ResponseReturnValue:
-    until = _date_arg("until") or today()
-    since = _date_arg("since") or until - timedelta(days=90)
+    since, until = _date_arg("since"), _date_arg("until")
     with transaction() as session:
         review = access_review.review(session, current_user, since=since, until=until)
         return render_template("audit/access.html", review=review)
