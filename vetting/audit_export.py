@@ -106,8 +106,15 @@ def _moment(text: str) -> datetime:
     return datetime.fromisoformat(text.removesuffix("Z") + "+00:00")
 
 
-def verify_export(text_lines: Iterable[str], public_key: Ed25519PublicKey | None = None) -> ExportCheck:
-    """Check an export; with no ``public_key``, the one in the header is used."""
+@dataclass(frozen=True)
+class _Export:
+    header: dict[str, object]
+    entries: list[StoredEntry]
+    checkpoints: list[Checkpoint]
+    lines: dict[int, int]
+
+
+def _read(text_lines: Iterable[str]) -> _Export:
     entries: list[StoredEntry] = []
     checkpoints: list[Checkpoint] = []
     lines: dict[int, int] = {}
@@ -154,6 +161,13 @@ def verify_export(text_lines: Iterable[str], public_key: Ed25519PublicKey | None
             raise ExportError(f"line {number} (entry {seq} expected) cannot be read: {exc}") from exc
     if header is None:
         raise ExportError("the file is empty")
+    return _Export(header, entries, checkpoints, lines)
+
+
+def verify_export(text_lines: Iterable[str], public_key: Ed25519PublicKey | None = None) -> ExportCheck:
+    """Check an export; with no ``public_key``, the one in the header is used."""
+    export = _read(text_lines)
+    header, entries, checkpoints, lines = export.header, export.entries, export.checkpoints, export.lines
     key_from_file = public_key is None
     if public_key is None:
         loaded = load_pem_public_key(str(header["public_key_pem"]).encode())
@@ -161,6 +175,13 @@ def verify_export(text_lines: Iterable[str], public_key: Ed25519PublicKey | None
             raise ExportError("line 1: the public key is not an Ed25519 key")
         public_key = loaded
     result = verify_chain(entries, checkpoints, public_key)
+    through = header.get("through_seq")
+    if result.ok and through != result.entries:
+        # The header is not signed, but a cut that also dropped the newest checkpoint must edit it too.
+        result = VerifyResult(
+            False, result.entries, result.checkpoints, None, broken_seq=result.entries + 1,
+            reason=f"the header says the export runs to entry {through}; the file ends at {result.entries} (truncated)",
+        )  # fmt: skip
     return ExportCheck(result, public_key_id(public_key), key_from_file, lines)
 
 

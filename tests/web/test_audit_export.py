@@ -269,6 +269,25 @@ def test_a_deleted_last_entry_is_found(
     assert "truncated" in err
 
 
+def test_a_cut_that_also_drops_the_newest_checkpoint_is_found(
+    exported: tuple[bytes, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The remaining prefix is signed on its own; the header's entry count still gives the cut away."""
+    content, pem = exported
+    lines = content.decode().splitlines(keepends=True)
+    last = max(i for i, line in enumerate(lines) if json.loads(line).get("kind") == "entry")
+    last_seq = json.loads(lines[last])["seq"]
+    newest = max(i for i, line in enumerate(lines) if json.loads(line).get("kind") == "checkpoint")
+    assert json.loads(lines[newest])["seq"] == last_seq
+    kept = [line for i, line in enumerate(lines) if i not in (last, newest)]
+    tampered = tmp_path / "tampered.jsonl"
+    tampered.write_text("".join(kept))
+    code, out, err = run_verifier(capsys, tampered, pem)
+    assert code == 1, out + err
+    assert f"BROKEN at entry {last_seq}" in err
+    assert f"runs to entry {last_seq}" in err
+
+
 def test_a_deleted_middle_entry_is_found(
     exported: tuple[bytes, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

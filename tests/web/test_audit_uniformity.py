@@ -224,6 +224,11 @@ def heat_cells(page: str) -> tuple[str, dict[str, str]]:
     return svg, cells
 
 
+def _minute(moment: str | None) -> str:
+    """An API timestamp as the CSV writes it (UTC, to the minute)."""
+    return datetime.fromisoformat(moment.replace("Z", "+00:00")).strftime("%Y-%m-%d %H:%M") if moment else ""
+
+
 # --- 1. the demo matrix through the API ----------------------------------------------------------
 
 
@@ -327,6 +332,14 @@ def test_csv_matches_the_screen_cell_by_cell(app: Flask, clock: Clock) -> None:
                 assert (line["searches"], line["investigator"], line["resolved_on"]) == ("0", "", ""), where
             assert line["candidate_searches"] == row.searches, where
             assert line["candidate_span"] == row.span, where
+    # The search times, not on the screen, are the API's to the minute.
+    body = uniformity_json(app, bearer(app, world.auditor), world.cycle_id)
+    for row_json in body["candidates"]:
+        for c in row_json["cells"]:
+            line = by_key[row_json["code"], c["position"]]
+            for column in ("first_search", "last_search"):
+                expected = _minute(c[column])
+                assert line[column] == expected, (row_json["code"], c["position"], column)
     # The unable cell's deviation label is in the CSV.
     unable = [line for line in lines if line["deviations"]]
     assert [line["deviations"] for line in unable] == [DEVIATION_LABELS["unable"]]
