@@ -300,7 +300,7 @@ def audit_adverse_impact(cycle_id: int) -> ResponseReturnValue:
             "axes": [
                 {
                     "axis": a.axis,
-                    "not_given": a.not_given,
+                    "not_shown": a.not_shown,
                     "steps": [{"step": s.step, "groups": [_group_json(g) for g in s.groups]} for s in a.steps],
                 }
                 for a in report.axes

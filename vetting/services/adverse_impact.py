@@ -45,8 +45,10 @@ class AxisReport:
     axis: str
     label: str
     steps: list[StepReport]
-    #: Candidates with no answer on this axis (declined, never answered, or erased).
-    not_given: int
+    #: Candidates not in any group shown: no answer on this axis (declined, never answered,
+    #: erased) or in a suppressed group. One number for both, so that a suppressed group's size
+    #: cannot be worked out from the candidate count (complementary suppression).
+    not_shown: int
 
 
 @dataclass(frozen=True)
@@ -118,19 +120,17 @@ def report(session: Session, actor: User, security: Security, cycle_id: int, min
         order = _group_order(axis)
         screening = tally((g, cid in finals, finals.get(cid) is Outcome.ADVANCE) for cid, g in known)
         overall = tally((g, True, finals.get(cid) is Outcome.ADVANCE) for cid, g in known)
+        everyone = compare(_ordered(overall, order), minimum)
         steps = [
             StepReport(
                 "screening",
                 "Internet screening (candidates with a final board decision)",
                 compare(_ordered(screening, order), minimum),
             ),
-            StepReport(
-                "overall",
-                "Cycle overall (every candidate; undecided count as not selected)",
-                compare(_ordered(overall, order), minimum),
-            ),
+            StepReport("overall", "Cycle overall (every candidate; undecided count as not selected)", everyone),
         ]
-        axes.append(AxisReport(axis, label, steps, len(grouped) - len(known)))
+        shown = sum(g.counts.considered for g in everyone if g.counts is not None)
+        axes.append(AxisReport(axis, label, steps, len(grouped) - shown))
     audit_log.record(
         session, actor, "adverse_impact.viewed", subject_type="cycle", subject_id=cycle.id, data={"minimum": minimum}
     )

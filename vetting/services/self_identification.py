@@ -61,6 +61,8 @@ def invite(session: Session, actor: User, candidate_id: int) -> Invitation:
     candidate = _candidate_for_invitation(session, actor, candidate_id)
     if candidate.cycle.status is CycleStatus.CLOSED:
         raise Conflict("This cycle is closed.", code="cycle_closed")
+    if candidate.wrapped_key is None:
+        raise Conflict("This candidate's data has been erased.", code="candidate_erased")
     row = session.scalar(select(SelfIdentification).where(SelfIdentification.candidate_id == candidate.id))
     if row is not None and row.submitted_at is not None:
         raise Conflict("The candidate has already answered the self-identification form.", code="already_submitted")

@@ -253,9 +253,9 @@ class SearchLogReasonForm(ReasonForm):
 class SelfIdentificationForm(FlaskForm):
     """The candidate's voluntary form: every question has a "do not wish to answer" choice."""
 
-    sex = RadioField("Sex", choices=[(s.value, s.label) for s in Sex], validators=[DataRequired()])
+    sex = RadioField("Sex", choices=enum_choices(Sex), validators=[DataRequired()])
     race_ethnicity = RadioField(
-        "Race and ethnicity", choices=[(r.value, r.label) for r in RaceEthnicity], validators=[DataRequired()]
+        "Race and ethnicity", choices=enum_choices(RaceEthnicity), validators=[DataRequired()]
     )
     submit = SubmitField("Send my answers")
 
