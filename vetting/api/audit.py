@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import date
 from typing import Any
 
 from flask import jsonify, request
@@ -19,6 +18,7 @@ from vetting.models.base import MAX_ID
 from vetting.policy import Action
 from vetting.selection_rates import GroupRate
 from vetting.services import access_review, adverse_impact, audit_log, audit_report, separation, uniformity
+from vetting.web.audit import date_arg
 from vetting.web.documents import attachment, audited_pdf, csv_response
 from vetting.web.runtime import runtime, transaction
 
@@ -50,16 +50,6 @@ def _number(name: str, default: int | None = None) -> int | None:
     return value
 
 
-def _date(name: str) -> date | None:
-    raw = request.args.get(name)
-    if not raw:
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError as exc:
-        raise ValidationFailed(f"{name} must be a date such as 2026-11-21.", field=name) from exc
-
-
 @route(
     "GET",
     "/audit/events",
@@ -69,7 +59,7 @@ def _date(name: str) -> date | None:
     errors=(422,),
 )
 def audit_events() -> ResponseReturnValue:
-    since, until = _date("since"), _date("until")
+    since, until = date_arg("since"), date_arg("until")
     with transaction() as session:
         rows = audit_log.list_events(
             session,
@@ -355,7 +345,7 @@ def audit_separation() -> ResponseReturnValue:
     errors=(422,),
 )
 def audit_access_review() -> ResponseReturnValue:
-    since, until = _date("since"), _date("until")
+    since, until = date_arg("since"), date_arg("until")
     with transaction() as session:
         review = access_review.review(session, current_user, since=since, until=until)
     return jsonify(

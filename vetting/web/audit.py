@@ -33,7 +33,8 @@ def _int_arg(name: str) -> int | None:
     return value if value is not None and 0 < value <= MAX_ID else None
 
 
-def _date_arg(name: str) -> date | None:
+def date_arg(name: str) -> date | None:
+    """A ``YYYY-MM-DD`` query parameter, or a 422 naming it (the API reads dates the same way)."""
     raw = request.args.get(name) or ""
     try:
         return date.fromisoformat(raw) if raw else None
@@ -44,7 +45,7 @@ def _date_arg(name: str) -> date | None:
 def _page(result: VerifyResult | None = None, status: int = 200) -> ResponseReturnValue:
     event = request.args.get("event") or None
     actor_id, candidate_id = _int_arg("actor_id"), _int_arg("candidate_id")
-    since, until = _date_arg("since"), _date_arg("until")
+    since, until = date_arg("since"), date_arg("until")
     with transaction() as session:
         events = audit_log.list_events(
             session,
@@ -183,7 +184,7 @@ def separation_report() -> ResponseReturnValue:
 @bp.get("/access")
 @requires(Action.AUDIT_READ)
 def access() -> ResponseReturnValue:
-    since, until = _date_arg("since"), _date_arg("until")
+    since, until = date_arg("since"), date_arg("until")
     with transaction() as session:
         review = access_review.review(session, current_user, since=since, until=until)
         return render_template("audit/access.html", review=review)

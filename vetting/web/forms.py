@@ -254,9 +254,7 @@ class SelfIdentificationForm(FlaskForm):
     """The candidate's voluntary form: every question has a "do not wish to answer" choice."""
 
     sex = RadioField("Sex", choices=enum_choices(Sex), validators=[DataRequired()])
-    race_ethnicity = RadioField(
-        "Race and ethnicity", choices=enum_choices(RaceEthnicity), validators=[DataRequired()]
-    )
+    race_ethnicity = RadioField("Race and ethnicity", choices=enum_choices(RaceEthnicity), validators=[DataRequired()])
     submit = SubmitField("Send my answers")
 
 
