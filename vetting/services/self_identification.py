@@ -123,7 +123,10 @@ def overview(session: Session, actor: User, cycle_id: int) -> list[InvitationSta
 def _open_row(session: Session, token: str) -> SelfIdentification:
     row = None
     if token and len(token) <= 100:
-        row = session.scalar(select(SelfIdentification).where(SelfIdentification.token_sha256 == sha256_hex(token)))
+        # Locked: of two submissions racing with one link, the second finds it spent.
+        row = session.scalar(
+            select(SelfIdentification).where(SelfIdentification.token_sha256 == sha256_hex(token)).with_for_update()
+        )
     if row is None:
         raise NotFound("This link is not valid, or the form was already answered.")
     if row.expires_at <= utcnow():
