@@ -19,11 +19,11 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
-from werkzeug.test import TestResponse
 
 from tests.support import Clock, login, runtime_of
 from tests.web.board_world import PROTECTED_SUMMARY, BoardWorld, build_board_world, complete
 from tests.web.helpers import db, page_csrf, snapshot
+from tests.web.test_investigation_access import send  # the same way of sending a walked call
 from tests.web.world import (
     API,
     CANDIDATE_NAME,
@@ -33,7 +33,6 @@ from tests.web.world import (
     finding_body,
     png,
     resolution_body,
-    upload,
     user_in,
 )
 from vetting.api.registry import OPERATIONS
@@ -378,21 +377,6 @@ def writing_routes(app: Flask, scene: Scene) -> list[Call]:
         for url in _urls(rule.rule, _values(scene.ids, set(rule.arguments))):
             calls.extend(Call(rule.endpoint, method, url, known[rule.endpoint]) for method in methods)
     return calls
-
-
-def send(client: FlaskClient, call: Call, headers: dict[str, str], csrf: str) -> TestResponse:
-    if call.is_api:
-        data = call.body.get("data")
-        if data is not None:
-            parts = {k: upload(v, f"{k}.png") if isinstance(v, bytes) else v for k, v in data.items()}
-            return client.open(
-                call.url, method=call.method, data=parts, headers=headers, content_type="multipart/form-data"
-            )
-        return client.open(call.url, method=call.method, json=call.body.get("json"), headers=headers)
-    form = {k: upload(v, f"{k}.bin") if isinstance(v, bytes) else v for k, v in call.body.get("data", {}).items()}
-    form = {k: csrf if v == CSRF else v for k, v in form.items()}
-    form["csrf_token"] = csrf
-    return client.open(call.url, method=call.method, data=form)
 
 
 def check_api_bodies_are_valid(calls: list[Call]) -> None:
