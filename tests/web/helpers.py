@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import html
+import json
 import re
+import subprocess
 from collections import Counter
 from contextlib import AbstractContextManager
 from datetime import timedelta
@@ -210,3 +213,34 @@ def new_cycle(app: Flask, admin_id: int, title: str = "Patrol officer 2026", **d
             assert user is not None, local_part
             cycles.assign(session, actor, cycle.id, user.id, duty)
         return cycle.id
+
+
+def pdf_text(content: bytes) -> str:
+    """The PDF's text on one line (pdftotext wraps and pads with spaces)."""
+    result = subprocess.run(["pdftotext", "-layout", "-", "-"], input=content, capture_output=True, check=True)
+    return " ".join(result.stdout.decode().split())
+
+
+def text_of(response: TestResponse) -> str:
+    """The words a reader gets: PDF text, JSON, HTML with entities decoded, other bytes as is
+    (evidence files are binary); the Location of a redirect too; whitespace folded."""
+    kind = response.mimetype or ""
+    if kind == "application/pdf":
+        done = subprocess.run(
+            ["pdftotext", "-", "-"], input=response.get_data(), capture_output=True, check=True, timeout=30
+        )
+        text = done.stdout.decode("utf-8", "replace")
+    elif kind.endswith("json"):
+        text = json.dumps(response.get_json(), ensure_ascii=False)
+    else:
+        text = html.unescape(response.get_data().decode("utf-8", "replace"))
+    if location := response.headers.get("Location"):
+        text += "\n" + location
+    return " ".join(text.split())
+
+
+def get_closed(client: FlaskClient, url: str, headers: dict[str, str] | None = None) -> TestResponse:
+    """GET ``url`` (with ``headers`` for API paths only) and close the response (route walks make many)."""
+    response = client.get(url, headers=headers if url.startswith("/api/") else None)
+    response.close()
+    return response

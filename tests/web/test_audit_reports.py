@@ -10,7 +10,6 @@ hash-chained log). PDF text is read with pdftotext.
 from __future__ import annotations
 
 import hashlib
-import subprocess
 from dataclasses import dataclass
 from datetime import timedelta
 from html.parser import HTMLParser
@@ -22,7 +21,7 @@ from flask.testing import FlaskClient
 
 from tests.support import Clock, login, make_user
 from tests.web.board_world import PROTECTED_SUMMARY, BoardWorld, build_board_world, complete
-from tests.web.helpers import db, new_cycle
+from tests.web.helpers import db, new_cycle, pdf_text
 from tests.web.world import (
     API,
     CANDIDATE_NAME,
@@ -51,12 +50,6 @@ RAW = (
     "hurt him",
     "social.example",
 )
-
-
-def pdf_text(content: bytes) -> str:
-    """The PDF's text on one line (pdftotext wraps and pads with spaces)."""
-    result = subprocess.run(["pdftotext", "-layout", "-", "-"], input=content, capture_output=True, check=True)
-    return " ".join(result.stdout.decode().split())
 
 
 def code_of(app: Flask, candidate_id: int) -> str:

@@ -23,7 +23,7 @@ from sqlalchemy import select
 from tests.support import Clock, login, runtime_of
 from tests.web.board_world import PROTECTED_SUMMARY, BoardWorld, build_board_world, complete
 from tests.web.helpers import db, page_csrf, snapshot
-from tests.web.test_investigation_access import send  # the same way of sending a walked call
+from tests.web.test_investigation_access import Call, send  # walked calls, sent the same way
 from tests.web.world import (
     API,
     CANDIDATE_NAME,
@@ -315,21 +315,6 @@ def bodies(scene: Scene) -> dict[str, dict[str, Any]]:
         },
         "board.ask": {"data": {"finding_id": str(ids.finding), "question": "Which platform was it?"}},
     }
-
-
-@dataclass(frozen=True)
-class Call:
-    endpoint: str
-    method: str
-    url: str
-    body: dict[str, Any]
-
-    @property
-    def is_api(self) -> bool:
-        return self.url.startswith("/api/")
-
-    def __str__(self) -> str:
-        return f"{self.method} {self.url} ({self.endpoint})"
 
 
 def _values(ids: Ids, params: set[str]) -> dict[str, int]:

@@ -26,11 +26,9 @@ reach the board.
 
 from __future__ import annotations
 
-import html
 import itertools
 import json
 import re
-import subprocess
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -43,6 +41,7 @@ from sqlalchemy import select
 from werkzeug.test import TestResponse
 
 from tests.support import Clock, Person, login, make_user, runtime_of
+from tests.web.helpers import get_closed, text_of
 from tests.web.world import (
     API,
     CANDIDATE_NAME,
@@ -529,7 +528,7 @@ def _investigator_corpus(client: FlaskClient, seeded: Seeded) -> str:
     parts = []
     for candidate_id in seeded.candidates:
         for path in ("", "/findings", "/checklist", "/board"):
-            parts.append(_text_of(_get(client, f"{API}/candidates/{candidate_id}{path}", headers)))
+            parts.append(text_of(get_closed(client, f"{API}/candidates/{candidate_id}{path}", headers)))
     return "\n".join(parts)
 
 
@@ -599,37 +598,12 @@ def _urls(app: Flask) -> Iterator[str]:
             yield _fill(rule.rule, values)
 
 
-def _pdf_text(data: bytes) -> str:
-    done = subprocess.run(["pdftotext", "-", "-"], input=data, capture_output=True, check=True, timeout=30)
-    return done.stdout.decode("utf-8", "replace")
-
-
-def _text_of(response: TestResponse) -> str:
-    """The words a reader gets: PDF text, JSON values, HTML with entities decoded; whitespace folded."""
-    kind = response.mimetype or ""
-    if kind == "application/pdf":
-        text = _pdf_text(response.get_data())
-    elif kind.endswith("json"):
-        text = json.dumps(response.get_json(), ensure_ascii=False)
-    else:
-        text = html.unescape(response.get_data(as_text=True))
-    if location := response.headers.get("Location"):
-        text += "\n" + location
-    return " ".join(text.split())
-
-
-def _get(client: FlaskClient, url: str, headers: dict[str, str] | None = None) -> TestResponse:
-    response = client.get(url, headers=headers if url.startswith("/api/") else None)
-    response.close()
-    return response
-
-
 def walk_board(app: Flask, web: FlaskClient, headers: dict[str, str]) -> tuple[list[Page], list[Page]]:
     """Every GET route with every id, as one caller (web session + API token); (answered 200, all)."""
     everything = []
     for url in _urls(app):
-        response = _get(web, url, headers)
-        everything.append(Page(url, response.status_code, response.mimetype or "", _text_of(response)))
+        response = get_closed(web, url, headers)
+        everything.append(Page(url, response.status_code, response.mimetype or "", text_of(response)))
     return [p for p in everything if p.status == 200], everything
 
 
@@ -648,7 +622,7 @@ def reference_labels(app: Flask, clock: Clock, pages: Iterable[Page]) -> dict[st
     """
     nobody = make_user(app, f"board-of-nothing-{next(_NOBODY)}@x.test", Role.BOARD_MEMBER, name="Nell Nobody")
     web, headers = _board_client(app, nobody, clock)
-    return {p.url: _labels(_text_of(_get(web, p.url, headers))) for p in pages if p.status == 200}
+    return {p.url: _labels(text_of(get_closed(web, p.url, headers))) for p in pages if p.status == 200}
 
 
 _NOBODY = itertools.count(1)
@@ -705,12 +679,12 @@ def _assert_lane_b_reaches_the_board(
     client: FlaskClient, web: FlaskClient, headers: dict[str, str], seeded: Seeded
 ) -> None:
     """rules-legal.md §2.1: the candidate's expressed bias is conduct; lane A must not suppress it (R3)."""
-    body = _ok(_get(client, f"{API}/board/candidates/{seeded.world.candidate_id}/summary", headers))
+    body = _ok(get_closed(client, f"{API}/board/candidates/{seeded.world.candidate_id}/summary", headers))
     finding = next(f for g in body["groups"] for f in g["findings"] if f["finding_id"] == seeded.lane_b_id)
     assert finding["behaviour_category"] == "bias_hate"
     assert finding["summary"] == LANE_B_SUMMARY
     assert finding["excerpt"] == LANE_B_EXCERPT.replace("Baptist", "[redacted]")
-    page = _text_of(_get(web, f"/board/candidates/{seeded.world.candidate_id}"))
+    page = text_of(get_closed(web, f"/board/candidates/{seeded.world.candidate_id}"))
     for words in LANE_B_CONDUCT:
         assert words in finding["summary"] + finding["excerpt"]
         assert words in page
@@ -752,7 +726,7 @@ def test_no_protected_word_reaches_any_board_surface(
     shown = {
         f["finding_id"]
         for candidate_id in seeded.candidates
-        for group in _ok(_get(client, f"{API}/board/candidates/{candidate_id}/summary", headers))["groups"]
+        for group in _ok(get_closed(client, f"{API}/board/candidates/{candidate_id}/summary", headers))["groups"]
         for f in group["findings"]
     }
     assert set(seeded.released.values()) | {seeded.lane_b_id} == shown  # refuted, edited, unreleased: absent
@@ -767,7 +741,7 @@ def _assert_the_decision_reaches_the_board_redacted(
     investigators' approved answer reach the board, the response's protected phrases as [redacted]."""
     w = seeded.world
     pages = {p.url: p for p in answered}
-    summary = _ok(_get(client, f"{API}/board/candidates/{w.candidate_id}/summary", headers))
+    summary = _ok(get_closed(client, f"{API}/board/candidates/{w.candidate_id}/summary", headers))
     cited = [f for g in summary["groups"] for f in g["findings"] if f["finding_id"] in seeded.cited]
     assert sorted(f["finding_id"] for f in cited) == sorted(seeded.cited)
     assert all("[redacted]" in f["summary"] + f["excerpt"] + f["platform"] for f in cited), cited
@@ -784,7 +758,7 @@ def _assert_the_decision_reaches_the_board_redacted(
             folded = notice.text.casefold()
             assert [word for word in seeded.forbidden if word.casefold() in folded] == [], url
 
-    state = _ok(_get(client, f"{API}/board/candidates/{w.candidate_id}/decisions", headers))
+    state = _ok(get_closed(client, f"{API}/board/candidates/{w.candidate_id}/decisions", headers))
     assert state["proposal"]["finding_ids"] == seeded.cited
     assert [n["id"] for n in state["notices"]] == seeded.notices
     assert [(r["id"], r["kind"], r["text"]) for r in state["responses"]] == [
@@ -792,7 +766,7 @@ def _assert_the_decision_reaches_the_board_redacted(
     ]
     page = pages[f"/board/candidates/{w.candidate_id}"].text
     assert RESPONSE_FOR_BOARD in page
-    asked = _ok(_get(client, f"{API}/board/candidates/{w.candidate_id}/questions", headers))["questions"]
+    asked = _ok(get_closed(client, f"{API}/board/candidates/{w.candidate_id}/questions", headers))["questions"]
     answers = {q["id"]: q["answer"] for q in asked}
     assert answers == {seeded.approved_question: ANSWERED, seeded.unapproved_question: None}
     assert ANSWERED in page
@@ -806,14 +780,14 @@ def test_investigator_and_admin_routes_refuse_the_board(
     """POL-01 / R3: the response as written and unapproved answers are the investigators' alone."""
     web, headers = _board_client(app, seeded.world.board, clock)
     for url in _not_for_the_board(seeded):
-        response = _get(web, url, headers)
+        response = get_closed(web, url, headers)
         assert response.status_code in {403, 404}, (url, response.status_code)
     # The same routes give the cycle's investigators what the board must not read (the test bites).
     investigator = bearer(app, seeded.world.inv)
-    written = _text_of(_get(client, f"{API}/candidates/{seeded.world.candidate_id}/board", investigator))
+    written = text_of(get_closed(client, f"{API}/candidates/{seeded.world.candidate_id}/board", investigator))
     assert RESPONSE_TEXT in written
     assert UNAPPROVED_ANSWER in written
-    assert ASKED_UNAPPROVED in _text_of(_get(client, f"{API}/questions", investigator))
+    assert ASKED_UNAPPROVED in text_of(get_closed(client, f"{API}/questions", investigator))
 
 
 def test_a_board_member_of_another_cycle_is_refused(
@@ -827,11 +801,11 @@ def test_a_board_member_of_another_cycle_is_refused(
     web, headers = _board_client(app, stranger, clock)
     for url in _must_reach(seeded):
         if str(w.cycle_id) in url.split("/") or any(str(c) in url.split("/") for c in seeded.candidates):
-            response = _get(web, url, headers)
+            response = get_closed(web, url, headers)
             assert response.status_code in {403, 404}, (url, response.status_code)
     for notice_id in seeded.notices:  # the notice is addressed to the candidate, by name
         for url in _notice_urls(notice_id):
-            assert _get(web, url, headers).status_code == 404, url
+            assert get_closed(web, url, headers).status_code == 404, url
     answered, everything = walk_board(app, web, headers)
     assert f"/board/cycles/{w.other_cycle_id}" in {p.url for p in answered}
     words = seeded.forbidden | {CANDIDATE_NAME, SECOND_NAME, "Patrol 2026"}
@@ -865,9 +839,9 @@ def test_blind_review_shows_codes_never_names(app: Flask, client: FlaskClient, c
     assert _leaks(everything, words, reference_labels(app, clock, answered)) == []
     for url in (f"/board/cycles/{world.cycle_id}", f"/board/candidates/{world.candidate_id}"):
         assert code in next(p.text for p in answered if p.url == url)
-    listed = _ok(_get(client, f"{API}/board/cycles/{world.cycle_id}/candidates", headers))["candidates"]
+    listed = _ok(get_closed(client, f"{API}/board/cycles/{world.cycle_id}/candidates", headers))["candidates"]
     assert [(c["code"], c["name"]) for c in listed] == [(code, None)]
-    summary = _ok(_get(client, f"{API}/board/candidates/{world.candidate_id}/summary", headers))
+    summary = _ok(get_closed(client, f"{API}/board/candidates/{world.candidate_id}/summary", headers))
     assert summary["candidate"]["code"] == code
     assert summary["candidate"]["name"] is None
 
@@ -898,7 +872,7 @@ def test_phrases_the_detector_should_flag_do_not_reach_the_board(
     """PC-01 / R3 end to end: a protected phrase the investigator's flow does not bring up still must not leak."""
     world = build_world(app)
     headers = _release_one(app, client, world, raw, "I will hurt him.")
-    summary = _ok(_get(client, f"{API}/board/candidates/{world.candidate_id}/summary", headers))
+    summary = _ok(get_closed(client, f"{API}/board/candidates/{world.candidate_id}/summary", headers))
     text = json.dumps(summary).casefold()
     assert "will hurt him" in text
     assert protected.casefold() not in text
@@ -930,7 +904,7 @@ def _propose(app: Flask, client: FlaskClient, world: World) -> tuple[dict[str, s
     rules = {"decision_rule": "chair", "decision_quorum": 1, "chair_user_id": world.board.id, "response_days": 5}
     _ok(client.put(f"{API}/cycles/{world.cycle_id}/board-rules", json=rules, headers=bearer(app, world.admin)))
     url = f"{API}/board/candidates/{world.candidate_id}"
-    groups = _ok(_get(client, f"{url}/summary", board))["groups"]
+    groups = _ok(get_closed(client, f"{url}/summary", board))["groups"]
     cited = [f["finding_id"] for g in groups for f in g["findings"]]
     decision = {"outcome": "do_not_advance", "rationale": RATIONALE, "finding_ids": cited}
     _ok(client.post(f"{url}/recommendations", json=decision, headers=board), 201)
@@ -957,7 +931,7 @@ def test_blind_review_name_in_the_candidates_response_does_not_reach_the_board(
     assert any("rp-axolotl" in p.text for p in answered)
     notices = [p for p in answered if "/notices/" in p.url]
     assert len(notices) == 2, sorted(reached)  # the pre-decision notice, by the API and by the board pages
-    code = _ok(_get(client, f"{API}/board/candidates/{world.candidate_id}/summary", headers))["candidate"]["code"]
+    code = _ok(get_closed(client, f"{API}/board/candidates/{world.candidate_id}/summary", headers))["candidate"]["code"]
     assert all(f"To {code}" in p.text for p in notices), [p.text for p in notices]
     assert _leaks(everything, {CANDIDATE_NAME, "Casey", "casey_c"}, reference_labels(app, clock, answered)) == []
 
@@ -976,7 +950,7 @@ def test_a_religious_meeting_in_the_candidates_response_does_not_reach_the_board
     world = build_world(app)
     board, inv = _propose(app, client, world)
     _respond(client, inv, world, "I was at Quaker meeting that night; I regret the post, rp-axolotl.")
-    state = _ok(_get(client, f"{API}/board/candidates/{world.candidate_id}/decisions", board))
+    state = _ok(get_closed(client, f"{API}/board/candidates/{world.candidate_id}/decisions", board))
     text = json.dumps(state["responses"]).casefold()
     assert "rp-axolotl" in text
     assert "quaker" not in text

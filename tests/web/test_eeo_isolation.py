@@ -17,11 +17,8 @@ from __future__ import annotations
 
 import ast
 import functools
-import html
 import itertools
-import json
 import re
-import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,7 +33,7 @@ from werkzeug.test import TestResponse
 import vetting
 from tests.support import Clock, Person, login, runtime_of
 from tests.web.board_world import BoardWorld, build_board_world, complete
-from tests.web.helpers import page_csrf
+from tests.web.helpers import get_closed, page_csrf, text_of
 from tests.web.world import API, add_candidate, add_evidence, bearer, error_of
 from vetting.models import (
     Candidate,
@@ -158,31 +155,6 @@ def eeo(app: Flask, client: FlaskClient, clock: Clock) -> EeoWorld:
 # --- reading what a caller gets --------------------------------------------------------------------
 
 
-def _pdf_text(data: bytes) -> str:
-    done = subprocess.run(["pdftotext", "-", "-"], input=data, capture_output=True, check=True, timeout=30)
-    return done.stdout.decode("utf-8", "replace")
-
-
-def _text_of(response: TestResponse) -> str:
-    """The words a reader gets: PDF text, JSON (keys and values), HTML with entities decoded, other bytes as is."""
-    kind = response.mimetype or ""
-    if kind == "application/pdf":
-        text = _pdf_text(response.get_data())
-    elif kind.endswith("json"):
-        text = json.dumps(response.get_json(), ensure_ascii=False)
-    else:
-        text = html.unescape(response.get_data().decode("utf-8", "replace"))  # evidence files are binary
-    if location := response.headers.get("Location"):
-        text += "\n" + location
-    return " ".join(text.split())
-
-
-def _get(client: FlaskClient, url: str, headers: dict[str, str] | None = None) -> TestResponse:
-    response = client.get(url, headers=headers if url.startswith("/api/") else None)
-    response.close()
-    return response
-
-
 def _markers_in(text: str) -> list[str]:
     folded = text.casefold()
     found = [m for m in MARKERS if m.casefold() in folded]
@@ -235,15 +207,15 @@ def walk(app: Flask, person: Person, clock: Clock, tokens: list[str]) -> list[Pa
     web, headers = _signed_in(app, person, clock)
     pages = []
     for url in _urls(app, tokens):
-        response = _get(web, url, headers)
-        pages.append(Page(url, response.status_code, _text_of(response)))
+        response = get_closed(web, url, headers)
+        pages.append(Page(url, response.status_code, text_of(response)))
     return pages
 
 
 def _public_reference(app: Flask, url: str, text: str) -> bool:
     """The page is the same for an anonymous caller (the published API description): reference, not data."""
-    response = _get(app.test_client(), url)
-    return response.status_code == 200 and _text_of(response) == text
+    response = get_closed(app.test_client(), url)
+    return response.status_code == 200 and text_of(response) == text
 
 
 def _auditor_corpus(app: Flask, clock: Clock, eeo: EeoWorld) -> str:
@@ -252,13 +224,13 @@ def _auditor_corpus(app: Flask, clock: Clock, eeo: EeoWorld) -> str:
     cycle_id = eeo.bw.world.cycle_id
     web, headers = _signed_in(app, eeo.bw.world.auditor, clock)
     responses = [
-        _get(web, "/audit/cycles"),
-        _get(web, f"/audit/cycles/{cycle_id}/adverse-impact"),
-        _get(web, f"{API}/audit/cycles/{cycle_id}/adverse-impact", headers),
-        _get(web, f"{API}/audit/events?limit=500", headers),
+        get_closed(web, "/audit/cycles"),
+        get_closed(web, f"/audit/cycles/{cycle_id}/adverse-impact"),
+        get_closed(web, f"{API}/audit/cycles/{cycle_id}/adverse-impact", headers),
+        get_closed(web, f"{API}/audit/events?limit=500", headers),
     ]
     assert [r.status_code for r in responses] == [200] * len(responses)
-    return "\n".join(_text_of(r) for r in responses)
+    return "\n".join(text_of(r) for r in responses)
 
 
 # --- the walk ----------------------------------------------------------------------------------------
@@ -375,7 +347,7 @@ def test_investigators_and_board_members_are_refused_the_eeo_routes(
         ):
             response = web.get(url)
             assert response.status_code == 403, (who, url)
-            assert _markers_in(_text_of(response)) == [], (who, url)
+            assert _markers_in(text_of(response)) == [], (who, url)
 
 
 # --- the design, statically --------------------------------------------------------------------------
@@ -519,11 +491,11 @@ def test_answering_the_form_changes_nothing_the_board_or_the_investigators_read(
         (f"{API}/candidates/{w.candidate_id}/board", inv),
         (f"{API}/cycles/{w.cycle_id}/candidates", inv),
     ]
-    before = {url: _text_of(_get(client, url, headers)) for url, headers in urls}
+    before = {url: text_of(get_closed(client, url, headers)) for url, headers in urls}
     token = _invite(client, bearer(app, w.admin), w.candidate_id)
     answered = app.test_client().post(
         f"{API}/self-identification", json={"token": token, "sex": "male", "race_ethnicity": "american_indian"}
     )
     assert answered.status_code == 201
-    after = {url: _text_of(_get(client, url, headers)) for url, headers in urls}
+    after = {url: text_of(get_closed(client, url, headers)) for url, headers in urls}
     assert after == before

@@ -12,7 +12,6 @@ protected information redacted). PDF text is read with pdftotext.
 from __future__ import annotations
 
 import hashlib
-import subprocess
 from datetime import date
 from typing import Any
 
@@ -24,6 +23,7 @@ from werkzeug.test import TestResponse
 
 from tests.support import Clock, make_user, runtime_of
 from tests.web.board_world import BoardWorld, build_board_world, set_rules
+from tests.web.helpers import pdf_text
 from tests.web.world import API, bearer, error_of, user_in
 from vetting.models import AuditEvent, Candidate, Decision, DecisionRule, DecisionStatus, Duty, Role
 from vetting.services import audit_log, cycles
@@ -39,12 +39,6 @@ CRA = {"cra_name": "Acme Screening LLC", "cra_address": "1 Report Way, Austin TX
 @pytest.fixture
 def bw(app: Flask) -> BoardWorld:
     return build_board_world(app)
-
-
-def pdf_text(content: bytes) -> str:
-    """The PDF's text on one line (pdftotext wraps and pads with spaces)."""
-    result = subprocess.run(["pdftotext", "-layout", "-", "-"], input=content, capture_output=True, check=True)
-    return " ".join(result.stdout.decode().split())
 
 
 def _decide(client: FlaskClient, headers: dict[str, str], bw: BoardWorld, **body: Any) -> TestResponse:
