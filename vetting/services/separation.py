@@ -33,7 +33,7 @@ from vetting.models import (
     SearchLogEntry,
     User,
 )
-from vetting.services import audit_log
+from vetting.services import audit_log, users
 from vetting.services.cycles import get_cycle, list_cycles
 
 #: Release refusals that are separation-of-duties refusals (the author or editor tried).
@@ -143,7 +143,7 @@ def report(session: Session, actor: User, cycle_id: int | None = None) -> list[C
     """Every cycle (or one), for auditors; the view is audited."""
     policy.require(actor, policy.Action.AUDIT_READ)
     cycles = [get_cycle(session, actor, cycle_id)] if cycle_id is not None else list_cycles(session, actor)
-    names = {u.id: u.name for u in session.scalars(select(User))}
+    names = users.names(session)
     result = [_of_cycle(session, c, names) for c in cycles]
     audit_log.record(
         session, actor, "separation.viewed", subject_type="cycle" if cycle_id else None, subject_id=cycle_id,

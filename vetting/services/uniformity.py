@@ -37,7 +37,7 @@ from vetting.models import (
     SearchLogEntry,
     User,
 )
-from vetting.services import audit_log
+from vetting.services import audit_log, users
 from vetting.services.candidates import stage_of
 from vetting.services.context import Security
 from vetting.services.cycles import get_cycle
@@ -165,14 +165,22 @@ def build(session: Session, actor: User, cycle_id: int) -> Uniformity:
     items = list(version.items) if version else []
     people = list(session.scalars(select(Candidate).where(Candidate.cycle_id == cycle.id).order_by(Candidate.id)))
     ids = [c.id for c in people]
-    names = {u.id: u.name for u in session.scalars(select(User))}
+    names = users.names(session)
     resolutions = list(session.scalars(select(ItemResolution).where(ItemResolution.candidate_id.in_(ids))))
     searches = list(session.execute(
         select(SearchLogEntry.candidate_id, SearchLogEntry.item_id, SearchLogEntry.searched_at,
                SearchLogEntry.recorded_by_id).where(SearchLogEntry.candidate_id.in_(ids))
     ))  # fmt: skip
-    item_version = dict(session.execute(select(ChecklistVersionItem.id, ChecklistVersionItem.version_id)).all())
-    version_label = {v.id: v.label for v in session.scalars(select(ChecklistVersion))}
+    worked = {r.item_id for r in resolutions} | {row.item_id for row in searches}
+    item_version = dict(
+        session.execute(
+            select(ChecklistVersionItem.id, ChecklistVersionItem.version_id).where(ChecklistVersionItem.id.in_(worked))
+        ).all()
+    )
+    version_label = {
+        v.id: v.label
+        for v in session.scalars(select(ChecklistVersion).where(ChecklistVersion.id.in_(set(item_version.values()))))
+    }
 
     by_cell: dict[tuple[int, int], list[datetime]] = defaultdict(list)
     # Which items each candidate's work touched, and all their search times (one pass each).
@@ -403,11 +411,15 @@ def search_log(
     candidate = session.get(Candidate, candidate_id)
     if candidate is None or not policy.can_view_cycle(actor, candidate.cycle):
         raise NotFound("No such candidate.")
-    items = {i.id: i for i in session.scalars(select(ChecklistVersionItem))}
-    names = {u.id: u.name for u in session.scalars(select(User))}
-    entries = session.scalars(
+    names = users.names(session)
+    entries = list(session.scalars(
         select(SearchLogEntry).where(SearchLogEntry.candidate_id == candidate.id).order_by(SearchLogEntry.searched_at)
-    )
+    ))  # fmt: skip
+    # Only the items searched (usually the cycle's version; another version is a deviation).
+    searched = {e.item_id for e in entries}
+    items = {
+        i.id: i for i in session.scalars(select(ChecklistVersionItem).where(ChecklistVersionItem.id.in_(searched)))
+    }
     lines = [
         SearchLogLine(
             items[e.item_id].position,
