@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from vetting.audit_chain import GENESIS_HASH, EntryFields, StoredEntry, canonical_json, sign_checkpoint, verify_chain
+from vetting.audit.chain import GENESIS_HASH, EntryFields, StoredEntry, canonical_json, sign_checkpoint, verify_chain
 
 
 def build(n: int) -> tuple[list[StoredEntry], list[bytes]]:

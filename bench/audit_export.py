@@ -15,8 +15,8 @@ from datetime import UTC, datetime
 from audit_chain import best_of, build  # the sibling benchmark (scripts run from bench/)
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from vetting.audit_chain import sign_checkpoint, verify_chain
-from vetting.audit_export import export_lines, verify_export
+from vetting.audit.chain import sign_checkpoint, verify_chain
+from vetting.audit.export import export_lines, verify_export
 
 
 def main() -> None:

@@ -11,11 +11,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from vetting.clock import set_clock, utcnow
+from vetting.http.runtime import Runtime
 from vetting.models import CycleStatus, Role, User
 from vetting.security import totp
 from vetting.services import checklists, cycles, tokens, users
 from vetting.services.accounts import seal_totp_secret
-from vetting.web.runtime import Runtime
 
 PASSWORD = "correct horse battery staple"
 

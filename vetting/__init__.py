@@ -11,23 +11,17 @@ if TYPE_CHECKING:
 
 #: Request bodies above this are refused before a view runs (evidence uploads set their own).
 MAX_REQUEST_BYTES = 1 * 1024 * 1024
-#: Encrypted evidence and signed forms, inside the instance folder (outside the web root).
-EVIDENCE_DIR = "evidence"
 
 
 def create_app(settings: Settings | None = None) -> Flask:
     """Build the application; fails fast if the instance folder lacks its secrets."""
     # Imported here, not above: the audit-export verifier imports this package and must
-    # run with the cryptography package alone (vetting.audit_export).
+    # run with the cryptography package alone (vetting.audit.export).
     from flask import Flask
 
-    from vetting import api, web
+    from vetting import api, http, web
     from vetting.config import PROJECT_ROOT, load_settings
-    from vetting.db import Database
-    from vetting.pdf import Reports
-    from vetting.services.context import Security
-    from vetting.storage import EncryptedStore
-    from vetting.web.runtime import Runtime
+    from vetting.runtime import Runtime
 
     settings = settings or load_settings()
     app = Flask(
@@ -47,13 +41,8 @@ def create_app(settings: Settings | None = None) -> Flask:
         PERMANENT_SESSION_LIFETIME=settings.absolute_timeout,
         MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,
     )
-    app.extensions["vetting"] = Runtime(
-        settings=settings,
-        db=Database(settings.database_url, settings.audit_signing_key),
-        security=Security.from_settings(settings),
-        store=EncryptedStore(settings.instance_path / EVIDENCE_DIR),
-        reports=Reports(PROJECT_ROOT / "templates"),
-    )
+    app.extensions["vetting"] = Runtime.build(settings)
+    http.init_app(app)
     web.init_app(app)
     api.init_app(app)
     return app

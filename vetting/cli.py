@@ -20,10 +20,10 @@ from vetting.config import ConfigError, default_database_url, default_instance_p
 from vetting.errors import DomainError
 from vetting.instance import ensure_instance
 from vetting.models import Role
+from vetting.runtime import Runtime
 from vetting.security import totp
 from vetting.services import audit_log, demo, tokens, users
 from vetting.services.accounts import open_totp_secret
-from vetting.web.runtime import Runtime
 
 
 def _create_app() -> Flask:

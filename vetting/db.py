@@ -17,8 +17,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
+from vetting.audit import writer
 from vetting.errors import DomainError
-from vetting.services import audit_log
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 _UNDO_KEY = "undo_on_rollback"
@@ -79,8 +79,8 @@ class Database:
             info={"audit_signing_key": signing_key},
         )
         # Every transaction that appended audit events also signs the new chain head.
-        event.listen(self.sessionmaker, "before_commit", audit_log.sign_pending_checkpoint)
-        event.listen(self.sessionmaker, "after_soft_rollback", audit_log.forget_pending)
+        event.listen(self.sessionmaker, "before_commit", writer.sign_pending_checkpoint)
+        event.listen(self.sessionmaker, "after_soft_rollback", writer.forget_pending)
         event.listen(self.sessionmaker, "after_soft_rollback", _run_undo)
         event.listen(self.sessionmaker, "after_commit", _forget_undo)
 
@@ -102,16 +102,8 @@ class Database:
 
     def _record_refusal(self, error: DomainError) -> None:
         assert error.refusal is not None
-        event_name, actor_id, subject_type, subject_id, data = error.refusal
         with self.sessionmaker() as session, session.begin():
-            audit_log.append(
-                session,
-                actor_id,
-                event_name,
-                subject_type=subject_type,
-                subject_id=subject_id,
-                data=data,
-            )
+            writer.record_refusal(session, error.refusal)
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -2,12 +2,34 @@
 
 Services raise these; the web and API layers map each kind to one HTTP status in one
 place. A refusal that the rules say must be audited (separation of duties, POL-01)
-carries the audit event to record after the failed transaction is rolled back.
+carries a :class:`Refusal`: the audit event recorded after the failed transaction is
+rolled back.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from vetting.audit.events import Auditable, Event, Subject
+
+if TYPE_CHECKING:
+    from vetting.models import User
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """The audit event of a refused attempt: ids and codes only, taken when the error is raised."""
+
+    event: Event
+    actor_id: int | None
+    subject: Subject | None = None
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, event: Event, actor: User | None, *, subject: Auditable | None = None, **data: Any) -> Refusal:
+        return cls(event, actor.id if actor else None, subject.audit_subject if subject else None, data)
 
 
 class DomainError(Exception):
@@ -16,14 +38,16 @@ class DomainError(Exception):
     code = "error"
     http_status = 400
 
-    def __init__(self, message: str, *, code: str | None = None, field: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, code: str | None = None, field: str | None = None, refusal: Refusal | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         if code is not None:
             self.code = code
         self.field = field
-        #: (event, actor_id, subject_type, subject_id, data) recorded after rollback.
-        self.refusal: tuple[str, int | None, str | None, str | None, dict[str, Any]] | None = None
+        #: Recorded in the audit log after the rollback (:meth:`vetting.db.Database.transaction`).
+        self.refusal = refusal
 
 
 class NotFound(DomainError):

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from tests.cli.conftest import Instance, copy_instance, output_of, run_vetting
 from vetting import create_app
-from vetting.audit_chain import EntryFields
+from vetting.audit.chain import EntryFields
 from vetting.config import (
     AUDIT_KEY_FILE,
     AUDIT_PUBLIC_KEY_FILE,

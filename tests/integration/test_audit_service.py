@@ -17,7 +17,7 @@ from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.orm import Session
 
 from tests.support import Clock, make_user, runtime_of
-from vetting.audit_chain import GENESIS_HASH, VerifyResult, public_key_id
+from vetting.audit.chain import GENESIS_HASH, VerifyResult, public_key_id
 from vetting.cli import cli
 from vetting.errors import Forbidden, ValidationFailed
 from vetting.models import AppendOnlyError, AuditCheckpoint, AuditEvent, Role, User

@@ -24,7 +24,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.support import START
-from vetting.audit_chain import (
+from vetting.audit.chain import (
     GENESIS_HASH,
     Checkpoint,
     EntryFields,

@@ -34,8 +34,8 @@ from tests.web.world import (
     resolve,
     user_in,
 )
-from vetting.audit_chain import canonical_json, public_key_pem
-from vetting.audit_export import main as verify_main
+from vetting.audit.chain import canonical_json, public_key_pem
+from vetting.audit.export import main as verify_main
 from vetting.cli import cli
 from vetting.models import AuditCheckpoint, AuditEvent
 from vetting.services import audit_log, findings
@@ -45,7 +45,7 @@ PROJECT = Path(__file__).resolve().parents[2]
 ISOLATED = (
     "import sys; [sys.modules.__setitem__(m, None) for m in ('flask', 'sqlalchemy', 'jinja2', 'argon2', "
     "'weasyprint', 'flask_login', 'flask_wtf', 'psycopg', 'alembic')]; "
-    "from vetting.audit_export import main; sys.exit(main(sys.argv[1:]))"
+    "from vetting.audit.export import main; sys.exit(main(sys.argv[1:]))"
 )
 
 

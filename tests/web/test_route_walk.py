@@ -1,6 +1,6 @@
 """Default deny, proven by walking every route in ``app.url_map``.
 
-Every endpoint declares who may call it (``vetting.web.access``); the guard refuses the
+Every endpoint declares who may call it (``vetting.http.access``); the guard refuses the
 rest. Anonymous callers are sent to sign in (web) or get 401 (API); a role without the
 endpoint's action gets 403 (CJIS 5.5 least privilege, POL-01 / R2 role separation); an
 endpoint that declares nothing is refused to everyone, administrators included.
@@ -21,9 +21,9 @@ from tests.support import Clock, api_headers, csrf_from, login, make_user
 from tests.web.helpers import is_login_redirect, location_path, next_param, page_csrf
 from vetting import create_app
 from vetting.config import Settings
+from vetting.http.access import LOGIN_STEP, PUBLIC, SIGNED_IN, AccessRule, rule_of
 from vetting.models import Role
 from vetting.policy import ROLE_ACTIONS, Action
-from vetting.web.access import LOGIN_STEP, PUBLIC, SIGNED_IN, AccessRule, rule_of
 
 #: The candidate's voluntary self-identification form is public: the one-time link is the key.
 PUBLIC_ENDPOINTS = frozenset(

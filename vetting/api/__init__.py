@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from vetting.api import audit, board, board_rules, decisions, investigation, release, self_identification, views
+from vetting.http import csrf
 
 __all__ = [
     "audit",
@@ -19,7 +20,5 @@ __all__ = [
 
 
 def init_app(app: Flask) -> None:
-    from vetting.web import csrf
-
     csrf.exempt(views.bp)
     app.register_blueprint(views.bp)

@@ -11,16 +11,16 @@ from flask_login import current_user
 
 from vetting.api.registry import day, moment, parse, route
 from vetting.api.schemas import ReasonBody
-from vetting.audit_chain import public_key_pem
+from vetting.audit.chain import public_key_pem
 from vetting.errors import ValidationFailed
+from vetting.http.args import date_arg
+from vetting.http.documents import attachment, audited_pdf, csv_response
+from vetting.http.runtime import runtime, transaction
 from vetting.models import AuditEvent
 from vetting.models.base import MAX_ID
 from vetting.policy import Action
 from vetting.selection_rates import GroupRate
 from vetting.services import access_review, adverse_impact, audit_log, audit_report, separation, uniformity
-from vetting.web.audit import date_arg
-from vetting.web.documents import attachment, audited_pdf, csv_response
-from vetting.web.runtime import runtime, transaction
 
 
 def event_json(e: AuditEvent) -> dict[str, Any]:

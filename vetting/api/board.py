@@ -9,11 +9,11 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from vetting.api.registry import day, moment, route
+from vetting.http.documents import summary_pdf_response
+from vetting.http.runtime import runtime, transaction
 from vetting.policy import Action
 from vetting.services import board
 from vetting.services.released import BoardFinding
-from vetting.web.documents import summary_pdf_response
-from vetting.web.runtime import runtime, transaction
 
 
 def candidate_json(c: board.BoardCandidate) -> dict[str, Any]:

@@ -11,10 +11,10 @@ from flask_login import current_user
 from vetting.api.registry import day, parse, route
 from vetting.api.schemas import BoardRulesBody, HolidayBody
 from vetting.api.views import cycle_json
+from vetting.http.runtime import transaction
 from vetting.models import Holiday
 from vetting.policy import Action
 from vetting.services import cycles, holidays
-from vetting.web.runtime import transaction
 
 
 @route(

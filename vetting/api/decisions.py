@@ -18,12 +18,12 @@ from vetting.api.schemas import (
     RecommendationBody,
     ResponseBody,
 )
+from vetting.http.access import SIGNED_IN
+from vetting.http.documents import notice_pdf_response
+from vetting.http.runtime import runtime, transaction
 from vetting.models import BoardQuestion, CandidateResponse, Decision, Outcome, Recommendation
 from vetting.policy import Action
 from vetting.services import decisions, notices, questions
-from vetting.web.access import SIGNED_IN
-from vetting.web.documents import notice_pdf_response
-from vetting.web.runtime import runtime, transaction
 
 
 def decision_json(d: decisions.DecisionView | None) -> dict[str, Any] | None:

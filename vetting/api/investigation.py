@@ -22,6 +22,10 @@ from vetting.api.schemas import (
     ValidationBody,
 )
 from vetting.errors import ValidationFailed
+from vetting.http.access import SIGNED_IN
+from vetting.http.documents import attachment, consent_form_response
+from vetting.http.runtime import runtime, transaction
+from vetting.http.uploads import accepts_upload
 from vetting.models import (
     SCREENED_FIELDS,
     ChecklistDraftItem,
@@ -35,10 +39,6 @@ from vetting.services import candidate_file, candidates, checklists, findings, i
 from vetting.services.findings import MAX_EVIDENCE_BYTES, FindingInput, FindingView
 from vetting.services.investigation import MAX_DOCUMENT_BYTES, ItemView, ResolutionInput, SearchInput
 from vetting.services.redaction import MentionView
-from vetting.web.access import SIGNED_IN
-from vetting.web.documents import attachment, consent_form_response
-from vetting.web.runtime import runtime, transaction
-from vetting.web.uploads import accepts_upload
 
 
 def candidate_json(summary: candidates.CandidateSummary) -> dict[str, Any]:

@@ -12,10 +12,10 @@ from typing import Any, TypeVar
 from flask import Blueprint, request
 from pydantic import BaseModel, ValidationError
 
-from vetting.audit_chain import format_timestamp
+from vetting.audit.chain import format_timestamp
 from vetting.errors import ValidationFailed
+from vetting.http.access import PUBLIC, SIGNED_IN, AccessRule, mark
 from vetting.policy import Action
-from vetting.web.access import PUBLIC, SIGNED_IN, AccessRule, _mark
 
 F = TypeVar("F", bound=Callable[..., Any])
 M = TypeVar("M", bound=BaseModel)
@@ -56,7 +56,7 @@ def route(
 
     def decorator(view: F) -> F:
         OPERATIONS.append(Operation(method.upper(), path, summary, access, body, errors, success, multipart, produces))
-        marked = _mark(access)(view)
+        marked = mark(access)(view)
         bp.add_url_rule(flask_rule, view_func=marked, methods=[method.upper()], endpoint=view.__name__)
         return marked
 

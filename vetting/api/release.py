@@ -11,10 +11,10 @@ from flask_login import current_user
 from vetting.api.investigation import finding_json
 from vetting.api.registry import moment, parse, route
 from vetting.api.schemas import MentionResolutionBody, RedactionBody, ReleaseBody
+from vetting.http.runtime import runtime, transaction
 from vetting.models import FindingRelease
 from vetting.policy import Action
 from vetting.services import findings, release
-from vetting.web.runtime import runtime, transaction
 
 
 def release_json(row: FindingRelease) -> dict[str, Any]:

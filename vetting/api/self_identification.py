@@ -8,10 +8,10 @@ from flask_login import current_user
 
 from vetting.api.registry import bp, moment, parse, route
 from vetting.api.schemas import SelfIdentificationBody
+from vetting.http.access import PUBLIC
+from vetting.http.runtime import runtime, transaction
 from vetting.policy import Action
 from vetting.services import self_identification
-from vetting.web.access import PUBLIC
-from vetting.web.runtime import runtime, transaction
 
 __all__ = ["bp"]
 

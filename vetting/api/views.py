@@ -20,11 +20,11 @@ from vetting.api.schemas import (
     UserUpdate,
 )
 from vetting.clock import today
+from vetting.http.access import PUBLIC, SIGNED_IN
+from vetting.http.runtime import runtime, transaction
 from vetting.models import Assignment, Cycle, CycleStatus, Role, User
 from vetting.policy import Action
 from vetting.services import checklists, cycles, users
-from vetting.web.access import PUBLIC, SIGNED_IN
-from vetting.web.runtime import runtime, transaction
 
 __all__ = ["bp"]
 

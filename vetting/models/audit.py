@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from vetting.audit_chain import Checkpoint, EntryFields, StoredEntry
+from vetting.audit.chain import Checkpoint, EntryFields, StoredEntry
 from vetting.models.base import AppendOnly, Base
 
 

@@ -15,6 +15,7 @@ from enum import StrEnum
 from sqlalchemy import JSON, Boolean, CheckConstraint, Date, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from vetting.audit.events import Subject
 from vetting.models.base import Base, created_ts, intpk, str200
 from vetting.models.user import User, enum_column
 
@@ -184,6 +185,10 @@ class Holiday(Base):
     """A day the agency is closed: not a business day of a response window (FCRA-07)."""
 
     __tablename__ = "holidays"
+
+    @property
+    def audit_subject(self) -> Subject:
+        return Subject("holiday", str(self.id))
 
     id: Mapped[intpk]
     day: Mapped[date] = mapped_column(Date, unique=True)

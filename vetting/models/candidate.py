@@ -26,6 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from vetting.audit.events import Subject
 from vetting.models.base import Base, created_ts, intpk
 from vetting.models.checklist import ChecklistVersionItem
 from vetting.models.cycle import Cycle
@@ -37,6 +38,11 @@ if TYPE_CHECKING:
 
 class Candidate(Base):
     __tablename__ = "candidates"
+
+    @property
+    def audit_subject(self) -> Subject:
+        return Subject("candidate", str(self.id))
+
     __table_args__ = (UniqueConstraint("cycle_id", "code", name="one_code_per_cycle"),)
 
     id: Mapped[intpk]
@@ -236,6 +242,10 @@ class ValidationStatus(StrEnum):
 class Finding(Base):
     __tablename__ = "findings"
 
+    @property
+    def audit_subject(self) -> Subject:
+        return Subject("finding", str(self.id))
+
     id: Mapped[intpk]
     candidate_id: Mapped[int] = mapped_column(ForeignKey("candidates.id"), index=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("checklist_version_items.id"))
@@ -299,6 +309,10 @@ class Evidence(Base):
     """A capture (screenshot, PDF, HTML archive), encrypted at rest outside the web root."""
 
     __tablename__ = "evidence"
+
+    @property
+    def audit_subject(self) -> Subject:
+        return Subject("evidence", str(self.id))
 
     id: Mapped[intpk]
     finding_id: Mapped[int] = mapped_column(ForeignKey("findings.id"), index=True)

@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from vetting.audit.events import Subject
 from vetting.models.base import AppendOnly, Base, created_ts, intpk, str200
 
 
@@ -14,6 +15,10 @@ class ChecklistTemplate(Base):
     """What an agency searches for a kind of position; edited as a draft, then published."""
 
     __tablename__ = "checklist_templates"
+
+    @property
+    def audit_subject(self) -> Subject:
+        return Subject("checklist_template", str(self.id))
 
     id: Mapped[intpk]
     name: Mapped[str200]
@@ -52,6 +57,11 @@ class ChecklistVersion(AppendOnly, Base):
     """A published, frozen checklist. Rows here and in its items are never changed."""
 
     __tablename__ = "checklist_versions"
+
+    @property
+    def audit_subject(self) -> Subject:
+        return Subject("checklist_version", str(self.id))
+
     __table_args__ = (UniqueConstraint("template_id", "number", name="one_number_per_template"),)
 
     id: Mapped[intpk]

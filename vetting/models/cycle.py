@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from vetting.audit.events import Subject
 from vetting.errors import Conflict
 from vetting.models.base import Base, created_ts, intpk, str200
 from vetting.models.user import User, enum_column
@@ -49,6 +50,11 @@ class DecisionRule(StrEnum):
 
 class Cycle(Base):
     __tablename__ = "cycles"
+
+    @property
+    def audit_subject(self) -> Subject:
+        return Subject("cycle", str(self.id))
+
     __table_args__ = (
         CheckConstraint("(status = 'draft') = (opened_at IS NULL)", name="opened_at_iff_not_draft"),
         CheckConstraint("(status = 'closed') = (closed_at IS NOT NULL)", name="closed_at_iff_closed"),

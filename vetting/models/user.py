@@ -8,6 +8,7 @@ from enum import StrEnum
 from sqlalchemy import Boolean, Date, Enum, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from vetting.audit.events import Subject
 from vetting.models.base import Base, created_ts, intpk, str200
 
 
@@ -39,6 +40,10 @@ def enum_column(enum: type[StrEnum], name: str) -> Enum:
 
 class User(Base):
     __tablename__ = "users"
+
+    @property
+    def audit_subject(self) -> Subject:
+        return Subject("user", str(self.id))
 
     id: Mapped[intpk]
     #: Always stored lower-cased; the login identifier.

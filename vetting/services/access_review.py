@@ -16,6 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from vetting import policy
+from vetting.audit.events import Event
+from vetting.audit.writer import record
 from vetting.clock import start_of, today
 from vetting.errors import ValidationFailed
 from vetting.models import AuditEvent, Candidate, Evidence, Finding, Role, User
@@ -170,8 +172,7 @@ def review(
                 bool(d and u.is_active and today() <= d.review_date <= horizon),
             )
         )
-    audit_log.record(
-        session, actor, "access_review.viewed",
-        data={"since": since.isoformat(), "until": until.isoformat(), "views": len(views)},
-    )  # fmt: skip
+    record(
+        session, actor, Event.ACCESS_REVIEW_VIEWED, since=since.isoformat(), until=until.isoformat(), views=len(views)
+    )
     return AccessReview(since, until, views, holders)

@@ -16,12 +16,13 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from vetting.audit.events import Event
+from vetting.audit.writer import record
 from vetting.clock import utcnow
 from vetting.crypto import sha256_hex
 from vetting.errors import AccountLocked, AuthenticationFailed, DomainError, RateLimited
 from vetting.models import AuthSession, LoginAttempt, RecoveryCode, SessionStage, User
 from vetting.security import totp
-from vetting.services import audit_log
 from vetting.services.context import Security
 
 BAD_CREDENTIALS = "The email address or password is incorrect."
@@ -111,21 +112,12 @@ def _register_failure(session: Session, security: Security, user: User, ip: str,
     now = utcnow()
     _note_attempt(session, user.email, ip, False)
     user.failed_login_count += 1
-    audit_log.record(
-        session, user, "login.failed", subject_type="user", subject_id=user.id, data={"step": step, "ip": ip}
-    )
+    record(session, user, Event.LOGIN_FAILED, subject=user, step=step, ip=ip)
     if user.failed_login_count >= security.settings.lockout_threshold:
         user.locked_until = now + security.settings.lockout_duration
         user.failed_login_count = 0
         revoke_all_sessions(session, user)
-        audit_log.record(
-            session,
-            user,
-            "account.locked",
-            subject_type="user",
-            subject_id=user.id,
-            data={"until": user.locked_until.isoformat(), "ip": ip},
-        )
+        record(session, user, Event.ACCOUNT_LOCKED, subject=user, until=user.locked_until.isoformat(), ip=ip)
         return AccountLocked(_locked_message(security))
     return AuthenticationFailed(BAD_CREDENTIALS if step == "password" else BAD_CODE)
 
@@ -135,7 +127,7 @@ def login_with_password(session: Session, security: Security, email: str, passwo
     email = normalise_email(email)
     now = utcnow()
     if _address_blocked(session, security, ip, now):
-        audit_log.record(session, None, "login.rate_limited", data={"ip": ip})
+        record(session, None, Event.LOGIN_RATE_LIMITED, ip=ip)
         return LoginOutcome(
             error=RateLimited("Too many failed sign-in attempts from this address. Wait 15 minutes and try again.")
         )
@@ -143,9 +135,7 @@ def login_with_password(session: Session, security: Security, email: str, passwo
     if user is None or not user.is_active:
         security.passwords.verify(None, password)  # same cost as a real check
         _note_attempt(session, email, ip, False)
-        audit_log.record(
-            session, None, "login.failed", data={"step": "password", "reason": "unknown or inactive account", "ip": ip}
-        )
+        record(session, None, Event.LOGIN_FAILED, step="password", reason="unknown or inactive account", ip=ip)
         recent = session.scalar(
             select(func.count())
             .select_from(LoginAttempt)
@@ -160,9 +150,7 @@ def login_with_password(session: Session, security: Security, email: str, passwo
             return LoginOutcome(error=AccountLocked(_locked_message(security)))
         return LoginOutcome(error=AuthenticationFailed(BAD_CREDENTIALS))
     if user.is_locked(now):
-        audit_log.record(
-            session, user, "login.refused_locked", subject_type="user", subject_id=user.id, data={"ip": ip}
-        )
+        record(session, user, Event.LOGIN_REFUSED_LOCKED, subject=user, ip=ip)
         return LoginOutcome(error=AccountLocked(_locked_message(security)))
     if not security.passwords.verify(user.password_hash, password):
         return LoginOutcome(error=_register_failure(session, security, user, ip, "password"))
@@ -195,9 +183,7 @@ def _complete_login(session: Session, pending: AuthSession, ip: str, method: str
     pending.revoked_at = utcnow()
     user.failed_login_count = 0
     _note_attempt(session, user.email, ip, True)
-    audit_log.record(
-        session, user, "login.succeeded", subject_type="user", subject_id=user.id, data={"method": method, "ip": ip}
-    )
+    record(session, user, Event.LOGIN_SUCCEEDED, subject=user, method=method, ip=ip)
     return _new_session(session, user, SessionStage.FULL, ip)
 
 
@@ -261,7 +247,7 @@ def confirm_enrolment(session: Session, security: Security, token: str | None, c
     user.totp_last_counter = counter
     user.totp_enrolled_at = utcnow()
     codes = replace_recovery_codes(session, user)
-    audit_log.record(session, user, "mfa.enrolled", subject_type="user", subject_id=user.id)
+    record(session, user, Event.MFA_ENROLLED, subject=user)
     new_token = _complete_login(session, pending, ip, "totp")
     return LoginOutcome(user=user, token=new_token, stage=SessionStage.FULL, recovery_codes=codes)
 
@@ -316,7 +302,7 @@ def logout(session: Session, token: str | None) -> None:
     found = _session_of(session, token)
     if found is not None and found.stage is SessionStage.FULL:
         found.revoked_at = utcnow()
-        audit_log.record(session, found.user, "logout", subject_type="user", subject_id=found.user_id)
+        record(session, found.user, Event.LOGOUT, subject=found.user)
 
 
 def cancel_pending(session: Session, token: str | None) -> None:

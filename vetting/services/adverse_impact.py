@@ -20,9 +20,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from vetting import policy
+from vetting.audit.events import Event
+from vetting.audit.writer import record
 from vetting.models import Candidate, Decision, DecisionStatus, Outcome, RaceEthnicity, SelfIdentification, Sex, User
 from vetting.selection_rates import FOUR_FIFTHS, Counts, GroupRate, compare, tally
-from vetting.services import audit_log
 from vetting.services.context import Security
 from vetting.services.cycles import get_cycle
 from vetting.services.self_identification import Answers, open_answers
@@ -131,7 +132,5 @@ def report(session: Session, actor: User, security: Security, cycle_id: int, min
         ]
         shown = sum(g.counts.considered for g in everyone if g.counts is not None)
         axes.append(AxisReport(axis, label, steps, len(grouped) - shown))
-    audit_log.record(
-        session, actor, "adverse_impact.viewed", subject_type="cycle", subject_id=cycle.id, data={"minimum": minimum}
-    )
+    record(session, actor, Event.ADVERSE_IMPACT_VIEWED, subject=cycle, minimum=minimum)
     return AdverseImpactReport(cycle.id, cycle.title, len(people), len(answers), minimum, axes)

@@ -1,9 +1,4 @@
-"""Writing, reading and verifying the audit chain.
-
-Every service that changes state calls :func:`record` in the same transaction as the
-change (Indico's ``abstract.log`` idea). Before each commit that added events, one
-Ed25519-signed checkpoint over the new chain head is written in that same transaction.
-"""
+"""Reading, verifying and exporting the audit chain (the writer is :mod:`vetting.audit.writer`)."""
 
 from __future__ import annotations
 
@@ -12,140 +7,19 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from sqlalchemy import and_, func, or_, select, text
-from sqlalchemy.orm import Session, SessionTransaction
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session
 
 from vetting import policy
-from vetting.audit_chain import (
-    GENESIS_HASH,
-    EntryFields,
-    StoredEntry,
-    VerifyResult,
-    canonical_json,
-    sign_checkpoint,
-    verify_chain,
-)
-from vetting.audit_export import export_lines
+from vetting.audit.chain import StoredEntry, VerifyResult, verify_chain
+from vetting.audit.events import Event
+from vetting.audit.export import export_lines
+from vetting.audit.writer import record
 from vetting.clock import start_of, utcnow
 from vetting.crypto import sha256_hex
 from vetting.errors import ValidationFailed
 from vetting.models import AuditCheckpoint, AuditEvent, Evidence, Finding, User
-
-#: The chain head as this transaction left it (saves a query per appended event).
-_HEAD_KEY = "audit_head"
-#: Set once this transaction appended an event: its commit must sign a checkpoint.
-_DIRTY_KEY = "audit_dirty"
-#: Arbitrary constant: the PostgreSQL advisory lock that serialises chain appends.
-_PG_CHAIN_LOCK = 7_311_001
-
-
-def _lock_chain(session: Session) -> None:
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_CHAIN_LOCK})
-    # SQLite: BEGIN IMMEDIATE already gives this transaction the only write lock.
-
-
-def append(
-    session: Session,
-    actor_id: int | None,
-    event: str,
-    *,
-    subject_type: str | None = None,
-    subject_id: str | int | None = None,
-    data: dict[str, Any] | None = None,
-) -> AuditEvent:
-    """Append one event to the chain and return it (flushed)."""
-    head: tuple[int, str] | None = session.info.get(_HEAD_KEY)
-    if head is None:
-        _lock_chain(session)
-        head = _head(session)
-    fields = EntryFields(
-        seq=head[0] + 1,
-        occurred_at=utcnow(),
-        actor_id=actor_id,
-        event=event,
-        subject_type=subject_type,
-        subject_id=None if subject_id is None else str(subject_id),
-        data=canonical_json(data or {}),
-        prev_hash=head[1],
-    )
-    entry = AuditEvent(
-        seq=fields.seq,
-        occurred_at=fields.occurred_at,
-        actor_id=actor_id,
-        event=event,
-        subject_type=fields.subject_type,
-        subject_id=fields.subject_id,
-        data=fields.data,
-        prev_hash=fields.prev_hash,
-        entry_hash=fields.compute_hash(),
-    )
-    session.add(entry)
-    session.flush()
-    session.info[_HEAD_KEY] = (entry.seq, entry.entry_hash)
-    session.info[_DIRTY_KEY] = True
-    return entry
-
-
-def _head(session: Session) -> tuple[int, str]:
-    last = session.execute(
-        select(AuditEvent.seq, AuditEvent.entry_hash).order_by(AuditEvent.seq.desc()).limit(1)
-    ).first()
-    return (last.seq, last.entry_hash) if last else (0, GENESIS_HASH)
-
-
-def record(
-    session: Session,
-    actor: User | None,
-    event: str,
-    *,
-    subject_type: str | None = None,
-    subject_id: str | int | None = None,
-    data: dict[str, Any] | None = None,
-) -> AuditEvent:
-    """Record that ``actor`` (``None``: the system or the command line) did ``event``."""
-    return append(
-        session,
-        actor.id if actor else None,
-        event,
-        subject_type=subject_type,
-        subject_id=subject_id,
-        data=data,
-    )
-
-
-def sign_pending_checkpoint(session: Session) -> None:
-    """Sign the chain head this transaction reached (``before_commit``, savepoints included).
-
-    The head is read back from the database, so events undone by a rolled-back
-    savepoint are never signed, and those before it always are.
-    """
-    if not session.info.pop(_DIRTY_KEY, False):
-        return
-    seq, entry_hash = _head(session)
-    already = session.scalar(select(AuditCheckpoint.id).where(AuditCheckpoint.seq == seq).limit(1))
-    if seq == 0 or already is not None:
-        return
-    key: Ed25519PrivateKey = session.info["audit_signing_key"]
-    cp = sign_checkpoint(key, seq, entry_hash, utcnow())
-    session.add(
-        AuditCheckpoint(
-            seq=cp.seq,
-            entry_hash=cp.entry_hash,
-            signed_at=cp.signed_at,
-            key_id=cp.key_id,
-            signature=cp.signature,
-        )
-    )
-    session.flush()
-
-
-def forget_pending(session: Session, previous_transaction: SessionTransaction) -> None:
-    """After any rollback the cached head may be undone; after the outermost one, nothing is pending."""
-    session.info.pop(_HEAD_KEY, None)
-    if previous_transaction.parent is None:
-        session.info.pop(_DIRTY_KEY, None)
 
 
 def _iter_entries(session: Session, batch: int = 2000) -> Iterator[StoredEntry]:
@@ -172,18 +46,13 @@ def verify_as(session: Session, actor: User, public_key: Ed25519PublicKey) -> Ve
     """Run :func:`verify` for an auditor and record that the check was run."""
     policy.require(actor, policy.Action.AUDIT_READ)
     result = verify(session, public_key)
-    record(
-        session,
-        actor,
-        "audit.verified",
-        data={"ok": result.ok, "entries": result.entries, "broken_seq": result.broken_seq},
-    )
+    record(session, actor, Event.AUDIT_VERIFIED, ok=result.ok, entries=result.entries, broken_seq=result.broken_seq)
     return result
 
 
 def export(session: Session, public_key: Ed25519PublicKey) -> tuple[int, bytes]:
     """The chain up to its newest signed checkpoint, with every checkpoint and the public key
-    (:mod:`vetting.audit_export`); returns the last entry exported and the file."""
+    (:mod:`vetting.audit.export`); returns the last entry exported and the file."""
     checkpoints = [c.checkpoint() for c in session.scalars(select(AuditCheckpoint).order_by(AuditCheckpoint.seq))]
     through = checkpoints[-1].seq if checkpoints else 0
     entries = (e for e in _iter_entries(session) if e.fields.seq <= through)
@@ -197,7 +66,7 @@ def export_as(session: Session, actor: User | None, public_key: Ed25519PublicKey
     if actor is not None:
         policy.require(actor, policy.Action.AUDIT_READ)
     through, content = export(session, public_key)
-    record(session, actor, "audit.exported", data={"through_seq": through, "sha256": sha256_hex(content)})
+    record(session, actor, Event.AUDIT_EXPORTED, through_seq=through, sha256=sha256_hex(content))
     return f"audit-export-{through}.jsonl", content
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from vetting.audit.events import Event
+from vetting.audit.writer import record
 from vetting.clock import today, utcnow
 from vetting.crypto import sha256_hex
 from vetting.models import User
@@ -29,7 +31,8 @@ def render(
     matrix = uniformity.build(session, actor, cycle_id)
     duties = separation.report(session, actor, cycle_id)[0]
     in_cycle = {r.candidate_id for r in matrix.rows}
-    opened = get_cycle(session, actor, cycle_id).created_at.date()
+    cycle = get_cycle(session, actor, cycle_id)
+    opened = cycle.created_at.date()
     access = access_review.review(session, actor, since=opened, until=today())
     impact = adverse_impact.report(session, actor, security, cycle_id, settings.eeo_minimum_group)
     pdf = reports.render(
@@ -48,8 +51,13 @@ def render(
         holders=access.holders,
         impact=impact,
     )
-    audit_log.record(
-        session, actor, "audit.report_pdf", subject_type="cycle", subject_id=cycle_id,
-        data={"sha256": sha256_hex(pdf), "bytes": len(pdf), "deviations": len(matrix.deviations)},
-    )  # fmt: skip
+    record(
+        session,
+        actor,
+        Event.AUDIT_REPORT_PDF,
+        subject=cycle,
+        sha256=sha256_hex(pdf),
+        bytes=len(pdf),
+        deviations=len(matrix.deviations),
+    )
     return f"audit-report-cycle-{cycle_id}.pdf", pdf

@@ -17,6 +17,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from vetting import policy
+from vetting.audit.events import Event
+from vetting.audit.writer import record
 from vetting.clock import utcnow
 from vetting.crypto import sha256_hex
 from vetting.errors import NotFound
@@ -28,7 +30,7 @@ from vetting.models import (
     User,
 )
 from vetting.pdf import Reports
-from vetting.services import audit_log, decisions, questions
+from vetting.services import decisions, questions
 from vetting.services.candidates import progress, stage_of
 from vetting.services.context import Security
 from vetting.services.released import BoardFinding, released_findings
@@ -148,7 +150,7 @@ def cycle_overview(
     rows = session.scalars(select(Candidate).where(Candidate.cycle_id == cycle.id).order_by(Candidate.id))
     listed = [_candidate(session, actor, security, c, released_findings(session, security, c)) for c in rows]
     listed = sorted((c for c in listed if not stage or c.stage == stage), key=SORTS.get(sort, SORTS["candidate"]))
-    audit_log.record(session, actor, "board.cycle_viewed", subject_type="cycle", subject_id=cycle.id)
+    record(session, actor, Event.BOARD_CYCLE_VIEWED, subject=cycle)
     return BoardCycle(
         id=cycle.id,
         title=cycle.title,
@@ -166,7 +168,7 @@ def summary(session: Session, actor: User, security: Security, candidate_id: int
     cycle = candidate.cycle
     item_ids = {i.id for i in cycle.checklist_version.items} if cycle.checklist_version else set()
     statuses = Counter(r.status for r in candidate.resolutions if r.item_id in item_ids)
-    audit_log.record(session, actor, "board.summary_viewed", subject_type="candidate", subject_id=candidate.id)
+    record(session, actor, Event.BOARD_SUMMARY_VIEWED, subject=candidate)
     return BoardSummary(
         cycle_id=cycle.id,
         cycle_title=cycle.title,
@@ -210,8 +212,13 @@ def summary_pdf(
         generated_at=utcnow().strftime("%Y-%m-%d %H:%M"),
         generated_by=actor.name,
     )
-    audit_log.record(
-        session, actor, "board.summary_pdf", subject_type="candidate", subject_id=candidate_id,
-        data={"sha256": sha256_hex(pdf), "bytes": len(pdf), "findings": len(view.findings)},
-    )  # fmt: skip
+    record(
+        session,
+        actor,
+        Event.BOARD_SUMMARY_PDF,
+        subject=session.get(Candidate, candidate_id),
+        sha256=sha256_hex(pdf),
+        bytes=len(pdf),
+        findings=len(view.findings),
+    )
     return f"summary-{view.candidate.code}.pdf", pdf

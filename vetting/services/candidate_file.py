@@ -6,8 +6,10 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from vetting.audit.events import Event
+from vetting.audit.writer import record
 from vetting.models import Candidate, User
-from vetting.services import audit_log, candidates, findings, investigation, notices
+from vetting.services import candidates, findings, investigation, notices
 from vetting.services.context import Security
 from vetting.services.vault import CandidateVault, Profile, read_profile
 
@@ -26,7 +28,7 @@ class CandidateFile:
 def open_file(session: Session, actor: User, security: Security, candidate_id: int) -> CandidateFile:
     """The candidate's profile, checklist, search log and findings; one audit event (§4)."""
     candidate = candidates.get_for_work(session, actor, candidate_id)
-    audit_log.record(session, actor, "candidate.viewed", subject_type="candidate", subject_id=candidate.id)
+    record(session, actor, Event.CANDIDATE_VIEWED, subject=candidate)
     return CandidateFile(
         candidate=candidate,
         summary=candidates.summarise(session, actor, security, candidate),

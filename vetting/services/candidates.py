@@ -11,9 +11,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from vetting import policy
+from vetting.audit.events import Event
+from vetting.audit.writer import record
 from vetting.errors import Conflict, NotFound, ValidationFailed
 from vetting.models import Assignment, Candidate, Cycle, CycleStatus, Duty, Finding, User
-from vetting.services import audit_log
 from vetting.services.context import Security
 from vetting.services.fields import split_list
 from vetting.services.vault import CandidateVault, Profile, new_wrapped_key, read_profile
@@ -86,14 +87,7 @@ def _insert(
     vault = CandidateVault(security.keyring, candidate)
     candidate.profile_enc = vault.seal(profile.to_json(), "profile", candidate.id)
     session.flush()
-    audit_log.record(
-        session,
-        actor,
-        "candidate.added",
-        subject_type="candidate",
-        subject_id=candidate.id,
-        data={"cycle_id": cycle.id, "code": candidate.code},
-    )
+    record(session, actor, Event.CANDIDATE_ADDED, subject=candidate, cycle_id=cycle.id, code=candidate.code)
     return candidate
 
 
@@ -241,7 +235,7 @@ def list_candidates(session: Session, actor: User, security: Security, cycle_id:
     rows = session.scalars(select(Candidate).where(Candidate.cycle_id == cycle.id).order_by(Candidate.id))
     listed = [summarise(session, actor, security, c) for c in rows]
     if any(c.name is not None for c in listed):
-        audit_log.record(session, actor, "cycle.candidates_listed", subject_type="cycle", subject_id=cycle.id)
+        record(session, actor, Event.CYCLE_CANDIDATES_LISTED, subject=cycle)
     return listed
 
 
@@ -257,7 +251,7 @@ def my_candidates(session: Session, actor: User, security: Security) -> list[Can
     )
     listed = [summarise(session, actor, security, c) for c in rows]
     if listed:
-        audit_log.record(session, actor, "candidates.listed", data={"count": len(listed)})
+        record(session, actor, Event.CANDIDATES_LISTED, count=len(listed))
     return listed
 
 

@@ -13,7 +13,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from vetting import policy
-from vetting.audit_chain import canonical_json
+from vetting.audit.chain import canonical_json
+from vetting.audit.events import Event
+from vetting.audit.writer import record
 from vetting.clock import utcnow
 from vetting.crypto import sha256_hex
 from vetting.errors import Conflict, NotFound, ValidationFailed
@@ -27,7 +29,7 @@ from vetting.models import (
     User,
 )
 from vetting.screening.search_terms import prohibited_terms
-from vetting.services import audit_log, fields, techniques
+from vetting.services import fields, techniques
 
 MAX_ITEMS = 100
 
@@ -50,9 +52,7 @@ def create_template(session: Session, actor: User, *, name: str, description: st
     )
     session.add(template)
     session.flush()
-    audit_log.record(
-        session, actor, "checklist.template_created", subject_type="checklist_template", subject_id=template.id
-    )
+    record(session, actor, Event.CHECKLIST_TEMPLATE_CREATED, subject=template)
     return template
 
 
@@ -96,13 +96,13 @@ def add_draft_item(session: Session, actor: User, template_id: int, data: ItemIn
     )
     session.add(item)
     session.flush()
-    audit_log.record(
+    record(
         session,
         actor,
-        "checklist.draft_item_added",
-        subject_type="checklist_template",
-        subject_id=template.id,
-        data={"position": item.position, "technique": item.technique_code},
+        Event.CHECKLIST_DRAFT_ITEM_ADDED,
+        subject=template,
+        position=item.position,
+        technique=item.technique_code,
     )
     return item
 
@@ -116,9 +116,7 @@ def remove_draft_item(session: Session, actor: User, template_id: int, item_id: 
     for position, remaining in enumerate(template.draft_items, start=1):
         remaining.position = position
     session.flush()
-    audit_log.record(
-        session, actor, "checklist.draft_item_removed", subject_type="checklist_template", subject_id=template.id
-    )
+    record(session, actor, Event.CHECKLIST_DRAFT_ITEM_REMOVED, subject=template)
 
 
 def move_draft_item(session: Session, actor: User, template_id: int, item_id: int, offset: int) -> None:
@@ -132,13 +130,8 @@ def move_draft_item(session: Session, actor: User, template_id: int, item_id: in
     if 0 <= target < len(items):
         items[index].position, items[target].position = items[target].position, items[index].position
         session.flush()
-        audit_log.record(
-            session,
-            actor,
-            "checklist.draft_item_moved",
-            subject_type="checklist_template",
-            subject_id=template.id,
-            data={"from": index + 1, "to": target + 1},
+        record(
+            session, actor, Event.CHECKLIST_DRAFT_ITEM_MOVED, subject=template, **{"from": index + 1, "to": target + 1}
         )
 
 
@@ -179,18 +172,15 @@ def publish(session: Session, actor: User, template_id: int) -> ChecklistVersion
     ]
     session.add(version)
     session.flush()
-    audit_log.record(
+    record(
         session,
         actor,
-        "checklist.published",
-        subject_type="checklist_version",
-        subject_id=version.id,
-        data={
-            "template_id": template.id,
-            "number": version.number,
-            "items": len(payload),
-            "content_hash": version.content_hash,
-        },
+        Event.CHECKLIST_PUBLISHED,
+        subject=version,
+        template_id=template.id,
+        number=version.number,
+        items=len(payload),
+        content_hash=version.content_hash,
     )
     return version
 
@@ -241,15 +231,12 @@ def set_cycle_checklist(
             )
         cycle.identity_match_minimum = identity_match_minimum
     session.flush()
-    audit_log.record(
+    record(
         session,
         actor,
-        "cycle.checklist_set",
-        subject_type="cycle",
-        subject_id=cycle.id,
-        data={
-            "checklist_version_id": cycle.checklist_version_id,
-            "identity_match_minimum": cycle.identity_match_minimum,
-        },
+        Event.CYCLE_CHECKLIST_SET,
+        subject=cycle,
+        checklist_version_id=cycle.checklist_version_id,
+        identity_match_minimum=cycle.identity_match_minimum,
     )
     return cycle

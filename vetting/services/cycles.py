@@ -14,16 +14,19 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from vetting import policy
+from vetting.audit.events import Event
+from vetting.audit.writer import record
 from vetting.clock import utcnow
 from vetting.errors import (
     Conflict,
     DesignationRequired,
     NotFound,
+    Refusal,
     SeparationOfDuties,
     ValidationFailed,
 )
 from vetting.models import Assignment, Cycle, CycleStatus, DecisionRule, Duty, User
-from vetting.services import audit_log, fields
+from vetting.services import fields
 
 
 def create_cycle(session: Session, actor: User, *, title: str, position: str, blind_review: bool) -> Cycle:
@@ -38,13 +41,14 @@ def create_cycle(session: Session, actor: User, *, title: str, position: str, bl
     )
     session.add(cycle)
     session.flush()
-    audit_log.record(
+    record(
         session,
         actor,
-        "cycle.created",
-        subject_type="cycle",
-        subject_id=cycle.id,
-        data={"title": cycle.title, "position": cycle.position, "blind_review": blind_review},
+        Event.CYCLE_CREATED,
+        subject=cycle,
+        title=cycle.title,
+        position=cycle.position,
+        blind_review=blind_review,
     )
     return cycle
 
@@ -73,8 +77,7 @@ def change_status(session: Session, actor: User, cycle_id: int, status: CycleSta
         cycle.close(utcnow())
     else:
         raise ValidationFailed("A cycle can only be opened or closed.", field="status")
-    event = "cycle.opened" if status is CycleStatus.OPEN else "cycle.closed"
-    audit_log.record(session, actor, event, subject_type="cycle", subject_id=cycle.id)
+    record(session, actor, Event.CYCLE_OPENED if status is CycleStatus.OPEN else Event.CYCLE_CLOSED, subject=cycle)
     return cycle
 
 
@@ -95,24 +98,20 @@ def assign(session: Session, actor: User, cycle_id: int, user_id: int, duty: Dut
     if existing is not None and existing.duty is not duty:
         held = "an investigator" if existing.duty is Duty.INVESTIGATOR else "a board member"
         tense = "is already" if existing.ended_at is None else "was"
-        error = SeparationOfDuties(
+        raise SeparationOfDuties(
             f"{user.name} {tense} {held} in this cycle. Searchers and decision makers must be different "
-            "people (policy POL-01), and no role can override this."
+            "people (policy POL-01), and no role can override this.",
+            refusal=Refusal.of(
+                Event.ASSIGNMENT_REFUSED,
+                actor,
+                subject=cycle,
+                user_id=user.id,
+                requested=duty.value,
+                held=existing.duty.value,
+                ended=existing.ended_at is not None,
+                code=SeparationOfDuties.code,
+            ),
         )
-        error.refusal = (
-            "assignment.refused",
-            actor.id,
-            "cycle",
-            str(cycle.id),
-            {
-                "user_id": user.id,
-                "requested": duty.value,
-                "held": existing.duty.value,
-                "ended": existing.ended_at is not None,
-                "code": error.code,
-            },
-        )
-        raise error
     if existing is not None and existing.ended_at is None:
         raise Conflict(f"{user.name} already has this duty in this cycle.", code="already_assigned")
     if cycle.status is CycleStatus.CLOSED:
@@ -135,14 +134,7 @@ def assign(session: Session, actor: User, cycle_id: int, user_id: int, duty: Dut
         assignment = Assignment(cycle=cycle, user=user, duty=duty, created_by_id=actor.id)
         session.add(assignment)
     session.flush()
-    audit_log.record(
-        session,
-        actor,
-        "assignment.created",
-        subject_type="cycle",
-        subject_id=cycle.id,
-        data={"user_id": user.id, "duty": duty.value},
-    )
+    record(session, actor, Event.ASSIGNMENT_CREATED, subject=cycle, user_id=user.id, duty=duty.value)
     return assignment
 
 
@@ -160,14 +152,7 @@ def unassign(session: Session, actor: User, cycle_id: int, user_id: int) -> None
     # Ended, not deleted: the record that this person searched (or decided) here stays (R2).
     assignment.ended_at = utcnow()
     session.flush()
-    audit_log.record(
-        session,
-        actor,
-        "assignment.removed",
-        subject_type="cycle",
-        subject_id=cycle.id,
-        data={"user_id": user_id, "duty": duty.value},
-    )
+    record(session, actor, Event.ASSIGNMENT_REMOVED, subject=cycle, user_id=user_id, duty=duty.value)
 
 
 def my_duties(session: Session, actor: User, duty: Duty | None = None) -> list[Assignment]:
@@ -253,9 +238,15 @@ def set_board_rules(session: Session, actor: User, cycle_id: int, rules: BoardRu
     for name, value in agency.items():
         setattr(cycle, name, value)
     session.flush()
-    audit_log.record(
-        session, actor, "cycle.board_rules_changed", subject_type="cycle", subject_id=cycle.id,
-        data={"decision_rule": rules.decision_rule.value, "decision_quorum": rules.decision_quorum,
-              "chair_id": rules.chair_id, "response_days": rules.response_days, "fcra_mode": rules.fcra_mode},
-    )  # fmt: skip
+    record(
+        session,
+        actor,
+        Event.CYCLE_BOARD_RULES_CHANGED,
+        subject=cycle,
+        decision_rule=rules.decision_rule.value,
+        decision_quorum=rules.decision_quorum,
+        chair_id=rules.chair_id,
+        response_days=rules.response_days,
+        fcra_mode=rules.fcra_mode,
+    )
     return cycle

@@ -22,6 +22,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from vetting import policy
+from vetting.audit.events import Event
+from vetting.audit.writer import record
 from vetting.business_days import add_business_days
 from vetting.clock import today, utcnow
 from vetting.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -42,7 +44,7 @@ from vetting.models import (
     ResponseKind,
     User,
 )
-from vetting.services import audit_log, holidays, redaction
+from vetting.services import holidays, redaction
 from vetting.services.context import Security
 from vetting.services.released import released_findings
 from vetting.services.vault import CandidateVault
@@ -191,10 +193,15 @@ def recommend(
     session.add(row)
     session.flush()
     row.rationale_enc = vault.seal(text, "recommendation-rationale", row.id)
-    audit_log.record(
-        session, actor, "board.recommendation_recorded", subject_type="candidate", subject_id=candidate.id,
-        data={"recommendation": row.id, "outcome": outcome.value, "findings": list(dict.fromkeys(finding_ids))},
-    )  # fmt: skip
+    record(
+        session,
+        actor,
+        Event.BOARD_RECOMMENDATION_RECORDED,
+        subject=candidate,
+        recommendation=row.id,
+        outcome=outcome.value,
+        findings=list(dict.fromkeys(finding_ids)),
+    )
     return row
 
 
@@ -265,25 +272,33 @@ def decide(
     if proposal is not None:
         proposal.status = DecisionStatus.WITHDRAWN
         proposal.withdrawn_at = utcnow()
-        audit_log.record(
-            session, actor, "board.decision_withdrawn", subject_type="candidate", subject_id=candidate.id,
-            data={"decision": proposal.id},
-        )  # fmt: skip
+        record(session, actor, Event.BOARD_DECISION_WITHDRAWN, subject=candidate, decision=proposal.id)
     if outcome.adverse and release_ids:
         due = add_business_days(today(), cycle.response_days, holidays.days(session))
         decision = _record(session, actor, vault, candidate, outcome, DecisionStatus.PROPOSED, text, release_ids, due)
         notice = _issue(session, actor, candidate, decision, NoticeKind.PRE_DECISION, due)
-        audit_log.record(
-            session, actor, "board.decision_proposed", subject_type="candidate", subject_id=candidate.id,
-            data={"decision": decision.id, "outcome": outcome.value, "findings": sorted(cited),
-                  "notice": notice.id, "response_due": due.isoformat()},
-        )  # fmt: skip
+        record(
+            session,
+            actor,
+            Event.BOARD_DECISION_PROPOSED,
+            subject=candidate,
+            decision=decision.id,
+            outcome=outcome.value,
+            findings=sorted(cited),
+            notice=notice.id,
+            response_due=due.isoformat(),
+        )
         return decision
     decision = _record(session, actor, vault, candidate, outcome, DecisionStatus.FINAL, text, release_ids, None)
-    audit_log.record(
-        session, actor, "board.decision_recorded", subject_type="candidate", subject_id=candidate.id,
-        data={"decision": decision.id, "outcome": outcome.value, "findings": sorted(cited)},
-    )  # fmt: skip
+    record(
+        session,
+        actor,
+        Event.BOARD_DECISION_RECORDED,
+        subject=candidate,
+        decision=decision.id,
+        outcome=outcome.value,
+        findings=sorted(cited),
+    )
     return decision
 
 
@@ -316,11 +331,17 @@ def _finalise(
         session, actor, vault, candidate, proposal.outcome, DecisionStatus.FINAL, text, release_ids, None, proposal.id
     )
     notice = _issue(session, actor, candidate, decision, NoticeKind.ADVERSE_ACTION, None)
-    audit_log.record(
-        session, actor, "board.decision_recorded", subject_type="candidate", subject_id=candidate.id,
-        data={"decision": decision.id, "outcome": decision.outcome.value, "proposal": proposal.id,
-              "findings": finding_ids, "notice": notice.id},
-    )  # fmt: skip
+    record(
+        session,
+        actor,
+        Event.BOARD_DECISION_RECORDED,
+        subject=candidate,
+        decision=decision.id,
+        outcome=decision.outcome.value,
+        proposal=proposal.id,
+        findings=finding_ids,
+        notice=notice.id,
+    )
     return decision
 
 

@@ -15,6 +15,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from vetting import policy
+from vetting.audit.events import Event
+from vetting.audit.writer import record
 from vetting.clock import today, utcnow
 from vetting.crypto import sha256_hex
 from vetting.db import on_rollback
@@ -34,7 +36,7 @@ from vetting.models import (
     ValidationStatus,
     ValidationStep,
 )
-from vetting.services import audit_log, redaction
+from vetting.services import redaction
 from vetting.services.candidates import get_for_work
 from vetting.services.context import Security
 from vetting.services.investigation import item_of, require_consent, require_cycle_not_closed, require_workable
@@ -118,13 +120,14 @@ def add_finding(session: Session, actor: User, security: Security, candidate_id:
     vault = CandidateVault(security.keyring, candidate)
     _seal_text(finding, vault, data)
     session.flush()
-    audit_log.record(
+    record(
         session,
         actor,
-        "finding.created",
-        subject_type="finding",
-        subject_id=finding.id,
-        data={"candidate_id": candidate.id, "item_id": item.id, "category": data.category.value},
+        Event.FINDING_CREATED,
+        subject=finding,
+        candidate_id=candidate.id,
+        item_id=item.id,
+        category=data.category.value,
     )
     redaction.screen_fields(session, actor, finding, vault, _screened_texts(data))
     return finding
@@ -180,10 +183,15 @@ def update_finding(session: Session, actor: User, security: Security, finding_id
     finding.revision += 1
     _seal_text(finding, vault, data)
     session.flush()
-    audit_log.record(
-        session, actor, "finding.updated", subject_type="finding", subject_id=finding.id,
-        data={"fields": changed, "revision": finding.revision, "category": data.category.value},
-    )  # fmt: skip
+    record(
+        session,
+        actor,
+        Event.FINDING_UPDATED,
+        subject=finding,
+        fields=changed,
+        revision=finding.revision,
+        category=data.category.value,
+    )
     redaction.screen_fields(session, actor, finding, vault, _screened_texts(data), before.screened_texts())
     redaction.withdraw_release(session, actor, finding, "edited")
     return finding
@@ -311,7 +319,7 @@ def view_of(finding: Finding, vault: CandidateVault) -> FindingView:
 def get_finding(session: Session, actor: User, security: Security, finding_id: int) -> FindingView:
     """One finding, decrypted, for the cycle's searchers; the view is audited (§4)."""
     finding = finding_for_work(session, actor, finding_id)
-    audit_log.record(session, actor, "finding.viewed", subject_type="finding", subject_id=finding.id)
+    record(session, actor, Event.FINDING_VIEWED, subject=finding)
     return screened_view(session, actor, security, finding)
 
 
@@ -328,7 +336,7 @@ def screened_view(session: Session, actor: User, security: Security, finding: Fi
 def findings_of(session: Session, actor: User, security: Security, candidate_id: int) -> list[FindingView]:
     """The candidate's findings, decrypted; the view is audited (§4)."""
     candidate = get_for_work(session, actor, candidate_id)
-    audit_log.record(session, actor, "candidate.findings_viewed", subject_type="candidate", subject_id=candidate.id)
+    record(session, actor, Event.CANDIDATE_FINDINGS_VIEWED, subject=candidate)
     return views_of(session, security, candidate)
 
 
@@ -400,13 +408,14 @@ def add_validation(
     step.notes_enc = CandidateVault(security.keyring, finding.candidate).seal(notes, "validation-notes", step.id)
     finding.validations.append(step)
     session.flush()
-    audit_log.record(
+    record(
         session,
         actor,
-        "finding.validation_added",
-        subject_type="finding",
-        subject_id=finding.id,
-        data={"method": method.value, "result": result.value, "status": finding.validation_status.value},
+        Event.FINDING_VALIDATION_ADDED,
+        subject=finding,
+        method=method.value,
+        result=result.value,
+        status=finding.validation_status.value,
     )
     if finding.validation_status is ValidationStatus.REFUTED:
         redaction.withdraw_release(session, actor, finding, "refuted")
@@ -454,18 +463,15 @@ def upload_evidence(
     on_rollback(session, lambda: store.delete(evidence.storage_name))
     finding.evidence.append(evidence)
     session.flush()
-    audit_log.record(
+    record(
         session,
         actor,
-        "evidence.uploaded",
-        subject_type="finding",
-        subject_id=finding.id,
-        data={
-            "evidence_id": evidence.id,
-            "sha256": evidence.sha256,
-            "size": evidence.size_bytes,
-            "content_type": content_type,
-        },
+        Event.EVIDENCE_UPLOADED,
+        subject=finding,
+        evidence_id=evidence.id,
+        sha256=evidence.sha256,
+        size=evidence.size_bytes,
+        content_type=content_type,
     )
     return evidence
 
@@ -499,12 +505,12 @@ def read_evidence(
     content = store.get(evidence.storage_name, vault.key, vault.purpose("evidence", evidence.id))
     if sha256_hex(content) != evidence.sha256:
         raise Conflict("The stored file does not match the hash taken on receipt.", code="integrity_failed")
-    audit_log.record(
+    record(
         session,
         actor,
-        "evidence.viewed",
-        subject_type="evidence",
-        subject_id=evidence.id,
-        data={"finding_id": evidence.finding_id, "reason": reason.strip() if reason else None},
+        Event.EVIDENCE_VIEWED,
+        subject=evidence,
+        finding_id=evidence.finding_id,
+        reason=reason.strip() if reason else None,
     )
     return evidence, vault.open(evidence.filename_enc, "evidence-filename", evidence.id), content

@@ -8,9 +8,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from vetting import policy
+from vetting.audit.events import Event
+from vetting.audit.writer import record
 from vetting.errors import Conflict, NotFound
 from vetting.models import Holiday, User
-from vetting.services import audit_log, fields
+from vetting.services import fields
 
 
 def days(session: Session) -> set[date]:
@@ -30,10 +32,7 @@ def add_holiday(session: Session, actor: User, day: date, name: str) -> Holiday:
     holiday = Holiday(day=day, name=name, created_by_id=actor.id)
     session.add(holiday)
     session.flush()
-    audit_log.record(
-        session, actor, "holiday.added", subject_type="holiday", subject_id=holiday.id,
-        data={"day": day.isoformat(), "name": name},
-    )  # fmt: skip
+    record(session, actor, Event.HOLIDAY_ADDED, subject=holiday, day=day.isoformat(), name=name)
     return holiday
 
 
@@ -44,8 +43,5 @@ def remove_holiday(session: Session, actor: User, holiday_id: int) -> None:
     holiday = session.get(Holiday, holiday_id)
     if holiday is None:
         raise NotFound("No such holiday.")
-    audit_log.record(
-        session, actor, "holiday.removed", subject_type="holiday", subject_id=holiday.id,
-        data={"day": holiday.day.isoformat()},
-    )  # fmt: skip
+    record(session, actor, Event.HOLIDAY_REMOVED, subject=holiday, day=holiday.day.isoformat())
     session.delete(holiday)

@@ -14,10 +14,12 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from vetting.audit.events import Event
+from vetting.audit.writer import record
 from vetting.clock import today, utcnow
 from vetting.crypto import sha256_hex
 from vetting.db import on_rollback
-from vetting.errors import Conflict, NotFound, ValidationFailed
+from vetting.errors import Conflict, NotFound, Refusal, ValidationFailed
 from vetting.models import (
     Candidate,
     ChecklistVersionItem,
@@ -30,7 +32,7 @@ from vetting.models import (
     User,
 )
 from vetting.screening.search_terms import prohibited_terms
-from vetting.services import audit_log, techniques
+from vetting.services import techniques
 from vetting.services.candidates import get_for_work
 from vetting.services.context import Security
 from vetting.services.techniques import Technique
@@ -117,17 +119,14 @@ def record_consent(
     store.put(storage_name, vault.key, document, vault.purpose("consent-document", consent.id))
     on_rollback(session, lambda: store.delete(storage_name))
     candidate.consent = consent
-    audit_log.record(
+    record(
         session,
         actor,
-        "consent.recorded",
-        subject_type="candidate",
-        subject_id=candidate.id,
-        data={
-            "signed_on": signed_on.isoformat(),
-            "method": method.value,
-            "sha256": consent.document_sha256,
-        },
+        Event.CONSENT_RECORDED,
+        subject=candidate,
+        signed_on=signed_on.isoformat(),
+        method=method.value,
+        sha256=consent.document_sha256,
     )
     return consent
 
@@ -196,21 +195,21 @@ def _refuse_protected_search(
             if not hits:
                 continue
             terms = ", ".join(f"“{h.term}” ({h.axis_label})" for h in hits)
-            error = ValidationFailed(
+            raise ValidationFailed(
                 f"This search was refused: it pairs the candidate with {terms}. Searching for medical, genetic or "
                 "protected-class information about a candidate is a prohibited request (GINA, rule PC-02). "
                 "Search for the candidate's name, aliases, handles and conduct instead. Nothing was saved.",
                 code="prohibited_search",
                 field=f"searches[{n}].{part}",
+                refusal=Refusal.of(
+                    Event.SEARCH_REFUSED,
+                    actor,
+                    subject=candidate,
+                    item_id=item.id,
+                    axes=sorted({h.axis for h in hits}),
+                    rule="PC-02",
+                ),
             )
-            error.refusal = (
-                "search.refused",
-                actor.id,
-                "candidate",
-                str(candidate.id),
-                {"item_id": item.id, "axes": sorted({h.axis for h in hits}), "rule": "PC-02"},
-            )
-            raise error
 
 
 def _approved_technique(candidate: Candidate, actor: User, item: ChecklistVersionItem, code: str) -> Technique:
@@ -218,15 +217,17 @@ def _approved_technique(candidate: Candidate, actor: User, item: ChecklistVersio
     try:
         return techniques.require_approved(code)
     except ValidationFailed as error:
-        if error.code == "prohibited_technique":
-            error.refusal = (
-                "technique.refused",
-                actor.id,
-                "candidate",
-                str(candidate.id),
-                {"item_id": item.id, "technique": code.strip().upper(), "rule": "POL-04"},
-            )
-        raise
+        if error.code != "prohibited_technique":
+            raise
+        refusal = Refusal.of(
+            Event.TECHNIQUE_REFUSED,
+            actor,
+            subject=candidate,
+            item_id=item.id,
+            technique=code.strip().upper(),
+            rule="POL-04",
+        )
+        raise ValidationFailed(error.message, code=error.code, field=error.field, refusal=refusal) from error
 
 
 def resolve_item(
@@ -298,21 +299,18 @@ def resolve_item(
         entry.query_enc = vault.seal(search.query.strip(), "search-query", entry.id)
         entry.source_enc = vault.seal(search.source.strip(), "search-source", entry.id)
     session.flush()
-    audit_log.record(
+    record(
         session,
         actor,
-        "checklist.item_resolved",
-        subject_type="candidate",
-        subject_id=candidate.id,
-        data={
-            "item_id": item.id,
-            "status": data.status.value,
-            "previous": previous,
-            "technique": technique.code,
-            "deviation": deviation,
-            "searches": len(data.searches),
-            "attested": True,
-        },
+        Event.CHECKLIST_ITEM_RESOLVED,
+        subject=candidate,
+        item_id=item.id,
+        status=data.status.value,
+        previous=previous,
+        technique=technique.code,
+        deviation=deviation,
+        searches=len(data.searches),
+        attested=True,
     )
     return resolution
 
@@ -335,14 +333,7 @@ def complete_search(session: Session, actor: User, candidate_id: int) -> Candida
         )
     candidate.search_completed_at = utcnow()
     candidate.search_completed_by_id = actor.id
-    audit_log.record(
-        session,
-        actor,
-        "candidate.search_completed",
-        subject_type="candidate",
-        subject_id=candidate.id,
-        data={"items": len(version.items)},
-    )
+    record(session, actor, Event.CANDIDATE_SEARCH_COMPLETED, subject=candidate, items=len(version.items))
     return candidate
 
 
@@ -380,7 +371,7 @@ def checklist_view(
 ) -> tuple[Candidate, list[ItemView]]:
     """The candidate's checklist with resolutions and decrypted search log, for searchers."""
     candidate = get_for_work(session, actor, candidate_id)
-    audit_log.record(session, actor, "candidate.checklist_viewed", subject_type="candidate", subject_id=candidate.id)
+    record(session, actor, Event.CANDIDATE_CHECKLIST_VIEWED, subject=candidate)
     return candidate, checklist_items(session, security, candidate)
 
 
@@ -436,7 +427,7 @@ def consent_form(session: Session, actor: User, security: Security, agency: str,
     """The data for the candidate's stand-alone disclosure and authorization form."""
     candidate = get_for_work(session, actor, candidate_id)
     profile = read_profile(CandidateVault(security.keyring, candidate), candidate)
-    audit_log.record(session, actor, "consent.form_generated", subject_type="candidate", subject_id=candidate.id)
+    record(session, actor, Event.CONSENT_FORM_GENERATED, subject=candidate)
     return ConsentForm(agency, candidate.cycle.position, candidate.code, profile.name, today().isoformat())
 
 
@@ -450,5 +441,5 @@ def consent_document(
         raise NotFound("No consent is recorded for this candidate.")
     vault = CandidateVault(security.keyring, candidate)
     data = store.get(consent.document_storage_name, vault.key, vault.purpose("consent-document", consent.id))
-    audit_log.record(session, actor, "consent.document_viewed", subject_type="candidate", subject_id=candidate.id)
+    record(session, actor, Event.CONSENT_DOCUMENT_VIEWED, subject=candidate)
     return data, consent.document_content_type

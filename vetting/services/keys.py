@@ -19,10 +19,11 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from vetting.audit.events import Event
+from vetting.audit.writer import record
 from vetting.config import MASTER_KEY_FILE, MASTER_KEY_NEXT_FILE, MASTER_KEY_PREVIOUS_FILE, decode_master_key
 from vetting.crypto import Keyring
 from vetting.models import Candidate, User
-from vetting.services import audit_log
 from vetting.services.accounts import totp_purpose
 from vetting.services.vault import wrapped_key_purpose
 
@@ -63,11 +64,14 @@ def rewrap_all(session: Session, old: Keyring, new_key: bytes) -> RotationResult
         if not keyring.is_current(user.totp_secret_encrypted):
             user.totp_secret_encrypted = keyring.rewrap(user.totp_secret_encrypted, totp_purpose(user.id))
             totp_seeds += 1
-    audit_log.record(
+    record(
         session,
         None,
-        "keys.rotated",
-        data={"old_key_id": old.key_id, "new_key_id": keyring.key_id, "data_keys": data_keys, "totp_seeds": totp_seeds},
+        Event.KEYS_ROTATED,
+        old_key_id=old.key_id,
+        new_key_id=keyring.key_id,
+        data_keys=data_keys,
+        totp_seeds=totp_seeds,
     )
     return RotationResult(old.key_id, keyring.key_id, data_keys, totp_seeds)
 

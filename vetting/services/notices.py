@@ -16,6 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from vetting import policy
+from vetting.audit.events import Event
+from vetting.audit.writer import record
 from vetting.clock import today, utcnow
 from vetting.crypto import sha256_hex
 from vetting.errors import Conflict, NotFound, ValidationFailed
@@ -32,7 +34,7 @@ from vetting.models import (
     ValidationStep,
 )
 from vetting.pdf import Reports
-from vetting.services import audit_log, candidates, decisions, questions
+from vetting.services import candidates, decisions, questions
 from vetting.services.context import Security
 from vetting.services.decisions import MAX_TEXT, finding_ids_of, pending_proposal
 from vetting.services.vault import CandidateVault, read_profile
@@ -99,10 +101,16 @@ def notice_pdf(
         generated_at=utcnow().strftime("%Y-%m-%d %H:%M"),
         generated_by=actor.name,
     )
-    audit_log.record(
-        session, actor, "notice.rendered", subject_type="candidate", subject_id=candidate.id,
-        data={"notice": notice.id, "kind": notice.kind.value, "sha256": sha256_hex(pdf), "bytes": len(pdf)},
-    )  # fmt: skip
+    record(
+        session,
+        actor,
+        Event.NOTICE_RENDERED,
+        subject=candidate,
+        notice=notice.id,
+        kind=notice.kind.value,
+        sha256=sha256_hex(pdf),
+        bytes=len(pdf),
+    )
     return f"{notice.kind.value.replace('_', '-')}-notice-{candidate.code}.pdf", pdf
 
 
@@ -165,10 +173,16 @@ def record_response(
     session.add(response)
     session.flush()
     response.text_enc = CandidateVault(security.keyring, candidate).seal(text, "response-text", response.id)
-    audit_log.record(
-        session, actor, "candidate.response_recorded", subject_type="candidate", subject_id=candidate.id,
-        data={"response": response.id, "kind": kind.value, "notice": notice.id, "findings": disputed},
-    )  # fmt: skip
+    record(
+        session,
+        actor,
+        Event.CANDIDATE_RESPONSE_RECORDED,
+        subject=candidate,
+        response=response.id,
+        kind=kind.value,
+        notice=notice.id,
+        findings=disputed,
+    )
     return response
 
 
@@ -217,10 +231,14 @@ def close_dispute(session: Session, actor: User, security: Security, response_id
         str(f.id): f.validation_status.value
         for f in session.scalars(select(Finding).where(Finding.id.in_(response.finding_ids)))
     }
-    audit_log.record(
-        session, actor, "candidate.dispute_closed", subject_type="candidate", subject_id=candidate.id,
-        data={"response": response.id, "validation_status": statuses},
-    )  # fmt: skip
+    record(
+        session,
+        actor,
+        Event.CANDIDATE_DISPUTE_CLOSED,
+        subject=candidate,
+        response=response.id,
+        validation_status=statuses,
+    )
     return response
 
 

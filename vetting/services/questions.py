@@ -15,10 +15,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from vetting import policy
+from vetting.audit.events import Event
+from vetting.audit.writer import record
 from vetting.clock import utcnow
 from vetting.errors import Conflict, NotFound, ValidationFailed
 from vetting.models import BoardQuestion, Candidate, User
-from vetting.services import audit_log, candidates
+from vetting.services import candidates
 from vetting.services.context import Security
 from vetting.services.decisions import board_candidate, clean_text
 from vetting.services.released import released_findings
@@ -40,10 +42,7 @@ def ask(
     session.add(row)
     session.flush()
     row.question_enc = vault.seal(text, "question", row.id)
-    audit_log.record(
-        session, actor, "board.question_asked", subject_type="candidate", subject_id=candidate.id,
-        data={"question": row.id, "finding": finding_id},
-    )  # fmt: skip
+    record(session, actor, Event.BOARD_QUESTION_ASKED, subject=candidate, question=row.id, finding=finding_id)
     return view_of(row, vault, for_board=True)
 
 
@@ -72,10 +71,7 @@ def answer(session: Session, actor: User, security: Security, question_id: int, 
     row.answer_enc = vault.seal(cleaned, "answer", row.id)
     row.answered_by_id = actor.id
     row.answered_at = utcnow()
-    audit_log.record(
-        session, actor, "board.question_answered", subject_type="candidate", subject_id=candidate.id,
-        data={"question": row.id},
-    )  # fmt: skip
+    record(session, actor, Event.BOARD_QUESTION_ANSWERED, subject=candidate, question=row.id)
     return row
 
 
@@ -92,10 +88,7 @@ def approve(session: Session, actor: User, question_id: int) -> BoardQuestion:
         )
     row.approved_by_id = actor.id
     row.approved_at = utcnow()
-    audit_log.record(
-        session, actor, "board.answer_approved", subject_type="candidate", subject_id=candidate.id,
-        data={"question": row.id},
-    )  # fmt: skip
+    record(session, actor, Event.BOARD_ANSWER_APPROVED, subject=candidate, question=row.id)
     return row
 
 

@@ -22,6 +22,8 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from vetting.audit.events import Event
+from vetting.audit.writer import record
 from vetting.clock import utcnow
 from vetting.errors import NotFound, ValidationFailed
 from vetting.models import (
@@ -35,7 +37,6 @@ from vetting.models import (
     User,
 )
 from vetting.screening.detector import AXES, screen
-from vetting.services import audit_log
 from vetting.services.investigation import require_cycle_not_closed
 from vetting.services.vault import CandidateVault, read_profile
 
@@ -202,13 +203,14 @@ def screen_fields(
                     )  # fmt: skip
     if changed:
         session.flush()
-        audit_log.record(
+        record(
             session,
             actor,
-            "finding.screened",
-            subject_type="finding",
-            subject_id=finding.id,
-            data={"fields": changed, "mentions": len(finding.mentions), "open": open_count(finding)},
+            Event.FINDING_SCREENED,
+            subject=finding,
+            fields=changed,
+            mentions=len(finding.mentions),
+            open=open_count(finding),
         )
     return changed
 
@@ -295,10 +297,7 @@ def withdraw_release(session: Session, actor: User, finding: Finding, why: str) 
     release_id = finding.current_release_id
     finding.current_release = None
     session.flush()
-    audit_log.record(
-        session, actor, "finding.release_withdrawn", subject_type="finding", subject_id=finding.id,
-        data={"release_id": release_id, "why": why},
-    )  # fmt: skip
+    record(session, actor, Event.FINDING_RELEASE_WITHDRAWN, subject=finding, release_id=release_id, why=why)
 
 
 def resolve(
@@ -340,10 +339,15 @@ def resolve(
     mention.resolved_by_id = actor.id
     mention.resolved_at = utcnow()
     session.flush()
-    audit_log.record(
-        session, actor, "finding.mention_resolved", subject_type="finding", subject_id=finding.id,
-        data={"mention_id": mention.id, "resolution": resolution.value, "open": open_count(finding)},
-    )  # fmt: skip
+    record(
+        session,
+        actor,
+        Event.FINDING_MENTION_RESOLVED,
+        subject=finding,
+        mention_id=mention.id,
+        resolution=resolution.value,
+        open=open_count(finding),
+    )
     withdraw_release(session, actor, finding, "redaction changed")
     return mention
 
@@ -383,10 +387,15 @@ def redact_words(
         for span in spans
     ]
     session.flush()
-    audit_log.record(
-        session, actor, "finding.words_redacted", subject_type="finding", subject_id=finding.id,
-        data={"field": field, "mention_ids": [m.id for m in added], "open": open_count(finding)},
-    )  # fmt: skip
+    record(
+        session,
+        actor,
+        Event.FINDING_WORDS_REDACTED,
+        subject=finding,
+        field=field,
+        mention_ids=[m.id for m in added],
+        open=open_count(finding),
+    )
     withdraw_release(session, actor, finding, "redaction changed")
     return added
 

@@ -16,8 +16,10 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from vetting import policy
+from vetting.audit.events import Event
+from vetting.audit.writer import record
 from vetting.crypto import sha256_hex
-from vetting.errors import Conflict
+from vetting.errors import Conflict, Refusal
 from vetting.models import (
     SCREENED_FIELDS,
     Assignment,
@@ -32,7 +34,7 @@ from vetting.models import (
     User,
     ValidationStatus,
 )
-from vetting.services import audit_log, redaction
+from vetting.services import redaction
 from vetting.services.context import Security
 from vetting.services.findings import FindingView, finding_for_work, screened_view
 from vetting.services.vault import CandidateVault
@@ -145,7 +147,7 @@ def review(session: Session, actor: User, security: Security, finding_id: int) -
     """The side-by-side review of raw and redacted text; opening raw text is audited (§4)."""
     finding = finding_for_work(session, actor, finding_id)
     view = screened_view(session, actor, security, finding)
-    audit_log.record(session, actor, "finding.review_viewed", subject_type="finding", subject_id=finding.id)
+    record(session, actor, Event.FINDING_REVIEW_VIEWED, subject=finding)
     return Review(view, blockers(finding, view, actor), reviewed_digest(view))
 
 
@@ -167,28 +169,24 @@ def release(
     view = screened_view(session, actor, security, finding)
     found = blockers(finding, view, actor, revision, reviewed)
     if found:
-        error = Conflict(" ".join(b.message for b in found), code=found[0].code)
         # Audited after the rollback, in its own transaction (as separation-of-duties refusals are).
-        error.refusal = (
-            "finding.release_refused",
-            actor.id,
-            "finding",
-            str(finding.id),
-            {"codes": [b.code for b in found]},
+        raise Conflict(
+            " ".join(b.message for b in found),
+            code=found[0].code,
+            refusal=Refusal.of(Event.FINDING_RELEASE_REFUSED, actor, subject=finding, codes=[b.code for b in found]),
         )
-        raise error
     number = 1 + (
         session.scalar(select(func.max(FindingRelease.number)).where(FindingRelease.finding_id == finding.id)) or 0
     )
-    record = f"{finding.id}.{number}"
+    record_id = f"{finding.id}.{number}"
     row = FindingRelease(
         finding_id=finding.id,
         number=number,
         candidate_id=finding.candidate_id,
         revision=finding.revision,
-        platform_enc=vault.seal(view.redacted("platform"), "release-platform", record),
-        summary_enc=vault.seal(view.redacted("summary"), "release-summary", record),
-        excerpt_enc=vault.seal(view.redacted("excerpt"), "release-excerpt", record),
+        platform_enc=vault.seal(view.redacted("platform"), "release-platform", record_id),
+        summary_enc=vault.seal(view.redacted("summary"), "release-summary", record_id),
+        excerpt_enc=vault.seal(view.redacted("excerpt"), "release-excerpt", record_id),
         category=finding.category,
         authorship=finding.authorship,
         content_date=finding.content_date,
@@ -201,14 +199,17 @@ def release(
     session.add(row)
     finding.current_release = row
     session.flush()
-    audit_log.record(
-        session, actor, "finding.released", subject_type="finding", subject_id=finding.id,
-        data={
-            "release_id": row.id, "number": row.number, "revision": row.revision,
-            "reviewed_sha256": row.reviewed_sha256,
-            "redactions": sum(len(redaction.redacted_spans(view.mentions, f)) for f in SCREENED_FIELDS),
-        },
-    )  # fmt: skip
+    record(
+        session,
+        actor,
+        Event.FINDING_RELEASED,
+        subject=finding,
+        release_id=row.id,
+        number=row.number,
+        revision=row.revision,
+        reviewed_sha256=row.reviewed_sha256,
+        redactions=sum(len(redaction.redacted_spans(view.mentions, f)) for f in SCREENED_FIELDS),
+    )
     return row
 
 

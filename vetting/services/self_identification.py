@@ -18,11 +18,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from vetting import policy
+from vetting.audit.events import Event
+from vetting.audit.writer import record
 from vetting.clock import utcnow
 from vetting.crypto import sha256_hex
 from vetting.errors import Conflict, NotFound, ValidationFailed
 from vetting.models import Candidate, CycleStatus, RaceEthnicity, SelfIdentification, Sex, User
-from vetting.services import audit_log
 from vetting.services.context import Security
 from vetting.services.cycles import get_cycle
 from vetting.services.vault import CandidateVault
@@ -76,13 +77,12 @@ def invite(session: Session, actor: User, candidate_id: int) -> Invitation:
     row.invited_by_id = actor.id
     row.expires_at = now + LINK_LIFETIME
     session.flush()
-    audit_log.record(
+    record(
         session,
         actor,
-        "self_identification.invited",
-        subject_type="candidate",
-        subject_id=candidate.id,
-        data={"expires_at": row.expires_at.date().isoformat()},
+        Event.SELF_IDENTIFICATION_INVITED,
+        subject=candidate,
+        expires_at=row.expires_at.date().isoformat(),
     )
     return Invitation(candidate.id, token, row.expires_at)
 
@@ -164,7 +164,7 @@ def submit(session: Session, security: Security, token: str, answers: Answers) -
     row.token_sha256 = None
     session.flush()
     # The event says that the form was answered, never what it says.
-    audit_log.record(session, None, "self_identification.submitted", subject_type="candidate", subject_id=candidate.id)
+    record(session, None, Event.SELF_IDENTIFICATION_SUBMITTED, subject=candidate)
 
 
 def open_answers(vault: CandidateVault, row: SelfIdentification) -> Answers | None:

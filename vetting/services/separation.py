@@ -20,6 +20,8 @@ from sqlalchemy import Select, String, cast, select
 from sqlalchemy.orm import Session
 
 from vetting import policy
+from vetting.audit.events import Event
+from vetting.audit.writer import record
 from vetting.models import (
     AuditEvent,
     Candidate,
@@ -145,8 +147,12 @@ def report(session: Session, actor: User, cycle_id: int | None = None) -> list[C
     cycles = [get_cycle(session, actor, cycle_id)] if cycle_id is not None else list_cycles(session, actor)
     names = users.names(session)
     result = [_of_cycle(session, c, names) for c in cycles]
-    audit_log.record(
-        session, actor, "separation.viewed", subject_type="cycle" if cycle_id else None, subject_id=cycle_id,
-        data={"cycles": len(result), "holds": all(r.holds for r in result)},
-    )  # fmt: skip
+    record(
+        session,
+        actor,
+        Event.SEPARATION_VIEWED,
+        subject=cycles[0] if cycle_id is not None else None,
+        cycles=len(result),
+        holds=all(r.holds for r in result),
+    )
     return result

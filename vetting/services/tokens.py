@@ -8,11 +8,12 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from vetting.audit.events import Event
+from vetting.audit.writer import record
 from vetting.clock import utcnow
 from vetting.crypto import sha256_hex
 from vetting.errors import NotFound
 from vetting.models import ApiToken, User
-from vetting.services import audit_log
 
 TOKEN_PREFIX = "vt_"
 _TOUCH_INTERVAL = timedelta(minutes=1)
@@ -26,14 +27,7 @@ def create_token(session: Session, actor: User | None, user: User) -> str:
     row = ApiToken(user_id=user.id, token_hash=sha256_hex(token), prefix=token[:10])
     session.add(row)
     session.flush()
-    audit_log.record(
-        session,
-        actor,
-        "token.created",
-        subject_type="user",
-        subject_id=user.id,
-        data={"token_id": row.id, "prefix": row.prefix},
-    )
+    record(session, actor, Event.TOKEN_CREATED, subject=user, token_id=row.id, prefix=row.prefix)
     return token
 
 

@@ -26,6 +26,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from vetting import policy
+from vetting.audit.events import Event
+from vetting.audit.writer import record
 from vetting.errors import NotFound, ValidationFailed
 from vetting.heatmap import HeatMap, Mark, layout
 from vetting.models import (
@@ -37,7 +39,7 @@ from vetting.models import (
     SearchLogEntry,
     User,
 )
-from vetting.services import audit_log, users
+from vetting.services import users
 from vetting.services.candidates import stage_of
 from vetting.services.context import Security
 from vetting.services.cycles import get_cycle
@@ -240,10 +242,7 @@ def build(session: Session, actor: User, cycle_id: int) -> Uniformity:
         median_span = timedelta(seconds=median((r.span or timedelta()).total_seconds() for r in comparable))
         rows = [_compare(r, median_searches, median_span, deviations) if r in comparable else r for r in rows]
     patterns = _patterns(resolutions, searches_by, names, deviations)
-    audit_log.record(
-        session, actor, "uniformity.viewed", subject_type="cycle", subject_id=cycle.id,
-        data={"candidates": len(rows), "deviations": len(deviations)},
-    )  # fmt: skip
+    record(session, actor, Event.UNIFORMITY_VIEWED, subject=cycle, candidates=len(rows), deviations=len(deviations))
     return Uniformity(
         cycle.id,
         cycle.title,
@@ -439,12 +438,9 @@ def search_log(
                 field="reason",
             )
         raw = checklist_items(session, security, candidate)
-        audit_log.record(
-            session, actor, "search_log.raw_viewed", subject_type="candidate", subject_id=candidate.id,
-            data={"reason": reason.strip()},
-        )  # fmt: skip
+        record(session, actor, Event.SEARCH_LOG_RAW_VIEWED, subject=candidate, reason=reason.strip())
     else:
-        audit_log.record(session, actor, "search_log.viewed", subject_type="candidate", subject_id=candidate.id)
+        record(session, actor, Event.SEARCH_LOG_VIEWED, subject=candidate)
     return SearchLog(candidate.id, candidate.code, candidate.cycle_id, stage_of(candidate), lines, raw)
 
 

@@ -9,11 +9,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from vetting import policy
+from vetting.audit.events import Event
+from vetting.audit.writer import record
 from vetting.clock import utcnow
 from vetting.errors import Conflict, NotFound, ValidationFailed
 from vetting.models import Role, SensitiveDesignation, User, UserRole
 from vetting.security.passwords import password_problem
-from vetting.services import audit_log, fields
+from vetting.services import fields
 from vetting.services.accounts import normalise_email, revoke_all_sessions
 from vetting.services.context import Security
 
@@ -65,14 +67,7 @@ def create_user(
     user.designation = None  # loaded (empty), so it reads fine after the transaction
     session.add(user)
     session.flush()
-    audit_log.record(
-        session,
-        actor,
-        "user.created",
-        subject_type="user",
-        subject_id=user.id,
-        data={"email": email, "roles": sorted(r.value for r in roles)},
-    )
+    record(session, actor, Event.USER_CREATED, subject=user, email=email, roles=sorted(r.value for r in roles))
     return user
 
 
@@ -111,7 +106,7 @@ def update_user(
     user = get_user(session, actor, user_id)
     if name is not None and fields.text(name, "name", "Name") != user.name:
         user.name = fields.text(name, "name", "Name")
-        audit_log.record(session, actor, "user.renamed", subject_type="user", subject_id=user.id)
+        record(session, actor, Event.USER_RENAMED, subject=user)
     if roles is not None:
         _check_roles(roles)
         if user.id == actor.id and Role.ADMIN not in roles:
@@ -121,13 +116,13 @@ def update_user(
             user.role_rows = [r for r in user.role_rows if r.role in roles] + [
                 UserRole(role=r) for r in sorted(roles - before)
             ]
-            audit_log.record(
+            record(
                 session,
                 actor,
-                "user.roles_changed",
-                subject_type="user",
-                subject_id=user.id,
-                data={"added": sorted(roles - before), "removed": sorted(before - roles)},
+                Event.USER_ROLES_CHANGED,
+                subject=user,
+                added=sorted(roles - before),
+                removed=sorted(before - roles),
             )
     if is_active is not None and is_active != user.is_active:
         if user.id == actor.id and not is_active:
@@ -135,13 +130,7 @@ def update_user(
         user.is_active = is_active
         if not is_active:
             revoke_all_sessions(session, user)
-        audit_log.record(
-            session,
-            actor,
-            "user.activated" if is_active else "user.deactivated",
-            subject_type="user",
-            subject_id=user.id,
-        )
+        record(session, actor, Event.USER_ACTIVATED if is_active else Event.USER_DEACTIVATED, subject=user)
     session.flush()
     return user
 
@@ -171,18 +160,15 @@ def record_designation(session: Session, actor: User, user_id: int, data: Design
     designation.recorded_by_id = actor.id
     designation.recorded_at = utcnow()
     session.flush()
-    audit_log.record(
+    record(
         session,
         actor,
-        "designation.recorded",
-        subject_type="user",
-        subject_id=user.id,
-        data={
-            "clearance_date": data.clearance_date.isoformat(),
-            "training_date": data.training_date.isoformat(),
-            "acknowledgement_date": data.acknowledgement_date.isoformat(),
-            "review_date": data.review_date.isoformat(),
-        },
+        Event.DESIGNATION_RECORDED,
+        subject=user,
+        clearance_date=data.clearance_date.isoformat(),
+        training_date=data.training_date.isoformat(),
+        acknowledgement_date=data.acknowledgement_date.isoformat(),
+        review_date=data.review_date.isoformat(),
     )
     return designation
 
@@ -192,7 +178,7 @@ def release_lockout(session: Session, actor: User, user_id: int) -> User:
     user = get_user(session, actor, user_id)
     user.locked_until = None
     user.failed_login_count = 0
-    audit_log.record(session, actor, "account.unlocked", subject_type="user", subject_id=user.id)
+    record(session, actor, Event.ACCOUNT_UNLOCKED, subject=user)
     return user
 
 
@@ -203,7 +189,7 @@ def reset_mfa(session: Session, actor: User, user_id: int) -> User:
     user.totp_enrolled_at = None
     user.totp_last_counter = None
     revoke_all_sessions(session, user)
-    audit_log.record(session, actor, "mfa.reset", subject_type="user", subject_id=user.id)
+    record(session, actor, Event.MFA_RESET, subject=user)
     return user
 
 

@@ -13,10 +13,11 @@ from wtforms.fields.choices import SelectChoice
 
 from vetting import policy
 from vetting.clock import utcnow
+from vetting.http.access import requires
+from vetting.http.runtime import runtime, transaction
 from vetting.models import Assignment, Cycle, CycleStatus, DecisionRule, Duty, Role, User
 from vetting.policy import Action
 from vetting.services import checklists, cycles, holidays, users
-from vetting.web.access import requires
 from vetting.web.formrun import FormFailed, submit
 from vetting.web.forms import (
     ActionForm,
@@ -30,7 +31,6 @@ from vetting.web.forms import (
     UserCreateForm,
     UserRolesForm,
 )
-from vetting.web.runtime import runtime, transaction
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 

@@ -6,22 +6,20 @@ chain check and stating a reason to open raw content, both of which are audit ev
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from vetting.audit_chain import VerifyResult, public_key_pem
-from vetting.errors import ValidationFailed
+from vetting.audit.chain import VerifyResult, public_key_pem
+from vetting.http.access import requires
+from vetting.http.args import date_arg
+from vetting.http.documents import attachment, audited_pdf, csv_response
+from vetting.http.runtime import runtime, transaction
 from vetting.models.base import MAX_ID
 from vetting.policy import Action
 from vetting.services import access_review, adverse_impact, audit_log, audit_report, cycles, separation, uniformity
-from vetting.web.access import requires
-from vetting.web.documents import attachment, audited_pdf, csv_response
 from vetting.web.formrun import FormFailed, submit
 from vetting.web.forms import ActionForm, SearchLogReasonForm
-from vetting.web.runtime import runtime, transaction
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
@@ -31,15 +29,6 @@ PAGE_SIZE = 100
 def _int_arg(name: str) -> int | None:
     value = request.args.get(name, type=int)
     return value if value is not None and 0 < value <= MAX_ID else None
-
-
-def date_arg(name: str) -> date | None:
-    """A ``YYYY-MM-DD`` query parameter, or a 422 naming it (the API reads dates the same way)."""
-    raw = request.args.get(name) or ""
-    try:
-        return date.fromisoformat(raw) if raw else None
-    except ValueError as exc:
-        raise ValidationFailed(f"{name}: use a date such as 2026-11-21.", field=name) from exc
 
 
 def _page(result: VerifyResult | None = None, status: int = 200) -> ResponseReturnValue:

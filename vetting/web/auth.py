@@ -9,12 +9,12 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy.orm import Session
 
+from vetting.http.access import login_step, public, signed_in
+from vetting.http.guard import PENDING_KEY, SESSION_KEY, safe_next
+from vetting.http.runtime import client_ip, runtime, transaction
 from vetting.models import SessionStage
 from vetting.services import accounts
-from vetting.web.access import login_step, public, signed_in
 from vetting.web.forms import ActionForm, CodeForm, LoginForm
-from vetting.web.guard import PENDING_KEY, SESSION_KEY, safe_next
-from vetting.web.runtime import client_ip, runtime, transaction
 
 bp = Blueprint("auth", __name__)
 #: Errors after which the half-finished login is dropped and the user starts again.

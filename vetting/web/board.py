@@ -8,15 +8,15 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
+from vetting.http.access import requires, signed_in
+from vetting.http.documents import notice_pdf_response, summary_pdf_response
+from vetting.http.runtime import runtime, transaction
 from vetting.models import Outcome, ValidationStatus
 from vetting.policy import Action
 from vetting.services import board, decisions, questions
 from vetting.services.candidates import STAGES
-from vetting.web.access import requires, signed_in
-from vetting.web.documents import notice_pdf_response, summary_pdf_response
 from vetting.web.formrun import FormFailed, submit
 from vetting.web.forms import DecisionForm, QuestionForm, RecommendationForm
-from vetting.web.runtime import runtime, transaction
 
 bp = Blueprint("board", __name__, url_prefix="/board")
 

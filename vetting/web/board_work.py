@@ -10,14 +10,14 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy.orm import Session
 
+from vetting.http.access import requires
+from vetting.http.runtime import runtime, transaction
 from vetting.models import ResponseKind
 from vetting.policy import Action
 from vetting.services import notices, questions
-from vetting.web.access import requires
 from vetting.web.formrun import FormFailed, submit
 from vetting.web.forms import ActionForm, AnswerForm, DisputeCloseForm, ResponseForm
 from vetting.web.investigation import candidate_page
-from vetting.web.runtime import runtime, transaction
 
 bp = Blueprint("board_work", __name__)
 

@@ -8,12 +8,12 @@ from flask_login import current_user
 from sqlalchemy.orm import Session
 from wtforms.fields.choices import SelectChoice
 
+from vetting.http.access import requires
+from vetting.http.runtime import transaction
 from vetting.policy import Action
 from vetting.services import checklists, techniques
-from vetting.web.access import requires
 from vetting.web.formrun import FormFailed, submit
 from vetting.web.forms import ActionForm, DraftItemForm, TemplateForm
-from vetting.web.runtime import transaction
 
 bp = Blueprint("checklists", __name__, url_prefix="/admin/checklists")
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from wtforms import Field
 
 from vetting.errors import DomainError
-from vetting.web.runtime import transaction
+from vetting.http.runtime import transaction
 
 T = TypeVar("T")
 

@@ -7,11 +7,11 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from vetting import policy
+from vetting.http.access import public, requires, signed_in
+from vetting.http.runtime import runtime, transaction
 from vetting.models import Duty, Role
 from vetting.policy import Action
 from vetting.services import candidates, cycles, notices, questions, release
-from vetting.web.access import public, requires, signed_in
-from vetting.web.runtime import runtime, transaction
 
 bp = Blueprint("home", __name__)
 

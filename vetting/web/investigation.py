@@ -10,6 +10,10 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms.fields.choices import SelectChoice
 
+from vetting.http.access import requires, signed_in
+from vetting.http.documents import attachment, consent_form_response
+from vetting.http.runtime import runtime, transaction
+from vetting.http.uploads import accepts_upload
 from vetting.models import (
     SCREENED_FIELDS,
     Authorship,
@@ -28,8 +32,6 @@ from vetting.services import candidate_file, candidates, cycles, findings, inves
 from vetting.services.fields import split_list
 from vetting.services.findings import MAX_EVIDENCE_BYTES, FindingInput
 from vetting.services.investigation import ATTESTATION_TEXT, MAX_DOCUMENT_BYTES, ResolutionInput, SearchInput
-from vetting.web.access import requires, signed_in
-from vetting.web.documents import attachment, consent_form_response
 from vetting.web.formrun import FormFailed, submit
 from vetting.web.forms import (
     ActionForm,
@@ -47,8 +49,6 @@ from vetting.web.forms import (
     ResponseForm,
     ValidationForm,
 )
-from vetting.web.runtime import runtime, transaction
-from vetting.web.uploads import accepts_upload
 
 bp = Blueprint("work", __name__)
 

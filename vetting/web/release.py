@@ -6,13 +6,13 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
+from vetting.http.access import requires
+from vetting.http.runtime import runtime, transaction
 from vetting.models import SCREENED_FIELDS
 from vetting.policy import Action
 from vetting.services import release
-from vetting.web.access import requires
 from vetting.web.formrun import FormFailed, submit
 from vetting.web.forms import ReleaseForm
-from vetting.web.runtime import runtime, transaction
 
 bp = Blueprint("release", __name__)
 

@@ -8,12 +8,12 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from vetting.errors import DomainError
+from vetting.http.access import public, requires
+from vetting.http.runtime import runtime, transaction
 from vetting.policy import Action
 from vetting.services import self_identification
-from vetting.web.access import public, requires
 from vetting.web.formrun import FormFailed, submit
 from vetting.web.forms import ActionForm, SelfIdentificationForm
-from vetting.web.runtime import runtime, transaction
 
 bp = Blueprint("self_id", __name__)
 

@@ -1,28 +1,14 @@
-"""What the app builds once and every request uses (``app.extensions["vetting"]``)."""
+"""The request's view of the :class:`~vetting.runtime.Runtime` (``app.extensions["vetting"]``)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 
 from flask import current_app, request
 from sqlalchemy.orm import Session
 
-from vetting.config import Settings
-from vetting.db import Database
-from vetting.pdf import Reports
-from vetting.services.context import Security
-from vetting.storage import EncryptedStore
-
-
-@dataclass(frozen=True)
-class Runtime:
-    settings: Settings
-    db: Database
-    security: Security
-    store: EncryptedStore
-    reports: Reports
+from vetting.runtime import Runtime
 
 
 def runtime() -> Runtime:

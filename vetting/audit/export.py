@@ -7,7 +7,7 @@ verifies. Verifying needs Python and the ``cryptography`` package only: no datab
 application, no secret key::
 
     vetting-audit-verify audit-export.jsonl --public-key audit_signing_key.pub.pem
-    python -m vetting.audit_export audit-export.jsonl
+    python -m vetting.audit.export audit-export.jsonl
 
 Compare the key id printed with the one the agency publishes: a verifier that trusts the
 key inside the file proves only that the file is consistent with itself.
@@ -25,7 +25,7 @@ from datetime import datetime
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
-from vetting.audit_chain import (
+from vetting.audit.chain import (
     Checkpoint,
     EntryFields,
     StoredEntry,

@@ -10,11 +10,11 @@ from flask import Response
 from flask_login import current_user
 from sqlalchemy.orm import Session
 
+from vetting.http.runtime import runtime, transaction
 from vetting.models import User
 from vetting.pdf import Reports
 from vetting.services import board, investigation, notices
 from vetting.services.context import Security
-from vetting.web.runtime import runtime, transaction
 
 
 def attachment(filename: str, content: bytes, content_type: str = "application/octet-stream") -> Response:

@@ -1,7 +1,7 @@
 """Default deny: every endpoint declares who may call it, or nobody can.
 
 ``@public`` (no login), ``@signed_in`` (any role) or ``@requires(Action.X)`` (a role that
-carries the action, from :mod:`vetting.policy`). The guard in :mod:`vetting.web.guard`
+carries the action, from :mod:`vetting.policy`). The guard in :mod:`vetting.http.guard`
 refuses an endpoint that declares nothing; a test walks ``app.url_map`` to prove it.
 Object-level checks (this cycle, this candidate) stay in the services.
 """
@@ -24,7 +24,7 @@ SIGNED_IN: Final = "signed_in"
 AccessRule = str | Action
 
 
-def _mark(rule: AccessRule) -> Callable[[F], F]:
+def mark(rule: AccessRule) -> Callable[[F], F]:
     def decorator(view: F) -> F:
         setattr(view, ACCESS_ATTR, rule)
         return view
@@ -32,13 +32,13 @@ def _mark(rule: AccessRule) -> Callable[[F], F]:
     return decorator
 
 
-public = _mark(PUBLIC)
-login_step = _mark(LOGIN_STEP)
-signed_in = _mark(SIGNED_IN)
+public = mark(PUBLIC)
+login_step = mark(LOGIN_STEP)
+signed_in = mark(SIGNED_IN)
 
 
 def requires(action: Action) -> Callable[[F], F]:
-    return _mark(action)
+    return mark(action)
 
 
 def rule_of(view: Callable[..., Any]) -> AccessRule | None:

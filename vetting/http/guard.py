@@ -14,12 +14,12 @@ from flask.typing import ResponseReturnValue
 from flask_login import AnonymousUserMixin, LoginManager, current_user
 
 from vetting import policy
+from vetting.http.access import LOGIN_STEP, PUBLIC, SIGNED_IN, rule_of
+from vetting.http.errors import error_response
+from vetting.http.runtime import runtime, transaction
 from vetting.models import User
 from vetting.policy import Action
 from vetting.services import accounts, tokens
-from vetting.web.access import LOGIN_STEP, PUBLIC, SIGNED_IN, rule_of
-from vetting.web.errors import error_response
-from vetting.web.runtime import runtime, transaction
 
 login_manager = LoginManager()
 # Our sessions are server-side rows; Flask-Login's cookie fingerprinting would only add writes.

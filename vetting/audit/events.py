@@ -1,0 +1,150 @@
+"""Every audit event name, typed (issue 12): producers and consumers name members, never strings.
+
+The stored ``event`` column holds the member's value, so the names are part of the exported
+chain's format and never change. A new kind of event is a new member here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from enum import StrEnum
+from typing import Final, NamedTuple, Protocol
+
+
+class Event(StrEnum):
+    ACCESS_REVIEW_VIEWED = "access_review.viewed"
+
+    ACCOUNT_LOCKED = "account.locked"
+    ACCOUNT_UNLOCKED = "account.unlocked"
+
+    ADVERSE_IMPACT_VIEWED = "adverse_impact.viewed"
+
+    ASSIGNMENT_CREATED = "assignment.created"
+    ASSIGNMENT_REFUSED = "assignment.refused"
+    ASSIGNMENT_REMOVED = "assignment.removed"
+
+    AUDIT_EXPORTED = "audit.exported"
+    AUDIT_REPORT_PDF = "audit.report_pdf"
+    AUDIT_VERIFIED = "audit.verified"
+
+    BOARD_ANSWER_APPROVED = "board.answer_approved"
+    BOARD_CYCLE_VIEWED = "board.cycle_viewed"
+    BOARD_DECISION_PROPOSED = "board.decision_proposed"
+    BOARD_DECISION_RECORDED = "board.decision_recorded"
+    BOARD_DECISION_WITHDRAWN = "board.decision_withdrawn"
+    BOARD_QUESTION_ANSWERED = "board.question_answered"
+    BOARD_QUESTION_ASKED = "board.question_asked"
+    BOARD_RECOMMENDATION_RECORDED = "board.recommendation_recorded"
+    BOARD_SUMMARY_PDF = "board.summary_pdf"
+    BOARD_SUMMARY_VIEWED = "board.summary_viewed"
+
+    CANDIDATE_ADDED = "candidate.added"
+    CANDIDATE_CHECKLIST_VIEWED = "candidate.checklist_viewed"
+    CANDIDATE_DISPUTE_CLOSED = "candidate.dispute_closed"
+    CANDIDATE_FINDINGS_VIEWED = "candidate.findings_viewed"
+    CANDIDATE_RESPONSE_RECORDED = "candidate.response_recorded"
+    CANDIDATE_SEARCH_COMPLETED = "candidate.search_completed"
+    CANDIDATE_VIEWED = "candidate.viewed"
+
+    CANDIDATES_LISTED = "candidates.listed"
+
+    CHECKLIST_DRAFT_ITEM_ADDED = "checklist.draft_item_added"
+    CHECKLIST_DRAFT_ITEM_MOVED = "checklist.draft_item_moved"
+    CHECKLIST_DRAFT_ITEM_REMOVED = "checklist.draft_item_removed"
+    CHECKLIST_ITEM_RESOLVED = "checklist.item_resolved"
+    CHECKLIST_PUBLISHED = "checklist.published"
+    CHECKLIST_TEMPLATE_CREATED = "checklist.template_created"
+
+    CONSENT_DOCUMENT_VIEWED = "consent.document_viewed"
+    CONSENT_FORM_GENERATED = "consent.form_generated"
+    CONSENT_RECORDED = "consent.recorded"
+
+    CYCLE_BOARD_RULES_CHANGED = "cycle.board_rules_changed"
+    CYCLE_CANDIDATES_LISTED = "cycle.candidates_listed"
+    CYCLE_CHECKLIST_SET = "cycle.checklist_set"
+    CYCLE_CLOSED = "cycle.closed"
+    CYCLE_CREATED = "cycle.created"
+    CYCLE_OPENED = "cycle.opened"
+
+    DESIGNATION_RECORDED = "designation.recorded"
+
+    EVIDENCE_UPLOADED = "evidence.uploaded"
+    EVIDENCE_VIEWED = "evidence.viewed"
+
+    FINDING_CREATED = "finding.created"
+    FINDING_MENTION_RESOLVED = "finding.mention_resolved"
+    FINDING_RELEASE_REFUSED = "finding.release_refused"
+    FINDING_RELEASE_WITHDRAWN = "finding.release_withdrawn"
+    FINDING_RELEASED = "finding.released"
+    FINDING_REVIEW_VIEWED = "finding.review_viewed"
+    FINDING_SCREENED = "finding.screened"
+    FINDING_UPDATED = "finding.updated"
+    FINDING_VALIDATION_ADDED = "finding.validation_added"
+    FINDING_VIEWED = "finding.viewed"
+    FINDING_WORDS_REDACTED = "finding.words_redacted"
+
+    HOLIDAY_ADDED = "holiday.added"
+    HOLIDAY_REMOVED = "holiday.removed"
+
+    KEYS_ROTATED = "keys.rotated"
+
+    LOGIN_FAILED = "login.failed"
+    LOGIN_RATE_LIMITED = "login.rate_limited"
+    LOGIN_REFUSED_LOCKED = "login.refused_locked"
+    LOGIN_SUCCEEDED = "login.succeeded"
+
+    LOGOUT = "logout"
+
+    MFA_ENROLLED = "mfa.enrolled"
+    MFA_RESET = "mfa.reset"
+
+    NOTICE_RENDERED = "notice.rendered"
+
+    SEARCH_REFUSED = "search.refused"
+
+    SEARCH_LOG_RAW_VIEWED = "search_log.raw_viewed"
+    SEARCH_LOG_VIEWED = "search_log.viewed"
+
+    SELF_IDENTIFICATION_INVITED = "self_identification.invited"
+    SELF_IDENTIFICATION_SUBMITTED = "self_identification.submitted"
+
+    SEPARATION_VIEWED = "separation.viewed"
+
+    TECHNIQUE_REFUSED = "technique.refused"
+
+    TOKEN_CREATED = "token.created"
+
+    UNIFORMITY_VIEWED = "uniformity.viewed"
+
+    USER_ACTIVATED = "user.activated"
+    USER_CREATED = "user.created"
+    USER_DEACTIVATED = "user.deactivated"
+    USER_RENAMED = "user.renamed"
+    USER_ROLES_CHANGED = "user.roles_changed"
+
+
+#: Openings of raw candidate content (CJIS 5.4.1.1), with what the access review calls each.
+RAW_CONTENT_VIEWS: Final[Mapping[Event, str]] = {
+    Event.FINDING_VIEWED: "Finding (raw text)",
+    Event.FINDING_REVIEW_VIEWED: "Finding, for release review",
+    Event.CANDIDATE_FINDINGS_VIEWED: "All findings of a candidate",
+    Event.CANDIDATE_CHECKLIST_VIEWED: "Checklist and search log",
+    Event.CANDIDATE_VIEWED: "Candidate's details",
+    Event.CONSENT_DOCUMENT_VIEWED: "Signed consent document",
+    Event.EVIDENCE_VIEWED: "Evidence file",
+    Event.SEARCH_LOG_RAW_VIEWED: "Search queries and sources",
+}
+
+
+class Subject(NamedTuple):
+    """What an event is about: the kind of record and its id, as stored on the chain."""
+
+    type: str
+    id: str
+
+
+class Auditable(Protocol):
+    """A record that events can be about (models give their :class:`Subject`)."""
+
+    @property
+    def audit_subject(self) -> Subject: ...
