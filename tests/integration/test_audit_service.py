@@ -17,17 +17,29 @@ from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.orm import Session
 
 from tests.support import Clock, make_user, runtime_of
-from vetting.audit.chain import GENESIS_HASH, VerifyResult, public_key_id
+from vetting.audit import writer
+from vetting.audit.chain import GENESIS_HASH, VerifyResult, canonical_json, public_key_id
+from vetting.audit.events import Event, Subject
 from vetting.cli import cli
 from vetting.errors import Forbidden, ValidationFailed
 from vetting.models import AppendOnlyError, AuditCheckpoint, AuditEvent, Role, User
 from vetting.services import audit_log
 
+#: Stand-ins: the chain stores every member alike; distinct members tell the events apart.
+ONE, TWO, THREE = Event.HOLIDAY_ADDED, Event.HOLIDAY_REMOVED, Event.KEYS_ROTATED
+LOST_ONE, LOST_TWO = Event.CYCLE_CREATED, Event.CYCLE_CLOSED
+INNER, OUTER = Event.MFA_ENROLLED, Event.MFA_RESET
 
-def write(app: Flask, *names: str, data: dict[str, Any] | None = None) -> list[AuditEvent]:
+
+def write(app: Flask, *names: Event) -> list[AuditEvent]:
     """Record one event per name in one transaction and return them."""
     with runtime_of(app).db.transaction() as session:
-        return [audit_log.record(session, None, name, data=data or {"name": name}) for name in names]
+        return [writer.record(session, None, name, name=name.value) for name in names]
+
+
+def data_of(name: Event) -> str:
+    """The stored data of an event :func:`write` recorded."""
+    return canonical_json({"name": name.value})
 
 
 def events(app: Flask) -> list[AuditEvent]:
@@ -62,7 +74,7 @@ def chain_of(app: Flask, transactions: int = 4, per_transaction: int = 2) -> int
             names.append(f"test.event{n}")
         with runtime_of(app).db.transaction() as session:
             for name in names:
-                audit_log.record(session, None, name, subject_type="test", subject_id=name, data={"n": name})
+                writer.append(session, None, ONE, Subject("test", name), {"n": name})
     assert verify(app).ok
     return n
 
@@ -73,11 +85,11 @@ def chain_of(app: Flask, transactions: int = 4, per_transaction: int = 2) -> int
 def test_each_committing_transaction_signs_one_checkpoint_over_its_last_event(app: Flask, clock: Clock) -> None:
     """R5: one checkpoint per transaction that wrote events, covering exactly its last event."""
     rt = runtime_of(app)
-    batches = [write(app, "a.one"), write(app, "b.one", "b.two", "b.three"), write(app, "c.one", "c.two")]
+    batches = [write(app, ONE), write(app, ONE, TWO, THREE), write(app, TWO, THREE)]
     with rt.db.transaction() as session:  # a transaction that writes no event signs nothing
         session.scalar(select(func.count()).select_from(AuditEvent))
     clock.advance(minutes=1)
-    batches.append(write(app, "d.one"))
+    batches.append(write(app, ONE))
 
     cps = checkpoints(app)
     assert [cp.seq for cp in cps] == [batch[-1].seq for batch in batches] == [1, 4, 6, 7]
@@ -99,12 +111,12 @@ def test_each_committing_transaction_signs_one_checkpoint_over_its_last_event(ap
 
 def test_rolled_back_transaction_leaves_no_event_and_no_checkpoint(app: Flask) -> None:
     """R5: events share the fate of the change they record; the chain continues from the last commit."""
-    write(app, "kept.one", "kept.two")
+    write(app, ONE, TWO)
 
     def record_then_fail(error: Exception) -> None:
         with runtime_of(app).db.transaction() as session:
-            audit_log.record(session, None, "lost.one")
-            audit_log.record(session, None, "lost.two")
+            writer.record(session, None, LOST_ONE)
+            writer.record(session, None, LOST_TWO)
             raise error
 
     with pytest.raises(RuntimeError, match="boom"):
@@ -112,9 +124,9 @@ def test_rolled_back_transaction_leaves_no_event_and_no_checkpoint(app: Flask) -
     with pytest.raises(ValidationFailed):  # a domain error without a refusal records nothing either
         record_then_fail(ValidationFailed("no", field="x"))
 
-    assert [e.event for e in events(app)] == ["kept.one", "kept.two"]
+    assert [e.event for e in events(app)] == [ONE, TWO]
     assert [cp.seq for cp in checkpoints(app)] == [2]
-    after = write(app, "kept.three")
+    after = write(app, THREE)
     assert after[0].seq == 3
     assert after[0].prev_hash == events(app)[1].entry_hash
     assert verify(app).ok
@@ -124,7 +136,7 @@ def test_services_write_events_with_checkpoints(app: Flask) -> None:
     """Service calls (here: creating users) leave a verifiable chain."""
     make_user(app, "ann@x.test", Role.ADMIN)
     make_user(app, "bob@x.test", Role.INVESTIGATOR)
-    assert [e.event for e in events(app)] == ["user.created", "user.created"]
+    assert [e.event for e in events(app)] == [Event.USER_CREATED, Event.USER_CREATED]
     assert [cp.seq for cp in checkpoints(app)] == [1, 2]
     assert verify(app).ok
 
@@ -134,7 +146,7 @@ def test_services_write_events_with_checkpoints(app: Flask) -> None:
 
 def test_orm_refuses_to_update_an_event(app: Flask) -> None:
     """R5: changing a loaded AuditEvent raises AppendOnlyError at flush; nothing changes."""
-    write(app, "x.one", "x.two")
+    write(app, ONE, TWO)
 
     def change(seq: int, *, flush: bool) -> None:
         with runtime_of(app).db.transaction() as session:
@@ -149,12 +161,12 @@ def test_orm_refuses_to_update_an_event(app: Flask) -> None:
         change(1, flush=True)
     with pytest.raises(AppendOnlyError):
         change(2, flush=False)
-    assert [e.data for e in events(app)] == ['{"name":"x.one"}', '{"name":"x.two"}']
+    assert [e.data for e in events(app)] == [data_of(ONE), data_of(TWO)]
     assert verify(app).ok
 
 
 def test_orm_refuses_to_delete_an_event(app: Flask) -> None:
-    write(app, "x.one", "x.two")
+    write(app, ONE, TWO)
 
     def delete_last() -> None:
         with runtime_of(app).db.transaction() as session:
@@ -167,7 +179,7 @@ def test_orm_refuses_to_delete_an_event(app: Flask) -> None:
 
 
 def test_orm_refuses_to_change_or_delete_a_checkpoint(app: Flask) -> None:
-    write(app, "x.one")
+    write(app, ONE)
 
     def change() -> None:
         with runtime_of(app).db.transaction() as session:
@@ -187,17 +199,17 @@ def test_orm_refuses_to_change_or_delete_a_checkpoint(app: Flask) -> None:
 
 def test_unchanged_attribute_assignment_is_not_tampering(app: Flask) -> None:
     """Setting a field to its current value changes nothing and is allowed."""
-    write(app, "x.one")
+    write(app, ONE)
     with runtime_of(app).db.transaction() as session:
         entry = session.get(AuditEvent, 1)
         assert entry is not None
-        entry.event = "x.one"
+        entry.event = ONE.value
     assert verify(app).ok
 
 
 def test_orm_bulk_update_and_delete_are_refused(app: Flask) -> None:
     """R5: ORM-enabled bulk UPDATE/DELETE bypass before_flush; the do_orm_execute guard refuses them."""
-    write(app, "x.one", "x.two")
+    write(app, ONE, TWO)
     for statement in (
         update(AuditEvent).where(AuditEvent.seq == 1).values(data='{"name":"bulk"}'),
         delete(AuditEvent).where(AuditEvent.seq == 2),
@@ -307,7 +319,7 @@ def test_sql_insert_of_a_forged_tail_is_found(app: Flask) -> None:
     """R5: a well-formed appended entry is not covered by any signed checkpoint."""
     n = chain_of(app)
     with runtime_of(app).db.sessionmaker() as session, session.begin():
-        # No audit_log.append here, so no checkpoint is signed (as if written by another program).
+        # No writer.append here, so no checkpoint is signed (as if written by another program).
         last = session.get(AuditEvent, n)
         assert last is not None
         fields = replace(last.fields(), seq=n + 1, prev_hash=last.entry_hash)
@@ -375,7 +387,7 @@ def test_verify_as_needs_audit_read_and_is_itself_audited(app: Flask) -> None:
         result = audit_log.verify_as(session, _user(session, auditor.id), public)
     assert result.ok
     last = events(app)[-1]
-    assert last.event == "audit.verified"
+    assert last.event == Event.AUDIT_VERIFIED
     assert last.actor_id == auditor.id
     assert audit_log.event_data(last) == {"ok": True, "entries": 2, "broken_seq": None}
     assert verify(app).ok
@@ -384,10 +396,10 @@ def test_verify_as_needs_audit_read_and_is_itself_audited(app: Flask) -> None:
 def test_list_events_filters_and_needs_audit_read(app: Flask) -> None:
     auditor = make_user(app, "aud@x.test", Role.AUDITOR)
     board = make_user(app, "b@x.test", Role.BOARD_MEMBER)
-    write(app, "x.one", "x.two", "x.one")
+    write(app, ONE, TWO, ONE)
     rt = runtime_of(app)
     with rt.db.transaction() as session:
-        found = audit_log.list_events(session, _user(session, auditor.id), event="x.one")
+        found = audit_log.list_events(session, _user(session, auditor.id), event=ONE)
         assert [e.seq for e in found] == [5, 3]
         assert [e.seq for e in audit_log.list_events(session, _user(session, auditor.id), before_seq=3, limit=1)] == [2]
         with pytest.raises(Forbidden):
@@ -396,15 +408,15 @@ def test_list_events_filters_and_needs_audit_read(app: Flask) -> None:
 
 def test_savepoint_rollback_does_not_break_the_chain(app: Flask) -> None:
     """R5: an event written inside a rolled-back SAVEPOINT must not leave a dangling pending head."""
-    write(app, "x.one")
+    write(app, ONE)
     with runtime_of(app).db.transaction() as session:
         nested = session.begin_nested()
-        audit_log.record(session, None, "x.inner")
+        writer.record(session, None, INNER)
         nested.rollback()
-        audit_log.record(session, None, "x.outer")
+        writer.record(session, None, OUTER)
     result = verify(app)
     assert result.ok, result.summary()
-    assert [e.event for e in events(app)] == ["x.one", "x.outer"]
+    assert [e.event for e in events(app)] == [ONE, OUTER]
 
 
 def _user(session: Session, user_id: int) -> User:
@@ -415,12 +427,12 @@ def _user(session: Session, user_id: int) -> User:
 
 def test_savepoint_rollback_keeps_the_outer_events_signed(app: Flask) -> None:
     """R5: events written before a rolled-back SAVEPOINT are committed and must still get their checkpoint."""
-    write(app, "x.one")
+    write(app, ONE)
     with runtime_of(app).db.transaction() as session:
-        audit_log.record(session, None, "x.outer")
+        writer.record(session, None, OUTER)
         nested = session.begin_nested()
-        audit_log.record(session, None, "x.inner")
+        writer.record(session, None, INNER)
         nested.rollback()
-    assert [e.event for e in events(app)] == ["x.one", "x.outer"]
+    assert [e.event for e in events(app)] == [ONE, OUTER]
     result = verify(app)
     assert result.ok, result.summary()

@@ -34,7 +34,9 @@ from tests.web.world import (
     resolve,
     user_in,
 )
+from vetting.audit import writer
 from vetting.audit.chain import canonical_json, public_key_pem
+from vetting.audit.events import Event
 from vetting.audit.export import main as verify_main
 from vetting.cli import cli
 from vetting.models import AuditCheckpoint, AuditEvent
@@ -428,10 +430,14 @@ def at(clock: Clock, moment: datetime) -> None:
     clock.now = moment
 
 
-def marker(app: Flask, name: str) -> int:
+#: The event the markers record (nothing else in the world records it).
+MARKER = Event.HOLIDAY_ADDED
+
+
+def marker(app: Flask) -> int:
     """Record one event at the clock's time; its seq."""
     with db(app) as session:
-        return audit_log.record(session, None, name).seq
+        return writer.record(session, None, MARKER).seq
 
 
 def api_events(client: FlaskClient, headers: dict[str, str], **query: object) -> list[dict[str, Any]]:
@@ -480,21 +486,21 @@ def test_events_between_whole_days_and_by_actor(app: Flask, clock: Clock) -> Non
     world = build_world(app)
     day = datetime(2026, 11, 10, tzinfo=UTC)
     at(clock, day - timedelta(microseconds=1))
-    before = marker(app, "test.before")
+    before = marker(app)
     at(clock, day)
-    first = marker(app, "test.first")
+    first = marker(app)
     clock.advance(hours=12)
-    middle = marker(app, "test.middle")
+    middle = marker(app)
     at(clock, day + timedelta(days=1) - timedelta(microseconds=1))
-    last = marker(app, "test.last")
+    last = marker(app)
     at(clock, day + timedelta(days=1))
-    after = marker(app, "test.after")
+    after = marker(app)
     clock.advance(days=2)
 
     client, headers = app.test_client(), bearer(app, world.auditor)
 
     def seqs(**query: object) -> list[int]:
-        return [e["seq"] for e in api_events(client, headers, **query) if e["event"].startswith("test.")]
+        return [e["seq"] for e in api_events(client, headers, **query) if e["event"] == MARKER]
 
     assert seqs(since="2026-11-10", until="2026-11-10") == [last, middle, first]
     assert seqs(since="2026-11-11") == [after]
