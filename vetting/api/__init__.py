@@ -1,24 +1,43 @@
-"""The JSON API under /api/v1 (bearer tokens; CSRF-exempt because cookies are ignored)."""
+"""The JSON API under /api/v1 (bearer tokens; CSRF-exempt because cookies are ignored).
+
+One module per domain, as on the web side; each registers its routes on the single ``api``
+blueprint of :mod:`vetting.api.registry` when imported, so endpoint names stay ``api.<view>``.
+"""
 
 from __future__ import annotations
 
 from flask import Flask
 
-from vetting.api import audit, board, board_rules, decisions, investigation, release, self_identification, views
+from vetting.api import (
+    admin,
+    audit,
+    board,
+    board_rules,
+    cycles,
+    decisions,
+    investigation,
+    me,
+    registry,
+    release,
+    self_identification,
+)
 from vetting.http import csrf
 
 __all__ = [
+    "admin",
     "audit",
     "board",
     "board_rules",
+    "cycles",
     "decisions",
     "init_app",
     "investigation",
+    "me",
     "release",
     "self_identification",
 ]
 
 
 def init_app(app: Flask) -> None:
-    csrf.exempt(views.bp)
-    app.register_blueprint(views.bp)
+    csrf.exempt(registry.bp)
+    app.register_blueprint(registry.bp)

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, TypeVar
 
-from flask import Blueprint, request
+from flask import Blueprint, jsonify, request
+from flask.typing import ResponseReturnValue
 from pydantic import BaseModel, ValidationError
 
 from vetting.audit.chain import format_timestamp
@@ -179,3 +180,8 @@ def openapi_document() -> dict[str, Any]:
         },
         "security": [{"bearer": []}],
     }
+
+
+@route("GET", "/openapi.json", "This document", PUBLIC)
+def openapi() -> ResponseReturnValue:
+    return jsonify(openapi_document())
