@@ -399,11 +399,14 @@ def test_list_events_filters_and_needs_audit_read(app: Flask) -> None:
     write(app, ONE, TWO, ONE)
     rt = runtime_of(app)
     with rt.db.transaction() as session:
-        found = audit_log.list_events(session, _user(session, auditor.id), event=ONE)
+        found = audit_log.list_events(session, _user(session, auditor.id), audit_log.LogFilter(event=ONE))
         assert [e.seq for e in found] == [5, 3]
-        assert [e.seq for e in audit_log.list_events(session, _user(session, auditor.id), before_seq=3, limit=1)] == [2]
+        older = audit_log.list_events(session, _user(session, auditor.id), audit_log.LogFilter(before_seq=3), limit=1)
+        assert [e.seq for e in older] == [2]
         with pytest.raises(Forbidden):
-            audit_log.list_events(session, _user(session, board.id))
+            audit_log.list_events(session, _user(session, board.id), audit_log.LogFilter())
+        with pytest.raises(Forbidden):
+            audit_log.log_page(session, _user(session, board.id), audit_log.LogFilter())
 
 
 def test_savepoint_rollback_does_not_break_the_chain(app: Flask) -> None:

@@ -39,7 +39,7 @@ from vetting.audit.chain import canonical_json, public_key_pem
 from vetting.audit.events import Event
 from vetting.audit.export import main as verify_main
 from vetting.cli import cli
-from vetting.models import AuditCheckpoint, AuditEvent
+from vetting.models import AuditCheckpoint, AuditEvent, Evidence, Finding
 from vetting.services import audit_log, findings
 
 PROJECT = Path(__file__).resolve().parents[2]
@@ -462,7 +462,13 @@ def test_events_about_one_candidate_its_findings_and_evidence(app: Flask, clock:
     record_consent(app, world.inv, other)
     other_finding = add_finding(app, world.inv, other, world.items[0])
     with db(app) as session:
-        subjects = set(audit_log.candidate_subjects(session, world.candidate_id))
+        found_ids = set(session.scalars(select(Finding.id).where(Finding.candidate_id == world.candidate_id)))
+        evidence_ids = session.scalars(select(Evidence.id).where(Evidence.finding_id.in_(found_ids)))
+        subjects = {
+            ("candidate", str(world.candidate_id)),
+            *(("finding", str(f)) for f in found_ids),
+            *(("evidence", str(e)) for e in evidence_ids),
+        }
     assert {t for t, _ in subjects} == {"candidate", "finding", "evidence"}
 
     client, headers = app.test_client(), bearer(app, world.auditor)

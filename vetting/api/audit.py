@@ -16,14 +16,13 @@ from vetting.errors import ValidationFailed
 from vetting.http.args import date_arg
 from vetting.http.documents import attachment, audited_pdf, csv_response
 from vetting.http.runtime import runtime, transaction
-from vetting.models import AuditEvent
 from vetting.models.base import MAX_ID
 from vetting.policy import Action
 from vetting.selection_rates import GroupRate
 from vetting.services import access_review, adverse_impact, audit_log, audit_report, separation, uniformity
 
 
-def event_json(e: AuditEvent) -> dict[str, Any]:
+def event_json(e: audit_log.LoggedEvent) -> dict[str, Any]:
     return {
         "seq": e.seq,
         "occurred_at": moment(e.occurred_at),
@@ -31,7 +30,7 @@ def event_json(e: AuditEvent) -> dict[str, Any]:
         "event": e.event,
         "subject_type": e.subject_type,
         "subject_id": e.subject_id,
-        "data": audit_log.event_data(e),
+        "data": e.data,
         "prev_hash": e.prev_hash,
         "entry_hash": e.entry_hash,
     }
@@ -60,19 +59,18 @@ def _number(name: str, default: int | None = None) -> int | None:
 )
 def audit_events() -> ResponseReturnValue:
     since, until = date_arg("since"), date_arg("until")
+    filters = audit_log.LogFilter(
+        event=request.args.get("event") or None,
+        actor_id=_number("actor_id"),
+        candidate_id=_number("candidate_id"),
+        since=since,
+        until=until,
+        before_seq=_number("before"),
+    )
+    limit = _number("limit", 100) or 100
     with transaction() as session:
-        rows = audit_log.list_events(
-            session,
-            current_user,
-            event=request.args.get("event") or None,
-            actor_id=_number("actor_id"),
-            candidate_id=_number("candidate_id"),
-            since=since,
-            until=until,
-            before_seq=_number("before"),
-            limit=_number("limit", 100) or 100,
-        )
-        return jsonify({"events": [event_json(e) for e in rows]})
+        rows = audit_log.list_events(session, current_user, filters, limit)
+    return jsonify({"events": [event_json(e) for e in rows]})
 
 
 @route("GET", "/audit/verify", "Check the hash chain and signed checkpoints", Action.AUDIT_READ)

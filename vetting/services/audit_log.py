@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import date, timedelta
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -70,39 +71,97 @@ def export_as(session: Session, actor: User | None, public_key: Ed25519PublicKey
     return f"audit-export-{through}.jsonl", content
 
 
-def list_events(
-    session: Session,
-    actor: User,
-    *,
-    event: str | None = None,
-    actor_id: int | None = None,
-    since: date | None = None,
-    until: date | None = None,
-    candidate_id: int | None = None,
-    before_seq: int | None = None,
-    limit: int = 100,
-) -> list[AuditEvent]:
-    """Newest first, filtered; for auditors. ``since`` and ``until`` are whole UTC days,
-    both included; ``candidate_id`` matches events about the candidate, its findings and
-    its evidence files."""
+@dataclass(frozen=True)
+class LoggedEvent:
+    """One chain entry as the console and the API show it (a copy: no live row)."""
+
+    seq: int
+    occurred_at: datetime
+    actor_id: int | None
+    event: str
+    subject_type: str | None
+    subject_id: str | None
+    data: dict[str, Any]
+    prev_hash: str
+    entry_hash: str
+
+    @classmethod
+    def of(cls, entry: AuditEvent) -> LoggedEvent:
+        return cls(
+            entry.seq,
+            entry.occurred_at,
+            entry.actor_id,
+            entry.event,
+            entry.subject_type,
+            entry.subject_id,
+            event_data(entry),
+            entry.prev_hash,
+            entry.entry_hash,
+        )
+
+
+@dataclass(frozen=True)
+class LogFilter:
+    """What the auditor narrowed the log to. ``since`` and ``until`` are whole UTC days, both
+    included; ``candidate_id`` matches events about the candidate, its findings and its evidence
+    files; ``before_seq`` pages back from an entry."""
+
+    event: str | None = None
+    actor_id: int | None = None
+    candidate_id: int | None = None
+    since: date | None = None
+    until: date | None = None
+    before_seq: int | None = None
+
+
+@dataclass(frozen=True)
+class LogPage:
+    """The audit log page: one page of events and what its filters offer."""
+
+    events: list[LoggedEvent]
+    #: Every event name and every actor (id, name) on the chain, for the filters.
+    names: list[str]
+    actors: list[tuple[int, str]]
+    total: int
+    filters: LogFilter
+    page_size: int
+    #: The chain check the auditor just ran, if any.
+    result: VerifyResult | None = None
+
+
+def list_events(session: Session, actor: User, filters: LogFilter, limit: int = 100) -> list[LoggedEvent]:
+    """Newest first, filtered; for auditors."""
     policy.require(actor, policy.Action.AUDIT_READ)
     query = select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(max(1, min(limit, 500)))
-    if candidate_id is not None:
-        query = query.where(
-            or_(*(and_(AuditEvent.subject_type == t, AuditEvent.subject_id == i)
-                  for t, i in candidate_subjects(session, candidate_id)))
-        )  # fmt: skip
-    if event:
-        query = query.where(AuditEvent.event == event)
-    if actor_id is not None:
-        query = query.where(AuditEvent.actor_id == actor_id)
-    if since is not None:
-        query = query.where(AuditEvent.occurred_at >= start_of(check_day(since, "since")))
-    if until is not None:
-        query = query.where(AuditEvent.occurred_at < start_of(check_day(until, "until") + timedelta(days=1)))
-    if before_seq is not None:
-        query = query.where(AuditEvent.seq < before_seq)
-    return list(session.scalars(query))
+    if filters.candidate_id is not None:
+        subjects = _candidate_subjects(session, filters.candidate_id)
+        query = query.where(or_(*(and_(AuditEvent.subject_type == t, AuditEvent.subject_id == i) for t, i in subjects)))
+    if filters.event:
+        query = query.where(AuditEvent.event == filters.event)
+    if filters.actor_id is not None:
+        query = query.where(AuditEvent.actor_id == filters.actor_id)
+    if filters.since is not None:
+        query = query.where(AuditEvent.occurred_at >= start_of(check_day(filters.since, "since")))
+    if filters.until is not None:
+        query = query.where(AuditEvent.occurred_at < start_of(check_day(filters.until, "until") + timedelta(days=1)))
+    if filters.before_seq is not None:
+        query = query.where(AuditEvent.seq < filters.before_seq)
+    return [LoggedEvent.of(e) for e in session.scalars(query)]
+
+
+def log_page(session: Session, actor: User, filters: LogFilter, page_size: int = 100) -> LogPage:
+    """The console's audit log page, for auditors."""
+    events = list_events(session, actor, filters, page_size)
+    return LogPage(events, _event_names(session), _actor_names(session), _count(session), filters, page_size)
+
+
+def verify_page(
+    session: Session, actor: User, public_key: Ed25519PublicKey, filters: LogFilter, page_size: int = 100
+) -> LogPage:
+    """Run the chain check (:func:`verify_as`) and show the log with its result, the check's
+    own event included."""
+    result = verify_as(session, actor, public_key)
+    return replace(log_page(session, actor, filters, page_size), result=result)
 
 
 #: Date filters outside these bounds are typing mistakes (and 9999-12-31 has no next day).
@@ -118,7 +177,7 @@ def check_day(value: date, field: str) -> date:
     return value
 
 
-def candidate_subjects(session: Session, candidate_id: int) -> list[tuple[str, str]]:
+def _candidate_subjects(session: Session, candidate_id: int) -> list[tuple[str, str]]:
     """Every (subject type, subject id) an event about this candidate can carry."""
     findings = list(session.scalars(select(Finding.id).where(Finding.candidate_id == candidate_id)))
     evidence = list(session.scalars(select(Evidence.id).where(Evidence.finding_id.in_(findings))))
@@ -129,17 +188,17 @@ def candidate_subjects(session: Session, candidate_id: int) -> list[tuple[str, s
     ]
 
 
-def event_names(session: Session) -> list[str]:
+def _event_names(session: Session) -> list[str]:
     return list(session.scalars(select(AuditEvent.event).distinct().order_by(AuditEvent.event)))
 
 
-def actor_names(session: Session) -> list[tuple[int, str]]:
+def _actor_names(session: Session) -> list[tuple[int, str]]:
     """Everyone who appears as an actor in the log, for the filter."""
     query = select(User.id, User.name).where(User.id.in_(select(AuditEvent.actor_id).distinct())).order_by(User.name)
     return [(row.id, row.name) for row in session.execute(query)]
 
 
-def count(session: Session) -> int:
+def _count(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(AuditEvent)) or 0
 
 

@@ -10,7 +10,7 @@ from flask import Blueprint, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from vetting.audit.chain import VerifyResult, public_key_pem
+from vetting.audit.chain import public_key_pem
 from vetting.http.access import requires
 from vetting.http.args import date_arg
 from vetting.http.documents import attachment, audited_pdf, csv_response
@@ -31,57 +31,43 @@ def _int_arg(name: str) -> int | None:
     return value if value is not None and 0 < value <= MAX_ID else None
 
 
-def _page(result: VerifyResult | None = None, status: int = 200) -> ResponseReturnValue:
-    event = request.args.get("event") or None
-    actor_id, candidate_id = _int_arg("actor_id"), _int_arg("candidate_id")
-    since, until = date_arg("since"), date_arg("until")
-    with transaction() as session:
-        events = audit_log.list_events(
-            session,
-            current_user,
-            event=event,
-            actor_id=actor_id,
-            candidate_id=candidate_id,
-            since=since,
-            until=until,
-            before_seq=_int_arg("before"),
-            limit=PAGE_SIZE,
-        )
-        return render_template(
-            "audit/index.html",
-            events=events,
-            names=audit_log.event_names(session),
-            actors=audit_log.actor_names(session),
-            total=audit_log.count(session),
-            filters={
-                "event": event,
-                "actor_id": actor_id,
-                "candidate_id": candidate_id,
-                "since": since,
-                "until": until,
-            },
-            page_size=PAGE_SIZE,
-            result=result,
-            form=ActionForm(),
-            data_of=audit_log.event_data,
-        ), status
+def _filters() -> audit_log.LogFilter:
+    return audit_log.LogFilter(
+        event=request.args.get("event") or None,
+        actor_id=_int_arg("actor_id"),
+        candidate_id=_int_arg("candidate_id"),
+        since=date_arg("since"),
+        until=date_arg("until"),
+        before_seq=_int_arg("before"),
+    )
+
+
+def _render(page: audit_log.LogPage, status: int = 200) -> ResponseReturnValue:
+    return render_template("audit/index.html", page=page, form=ActionForm()), status
 
 
 @bp.get("")
 @requires(Action.AUDIT_READ)
 def index() -> ResponseReturnValue:
-    return _page()
+    filters = _filters()
+    with transaction() as session:
+        page = audit_log.log_page(session, current_user, filters, PAGE_SIZE)
+    return _render(page)
 
 
 @bp.post("/verify")
 @requires(Action.AUDIT_READ)
 def verify() -> ResponseReturnValue:
+    filters = _filters()
     public_key = runtime().settings.audit_signing_key.public_key()
     try:
-        result = submit(ActionForm(), lambda s: audit_log.verify_as(s, current_user, public_key))
+        page = submit(ActionForm(), lambda s: audit_log.verify_page(s, current_user, public_key, filters, PAGE_SIZE))
     except FormFailed as failed:
-        return _page(status=failed.status)
-    return _page(result)
+        # Nothing ran (or it rolled back): show the log as it is.
+        with transaction() as session:
+            page = audit_log.log_page(session, current_user, filters, PAGE_SIZE)
+        return _render(page, failed.status)
+    return _render(page)
 
 
 @bp.get("/export.jsonl")
