@@ -12,7 +12,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import ClassVar, Protocol
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -123,3 +125,30 @@ def sha256_hex(data: bytes | str) -> str:
     if isinstance(data, str):
         data = data.encode()
     return hashlib.sha256(data).hexdigest()
+
+
+@dataclass(frozen=True)
+class Sealed:
+    """How one sealed value of a model is bound: ``candidate:<id>:<purpose>:<record id>``.
+
+    The record id is the named attributes of the row joined with "." (a release of a finding
+    binds "<finding id>.<number>"). A text value lives in the column ``<name>_enc``; a
+    ``stored`` one is a file in the encrypted store, named by the row.
+    """
+
+    purpose: str
+    record: tuple[str, ...] = ("id",)
+    stored: bool = False
+
+    def record_id(self, row: object) -> str:
+        return ".".join(str(getattr(row, name)) for name in self.record)
+
+
+#: A model's sealed values by name, declared once on the model class.
+SealedFields = Mapping[str, Sealed]
+
+
+class HasSealed(Protocol):
+    """A model that declares its sealed values."""
+
+    sealed: ClassVar[SealedFields]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -27,9 +27,11 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from vetting.audit.events import Subject
+from vetting.crypto import Sealed, SealedFields
+from vetting.errors import Conflict, NotFound
 from vetting.models.base import Base, created_ts, intpk
 from vetting.models.checklist import ChecklistVersionItem
-from vetting.models.cycle import Cycle
+from vetting.models.cycle import Cycle, CycleStatus
 from vetting.models.user import enum_column
 
 if TYPE_CHECKING:
@@ -38,6 +40,7 @@ if TYPE_CHECKING:
 
 class Candidate(Base):
     __tablename__ = "candidates"
+    sealed: ClassVar[SealedFields] = {"profile": Sealed("profile")}
 
     @property
     def audit_subject(self) -> Subject:
@@ -63,6 +66,76 @@ class Candidate(Base):
     consent: Mapped[Consent | None] = relationship(back_populates="candidate", lazy="selectin")
     resolutions: Mapped[list[ItemResolution]] = relationship(back_populates="candidate", lazy="selectin")
 
+    def require_consent(self) -> None:
+        """No search work before the signed disclosure and authorization (FCRA-01/02 practice)."""
+        if self.consent is None:
+            raise Conflict(
+                "Record the candidate's signed disclosure and authorization before any search work.",
+                code="consent_required",
+            )
+
+    def require_cycle_not_closed(self) -> None:
+        """Findings may still change after a search is closed (validation, redaction), not after the cycle is."""
+        if self.cycle.status is CycleStatus.CLOSED:
+            raise Conflict("The cycle is closed: its findings can no longer change.", code="cycle_not_open")
+
+    def require_workable(self) -> None:
+        """Search work happens only in an open cycle and until the candidate's search is closed."""
+        if self.cycle.status is not CycleStatus.OPEN:
+            raise Conflict(
+                f"The cycle is {self.cycle.status.value}: search work happens only while it is open.",
+                code="cycle_not_open",
+            )
+        if self.search_completed_at is not None:
+            raise Conflict(
+                "The search for this candidate is closed; its record can no longer change.", code="search_closed"
+            )
+
+    def checklist_item(self, item_id: int) -> ChecklistVersionItem:
+        """An item of the cycle's frozen checklist (R6: no per-candidate items exist)."""
+        version = self.cycle.checklist_version
+        item = next((i for i in version.items if i.id == item_id), None) if version else None
+        if item is None:
+            raise NotFound("That item is not on this cycle's checklist.")
+        return item
+
+    def resolve_item(
+        self, item: ChecklistVersionItem, status: ResolutionStatus, technique_code: str, by_id: int, at: datetime
+    ) -> tuple[ItemResolution, ResolutionStatus | None]:
+        """Resolve (or resolve again) one item with the searcher's attestation (R1, R5); returns the
+        resolution and its previous status. Its sealed reason and notes are the caller's to set."""
+        self.require_consent()
+        self.require_workable()
+        resolution = next((r for r in self.resolutions if r.item_id == item.id), None)
+        previous = resolution.status if resolution else None
+        if resolution is None:
+            resolution = ItemResolution(candidate=self, item_id=item.id)
+        resolution.status = status
+        resolution.technique_code = technique_code
+        resolution.attested = True
+        resolution.resolved_by_id = by_id
+        resolution.resolved_at = at
+        return resolution, previous
+
+    def complete_search(self, by_id: int, at: datetime) -> int:
+        """Close the search once every checklist item is resolved (R1); returns the item count."""
+        self.require_consent()
+        self.require_workable()
+        version = self.cycle.checklist_version
+        assert version is not None  # an open cycle always has one (CHECK constraint)
+        done = {r.item_id for r in self.resolutions}
+        missing = [i for i in version.items if i.id not in done]
+        if missing:
+            raise Conflict(
+                f"{len(missing)} checklist item(s) are not resolved yet: "
+                + ", ".join(f"{i.position}. {i.title}" for i in missing[:5])
+                + ". Every item must be resolved before the search can be closed (R1).",
+                code="checklist_incomplete",
+            )
+        self.search_completed_at = at
+        self.search_completed_by_id = by_id
+        return len(version.items)
+
 
 class SignatureMethod(StrEnum):
     WET_INK = "wet_ink"
@@ -77,6 +150,7 @@ class Consent(Base):
     """The candidate's signed disclosure and authorization: no search work before it."""
 
     __tablename__ = "consents"
+    sealed: ClassVar[SealedFields] = {"document": Sealed("consent-document", stored=True)}
 
     id: Mapped[intpk]
     candidate_id: Mapped[int] = mapped_column(ForeignKey("candidates.id"), unique=True)
@@ -111,6 +185,7 @@ class ItemResolution(Base):
         CheckConstraint("attested", name="attested"),
         CheckConstraint("(status = 'unable') = (reason_enc IS NOT NULL)", name="reason_iff_unable"),
     )
+    sealed: ClassVar[SealedFields] = {"reason": Sealed("resolution-reason"), "notes": Sealed("resolution-notes")}
 
     id: Mapped[intpk]
     candidate_id: Mapped[int] = mapped_column(ForeignKey("candidates.id"), index=True)
@@ -132,6 +207,7 @@ class SearchLogEntry(Base):
 
     __tablename__ = "search_log"
     __table_args__ = (CheckConstraint("result_count >= 0", name="result_count_not_negative"),)
+    sealed: ClassVar[SealedFields] = {"query": Sealed("search-query"), "source": Sealed("search-source")}
 
     id: Mapped[intpk]
     candidate_id: Mapped[int] = mapped_column(ForeignKey("candidates.id"), index=True)
@@ -241,6 +317,11 @@ class ValidationStatus(StrEnum):
 
 class Finding(Base):
     __tablename__ = "findings"
+    sealed: ClassVar[SealedFields] = {
+        "source_url": Sealed("finding-source-url"),
+        "summary": Sealed("finding-summary"),
+        "excerpt": Sealed("finding-excerpt"),
+    }
 
     @property
     def audit_subject(self) -> Subject:
@@ -267,7 +348,7 @@ class Finding(Base):
     #: Who last changed the finding: like its author, they cannot release it (R3, two persons).
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     #: When the text was last screened by the detector; NULL for findings recorded before
-    #: screening existed, which are screened the first time anyone opens them (R3).
+    #: screening existed, until ``vetting findings screen-backfill`` screens them (R3).
     screened_at: Mapped[datetime | None]
     #: The release the board reads; cleared by any edit or change of redaction (R3).
     current_release_id: Mapped[int | None] = mapped_column(
@@ -309,6 +390,10 @@ class Evidence(Base):
     """A capture (screenshot, PDF, HTML archive), encrypted at rest outside the web root."""
 
     __tablename__ = "evidence"
+    sealed: ClassVar[SealedFields] = {
+        "filename": Sealed("evidence-filename"),
+        "content": Sealed("evidence", stored=True),
+    }
 
     @property
     def audit_subject(self) -> Subject:
@@ -360,6 +445,7 @@ class ValidationResult(StrEnum):
 
 class ValidationStep(Base):
     __tablename__ = "validation_steps"
+    sealed: ClassVar[SealedFields] = {"notes": Sealed("validation-notes")}
 
     id: Mapped[intpk]
     finding_id: Mapped[int] = mapped_column(ForeignKey("findings.id"), index=True)

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import ClassVar
 
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from vetting.crypto import Sealed, SealedFields
 from vetting.models.base import Base, intpk
 
 
@@ -65,6 +67,7 @@ class SelfIdentification(Base):
         CheckConstraint("(submitted_at IS NULL) = (answers_enc IS NULL)", name="answers_iff_submitted"),
         CheckConstraint("submitted_at IS NULL OR token_sha256 IS NULL", name="token_spent_on_submit"),
     )
+    sealed: ClassVar[SealedFields] = {"answers": Sealed("self-identification")}
 
     id: Mapped[intpk]
     candidate_id: Mapped[int] = mapped_column(ForeignKey("candidates.id"), unique=True)

@@ -13,10 +13,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
+from typing import ClassVar
 
 from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from vetting.crypto import Sealed, SealedFields
 from vetting.models.base import AppendOnly, Base, created_ts, intpk
 from vetting.models.candidate import Authorship, BehaviourCategory
 from vetting.models.user import enum_column
@@ -52,6 +54,7 @@ class FindingMention(Base):
             name="reason_iff_not_protected",
         ),
     )
+    sealed: ClassVar[SealedFields] = {"detail": Sealed("mention-detail"), "reason": Sealed("mention-reason")}
 
     id: Mapped[intpk]
     finding_id: Mapped[int] = mapped_column(ForeignKey("findings.id"), index=True)
@@ -73,6 +76,10 @@ class FindingRelease(AppendOnly, Base):
 
     __tablename__ = "finding_releases"
     __table_args__ = (UniqueConstraint("finding_id", "number", name="one_release_per_number"),)
+    #: Bound to "<finding id>.<number>", known before the row is written.
+    sealed: ClassVar[SealedFields] = {
+        name: Sealed(f"release-{name}", record=("finding_id", "number")) for name in ("platform", "summary", "excerpt")
+    }
 
     id: Mapped[intpk]
     finding_id: Mapped[int] = mapped_column(ForeignKey("findings.id"), index=True)

@@ -80,12 +80,12 @@ def _cycle_for_candidates(session: Session, actor: User, cycle_id: int, *, lock:
 def _insert(
     session: Session, security: Security, actor: User, cycle: Cycle, profile: Profile, number: int
 ) -> Candidate:
+    # The data key's wrapping binds the candidate's id too: written first, then keyed and sealed.
     candidate = Candidate(cycle_id=cycle.id, code=f"C-{number:03d}", profile_enc="", created_by_id=actor.id)
     session.add(candidate)
     session.flush()
     candidate.wrapped_key = new_wrapped_key(security.keyring, candidate.id)
-    vault = CandidateVault(security.keyring, candidate)
-    candidate.profile_enc = vault.seal(profile.to_json(), "profile", candidate.id)
+    CandidateVault(security.keyring, candidate).seal_field(candidate, "profile", profile.to_json())
     session.flush()
     record(session, actor, Event.CANDIDATE_ADDED, subject=candidate, cycle_id=cycle.id, code=candidate.code)
     return candidate

@@ -39,7 +39,6 @@ from vetting.models import (
 from vetting.services import redaction
 from vetting.services.candidates import get_for_work
 from vetting.services.context import Security
-from vetting.services.investigation import item_of, require_consent, require_cycle_not_closed, require_workable
 from vetting.services.vault import CandidateVault
 from vetting.storage import EncryptedStore, sniff_content_type
 
@@ -89,37 +88,29 @@ def _screened_texts(data: FindingInput) -> dict[str, str]:
     return {"platform": data.platform.strip(), "summary": data.summary.strip(), "excerpt": data.excerpt.strip()}
 
 
-def _seal_text(finding: Finding, vault: CandidateVault, data: FindingInput) -> None:
-    finding.source_url_enc = vault.seal(data.source_url.strip(), "finding-source-url", finding.id)
-    finding.summary_enc = vault.seal(data.summary.strip(), "finding-summary", finding.id)
-    finding.excerpt_enc = vault.seal(data.excerpt.strip(), "finding-excerpt", finding.id)
+def _sealed_texts(data: FindingInput) -> dict[str, str | None]:
+    return {"source_url": data.source_url.strip(), "summary": data.summary.strip(), "excerpt": data.excerpt.strip()}
 
 
 def add_finding(session: Session, actor: User, security: Security, candidate_id: int, data: FindingInput) -> Finding:
     candidate = get_for_work(session, actor, candidate_id)
-    require_consent(candidate)
-    require_workable(candidate)
-    item = item_of(candidate, data.item_id)
+    candidate.require_consent()
+    candidate.require_workable()
+    item = candidate.checklist_item(data.item_id)
     _validate(data)
     finding = Finding(
         candidate_id=candidate.id,
         item_id=item.id,
-        source_url_enc="",
         platform=data.platform.strip(),
         content_date=data.content_date,
         captured_at=data.captured_at or utcnow(),
-        summary_enc="",
-        excerpt_enc="",
         category=data.category,
         authorship=data.authorship,
         identity_basis=sorted({b.value for b in data.identity_basis}),
         created_by_id=actor.id,
     )
-    session.add(finding)
-    session.flush()
     vault = CandidateVault(security.keyring, candidate)
-    _seal_text(finding, vault, data)
-    session.flush()
+    vault.add_sealed(session, finding, **_sealed_texts(data))
     record(
         session,
         actor,
@@ -149,8 +140,8 @@ def update_finding(session: Session, actor: User, security: Security, finding_id
     """Change a finding. Any change starts a new revision: earlier validation no longer counts (R7)."""
     finding = finding_for_work(session, actor, finding_id, lock=True)
     candidate = finding.candidate
-    require_workable(candidate)
-    item = item_of(candidate, data.item_id)
+    candidate.require_workable()
+    item = candidate.checklist_item(data.item_id)
     _validate(data)
     vault = CandidateVault(security.keyring, candidate)
     before = view_of(finding, vault)
@@ -181,7 +172,8 @@ def update_finding(session: Session, actor: User, security: Security, finding_id
     finding.updated_at = utcnow()
     finding.updated_by_id = actor.id
     finding.revision += 1
-    _seal_text(finding, vault, data)
+    for name, text in _sealed_texts(data).items():
+        vault.seal_field(finding, name, text)
     session.flush()
     record(
         session,
@@ -270,18 +262,28 @@ class FindingView:
 
 
 def view_of(finding: Finding, vault: CandidateVault) -> FindingView:
+    """The finding decrypted. One never screened (recorded before screening existed, until
+    ``vetting findings screen-backfill`` runs) also lists, unsaved and open, what screening
+    would find: that blocks its release (R3) without a read writing anything."""
+    mentions = redaction.mention_views(finding, vault)
+    source_url = vault.open_field(finding, "source_url")
+    summary = vault.open_field(finding, "summary")
+    excerpt = vault.open_field(finding, "excerpt")
+    if finding.screened_at is None:
+        texts = {"platform": finding.platform, "summary": summary, "excerpt": excerpt}
+        mentions += redaction.unscreened_mentions(finding, vault, texts)
     return FindingView(
         id=finding.id,
         candidate_id=finding.candidate_id,
         candidate_code=finding.candidate.code,
         item_id=finding.item_id,
         item_title=finding.item.title,
-        source_url=vault.open(finding.source_url_enc, "finding-source-url", finding.id),
+        source_url=source_url,
         platform=finding.platform,
         content_date=finding.content_date,
         captured_at=finding.captured_at,
-        summary=vault.open(finding.summary_enc, "finding-summary", finding.id),
-        excerpt=vault.open(finding.excerpt_enc, "finding-excerpt", finding.id),
+        summary=summary,
+        excerpt=excerpt,
         category=finding.category,
         authorship=finding.authorship,
         identity_basis=[IdentityBasis(b) for b in finding.identity_basis],
@@ -291,7 +293,7 @@ def view_of(finding: Finding, vault: CandidateVault) -> FindingView:
         evidence=[
             EvidenceView(
                 e.id,
-                vault.open(e.filename_enc, "evidence-filename", e.id),
+                vault.open_field(e, "filename"),
                 e.content_type,
                 e.size_bytes,
                 e.sha256,
@@ -304,14 +306,14 @@ def view_of(finding: Finding, vault: CandidateVault) -> FindingView:
                 v.id,
                 v.method,
                 v.result,
-                vault.open(v.notes_enc, "validation-notes", v.id),
+                vault.open_field(v, "notes"),
                 v.recorded_by_id,
                 v.recorded_at,
                 v.revision == finding.revision,
             )
             for v in finding.validations
         ],
-        mentions=redaction.mention_views(finding, vault),
+        mentions=mentions,
         released_revision=finding.current_release.revision if finding.current_release else None,
     )
 
@@ -320,17 +322,33 @@ def get_finding(session: Session, actor: User, security: Security, finding_id: i
     """One finding, decrypted, for the cycle's searchers; the view is audited (§4)."""
     finding = finding_for_work(session, actor, finding_id)
     record(session, actor, Event.FINDING_VIEWED, subject=finding)
-    return screened_view(session, actor, security, finding)
+    return view_of(finding, CandidateVault(security.keyring, finding.candidate))
 
 
 def screened_view(session: Session, actor: User, security: Security, finding: Finding) -> FindingView:
-    """The finding decrypted, screened first if it never was (recorded before screening existed)."""
-    vault = CandidateVault(security.keyring, finding.candidate)
-    view = view_of(finding, vault)
-    if finding.screened_at is None:
-        redaction.screen_fields(session, actor, finding, vault, view.screened_texts())
-        view = view_of(finding, vault)
-    return view
+    """:func:`view_of` under the name ``services/release.py`` still calls (a read: it screens nothing)."""
+    return view_of(finding, CandidateVault(security.keyring, finding.candidate))
+
+
+def screen_backfill(session: Session, security: Security) -> int:
+    """Screen every finding never screened (recorded before screening existed), as the system;
+    each screening is audited. Returns how many were screened (R3: none reaches the board
+    unscreened). Findings of erased candidates have no text left to screen."""
+    rows = session.scalars(
+        select(Finding)
+        .join(Candidate, Candidate.id == Finding.candidate_id)
+        .where(Finding.screened_at.is_(None), Candidate.wrapped_key.is_not(None))
+        .order_by(Finding.id)
+    ).all()
+    for finding in rows:
+        vault = CandidateVault(security.keyring, finding.candidate)
+        texts = {
+            "platform": finding.platform,
+            "summary": vault.open_field(finding, "summary"),
+            "excerpt": vault.open_field(finding, "excerpt"),
+        }
+        redaction.screen_fields(session, None, finding, vault, texts)
+    return len(rows)
 
 
 def findings_of(session: Session, actor: User, security: Security, candidate_id: int) -> list[FindingView]:
@@ -389,23 +407,16 @@ def add_validation(
     after the cycle is.
     """
     finding = finding_for_work(session, actor, finding_id, lock=True)
-    require_cycle_not_closed(finding.candidate)
+    finding.candidate.require_cycle_not_closed()
     notes = notes.strip()
     if not notes:
         raise ValidationFailed("Describe what you checked and what it showed.", field="notes")
     if len(notes) > MAX_TEXT:
         raise ValidationFailed(f"Notes must be at most {MAX_TEXT} characters.", field="notes")
     step = ValidationStep(
-        finding_id=finding.id,
-        method=method,
-        result=result,
-        notes_enc="",
-        revision=finding.revision,
-        recorded_by_id=actor.id,
+        finding_id=finding.id, method=method, result=result, revision=finding.revision, recorded_by_id=actor.id
     )
-    session.add(step)
-    session.flush()
-    step.notes_enc = CandidateVault(security.keyring, finding.candidate).seal(notes, "validation-notes", step.id)
+    CandidateVault(security.keyring, finding.candidate).add_sealed(session, step, notes=notes)
     finding.validations.append(step)
     session.flush()
     record(
@@ -434,7 +445,7 @@ def upload_evidence(
 ) -> Evidence:
     """Hash on receipt, check the type by content, seal under the candidate's key (SM-06)."""
     finding = finding_for_work(session, actor, finding_id)
-    require_workable(finding.candidate)
+    finding.candidate.require_workable()
     if not content:
         raise ValidationFailed("The file is empty.", field="file")
     if len(content) > MAX_EVIDENCE_BYTES:
@@ -449,17 +460,14 @@ def upload_evidence(
     vault = CandidateVault(security.keyring, finding.candidate)
     evidence = Evidence(
         finding_id=finding.id,
-        filename_enc="",
         content_type=content_type,
         size_bytes=len(content),
         sha256=sha256_hex(content),
         storage_name=store.new_name(),
         uploaded_by_id=actor.id,
     )
-    session.add(evidence)
-    session.flush()
-    evidence.filename_enc = vault.seal((filename or "evidence").strip()[:255], "evidence-filename", evidence.id)
-    store.put(evidence.storage_name, vault.key, content, vault.purpose("evidence", evidence.id))
+    vault.add_sealed(session, evidence, filename=(filename or "evidence").strip()[:255])
+    store.put(evidence.storage_name, vault.key, content, vault.file_purpose(evidence, "content"))
     on_rollback(session, lambda: store.delete(evidence.storage_name))
     finding.evidence.append(evidence)
     session.flush()
@@ -502,7 +510,7 @@ def read_evidence(
             policy.require(actor, policy.Action.INVESTIGATE, candidate.cycle)
         raise Forbidden("Evidence files are open only to the cycle's investigators.")
     vault = CandidateVault(security.keyring, candidate)
-    content = store.get(evidence.storage_name, vault.key, vault.purpose("evidence", evidence.id))
+    content = store.get(evidence.storage_name, vault.key, vault.file_purpose(evidence, "content"))
     if sha256_hex(content) != evidence.sha256:
         raise Conflict("The stored file does not match the hash taken on receipt.", code="integrity_failed")
     record(
@@ -513,4 +521,4 @@ def read_evidence(
         finding_id=evidence.finding_id,
         reason=reason.strip() if reason else None,
     )
-    return evidence, vault.open(evidence.filename_enc, "evidence-filename", evidence.id), content
+    return evidence, vault.open_field(evidence, "filename"), content

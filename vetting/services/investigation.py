@@ -24,7 +24,6 @@ from vetting.models import (
     Candidate,
     ChecklistVersionItem,
     Consent,
-    CycleStatus,
     ItemResolution,
     ResolutionStatus,
     SearchLogEntry,
@@ -47,34 +46,6 @@ MAX_RESULT_COUNT = 10_000_000
 CONSENT_TYPES = frozenset({"application/pdf", "image/png", "image/jpeg"})
 
 
-def require_consent(candidate: Candidate) -> None:
-    """No search work before the signed disclosure and authorization (FCRA-01/02 practice)."""
-    if candidate.consent is None:
-        raise Conflict(
-            "Record the candidate's signed disclosure and authorization before any search work.",
-            code="consent_required",
-        )
-
-
-def require_cycle_not_closed(candidate: Candidate) -> None:
-    """Findings may still change after a search is closed (validation, redaction), not after the cycle is."""
-    if candidate.cycle.status is CycleStatus.CLOSED:
-        raise Conflict("The cycle is closed: its findings can no longer change.", code="cycle_not_open")
-
-
-def require_workable(candidate: Candidate) -> None:
-    """Search work happens only in an open cycle and until the candidate's search is closed."""
-    if candidate.cycle.status is not CycleStatus.OPEN:
-        raise Conflict(
-            f"The cycle is {candidate.cycle.status.value}: search work happens only while it is open.",
-            code="cycle_not_open",
-        )
-    if candidate.search_completed_at is not None:
-        raise Conflict(
-            "The search for this candidate is closed; its record can no longer change.", code="search_closed"
-        )
-
-
 def record_consent(
     session: Session,
     actor: User,
@@ -88,7 +59,7 @@ def record_consent(
 ) -> Consent:
     """Store the signed form (encrypted, hashed) and open the candidate for search work."""
     candidate = get_for_work(session, actor, candidate_id)
-    require_workable(candidate)
+    candidate.require_workable()
     if candidate.consent is not None:
         raise Conflict("Consent is already recorded for this candidate.", code="consent_recorded")
     if signed_on > today():
@@ -116,7 +87,7 @@ def record_consent(
     )
     session.add(consent)
     session.flush()
-    store.put(storage_name, vault.key, document, vault.purpose("consent-document", consent.id))
+    store.put(storage_name, vault.key, document, vault.file_purpose(consent, "document"))
     on_rollback(session, lambda: store.delete(storage_name))
     candidate.consent = consent
     record(
@@ -154,15 +125,6 @@ ATTESTATION_TEXT = (
     "interacting with the candidate or anyone else, and did not search for medical, genetic or "
     "protected-class information."
 )
-
-
-def item_of(candidate: Candidate, item_id: int) -> ChecklistVersionItem:
-    """An item of the candidate's cycle checklist (R6: no per-candidate items exist)."""
-    version = candidate.cycle.checklist_version
-    item = next((i for i in version.items if i.id == item_id), None) if version else None
-    if item is None:
-        raise NotFound("That item is not on this cycle's checklist.")
-    return item
 
 
 def _check_searches(searches: list[SearchInput]) -> None:
@@ -230,16 +192,8 @@ def _approved_technique(candidate: Candidate, actor: User, item: ChecklistVersio
         raise ValidationFailed(error.message, code=error.code, field=error.field, refusal=refusal) from error
 
 
-def resolve_item(
-    session: Session, actor: User, security: Security, candidate_id: int, item_id: int, data: ResolutionInput
-) -> ItemResolution:
-    """Resolve one checklist item with its searches and the searcher's attestation."""
-    candidate = get_for_work(session, actor, candidate_id)
-    require_consent(candidate)
-    require_workable(candidate)
-    item = item_of(candidate, item_id)
-    technique = _approved_technique(candidate, actor, item, data.technique_code)
-    deviation = technique.code != item.technique_code
+def _check_resolution(item: ChecklistVersionItem, technique: Technique, data: ResolutionInput) -> None:
+    """R5 (attestation, searches logged, notes for provenance) and R6 (a deviation needs a reason)."""
     if not data.attestation:
         raise ValidationFailed("Confirm the attestation: " + ATTESTATION_TEXT, field="attestation")
     reason = data.reason.strip()
@@ -251,7 +205,7 @@ def resolve_item(
         raise ValidationFailed(
             f"{technique.code} needs notes on how the material arrived and that it was not solicited.", field="notes"
         )
-    if deviation and not data.notes.strip():
+    if technique.code != item.technique_code and not data.notes.strip():
         raise ValidationFailed(
             f"The checklist plans {item.technique_code} for this item and you recorded {technique.code}: "
             "say why in the notes. Deviations from the cycle's checklist need a written reason (R6).",
@@ -259,46 +213,39 @@ def resolve_item(
         )
     if len(data.notes) > MAX_NOTES or len(reason) > MAX_NOTES:
         raise ValidationFailed(f"Notes must be at most {MAX_NOTES} characters.", field="notes")
+
+
+def resolve_item(
+    session: Session, actor: User, security: Security, candidate_id: int, item_id: int, data: ResolutionInput
+) -> ItemResolution:
+    """Resolve one checklist item with its searches and the searcher's attestation (R1, R5, R6, PC-02)."""
+    candidate = get_for_work(session, actor, candidate_id)
+    candidate.require_consent()
+    candidate.require_workable()
+    item = candidate.checklist_item(item_id)
+    technique = _approved_technique(candidate, actor, item, data.technique_code)
+    _check_resolution(item, technique, data)
     vault = CandidateVault(security.keyring, candidate)
     _check_searches(data.searches)
     _refuse_protected_search(candidate, actor, item, data.searches, read_profile(vault, candidate).identifiers())
 
-    resolution = session.scalar(
-        select(ItemResolution).where(ItemResolution.candidate_id == candidate.id, ItemResolution.item_id == item.id)
-    )
-    previous = resolution.status.value if resolution else None
-    if resolution is None:
-        resolution = ItemResolution(candidate=candidate, item_id=item.id)
-        session.add(resolution)
-    resolution.status = data.status
-    resolution.technique_code = technique.code
-    resolution.attested = True
-    resolution.resolved_by_id = actor.id
-    resolution.resolved_at = utcnow()
-    # The ciphertext binds the row id, so flush first; the placeholder keeps the CHECK satisfied.
-    resolution.reason_enc = "" if data.status is ResolutionStatus.UNABLE else None
-    session.flush()
-    resolution.reason_enc = (
-        vault.seal(reason, "resolution-reason", resolution.id) if data.status is ResolutionStatus.UNABLE else None
-    )
-    resolution.notes_enc = (
-        vault.seal(data.notes.strip(), "resolution-notes", resolution.id) if data.notes.strip() else None
+    now = utcnow()
+    resolution, previous = candidate.resolve_item(item, data.status, technique.code, actor.id, now)
+    vault.add_sealed(
+        session,
+        resolution,
+        reason=data.reason.strip() if data.status is ResolutionStatus.UNABLE else None,
+        notes=data.notes.strip() or None,
     )
     for search in data.searches:
         entry = SearchLogEntry(
             candidate_id=candidate.id,
             item_id=item.id,
-            query_enc="",
-            source_enc="",
             searched_at=search.searched_at or utcnow(),
             result_count=search.result_count,
             recorded_by_id=actor.id,
         )
-        session.add(entry)
-        session.flush()
-        entry.query_enc = vault.seal(search.query.strip(), "search-query", entry.id)
-        entry.source_enc = vault.seal(search.source.strip(), "search-source", entry.id)
-    session.flush()
+        vault.add_sealed(session, entry, query=search.query.strip(), source=search.source.strip())
     record(
         session,
         actor,
@@ -306,9 +253,9 @@ def resolve_item(
         subject=candidate,
         item_id=item.id,
         status=data.status.value,
-        previous=previous,
+        previous=previous.value if previous else None,
         technique=technique.code,
-        deviation=deviation,
+        deviation=technique.code != item.technique_code,
         searches=len(data.searches),
         attested=True,
     )
@@ -318,22 +265,8 @@ def resolve_item(
 def complete_search(session: Session, actor: User, candidate_id: int) -> Candidate:
     """Close the search: only when every item of the cycle's checklist is resolved (R1)."""
     candidate = get_for_work(session, actor, candidate_id)
-    require_consent(candidate)
-    require_workable(candidate)
-    version = candidate.cycle.checklist_version
-    assert version is not None  # an open cycle always has one (CHECK constraint)
-    done = {r.item_id for r in candidate.resolutions}
-    missing = [i for i in version.items if i.id not in done]
-    if missing:
-        raise Conflict(
-            f"{len(missing)} checklist item(s) are not resolved yet: "
-            + ", ".join(f"{i.position}. {i.title}" for i in missing[:5])
-            + ". Every item must be resolved before the search can be closed (R1).",
-            code="checklist_incomplete",
-        )
-    candidate.search_completed_at = utcnow()
-    candidate.search_completed_by_id = actor.id
-    record(session, actor, Event.CANDIDATE_SEARCH_COMPLETED, subject=candidate, items=len(version.items))
+    items = candidate.complete_search(actor.id, utcnow())
+    record(session, actor, Event.CANDIDATE_SEARCH_COMPLETED, subject=candidate, items=items)
     return candidate
 
 
@@ -388,8 +321,8 @@ def checklist_items(session: Session, security: Security, candidate: Candidate) 
             SearchView(
                 entry.id,
                 entry.item_id,
-                vault.open(entry.query_enc, "search-query", entry.id),
-                vault.open(entry.source_enc, "search-source", entry.id),
+                vault.open_field(entry, "query"),
+                vault.open_field(entry, "source"),
                 entry.searched_at,
                 entry.result_count,
             )
@@ -402,8 +335,8 @@ def checklist_items(session: Session, security: Security, candidate: Candidate) 
                 item=item,
                 status=r.status if r else None,
                 technique_code=r.technique_code if r else None,
-                notes=vault.open_optional(r.notes_enc, "resolution-notes", r.id) if r else None,
-                reason=vault.open_optional(r.reason_enc, "resolution-reason", r.id) if r else None,
+                notes=vault.open_optional_field(r, "notes") if r else None,
+                reason=vault.open_optional_field(r, "reason") if r else None,
                 resolved_at=r.resolved_at if r else None,
                 resolved_by_id=r.resolved_by_id if r else None,
                 searches=searches.get(item.id, []),
@@ -440,6 +373,6 @@ def consent_document(
     if consent is None:
         raise NotFound("No consent is recorded for this candidate.")
     vault = CandidateVault(security.keyring, candidate)
-    data = store.get(consent.document_storage_name, vault.key, vault.purpose("consent-document", consent.id))
+    data = store.get(consent.document_storage_name, vault.key, vault.file_purpose(consent, "document"))
     record(session, actor, Event.CONSENT_DOCUMENT_VIEWED, subject=candidate)
     return data, consent.document_content_type

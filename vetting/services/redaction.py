@@ -37,7 +37,6 @@ from vetting.models import (
     User,
 )
 from vetting.screening.detector import AXES, screen
-from vetting.services.investigation import require_cycle_not_closed
 from vetting.services.vault import CandidateVault, read_profile
 
 MIN_REASON = 5
@@ -82,7 +81,7 @@ class MentionView:
 
 
 def _detail(vault: CandidateVault, mention: FindingMention) -> dict[str, str]:
-    detail: dict[str, str] = json.loads(vault.open(mention.detail_enc, "mention-detail", mention.id))
+    detail: dict[str, str] = json.loads(vault.open_field(mention, "detail"))
     return detail
 
 
@@ -101,7 +100,7 @@ def mention_views(finding: Finding, vault: CandidateVault) -> list[MentionView]:
                 rule=detail["rule"],
                 source=m.source,
                 resolution=m.resolution,
-                reason=vault.open_optional(m.reason_enc, "mention-reason", m.id),
+                reason=vault.open_optional_field(m, "reason"),
                 resolved_by_id=m.resolved_by_id,
                 resolved_at=m.resolved_at,
             )
@@ -118,24 +117,52 @@ def _add(
     span: tuple[int, int],
     detail: dict[str, str],
     source: MentionSource,
-    redacted_by: int | None = None,
+    redacted: bool = False,
+    actor: User | None = None,
 ) -> FindingMention:
+    """A new mention; ``redacted`` ones are resolved at once, by ``actor`` (None: the system)."""
     mention = FindingMention(
-        finding_id=finding.id,
-        field=field,
-        start_offset=span[0],
-        end_offset=span[1],
-        source=source,
-        detail_enc="",
+        finding_id=finding.id, field=field, start_offset=span[0], end_offset=span[1], source=source
     )
-    if redacted_by is not None:
+    if redacted:
         mention.resolution = MentionResolution.REDACT
-        mention.resolved_by_id = redacted_by
+        mention.resolved_by_id = actor.id if actor else None
         mention.resolved_at = utcnow()
     finding.mentions.append(mention)
-    session.flush()
-    mention.detail_enc = vault.seal(json.dumps(detail, sort_keys=True), "mention-detail", mention.id)
-    return mention
+    return vault.add_sealed(session, mention, detail=json.dumps(detail, sort_keys=True))
+
+
+def _provisional(field: str, span: tuple[int, int], words: str, axis: str, rule: str, redacted: bool) -> MentionView:
+    return MentionView(
+        id=0,
+        field=field,
+        start=span[0],
+        end=span[1],
+        text=words,
+        axis=axis,
+        rule=rule,
+        source=MentionSource.DETECTOR,
+        resolution=MentionResolution.REDACT if redacted else None,
+        reason=None,
+        resolved_by_id=None,
+        resolved_at=None,
+    )
+
+
+def unscreened_mentions(finding: Finding, vault: CandidateVault, texts: dict[str, str]) -> list[MentionView]:
+    """What :func:`screen_fields` would record on a finding never screened, unsaved (id 0): the
+    detector's hits open, the candidate's identity in a blind cycle redacted. A read shows them
+    so the finding cannot be released before ``vetting findings screen-backfill`` screens it (R3)."""
+    identity = _identity_patterns(finding.candidate, vault)
+    views = []
+    for name in SCREENED_FIELDS:
+        text = texts[name]
+        for hit in screen(text):
+            views.append(_provisional(name, (hit.start, hit.end), text[hit.start : hit.end], hit.axis, hit.rule, False))
+        for pattern in identity:
+            for match in pattern.finditer(text):
+                views.append(_provisional(name, match.span(), match.group(), IDENTITY_AXIS, "BLIND-ID", True))
+    return views
 
 
 def _occurrences(text: str, words: str) -> list[tuple[int, int]]:
@@ -150,7 +177,7 @@ def _occurrences(text: str, words: str) -> list[tuple[int, int]]:
 
 def screen_fields(
     session: Session,
-    actor: User,
+    actor: User | None,
     finding: Finding,
     vault: CandidateVault,
     texts: dict[str, str],
@@ -160,7 +187,8 @@ def screen_fields(
 
     A changed field loses its mentions and is screened afresh. Redactions carry over
     (the safe direction: the same words on the same axis stay redacted), while a
-    ``not_protected`` judgement depends on context and must be made again.
+    ``not_protected`` judgement depends on context and must be made again. ``actor`` None:
+    the system (the back-fill of findings recorded before screening existed).
     """
     if finding.screened_at is None:
         previous = None  # never screened (recorded before screening existed): every field
@@ -181,26 +209,44 @@ def screen_fields(
             words = text[hit.start : hit.end]
             carried = (words.casefold(), hit.axis, hit.rule) in redacted
             _add(
-                session, finding, vault, field=name, span=(hit.start, hit.end),
-                detail={"axis": hit.axis, "rule": hit.rule, "text": words}, source=MentionSource.DETECTOR,
-                redacted_by=actor.id if carried else None,
-            )  # fmt: skip
+                session,
+                finding,
+                vault,
+                field=name,
+                span=(hit.start, hit.end),
+                detail={"axis": hit.axis, "rule": hit.rule, "text": words},
+                source=MentionSource.DETECTOR,
+                redacted=carried,
+                actor=actor,
+            )
         for pattern in identity:
             for match in pattern.finditer(text):
                 if not _covered(finding, name, match.span()):
                     _add(
-                        session, finding, vault, field=name, span=match.span(),
+                        session,
+                        finding,
+                        vault,
+                        field=name,
+                        span=match.span(),
                         detail={"axis": IDENTITY_AXIS, "rule": "BLIND-ID", "text": match.group()},
-                        source=MentionSource.DETECTOR, redacted_by=actor.id,
-                    )  # fmt: skip
+                        source=MentionSource.DETECTOR,
+                        redacted=True,
+                        actor=actor,
+                    )
         for words in manual:
             for span in _occurrences(text, words):
                 if not _covered(finding, name, span):
                     _add(
-                        session, finding, vault, field=name, span=span,
+                        session,
+                        finding,
+                        vault,
+                        field=name,
+                        span=span,
                         detail={"axis": MANUAL_AXIS, "rule": "manual", "text": text[span[0] : span[1]]},
-                        source=MentionSource.MANUAL, redacted_by=actor.id,
-                    )  # fmt: skip
+                        source=MentionSource.MANUAL,
+                        redacted=True,
+                        actor=actor,
+                    )
     if changed:
         session.flush()
         record(
@@ -310,7 +356,7 @@ def resolve(
     reason: str | None,
 ) -> FindingMention:
     """Record a person's decision on one mention; the caller has checked access."""
-    require_cycle_not_closed(finding.candidate)
+    finding.candidate.require_cycle_not_closed()
     mention = next((m for m in finding.mentions if m.id == mention_id), None)
     if mention is None:
         raise NotFound("No such mention on this finding (the text may have changed and been screened again).")
@@ -330,12 +376,12 @@ def resolve(
             )
         if len(reason) > MAX_REASON:
             raise ValidationFailed(f"The reason must be at most {MAX_REASON} characters.", field="reason")
-    before = (mention.resolution, vault.open_optional(mention.reason_enc, "mention-reason", mention.id))
+    before = (mention.resolution, vault.open_optional_field(mention, "reason"))
     after = (resolution, reason if resolution is MentionResolution.NOT_PROTECTED else None)
     if before == after:
         return mention
     mention.resolution = resolution
-    mention.reason_enc = vault.seal(reason, "mention-reason", mention.id) if after[1] is not None else None
+    vault.seal_field(mention, "reason", after[1])
     mention.resolved_by_id = actor.id
     mention.resolved_at = utcnow()
     session.flush()
@@ -362,7 +408,7 @@ def redact_words(
     texts: dict[str, str],
 ) -> list[FindingMention]:
     """Redact every occurrence of ``words`` in one field: what the detector missed (R3)."""
-    require_cycle_not_closed(finding.candidate)
+    finding.candidate.require_cycle_not_closed()
     if field not in SCREENED_FIELDS:
         raise ValidationFailed("Choose the platform, summary or excerpt.", field="field")
     words = words.strip()
@@ -382,8 +428,9 @@ def redact_words(
             span=span,
             detail={"axis": MANUAL_AXIS, "rule": "manual", "text": words},
             source=MentionSource.MANUAL,
-            redacted_by=actor.id,
-        )  # fmt: skip
+            redacted=True,
+            actor=actor,
+        )
         for span in spans
     ]
     session.flush()

@@ -14,9 +14,27 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from vetting.models import Authorship, BehaviourCategory, Candidate, Finding, ValidationStatus
+from vetting.models import Authorship, BehaviourCategory, Candidate, Finding, FindingRelease, ValidationStatus
 from vetting.services.context import Security
 from vetting.services.vault import CandidateVault
+
+
+@dataclass(frozen=True)
+class ReleasedText:
+    """The redacted text of one release, opened."""
+
+    platform: str
+    summary: str
+    excerpt: str
+
+
+def open_release(vault: CandidateVault, release: FindingRelease) -> ReleasedText:
+    """The one way a release's text is opened (the board's view, notices)."""
+    return ReleasedText(
+        platform=vault.open_field(release, "platform"),
+        summary=vault.open_field(release, "summary"),
+        excerpt=vault.open_field(release, "excerpt"),
+    )
 
 
 @dataclass(frozen=True)
@@ -57,7 +75,7 @@ def released_findings(session: Session, security: Security, candidate: Candidate
             or not release.category.reportable
         ):
             continue
-        record = f"{finding.id}.{release.number}"
+        text = open_release(vault, release)
         out.append(
             BoardFinding(
                 finding_id=finding.id,
@@ -65,10 +83,10 @@ def released_findings(session: Session, security: Security, candidate: Candidate
                 revision=release.revision,
                 item_title=finding.item.title,
                 category=release.category,
-                platform=vault.open(release.platform_enc, "release-platform", record),
+                platform=text.platform,
                 content_date=release.content_date,
-                summary=vault.open(release.summary_enc, "release-summary", record),
-                excerpt=vault.open(release.excerpt_enc, "release-excerpt", record),
+                summary=text.summary,
+                excerpt=text.excerpt,
                 authorship=release.authorship,
                 validation_status=finding.validation_status,
                 identity_matches=release.identity_matches,

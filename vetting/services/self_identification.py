@@ -30,8 +30,6 @@ from vetting.services.vault import CandidateVault
 
 #: How long a link stays usable.
 LINK_LIFETIME = timedelta(days=30)
-#: The sealed field's name (bound into the ciphertext's associated data).
-FIELD = "self-identification"
 
 
 @dataclass(frozen=True)
@@ -157,8 +155,8 @@ def submit(session: Session, security: Security, token: str, answers: Answers) -
     candidate = session.get(Candidate, row.candidate_id)
     assert candidate is not None
     vault = CandidateVault(security.keyring, candidate)
-    row.answers_enc = vault.seal(
-        json.dumps({"sex": answers.sex.value, "race_ethnicity": answers.race_ethnicity.value}), FIELD, row.id
+    vault.seal_field(
+        row, "answers", json.dumps({"sex": answers.sex.value, "race_ethnicity": answers.race_ethnicity.value})
     )
     row.submitted_at = utcnow()
     row.token_sha256 = None
@@ -169,7 +167,8 @@ def submit(session: Session, security: Security, token: str, answers: Answers) -
 
 def open_answers(vault: CandidateVault, row: SelfIdentification) -> Answers | None:
     """The sealed answers (for the aggregate report only)."""
-    if row.answers_enc is None:
+    text = vault.open_optional_field(row, "answers")
+    if text is None:
         return None
-    data = json.loads(vault.open(row.answers_enc, FIELD, row.id))
+    data = json.loads(text)
     return Answers(Sex(data["sex"]), RaceEthnicity(data["race_ethnicity"]))

@@ -1,18 +1,24 @@
 """One candidate's content, sealed under that candidate's data key (PRODUCT.md §4).
 
-Every ciphertext binds "candidate:<id>:<field>:<record id>" as associated data, so a
-value copied to another field, record or candidate fails to decrypt.
+Every ciphertext binds "candidate:<id>:<purpose>:<record id>" as associated data, so a
+value copied to another field, record or candidate fails to decrypt. Each model declares
+its sealed values once (``Model.sealed``: purpose and record id); the helpers below seal
+and open them by name.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
-from vetting.crypto import DataKey, Keyring
+from sqlalchemy.orm import Session
+
+from vetting.crypto import DataKey, HasSealed, Keyring, Sealed
 from vetting.errors import Conflict
 from vetting.models import Candidate
+
+R = TypeVar("R", bound=HasSealed)
 
 
 def wrapped_key_purpose(candidate_id: int) -> str:
@@ -21,6 +27,13 @@ def wrapped_key_purpose(candidate_id: int) -> str:
 
 def new_wrapped_key(keyring: Keyring, candidate_id: int) -> str:
     return keyring.encrypt(DataKey.generate(), wrapped_key_purpose(candidate_id))
+
+
+def _declared(row: HasSealed, name: str, *, stored: bool = False) -> Sealed:
+    declared = type(row).sealed[name]
+    if declared.stored != stored:
+        raise TypeError(f"{type(row).__name__}.{name} is {'' if declared.stored else 'not '}a stored file")
+    return declared
 
 
 class CandidateVault:
@@ -32,17 +45,54 @@ class CandidateVault:
         self.candidate_id = candidate.id
         self.key = DataKey(keyring.decrypt(candidate.wrapped_key, wrapped_key_purpose(candidate.id)))
 
-    def purpose(self, field_name: str, record_id: int | str) -> str:
-        return f"candidate:{self.candidate_id}:{field_name}:{record_id}"
+    def _purpose(self, declared: Sealed, row: HasSealed) -> str:
+        return self.purpose(declared.purpose, declared.record_id(row))
 
-    def seal(self, text: str, field_name: str, record_id: int | str) -> str:
-        return self.key.encrypt_text(text, self.purpose(field_name, record_id))
+    # By purpose string: only for the board's records until ``models/board.py`` declares their fields.
+    def purpose(self, purpose: str, record_id: int | str) -> str:
+        return f"candidate:{self.candidate_id}:{purpose}:{record_id}"
 
-    def open(self, token: str, field_name: str, record_id: int | str) -> str:
-        return self.key.decrypt_text(token, self.purpose(field_name, record_id))
+    def seal(self, text: str, purpose: str, record_id: int | str) -> str:
+        return self.key.encrypt_text(text, self.purpose(purpose, record_id))
 
-    def open_optional(self, token: str | None, field_name: str, record_id: int | str) -> str | None:
-        return None if token is None else self.open(token, field_name, record_id)
+    def open(self, token: str, purpose: str, record_id: int | str) -> str:
+        return self.key.decrypt_text(token, self.purpose(purpose, record_id))
+
+    def file_purpose(self, row: HasSealed, name: str) -> str:
+        """The associated data of ``row``'s file ``name`` in the encrypted store."""
+        return self._purpose(_declared(row, name, stored=True), row)
+
+    def seal_field(self, row: HasSealed, name: str, text: str | None) -> None:
+        """Seal ``text`` into ``row``'s column ``<name>_enc`` (None clears it)."""
+        declared = _declared(row, name)
+        token = None if text is None else self.key.encrypt_text(text, self._purpose(declared, row))
+        setattr(row, f"{name}_enc", token)
+
+    def open_optional_field(self, row: HasSealed, name: str) -> str | None:
+        token: str | None = getattr(row, f"{name}_enc")
+        return None if token is None else self.key.decrypt_text(token, self._purpose(_declared(row, name), row))
+
+    def open_field(self, row: HasSealed, name: str) -> str:
+        text = self.open_optional_field(row, name)
+        if text is None:
+            raise ValueError(f"{type(row).__name__}.{name} is not set")
+        return text
+
+    def add_sealed(self, session: Session, row: R, **texts: str | None) -> R:
+        """Add ``row`` with ``texts`` sealed into its fields.
+
+        The record id is part of the associated data, so the row is written first: with ""
+        where a value follows (keeping NOT NULL and CHECK constraints satisfied), then sealed.
+        """
+        for name, text in texts.items():
+            _declared(row, name)
+            setattr(row, f"{name}_enc", None if text is None else "")
+        session.add(row)
+        session.flush()
+        for name, text in texts.items():
+            self.seal_field(row, name, text)
+        session.flush()
+        return row
 
 
 @dataclass(frozen=True)
@@ -79,4 +129,4 @@ class Profile:
 
 
 def read_profile(vault: CandidateVault, candidate: Candidate) -> Profile:
-    return Profile.from_json(vault.open(candidate.profile_enc, "profile", candidate.id))
+    return Profile.from_json(vault.open_field(candidate, "profile"))
