@@ -251,6 +251,26 @@ def screen_command(single: str | None) -> None:
         click.echo(report(item.get("id"), text))
 
 
+@cli.group("findings")
+def findings_group() -> None:
+    """Findings."""
+
+
+@findings_group.command("screen-backfill")
+def findings_screen_backfill() -> None:
+    """Screen every finding recorded before screening existed (R3); each screening is audited.
+
+    Until then such a finding shows what screening would find as open mentions, and cannot
+    be released: reading a finding never writes.
+    """
+    from vetting.services import findings
+
+    rt = _runtime()
+    with rt.db.transaction() as session:
+        count = findings.screen_backfill(session, rt.security)
+    click.echo(f"Screened {count} finding(s) that had never been screened.")
+
+
 @cli.group("audit")
 def audit_group() -> None:
     """The audit chain."""
