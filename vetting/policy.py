@@ -2,22 +2,37 @@
 
 ``can`` answers yes or no; ``require`` raises :class:`Forbidden`. Unknown roles or
 actions never grant anything. Object rules (is this user assigned to this cycle, in
-which duty) live here too, so an auditor can read the whole access model in one file.
+which duty), separation of duties and the second-person rules live here too, so an
+auditor can read the whole access model in one file. Rule functions return why the
+actor is refused (a code or a message) or ``None``; services raise the error.
 
-Rules traced: POL-01 (searchers are not decision makers), POL-03 (searchers hold a
-current sensitive-position designation), CJIS 5.5 (least privilege).
+Rules traced: POL-01 (searchers are not decision makers), POL-02 and R3 (a second
+person releases what reaches the board), POL-03 (searchers hold a current
+sensitive-position designation), CJIS 5.5 (least privilege).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date
 from enum import StrEnum
-from typing import Final
+from typing import Final, Protocol
+
+from sqlalchemy import ColumnElement, and_, or_
 
 from vetting.clock import today as clock_today
 from vetting.errors import DesignationRequired, Forbidden
-from vetting.models import Cycle, DecisionRule, Duty, Role, User
+from vetting.models import (
+    Assignment,
+    BoardQuestion,
+    Cycle,
+    DecisionRule,
+    Duty,
+    Finding,
+    MentionResolution,
+    Role,
+    User,
+)
 
 
 class Action(StrEnum):
@@ -172,3 +187,85 @@ def roles_conflict(roles: frozenset[Role]) -> str | None:
                 "administrators never read findings or evidence."
             )
     return None
+
+
+def role_grant_refusal(actor: User | None, user: User | None, roles: frozenset[Role]) -> str | None:
+    """Why ``roles`` may not be given to ``user`` (``None``: a new account) by ``actor``, or ``None``.
+
+    Every account holds a role, the pairs above are never held together (CJIS 5.5), and an
+    administrator never removes their own administrator role: nobody may be left unable to undo it.
+    """
+    if not roles:
+        return "Choose at least one role."
+    conflict = roles_conflict(roles)
+    if conflict:
+        return conflict
+    if actor is not None and user is not None and user.id == actor.id and Role.ADMIN not in roles:
+        return "You cannot remove your own administrator role."
+    return None
+
+
+def activation_refusal(actor: User, user: User, active: bool) -> str | None:
+    """Why ``actor`` may not set ``user``'s account to ``active``: nobody deactivates their own."""
+    return "You cannot deactivate your own account." if user.id == actor.id and not active else None
+
+
+# --- one person, one duty per cycle (POL-01, R2) ---------------------------------------------------
+
+
+def duty_conflict(cycle: Cycle, user_id: int, duty: Duty) -> Assignment | None:
+    """The assignment that bars ``user_id`` from ``duty`` in ``cycle``, or ``None``.
+
+    POL-01 / R2: whoever searched in a cycle never decides in it, nor the reverse. An ended
+    assignment counts too, and no role overrides this (the database backs it with a unique key).
+    """
+    held = cycle.assignment_of(user_id)
+    return held if held is not None and held.duty is not duty else None
+
+
+# --- the second person (R3, POL-02) ----------------------------------------------------------------
+
+#: The author or last editor of a finding tried to release it.
+AUTHOR_CANNOT_RELEASE: Final = "author_cannot_release"
+#: The investigator who judged a mention "not protected" tried to release the finding.
+OWN_RESOLUTION: Final = "own_resolution"
+#: Release refusals that are separation-of-duties refusals (the separation report lists them).
+SECOND_PERSON_CODES: Final = frozenset({AUTHOR_CANNOT_RELEASE, OWN_RESOLUTION})
+
+#: Who wrote a finding: neither its author nor its last editor releases it. The Python rule and
+#: the SQL filter below both read these columns, so they cannot drift apart.
+_FINDING_WRITERS: Final = (Finding.created_by_id, Finding.updated_by_id)
+
+
+class Judgement(Protocol):
+    """A decision on a protected-class mention, as a model row or a view of it."""
+
+    @property
+    def resolution(self) -> MentionResolution | None: ...
+
+    @property
+    def resolved_by_id(self) -> int | None: ...
+
+
+def release_author_refusal(actor: User, finding: Finding) -> str | None:
+    """:data:`AUTHOR_CANNOT_RELEASE` if ``actor`` wrote or last edited ``finding`` (R3, POL-02)."""
+    writers = {getattr(finding, column.key) for column in _FINDING_WRITERS}
+    return AUTHOR_CANNOT_RELEASE if actor.id in writers else None
+
+
+def releasable_by(actor: User) -> ColumnElement[bool]:
+    """SQL of :func:`release_author_refusal` passing: findings ``actor`` neither wrote nor last edited."""
+    return and_(*(or_(column.is_(None), column != actor.id) for column in _FINDING_WRITERS))
+
+
+def own_resolution_refusal(actor: User, mentions: Iterable[Judgement]) -> str | None:
+    """:data:`OWN_RESOLUTION` if ``actor`` marked one of the mentions not protected: a colleague
+    reviews that judgement before the finding reaches the board (R3, PC-01)."""
+    own = any(m.resolution is MentionResolution.NOT_PROTECTED and m.resolved_by_id == actor.id for m in mentions)
+    return OWN_RESOLUTION if own else None
+
+
+def answer_approval_refusal(actor: User, question: BoardQuestion) -> str | None:
+    """:data:`AUTHOR_CANNOT_RELEASE` if ``actor`` wrote the answer: a second investigator sends it
+    to the board, as with a finding's release (R3, POL-02)."""
+    return AUTHOR_CANNOT_RELEASE if question.answered_by_id == actor.id else None

@@ -8,6 +8,7 @@ from typing import Any
 from flask import jsonify
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
+from sqlalchemy.orm import Session
 
 from vetting.api.registry import day, moment, parse, route
 from vetting.api.schemas import (
@@ -101,9 +102,8 @@ def state_json(s: decisions.DecisionState) -> dict[str, Any]:
     }
 
 
-def _decision_body(session: Any, candidate_id: int) -> dict[str, Any]:
-    candidate = decisions.board_candidate(session, current_user, candidate_id)
-    return state_json(decisions.state(session, runtime().security, candidate, for_board=True))
+def _decision_body(session: Session, candidate_id: int) -> dict[str, Any]:
+    return state_json(decisions.board_state(session, current_user, runtime().security, candidate_id))
 
 
 @route(
@@ -194,8 +194,7 @@ def board_question_create(candidate_id: int) -> ResponseReturnValue:
 )
 def board_questions(candidate_id: int) -> ResponseReturnValue:
     with transaction() as session:
-        candidate = decisions.board_candidate(session, current_user, candidate_id)
-        rows = questions.of_candidate(session, runtime().security, candidate, for_board=True)
+        rows = questions.board_questions(session, current_user, runtime().security, candidate_id)
         body = {"questions": [question_json(q) for q in rows]}
     return jsonify(body)
 

@@ -5,19 +5,28 @@ Everything the board writes (rationales, questions) and what comes back to it (a
 the candidate's response as the board reads it) is candidate content: sealed under the
 candidate's data key, like findings. Which released findings a recommendation or decision
 relies on is kept as release ids, so a later re-release cannot change what was cited.
+
+The rows own their transitions (superseding, withdrawing, finalising, answering, approving,
+closing a dispute) and refuse a wrong one with a :class:`Conflict`; who may make it is policy's.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from sqlalchemy import JSON, Boolean, CheckConstraint, Date, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from vetting.audit.events import Subject
+from vetting.errors import Conflict
 from vetting.models.base import Base, created_ts, intpk, str200
 from vetting.models.user import User, enum_column
+
+if TYPE_CHECKING:
+    from vetting.models.cycle import Cycle
 
 
 class Outcome(StrEnum):
@@ -84,6 +93,10 @@ class Recommendation(Base):
 
     member: Mapped[User] = relationship(lazy="joined")
 
+    def supersede(self, now: datetime) -> None:
+        """The member recorded a newer recommendation; this one stays on record."""
+        self.superseded_at = now
+
 
 class Decision(Base):
     """The board's decision for a candidate: proposed (adverse, on findings) then final."""
@@ -111,6 +124,33 @@ class Decision(Base):
 
     recorded_by: Mapped[User] = relationship(lazy="joined")
 
+    def completed_by(self, outcome: Outcome, finding_ids: Iterable[int], noticed: Iterable[int]) -> bool:
+        """Whether deciding ``outcome`` on ``finding_ids`` completes this proposal: the same outcome,
+        relying on no finding the candidate was not given notice of (``noticed``, FCRA-06)."""
+        return outcome is self.outcome and set(finding_ids) <= set(noticed)
+
+    def require_finalisable(self, on: date, disputed: list[int]) -> None:
+        """Refuse to make this proposal final while ``disputed`` findings wait on re-validation
+        (FCRA-09) or on ``on`` the candidate's response window is still open (FCRA-07)."""
+        if disputed:
+            raise Conflict(
+                "The candidate disputes finding " + ", ".join(str(f) for f in disputed) + ": the decision waits "
+                "until investigators have re-validated and closed the dispute.",
+                code="dispute_pending",
+            )
+        assert self.response_due is not None  # a proposal always has one (CHECK due_unless_final)
+        if on <= self.response_due:
+            raise Conflict(
+                f"The candidate's response window runs until the end of {self.response_due:%A %d %B %Y}; the final "
+                "adverse decision can be recorded after it.",
+                code="response_window_open",
+            )
+
+    def withdraw(self, now: datetime) -> None:
+        """The board replaced this proposal (a new proposal, or a favourable final decision)."""
+        self.status = DecisionStatus.WITHDRAWN
+        self.withdrawn_at = now
+
 
 class Notice(Base):
     """A notice to the candidate, built from released (redacted) text only.
@@ -133,6 +173,22 @@ class Notice(Base):
     cra_name: Mapped[str | None] = mapped_column(String(200))
     cra_address: Mapped[str | None] = mapped_column(String(500))
     cra_phone: Mapped[str | None] = mapped_column(String(40))
+
+    @classmethod
+    def issue(cls, cycle: Cycle, decision: Decision, kind: NoticeKind, issued_by_id: int, due: date | None) -> Notice:
+        """The notice of ``decision``, with the cycle's response window and agency details as they are now."""
+        return cls(
+            candidate_id=decision.candidate_id,
+            decision_id=decision.id,
+            kind=kind,
+            issued_by_id=issued_by_id,
+            response_due=due,
+            response_days=cycle.response_days if due is not None else None,
+            fcra=cycle.fcra_mode,
+            cra_name=cycle.cra_name if cycle.fcra_mode else None,
+            cra_address=cycle.cra_address if cycle.fcra_mode else None,
+            cra_phone=cycle.cra_phone if cycle.fcra_mode else None,
+        )
 
 
 class CandidateResponse(Base):
@@ -159,6 +215,19 @@ class CandidateResponse(Base):
     closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     closing_notes_enc: Mapped[str | None] = mapped_column(Text)
 
+    def require_open_dispute(self) -> None:
+        if self.kind is not ResponseKind.DISPUTE:
+            raise Conflict("This response is not a dispute.", code="not_a_dispute")
+        if self.closed_at is not None:
+            raise Conflict("This dispute is already closed.", code="dispute_closed")
+
+    def close(self, closed_by_id: int, now: datetime, notes_enc: str) -> None:
+        """Close the dispute; the caller has checked that each finding was re-validated (POL-06)."""
+        self.require_open_dispute()
+        self.closed_at = now
+        self.closed_by_id = closed_by_id
+        self.closing_notes_enc = notes_enc
+
 
 class BoardQuestion(Base):
     """A board member's question about a released finding, answered by an investigator and
@@ -179,6 +248,28 @@ class BoardQuestion(Base):
     approved_at: Mapped[datetime | None]
 
     asked_by: Mapped[User] = relationship(foreign_keys=[asked_by_id], lazy="joined")
+
+    def require_unapproved(self) -> None:
+        if self.approved_at is not None:
+            raise Conflict("This answer has been approved and sent to the board.", code="answer_released")
+
+    def require_approvable(self) -> None:
+        if self.answer_enc is None:
+            raise Conflict("This question has no answer yet.", code="not_answered")
+        self.require_unapproved()
+
+    def record_answer(self, answer_enc: str, answered_by_id: int, now: datetime) -> None:
+        """Write (or re-word) the answer; it waits for a second investigator's approval."""
+        self.require_unapproved()
+        self.answer_enc = answer_enc
+        self.answered_by_id = answered_by_id
+        self.answered_at = now
+
+    def approve(self, approved_by_id: int, now: datetime) -> None:
+        """Send the answer to the board; the caller has checked who may (policy, R3)."""
+        self.require_approvable()
+        self.approved_by_id = approved_by_id
+        self.approved_at = now
 
 
 class Holiday(Base):

@@ -181,8 +181,8 @@ def summary(session: Session, actor: User, security: Security, candidate_id: int
             search_completed=candidate.search_completed_at is not None,
         ),
         groups=by_category(released),
-        decision=decisions.state(session, security, candidate, for_board=True),
-        questions=questions.of_candidate(session, security, candidate, for_board=True),
+        decision=decisions.board_state(session, actor, security, candidate.id),
+        questions=questions.board_questions(session, actor, security, candidate.id),
         records_decision=policy.can_record_decision(actor, cycle),
     )
 

@@ -1,9 +1,9 @@
 """Hiring cycles and the per-cycle duties of investigators and board members.
 
-R2 / POL-01: a person either searches or decides in a cycle, never both. The check is
-here, for every way in (web, API, CLI, direct call), and again as a unique constraint
-in the database. A refusal is a :class:`SeparationOfDuties` error that is audit-logged;
-no role can override it.
+R2 / POL-01: a person either searches or decides in a cycle, never both. The rule is
+:func:`vetting.policy.duty_conflict`, checked here for every way in (web, API, CLI, direct
+call), and again as a unique constraint in the database. A refusal is a
+:class:`SeparationOfDuties` error that is audit-logged; no role can override it.
 """
 
 from __future__ import annotations
@@ -94,10 +94,10 @@ def assign(session: Session, actor: User, cycle_id: int, user_id: int, duty: Dut
     user = session.get(User, user_id)
     if user is None:
         raise ValidationFailed("No such user.", field="user_id")
-    existing = cycle.assignment_of(user.id)
-    if existing is not None and existing.duty is not duty:
-        held = "an investigator" if existing.duty is Duty.INVESTIGATOR else "a board member"
-        tense = "is already" if existing.ended_at is None else "was"
+    conflict = policy.duty_conflict(cycle, user.id, duty)
+    if conflict is not None:
+        held = "an investigator" if conflict.duty is Duty.INVESTIGATOR else "a board member"
+        tense = "is already" if conflict.ended_at is None else "was"
         raise SeparationOfDuties(
             f"{user.name} {tense} {held} in this cycle. Searchers and decision makers must be different "
             "people (policy POL-01), and no role can override this.",
@@ -107,11 +107,12 @@ def assign(session: Session, actor: User, cycle_id: int, user_id: int, duty: Dut
                 subject=cycle,
                 user_id=user.id,
                 requested=duty.value,
-                held=existing.duty.value,
-                ended=existing.ended_at is not None,
+                held=conflict.duty.value,
+                ended=conflict.ended_at is not None,
                 code=SeparationOfDuties.code,
             ),
         )
+    existing = cycle.assignment_of(user.id)
     if existing is not None and existing.ended_at is None:
         raise Conflict(f"{user.name} already has this duty in this cycle.", code="already_assigned")
     if cycle.status is CycleStatus.CLOSED:

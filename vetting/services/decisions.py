@@ -11,6 +11,10 @@ Rules enforced here, for every way in (web form, JSON API, direct call):
   goes to the candidate with the released text of those findings, and the final decision
   cannot be recorded until the response window (business days, agency holidays, never
   fewer than 5) has passed, nor while a dispute is open (FCRA-06, FCRA-07, FCRA-09).
+
+Who may act is :mod:`vetting.policy`'s; the board's rows make their own transitions. What
+the board reads of a candidate comes from :func:`board_state`, which applies the board's gate
+itself; the searchers' side is :func:`investigator_state`.
 """
 
 from __future__ import annotations
@@ -44,7 +48,7 @@ from vetting.models import (
     ResponseKind,
     User,
 )
-from vetting.services import holidays, redaction
+from vetting.services import candidates, holidays, redaction
 from vetting.services.context import Security
 from vetting.services.released import released_findings
 from vetting.services.vault import CandidateVault
@@ -186,7 +190,7 @@ def recommend(
             Recommendation.superseded_at.is_(None),
         )
     ):
-        earlier.superseded_at = now
+        earlier.supersede(now)
     row = Recommendation(
         candidate_id=candidate.id, member_id=actor.id, outcome=outcome, rationale_enc="", release_ids=release_ids
     )
@@ -261,34 +265,15 @@ def decide(
     text = clean_text(rationale, "rationale", "rationale", candidate, vault)
     release_ids = cite(session, security, candidate, finding_ids)
     _require_rule(session, candidate, outcome)
+    cited = sorted(set(finding_ids))  # each one checked by cite()
     proposal = pending_proposal(session, candidate)
-    cited = set(finding_ids)  # each one checked by cite()
-    if (
-        proposal is not None
-        and outcome is proposal.outcome
-        and cited <= set(finding_ids_of(session, proposal.release_ids))
-    ):
-        return _finalise(session, actor, vault, candidate, proposal, text, release_ids, sorted(cited))
+    if proposal is not None and proposal.completed_by(outcome, cited, finding_ids_of(session, proposal.release_ids)):
+        return _finalise(session, actor, vault, candidate, proposal, text, release_ids, cited)
     if proposal is not None:
-        proposal.status = DecisionStatus.WITHDRAWN
-        proposal.withdrawn_at = utcnow()
+        proposal.withdraw(utcnow())
         record(session, actor, Event.BOARD_DECISION_WITHDRAWN, subject=candidate, decision=proposal.id)
     if outcome.adverse and release_ids:
-        due = add_business_days(today(), cycle.response_days, holidays.days(session))
-        decision = _record(session, actor, vault, candidate, outcome, DecisionStatus.PROPOSED, text, release_ids, due)
-        notice = _issue(session, actor, candidate, decision, NoticeKind.PRE_DECISION, due)
-        record(
-            session,
-            actor,
-            Event.BOARD_DECISION_PROPOSED,
-            subject=candidate,
-            decision=decision.id,
-            outcome=outcome.value,
-            findings=sorted(cited),
-            notice=notice.id,
-            response_due=due.isoformat(),
-        )
-        return decision
+        return _propose(session, actor, vault, candidate, outcome, text, release_ids, cited)
     decision = _record(session, actor, vault, candidate, outcome, DecisionStatus.FINAL, text, release_ids, None)
     record(
         session,
@@ -297,7 +282,35 @@ def decide(
         subject=candidate,
         decision=decision.id,
         outcome=outcome.value,
-        findings=sorted(cited),
+        findings=cited,
+    )
+    return decision
+
+
+def _propose(
+    session: Session,
+    actor: User,
+    vault: CandidateVault,
+    candidate: Candidate,
+    outcome: Outcome,
+    text: str,
+    release_ids: list[int],
+    finding_ids: list[int],
+) -> Decision:
+    """An adverse decision relying on findings, proposed with a pre-decision notice (FCRA-06, FCRA-07)."""
+    due = add_business_days(today(), candidate.cycle.response_days, holidays.days(session))
+    decision = _record(session, actor, vault, candidate, outcome, DecisionStatus.PROPOSED, text, release_ids, due)
+    notice = _issue(session, actor, candidate, decision, NoticeKind.PRE_DECISION, due)
+    record(
+        session,
+        actor,
+        Event.BOARD_DECISION_PROPOSED,
+        subject=candidate,
+        decision=decision.id,
+        outcome=outcome.value,
+        findings=finding_ids,
+        notice=notice.id,
+        response_due=due.isoformat(),
     )
     return decision
 
@@ -312,21 +325,7 @@ def _finalise(
     release_ids: list[int],
     finding_ids: list[int],
 ) -> Decision:
-    disputes = open_disputes(session, proposal)
-    if disputes:
-        disputed = sorted({f for d in disputes for f in d.finding_ids})
-        raise Conflict(
-            "The candidate disputes finding " + ", ".join(str(f) for f in disputed) + ": the decision waits until "
-            "investigators have re-validated and closed the dispute.",
-            code="dispute_pending",
-        )
-    assert proposal.response_due is not None  # a proposal always has one (CHECK due_unless_final)
-    if today() <= proposal.response_due:
-        raise Conflict(
-            f"The candidate's response window runs until the end of {proposal.response_due:%A %d %B %Y}; the final "
-            "adverse decision can be recorded after it.",
-            code="response_window_open",
-        )
+    proposal.require_finalisable(today(), sorted({f for d in open_disputes(session, proposal) for f in d.finding_ids}))
     decision = _record(
         session, actor, vault, candidate, proposal.outcome, DecisionStatus.FINAL, text, release_ids, None, proposal.id
     )
@@ -376,19 +375,7 @@ def _record(
 def _issue(
     session: Session, actor: User, candidate: Candidate, decision: Decision, kind: NoticeKind, due: date | None
 ) -> Notice:
-    cycle = candidate.cycle
-    notice = Notice(
-        candidate_id=candidate.id,
-        decision_id=decision.id,
-        kind=kind,
-        issued_by_id=actor.id,
-        response_due=due,
-        response_days=cycle.response_days if due is not None else None,
-        fcra=cycle.fcra_mode,
-        cra_name=cycle.cra_name if cycle.fcra_mode else None,
-        cra_address=cycle.cra_address if cycle.fcra_mode else None,
-        cra_phone=cycle.cra_phone if cycle.fcra_mode else None,
-    )
+    notice = Notice.issue(candidate.cycle, decision, kind, actor.id, due)
     session.add(notice)
     session.flush()
     return notice
@@ -506,9 +493,21 @@ def _decision_view(session: Session, vault: CandidateVault, decision: Decision) 
     )
 
 
-def state(session: Session, security: Security, candidate: Candidate, *, for_board: bool) -> DecisionState:
-    """Recommendations, the decision, notices and responses of one candidate. The caller has
-    checked access; ``for_board`` puts the candidate's own words through the firewall."""
+def board_state(session: Session, actor: User, security: Security, candidate_id: int) -> DecisionState:
+    """The board's record of a candidate as its board reads it: the candidate's own words through
+    the firewall (POL-01, POL-02). Only the cycle's board; others get 404 or 403."""
+    return _state(session, security, board_candidate(session, actor, candidate_id), for_board=True)
+
+
+def investigator_state(session: Session, actor: User, security: Security, candidate_id: int) -> DecisionState:
+    """The board's record of a candidate as the cycle's searchers read it: the candidate's words as
+    written, since they record them (R4 gate applies). Others get 404 or 403."""
+    return _state(session, security, candidates.get_for_work(session, actor, candidate_id), for_board=False)
+
+
+def _state(session: Session, security: Security, candidate: Candidate, *, for_board: bool) -> DecisionState:
+    """Recommendations, the decision, notices and responses of one candidate, whose access the
+    caller checked; ``for_board`` puts the candidate's own words through the firewall."""
     vault = CandidateVault(security.keyring, candidate)
     final = final_decision(session, candidate)
     proposal = pending_proposal(session, candidate)
@@ -536,13 +535,13 @@ def state(session: Session, security: Security, candidate: Candidate, *, for_boa
         proposal=_decision_view(session, vault, proposal) if proposal else None,
         final=_decision_view(session, vault, final) if final else None,
         notices=[NoticeView(n.id, n.kind, n.decision_id, n.issued_at, n.response_due, n.fcra) for n in notices],
-        responses=[response_view(r, vault, candidate, for_board=for_board) for r in responses],
+        responses=[_response_view(r, vault, candidate, for_board=for_board) for r in responses],
         search_completed=candidate.search_completed_at is not None,
         paused=bool(proposal and open_disputes(session, proposal)),
     )
 
 
-def response_view(
+def _response_view(
     response: CandidateResponse, vault: CandidateVault, candidate: Candidate, *, for_board: bool
 ) -> ResponseView:
     text = vault.open(response.text_enc, "response-text", response.id)

@@ -201,10 +201,7 @@ def close_dispute(session: Session, actor: User, security: Security, response_id
     if response is None:
         raise NotFound("No such response.")
     candidate = candidates.get_for_work(session, actor, response.candidate_id)
-    if response.kind is not ResponseKind.DISPUTE:
-        raise Conflict("This response is not a dispute.", code="not_a_dispute")
-    if response.closed_at is not None:
-        raise Conflict("This dispute is already closed.", code="dispute_closed")
+    response.require_open_dispute()
     notes = notes.strip()
     if len(notes) < MIN_NOTES or len(notes) > MAX_TEXT:
         raise ValidationFailed(f"Say what re-validation showed ({MIN_NOTES} to {MAX_TEXT} characters).", field="notes")
@@ -224,9 +221,8 @@ def close_dispute(session: Session, actor: User, security: Security, response_id
             "came in before closing it (POL-06).",
             code="revalidation_required",
         )
-    response.closed_at = utcnow()
-    response.closed_by_id = actor.id
-    response.closing_notes_enc = CandidateVault(security.keyring, candidate).seal(notes, "dispute-notes", response.id)
+    sealed = CandidateVault(security.keyring, candidate).seal(notes, "dispute-notes", response.id)
+    response.close(actor.id, utcnow(), sealed)
     statuses = {
         str(f.id): f.validation_status.value
         for f in session.scalars(select(Finding).where(Finding.id.in_(response.finding_ids)))
@@ -279,9 +275,8 @@ class InvestigatorView:
 
 def for_investigators(session: Session, actor: User, security: Security, candidate_id: int) -> InvestigatorView:
     """The board side of a candidate as the cycle's searchers see it: the candidate's words
-    as written, answers before approval."""
-    candidate = candidates.get_for_work(session, actor, candidate_id)
+    as written, answers before approval. Each read applies the searchers' gate."""
     return InvestigatorView(
-        state=decisions.state(session, security, candidate, for_board=False),
-        questions=questions.of_candidate(session, security, candidate, for_board=False),
+        state=decisions.investigator_state(session, actor, security, candidate_id),
+        questions=questions.investigator_questions(session, actor, security, candidate_id),
     )

@@ -3,7 +3,9 @@
 The board never reaches raw findings; when it needs to know more it asks. The question and
 the answer both pass the protected-class detector (a hit refuses the text with the reason
 shown), and an answer reaches the board only after a second investigator, not its author,
-approves it: the same two-person rule as a finding's release (POL-02).
+approves it: the same two-person rule as a finding's release (POL-02), which is
+:func:`vetting.policy.answer_approval_refusal`. The board reads its questions through
+:func:`board_questions`, which applies the board's gate itself.
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ def ask(
     session.flush()
     row.question_enc = vault.seal(text, "question", row.id)
     record(session, actor, Event.BOARD_QUESTION_ASKED, subject=candidate, question=row.id, finding=finding_id)
-    return view_of(row, vault, for_board=True)
+    return _view_of(row, vault, for_board=True)
 
 
 def candidate_of(session: Session, question_id: int) -> int:
@@ -64,30 +66,21 @@ def _for_investigator(session: Session, actor: User, question_id: int) -> tuple[
 def answer(session: Session, actor: User, security: Security, question_id: int, text: str) -> BoardQuestion:
     """Answer (or re-word the answer to) a board question; it waits for a second investigator."""
     row, candidate = _for_investigator(session, actor, question_id)
-    if row.approved_at is not None:
-        raise Conflict("This answer has been approved and sent to the board.", code="answer_released")
+    row.require_unapproved()
     vault = CandidateVault(security.keyring, candidate)
     cleaned = clean_text(text, "answer", "answer", candidate, vault)
-    row.answer_enc = vault.seal(cleaned, "answer", row.id)
-    row.answered_by_id = actor.id
-    row.answered_at = utcnow()
+    row.record_answer(vault.seal(cleaned, "answer", row.id), actor.id, utcnow())
     record(session, actor, Event.BOARD_QUESTION_ANSWERED, subject=candidate, question=row.id)
     return row
 
 
 def approve(session: Session, actor: User, question_id: int) -> BoardQuestion:
-    """Send the answer to the board: a second investigator, never the one who wrote it."""
+    """Send the answer to the board: a second investigator, never the one who wrote it (R3, POL-02)."""
     row, candidate = _for_investigator(session, actor, question_id)
-    if row.answer_enc is None:
-        raise Conflict("This question has no answer yet.", code="not_answered")
-    if row.approved_at is not None:
-        raise Conflict("This answer has been approved and sent to the board.", code="answer_released")
-    if row.answered_by_id == actor.id:
-        raise Conflict(
-            "You wrote this answer; a second investigator of the cycle must approve it.", code="author_cannot_release"
-        )
-    row.approved_by_id = actor.id
-    row.approved_at = utcnow()
+    row.require_approvable()
+    if code := policy.answer_approval_refusal(actor, row):
+        raise Conflict("You wrote this answer; a second investigator of the cycle must approve it.", code=code)
+    row.approve(actor.id, utcnow())
     record(session, actor, Event.BOARD_ANSWER_APPROVED, subject=candidate, question=row.id)
     return row
 
@@ -107,7 +100,7 @@ class QuestionView:
     approved_at: datetime | None
 
 
-def view_of(row: BoardQuestion, vault: CandidateVault, *, for_board: bool) -> QuestionView:
+def _view_of(row: BoardQuestion, vault: CandidateVault, *, for_board: bool) -> QuestionView:
     visible = row.answer_enc is not None and (row.approved_at is not None or not for_board)
     return QuestionView(
         id=row.id,
@@ -123,13 +116,25 @@ def view_of(row: BoardQuestion, vault: CandidateVault, *, for_board: bool) -> Qu
     )
 
 
-def of_candidate(session: Session, security: Security, candidate: Candidate, *, for_board: bool) -> list[QuestionView]:
-    """A candidate's questions; the caller has checked access."""
+def board_questions(session: Session, actor: User, security: Security, candidate_id: int) -> list[QuestionView]:
+    """A candidate's questions as the cycle's board reads them: answers only once approved (R3).
+    Others get 404 or 403."""
+    return _of_candidate(session, security, board_candidate(session, actor, candidate_id), for_board=True)
+
+
+def investigator_questions(session: Session, actor: User, security: Security, candidate_id: int) -> list[QuestionView]:
+    """A candidate's questions as the cycle's searchers read them: answers before approval, and who
+    wrote them (R4 gate applies). Others get 404 or 403."""
+    return _of_candidate(session, security, candidates.get_for_work(session, actor, candidate_id), for_board=False)
+
+
+def _of_candidate(session: Session, security: Security, candidate: Candidate, *, for_board: bool) -> list[QuestionView]:
+    """A candidate's questions, whose access the caller checked."""
     vault = CandidateVault(security.keyring, candidate)
     rows = session.scalars(
         select(BoardQuestion).where(BoardQuestion.candidate_id == candidate.id).order_by(BoardQuestion.id)
     )
-    return [view_of(r, vault, for_board=for_board) for r in rows]
+    return [_view_of(r, vault, for_board=for_board) for r in rows]
 
 
 def open_for(session: Session, actor: User, security: Security) -> list[tuple[Candidate, QuestionView]]:
@@ -142,5 +147,5 @@ def open_for(session: Session, actor: User, security: Security) -> list[tuple[Ca
         candidate = session.get(Candidate, row.candidate_id)
         assert candidate is not None
         if policy.can(actor, policy.Action.INVESTIGATE, candidate.cycle) and candidate.wrapped_key is not None:
-            out.append((candidate, view_of(row, CandidateVault(security.keyring, candidate), for_board=False)))
+            out.append((candidate, _view_of(row, CandidateVault(security.keyring, candidate), for_board=False)))
     return out

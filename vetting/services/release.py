@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from vetting import policy
@@ -30,7 +30,6 @@ from vetting.models import (
     Duty,
     Finding,
     FindingRelease,
-    MentionResolution,
     User,
     ValidationStatus,
 )
@@ -69,14 +68,13 @@ def reviewed_digest(view: FindingView) -> str:
 def blockers(
     finding: Finding, view: FindingView, actor: User, revision: int | None = None, reviewed: str | None = None
 ) -> list[Blocker]:
-    """Every reason ``actor`` may not release this revision now, in the order they are reported."""
+    """Every reason ``actor`` may not release this revision now, in the order they are reported.
+
+    The second-person rules (R3, POL-02) are :mod:`vetting.policy`'s; the rest are the finding's state."""
     found: list[Blocker] = []
-    if actor.id in (finding.created_by_id, finding.updated_by_id):
+    if code := policy.release_author_refusal(actor, finding):
         found.append(
-            Blocker(
-                "author_cannot_release",
-                "You wrote or last edited this finding; a second investigator of the cycle must release it.",
-            )
+            Blocker(code, "You wrote or last edited this finding; a second investigator of the cycle must release it.")
         )
     if finding.candidate.cycle.status is not CycleStatus.OPEN:
         found.append(Blocker("cycle_not_open", "The cycle is not open: nothing more is released to its board."))
@@ -102,10 +100,10 @@ def blockers(
                 "or marked not protected with a reason.",
             )
         )
-    if any(m.resolution is MentionResolution.NOT_PROTECTED and m.resolved_by_id == actor.id for m in view.mentions):
+    if code := policy.own_resolution_refusal(actor, view.mentions):
         found.append(
             Blocker(
-                "own_resolution",
+                code,
                 "You marked a mention as not protected yourself; a colleague must review that judgement, or redact it.",
             )
         )
@@ -240,8 +238,7 @@ def awaiting_review(session: Session, actor: User) -> list[AwaitingReview]:
             Assignment.duty == Duty.INVESTIGATOR,
             Assignment.ended_at.is_(None),
             Cycle.status == CycleStatus.OPEN,
-            Finding.created_by_id != actor.id,
-            or_(Finding.updated_by_id.is_(None), Finding.updated_by_id != actor.id),
+            policy.releasable_by(actor),
         )
         .order_by(Finding.id)
     )

@@ -7,7 +7,8 @@ Two proofs that no person held both duties, and the refusals that show the rule 
 - *by action*: everyone who recorded searches, resolutions, findings or releases, against
   everyone who recommended or decided. This one does not trust the assignment table;
 - *refused attempts*: audited refusals to give a person the other duty, and refusals of a
-  release by the finding's own author or editor (the second-person rule, R3).
+  release by the finding's own author or editor (the second-person rule, R3): both rules
+  and their codes are :mod:`vetting.policy`'s.
 """
 
 from __future__ import annotations
@@ -37,9 +38,6 @@ from vetting.models import (
 )
 from vetting.services import audit_log, users
 from vetting.services.cycles import get_cycle, list_cycles
-
-#: Release refusals that are separation-of-duties refusals (the author or editor tried).
-SECOND_PERSON_CODES = frozenset({"author_cannot_release", "own_resolution"})
 
 
 @dataclass(frozen=True)
@@ -101,9 +99,9 @@ def _of_cycle(session: Session, cycle: Cycle, names: dict[int, str]) -> CycleSep
     events = session.scalars(
         select(AuditEvent)
         .where(
-            ((AuditEvent.event == "assignment.refused") & (AuditEvent.subject_id == str(cycle.id)))
+            ((AuditEvent.event == Event.ASSIGNMENT_REFUSED) & (AuditEvent.subject_id == str(cycle.id)))
             | (
-                (AuditEvent.event == "finding.release_refused")
+                (AuditEvent.event == Event.FINDING_RELEASE_REFUSED)
                 & AuditEvent.subject_id.in_(
                     select(cast(Finding.id, String)).where(Finding.candidate_id.in_(candidates))
                 )
@@ -114,15 +112,17 @@ def _of_cycle(session: Session, cycle: Cycle, names: dict[int, str]) -> CycleSep
     for e in events:
         data = audit_log.event_data(e)
         actor = names.get(e.actor_id, "system") if e.actor_id else "system"
-        if e.event == "assignment.refused":
+        if e.event == Event.ASSIGNMENT_REFUSED:
             who = names.get(data.get("user_id", 0), f"user {data.get('user_id')}")
-            refusals.append(Refusal(e.seq, e.occurred_at, actor, f"Refused to make {who} {_duty(data)}: "
-                                    f"{'was' if data.get('ended') else 'is'} {_duty(data, 'held')} here."))  # fmt: skip
-        elif SECOND_PERSON_CODES & set(data.get("codes", [])):
-            refusals.append(
-                Refusal(e.seq, e.occurred_at, actor, f"Refused release of finding {e.subject_id} by its own author or "
-                        "editor: a second investigator must release it.")
-            )  # fmt: skip
+            tense = "was" if data.get("ended") else "is"
+            what = f"Refused to make {who} {_duty(data)}: {tense} {_duty(data, 'held')} here."
+            refusals.append(Refusal(e.seq, e.occurred_at, actor, what))
+        elif policy.SECOND_PERSON_CODES & set(data.get("codes", [])):
+            what = (
+                f"Refused release of finding {e.subject_id} by its own author or editor: "
+                "a second investigator must release it."
+            )
+            refusals.append(Refusal(e.seq, e.occurred_at, actor, what))
     return CycleSeparation(
         cycle.id,
         cycle.title,

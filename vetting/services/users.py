@@ -20,14 +20,6 @@ from vetting.services.accounts import normalise_email, revoke_all_sessions
 from vetting.services.context import Security
 
 
-def _check_roles(roles: frozenset[Role]) -> None:
-    if not roles:
-        raise ValidationFailed("Choose at least one role.", field="roles")
-    problem = policy.roles_conflict(roles)
-    if problem:
-        raise ValidationFailed(problem, field="roles")
-
-
 def _check_email(email: str) -> str:
     email = normalise_email(email)
     local, _, domain = email.partition("@")
@@ -56,7 +48,9 @@ def create_user(
         policy.require(actor, policy.Action.USERS_MANAGE)
     email = _check_email(email)
     name = fields.text(name, "name", "Name")
-    _check_roles(roles)
+    refused = policy.role_grant_refusal(actor, None, roles)
+    if refused:
+        raise ValidationFailed(refused, field="roles")
     problem = password_problem(password)
     if problem:
         raise ValidationFailed(problem, field="password")
@@ -102,15 +96,17 @@ def update_user(
     roles: frozenset[Role] | None = None,
     is_active: bool | None = None,
 ) -> User:
-    """Change name, roles or active flag; role changes are audited one by one."""
+    """Change name, roles or active flag; role changes are audited one by one.
+
+    Which roles may be given, and what nobody does to their own account, is policy (CJIS 5.5)."""
     user = get_user(session, actor, user_id)
     if name is not None and fields.text(name, "name", "Name") != user.name:
         user.name = fields.text(name, "name", "Name")
         record(session, actor, Event.USER_RENAMED, subject=user)
     if roles is not None:
-        _check_roles(roles)
-        if user.id == actor.id and Role.ADMIN not in roles:
-            raise ValidationFailed("You cannot remove your own administrator role.", field="roles")
+        refused = policy.role_grant_refusal(actor, user, roles)
+        if refused:
+            raise ValidationFailed(refused, field="roles")
         before = user.roles
         if before != roles:
             user.role_rows = [r for r in user.role_rows if r.role in roles] + [
@@ -125,8 +121,9 @@ def update_user(
                 removed=sorted(before - roles),
             )
     if is_active is not None and is_active != user.is_active:
-        if user.id == actor.id and not is_active:
-            raise ValidationFailed("You cannot deactivate your own account.", field="is_active")
+        refused = policy.activation_refusal(actor, user, is_active)
+        if refused:
+            raise ValidationFailed(refused, field="is_active")
         user.is_active = is_active
         if not is_active:
             revoke_all_sessions(session, user)
