@@ -113,6 +113,7 @@ def test_wrong_code_at_enrolment_is_refused(app: Flask, client: FlaskClient, clo
     assert response.status_code == 401
     body = response.get_data(as_text=True)
     assert field_error(body, "code") == html.escape(BAD_CODE)
+    assert setup_key(body) == secret  # shown again, with the same secret
     assert "Save your recovery codes" not in body
     assert not is_signed_in(client)
     with db(app) as session:

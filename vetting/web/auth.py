@@ -104,12 +104,19 @@ def code() -> ResponseReturnValue:
 def enrol() -> ResponseReturnValue:
     form = CodeForm()
     form.submit.label.text = "Confirm and continue"
+    submitted = form.validate_on_submit()
+    security, token = runtime().security, session.get(PENDING_KEY)
+    with transaction() as db_session:
+        outcome = (
+            accounts.confirm_enrolment(db_session, security, token, form.code.data or "", client_ip())
+            if submitted
+            else None
+        )
+        # The page is shown again after a wrong code: its secret is read in the same unit of work.
+        show_again = outcome is None or (outcome.error is not None and outcome.error.code not in RESTART_CODES)
+        enrolment = accounts.begin_enrolment(db_session, security, token) if show_again else None
     status = 200
-    if form.validate_on_submit():
-        with transaction() as db_session:
-            outcome = accounts.confirm_enrolment(
-                db_session, runtime().security, session.get(PENDING_KEY), form.code.data or "", client_ip()
-            )
+    if outcome is not None:
         if outcome.ok:
             _finish(outcome.token)
             return render_template(
@@ -124,8 +131,6 @@ def enrol() -> ResponseReturnValue:
         status = outcome.error.http_status
     elif form.is_submitted():
         status = 422
-    with transaction() as db_session:
-        enrolment = accounts.begin_enrolment(db_session, runtime().security, session.get(PENDING_KEY))
     if enrolment is None:
         flash("Sign in with your email address and password first.", "info")
         return redirect(url_for("auth.login"))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask import Blueprint, jsonify, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
@@ -9,7 +11,7 @@ from flask_login import current_user
 from vetting import policy
 from vetting.http.access import public, requires, signed_in
 from vetting.http.runtime import runtime, transaction
-from vetting.models import Duty, Role
+from vetting.models import Assignment, CycleStatus, Duty, Role
 from vetting.policy import Action
 from vetting.services import candidates, cycles, notices, questions, release
 
@@ -22,6 +24,28 @@ LANDING = (
     (Role.BOARD_MEMBER, "home.board"),
     (Role.AUDITOR, "audit.index"),
 )
+
+
+@dataclass(frozen=True)
+class CycleRow:
+    id: int
+    title: str
+    position: str
+    status: CycleStatus
+    blind_review: bool
+
+
+@dataclass(frozen=True)
+class DutyRow:
+    """One of a person's duties as the pages list it (``cycles.my_duties`` loads the cycle)."""
+
+    cycle: CycleRow
+    duty: Duty
+
+    @classmethod
+    def of(cls, a: Assignment) -> DutyRow:
+        c = a.cycle
+        return cls(CycleRow(c.id, c.title, c.position, c.status, c.blind_review), a.duty)
 
 
 @bp.get("/healthz")
@@ -44,14 +68,14 @@ def index() -> ResponseReturnValue:
 def account() -> ResponseReturnValue:
     problems = policy.designation_problems(current_user) if current_user.has_role(Role.INVESTIGATOR) else []
     with transaction() as session:
-        return render_template(
-            "home/account.html", duties=cycles.my_duties(session, current_user), designation_problems=problems
-        )
+        duties = [DutyRow.of(a) for a in cycles.my_duties(session, current_user)]
+    return render_template("home/account.html", duties=duties, designation_problems=problems)
 
 
 @bp.get("/investigations")
 @requires(Action.INVESTIGATE)
 def investigations() -> ResponseReturnValue:
+    # Rendered inside the transaction: the duties table follows each cycle's checklist and members.
     with transaction() as session:
         return render_template(
             "home/investigations.html",
@@ -68,4 +92,5 @@ def investigations() -> ResponseReturnValue:
 @requires(Action.BOARD_READ)
 def board() -> ResponseReturnValue:
     with transaction() as session:
-        return render_template("home/board.html", duties=cycles.my_duties(session, current_user, Duty.BOARD_MEMBER))
+        duties = [DutyRow.of(a) for a in cycles.my_duties(session, current_user, Duty.BOARD_MEMBER)]
+    return render_template("home/board.html", duties=duties)

@@ -63,14 +63,23 @@ def overview(cycle_id: int) -> ResponseReturnValue:
 @requires(Action.CYCLES_MANAGE)
 def invite(cycle_id: int, candidate_id: int) -> ResponseReturnValue:
     form = ActionForm()
-    status, issued, link = 200, None, None
     try:
-        issued = submit(form, lambda s: self_identification.invite(s, current_user, candidate_id))
-        link = url_for("self_id.form", token=issued.token, _external=True)
+        # The link and the refreshed list come from one unit of work.
+        issued, states = submit(
+            form,
+            lambda s: (
+                self_identification.invite(s, current_user, candidate_id),
+                self_identification.overview(s, current_user, cycle_id),
+            ),
+        )
     except FormFailed as failed:
-        status = failed.status
-    with transaction() as session:
-        states = self_identification.overview(session, current_user, cycle_id)
+        # The refused invitation was rolled back: the list is read afresh.
+        with transaction() as session:
+            states = self_identification.overview(session, current_user, cycle_id)
+        return render_template(
+            "self_id/overview.html", states=states, cycle_id=cycle_id, form=form, issued=None, link=None
+        ), failed.status
+    link = url_for("self_id.form", token=issued.token, _external=True)
     return render_template(
         "self_id/overview.html", states=states, cycle_id=cycle_id, form=form, issued=issued, link=link
-    ), status
+    )
