@@ -39,7 +39,7 @@ from vetting.clock import utcnow
 from vetting.models import AuditEvent, Candidate, ChecklistVersion, ChecklistVersionItem, Cycle, ResolutionStatus
 from vetting.services import demo, users
 from vetting.services.demo import DEMO_CYCLE_TITLE, DEMO_PASSWORD
-from vetting.services.uniformity import CSV_HEADER, DEVIATION_LABELS
+from vetting.uniformity_matrix import CSV_HEADER, DEVIATION_LABELS
 
 BOM = b"\xef\xbb\xbf"
 FLAG_STROKE = "#7f0000"

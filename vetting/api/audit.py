@@ -9,6 +9,7 @@ from flask import jsonify, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
+from vetting import uniformity_matrix
 from vetting.api.registry import day, moment, parse, route
 from vetting.api.schemas import ReasonBody
 from vetting.audit.chain import public_key_pem
@@ -114,11 +115,11 @@ def audit_export() -> ResponseReturnValue:
     return attachment(name, content)
 
 
-def _cell_json(c: uniformity.Cell) -> dict[str, Any]:
+def _cell_json(c: uniformity_matrix.Cell) -> dict[str, Any]:
     return {
         "item_id": c.item_id,
         "position": c.position,
-        "resolution": c.status.value if c.status else None,
+        "resolution": c.status,
         "investigator": c.investigator,
         "resolved_on": day(c.resolved_on),
         "searches": c.searches,
@@ -187,7 +188,7 @@ def audit_uniformity(cycle_id: int) -> ResponseReturnValue:
 )
 def audit_uniformity_csv(cycle_id: int) -> ResponseReturnValue:
     with transaction() as session:
-        text = uniformity.to_csv(uniformity.build(session, current_user, cycle_id))
+        text = uniformity_matrix.to_csv(uniformity.build(session, current_user, cycle_id))
     return csv_response(f"uniformity-cycle-{cycle_id}.csv", text)
 
 
@@ -241,13 +242,17 @@ def _search_log_json(log: uniformity.SearchLog) -> dict[str, Any]:
                 "resolution": v.status.value if v.status else None,
                 "unable_reason": v.reason,
                 "searches": [
-                    {"query": s.query, "source": s.source, "searched_at": moment(s.searched_at),
-                     "result_count": s.result_count}
+                    {
+                        "query": s.query,
+                        "source": s.source,
+                        "searched_at": moment(s.searched_at),
+                        "result_count": s.result_count,
+                    }
                     for s in v.searches
                 ],
             }
             for v in log.raw
-        ]  # fmt: skip
+        ]
     return body
 
 
@@ -326,13 +331,14 @@ def audit_separation() -> ResponseReturnValue:
                     "searched_by": c.searched_by,
                     "decided_by": c.decided_by,
                     "overlap_by_action": c.overlap_acted,
-                    "refusals": [{"seq": r.seq, "at": moment(r.at), "actor": r.actor, "what": r.what}
-                                 for r in c.refusals],
+                    "refusals": [
+                        {"seq": r.seq, "at": moment(r.at), "actor": r.actor, "what": r.what} for r in c.refusals
+                    ],
                 }
                 for c in rows
             ]
         }
-    )  # fmt: skip
+    )
 
 
 @route(
@@ -351,15 +357,28 @@ def audit_access_review() -> ResponseReturnValue:
             "since": day(review.since),
             "until": day(review.until),
             "raw_views": [
-                {"seq": v.seq, "at": moment(v.at), "actor": v.actor, "what": v.what, "candidate_id": v.candidate_id,
-                 "candidate_code": v.candidate_code, "reason": v.reason}
+                {
+                    "seq": v.seq,
+                    "at": moment(v.at),
+                    "actor": v.actor,
+                    "what": v.what,
+                    "candidate_id": v.candidate_id,
+                    "candidate_code": v.candidate_code,
+                    "reason": v.reason,
+                }
                 for v in review.views
             ],
             "holders": [
-                {"user_id": h.user_id, "name": h.name, "active": h.active, "roles": h.roles,
-                 "designation": h.designation, "review_date": day(h.review_date),
-                 "expires_within_30_days": h.expires_soon}
+                {
+                    "user_id": h.user_id,
+                    "name": h.name,
+                    "active": h.active,
+                    "roles": h.roles,
+                    "designation": h.designation,
+                    "review_date": day(h.review_date),
+                    "expires_within_30_days": h.expires_soon,
+                }
                 for h in review.holders
             ],
         }
-    )  # fmt: skip
+    )

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from vetting import policy
-from vetting.audit.events import Event
+from vetting.audit.events import RAW_CONTENT_VIEWS, Event
 from vetting.audit.writer import record
 from vetting.clock import start_of, today
 from vetting.errors import ValidationFailed
@@ -25,18 +25,6 @@ from vetting.services import audit_log
 
 EXPIRY_HORIZON = timedelta(days=30)
 DEFAULT_PERIOD = timedelta(days=90)
-
-#: The events that record an opening of raw content, with how the report names them.
-RAW_VIEW_EVENTS = {
-    "finding.viewed": "Finding (raw text)",
-    "finding.review_viewed": "Finding, for release review",
-    "candidate.findings_viewed": "All findings of a candidate",
-    "candidate.checklist_viewed": "Checklist and search log",
-    "candidate.viewed": "Candidate's details",
-    "consent.document_viewed": "Signed consent document",
-    "evidence.viewed": "Evidence file",
-    "search_log.raw_viewed": "Search queries and sources",
-}
 
 
 @dataclass(frozen=True)
@@ -126,7 +114,7 @@ def review(
         session.scalars(
             select(AuditEvent)
             .where(
-                AuditEvent.event.in_(RAW_VIEW_EVENTS),
+                AuditEvent.event.in_(RAW_CONTENT_VIEWS),
                 AuditEvent.occurred_at >= start,
                 AuditEvent.occurred_at < end,
             )
@@ -145,7 +133,7 @@ def review(
                 e.occurred_at,
                 user.name if user else "system",
                 ", ".join(r.label for r in sorted(user.roles)) if user else "",
-                RAW_VIEW_EVENTS[e.event],
+                RAW_CONTENT_VIEWS[Event(e.event)],
                 candidate.id if candidate else None,
                 candidate.code if candidate else None,
                 audit_log.event_data(e).get("reason"),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from vetting import uniformity_matrix
 from vetting.audit.events import Event
 from vetting.audit.writer import record
 from vetting.clock import today, utcnow
@@ -42,10 +43,10 @@ def render(
         generated_by=actor.name,
         chain=chain,
         matrix=matrix,
-        heat=uniformity.heat_map(matrix),
+        heat=uniformity_matrix.heat_map(matrix),
         heat_title=matrix.cycle_title,
-        duration=uniformity.duration,
-        labels=uniformity.DEVIATION_LABELS,
+        duration=uniformity_matrix.duration,
+        labels=uniformity_matrix.DEVIATION_LABELS,
         duties=duties,
         views=[v for v in access.views if v.candidate_id in in_cycle],
         holders=access.holders,

@@ -10,6 +10,7 @@ from flask import Blueprint, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
+from vetting import uniformity_matrix
 from vetting.audit.chain import public_key_pem
 from vetting.http.access import requires
 from vetting.http.args import date_arg
@@ -97,21 +98,21 @@ def cycle_list() -> ResponseReturnValue:
 def cycle_uniformity(cycle_id: int) -> ResponseReturnValue:
     with transaction() as session:
         report = uniformity.build(session, current_user, cycle_id)
-        return render_template(
-            "audit/uniformity.html",
-            report=report,
-            heat=uniformity.heat_map(report),
-            heat_title=report.cycle_title,
-            duration=uniformity.duration,
-            labels=uniformity.DEVIATION_LABELS,
-        )
+    return render_template(
+        "audit/uniformity.html",
+        report=report,
+        heat=uniformity_matrix.heat_map(report),
+        heat_title=report.cycle_title,
+        duration=uniformity_matrix.duration,
+        labels=uniformity_matrix.DEVIATION_LABELS,
+    )
 
 
 @bp.get("/cycles/<int:cycle_id>/uniformity.csv")
 @requires(Action.AUDIT_READ)
 def cycle_uniformity_csv(cycle_id: int) -> ResponseReturnValue:
     with transaction() as session:
-        text = uniformity.to_csv(uniformity.build(session, current_user, cycle_id))
+        text = uniformity_matrix.to_csv(uniformity.build(session, current_user, cycle_id))
     return csv_response(f"uniformity-cycle-{cycle_id}.csv", text)
 
 
@@ -131,7 +132,7 @@ def search_log(candidate_id: int) -> ResponseReturnValue:
             status = failed.status
     with transaction() as session:
         log = uniformity.search_log(session, current_user, security, candidate_id)
-        return render_template("audit/search_log.html", log=log, form=form), status
+    return render_template("audit/search_log.html", log=log, form=form), status
 
 
 @bp.get("/cycles/<int:cycle_id>/adverse-impact")
@@ -140,7 +141,7 @@ def cycle_adverse_impact(cycle_id: int) -> ResponseReturnValue:
     rt = runtime()
     with transaction() as session:
         report = adverse_impact.report(session, current_user, rt.security, cycle_id, rt.settings.eeo_minimum_group)
-        return render_template("audit/adverse_impact.html", report=report)
+    return render_template("audit/adverse_impact.html", report=report)
 
 
 @bp.get("/cycles/<int:cycle_id>/report.pdf")
@@ -162,4 +163,4 @@ def access() -> ResponseReturnValue:
     since, until = date_arg("since"), date_arg("until")
     with transaction() as session:
         review = access_review.review(session, current_user, since=since, until=until)
-        return render_template("audit/access.html", review=review)
+    return render_template("audit/access.html", review=review)

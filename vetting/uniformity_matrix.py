@@ -1,0 +1,418 @@
+"""The uniformity matrix (R6, POL-05): candidates × checklist items, and what deviates (no I/O).
+
+Plain data in (:class:`CycleWork`, loaded by :mod:`vetting.services.uniformity`), plain data
+out (:class:`Uniformity`), shared by the console, the API, the CSV and the PDF. Built from
+metadata only (statuses, dates, counts, who). Deviations flagged:
+
+- ``unable``: an item resolved as "unable to complete" (its written reason is raw content);
+- ``other_version``: work recorded against an item of another checklist version than the
+  cycle's frozen one (impossible by construction; the report proves it);
+- ``few_searches`` / ``short_search``: a candidate whose every item is resolved, with
+  fewer than half the searches, or a first-to-last search span under half that, of the
+  median of such candidates (needs at least :data:`MIN_COMPARABLE` of them);
+- ``investigator_pattern``: an investigator whose searches per item are under half or
+  over twice the cycle's, or whose share of ``unable`` items is over twice the cycle's.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter, defaultdict
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
+from statistics import median
+
+from vetting.heatmap import HeatMap, Mark, layout
+
+#: "Far fewer or shorter": under this share of the cycle's median.
+FAR_BELOW = 0.5
+#: An investigator's searches per item outside [1/2, 2] × the cycle's differ in pattern.
+PATTERN_FACTOR = 2.0
+#: Medians over fewer fully resolved candidates than this are not compared against.
+MIN_COMPARABLE = 3
+
+DEVIATION_LABELS = {
+    "unable": "Item could not be completed",
+    "other_version": "Not on the cycle's checklist version",
+    "few_searches": "Far fewer searches than the cycle's median",
+    "short_search": "Search span far shorter than the cycle's median",
+    "investigator_pattern": "Investigator's pattern differs from the cycle's",
+}
+
+
+# --- what the service loads ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Item:
+    """An item of the cycle's checklist version."""
+
+    id: int
+    position: int
+    title: str
+
+
+@dataclass(frozen=True)
+class Person:
+    """A candidate of the cycle."""
+
+    id: int
+    code: str
+    stage: str
+
+
+@dataclass(frozen=True)
+class Resolution:
+    candidate_id: int
+    item_id: int
+    #: The stored resolution status and how it reads.
+    status: str
+    label: str
+    unable: bool
+    resolved_by_id: int | None
+    resolved_on: date
+
+
+@dataclass(frozen=True)
+class Search:
+    candidate_id: int
+    item_id: int
+    searched_at: datetime
+    recorded_by_id: int | None
+
+
+@dataclass(frozen=True)
+class CycleWork:
+    """Everything recorded about how a cycle's candidates were worked."""
+
+    cycle_id: int
+    cycle_title: str
+    #: The cycle's frozen checklist version (``None``: none pinned).
+    version_label: str | None
+    version_hash: str | None
+    items: list[Item]
+    people: list[Person]
+    resolutions: list[Resolution]
+    searches: list[Search]
+    #: The label of the checklist version of every item worked (resolved or searched).
+    version_of: dict[int, str]
+    #: Display names of users, by id.
+    names: dict[int, str]
+
+
+# --- what the report shows -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Deviation:
+    kind: str
+    message: str
+    candidate_id: int | None = None
+    candidate_code: str | None = None
+    item_position: int | None = None
+
+    @property
+    def label(self) -> str:
+        return DEVIATION_LABELS[self.kind]
+
+
+@dataclass(frozen=True)
+class Cell:
+    item_id: int
+    position: int
+    #: The stored resolution status (``None``: not resolved).
+    status: str | None
+    label: str
+    investigator: str | None
+    resolved_on: date | None
+    searches: int
+    first_search: datetime | None
+    last_search: datetime | None
+    flags: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Row:
+    candidate_id: int
+    code: str
+    stage: str
+    #: Labels of every checklist version the candidate's work refers to (one when uniform).
+    versions: tuple[str, ...]
+    cells: list[Cell]
+    searches: int
+    first_search: datetime | None
+    last_search: datetime | None
+    flags: tuple[str, ...]
+
+    @property
+    def span(self) -> timedelta | None:
+        if self.first_search is None or self.last_search is None:
+            return None
+        return self.last_search - self.first_search
+
+    @property
+    def resolved(self) -> int:
+        return sum(1 for c in self.cells if c.status is not None)
+
+
+@dataclass(frozen=True)
+class InvestigatorPattern:
+    user_id: int
+    name: str
+    items_resolved: int
+    searches: int
+    unable: int
+    flagged: bool
+
+    @property
+    def searches_per_item(self) -> float | None:
+        return self.searches / self.items_resolved if self.items_resolved else None
+
+
+@dataclass(frozen=True)
+class Uniformity:
+    cycle_id: int
+    cycle_title: str
+    version_label: str | None
+    version_hash: str | None
+    items: list[Item]
+    rows: list[Row]
+    median_searches: float | None
+    median_span: timedelta | None
+    investigators: list[InvestigatorPattern]
+    deviations: list[Deviation]
+
+    @property
+    def uniform_version(self) -> bool:
+        """Every candidate's work refers to the cycle's version and nothing else."""
+        return all(r.versions in ((), (self.version_label,)) for r in self.rows)
+
+
+# --- computing ---------------------------------------------------------------------------------
+
+
+def _span(times: list[datetime]) -> tuple[datetime | None, datetime | None]:
+    return (min(times), max(times)) if times else (None, None)
+
+
+def compute(work: CycleWork) -> Uniformity:
+    """The matrix, its medians, the investigators' patterns and every deviation, in the
+    order the report lists them."""
+    by_cell: dict[tuple[int, int], list[datetime]] = defaultdict(list)
+    # Which items each candidate's work touched, and all their search times (one pass each).
+    touched: dict[int, set[int]] = defaultdict(set)
+    times_of: dict[int, list[datetime]] = defaultdict(list)
+    searches_by: Counter[int | None] = Counter()
+    for search in work.searches:
+        by_cell[search.candidate_id, search.item_id].append(search.searched_at)
+        touched[search.candidate_id].add(search.item_id)
+        times_of[search.candidate_id].append(search.searched_at)
+        searches_by[search.recorded_by_id] += 1
+    resolution_of = {(r.candidate_id, r.item_id): r for r in work.resolutions}
+    for resolution in work.resolutions:
+        touched[resolution.candidate_id].add(resolution.item_id)
+    deviations: list[Deviation] = []
+    rows: list[Row] = []
+    for person in work.people:
+        versions = tuple(sorted({work.version_of[i] for i in touched[person.id]}))
+        cells = []
+        for item in work.items:
+            r = resolution_of.get((person.id, item.id))
+            times = by_cell.get((person.id, item.id), [])
+            first, last = _span(times)
+            flags = ("unable",) if r is not None and r.unable else ()
+            if flags:
+                message = f"{person.code}, item {item.position} ({item.title}): could not be completed."
+                deviations.append(Deviation("unable", message, person.id, person.code, item.position))
+            cells.append(
+                Cell(
+                    item.id,
+                    item.position,
+                    r.status if r else None,
+                    r.label if r else "Not resolved",
+                    work.names.get(r.resolved_by_id) if r and r.resolved_by_id else None,
+                    r.resolved_on if r else None,
+                    len(times),
+                    first,
+                    last,
+                    flags,
+                )
+            )
+        row_flags: list[str] = []
+        if work.version_label is not None and any(v != work.version_label for v in versions):
+            row_flags.append("other_version")
+            message = (
+                f"{person.code}: work recorded against {', '.join(versions)}; "
+                f"the cycle's checklist is {work.version_label}."
+            )
+            deviations.append(Deviation("other_version", message, person.id, person.code))
+        all_times = times_of[person.id]
+        first, last = _span(all_times)
+        rows.append(
+            Row(person.id, person.code, person.stage, versions, cells, len(all_times), first, last, tuple(row_flags))
+        )
+
+    comparable = {r.candidate_id for r in rows if work.items and r.resolved == len(work.items)}
+    median_searches = median_span = None
+    if len(comparable) >= MIN_COMPARABLE:
+        median_searches = float(median(r.searches for r in rows if r.candidate_id in comparable))
+        median_span = timedelta(
+            seconds=median((r.span or timedelta()).total_seconds() for r in rows if r.candidate_id in comparable)
+        )
+        rows = [
+            _compare(r, median_searches, median_span, deviations) if r.candidate_id in comparable else r for r in rows
+        ]
+    patterns = _patterns(work.resolutions, searches_by, work.names, deviations)
+    return Uniformity(
+        work.cycle_id,
+        work.cycle_title,
+        work.version_label,
+        work.version_hash,
+        work.items,
+        rows,
+        median_searches,
+        median_span,
+        patterns,
+        deviations,
+    )
+
+
+def _compare(row: Row, median_searches: float, median_span: timedelta, deviations: list[Deviation]) -> Row:
+    flags = list(row.flags)
+    if row.searches < FAR_BELOW * median_searches:
+        flags.append("few_searches")
+        message = f"{row.code}: {row.searches} searches; the cycle's median is {median_searches:g}."
+        deviations.append(Deviation("few_searches", message, row.candidate_id, row.code))
+    span = row.span or timedelta()
+    if median_span > timedelta() and span < FAR_BELOW * median_span:
+        flags.append("short_search")
+        message = f"{row.code}: searches spanned {_duration(span)}; the cycle's median is {_duration(median_span)}."
+        deviations.append(Deviation("short_search", message, row.candidate_id, row.code))
+    return replace(row, flags=tuple(flags))
+
+
+def _patterns(
+    resolutions: list[Resolution],
+    searches_by: Counter[int | None],
+    names: dict[int, str],
+    deviations: list[Deviation],
+) -> list[InvestigatorPattern]:
+    resolved: Counter[int] = Counter()
+    unable: Counter[int] = Counter()
+    for r in resolutions:
+        if r.resolved_by_id is None:
+            continue
+        resolved[r.resolved_by_id] += 1
+        unable[r.resolved_by_id] += r.unable
+    total_items = sum(resolved.values())
+    cycle_rate = sum(searches_by[u] for u in resolved) / total_items if total_items else 0.0
+    cycle_unable = sum(unable.values()) / total_items if total_items else 0.0
+    patterns = []
+    for user_id in sorted(resolved, key=lambda u: names.get(u, "")):
+        rate = searches_by[user_id] / resolved[user_id]
+        share = unable[user_id] / resolved[user_id]
+        reasons = []
+        if len(resolved) > 1 and cycle_rate and not 1 / PATTERN_FACTOR <= rate / cycle_rate <= PATTERN_FACTOR:
+            reasons.append(f"{rate:.1f} searches per item against the cycle's {cycle_rate:.1f}")
+        if len(resolved) > 1 and unable[user_id] >= 2 and share > PATTERN_FACTOR * cycle_unable:
+            reasons.append(f"{unable[user_id]} items unable to complete ({share:.0%}; the cycle's {cycle_unable:.0%})")
+        name = names.get(user_id, f"user {user_id}")
+        for reason in reasons:
+            deviations.append(Deviation("investigator_pattern", f"{name}: {reason}."))
+        patterns.append(
+            InvestigatorPattern(user_id, name, resolved[user_id], searches_by[user_id], unable[user_id], bool(reasons))
+        )
+    return patterns
+
+
+# --- showing -----------------------------------------------------------------------------------
+
+
+def _duration(span: timedelta) -> str:
+    minutes = int(span.total_seconds() // 60)
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 48:
+        return f"{hours} h {minutes:02d} min"
+    return f"{hours // 24} days"
+
+
+def duration(span: timedelta | None) -> str:
+    """How the report writes a first-to-last search span."""
+    return "—" if span is None else _duration(span)
+
+
+def heat_map(report: Uniformity) -> HeatMap:
+    """The picture of the matrix (same on screen and in the PDF)."""
+    marks = [
+        [
+            Mark(
+                c.status is not None,
+                "unable" in c.flags,
+                c.searches,
+                bool(c.flags or row.flags),
+                f"{row.code}, item {c.position}: {c.label}, {c.searches} searches",
+            )
+            for c in row.cells
+        ]
+        for row in report.rows
+    ]
+    return layout([r.code for r in report.rows], [str(i.position) for i in report.items], marks)
+
+
+CSV_HEADER = (
+    "candidate",
+    "stage",
+    "checklist_versions",
+    "item_position",
+    "item_title",
+    "resolution",
+    "investigator",
+    "resolved_on",
+    "searches",
+    "first_search",
+    "last_search",
+    "candidate_searches",
+    "candidate_span",
+    "deviations",
+)
+
+
+def _moment(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+def to_csv(report: Uniformity) -> str:
+    """One line per cell, with the same values the screen shows."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_HEADER)
+    titles = {i.id: i.title for i in report.items}
+    for row in report.rows:
+        for cell in row.cells:
+            writer.writerow(
+                [
+                    row.code,
+                    row.stage,
+                    "; ".join(row.versions),
+                    cell.position,
+                    _spreadsheet_safe(titles[cell.item_id]),
+                    cell.label,
+                    _spreadsheet_safe(cell.investigator or ""),
+                    cell.resolved_on.isoformat() if cell.resolved_on else "",
+                    cell.searches,
+                    _moment(cell.first_search),
+                    _moment(cell.last_search),
+                    row.searches,
+                    duration(row.span),
+                    "; ".join(DEVIATION_LABELS[f] for f in (*cell.flags, *row.flags)),
+                ]
+            )
+    return out.getvalue()
+
+
+def _spreadsheet_safe(value: str) -> str:
+    """Keep a spreadsheet from reading a cell as a formula (OWASP CSV injection)."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
