@@ -6,14 +6,12 @@ from flask import jsonify, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from vetting.api.registry import bp, moment, parse, route
+from vetting.api.registry import moment, parse, route
 from vetting.api.schemas import SelfIdentificationBody
 from vetting.http.access import PUBLIC
 from vetting.http.runtime import runtime, transaction
 from vetting.policy import Action
 from vetting.services import self_identification
-
-__all__ = ["bp"]
 
 
 @route(
