@@ -53,7 +53,10 @@ def submit(form: FlaskForm, action: Callable[[Session], T]) -> T:
     """Validate ``form``, run ``action`` in a transaction, and return its result.
 
     ``action`` runs inside the transaction: it should return plain values (or objects
-    whose needed attributes it has read), since lazy loads fail once it has ended.
+    whose needed attributes it has read), since lazy loads fail once it has ended. When the
+    page shown after success needs data, ``action`` reads it too, so the request is one unit
+    of work. A refused action is rolled back, so the page that shows the refusal reads
+    afresh in a transaction of its own.
 
     A refusal from the service is shown on the form: beside the named field when the
     form has it, otherwise as a form-level error (for example ``separation_of_duties``).
