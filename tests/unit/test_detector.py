@@ -84,7 +84,8 @@ def test_cli_reads_json_lines_and_writes_one_line_each() -> None:
     assert {m["axis"] for m in out[0]["mentions"]} >= {"pregnancy", "religion"}
     assert out[1]["mentions"] == []
     first = out[0]["mentions"][0]
-    assert set(first) == {"start", "end", "axis", "rule"}
+    # The public contract's four keys, extended with how sure the mention is (issue 13).
+    assert set(first) == {"start", "end", "axis", "rule", "confidence"}
 
 
 def test_cli_text_option_and_bad_input() -> None:
@@ -120,6 +121,7 @@ PATTERN_PROBES = {
     "AGE-P14": "Celebrated 25 years of marriage.",
     "AGE-P15": "Retiring after 30 years on the job.",
     "AGE-P16": "The youngest of five, he enlisted at 19.",
+    "AGE-P17": "She was only 19 when she joined.",
     "PREG-P01": "She is due in May.",
     "PREG-P02": "Announced she is 12 weeks pregnant.",
     "PREG-P04": "Our due date is in March.",
@@ -148,7 +150,7 @@ def test_anchors_hide_no_pattern_match() -> None:
     for text in [*PATTERN_PROBES.values(), *texts]:
         normalised, _ = detector.normalise(text)
         padded = f" {normalised} "
-        _lexical, windows, _blocked = detector._scan(padded, detector.word_view(normalised))
+        _lexical, windows, _blocked = detector._scan(padded, detector.word_view(normalised), None)
         everywhere = {
             (m.start(), m.end(), axis, rule) for axis, rule, rx in detector._patterns() for m in rx.finditer(padded)
         }

@@ -15,16 +15,20 @@ from __future__ import annotations
 import json
 import re
 import string
-import unicodedata
 from bisect import bisect_right
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from itertools import accumulate
-from typing import Any
+from typing import Any, NamedTuple
 
 import ahocorasick
+
+from vetting.screening import segment
+from vetting.screening.text import OffsetMap, collapse_runs, is_ignorable, normalise, to_original
+
+__all__ = ["AXES", "Mention", "OffsetMap", "normalise", "screen"]
 
 AXES: dict[str, str] = {
     "race_colour": "race and colour",
@@ -44,109 +48,42 @@ AXES: dict[str, str] = {
 }
 
 
+#: How sure a mention is: a listed term or pattern as written, or a reading that took a
+#: context rule, a split tag or an undone disguise, which a reviewer should look at twice.
+CERTAIN, POSSIBLE = "certain", "possible"
+
+
 @dataclass(frozen=True, order=True)
 class Mention:
     start: int
     end: int
     axis: str
     rule: str
+    confidence: str = CERTAIN
 
     def as_dict(self) -> dict[str, int | str]:
-        return {"start": self.start, "end": self.end, "axis": self.axis, "rule": self.rule}
-
-
-# --- normalisation with an offset map ----------------------------------------------------
-
-_APOSTROPHES = "\u2019\u2018\u02bc\u00b4`"
-_SEPARATORS = "-\u2010\u2011\u2012\u2013\u2014\u2212_/\t\n\r\f\v\u00a0"
-#: One character for one character: offsets in the normalised text are original offsets.
-_UNIFY = {**{c: "'" for c in _APOSTROPHES}, **{c: " " for c in _SEPARATORS}}
-_ASCII_TABLE = str.maketrans(_UNIFY)
-_ASCII_UNIFY = "".join(c for c in _UNIFY if c.isascii())
-#: ASCII text is folded by one bytes.translate: lower case, separators as spaces, "`" as "'".
-_ASCII_FOLD = bytes.maketrans(
-    (string.ascii_uppercase + _ASCII_UNIFY).encode(),
-    (string.ascii_lowercase + "".join(_UNIFY[c] for c in _ASCII_UNIFY)).encode(),
-)
-_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
-
-
-@dataclass(frozen=True)
-class OffsetMap:
-    """Maps offsets in normalised text back to the original text, where some characters
-    expanded or vanished. Only those characters are recorded; elsewhere it is a shift."""
-
-    #: (normalised start, normalised length, original index) of each such character.
-    breaks: tuple[tuple[int, int, int], ...]
-    starts: tuple[int, ...]
-
-    def to_original(self, position: int) -> int:
-        i = bisect_right(self.starts, position) - 1
-        if i < 0:
-            return position
-        start, length, original = self.breaks[i]
-        if position < start + length:
-            return original
-        return original + 1 + (position - start - length)
-
-
-def _fold_ascii(text: str) -> str:
-    return text.encode("ascii").translate(_ASCII_FOLD).decode("ascii")
-
-
-@cache
-def _fold(char: str) -> str:
-    """One non-ASCII character, case-folded and accent-free ("É" -> "e", "ﬁ" -> "fi")."""
-    if char in _UNIFY:
-        return _UNIFY[char]
-    if char.isspace():
-        return " "
-    decomposed = unicodedata.normalize("NFKD", char)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold().translate(_ASCII_TABLE)
-
-
-#: Chunks whose isascii() is true (a flag check) are skipped without a regex scan.
-_CHUNK = 4096
-
-
-def _non_ascii_runs(text: str) -> Iterator[re.Match[str]]:
-    for low in range(0, len(text), _CHUNK):
-        if not text[low : low + _CHUNK].isascii():
-            yield from _NON_ASCII.finditer(text, low, low + _CHUNK)
-
-
-def normalise(text: str) -> tuple[str, OffsetMap | None]:
-    """Case-folded, accent-free text with hyphens and other separators as spaces, and the map
-    back to original offsets (``None`` when every character stayed one character).
-
-    This is the one case and accent folding of the package: the PC-02 search linter uses it too."""
-    if text.isascii():
-        return _fold_ascii(text), None
-    parts: list[str] = []
-    breaks: list[tuple[int, int, int]] = []
-    last = 0
-    length = 0
-    for match in _non_ascii_runs(text):
-        segment = _fold_ascii(text[last : match.start()])
-        parts.append(segment)
-        length += len(segment)
-        for index, char in enumerate(match.group(), start=match.start()):
-            piece = _fold(char)
-            parts.append(piece)
-            if len(piece) != 1:
-                breaks.append((length, len(piece), index))
-            length += len(piece)
-        last = match.end()
-    parts.append(_fold_ascii(text[last:]))
-    return "".join(parts), (OffsetMap(tuple(breaks), tuple(b[0] for b in breaks)) if breaks else None)
+        return {
+            "start": self.start,
+            "end": self.end,
+            "axis": self.axis,
+            "rule": self.rule,
+            "confidence": self.confidence,
+        }
 
 
 # --- whole words ---------------------------------------------------------------------------
 
 #: In the word view every character but a letter or digit is a space (apostrophes too: "mom's"
 #: reads "mom s"), so an automaton key " term " only matches a whole word and the scan needs
-#: no boundary checks. It is as long as the normalised text plus a space at each end.
-_WORD_VIEW = bytes.maketrans(bytes(range(128)), bytes(c if chr(c).isalnum() else 32 for c in range(128)))
+#: no boundary checks. It is as long as the normalised text plus a space at each end. Digits and
+#: symbols that stand for letters read as those letters ("canc3r", "pt$d", "g@y"): a hit that
+#: needed one is kept only where the stand-in sits in a letter word (:func:`_stands_in`).
+STAND_INS = {"0": "o", "1": "i", "3": "e", "4": "a", "$": "s", "@": "a"}
+_WORD_VIEW = bytes.maketrans(
+    bytes(range(128)),
+    bytes(ord(STAND_INS.get(chr(c), chr(c))) if chr(c).isalnum() or chr(c) in STAND_INS else 32 for c in range(128)),
+)
+_STAND_IN_TABLE = str.maketrans(STAND_INS)
 _NON_WORD = re.compile(r"[^\w ]|_")
 
 
@@ -154,7 +91,7 @@ def word_view(normalised: str) -> str:
     """The space-padded word view of normalised text (offsets shift by one)."""
     if normalised.isascii():
         return f" {normalised.encode('ascii').translate(_WORD_VIEW).decode('ascii')} "
-    return f" {_NON_WORD.sub(' ', normalised)} "
+    return f" {_NON_WORD.sub(' ', normalised.translate(_STAND_IN_TABLE))} "
 
 
 def term_key(term: str) -> str:
@@ -183,119 +120,18 @@ def _plural_forms(term: str) -> list[tuple[str, bool]]:
 
 # --- context -------------------------------------------------------------------------------
 
-#: Words that make an ambiguous descriptor refer to a person ("a Black officer"), or to a
-#: person's identity ("an Irish flag").
-PERSON_WORDS = frozenset(
+#: Words after an ambiguous descriptor that make it about someone's identity ("an Irish flag",
+#: "Mexican heritage"); the nouns for people themselves are a reviewed data file.
+IDENTITY_WORDS = frozenset(
     [
-        "man",
-        "men",
-        "woman",
-        "women",
-        "guy",
-        "guys",
-        "girl",
-        "girls",
-        "boy",
-        "boys",
-        "lady",
-        "ladies",
-        "gentleman",
-        "gentlemen",
-        "person",
-        "people",
-        "folks",
-        "folk",
-        "kid",
-        "kids",
-        "child",
-        "children",
-        "family",
-        "families",
-        "community",
-        "communities",
-        "neighbor",
-        "neighbors",
-        "neighbour",
-        "neighbours",
-        "friend",
-        "friends",
-        "colleague",
-        "colleagues",
-        "coworker",
-        "coworkers",
-        "officer",
-        "officers",
-        "cop",
-        "cops",
-        "deputy",
-        "deputies",
-        "recruit",
-        "recruits",
-        "candidate",
-        "candidates",
-        "applicant",
-        "applicants",
-        "student",
-        "students",
-        "teen",
-        "teens",
-        "teenager",
-        "teenagers",
-        "mother",
-        "father",
-        "mom",
-        "dad",
-        "wife",
-        "husband",
-        "son",
-        "daughter",
-        "sons",
-        "daughters",
-        "parent",
-        "parents",
-        "citizen",
-        "citizens",
-        "american",
-        "americans",
         "heritage",
         "descent",
         "ancestry",
         "roots",
         "background",
-        "immigrant",
-        "immigrants",
         "church",
         "congregation",
         "parish",
-        "voter",
-        "voters",
-        "veteran",
-        "veterans",
-        "member",
-        "members",
-        "couple",
-        "couples",
-        "household",
-        "grandmother",
-        "grandfather",
-        "grandma",
-        "grandpa",
-        "brother",
-        "sister",
-        "brothers",
-        "sisters",
-        "male",
-        "female",
-        "males",
-        "females",
-        "individual",
-        "individuals",
-        "resident",
-        "residents",
-        "worker",
-        "workers",
-        "employee",
-        "employees",
         "flag",
         "passport",
         "citizenship",
@@ -303,8 +139,24 @@ PERSON_WORDS = frozenset(
         "pride",
         "culture",
         "identity",
+        "community",
+        "communities",
+        "household",
     ]
 )
+
+
+def _data(name: str) -> Any:
+    return json.loads(resources.files("vetting.data").joinpath(name).read_text(encoding="utf-8"))
+
+
+@cache
+def person_words() -> frozenset[str]:
+    """Nouns for people ("nurse", "mechanic", "neighbours") and identity words: after an
+    ambiguous descriptor they make it about someone ("a white nurse", "the Mexican mechanic")."""
+    return frozenset(_data("person_nouns.json")["nouns"]) | IDENTITY_WORDS
+
+
 #: Just before a descriptor used as a predicate or noun: a self-description ("I'm", "as a").
 STRONG_CUES = frozenset(
     [
@@ -326,7 +178,14 @@ STRONG_CUES = frozenset(
 )
 STRONG_PAIRS = frozenset({"i am", "he is", "she is", "we are", "they are", "you are", "is now", "am now"})
 #: Weaker cues ("is", "a"): enough for most axes, not for colour words ("the truck was white").
-WEAK_CUES = frozenset(["is", "was", "am", "are", "were", "be", "been", "a", "an"])
+WEAK_CUES = frozenset(["is", "was", "am", "are", "were", "be", "been", "a", "an", "the"])
+#: Who a colour word is said of, before "is"/"was": a person ("he was black", "Sam is white"),
+#: unlike a thing ("the truck was white"). Capitalised names are checked on the original text.
+SUBJECT_PRONOUNS = frozenset(["i", "he", "she", "they", "we", "you", "who", "u", "ur"])
+_SINGULAR_COPULAS = frozenset(["is", "was", "s"])
+#: Articles that make a descriptor a noun for a person ("acting like a black"); "the" reads a
+#: colour as a thing too often ("I'll take the white").
+_RACE_ARTICLES = frozenset(["a", "an"])
 CLAUSE_END = frozenset(
     [
         "and",
@@ -357,16 +216,27 @@ def _word(word: str) -> str:
     return word[:-2] if word.endswith("'s") else word.rstrip("'")
 
 
-def _person_context(text: str, start: int, end: int, plural: bool, axis: str) -> bool:
+#: Whether the word that starts at a position of the padded text is capitalised in the original.
+Capitalised = Callable[[int], bool]
+
+
+def _person_context(
+    text: str, start: int, end: int, plural: bool, axis: str, capitalised: Capitalised | None = None
+) -> bool:
     if plural:
         return True  # "Asians", "natives", "conservatives": a group of people
     after = _FOLLOWING.match(text, end, end + 60)
     assert after is not None  # every group is optional
     comma, first, second = after.groups()
     following = [_word(w) for w in (first, second) if w is not None]
-    if any(word in PERSON_WORDS for word in following):
+    people = person_words()
+    if any(word in people for word in following):
         return True
-    previous = [_word(w) for w in _WORD.findall(_CLAUSE_BREAK.split(text[max(0, start - 40) : start])[-1])]
+    low = max(0, start - 40)
+    clause = text[low:start]
+    words = list(_WORD.finditer(clause, max(clause.rfind(c) for c in _BREAKS) + 1))
+    raw = [w.group() for w in words]
+    previous = [_word(w) for w in raw]
     last = previous[-1] if previous else ""
     if last.endswith("%"):
         return True  # "40% Irish": ancestry
@@ -374,24 +244,40 @@ def _person_context(text: str, start: int, end: int, plural: bool, axis: str) ->
     if not ends_here:
         return False
     pair = " ".join(previous[-2:])
-    if last in STRONG_CUES or pair in STRONG_PAIRS or not previous:
-        return True  # "I'm Catholic.", "as a Marine,", "Conservative, Christian, and proud"
-    return last in WEAK_CUES and axis != "race_colour"
+    # "he's" is both a cue as written and "he" once the possessive is stripped: test the word as written.
+    if last in STRONG_CUES or (raw and raw[-1] in STRONG_CUES) or pair in STRONG_PAIRS or not previous:
+        return True  # "I'm Catholic.", "because he's black", "as a Marine,", "Conservative, Christian, and proud"
+    if axis != "race_colour":
+        return last in WEAK_CUES
+    if last in _RACE_ARTICLES:
+        return True  # "acting like a black"
+    if last in _SINGULAR_COPULAS | {"are", "were"} and len(previous) >= 2:
+        subject = previous[-2]
+        if subject in SUBJECT_PRONOUNS:
+            return True  # "he was black", "they were white"
+        if last in _SINGULAR_COPULAS and capitalised is not None:
+            return capitalised(low + words[-2].start())  # "Sam was black", not "the truck was white"
+    return False
 
 
 # --- lexicon -------------------------------------------------------------------------------
 
-#: (axis, rule, needs a person context, is a plural form) of a lexicon key.
-Term = tuple[str, str, bool, bool]
+#: (axis, rule, needs a person context, is a plural form, is written with digits or symbols
+#: ("12-step", "brca1")) of a lexicon key.
+Term = tuple[str, str, bool, bool, bool]
 #: (start, stop, axis, rule) of a mention before offsets are mapped back.
 Span = tuple[int, int, str, str]
 
 
 def _lexicon_files() -> Iterator[dict[str, Any]]:
+    """Each axis's lexicon, then each axis's slurs (a reviewed file of its own: a slur is a
+    mention of the group it targets, usually resolved as reported conduct, lane B)."""
     folder = resources.files("vetting.data").joinpath("lexicon")
     for path in sorted(folder.iterdir(), key=lambda p: p.name):
         if path.name.endswith(".json"):
             yield json.loads(path.read_text(encoding="utf-8"))
+    for axis, terms in _data("slurs.json")["axes"].items():
+        yield {"axis": axis, "terms": terms}
 
 
 @cache
@@ -461,6 +347,7 @@ PATTERNS: tuple[tuple[str, str, str], ...] = (
     ("age", "AGE-P14", r"\b\d{2} years of marriage\b|\bmarried (?:for )?\d{2} years\b"),
     ("age", "AGE-P15", r"\b[2-5]\d years (?:in|on) the (?:trade|job|force|field|department|business)\b"),
     ("age", "AGE-P16", r"\b(?:oldest|youngest)\b[^.]{0,40}? at \d{2}\b"),
+    ("age", "AGE-P17", r"\bonly \d{1,2}\b(?= ?(?:[.,;:!?)]|$| and | when | at | years?\b| yrs?\b))"),
     ("pregnancy", "PREG-P01", rf"\bdue (?:in|on) {_MONTH}\b"),
     ("pregnancy", "PREG-P02", r"\b\d{1,2} weeks (?:along|pregnant)\b"),
     ("pregnancy", "PREG-P04", r"\b(?:my|our|her|their|your) (?:baby's |expected )?due date\b"),
@@ -507,6 +394,7 @@ ANCHORS: dict[str, tuple[str, ...]] = {
     "AGE-P14": ("marriage", "married"),
     "AGE-P15": ("years in the ", "years on the "),
     "AGE-P16": ("oldest", "youngest"),
+    "AGE-P17": ("only ",),
     "PREG-P01": ("due ",),
     "PREG-P04": ("due ",),
     "PREG-P02": ("weeks ",),
@@ -551,13 +439,15 @@ def _family_history(text: str, health: list[Span]) -> Iterator[Span]:
 def _automaton() -> ahocorasick.Automaton:
     """One automaton over the word view finds lexicon terms, pattern anchors and exception
     phrases in one pass. A key's value: (key length - 2, its lexicon term or ``None``, the
-    indices of the patterns it anchors, whether it is an exception phrase)."""
+    indices of the patterns it anchors, whether it is an exception phrase, whether it marks a
+    letter repeated three times ("gaaay": :func:`screen` then also reads the text with runs cut))."""
     entries: dict[str, tuple[Term | None, list[int], bool]] = {}
     for data in _lexicon_files():
         for entry in data["terms"]:
+            literal = any(c in STAND_INS for c in entry["term"])
             for key, plural in word_keys(entry["term"]):
                 # The first entry for a key wins; lexicon reviews keep normalised forms unique.
-                lexical: Term = (data["axis"], entry["rule"], entry.get("context") == "person", plural)
+                lexical: Term = (data["axis"], entry["rule"], entry.get("context") == "person", plural, literal)
                 entries.setdefault(key, (lexical, [], False))
     for index, (_axis, rule, _rx) in enumerate(PATTERNS):
         for anchor in ANCHORS[rule]:
@@ -569,23 +459,54 @@ def _automaton() -> ahocorasick.Automaton:
         entries[key] = (found, rules, True)
     automaton = ahocorasick.Automaton()
     for key, (term, rules, exception) in entries.items():
-        automaton.add_word(key, (len(key) - 2, term, tuple(rules), exception))
+        automaton.add_word(key, (len(key) - 2, term, tuple(rules), exception, False))
+    for letter in string.ascii_lowercase:
+        automaton.add_word(letter * 3, (1, None, (), False, True))
     automaton.make_automaton()
     return automaton
 
 
-def _scan(padded: str, view: str) -> tuple[list[Span], dict[int, list[tuple[int, int]]], list[tuple[int, int]]]:
-    """Lexicon spans, pattern windows per pattern index and exception phrases, in offsets of
-    ``padded``: the normalised text with a space at each end, as long as its word ``view``."""
+def _stands_in(padded: str, start: int, end: int) -> bool:
+    """Whether the digits and symbols in a hit stand for letters: each touches a letter, in a
+    word of two letters or more ("canc3r", "pt$d"; not "44" read as "aa", nor "3d")."""
+    letters = 0
+    for index in range(start, end):
+        char = padded[index]
+        if char.isalpha():
+            letters += 1
+        elif char in STAND_INS and not (padded[index - 1].isalpha() or padded[index + 1].isalpha()):
+            return False
+    return letters >= 2
+
+
+class Scan(NamedTuple):
+    """What one pass of the automaton found, in offsets of the padded text."""
+
+    lexical: list[Span]
+    windows: dict[int, list[tuple[int, int]]]
+    blocked: list[tuple[int, int]]
+    runs: bool
+
+
+def _scan(padded: str, view: str, capitalised: Capitalised | None) -> Scan:
+    """Lexicon spans, pattern windows per pattern index, exception phrases and whether a letter
+    runs three times, in offsets of ``padded``: the normalised text with a space at each end, as
+    long as its word ``view``."""
     lexical: list[Span] = []
     windows: dict[int, list[tuple[int, int]]] = {}
     blocked: list[tuple[int, int]] = []
-    for end, (back, term, rules, exception) in _automaton().iter(view):
+    runs = False
+    for end, (back, term, rules, exception, run) in _automaton().iter(view):
         start = end - back  # after the key's leading space
+        if run:
+            runs = True
+            continue
         if term is not None and starts_word(padded, start):
-            axis, rule, needs_person, plural = term
+            axis, rule, needs_person, plural, literal = term
+            if not literal and view[start:end] != padded[start:end] and not _stands_in(padded, start, end):
+                continue  # "44" is not "aa"
             # A whole-word key ends on the space after its word: ``end`` is the word's end.
-            if not needs_person or _person_context(padded, start, end, plural, axis):
+            if not needs_person or _person_context(padded, start, end, plural, axis, capitalised):
                 lexical.append((start, end, axis, rule))
         for index in rules:
             low, high = start - _WINDOW, end + 1 + _WINDOW
@@ -596,7 +517,7 @@ def _scan(padded: str, view: str) -> tuple[list[Span], dict[int, list[tuple[int,
                 spans.append((max(0, low), high))
         if exception:
             blocked.append((start, end))
-    return lexical, windows, blocked
+    return Scan(lexical, windows, blocked, runs)
 
 
 def _pattern_matches(padded: str, windows: dict[int, list[tuple[int, int]]]) -> Iterator[Span]:
@@ -606,6 +527,33 @@ def _pattern_matches(padded: str, windows: dict[int, list[tuple[int, int]]]) -> 
         for low, high in spans:
             for match in pattern.finditer(padded, low, high):
                 yield match.start(), match.end(), axis, rule
+
+
+#: Ages written beside a name, which no word anchors: "Brooks, 29, of Hattiesburg" (AGE-P18),
+#: "Dana Brooks (29)" (AGE-P19). The age is the span; a capital on the word before it is checked.
+_AGE_BESIDE_NAME = (
+    ("AGE-P18", re.compile(r", (\d{1,2}), (?=(?:of|from|who|was|is|and|a|an|the|has|had|said|lives|died|faces)\b)")),
+    ("AGE-P19", re.compile(r"\((\d{1,2})\)")),
+)
+_HAS_DIGIT = re.compile(r"\d")
+_WORD_BEFORE = re.compile(r"[a-z']+$")
+
+
+def _ages_beside_names(padded: str, capitalised: Capitalised | None) -> Iterator[Span]:
+    if capitalised is None or _HAS_DIGIT.search(padded) is None:
+        return
+    for rule, pattern in _AGE_BESIDE_NAME:
+        for match in pattern.finditer(padded):
+            # Right after a word: "Brooks, 29," and "Brooks (29)", not "12, 29," or "((29)".
+            name = _WORD_BEFORE.search(padded, max(0, match.start() - 30), match.start() - (rule == "AGE-P19"))
+            # "(29)" needs a name that does not open the sentence ("said Brooks (29)") or a first
+            # name before it ("Dana Brooks (29)"): "Comments (29)" is a count.
+            if name is None or not capitalised(name.start()):
+                continue
+            before = _WORD_BEFORE.search(padded, max(0, name.start() - 30), name.start() - 1)
+            opens = before is None or padded[before.end() : name.start()].strip() in {".", "!", "?"}
+            if rule == "AGE-P18" or not opens or (before is not None and capitalised(before.start())):
+                yield match.start(1), match.end(1), "age", rule
 
 
 def _outside(spans: list[Span], blocked: list[tuple[int, int]]) -> list[Span]:
@@ -625,13 +573,14 @@ def _outside(spans: list[Span], blocked: list[tuple[int, int]]) -> list[Span]:
     return kept
 
 
-def _resolve(spans: Iterable[Span]) -> list[Span]:
-    """Per axis, keep the longest of overlapping spans (leftmost-longest), in one sweep."""
-    kept: list[Span] = []
+def _resolve(spans: Iterable[Found]) -> list[Found]:
+    """Per axis, keep the longest of overlapping spans (leftmost-longest, a certain reading
+    before a possible one), in one sweep."""
+    kept: list[Found] = []
     reach: dict[str, int] = {}
     # Equal spans of one axis from two rules (a lexicon phrase and a pattern): the first rule id wins.
-    for span in sorted(set(spans), key=lambda s: (s[0], -s[1], s[3])):
-        start, stop, axis, _ = span
+    for span in sorted(set(spans), key=lambda s: (s[0], -s[1], s[4] != CERTAIN, s[3])):
+        start, stop, axis = span[:3]
         if stop <= reach.get(axis, -1):
             continue  # inside a longer span of the same axis that starts earlier or here
         reach[axis] = stop
@@ -643,13 +592,151 @@ def _resolve(spans: Iterable[Span]) -> list[Span]:
 #: the mention: redacting only the adjective would leave "my [redacted] parish".
 _PLACE_OF_WORSHIP = re.compile(
     r"(?: (?:parish|church|congregation|chapel|mosque|temple|synagogue|cathedral|diocese|ministry"
-    r"|youth group|bible study)(?:e?s)?\b)+"
+    r"|youth group|bible study|masjid|gurdwara|mandir|shul)(?:e?s)?\b)+"
+)
+#: A saint's title before a parish name: "St. Mary's parish", "Saint Jude's".
+_SAINT_BEFORE = re.compile(r"(?:\bst|\bsaint|\bste|\bsan|\bsanta|\bsao|\bour lady of)\.? ?$")
+_NAME_WORD = re.compile(r" ([a-z][a-z']*)")
+_WORSHIP_NOUN = re.compile(
+    r"\b(?:parish|church|congregation|chapel|mosque|temple|synagogue|cathedral|masjid|gurdwara|mandir|shul)"
 )
 
 
-def _with_place_of_worship(padded: str, span: Span) -> Span:
-    following = _PLACE_OF_WORSHIP.match(padded, span[1])
-    return span if following is None else (span[0], following.end(), span[2], span[3])
+def _with_place_of_worship(padded: str, span: Span, capitalised: Capitalised | None) -> Span:
+    """A religion mention grown to the whole name of a congregation: "St. Mary's parish",
+    "Temple Beth El", "Al-Noor mosque" (the capitalised words of the name, in the original)."""
+    start, stop, axis, rule = span
+    following = _PLACE_OF_WORSHIP.match(padded, stop)
+    if following is not None:
+        stop = following.end()
+    saint = _SAINT_BEFORE.search(padded, max(0, start - 14), start)
+    if saint is not None:
+        start = saint.start()
+    if capitalised is not None and _WORSHIP_NOUN.search(padded, start, stop):
+        # Capitalised words just before the noun ("Al Noor mosque") or after it ("Temple Beth El").
+        while True:
+            before = re.search(r"([a-z][a-z']*) $", padded[max(0, start - 25) : start])
+            if before is None or not capitalised(start - len(before.group(0))):
+                break
+            start -= len(before.group(0))
+        while True:
+            after = _NAME_WORD.match(padded, stop)
+            if after is None or not capitalised(after.start(1)):
+                break
+            stop = after.end()
+    return start, stop, axis, rule
+
+
+def _detect(normalised: str, capitalised: Capitalised | None) -> tuple[list[Span], bool]:
+    """Lexicon, pattern and context spans of normalised text, in its offsets, exceptions removed;
+    and whether a letter runs three times in it."""
+    padded = f" {normalised} "
+    lexical, windows, blocked, runs = _scan(padded, word_view(normalised), capitalised)
+    spans = lexical + list(_pattern_matches(padded, windows))
+    spans += _family_history(padded, [s for s in lexical if s[2] == "disability_health"])
+    spans += _ages_beside_names(padded, capitalised)
+    spans = [_with_place_of_worship(padded, s, capitalised) if s[2] == "religion" else s for s in spans]
+    # Padded offsets are one more than normalised ones.
+    return [(start - 1, stop - 1, axis, rule) for start, stop, axis, rule in _outside(spans, blocked)], runs
+
+
+# --- hashtags, handles and joined words ----------------------------------------------------
+
+#: "#proudveteran", "@dana k" (underscores read as spaces): a tag runs to the next space.
+_TAG = re.compile(r"[#@]([a-z0-9]{4,})")
+
+
+@cache
+def _important_words() -> frozenset[str]:
+    """Single lexicon words, which a split should prefer to find ("gaypride": "gay pride")."""
+    return frozenset(form for form in lexicon_forms() if " " not in form and "'" not in form)
+
+
+def _tag_spans(matching: str) -> Iterator[Found]:
+    """A hashtag or handle whose words carry a mention is a mention as a whole ("#TeamJesus")."""
+    for tag in _TAG.finditer(matching):
+        words = segment.split(tag.group(1), _important_words())
+        if words is None:
+            continue
+        for _start, _stop, axis, rule in _detect(" ".join(words), None)[0]:
+            yield tag.start(), tag.end(), axis, rule, POSSIBLE
+
+
+#: Runs of capitalised words written together ("BlackLivesMatter", "VeteranOwned"), in the original.
+_CAMEL = re.compile(r"[A-Z][a-z]+[A-Z][a-z]+(?:[A-Z][a-z]+)*")
+
+
+#: Upper case as "U", lower case as "l", the rest as spaces: "lU" is a cheap sign of a CamelCase run.
+_CASES = bytes.maketrans(
+    bytes(range(128)),
+    bytes(ord("U") if chr(c).isupper() else ord("l") if chr(c).islower() else 32 for c in range(128)),
+)
+_CAMEL_HINT = re.compile(b"lU")
+
+
+def _camel_spans(text: str) -> Iterator[Found]:
+    """Capitalised words run together ("BlackLivesMatter"), in ASCII text (elsewhere the original
+    and the normalised text are not aligned one for one; tags are screened there all the same)."""
+    for run in _CAMEL.finditer(text):
+        if (run.start() and (text[run.start() - 1].isalnum() or text[run.start() - 1] in "#@")) or (
+            run.end() < len(text) and text[run.end()].isalnum()
+        ):
+            continue  # part of a longer word, or a tag (screened as one)
+        words = re.findall(r"[A-Z][a-z]+", run.group())
+        for _start, _stop, axis, rule in _detect(" ".join(w.lower() for w in words), None)[0]:
+            yield run.start(), run.end(), axis, rule, POSSIBLE
+
+
+# --- emoji and symbols ---------------------------------------------------------------------
+
+_FLAG = re.compile("[\U0001f1e6-\U0001f1ff]{2}")
+_SKIN_TONE = re.compile(".[\U0001f3fb-\U0001f3ff]")
+
+
+@cache
+def _emoji() -> tuple[re.Pattern[str], dict[str, tuple[str, str]], tuple[str, str], tuple[str, str]]:
+    data = _data("emoji.json")
+    table = {e["emoji"]: (axis, e["rule"]) for axis, entries in data["axes"].items() for e in entries}
+    # Longest first: a person with a white cane before the white cane alone.
+    pattern = re.compile("|".join(re.escape(e) for e in sorted(table, key=len, reverse=True)))
+    flags, tones = data["flags"], data["skin_tones"]
+    return pattern, table, (flags["axis"], flags["rule"]), (tones["axis"], tones["rule"])
+
+
+def _emoji_spans(normalised: str) -> Iterator[Found]:
+    """Symbols that state a trait: religious symbols, pride and transgender flags, pregnancy,
+    disability symbols, country flags and skin-tone modifiers on people."""
+    if normalised.isascii():
+        return
+    pattern, table, flag, tone = _emoji()
+    for match in pattern.finditer(normalised):
+        yield match.start(), match.end(), *table[match.group()], CERTAIN
+    for match in _FLAG.finditer(normalised):
+        yield match.start(), match.end(), *flag, CERTAIN
+    for match in _SKIN_TONE.finditer(normalised):
+        yield match.start(), match.end(), *tone, CERTAIN
+
+
+# --- the detector --------------------------------------------------------------------------
+
+#: A span found on the normalised text, with how sure it is.
+Found = tuple[int, int, str, str, str]
+#: A stand-in digit or symbol next to a letter: a hit read through a disguise ("canc3r").
+_DISGUISE = re.compile("[a-z][0134$@]|[0134$@][a-z]")
+
+
+def _disguised(normalised: str, start: int, stop: int) -> bool:
+    return _DISGUISE.search(normalised, start, stop) is not None
+
+
+def _capitals(text: str, offsets: OffsetMap | None) -> Capitalised:
+    """Whether the word at a padded offset of the normalised text starts with a capital in ``text``."""
+
+    def capitalised(position: int) -> bool:
+        index = position - 1 if offsets is None else offsets.to_original(position - 1)
+        return 0 <= index < len(text) and text[index].isupper()
+
+    return capitalised
 
 
 def screen(text: str) -> list[Mention]:
@@ -657,16 +744,21 @@ def screen(text: str) -> list[Mention]:
     if not text:
         return []
     normalised, offsets = normalise(text)
-    padded = f" {normalised} "
-    lexical, windows, blocked = _scan(padded, word_view(normalised))
-    spans = lexical + list(_pattern_matches(padded, windows))
-    spans += _family_history(padded, [s for s in lexical if s[2] == "disability_health"])
+    spans, runs = _detect(normalised, _capitals(text, offsets))
+    found: list[Found] = [(*s, POSSIBLE if _disguised(normalised, s[0], s[1]) else CERTAIN) for s in spans]
+    if runs:
+        for keep in (2, 1):
+            variant, back = collapse_runs(normalised, keep)
+            found += [(*to_original(back, s[0], s[1]), s[2], s[3], POSSIBLE) for s in _detect(variant, None)[0]]
+    if "#" in normalised or "@" in normalised:
+        found += _tag_spans(normalised)
+    if text.isascii() and _CAMEL_HINT.search(text.encode("ascii").translate(_CASES)):
+        found += _camel_spans(text)
+    found += _emoji_spans(normalised)
     mentions = []
-    spans = [_with_place_of_worship(padded, span) if span[2] == "religion" else span for span in spans]
-    for start, stop, axis, rule in _resolve(_outside(spans, blocked)):
-        # Padded offsets are one more than normalised ones.
-        if offsets is None:
-            mentions.append(Mention(start - 1, stop - 1, axis, rule))
-        else:
-            mentions.append(Mention(offsets.to_original(start - 1), offsets.to_original(stop - 2) + 1, axis, rule))
+    for start, stop, axis, rule, confidence in _resolve(found):
+        first, last = to_original(offsets, start, stop)
+        while last < len(text) and is_ignorable(text[last]):
+            last += 1  # an invisible character right after the word goes with it
+        mentions.append(Mention(first, last, axis, rule, confidence))
     return mentions
