@@ -231,12 +231,57 @@ def summarise(session: Session, actor: User, security: Security, candidate: Cand
 
 
 def list_candidates(session: Session, actor: User, security: Security, cycle_id: int) -> list[CandidateSummary]:
-    cycle = _cycle_for_candidates(session, actor, cycle_id)
+    return _listed(session, actor, security, _cycle_for_candidates(session, actor, cycle_id))
+
+
+def _listed(session: Session, actor: User, security: Security, cycle: Cycle) -> list[CandidateSummary]:
+    """The cycle's candidates; listing their names is audited (§4)."""
     rows = session.scalars(select(Candidate).where(Candidate.cycle_id == cycle.id).order_by(Candidate.id))
     listed = [summarise(session, actor, security, c) for c in rows]
     if any(c.name is not None for c in listed):
         record(session, actor, Event.CYCLE_CANDIDATES_LISTED, subject=cycle)
     return listed
+
+
+@dataclass(frozen=True)
+class VersionLabel:
+    label: str
+
+
+@dataclass(frozen=True)
+class CycleHeading:
+    """A cycle as the pages about its candidates head it."""
+
+    id: int
+    title: str
+    position: str
+    status: CycleStatus
+    blind_review: bool
+    checklist_version: VersionLabel | None
+
+    @classmethod
+    def of(cls, cycle: Cycle) -> CycleHeading:
+        version = cycle.checklist_version
+        return cls(
+            cycle.id,
+            cycle.title,
+            cycle.position,
+            cycle.status,
+            cycle.blind_review,
+            VersionLabel(version.label) if version else None,
+        )
+
+
+@dataclass(frozen=True)
+class CyclePage:
+    cycle: CycleHeading
+    candidates: list[CandidateSummary]
+
+
+def cycle_page(session: Session, actor: User, security: Security, cycle_id: int) -> CyclePage:
+    """The page of a cycle's candidates, for those who manage them."""
+    cycle = _cycle_for_candidates(session, actor, cycle_id)
+    return CyclePage(CycleHeading.of(cycle), _listed(session, actor, security, cycle))
 
 
 def my_candidates(session: Session, actor: User, security: Security) -> list[CandidateSummary]:

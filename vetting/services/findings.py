@@ -39,6 +39,7 @@ from vetting.models import (
 from vetting.services import redaction
 from vetting.services.candidates import get_for_work
 from vetting.services.context import Security
+from vetting.services.investigation import ChecklistItem, checklist_of
 from vetting.services.vault import CandidateVault
 from vetting.storage import EncryptedStore, sniff_content_type
 
@@ -323,6 +324,23 @@ def get_finding(session: Session, actor: User, security: Security, finding_id: i
     finding = finding_for_work(session, actor, finding_id)
     record(session, actor, Event.FINDING_VIEWED, subject=finding)
     return view_of(finding, CandidateVault(security.keyring, finding.candidate))
+
+
+@dataclass(frozen=True)
+class FindingEditor:
+    """What the edit form needs: the finding and the items it may be filed under."""
+
+    finding: FindingView
+    items: list[ChecklistItem]
+
+
+def editor(session: Session, actor: User, security: Security, finding_id: int) -> FindingEditor:
+    """The finding decrypted for its edit form; the view is audited (§4)."""
+    finding = finding_for_work(session, actor, finding_id)
+    record(session, actor, Event.FINDING_VIEWED, subject=finding)
+    return FindingEditor(
+        view_of(finding, CandidateVault(security.keyring, finding.candidate)), checklist_of(finding.candidate)
+    )
 
 
 def screened_view(session: Session, actor: User, security: Security, finding: Finding) -> FindingView:

@@ -281,8 +281,25 @@ class SearchView:
 
 
 @dataclass(frozen=True)
+class ChecklistItem:
+    """One item of the cycle's frozen checklist, as pages and reports show it."""
+
+    id: int
+    position: int
+    title: str
+    source: str
+    technique_code: str
+    required: bool
+    guidance: str
+
+    @classmethod
+    def of(cls, item: ChecklistVersionItem) -> ChecklistItem:
+        return cls(item.id, item.position, item.title, item.source, item.technique_code, item.required, item.guidance)
+
+
+@dataclass(frozen=True)
 class ItemView:
-    item: ChecklistVersionItem
+    item: ChecklistItem
     status: ResolutionStatus | None
     technique_code: str | None
     notes: str | None
@@ -292,11 +309,14 @@ class ItemView:
     searches: list[SearchView]
 
 
-def items_of(session: Session, actor: User, candidate_id: int) -> list[ChecklistVersionItem]:
+def items_of(session: Session, actor: User, candidate_id: int) -> list[ChecklistItem]:
     """The items of the candidate's cycle checklist (no candidate content)."""
-    candidate = get_for_work(session, actor, candidate_id)
+    return checklist_of(get_for_work(session, actor, candidate_id))
+
+
+def checklist_of(candidate: Candidate) -> list[ChecklistItem]:
     version = candidate.cycle.checklist_version
-    return list(version.items) if version else []
+    return [ChecklistItem.of(i) for i in version.items] if version else []
 
 
 def checklist_view(
@@ -332,7 +352,7 @@ def checklist_items(session: Session, security: Security, candidate: Candidate) 
         r = resolutions.get(item.id)
         views.append(
             ItemView(
-                item=item,
+                item=ChecklistItem.of(item),
                 status=r.status if r else None,
                 technique_code=r.technique_code if r else None,
                 notes=vault.open_optional_field(r, "notes") if r else None,

@@ -28,10 +28,16 @@ from vetting.models import (
     ValidationResult,
 )
 from vetting.policy import Action
-from vetting.services import candidate_file, candidates, cycles, findings, investigation, notices, techniques
+from vetting.services import candidate_file, candidates, findings, investigation, notices, techniques
 from vetting.services.fields import split_list
 from vetting.services.findings import MAX_EVIDENCE_BYTES, FindingInput
-from vetting.services.investigation import ATTESTATION_TEXT, MAX_DOCUMENT_BYTES, ResolutionInput, SearchInput
+from vetting.services.investigation import (
+    ATTESTATION_TEXT,
+    MAX_DOCUMENT_BYTES,
+    ChecklistItem,
+    ResolutionInput,
+    SearchInput,
+)
 from vetting.web.formrun import FormFailed, submit
 from vetting.web.forms import (
     ActionForm,
@@ -66,15 +72,14 @@ def _cycle_page(
     cycle_id: int, form: CandidateForm | None = None, import_form: CandidateImportForm | None = None, status: int = 200
 ) -> ResponseReturnValue:
     with transaction() as session:
-        cycle = cycles.get_cycle(session, current_user, cycle_id)
-        rows = candidates.list_candidates(session, current_user, runtime().security, cycle_id)
-        return render_template(
-            "work/cycle.html",
-            cycle=cycle,
-            candidates=rows,
-            form=form or CandidateForm(),
-            import_form=import_form or CandidateImportForm(),
-        ), status
+        page = candidates.cycle_page(session, current_user, runtime().security, cycle_id)
+    return render_template(
+        "work/cycle.html",
+        cycle=page.cycle,
+        candidates=page.candidates,
+        form=form or CandidateForm(),
+        import_form=import_form or CandidateImportForm(),
+    ), status
 
 
 @bp.get("/cycles/<int:cycle_id>/candidates")
@@ -163,35 +168,33 @@ def candidate_page(
     security = runtime().security
     with transaction() as session:
         file = candidate_file.open_file(session, current_user, security, candidate_id)
-        candidate, items = file.candidate, file.items
-        resolve_forms = {}
-        for view in items:
-            if view.item.id == failed_item and failed_form is not None:
-                resolve_forms[view.item.id] = failed_form
-                continue
-            form = _resolve_form(f"item{view.item.id}")
-            form.technique.data = view.technique_code or view.item.technique_code
-            if view.status:
-                form.status.data = view.status.value
-            resolve_forms[view.item.id] = form
-        forms = board_forms_for(file.board) | (board_forms or {})
-        return render_template(
-            "work/candidate.html",
-            candidate=candidate,
-            summary=file.summary,
-            profile=file.profile,
-            items=items,
-            findings=file.findings,
-            consent_form=consent_form or ConsentForm(),
-            resolve_forms=resolve_forms,
-            failed_item=failed_item,
-            action_form=ActionForm(),
-            attestation_text=ATTESTATION_TEXT,
-            techniques={t.code: t for t in techniques.catalogue()},
-            page_error=error,
-            board=file.board,
-            board_forms=forms,
-        ), status
+    resolve_forms = {}
+    for view in file.items:
+        if view.item.id == failed_item and failed_form is not None:
+            resolve_forms[view.item.id] = failed_form
+            continue
+        form = _resolve_form(f"item{view.item.id}")
+        form.technique.data = view.technique_code or view.item.technique_code
+        if view.status:
+            form.status.data = view.status.value
+        resolve_forms[view.item.id] = form
+    return render_template(
+        "work/candidate.html",
+        candidate=file.candidate,
+        summary=file.summary,
+        profile=file.profile,
+        items=file.items,
+        findings=file.findings,
+        consent_form=consent_form or ConsentForm(),
+        resolve_forms=resolve_forms,
+        failed_item=failed_item,
+        action_form=ActionForm(),
+        attestation_text=ATTESTATION_TEXT,
+        techniques={t.code: t for t in techniques.catalogue()},
+        page_error=error,
+        board=file.board,
+        board_forms=board_forms_for(file.board) | (board_forms or {}),
+    ), status
 
 
 @bp.get("/candidates/<int:candidate_id>")
@@ -293,7 +296,7 @@ def search_complete(candidate_id: int) -> ResponseReturnValue:
 # --- findings ------------------------------------------------------------------------------------
 
 
-def _finding_form(candidate_id: int, *, obj: findings.FindingView | None = None) -> FindingForm:
+def _finding_form(items: list[ChecklistItem], *, obj: findings.FindingView | None = None) -> FindingForm:
     form = FindingForm(
         data={
             "item_id": obj.item_id,
@@ -309,8 +312,6 @@ def _finding_form(candidate_id: int, *, obj: findings.FindingView | None = None)
         if obj and request.method == "GET"
         else None
     )
-    with transaction() as session:
-        items = investigation.items_of(session, current_user, candidate_id)
     form.item_id.choices = [SelectChoice(i.id, f"{i.position}. {i.title}") for i in items]
     return form
 
@@ -333,7 +334,8 @@ def _finding_input(form: FindingForm) -> FindingInput:
 @bp.route("/candidates/<int:candidate_id>/findings/new", methods=["GET", "POST"])
 @requires(Action.INVESTIGATE)
 def finding_new(candidate_id: int) -> ResponseReturnValue:
-    form = _finding_form(candidate_id)
+    with transaction() as session:
+        form = _finding_form(investigation.items_of(session, current_user, candidate_id))
     if request.method == "GET":
         if (item := request.args.get("item", type=int)) is not None:
             form.item_id.data = item
@@ -362,18 +364,18 @@ def _finding_page(
 ) -> ResponseReturnValue:
     with transaction() as session:
         view = findings.get_finding(session, current_user, runtime().security, finding_id)
-        return render_template(
-            "work/finding.html",
-            finding=view,
-            evidence_form=evidence_form or EvidenceForm(),
-            validation_form=validation_form or ValidationForm(),
-            redaction_form=redaction_form or RedactionForm(),
-            mention_form=MentionForm(),
-            failed_mention=failed_mention,
-            fields=SCREENED_FIELDS,
-            ValidationResult=ValidationResult,
-            ValidationMethod=ValidationMethod,
-        ), status
+    return render_template(
+        "work/finding.html",
+        finding=view,
+        evidence_form=evidence_form or EvidenceForm(),
+        validation_form=validation_form or ValidationForm(),
+        redaction_form=redaction_form or RedactionForm(),
+        mention_form=MentionForm(),
+        failed_mention=failed_mention,
+        fields=SCREENED_FIELDS,
+        ValidationResult=ValidationResult,
+        ValidationMethod=ValidationMethod,
+    ), status
 
 
 @bp.get("/findings/<int:finding_id>")
@@ -386,8 +388,9 @@ def finding(finding_id: int) -> ResponseReturnValue:
 @requires(Action.INVESTIGATE)
 def finding_edit(finding_id: int) -> ResponseReturnValue:
     with transaction() as session:
-        view = findings.get_finding(session, current_user, runtime().security, finding_id)
-    form = _finding_form(view.candidate_id, obj=view)
+        editor = findings.editor(session, current_user, runtime().security, finding_id)
+    view = editor.finding
+    form = _finding_form(editor.items, obj=view)
     if request.method == "GET":
         return render_template("work/finding_form.html", form=form, candidate_id=view.candidate_id, finding=view)
     try:

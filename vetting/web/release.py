@@ -20,8 +20,8 @@ bp = Blueprint("release", __name__)
 def _review_page(finding_id: int, form: ReleaseForm | None = None, status: int = 200) -> ResponseReturnValue:
     with transaction() as session:
         review = release.review(session, current_user, runtime().security, finding_id)
-        form = form or ReleaseForm(data={"revision": str(review.finding.revision), "reviewed_sha256": review.digest})
-        return render_template("work/review.html", review=review, form=form, fields=SCREENED_FIELDS), status
+    form = form or ReleaseForm(data={"revision": str(review.finding.revision), "reviewed_sha256": review.digest})
+    return render_template("work/review.html", review=review, form=form, fields=SCREENED_FIELDS), status
 
 
 @bp.get("/findings/<int:finding_id>/review")
