@@ -134,7 +134,7 @@ def slot(term: str, code: str) -> str:
 
 
 def fill(builder: Builder, rng: random.Random, code: str, frames: list[str], terms: list[str], count: int,
-         styles: tuple[str, ...] = ("plain",)) -> None:
+         styles: tuple[str, ...] = ("plain",), *, articles: bool = False) -> None:
     """Up to ``count`` sentences: each frame with varied terms, no frame-term pair twice."""
     pairs = [(f, t) for f in frames for t in terms]
     rng.shuffle(pairs)
@@ -146,7 +146,8 @@ def fill(builder: Builder, rng: random.Random, code: str, frames: list[str], ter
             break
         if used_frames.get(frame, 0) >= cap:
             continue
-        marked = frame.replace("{T}", slot(term, code))
+        shaped = frame.replace(" a {T}", f" {article(term)} {{T}}") if articles else frame
+        marked = shaped.replace("{T}", slot(term, code))
         marked = style(marked, rng.choice(styles), rng)
         if builder.add(marked):
             used_frames[frame] = used_frames.get(frame, 0) + 1
@@ -326,7 +327,7 @@ SOCIAL: dict[str, list[tuple[list[str], list[str]]]] = {
             "they can take the job but not my faith, {T}",
         ], ["praise Jesus", "Jesus is Lord", "alhamdulillah", "inshallah we make it through", "shabbat shalom",
             "God is great, Jesus saves", "born again and blessed", "Allahu akbar", "Hare Krishna", "Waheguru",
-            "Jesus take the wheel (literally, i'm on nights)", "pray the rosary, people"]),
+            "Jesus take the wheel", "pray the rosary, people"]),
         ([
             "the {T} at my gym are the kindest ppl",
             "dont let anyone tell you {T} are violent, they fed half my neighborhood during the storm",
@@ -337,17 +338,20 @@ SOCIAL: dict[str, list[tuple[list[str], list[str]]]] = {
     ],
     "sex": [
         ([
-            "{T} dont belong on patrol, change my mind (you wont)",
             "only {T} on the swat team and i outshoot half of them",
             "new hire's a {T} so expect drama, my uncle said. yikes",
             "as a {T} in this field you learn to laugh it off",
-            "why are {T} so bad at parking, a thread",
-            "{T} cant handle night shift, said the guy who calls in sick every monday",
-            "big shoutout to the {T} in dispatch, the real MVPs",
             "being a {T} in a firehouse is wild sometimes",
             "she's a {T} so she cant lift the ram? she lifted it. twice",
-        ], ["woman", "women", "girl", "girls", "man", "men", "guy", "guys", "female", "females", "male", "ladies",
-            "lady", "dude", "dudes", "gal", "gals", "chick", "chicks", "boys", "BOYS"]),
+            "the interviewer said he'd never had a {T} apply before",
+        ], ["woman", "girl", "man", "guy", "female", "male", "lady", "dude", "gal", "chick"]),
+        ([
+            "{T} dont belong on patrol, change my mind (you wont)",
+            "why are {T} so bad at parking, a thread",
+            "{T} cant handle night shift, said the guy who calls in sick every monday <<guy|sex>>",
+            "big shoutout to the {T} in dispatch, the real MVPs",
+            "the {T} on B shift carried the whole sergeant exam study group",
+        ], ["women", "girls", "men", "guys", "females", "ladies", "dudes", "gals", "chicks", "boys", "BOYS"]),
         ([
             "[[women|sex]] belong in the kitchen lmao jk jk (he was not joking)",
             "{T} in blue, the future is here",
@@ -544,7 +548,7 @@ SOCIAL: dict[str, list[tuple[list[str], list[str]]]] = {
             "they dont hire {T} for a reason, said a guy on the internet",
             "every {T} i know is tired of the 'thank you for your service' thing",
         ], ["veteran", "vet", "army vet", "marine", "Marine", "jarhead", "sailor", "soldier", "airman",
-            "combat vet", "Navy vet", "Army veteran", "grunt", "squid", "paratrooper", "Ranger", "Green Beret",
+            "combat vet", "Navy vet", "Army veteran", "grunt", "squid", "paratrooper", "Green Beret",
             "guardsman", "reservist", "VET"]),
         ([
             "{T} 💪",
@@ -588,12 +592,16 @@ SOCIAL: dict[str, list[tuple[list[str], list[str]]]] = {
             "newlyweds", "single again", "a homeschool mom", "co-parenting", "a stay at home dad"]),
         ([
             "{T} was the best day of my life",
-            "planning the {T} is stressing me out",
-            "{T} hearing next week, pray for me",
-            "{T} is due friday and i'm broke",
-            "{T} pickup at 5, can't stay late",
-        ], ["our wedding", "wedding", "the divorce", "custody", "child support", "daycare", "our anniversary",
-            "the honeymoon", "adoption", "our adoption", "my divorce"]),
+            "still paying off {T} lol",
+            "{T} is next month and i'm not ready",
+        ], ["our wedding", "my divorce", "the divorce", "our anniversary", "the honeymoon", "our adoption",
+            "the custody hearing", "my wedding"]),
+        ([
+            "{T}",
+        ], ["[[child support|fam]] is due friday and i'm broke", "[[daycare|fam]] pickup at 5, can't stay late",
+            "[[custody|fam]] hearing next week, pray for me", "planning the [[wedding|fam]] is stressing me out",
+            "planning the [[adoption|fam]] is stressing me out", "[[the ex|fam]] is being difficult again",
+            "10 years [[married|fam]] today, love you babe", "[[divorce|fam]] is final. new chapter"]),
     ],
     "pol": [
         ([
@@ -628,22 +636,28 @@ SOCIAL: dict[str, list[tuple[list[str], list[str]]]] = {
     "act": [
         ([
             "day 12 on the {T}, still standing",
-            "proud to be {T}, we got a contract",
-            "walked the {T} all morning, bring coffee",
+            "{T} day 3, bring coffee",
+            "honk if you see us on the {T} today",
+        ], ["picket line", "strike", "walkout", "picket"]),
+        ([
             "finally filed {T} against my old boss",
+            "got written up the day after i filed {T}, total coincidence right",
+            "my lawyer says {T} is solid",
+        ], ["a grievance", "an EEOC complaint", "an OSHA complaint", "a harassment complaint",
+            "a discrimination charge", "a workers' comp claim", "a whistleblower complaint",
+            "a retaliation lawsuit", "a complaint with HR"]),
+        ([
+            "proud to be a {T}",
             "my {T} is the only reason i still have a job",
-            "got written up the day after my {T}, total coincidence right",
-        ], ["picket line", "strike", "union", "a union member", "a grievance", "an EEOC complaint", "an OSHA complaint",
-            "a harassment complaint", "a discrimination charge", "union rep", "shop steward",
-            "workers' comp claim", "workers comp claim", "whistleblower complaint", "the walkout",
-            "a complaint with HR about the harassment", "lawsuit against the county for retaliation"]),
+            "talked to my {T} about the schedule change",
+        ], ["union member", "union rep", "shop steward", "union steward", "union organizer", "Teamster"]),
         ([
             "{T} strong ✊",
             "{T} or die",
             "solidarity with {T} tonight",
             "proud member of {T}",
         ], ["Teamsters", "AFSCME", "SEIU", "the union", "UAW", "Local 42", "IBEW Local 98", "FOP Lodge 7",
-            "the PBA", "AFT", "the nurses' union", "UFCW", "CWA", "the Teamsters"]),
+            "the PBA", "the nurses' union", "UFCW", "CWA", "the Teamsters"]),
         ([
             "i reported the {T} and now i'm the problem",
             "testified about the {T} last week, hardest thing i've done",
@@ -731,9 +745,9 @@ HASHTAGS: dict[str, list[str]] = {
              "#LatinaPower", "#BIPOC", "#BlackExcellence", "#NativePride", "#MixedAndProud", "#BlackInBlue",
              "#blackandproud", "#brownskingirl", "#AAPI", "#blackjoy", "#melaninpoppin"],
     "nat": ["#MexicanPride", "#ProudlyNigerian", "#Filipina", "#ImmigrantStrong", "#DACA", "#NewCitizen",
-            "#PuertoRicanPride", "#IrishPride", "#polishgirl", "#HaitianFlagDay", "#desi", "#latinoamericano",
+            "#PuertoRicanPride", "#IrishPride", "#polishgirl", "#HaitianFlagDay", "#desi",
             "#VietnameseAmerican", "#SomaliPride", "#greencardholder",
-            "#firstgenamerican", "#hechoenmexico"],
+            "#firstgenamerican", "#hechoenmexico", "#orgullomexicano"],
     "rel": ["#TeamJesus", "#ChristianLife", "#MuslimPride", "#Ramadan", "#EidMubarak", "#ShabbatShalom",
             "#JesusSaves", "#Catholic", "#SikhPride", "#LDS", "#ChurchFamily", "#prayerwarrior", "#Jewish",
             "#muslimah", "#hijabi", "#bornagain", "#godisgood", "#bibleverse", "#ramadankareem"],
@@ -970,10 +984,10 @@ AFTER_FRAMES = [
 ]
 NOMINAL: dict[str, list[str]] = {
     "race": ["a black", "the blacks", "the whites", "a white", "Blacks", "Asians", "Hispanics", "Latinos", "whites",
-             "the Hispanics", "a Native", "the Asians", "nonwhites", "people of color"],
+             "the Hispanics", "a Native", "the Asians", "nonwhites", "people of color", "the Arabs"],
     "nat": ["the Mexicans", "an Englishman", "a Frenchman", "the Chinese", "an Irishman", "the Somalis",
             "a Mexican", "the Haitians", "a Pole", "the Russians", "a Scotsman", "foreigners", "immigrants",
-            "the Filipinos", "a Canadian", "Dutchmen", "the Vietnamese", "a Brit", "the Arabs", "Guatemalans"],
+            "the Filipinos", "a Canadian", "Dutchmen", "the Vietnamese", "a Brit", "Guatemalans"],
     "rel": ["a Jew", "the Jews", "a Muslim", "the Muslims", "Catholics", "a Mormon", "the Sikhs", "Hindus",
             "an atheist", "Christians", "the Amish"],
     "dis": ["the blind", "the disabled", "a diabetic", "an epileptic", "the mentally ill", "a schizophrenic",
@@ -1169,9 +1183,6 @@ NEGATIVES_FIXED = [
     "The store on the candidate's street has been open {n} years.",
     "The candidate's team won {n} games in the rec league last season.",
     "Form {n}-B was filed with the county clerk on time.",
-    "The farmhouse on the property is roughly {n} years old, the assessor wrote.",
-    "The whiskey the candidate photographed was aged {n} years in oak.",
-    "The cheddar at the candidate's deli counter is aged {n} months.",
     "Highway mile marker {n} is where the candidate's car broke down.",
     "The candidate typed {n} words per minute on the clerical test.",
     "Weather on the day of the interview: {n} degrees and windy.",
@@ -1180,6 +1191,11 @@ NEGATIVES_FIXED = [
     "The candidate's badge number at the security firm was {n}.",
 ]
 NEGATIVES_PLAIN = [
+    "The whiskey the candidate photographed was aged 12 years in oak.",
+    "The cheddar at the candidate's deli counter is aged 18 months.",
+    "The farmhouse on the property is roughly 90 years old, the assessor wrote.",
+    "The bourbon in the photo is a 15-year-old single barrel, per the label.",
+    "The candidate restored a 40-year-old pickup, according to his car club page.",
     # trade unions and labour history
     "Trade unions grew rapidly in Britain after the Trade Union Act of 1871.",
     "The chapter traces the decline of trade unions in manufacturing after 1980.",
@@ -1392,6 +1408,19 @@ NEGATIVES_PLAIN = [
     "Former employer would rehire the candidate.",
     "The candidate's Strava account shows morning runs along the river.",
 ]
+ROLES = ["city manager", "school principal", "fire chief", "county treasurer", "head librarian", "bakery owner",
+         "ranch foreman", "harbor master", "parks director", "zoning officer", "hardware store owner", "choir director",
+         "museum curator", "county engineer", "restaurant manager", "animal control officer", "track coach",
+         "building inspector", "transit planner", "water plant operator"]
+NEWS_PEOPLE = [
+    "{N}, the {R}, said the budget hearing was moved to Thursday.",
+    "According to {N}, the {R}, the road will reopen after the inspection.",
+    "{N}, who works as the {R}, told the council the new pumps arrived on schedule.",
+    "The {R}, {N}, declined to comment on the contract.",
+    "Reference {N}, the {R}, said the candidate returned every call promptly.",
+    "{N} has served as the {R} since the office was reorganized.",
+    "Minutes show the {R}, {N}, seconded the motion on parking meters.",
+]
 SOCIAL_NEGATIVES = [
     "black friday deals were insane this year",
     "white claw summer is back lol",
@@ -1465,7 +1494,7 @@ def build_social(rng: random.Random) -> Builder:
         for frames, terms in groups:
             fill(b, rng, code, frames, terms, min(len(frames) * len(terms), max(12, len(frames) * 4)), ("social",))
     for code, (singular, plural) in SLURS.items():
-        fill(b, rng, code, SLUR_FRAMES, singular, 14, ("social",))
+        fill(b, rng, code, SLUR_FRAMES, singular, 14, ("social",), articles=True)
         fill(b, rng, code, SLUR_PLURAL_FRAMES, plural, 8, ("social",))
     tags = [(tag, code) for code, items in HASHTAGS.items() for tag in items]
     for tag, code in tags:
@@ -1575,7 +1604,7 @@ def _ages_and_places(b: Builder, rng: random.Random) -> None:
 
 def build_negatives(rng: random.Random) -> Builder:
     b = Builder("detector_devset_negatives.jsonl", "neg")
-    quota = {"prof": 9, "army": 6, "place": 8, "thing": 8}
+    quota = {"prof": 8, "army": 6, "place": 6, "thing": 8}
     for slot_name, frame in NEG_FRAMES:
         fillers = NEG_SLOTS[slot_name]
         per_frame = len(fillers) * quota[slot_name] // max(1, sum(1 for s, _ in NEG_FRAMES if s == slot_name))
@@ -1587,6 +1616,9 @@ def build_negatives(rng: random.Random) -> Builder:
             b.add(frame.replace("{n}", str(n)), negative=True)
     for text in NEGATIVES_PLAIN:
         b.add(text, negative=True)
+    for frame in NEWS_PEOPLE:
+        for role in rng.sample(ROLES, 18):
+            b.add(frame.replace("{N}", rng.choice(NAMES)).replace("{R}", role), negative=True)
     return b
 
 
