@@ -23,11 +23,11 @@ from playwright.sync_api import Page, expect
 from tests.browser.conftest import Browsing
 from tests.browser.test_login import submit_password
 from tests.support import Clock, runtime_of
+from vetting import demo
 from vetting.clock import utcnow
+from vetting.demo import DEMO_CYCLE_TITLE, DEMO_PASSWORD, DemoAccount
 from vetting.models import Role
 from vetting.security import totp
-from vetting.services import demo
-from vetting.services.demo import DEMO_CYCLE_TITLE, DEMO_PASSWORD, DemoAccount
 
 pytestmark = pytest.mark.browser
 

@@ -15,6 +15,8 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from tests.support import runtime_of
+from vetting import demo
+from vetting.demo import DEMO_CYCLE_TITLE
 from vetting.models import (
     AuditEvent,
     Base,
@@ -30,8 +32,7 @@ from vetting.models import (
     ValidationStatus,
     ValidationStep,
 )
-from vetting.services import audit_log, candidates, demo
-from vetting.services.demo import DEMO_CYCLE_TITLE
+from vetting.services import audit_log, candidates
 from vetting.services.findings import view_of
 from vetting.services.vault import CandidateVault
 

@@ -35,10 +35,11 @@ from tests.web.world import (
     record_consent,
     resolve_api,
 )
+from vetting import demo
 from vetting.clock import utcnow
+from vetting.demo import DEMO_CYCLE_TITLE, DEMO_PASSWORD
 from vetting.models import AuditEvent, Candidate, ChecklistVersion, ChecklistVersionItem, Cycle, ResolutionStatus
-from vetting.services import demo, users
-from vetting.services.demo import DEMO_CYCLE_TITLE, DEMO_PASSWORD
+from vetting.services import users
 from vetting.uniformity_matrix import CSV_HEADER, DEVIATION_LABELS
 
 BOM = b"\xef\xbb\xbf"

@@ -441,7 +441,7 @@ def test_only_auditor_and_self_identification_modules_use_the_eeo_services() -> 
         "vetting.api.self_identification",
         "vetting.web.self_identification",
         "vetting.services.adverse_impact",
-        "vetting.services.demo",  # the demo data: answers given through the form's own service
+        "vetting.demo",  # the demo data: answers given through the form's own service
     }
     assert _importers("vetting.selection_rates") == {"vetting.services.adverse_impact", "vetting.api.audit"}
     # And the board's and the investigators' own modules import none of it, nor the auditor's views.

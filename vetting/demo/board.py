@@ -38,10 +38,13 @@ def load(session: Session, security: Security, cycle: Cycle, admin: User, board:
     """Idempotent: rules and holidays once; board activity only if none is recorded yet."""
     if cycle.chair_id is None:
         cycles.set_board_rules(
-            session, admin, cycle.id,
-            cycles.BoardRules(DecisionRule.CHAIR, decision_quorum=2, chair_id=board[0].id, response_days=5,
-                              fcra_mode=False),
-        )  # fmt: skip
+            session,
+            admin,
+            cycle.id,
+            cycles.BoardRules(
+                DecisionRule.CHAIR, decision_quorum=2, chair_id=board[0].id, response_days=5, fcra_mode=False
+            ),
+        )
     if not session.scalar(select(func.count()).select_from(Holiday)):
         for day, name in HOLIDAYS:
             holidays.add_holiday(session, admin, date.fromisoformat(day), name)
@@ -65,40 +68,70 @@ def load(session: Session, security: Security, cycle: Cycle, admin: User, board:
         # Advanced: nothing reportable was found.
         for who in (chair, member):
             decisions.recommend(
-                session, who, security, candidate.id, outcome=Outcome.ADVANCE,
-                rationale="Search complete on the uniform checklist; nothing job-related was found.", finding_ids=[],
-            )  # fmt: skip
+                session,
+                who,
+                security,
+                candidate.id,
+                outcome=Outcome.ADVANCE,
+                rationale="Search complete on the uniform checklist; nothing job-related was found.",
+                finding_ids=[],
+            )
         decisions.decide(
-            session, chair, security, candidate.id, outcome=Outcome.ADVANCE,
-            rationale="Both recommendations advance; no finding relied on.", finding_ids=[],
-        )  # fmt: skip
+            session,
+            chair,
+            security,
+            candidate.id,
+            outcome=Outcome.ADVANCE,
+            rationale="Both recommendations advance; no finding relied on.",
+            finding_ids=[],
+        )
     for n, (candidate, finding_ids) in enumerate(with_findings[:2]):
         cited = finding_ids[:1]
         questions_asked = questions.ask(
-            session, member, security, candidate.id, cited[0],
+            session,
+            member,
+            security,
+            candidate.id,
+            cited[0],
             "Was this posted from an account the candidate listed on the application?",
-        )  # fmt: skip
+        )
         if n == 0:
             questions.answer(
-                session, inv[0], security, questions_asked.id,
+                session,
+                inv[0],
+                security,
+                questions_asked.id,
                 "Yes: the handle is the one listed on the application, and the profile photo matches.",
-            )  # fmt: skip
+            )
             questions.approve(session, inv[1], questions_asked.id)
         for who in (chair, member):
             decisions.recommend(
-                session, who, security, candidate.id, outcome=Outcome.DO_NOT_ADVANCE,
+                session,
+                who,
+                security,
+                candidate.id,
+                outcome=Outcome.DO_NOT_ADVANCE,
                 rationale="The released finding shows conduct incompatible with the duties of a police officer.",
                 finding_ids=cited,
-            )  # fmt: skip
+            )
         decisions.decide(
-            session, chair, security, candidate.id, outcome=Outcome.DO_NOT_ADVANCE,
+            session,
+            chair,
+            security,
+            candidate.id,
+            outcome=Outcome.DO_NOT_ADVANCE,
             rationale="Proposed: the released finding shows conduct incompatible with police work.",
             finding_ids=cited,
-        )  # fmt: skip
+        )
         if n == 1:
             # The candidate disputes it: the decision waits for re-validation (FCRA-09).
             notices.record_response(
-                session, inv[0], security, candidate.id, kind=ResponseKind.DISPUTE,
+                session,
+                inv[0],
+                security,
+                candidate.id,
+                kind=ResponseKind.DISPUTE,
                 text="The screenshot was taken out of context; I did not share anything confidential.",
-                received_on=today(), finding_ids=cited,
-            )  # fmt: skip
+                received_on=today(),
+                finding_ids=cited,
+            )
