@@ -46,8 +46,13 @@ def self_id_invite(candidate_id: int) -> ResponseReturnValue:
     with transaction() as session:
         issued = self_identification.invite(session, current_user, candidate_id)
     url = url_for("self_id.form", token=issued.token, _external=True)
-    return jsonify({"candidate_id": issued.candidate_id, "url": url, "token": issued.token,
-                    "expires_at": moment(issued.expires_at)}), 201  # fmt: skip
+    body = {
+        "candidate_id": issued.candidate_id,
+        "url": url,
+        "token": issued.token,
+        "expires_at": moment(issued.expires_at),
+    }
+    return jsonify(body), 201
 
 
 @route(
