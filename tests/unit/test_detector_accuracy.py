@@ -93,8 +93,8 @@ def test_false_positive_rate_on_neutral_text_is_at_most_3_percent() -> None:
 def test_social_media_recall() -> None:
     # Issue 13 targets: sentence recall >= 0.97, cue recall >= 0.90 on every axis.
     result = figures(SOCIAL)
-    assert result.cue_recall >= 0.72, report(result)
-    assert result.sentence_recall >= 0.70, report(result)
+    assert result.cue_recall >= 0.80, report(result)
+    assert result.sentence_recall >= 0.79, report(result)
     assert result.false_positive_rate <= 0.04, report(result)
 
 
@@ -102,16 +102,16 @@ def test_social_media_recall() -> None:
 def test_adversarial_spellings_recall() -> None:
     # Invisible characters, look-alike letters, leetspeak, misspellings: the normalisation layer's job.
     result = figures(ADVERSARIAL)
-    assert result.cue_recall >= 0.67, report(result)
-    assert result.false_positive_rate <= 0.23, report(result)
+    assert result.cue_recall >= 0.69, report(result)
+    assert result.false_positive_rate <= 0.22, report(result)
 
 
 @pytest.mark.xfail(strict=False, reason=REWRITE)
 def test_context_recall() -> None:
     # Adjectives before person nouns and after a subject, nominal uses, ages, places of worship, health.
     result = figures(CONTEXT)
-    assert result.cue_recall >= 0.89, report(result)
-    assert result.sentence_recall >= 0.89, report(result)
+    assert result.cue_recall >= 0.90, report(result)
+    assert result.sentence_recall >= 0.90, report(result)
 
 
 @pytest.mark.xfail(strict=False, reason=REWRITE)
@@ -119,7 +119,7 @@ def test_false_positive_rate_on_hard_negatives() -> None:
     # Issue 13 target: at most 2% on neutral text, including professions, places and other people.
     result = figures(NEGATIVES)
     assert result.negatives >= 1000
-    assert result.false_positive_rate <= 0.27, report(result)
+    assert result.false_positive_rate <= 0.26, report(result)
 
 
 @pytest.mark.xfail(strict=False, reason=REWRITE)
