@@ -12,6 +12,7 @@ This module is what an outside auditor's verifier needs, with only the public ke
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -23,9 +24,12 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from vetting.crypto import sha256_hex
-
 GENESIS_HASH = "0" * 64
+
+
+def _sha256_hex(data: bytes | str) -> str:
+    # hashlib, not vetting.crypto: the standalone verifier needs nothing but cryptography.
+    return hashlib.sha256(data.encode() if isinstance(data, str) else data).hexdigest()
 
 
 def canonical_json(value: Any) -> str:
@@ -93,7 +97,7 @@ class EntryFields:
         )
 
     def compute_hash(self) -> str:
-        return sha256_hex(self.canonical())
+        return _sha256_hex(self.canonical())
 
 
 @dataclass(frozen=True)
@@ -127,7 +131,7 @@ class Checkpoint:
 
 def public_key_id(public_key: Ed25519PublicKey) -> str:
     raw = public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    return sha256_hex(raw)[:16]
+    return _sha256_hex(raw)[:16]
 
 
 def public_key_pem(public_key: Ed25519PublicKey) -> str:
