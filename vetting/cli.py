@@ -15,14 +15,14 @@ import click
 from flask import Flask
 from flask.cli import FlaskGroup
 
-from vetting import create_app
+from vetting import create_app, demo
 from vetting.config import ConfigError, default_database_url, default_instance_path, load_settings
 from vetting.errors import DomainError
 from vetting.instance import ensure_instance
 from vetting.models import Role
 from vetting.runtime import Runtime
 from vetting.security import totp
-from vetting.services import audit_log, demo, tokens, users
+from vetting.services import audit_log, tokens, users
 from vetting.services.accounts import open_totp_secret
 
 
