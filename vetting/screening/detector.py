@@ -154,7 +154,11 @@ def _data(name: str) -> Any:
 def person_words() -> frozenset[str]:
     """Nouns for people ("nurse", "mechanic", "neighbours") and identity words: after an
     ambiguous descriptor they make it about someone ("a white nurse", "the Mexican mechanic")."""
-    return frozenset(_data("person_nouns.json")["nouns"]) | IDENTITY_WORDS
+    words = set(IDENTITY_WORDS)
+    for noun in _data("person_nouns.json")["nouns"]:
+        # Matched one word at a time: "security guard" counts by its head word, "fiancé" as "fiance".
+        words.add(term_key(noun).split()[-1])
+    return frozenset(words)
 
 
 #: Just before a descriptor used as a predicate or noun: a self-description ("I'm", "as a").
@@ -183,6 +187,7 @@ WEAK_CUES = frozenset(["is", "was", "am", "are", "were", "be", "been", "a", "an"
 #: unlike a thing ("the truck was white"). Capitalised names are checked on the original text.
 SUBJECT_PRONOUNS = frozenset(["i", "he", "she", "they", "we", "you", "who", "u", "ur"])
 _SINGULAR_COPULAS = frozenset(["is", "was", "s"])
+_COPULAS = _SINGULAR_COPULAS | {"are", "were", "re"}
 #: Articles that make a descriptor a noun for a person ("acting like a black"); "the" reads a
 #: colour as a thing too often ("I'll take the white").
 _RACE_ARTICLES = frozenset(["a", "an"])
@@ -206,7 +211,7 @@ CLAUSE_END = frozenset(
     ]
 )
 _BREAKS = '.;:!?()"\u201c\u201d'
-_CLAUSE_BREAK = re.compile(f"[{_BREAKS}]")
+_LAST_BREAK = re.compile(f"[{_BREAKS}][^{_BREAKS}]*$")
 _WORD = re.compile(r"[a-z0-9%']+")
 #: The first two words of the rest of the clause, and whether it opens with a comma.
 _FOLLOWING = re.compile(rf"(\s*,)?[^a-z0-9%'{_BREAKS}]*([a-z0-9%']+)?[^a-z0-9%'{_BREAKS}]*([a-z0-9%']+)?")
@@ -228,35 +233,33 @@ def _person_context(
     after = _FOLLOWING.match(text, end, end + 60)
     assert after is not None  # every group is optional
     comma, first, second = after.groups()
-    following = [_word(w) for w in (first, second) if w is not None]
     people = person_words()
-    if any(word in people for word in following):
+    if (first is not None and _word(first) in people) or (second is not None and _word(second) in people):
         return True
     low = max(0, start - 40)
-    clause = text[low:start]
-    words = list(_WORD.finditer(clause, max(clause.rfind(c) for c in _BREAKS) + 1))
-    raw = [w.group() for w in words]
-    previous = [_word(w) for w in raw]
-    last = previous[-1] if previous else ""
+    cut = _LAST_BREAK.search(text, low, start)
+    # The last two words of the clause before the descriptor, as written and without "'s".
+    words = _WORD.findall(text, cut.end() if cut else low, start)[-2:]
+    last_raw = words[-1] if words else ""
+    last = _word(last_raw)
     if last.endswith("%"):
         return True  # "40% Irish": ancestry
-    ends_here = not following or following[0] in CLAUSE_END or comma is not None
-    if not ends_here:
-        return False
-    pair = " ".join(previous[-2:])
+    if not (first is None or _word(first) in CLAUSE_END or comma is not None):
+        return False  # the clause goes on: "black coffee"
+    before = _word(words[0]) if len(words) == 2 else ""
     # "he's" is both a cue as written and "he" once the possessive is stripped: test the word as written.
-    if last in STRONG_CUES or (raw and raw[-1] in STRONG_CUES) or pair in STRONG_PAIRS or not previous:
+    if not words or last in STRONG_CUES or last_raw in STRONG_CUES or f"{before} {last}" in STRONG_PAIRS:
         return True  # "I'm Catholic.", "because he's black", "as a Marine,", "Conservative, Christian, and proud"
     if axis != "race_colour":
         return last in WEAK_CUES
     if last in _RACE_ARTICLES:
         return True  # "acting like a black"
-    if last in _SINGULAR_COPULAS | {"are", "were"} and len(previous) >= 2:
-        subject = previous[-2]
-        if subject in SUBJECT_PRONOUNS:
-            return True  # "he was black", "they were white"
-        if last in _SINGULAR_COPULAS and capitalised is not None:
-            return capitalised(low + words[-2].start())  # "Sam was black", not "the truck was white"
+    if before in SUBJECT_PRONOUNS and last in _COPULAS:
+        return True  # "he was black", "they were white"
+    if last in _SINGULAR_COPULAS and before and capitalised is not None:
+        # "Sam was black", not "the truck was white": the subject's capital, in the original.
+        subject = text.rfind(before, low, start)
+        return subject >= 0 and capitalised(subject)
     return False
 
 
@@ -278,6 +281,12 @@ def _lexicon_files() -> Iterator[dict[str, Any]]:
             yield json.loads(path.read_text(encoding="utf-8"))
     for axis, terms in _data("slurs.json")["axes"].items():
         yield {"axis": axis, "terms": terms}
+
+
+@cache
+def _also() -> dict[str, tuple[str, ...]]:
+    """Slurs that target more than one group ("also": the other axes they are reported on)."""
+    return {e["rule"]: tuple(e["also"]) for terms in _data("slurs.json")["axes"].values() for e in terms if "also" in e}
 
 
 @cache
@@ -505,9 +514,12 @@ def _scan(padded: str, view: str, capitalised: Capitalised | None) -> Scan:
             axis, rule, needs_person, plural, literal = term
             if not literal and view[start:end] != padded[start:end] and not _stands_in(padded, start, end):
                 continue  # "44" is not "aa"
+            # A slur's plural is no sign of people ("monkeys"): it keeps its context rule.
+            group = plural and "-S" not in rule
             # A whole-word key ends on the space after its word: ``end`` is the word's end.
-            if not needs_person or _person_context(padded, start, end, plural, axis, capitalised):
+            if not needs_person or _person_context(padded, start, end, group, axis, capitalised):
                 lexical.append((start, end, axis, rule))
+                lexical.extend((start, end, other, rule) for other in _also().get(rule, ()))
         for index in rules:
             low, high = start - _WINDOW, end + 1 + _WINDOW
             spans = windows.setdefault(index, [])
