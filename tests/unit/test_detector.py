@@ -150,7 +150,7 @@ def test_anchors_hide_no_pattern_match() -> None:
     for text in [*PATTERN_PROBES.values(), *texts]:
         normalised, _ = detector.normalise(text)
         padded = f" {normalised} "
-        _lexical, windows, _blocked = detector._scan(padded, detector.word_view(normalised), None)
+        windows = detector._scan(padded, detector.word_view(normalised), None).windows
         everywhere = {
             (m.start(), m.end(), axis, rule) for axis, rule, rx in detector._patterns() for m in rx.finditer(padded)
         }
