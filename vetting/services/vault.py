@@ -45,13 +45,14 @@ class CandidateVault:
         self.candidate_id = candidate.id
         self.key = DataKey(keyring.decrypt(candidate.wrapped_key, wrapped_key_purpose(candidate.id)))
 
+    def purpose(self, purpose: str, record_id: int | str) -> str:
+        """The associated data: "candidate:<id>:<purpose>:<record id>"."""
+        return f"candidate:{self.candidate_id}:{purpose}:{record_id}"
+
     def _purpose(self, declared: Sealed, row: HasSealed) -> str:
         return self.purpose(declared.purpose, declared.record_id(row))
 
     # By purpose string: only for the board's records until ``models/board.py`` declares their fields.
-    def purpose(self, purpose: str, record_id: int | str) -> str:
-        return f"candidate:{self.candidate_id}:{purpose}:{record_id}"
-
     def seal(self, text: str, purpose: str, record_id: int | str) -> str:
         return self.key.encrypt_text(text, self.purpose(purpose, record_id))
 
@@ -62,11 +63,13 @@ class CandidateVault:
         """The associated data of ``row``'s file ``name`` in the encrypted store."""
         return self._purpose(_declared(row, name, stored=True), row)
 
+    def sealed(self, row: HasSealed, name: str, text: str) -> str:
+        """The ciphertext of ``text`` for ``row``'s field ``name``, for a model transition to store."""
+        return self.key.encrypt_text(text, self._purpose(_declared(row, name), row))
+
     def seal_field(self, row: HasSealed, name: str, text: str | None) -> None:
         """Seal ``text`` into ``row``'s column ``<name>_enc`` (None clears it)."""
-        declared = _declared(row, name)
-        token = None if text is None else self.key.encrypt_text(text, self._purpose(declared, row))
-        setattr(row, f"{name}_enc", token)
+        setattr(row, f"{name}_enc", None if text is None else self.sealed(row, name, text))
 
     def open_optional_field(self, row: HasSealed, name: str) -> str | None:
         token: str | None = getattr(row, f"{name}_enc")
