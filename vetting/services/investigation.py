@@ -229,8 +229,7 @@ def resolve_item(
     _check_searches(data.searches)
     _refuse_protected_search(candidate, actor, item, data.searches, read_profile(vault, candidate).identifiers())
 
-    now = utcnow()
-    resolution, previous = candidate.resolve_item(item, data.status, technique.code, actor.id, now)
+    resolution, previous = candidate.resolve_item(item, data.status, technique.code, actor.id, utcnow())
     vault.add_sealed(
         session,
         resolution,
