@@ -565,7 +565,7 @@ SOCIAL: dict[str, list[tuple[list[str], list[str]]]] = {
             "got my {T} in the mail today, framing it",
             "{T} memories hit hard around july 4th",
         ], ["deployment", "the deployment", "my DD214", "DD-214", "VA claim",
-            "honorable discharge", "two tours in [[Iraq|nat]]", "my time in the service", "basic training",
+            "honorable discharge", "two tours in Iraq", "my time in the service", "basic training",
             "my enlistment", "active duty"]),
     ],
     "fam": [

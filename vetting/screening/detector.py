@@ -239,7 +239,7 @@ def _person_context(
     low = max(0, start - 40)
     cut = _LAST_BREAK.search(text, low, start)
     # The last two words of the clause before the descriptor, as written and without "'s".
-    words = _WORD.findall(text, cut.end() if cut else low, start)[-2:]
+    words = _WORD.findall(text, cut.start() + 1 if cut else low, start)[-2:]
     last_raw = words[-1] if words else ""
     last = _word(last_raw)
     if last.endswith("%"):
@@ -263,11 +263,259 @@ def _person_context(
     return False
 
 
+#: Words before a place that make it someone's origin ("born in Mexico", "my family is from Ireland").
+ORIGIN_CUES = frozenset(
+    [
+        "born",
+        "raised",
+        "grew",
+        "immigrated",
+        "immigrate",
+        "immigrating",
+        "emigrated",
+        "emigrate",
+        "fled",
+        "deported",
+        "citizen",
+        "citizens",
+        "citizenship",
+        "native",
+        "natives",
+        "nationality",
+        "roots",
+        "heritage",
+        "descent",
+        "ancestry",
+        "ancestors",
+        "ancestral",
+        "family",
+        "families",
+        "parents",
+        "parent",
+        "grandparents",
+        "grandma",
+        "grandpa",
+        "grandmother",
+        "grandfather",
+        "relatives",
+        "hometown",
+        "homeland",
+        "home",
+        "originally",
+        "hails",
+        "hail",
+        "visa",
+        "passport",
+        "refugee",
+        "refugees",
+        "asylum",
+        "immigrant",
+        "immigrants",
+        "migrant",
+        "migrants",
+        "expat",
+    ]
+)
+#: Words right after a place that make it someone's origin ("a Mexico native", "Cuba-born").
+ORIGIN_AFTER = frozenset(
+    [
+        "native",
+        "natives",
+        "born",
+        "descent",
+        "heritage",
+        "roots",
+        "citizen",
+        "citizens",
+        "national",
+        "nationals",
+        "passport",
+        "immigrant",
+        "immigrants",
+        "expat",
+        "expats",
+        "ancestry",
+        "pride",
+        "flag",
+    ]
+)
+#: "from" makes a place an origin after a person or a copula ("I'm from", "people from"), not a thing
+#: ("exports from Poland").
+_FROM_SUBJECTS = frozenset(
+    [
+        "i'm",
+        "im",
+        "i",
+        "he",
+        "she",
+        "we",
+        "they",
+        "you",
+        "he's",
+        "she's",
+        "we're",
+        "they're",
+        "you're",
+        "is",
+        "am",
+        "are",
+        "was",
+        "were",
+        "comes",
+        "come",
+        "came",
+        "coming",
+        "originally",
+    ]
+)
+_ORIGIN_WINDOW = 60
+_ORIGIN_NOUNS = frozenset(["national", "nationals", "foreigner", "foreigners", "alien", "aliens"])
+_SEND_BACK = frozenset(["send", "sent", "sending", "go", "goes", "going", "went", "deport", "ship", "shipped"])
+
+
+def _origin_context(text: str, start: int, end: int) -> bool:
+    """A country or city named as someone's origin, not as a place in passing (issue 13)."""
+    after = _FOLLOWING.match(text, end, end + 40)
+    assert after is not None  # every group is optional
+    if after.group(2) is not None and _word(after.group(2)) in ORIGIN_AFTER:
+        return True
+    low = max(0, start - _ORIGIN_WINDOW)
+    cut = _LAST_BREAK.search(text, low, start)
+    words = [_word(w) for w in _WORD.findall(text, cut.start() + 1 if cut else low, start)]
+    if any(w in ORIGIN_CUES for w in words[-6:]):
+        return True
+    if "from" in words[-3:]:
+        at = len(words) - 1 - words[::-1].index("from")
+        before = words[max(0, at - 2) : at]
+        people = person_words()
+        return any(w in _FROM_SUBJECTS or w in people or w in ORIGIN_CUES or w in _ORIGIN_NOUNS for w in before)
+    # "send them back to Mexico", "go back to China": told to return to an origin.
+    return "back" in words[-3:] and any(w in _SEND_BACK for w in words[-6:])
+
+
+#: Clinicians: a health condition, a pregnancy or a genetic test only when they are someone's own
+#: ("my therapist", "seeing an oncologist"), not when the profession is named ("psychiatrists in
+#: the eighteenth century", "the hospital is recruiting obstetricians").
+CLINICIANS = frozenset(
+    [
+        "therapist",
+        "psychotherapist",
+        "psychiatrist",
+        "psychologist",
+        "psychoanalyst",
+        "counselor",
+        "counsellor",
+        "oncologist",
+        "obstetrician",
+        "gynecologist",
+        "gynaecologist",
+        "obgyn",
+        "neurologist",
+        "cardiologist",
+        "endocrinologist",
+        "rheumatologist",
+        "urologist",
+        "nephrologist",
+        "hematologist",
+        "haematologist",
+        "pulmonologist",
+        "gastroenterologist",
+        "physiotherapist",
+        "midwife",
+        "doula",
+        "perinatologist",
+        "geneticist",
+        "audiologist",
+    ]
+)
+#: Occupations after a health word: "psychiatric nurses", "genetic counsellors", "hospice aides".
+CARE_OCCUPATIONS = frozenset(
+    [
+        "nurse",
+        "counselor",
+        "counsellor",
+        "therapist",
+        "technician",
+        "tech",
+        "aide",
+        "worker",
+        "specialist",
+        "practitioner",
+        "physician",
+        "doctor",
+        "professional",
+        "researcher",
+        "scientist",
+        "educator",
+        "technologist",
+        "assistant",
+        "staff",
+        "clinician",
+        "chaplain",
+        "volunteer",
+        "administrator",
+        "provider",
+    ]
+)
+#: Before a clinician: the person is someone's own, or is being seen ("my", "sees a", "referred to").
+_OWN_CUES = frozenset(
+    [
+        "my",
+        "his",
+        "her",
+        "their",
+        "our",
+        "your",
+        "see",
+        "sees",
+        "seeing",
+        "saw",
+        "seen",
+        "visit",
+        "visits",
+        "visited",
+        "visiting",
+        "appointment",
+        "appointments",
+        "referred",
+        "referral",
+        "prescribed",
+        "treated",
+        "treating",
+        "session",
+        "sessions",
+        "with",
+    ]
+)
+
+
+def _singular(word: str) -> str:
+    return word[:-1] if word.endswith("s") and not word.endswith("ss") else word
+
+
+def _clinician(text: str, start: int, end: int) -> bool:
+    """Whether a hit names a clinician or a health occupation ("psychiatric nurses")."""
+    last = _singular(text[start:end].rsplit(" ", 1)[-1].rstrip("'"))
+    if last in CLINICIANS:
+        return True
+    after = _FOLLOWING.match(text, end, end + 40)
+    assert after is not None  # every group is optional
+    following = after.group(2)
+    return following is not None and _singular(_word(following)) in CARE_OCCUPATIONS
+
+
+def _own_clinician(text: str, start: int, end: int) -> bool:
+    low = max(0, start - 40)
+    cut = _LAST_BREAK.search(text, low, start)
+    words = _WORD.findall(text, cut.start() + 1 if cut else low, start)[-4:]
+    return any(w.endswith("'s") or _word(w) in _OWN_CUES for w in words)
+
+
 # --- lexicon -------------------------------------------------------------------------------
 
-#: (axis, rule, needs a person context, is a plural form, is written with digits or symbols
-#: ("12-step", "brca1")) of a lexicon key.
-Term = tuple[str, str, bool, bool, bool]
+#: (axis, rule, its context rule ("person", "origin" or none), is a plural form, is written with
+#: digits or symbols ("12-step", "brca1")) of a lexicon key.
+Term = tuple[str, str, str | None, bool, bool]
 #: (start, stop, axis, rule) of a mention before offsets are mapped back.
 Span = tuple[int, int, str, str]
 
@@ -456,7 +704,7 @@ def _automaton() -> ahocorasick.Automaton:
             literal = any(c in STAND_INS for c in entry["term"])
             for key, plural in word_keys(entry["term"]):
                 # The first entry for a key wins; lexicon reviews keep normalised forms unique.
-                lexical: Term = (data["axis"], entry["rule"], entry.get("context") == "person", plural, literal)
+                lexical: Term = (data["axis"], entry["rule"], entry.get("context"), plural, literal)
                 entries.setdefault(key, (lexical, [], False))
     for index, (_axis, rule, _rx) in enumerate(PATTERNS):
         for anchor in ANCHORS[rule]:
@@ -511,13 +759,19 @@ def _scan(padded: str, view: str, capitalised: Capitalised | None) -> Scan:
             runs = True
             continue
         if term is not None and starts_word(padded, start):
-            axis, rule, needs_person, plural, literal = term
+            axis, rule, context, plural, literal = term
             if not literal and view[start:end] != padded[start:end] and not _stands_in(padded, start, end):
                 continue  # "44" is not "aa"
             # A slur's plural is no sign of people ("monkeys"): it keeps its context rule.
             group = plural and "-S" not in rule
             # A whole-word key ends on the space after its word: ``end`` is the word's end.
-            if not needs_person or _person_context(padded, start, end, group, axis, capitalised):
+            if context == "origin":
+                fires = _origin_context(padded, start, end)
+            elif _clinician(padded, start, end):
+                fires = _own_clinician(padded, start, end)
+            else:
+                fires = context != "person" or _person_context(padded, start, end, group, axis, capitalised)
+            if fires:
                 lexical.append((start, end, axis, rule))
                 lexical.extend((start, end, other, rule) for other in _also().get(rule, ()))
         for index in rules:
