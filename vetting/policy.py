@@ -66,6 +66,9 @@ ROLE_ACTIONS: Final[Mapping[Role, frozenset[Action]]] = {
     Role.AUDITOR: frozenset({Action.AUDIT_READ, Action.CYCLES_VIEW_ALL}),
 }
 
+#: What a refused actor is told when no rule has more to say.
+FORBIDDEN: Final = "You do not have permission to do this."
+
 #: Roles that hold no other role: the auditor checks everyone (PRODUCT.md §2).
 EXCLUSIVE_ROLES: Final = frozenset({Role.AUDITOR})
 
@@ -127,7 +130,7 @@ def require(actor: User, action: Action, cycle: Cycle | None = None) -> None:
                 + "; ".join(problems)
                 + ". An administrator must record a current designation."
             )
-    raise Forbidden("You do not have permission to do this.")
+    raise Forbidden(FORBIDDEN)
 
 
 def can_view_cycle(actor: User, cycle: Cycle) -> bool:
@@ -153,6 +156,17 @@ def can_record_decision(actor: User, cycle: Cycle) -> bool:
     if not can(actor, Action.BOARD_READ, cycle):
         return False
     return cycle.decision_rule is DecisionRule.MAJORITY or cycle.chair_id == actor.id
+
+
+def decision_refusal(actor: User, cycle: Cycle) -> str | None:
+    """Why ``actor`` may not record the board's decision in ``cycle`` (:func:`can_record_decision`), or ``None``."""
+    if can_record_decision(actor, cycle):
+        return None
+    if not can(actor, Action.BOARD_READ, cycle):
+        return FORBIDDEN
+    if cycle.chair_id is not None:
+        return "In this cycle the chair records the board's decision."
+    return "This cycle has no chair to record the board's decision: an administrator must name one."
 
 
 def can_read_notices(actor: User, cycle: Cycle) -> bool:

@@ -26,6 +26,7 @@ from vetting.models import (
     BehaviourCategory,
     BoardQuestion,
     Cycle,
+    DecisionRule,
     Duty,
     Finding,
     MentionResolution,
@@ -277,3 +278,44 @@ def test_nobody_deactivates_their_own_account(own: bool, active: bool, refused: 
     user = admin() if own else someone()
     expected = "You cannot deactivate your own account." if refused else None
     assert policy.activation_refusal(admin(), user, active) == expected
+
+
+# --- POL-01 and the cycle's rule: who records the board's decision --------------------------------
+
+CHAIR_DECIDES = "In this cycle the chair records the board's decision."
+NO_CHAIR = "This cycle has no chair to record the board's decision: an administrator must name one."
+
+
+@pytest.mark.parametrize(
+    ("rule", "who", "refusal"),
+    [
+        (DecisionRule.MAJORITY, "member", None),
+        (DecisionRule.MAJORITY, "chair", None),
+        (DecisionRule.CHAIR, "chair", None),
+        (DecisionRule.CHAIR, "member", CHAIR_DECIDES),
+        (DecisionRule.CHAIR, "member without a chair", NO_CHAIR),
+        (DecisionRule.MAJORITY, "searcher", policy.FORBIDDEN),  # never a searcher (POL-01)
+        (DecisionRule.MAJORITY, "other board", policy.FORBIDDEN),
+        (DecisionRule.MAJORITY, "inactive member", policy.FORBIDDEN),
+        (DecisionRule.CHAIR, "inactive chair", policy.FORBIDDEN),
+    ],
+)
+def test_who_records_the_decision(rule: DecisionRule, who: str, refusal: str | None) -> None:
+    chair, member = person(Role.BOARD_MEMBER), person(Role.BOARD_MEMBER)
+    searcher = person(Role.INVESTIGATOR, Role.BOARD_MEMBER)
+    cycle = cycle_with(board_member=chair, investigator=searcher)
+    cycle.assignments.append(Assignment(user_id=member.id, duty=Duty.BOARD_MEMBER))
+    cycle.decision_rule = rule
+    cycle.chair_id = None if who == "member without a chair" else chair.id
+    actor = {
+        "chair": chair,
+        "member": member,
+        "member without a chair": member,
+        "searcher": searcher,
+        "other board": person(Role.BOARD_MEMBER),
+        "inactive member": member,
+        "inactive chair": chair,
+    }[who]
+    actor.is_active = not who.startswith("inactive")
+    assert policy.decision_refusal(actor, cycle) == refusal
+    assert policy.can_record_decision(actor, cycle) is (refusal is None)

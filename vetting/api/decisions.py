@@ -132,9 +132,14 @@ def board_recommendation_create(candidate_id: int) -> ResponseReturnValue:
     data = parse(RecommendationBody)
     with transaction() as session:
         row: Recommendation = decisions.recommend(
-            session, current_user, runtime().security, candidate_id,
-            outcome=data.outcome, rationale=data.rationale, finding_ids=data.finding_ids,
-        )  # fmt: skip
+            session,
+            current_user,
+            runtime().security,
+            candidate_id,
+            outcome=data.outcome,
+            rationale=data.rationale,
+            finding_ids=data.finding_ids,
+        )
         body = {"id": row.id, "outcome": row.outcome.value, "board": _decision_body(session, candidate_id)}
     return jsonify(body), 201
 
@@ -153,9 +158,14 @@ def board_decision_create(candidate_id: int) -> ResponseReturnValue:
     data = parse(DecisionBody)
     with transaction() as session:
         row: Decision = decisions.decide(
-            session, current_user, runtime().security, candidate_id,
-            outcome=Outcome(data.outcome), rationale=data.rationale, finding_ids=data.finding_ids,
-        )  # fmt: skip
+            session,
+            current_user,
+            runtime().security,
+            candidate_id,
+            outcome=Outcome(data.outcome),
+            rationale=data.rationale,
+            finding_ids=data.finding_ids,
+        )
         body = {
             "id": row.id,
             "outcome": row.outcome.value,
@@ -296,9 +306,15 @@ def response_create(candidate_id: int) -> ResponseReturnValue:
     data = parse(ResponseBody)
     with transaction() as session:
         row = notices.record_response(
-            session, current_user, runtime().security, candidate_id,
-            kind=data.kind, text=data.text, received_on=data.received_on, finding_ids=data.finding_ids,
-        )  # fmt: skip
+            session,
+            current_user,
+            runtime().security,
+            candidate_id,
+            kind=data.kind,
+            text=data.text,
+            received_on=data.received_on,
+            finding_ids=data.finding_ids,
+        )
         body = response_json(row)
     return jsonify(body), 201
 

@@ -248,12 +248,9 @@ def decide(
     """
     candidate = board_candidate(session, actor, candidate_id, lock=True)
     cycle = candidate.cycle
-    if not policy.can_record_decision(actor, cycle):
-        raise Forbidden(
-            "In this cycle the chair records the board's decision."
-            if cycle.chair_id is not None
-            else "This cycle has no chair to record the board's decision: an administrator must name one."
-        )
+    refused = policy.decision_refusal(actor, cycle)
+    if refused:
+        raise Forbidden(refused)
     if outcome not in DECISION_OUTCOMES:
         raise ValidationFailed(
             "A decision is advance or do_not_advance; to learn more, ask the investigators a question.",

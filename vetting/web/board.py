@@ -99,10 +99,15 @@ def recommend(candidate_id: int) -> ResponseReturnValue:
         submit(
             form,
             lambda s: decisions.recommend(
-                s, current_user, runtime().security, candidate_id,
-                outcome=Outcome(form.outcome.data), rationale=form.rationale.data or "", finding_ids=_cited(form),
+                s,
+                current_user,
+                runtime().security,
+                candidate_id,
+                outcome=Outcome(form.outcome.data),
+                rationale=form.rationale.data or "",
+                finding_ids=_cited(form),
             ),
-        )  # fmt: skip
+        )
     except FormFailed as failed:
         return _page(candidate_id, recommendation=form, status=failed.status)
     flash("Your recommendation is recorded.", "success")
@@ -118,10 +123,15 @@ def decide(candidate_id: int) -> ResponseReturnValue:
         row = submit(
             form,
             lambda s: decisions.decide(
-                s, current_user, runtime().security, candidate_id,
-                outcome=Outcome(form.outcome.data), rationale=form.rationale.data or "", finding_ids=_cited(form),
+                s,
+                current_user,
+                runtime().security,
+                candidate_id,
+                outcome=Outcome(form.outcome.data),
+                rationale=form.rationale.data or "",
+                finding_ids=_cited(form),
             ),
-        )  # fmt: skip
+        )
     except FormFailed as failed:
         return _page(candidate_id, decision=form, status=failed.status)
     if row.response_due is not None:

@@ -70,11 +70,16 @@ def response(candidate_id: int) -> ResponseReturnValue:
         submit(
             form,
             lambda s: notices.record_response(
-                s, current_user, runtime().security, candidate_id,
-                kind=ResponseKind(form.kind.data), text=form.text.data or "",
-                received_on=form.received_on.data, finding_ids=list(form.finding_ids.data or []),
+                s,
+                current_user,
+                runtime().security,
+                candidate_id,
+                kind=ResponseKind(form.kind.data),
+                text=form.text.data or "",
+                received_on=form.received_on.data,
+                finding_ids=list(form.finding_ids.data or []),
             ),
-        )  # fmt: skip
+        )
     except FormFailed as failed:
         return candidate_page(candidate_id, status=failed.status, board_forms={"response": form})
     flash("The candidate's answer is recorded.", "success")
