@@ -178,8 +178,11 @@ STRONG_CUES = frozenset(
         "being",
         "officially",
         "born",
+        "called",
     ]
 )
+#: Colours that are also races: they need the firmest context ("the truck was white", "black coffee").
+COLOUR_WORDS = frozenset(["black", "white", "brown", "red", "yellow"])
 STRONG_PAIRS = frozenset({"i am", "he is", "she is", "we are", "they are", "you are", "is now", "am now"})
 #: Weaker cues ("is", "a"): enough for most axes, not for colour words ("the truck was white").
 WEAK_CUES = frozenset(["is", "was", "am", "are", "were", "be", "been", "a", "an", "the"])
@@ -244,13 +247,17 @@ def _person_context(
     last = _word(last_raw)
     if last.endswith("%"):
         return True  # "40% Irish": ancestry
-    if not (first is None or _word(first) in CLAUSE_END or comma is not None):
-        return False  # the clause goes on: "black coffee"
     before = _word(words[0]) if len(words) == 2 else ""
     # "he's" is both a cue as written and "he" once the possessive is stripped: test the word as written.
-    if not words or last in STRONG_CUES or last_raw in STRONG_CUES or f"{before} {last}" in STRONG_PAIRS:
+    strong = last in STRONG_CUES or last_raw in STRONG_CUES or f"{before} {last}" in STRONG_PAIRS
+    colour = text[start:end] in COLOUR_WORDS
+    if strong and not colour:
+        return True  # "being Asian on this job is tiring", "got called Mexican like it's an insult"
+    if not (first is None or _word(first) in CLAUSE_END or comma is not None):
+        return False  # the clause goes on: "black coffee"
+    if not words or strong:
         return True  # "I'm Catholic.", "because he's black", "as a Marine,", "Conservative, Christian, and proud"
-    if axis != "race_colour":
+    if not colour:
         return last in WEAK_CUES
     if last in _RACE_ARTICLES:
         return True  # "acting like a black"
@@ -697,7 +704,8 @@ def _automaton() -> ahocorasick.Automaton:
     """One automaton over the word view finds lexicon terms, pattern anchors and exception
     phrases in one pass. A key's value: (key length - 2, its lexicon term or ``None``, the
     indices of the patterns it anchors, whether it is an exception phrase, whether it marks a
-    letter repeated three times ("gaaay": :func:`screen` then also reads the text with runs cut))."""
+    sign that a word is disguised: :data:`RUN`, a letter three times ("gaaay"), or :data:`SPACED`,
+    single letters in a row ("b l a c k"); :func:`screen` then reads the text again undisguised)."""
     entries: dict[str, tuple[Term | None, list[int], bool]] = {}
     for data in _lexicon_files():
         for entry in data["terms"]:
@@ -714,24 +722,28 @@ def _automaton() -> ahocorasick.Automaton:
         key = word_view(term_key(phrase))
         found, rules, _ = entries.get(key, (None, [], False))
         entries[key] = (found, rules, True)
+    marks = {letter * 3: RUN for letter in string.ascii_lowercase}
+    marks |= {f" {a} {b} ": SPACED for a in string.ascii_lowercase for b in string.ascii_lowercase}
     automaton = ahocorasick.Automaton()
-    for key, (term, rules, exception) in entries.items():
-        automaton.add_word(key, (len(key) - 2, term, tuple(rules), exception, False))
-    for letter in string.ascii_lowercase:
-        automaton.add_word(letter * 3, (1, None, (), False, True))
+    for key in entries.keys() | marks.keys():
+        term, rules, exception = entries.get(key, (None, [], False))
+        automaton.add_word(key, (len(key) - 2, term, tuple(rules), exception, marks.get(key, "")))
     automaton.make_automaton()
     return automaton
 
 
+_STAND_IN_RUN = re.compile(r"[0134$@]+")
+
+
 def _stands_in(padded: str, start: int, end: int) -> bool:
-    """Whether the digits and symbols in a hit stand for letters: each touches a letter, in a
-    word of two letters or more ("canc3r", "pt$d"; not "44" read as "aa", nor "3d")."""
-    letters = 0
-    for index in range(start, end):
-        char = padded[index]
-        if char.isalpha():
-            letters += 1
-        elif char in STAND_INS and not (padded[index - 1].isalpha() or padded[index + 1].isalpha()):
+    """Whether the digits and symbols in a hit stand for letters: each run of them follows a letter
+    and comes before one or ends a word of three letters or more ("canc3r", "c4uc4$14n", "r3fug33";
+    not "44" read as "aa", nor "3d")."""
+    letters = sum(c.isalpha() for c in padded[start:end])
+    for run in _STAND_IN_RUN.finditer(padded, start, end):
+        if not padded[run.start() - 1].isalpha():
+            return False
+        if not padded[run.end()].isalpha() and (padded[run.end()].isalnum() or letters < 3):
             return False
     return letters >= 2
 
@@ -742,7 +754,8 @@ class Scan(NamedTuple):
     lexical: list[Span]
     windows: dict[int, list[tuple[int, int]]]
     blocked: list[tuple[int, int]]
-    runs: bool
+    #: Signs of a disguised word (:data:`RUN`, :data:`SPACED`).
+    marks: set[str]
 
 
 def _scan(padded: str, view: str, capitalised: Capitalised | None) -> Scan:
@@ -752,12 +765,11 @@ def _scan(padded: str, view: str, capitalised: Capitalised | None) -> Scan:
     lexical: list[Span] = []
     windows: dict[int, list[tuple[int, int]]] = {}
     blocked: list[tuple[int, int]] = []
-    runs = False
-    for end, (back, term, rules, exception, run) in _automaton().iter(view):
+    marks: set[str] = set()
+    for end, (back, term, rules, exception, mark) in _automaton().iter(view):
         start = end - back  # after the key's leading space
-        if run:
-            runs = True
-            continue
+        if mark:
+            marks.add(mark)
         if term is not None and starts_word(padded, start):
             axis, rule, context, plural, literal = term
             if not literal and view[start:end] != padded[start:end] and not _stands_in(padded, start, end):
@@ -783,7 +795,7 @@ def _scan(padded: str, view: str, capitalised: Capitalised | None) -> Scan:
                 spans.append((max(0, low), high))
         if exception:
             blocked.append((start, end))
-    return Scan(lexical, windows, blocked, runs)
+    return Scan(lexical, windows, blocked, marks)
 
 
 def _pattern_matches(padded: str, windows: dict[int, list[tuple[int, int]]]) -> Iterator[Span]:
@@ -893,17 +905,17 @@ def _with_place_of_worship(padded: str, span: Span, capitalised: Capitalised | N
     return start, stop, axis, rule
 
 
-def _detect(normalised: str, capitalised: Capitalised | None) -> tuple[list[Span], bool]:
+def _detect(normalised: str, capitalised: Capitalised | None) -> tuple[list[Span], set[str]]:
     """Lexicon, pattern and context spans of normalised text, in its offsets, exceptions removed;
-    and whether a letter runs three times in it."""
+    and the signs of disguised words in it."""
     padded = f" {normalised} "
-    lexical, windows, blocked, runs = _scan(padded, word_view(normalised), capitalised)
+    lexical, windows, blocked, marks = _scan(padded, word_view(normalised), capitalised)
     spans = lexical + list(_pattern_matches(padded, windows))
     spans += _family_history(padded, [s for s in lexical if s[2] == "disability_health"])
     spans += _ages_beside_names(padded, capitalised)
     spans = [_with_place_of_worship(padded, s, capitalised) if s[2] == "religion" else s for s in spans]
     # Padded offsets are one more than normalised ones.
-    return [(start - 1, stop - 1, axis, rule) for start, stop, axis, rule in _outside(spans, blocked)], runs
+    return [(start - 1, stop - 1, axis, rule) for start, stop, axis, rule in _outside(spans, blocked)], marks
 
 
 # --- hashtags, handles and joined words ----------------------------------------------------
@@ -953,6 +965,26 @@ def _camel_spans(text: str) -> Iterator[Found]:
             yield run.start(), run.end(), axis, rule, POSSIBLE
 
 
+# --- words broken up to hide them ----------------------------------------------------------
+
+#: A hyphen inside a word ("Cau-casian", "imm-igrant") or letters spaced out ("B l a c k").
+_BROKEN = re.compile(r"(?<=[^\W\d_])-(?=[^\W\d_])|(?<!\S)[^\W\d_](?:[ .][^\W\d_]){2,}(?![^\W_])")
+_PATCH_WINDOW = 40
+_BREAKS_INVISIBLE = str.maketrans({"-": "\u00ad", " ": "\u00ad", ".": "\u00ad"})
+
+
+def _broken_spans(text: str) -> Iterator[Found]:
+    """Each broken-up word, read again with its breaks made invisible (so offsets still map)."""
+    for site in _BROKEN.finditer(text):
+        low, high = max(0, site.start() - _PATCH_WINDOW), site.end() + _PATCH_WINDOW
+        window = text[low : site.start()] + site.group().translate(_BREAKS_INVISIBLE) + text[site.end() : high]
+        normalised, offsets = normalise(window)
+        for start, stop, axis, rule in _detect(normalised, None)[0]:
+            first, last = to_original(offsets, start, stop)
+            if first < site.end() - low and site.start() - low < last:
+                yield low + first, low + last, axis, rule, POSSIBLE
+
+
 # --- emoji and symbols ---------------------------------------------------------------------
 
 _FLAG = re.compile("[\U0001f1e6-\U0001f1ff]{2}")
@@ -985,7 +1017,9 @@ def _emoji_spans(normalised: str) -> Iterator[Found]:
 
 # --- the detector --------------------------------------------------------------------------
 
-#: A span found on the normalised text, with how sure it is.
+#: Signs of a disguised word that the automaton marks: a letter three times, spaced-out letters.
+RUN, SPACED = "run", "spaced"
+#: A span with how sure it is.
 Found = tuple[int, int, str, str, str]
 #: A stand-in digit or symbol next to a letter: a hit read through a disguise ("canc3r").
 _DISGUISE = re.compile("[a-z][0134$@]|[0134$@][a-z]")
@@ -1010,21 +1044,25 @@ def screen(text: str) -> list[Mention]:
     if not text:
         return []
     normalised, offsets = normalise(text)
-    spans, runs = _detect(normalised, _capitals(text, offsets))
+    spans, marks = _detect(normalised, _capitals(text, offsets))
     found: list[Found] = [(*s, POSSIBLE if _disguised(normalised, s[0], s[1]) else CERTAIN) for s in spans]
-    if runs:
+    if RUN in marks:
         for keep in (2, 1):
             variant, back = collapse_runs(normalised, keep)
             found += [(*to_original(back, s[0], s[1]), s[2], s[3], POSSIBLE) for s in _detect(variant, None)[0]]
     if "#" in normalised or "@" in normalised:
         found += _tag_spans(normalised)
+    found += _emoji_spans(normalised)
+    # From here on, spans of the original text.
+    found = [(*to_original(offsets, f[0], f[1]), f[2], f[3], f[4]) for f in found]
+    if "-" in text or SPACED in marks:
+        found += _broken_spans(text)
     if text.isascii() and _CAMEL_HINT.search(text.encode("ascii").translate(_CASES)):
         found += _camel_spans(text)
-    found += _emoji_spans(normalised)
     mentions = []
-    for start, stop, axis, rule, confidence in _resolve(found):
-        first, last = to_original(offsets, start, stop)
-        while last < len(text) and is_ignorable(text[last]):
-            last += 1  # an invisible character right after the word goes with it
-        mentions.append(Mention(first, last, axis, rule, confidence))
+    for first, stop, axis, rule, confidence in _resolve(found):
+        end = stop
+        while end < len(text) and is_ignorable(text[end]):
+            end += 1  # an invisible character right after the word goes with it
+        mentions.append(Mention(first, end, axis, rule, confidence))
     return mentions

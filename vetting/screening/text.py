@@ -126,6 +126,9 @@ def _fold(char: str) -> str:
         return " "
     if is_ignorable(char):
         return ""
+    # The look-alike as written first: a capital can look Latin where its small form does not ("В").
+    if char in _confusables():
+        return _confusables()[char]
     decomposed = unicodedata.normalize("NFKD", char)
     folded = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
     if folded and not folded.isascii():
