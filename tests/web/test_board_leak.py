@@ -936,12 +936,6 @@ def test_blind_review_name_in_the_candidates_response_does_not_reach_the_board(
     assert _leaks(everything, {CANDIDATE_NAME, "Casey", "casey_c"}, reference_labels(app, clock, answered)) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: the detector misses 'Quaker meeting' (vetting/data/lexicon/religion.json:154 REL-037 needs a "
-    "person context; 'meeting' is not in _PLACE_OF_WORSHIP, vetting/screening/detector.py:644), so "
-    "redact_free_text (vetting/services/decisions.py:527) hands the candidate's religion to the board",
-)
 def test_a_religious_meeting_in_the_candidates_response_does_not_reach_the_board(
     app: Flask, client: FlaskClient
 ) -> None:

@@ -10,7 +10,7 @@ from flask_login import current_user
 
 from vetting.api.registry import day, parse, route
 from vetting.api.schemas import BoardRulesBody, HolidayBody
-from vetting.api.views import cycle_json
+from vetting.api.cycles import cycle_json
 from vetting.http.runtime import transaction
 from vetting.models import Holiday
 from vetting.policy import Action
