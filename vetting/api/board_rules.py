@@ -8,9 +8,9 @@ from flask import jsonify
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
+from vetting.api.cycles import cycle_json
 from vetting.api.registry import day, parse, route
 from vetting.api.schemas import BoardRulesBody, HolidayBody
-from vetting.api.cycles import cycle_json
 from vetting.http.runtime import transaction
 from vetting.models import Holiday
 from vetting.policy import Action
