@@ -988,17 +988,19 @@ def _broken_spans(text: str) -> Iterator[Found]:
 # --- emoji and symbols ---------------------------------------------------------------------
 
 _FLAG = re.compile("[\U0001f1e6-\U0001f1ff]{2}")
+#: Man, woman, girl, boy (and their skin tones) joined into a family; the joiners have vanished.
+_FAMILY = re.compile("(?:[\U0001f468\U0001f469\U0001f466\U0001f467\U0001f9d1\U0001f9d2][\U0001f3fb-\U0001f3ff]?){3,}")
 _SKIN_TONE = re.compile(".[\U0001f3fb-\U0001f3ff]")
 
 
 @cache
-def _emoji() -> tuple[re.Pattern[str], dict[str, tuple[str, str]], tuple[str, str], tuple[str, str]]:
+def _emoji() -> tuple[re.Pattern[str], dict[str, tuple[str, str]], dict[str, tuple[str, str]]]:
     data = _data("emoji.json")
     table = {e["emoji"]: (axis, e["rule"]) for axis, entries in data["axes"].items() for e in entries}
     # Longest first: a person with a white cane before the white cane alone.
     pattern = re.compile("|".join(re.escape(e) for e in sorted(table, key=len, reverse=True)))
-    flags, tones = data["flags"], data["skin_tones"]
-    return pattern, table, (flags["axis"], flags["rule"]), (tones["axis"], tones["rule"])
+    kinds = {kind: (data[kind]["axis"], data[kind]["rule"]) for kind in ("flags", "skin_tones", "families")}
+    return pattern, table, kinds
 
 
 def _emoji_spans(normalised: str) -> Iterator[Found]:
@@ -1006,13 +1008,12 @@ def _emoji_spans(normalised: str) -> Iterator[Found]:
     disability symbols, country flags and skin-tone modifiers on people."""
     if normalised.isascii():
         return
-    pattern, table, flag, tone = _emoji()
+    pattern, table, kinds = _emoji()
     for match in pattern.finditer(normalised):
         yield match.start(), match.end(), *table[match.group()], CERTAIN
-    for match in _FLAG.finditer(normalised):
-        yield match.start(), match.end(), *flag, CERTAIN
-    for match in _SKIN_TONE.finditer(normalised):
-        yield match.start(), match.end(), *tone, CERTAIN
+    for kind, regex in (("flags", _FLAG), ("skin_tones", _SKIN_TONE), ("families", _FAMILY)):
+        for match in regex.finditer(normalised):
+            yield match.start(), match.end(), *kinds[kind], CERTAIN
 
 
 # --- the detector --------------------------------------------------------------------------
