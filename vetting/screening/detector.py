@@ -496,6 +496,9 @@ _OWN_CUES = frozenset(
 )
 
 
+_CARE_AXES = frozenset(["disability_health", "pregnancy", "genetic"])
+
+
 def _singular(word: str) -> str:
     return word[:-1] if word.endswith("s") and not word.endswith("ss") else word
 
@@ -779,7 +782,7 @@ def _scan(padded: str, view: str, capitalised: Capitalised | None) -> Scan:
             # A whole-word key ends on the space after its word: ``end`` is the word's end.
             if context == "origin":
                 fires = _origin_context(padded, start, end)
-            elif _clinician(padded, start, end):
+            elif axis in _CARE_AXES and _clinician(padded, start, end):
                 fires = _own_clinician(padded, start, end)
             else:
                 fires = context != "person" or _person_context(padded, start, end, group, axis, capitalised)
@@ -967,21 +970,41 @@ def _camel_spans(text: str) -> Iterator[Found]:
 
 # --- words broken up to hide them ----------------------------------------------------------
 
-#: A hyphen inside a word ("Cau-casian", "imm-igrant") or letters spaced out ("B l a c k").
-_BROKEN = re.compile(r"(?<=[^\W\d_])-(?=[^\W\d_])|(?<!\S)[^\W\d_](?:[ .][^\W\d_]){2,}(?![^\W_])")
+#: Letters spaced out to hide a word ("B l a c k", "b.l.a.c.k").
+_SPACED_OUT = re.compile(r"(?<!\S)[^\W\d_](?:[ .][^\W\d_]){2,}(?![^\W_])")
+_HYPHEN = re.compile(r"-(?=[^\W\d_])")
+#: A word broken by a hyphen has a short piece on one side ("Cau-casian", "imm-igrant", "bi-racial").
+_SHORT_PIECE = 4
 _PATCH_WINDOW = 40
 _BREAKS_INVISIBLE = str.maketrans({"-": "\u00ad", " ": "\u00ad", ".": "\u00ad"})
 
 
-def _broken_spans(text: str) -> Iterator[Found]:
+def _broken_sites(text: str, spaced: bool) -> Iterator[tuple[int, int]]:
+    if "-" in text:
+        for hyphen in _HYPHEN.finditer(text):
+            at = hyphen.start()
+            left = at
+            while left > 0 and text[left - 1].isalpha():
+                left -= 1
+            right = at + 1
+            while right < len(text) and text[right].isalpha():
+                right += 1
+            if at - left > 0 and min(at - left, right - at - 1) <= _SHORT_PIECE:
+                yield left, right
+    if spaced:
+        for run in _SPACED_OUT.finditer(text):
+            yield run.start(), run.end()
+
+
+def _broken_spans(text: str, spaced: bool) -> Iterator[Found]:
     """Each broken-up word, read again with its breaks made invisible (so offsets still map)."""
-    for site in _BROKEN.finditer(text):
-        low, high = max(0, site.start() - _PATCH_WINDOW), site.end() + _PATCH_WINDOW
-        window = text[low : site.start()] + site.group().translate(_BREAKS_INVISIBLE) + text[site.end() : high]
+    for begin, finish in _broken_sites(text, spaced):
+        low, high = max(0, begin - _PATCH_WINDOW), finish + _PATCH_WINDOW
+        window = text[low:begin] + text[begin:finish].translate(_BREAKS_INVISIBLE) + text[finish:high]
         normalised, offsets = normalise(window)
         for start, stop, axis, rule in _detect(normalised, None)[0]:
             first, last = to_original(offsets, start, stop)
-            if first < site.end() - low and site.start() - low < last:
+            if first < finish - low and begin - low < last:
                 yield low + first, low + last, axis, rule, POSSIBLE
 
 
@@ -1056,8 +1079,7 @@ def screen(text: str) -> list[Mention]:
     found += _emoji_spans(normalised)
     # From here on, spans of the original text.
     found = [(*to_original(offsets, f[0], f[1]), f[2], f[3], f[4]) for f in found]
-    if "-" in text or SPACED in marks:
-        found += _broken_spans(text)
+    found += _broken_spans(text, SPACED in marks)
     if text.isascii() and _CAMEL_HINT.search(text.encode("ascii").translate(_CASES)):
         found += _camel_spans(text)
     mentions = []
