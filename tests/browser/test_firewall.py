@@ -41,9 +41,9 @@ pytestmark = pytest.mark.browser
 #: statement about a group (lane B: conduct the board must read).
 SUMMARY = "Posted photos from her baby shower at St. Mary's parish and wrote that women can't do this job."
 EXCERPT = "They just can't handle the pressure of this job, end of story."
-BOARD_SUMMARY = "Posted photos from her [redacted] at St. [redacted] and wrote that women can't do this job."
+BOARD_SUMMARY = "Posted photos from her [redacted] at [redacted] and wrote that women can't do this job."
 #: What the detector flags in SUMMARY, in order (see ``vetting screen``).
-FLAGGED = ("baby shower", "Mary's parish", "women")
+FLAGGED = ("baby shower", "St. Mary's parish", "women")
 LANE_A_WORDS = ("baby shower", "Mary's", "parish")
 LANE_B_CONDUCT = "women can't do this job"
 LANE_B_REASON = "Reported conduct toward a group (lane B), not the candidate's own trait"

@@ -195,11 +195,11 @@ def test_no_protected_words_axis_or_reason_in_clear_at_rest_or_in_the_log(
     fid = desk.add(world.inv, world.candidate_id, world.items[0])
     mentions = {m.text: m for m in desk.mentions(world.inv, fid)}
     assert mentions["baby shower"].axis == "pregnancy"
-    assert mentions["Mary's parish"].axis == "religion"
+    assert mentions["St. Mary's parish"].axis == "religion"
     desk.resolve(world.inv, fid, mentions["baby shower"].id, MentionResolution.REDACT)
-    desk.resolve(world.inv, fid, mentions["Mary's parish"].id, MentionResolution.NOT_PROTECTED, REASON)
+    desk.resolve(world.inv, fid, mentions["St. Mary's parish"].id, MentionResolution.NOT_PROTECTED, REASON)
     desk.run(
-        world.inv, lambda s, u: findings.redact_words(s, u, desk.security, fid, "summary", "Mary's parish")
+        world.inv, lambda s, u: findings.redact_words(s, u, desk.security, fid, "summary", "St. Mary's parish")
     )  # the not_protected call was wrong after all: redacted by hand as well
     desk.validate(world.inv, fid)
     with pytest.raises(Conflict):
@@ -211,7 +211,7 @@ def test_no_protected_words_axis_or_reason_in_clear_at_rest_or_in_the_log(
     desk.release(reviewer, fid)
     shown = desk.board_summaries(world.board, world.candidate_id)
     assert shown == [
-        "Posted photos from her [redacted] at St. [redacted], then threatened a neighbour. Her [redacted] again."
+        "Posted photos from her [redacted] at [redacted], then threatened a neighbour. Her [redacted] again."
     ]
 
     needles = ("baby shower", "pregnancy", "PREG-", "Mary's parish", "religion", "REL-", "Zephyrine")

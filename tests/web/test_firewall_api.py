@@ -38,7 +38,7 @@ from tests.web.world import (
 from vetting.models import Candidate, CycleStatus, Duty, Finding, FindingRelease, Role
 from vetting.services import cycles
 
-#: Two detector hits: "baby shower" (pregnancy) and "Mary's parish" (religion); the conduct is reportable.
+#: Two detector hits: "baby shower" (pregnancy) and "St. Mary's parish" (religion); the conduct is reportable.
 RAW_SUMMARY = "Posted photos from her baby shower at St. Mary's parish, then threatened a neighbour."
 LANE_B_REASON = "Reported conduct toward a group (lane B), not the candidate's own trait."
 
@@ -256,7 +256,7 @@ def test_an_open_mention_blocks_release(client: FlaskClient, team: Team) -> None
 def test_the_reviewer_cannot_release_their_own_not_protected_judgement(client: FlaskClient, team: Team) -> None:
     """R3: a not_protected call is reviewed by a second person; its maker gets own_resolution."""
     finding = _ready(client, team)
-    parish = _mention(finding, "Mary's parish")
+    parish = _mention(finding, "St. Mary's parish")
     _json(_resolve(client, team.reviewer, finding["id"], parish["id"], "not_protected", LANE_B_REASON))
     assert _blockers(client, team.reviewer, finding["id"]) == ["own_resolution"]
     _refused(_release(client, team.reviewer, finding["id"]), "own_resolution")
@@ -470,7 +470,7 @@ def test_editing_the_text_screens_it_again(client: FlaskClient, team: Team) -> N
     finding = _new(client, team)
     fid = finding["id"]
     _json(_resolve(client, team.author, fid, _mention(finding, "baby shower")["id"], "redact"))
-    parish = _mention(finding, "Mary's parish")
+    parish = _mention(finding, "St. Mary's parish")
     _json(_resolve(client, team.author, fid, parish["id"], "not_protected", LANE_B_REASON))
 
     edited = _json(
@@ -482,7 +482,7 @@ def test_editing_the_text_screens_it_again(client: FlaskClient, team: Team) -> N
             summary=RAW_SUMMARY + " Also mentioned his diabetes.",
         )
     )
-    shower, parish_again = _mention(edited, "baby shower"), _mention(edited, "Mary's parish")
+    shower, parish_again = _mention(edited, "baby shower"), _mention(edited, "St. Mary's parish")
     assert shower["resolution"] == "redact"  # carried over: the safe direction
     assert parish_again["resolution"] is None  # a judgement in context is made again
     assert parish_again["reason"] is None
@@ -490,7 +490,7 @@ def test_editing_the_text_screens_it_again(client: FlaskClient, team: Team) -> N
     assert _mention(edited, "Grindr", field="platform")["resolution"] is None
     assert edited["open_mentions"] == 3
     assert "baby shower" not in edited["redacted"]["summary"]
-    assert "Mary's parish" in edited["redacted"]["summary"]  # open, not yet redacted
+    assert "St. Mary's parish" in edited["redacted"]["summary"]  # open, not yet redacted
 
     # The old mention ids are gone with the old text.
     gone = _resolve(client, team.author, fid, parish["id"], "redact")
@@ -528,7 +528,7 @@ def _withdraw_by_edit(client: FlaskClient, t: Team, finding: Json) -> str:
 
 
 def _withdraw_by_resolution(client: FlaskClient, t: Team, finding: Json) -> str:
-    parish = _mention(finding, "Mary's parish")
+    parish = _mention(finding, "St. Mary's parish")
     body = _json(_resolve(client, t.author, finding["id"], parish["id"], "not_protected", LANE_B_REASON))
     return str(body["redacted"]["summary"])
 

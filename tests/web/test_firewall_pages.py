@@ -27,7 +27,7 @@ from vetting.models import Duty, Role, ValidationResult
 from vetting.services import cycles
 
 SUMMARY = "Posted photos from her baby shower at St. Mary's parish and wrote that women can't do this job."
-PARISH = "Mary's parish"
+PARISH = "St. Mary's parish"
 MENTION_LINK = re.compile(r'<a class="mention mention--open" href="#mention-(\d+)">([^<]+)<')
 
 
