@@ -21,6 +21,7 @@ from vetting.errors import DomainError
 from vetting.instance import ensure_instance
 from vetting.models import Role
 from vetting.runtime import Runtime
+from vetting.screening.cli import screen_command
 from vetting.security import totp
 from vetting.services import audit_log, tokens, users
 from vetting.services.accounts import open_totp_secret
@@ -222,33 +223,9 @@ def keys_rotate() -> None:
     )
 
 
-@cli.command("screen", with_appcontext=False)
-@click.option("--text", "single", help="Screen this one string instead of reading JSON lines from stdin.")
-def screen_command(single: str | None) -> None:
-    """Find protected-class mentions. Reads JSON lines {"id", "text"} on stdin and writes
-    one line {"id", "mentions": [{"start", "end", "axis", "rule"}]} per input line."""
-    import json
-
-    from vetting.screening.detector import screen
-
-    def report(item_id: object, text: str) -> str:
-        mentions = [m.as_dict() for m in screen(text)]
-        return json.dumps({"id": item_id, "mentions": mentions}, ensure_ascii=False)
-
-    if single is not None:
-        click.echo(report(None, single))
-        return
-    for number, line in enumerate(sys.stdin, start=1):
-        if not line.strip():
-            continue
-        try:
-            item = json.loads(line)
-            text = item["text"]
-            if not isinstance(text, str):
-                raise TypeError
-        except (ValueError, KeyError, TypeError) as exc:
-            raise click.ClickException(f'line {number}: expected a JSON object with a string "text"') from exc
-        click.echo(report(item.get("id"), text))
+# ``vetting screen`` needs no application: vetting.entry runs it before Flask is imported; this
+# registration lists it in ``vetting --help`` (and serves ``python -m``-style callers of the group).
+cli.add_command(screen_command)
 
 
 @cli.group("findings")
