@@ -37,7 +37,7 @@ def test_a_bad_line_gets_its_own_error_and_the_stream_goes_on() -> None:
     assert "not UTF-8" in bad[1]["error"]
     assert "empty" in bad[2]["error"]
     assert "limit" in bad[3]["error"]
-    assert bad[2]["id"] == 4 and bad[3]["id"] == 5  # the id is kept where the line had one
+    assert [bad[2]["id"], bad[3]["id"]] == [4, 5]  # the id is kept where the line had one
     assert last["id"] == 8
     assert [m["axis"] for m in last["mentions"]] == ["race_colour"]
     assert last["mentions"][0]["confidence"] == "possible"
