@@ -100,7 +100,7 @@ def test_demo_shows_every_stage_of_the_investigation(app: Flask) -> None:
             view = view_of(finding, vault)
             assert view.summary
             for evidence in finding.evidence:
-                content = rt.store.get(evidence.storage_name, vault.key, vault.purpose("evidence", evidence.id))
+                content = rt.store.get(evidence.storage_name, vault.key, vault.file_purpose(evidence, "content"))
                 assert content.startswith(b"\x89PNG")
         assert (session.scalar(select(func.count()).select_from(SearchLogEntry)) or 0) >= 10
         assert not session.scalars(select(AuditEvent).where(AuditEvent.event == "search.refused")).all()

@@ -16,13 +16,17 @@ from sqlalchemy import Text, inspect
 from vetting.crypto import HasSealed, Keyring
 from vetting.models import (
     Base,
+    BoardQuestion,
     Candidate,
+    CandidateResponse,
     Consent,
+    Decision,
     Evidence,
     Finding,
     FindingMention,
     FindingRelease,
     ItemResolution,
+    Recommendation,
     SearchLogEntry,
     SelfIdentification,
     ValidationStep,
@@ -56,6 +60,12 @@ TEXT_FIELDS: list[tuple[Any, str, str]] = [
     (FindingRelease(id=99, finding_id=13, number=2), "summary", "candidate:7:release-summary:13.2"),
     (FindingRelease(id=99, finding_id=13, number=2), "excerpt", "candidate:7:release-excerpt:13.2"),
     (SelfIdentification(id=17), "answers", "candidate:7:self-identification:17"),
+    (Recommendation(id=18), "rationale", "candidate:7:recommendation-rationale:18"),
+    (Decision(id=19), "rationale", "candidate:7:decision-rationale:19"),
+    (CandidateResponse(id=20), "text", "candidate:7:response-text:20"),
+    (CandidateResponse(id=20), "closing_notes", "candidate:7:dispute-notes:20"),
+    (BoardQuestion(id=22), "question", "candidate:7:question:22"),
+    (BoardQuestion(id=22), "answer", "candidate:7:answer:22"),
 ]
 
 
@@ -105,9 +115,19 @@ def _declaring() -> list[type[HasSealed]]:
 def test_every_declared_text_field_is_a_text_column_and_every_sealed_column_is_declared() -> None:
     declaring = _declaring()
     assert {Candidate, Consent, ItemResolution, SearchLogEntry, Finding, Evidence, ValidationStep} <= set(declaring)
+    assert {Recommendation, Decision, CandidateResponse, BoardQuestion} <= set(declaring)
     for model in declaring:
         columns = {c.key: c for c in inspect(model).columns}
         texts = {name for name, sealed in model.sealed.items() if not sealed.stored}
         for name in texts:
             assert isinstance(columns[f"{name}_enc"].type, Text), (model, name)
         assert {k.removesuffix("_enc") for k in columns if k.endswith("_enc")} == texts, model
+
+
+def test_every_model_with_a_sealed_column_declares_it() -> None:
+    undeclared = [
+        m.class_.__name__
+        for m in Base.registry.mappers
+        if any(c.key.endswith("_enc") for c in inspect(m.class_).columns) and "sealed" not in vars(m.class_)
+    ]
+    assert undeclared == []

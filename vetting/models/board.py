@@ -15,12 +15,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from sqlalchemy import JSON, Boolean, CheckConstraint, Date, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from vetting.audit.events import Subject
+from vetting.crypto import Sealed, SealedFields
 from vetting.errors import Conflict
 from vetting.models.base import Base, created_ts, intpk, str200
 from vetting.models.user import User, enum_column
@@ -80,6 +81,7 @@ class Recommendation(Base):
     """One board member's recommendation for a candidate. A new one supersedes the last."""
 
     __tablename__ = "recommendations"
+    sealed: ClassVar[SealedFields] = {"rationale": Sealed("recommendation-rationale")}
 
     id: Mapped[intpk]
     candidate_id: Mapped[int] = mapped_column(ForeignKey("candidates.id"), index=True)
@@ -102,6 +104,7 @@ class Decision(Base):
     """The board's decision for a candidate: proposed (adverse, on findings) then final."""
 
     __tablename__ = "decisions"
+    sealed: ClassVar[SealedFields] = {"rationale": Sealed("decision-rationale")}
     __table_args__ = (
         CheckConstraint("outcome IN ('advance', 'do_not_advance')", name="decision_outcome"),
         CheckConstraint("(status = 'final') = (response_due IS NULL)", name="due_unless_final"),
@@ -200,6 +203,7 @@ class CandidateResponse(Base):
     """
 
     __tablename__ = "candidate_responses"
+    sealed: ClassVar[SealedFields] = {"text": Sealed("response-text"), "closing_notes": Sealed("dispute-notes")}
 
     id: Mapped[intpk]
     candidate_id: Mapped[int] = mapped_column(ForeignKey("candidates.id"), index=True)
@@ -234,6 +238,7 @@ class BoardQuestion(Base):
     approved by a second one before the board reads it (the firewall's two-person rule)."""
 
     __tablename__ = "board_questions"
+    sealed: ClassVar[SealedFields] = {"question": Sealed("question"), "answer": Sealed("answer")}
 
     id: Mapped[intpk]
     candidate_id: Mapped[int] = mapped_column(ForeignKey("candidates.id"), index=True)

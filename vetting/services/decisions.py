@@ -191,12 +191,11 @@ def recommend(
         )
     ):
         earlier.supersede(now)
-    row = Recommendation(
-        candidate_id=candidate.id, member_id=actor.id, outcome=outcome, rationale_enc="", release_ids=release_ids
+    row = vault.add_sealed(
+        session,
+        Recommendation(candidate_id=candidate.id, member_id=actor.id, outcome=outcome, release_ids=release_ids),
+        rationale=text,
     )
-    session.add(row)
-    session.flush()
-    row.rationale_enc = vault.seal(text, "recommendation-rationale", row.id)
     record(
         session,
         actor,
@@ -353,20 +352,19 @@ def _record(
     due: date | None,
     proposal_id: int | None = None,
 ) -> Decision:
-    decision = Decision(
-        candidate_id=candidate.id,
-        outcome=outcome,
-        status=status,
-        rationale_enc="",
-        release_ids=release_ids,
-        recorded_by_id=actor.id,
-        response_due=due,
-        proposal_id=proposal_id,
+    return vault.add_sealed(
+        session,
+        Decision(
+            candidate_id=candidate.id,
+            outcome=outcome,
+            status=status,
+            release_ids=release_ids,
+            recorded_by_id=actor.id,
+            response_due=due,
+            proposal_id=proposal_id,
+        ),
+        rationale=text,
     )
-    session.add(decision)
-    session.flush()
-    decision.rationale_enc = vault.seal(text, "decision-rationale", decision.id)
-    return decision
 
 
 def _issue(
@@ -482,7 +480,7 @@ def _decision_view(session: Session, vault: CandidateVault, decision: Decision) 
         id=decision.id,
         outcome=decision.outcome,
         status=decision.status,
-        rationale=vault.open(decision.rationale_enc, "decision-rationale", decision.id),
+        rationale=vault.open_field(decision, "rationale"),
         finding_ids=finding_ids_of(session, decision.release_ids),
         recorded_by=decision.recorded_by.name,
         recorded_at=decision.recorded_at,
@@ -523,7 +521,7 @@ def _state(session: Session, security: Security, candidate: Candidate, *, for_bo
                 member_id=r.member_id,
                 member=r.member.name,
                 outcome=r.outcome,
-                rationale=vault.open(r.rationale_enc, "recommendation-rationale", r.id),
+                rationale=vault.open_field(r, "rationale"),
                 finding_ids=finding_ids_of(session, r.release_ids),
                 recorded_at=r.created_at,
             )
@@ -541,7 +539,7 @@ def _state(session: Session, security: Security, candidate: Candidate, *, for_bo
 def _response_view(
     response: CandidateResponse, vault: CandidateVault, candidate: Candidate, *, for_board: bool
 ) -> ResponseView:
-    text = vault.open(response.text_enc, "response-text", response.id)
+    text = vault.open_field(response, "text")
     return ResponseView(
         id=response.id,
         kind=response.kind,

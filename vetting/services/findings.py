@@ -343,11 +343,6 @@ def editor(session: Session, actor: User, security: Security, finding_id: int) -
     )
 
 
-def screened_view(session: Session, actor: User, security: Security, finding: Finding) -> FindingView:
-    """:func:`view_of` under the name ``services/release.py`` still calls (a read: it screens nothing)."""
-    return view_of(finding, CandidateVault(security.keyring, finding.candidate))
-
-
 def screen_backfill(session: Session, security: Security) -> int:
     """Screen every finding never screened (recorded before screening existed), as the system;
     each screening is audited. Returns how many were screened (R3: none reaches the board

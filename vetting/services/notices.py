@@ -37,6 +37,7 @@ from vetting.pdf import Reports
 from vetting.services import candidates, decisions, questions
 from vetting.services.context import Security
 from vetting.services.decisions import MAX_TEXT, finding_ids_of, pending_proposal
+from vetting.services.released import open_release
 from vetting.services.vault import CandidateVault, read_profile
 
 MAX_RESPONSE = 20_000
@@ -58,15 +59,15 @@ def _released_texts(session: Session, vault: CandidateVault, release_ids: list[i
     out = []
     for release_id in release_ids:
         release = rows[release_id]
-        record = f"{release.finding_id}.{release.number}"
+        text = open_release(vault, release)
         out.append(
             NoticeFinding(
                 finding_id=release.finding_id,
                 category=release.category.label,
                 content_date=release.content_date,
-                platform=vault.open(release.platform_enc, "release-platform", record),
-                summary=vault.open(release.summary_enc, "release-summary", record),
-                excerpt=vault.open(release.excerpt_enc, "release-excerpt", record),
+                platform=text.platform,
+                summary=text.summary,
+                excerpt=text.excerpt,
             )
         )
     return out
@@ -161,18 +162,18 @@ def record_response(
             )
     elif disputed:
         raise ValidationFailed("Only a dispute names findings.", field="finding_ids")
-    response = CandidateResponse(
-        candidate_id=candidate.id,
-        notice_id=notice.id,
-        kind=kind,
-        received_on=received_on,
-        text_enc="",
-        finding_ids=disputed,
-        recorded_by_id=actor.id,
+    response = CandidateVault(security.keyring, candidate).add_sealed(
+        session,
+        CandidateResponse(
+            candidate_id=candidate.id,
+            notice_id=notice.id,
+            kind=kind,
+            received_on=received_on,
+            finding_ids=disputed,
+            recorded_by_id=actor.id,
+        ),
+        text=text,
     )
-    session.add(response)
-    session.flush()
-    response.text_enc = CandidateVault(security.keyring, candidate).seal(text, "response-text", response.id)
     record(
         session,
         actor,
@@ -221,7 +222,7 @@ def close_dispute(session: Session, actor: User, security: Security, response_id
             "came in before closing it (POL-06).",
             code="revalidation_required",
         )
-    sealed = CandidateVault(security.keyring, candidate).seal(notes, "dispute-notes", response.id)
+    sealed = CandidateVault(security.keyring, candidate).sealed(response, "closing_notes", notes)
     response.close(actor.id, utcnow(), sealed)
     statuses = {
         str(f.id): f.validation_status.value

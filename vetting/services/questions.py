@@ -40,10 +40,9 @@ def ask(
         )
     vault = CandidateVault(security.keyring, candidate)
     text = clean_text(question, "question", "question", candidate, vault)
-    row = BoardQuestion(candidate_id=candidate.id, finding_id=finding_id, asked_by_id=actor.id, question_enc="")
-    session.add(row)
-    session.flush()
-    row.question_enc = vault.seal(text, "question", row.id)
+    row = vault.add_sealed(
+        session, BoardQuestion(candidate_id=candidate.id, finding_id=finding_id, asked_by_id=actor.id), question=text
+    )
     record(session, actor, Event.BOARD_QUESTION_ASKED, subject=candidate, question=row.id, finding=finding_id)
     return _view_of(row, vault, for_board=True)
 
@@ -69,7 +68,7 @@ def answer(session: Session, actor: User, security: Security, question_id: int, 
     row.require_unapproved()
     vault = CandidateVault(security.keyring, candidate)
     cleaned = clean_text(text, "answer", "answer", candidate, vault)
-    row.record_answer(vault.seal(cleaned, "answer", row.id), actor.id, utcnow())
+    row.record_answer(vault.sealed(row, "answer", cleaned), actor.id, utcnow())
     record(session, actor, Event.BOARD_QUESTION_ANSWERED, subject=candidate, question=row.id)
     return row
 
@@ -108,8 +107,8 @@ def _view_of(row: BoardQuestion, vault: CandidateVault, *, for_board: bool) -> Q
         finding_id=row.finding_id,
         asked_by=row.asked_by.name,
         asked_at=row.asked_at,
-        question=vault.open(row.question_enc, "question", row.id),
-        answer=vault.open(row.answer_enc, "answer", row.id) if visible and row.answer_enc else None,
+        question=vault.open_field(row, "question"),
+        answer=vault.open_field(row, "answer") if visible and row.answer_enc else None,
         answered_by_id=row.answered_by_id if not for_board else None,
         answered_at=row.answered_at if visible else None,
         approved_at=row.approved_at,

@@ -35,7 +35,7 @@ from vetting.models import (
 )
 from vetting.services import redaction
 from vetting.services.context import Security
-from vetting.services.findings import FindingView, finding_for_work, screened_view
+from vetting.services.findings import FindingView, finding_for_work, view_of
 from vetting.services.vault import CandidateVault
 
 
@@ -144,7 +144,7 @@ class Review:
 def review(session: Session, actor: User, security: Security, finding_id: int) -> Review:
     """The side-by-side review of raw and redacted text; opening raw text is audited (§4)."""
     finding = finding_for_work(session, actor, finding_id)
-    view = screened_view(session, actor, security, finding)
+    view = view_of(finding, CandidateVault(security.keyring, finding.candidate))
     record(session, actor, Event.FINDING_REVIEW_VIEWED, subject=finding)
     return Review(view, blockers(finding, view, actor), reviewed_digest(view))
 
@@ -164,7 +164,7 @@ def release(
     """
     finding = finding_for_work(session, actor, finding_id, lock=True)
     vault = CandidateVault(security.keyring, finding.candidate)
-    view = screened_view(session, actor, security, finding)
+    view = view_of(finding, vault)
     found = blockers(finding, view, actor, revision, reviewed)
     if found:
         # Audited after the rollback, in its own transaction (as separation-of-duties refusals are).
@@ -176,15 +176,11 @@ def release(
     number = 1 + (
         session.scalar(select(func.max(FindingRelease.number)).where(FindingRelease.finding_id == finding.id)) or 0
     )
-    record_id = f"{finding.id}.{number}"
     row = FindingRelease(
         finding_id=finding.id,
         number=number,
         candidate_id=finding.candidate_id,
         revision=finding.revision,
-        platform_enc=vault.seal(view.redacted("platform"), "release-platform", record_id),
-        summary_enc=vault.seal(view.redacted("summary"), "release-summary", record_id),
-        excerpt_enc=vault.seal(view.redacted("excerpt"), "release-excerpt", record_id),
         category=finding.category,
         authorship=finding.authorship,
         content_date=finding.content_date,
@@ -194,6 +190,9 @@ def release(
         reviewed_sha256=reviewed_digest(view),
         released_by_id=actor.id,
     )
+    # The record id ("<finding id>.<number>") is known before the row is written.
+    for name in SCREENED_FIELDS:
+        vault.seal_field(row, name, view.redacted(name))
     session.add(row)
     finding.current_release = row
     session.flush()

@@ -45,19 +45,9 @@ class CandidateVault:
         self.candidate_id = candidate.id
         self.key = DataKey(keyring.decrypt(candidate.wrapped_key, wrapped_key_purpose(candidate.id)))
 
-    def purpose(self, purpose: str, record_id: int | str) -> str:
-        """The associated data: "candidate:<id>:<purpose>:<record id>"."""
-        return f"candidate:{self.candidate_id}:{purpose}:{record_id}"
-
     def _purpose(self, declared: Sealed, row: HasSealed) -> str:
-        return self.purpose(declared.purpose, declared.record_id(row))
-
-    # By purpose string: only for the board's records until ``models/board.py`` declares their fields.
-    def seal(self, text: str, purpose: str, record_id: int | str) -> str:
-        return self.key.encrypt_text(text, self.purpose(purpose, record_id))
-
-    def open(self, token: str, purpose: str, record_id: int | str) -> str:
-        return self.key.decrypt_text(token, self.purpose(purpose, record_id))
+        """The associated data: "candidate:<id>:<purpose>:<record id>"."""
+        return f"candidate:{self.candidate_id}:{declared.purpose}:{declared.record_id(row)}"
 
     def file_purpose(self, row: HasSealed, name: str) -> str:
         """The associated data of ``row``'s file ``name`` in the encrypted store."""
