@@ -24,7 +24,7 @@ from tests.web.world import (
     user_in,
 )
 from vetting.models import Duty, Role, ValidationResult
-from vetting.services import cycles
+from vetting.services import cycles, redaction
 
 SUMMARY = "Posted photos from her baby shower at St. Mary's parish and wrote that women can't do this job."
 PARISH = "St. Mary's parish"
@@ -155,3 +155,25 @@ def test_the_board_list_sorts_and_filters_by_stage(app: Flask, clock: Clock, wor
     assert "Casey Candidate" in searching
     assert "Avery Able" not in searching
     assert board.get(f"{url}?stage=bogus&sort=bogus").status_code == 200  # unknown values fall back
+
+
+def test_a_common_false_alarm_is_cleared_with_one_click_and_its_reason_recorded(
+    app: Flask, clock: Clock, world: World
+) -> None:
+    """Issue 13: each open detector mention offers the common reasons as buttons; the chosen
+    reason is posted and kept exactly as a typed one would be."""
+    fid = add_finding(app, world.inv, world.candidate_id, world.items[0], summary=SUMMARY)
+    author = _signed_in(app, world.inv, clock)
+    page = author.get(f"/findings/{fid}").get_data(as_text=True)
+    mentions = _open_mentions(page)
+    label, reason = redaction.QUICK_REASONS[0]
+    assert page.count(f">{label}<span") == len(mentions)
+    assert f'name="reason" value="{html_lib.escape(reason)}"' in page
+    cleared = author.post(
+        f"/findings/{fid}/mentions/{mentions['women']}",
+        data={"resolution": "not_protected", "reason": reason, "csrf_token": page_csrf(author)},
+    )
+    assert cleared.status_code == 302
+    page = author.get(f"/findings/{fid}").get_data(as_text=True)
+    assert f"Reason: {html_lib.escape(reason)}" in page
+    assert "women" not in _open_mentions(page)

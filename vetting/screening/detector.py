@@ -1012,7 +1012,7 @@ def _broken_spans(text: str, spaced: bool) -> Iterator[Found]:
 
 _FLAG = re.compile("[\U0001f1e6-\U0001f1ff]{2}")
 #: Man, woman, girl, boy (and their skin tones) joined into a family; the joiners have vanished.
-_FAMILY = re.compile("(?:[\U0001f468\U0001f469\U0001f466\U0001f467\U0001f9d1\U0001f9d2][\U0001f3fb-\U0001f3ff]?){3,}")
+_FAMILY_EMOJI = re.compile("(?:[\U0001f468\U0001f469\U0001f466\U0001f467\U0001f9d1\U0001f9d2][\U0001f3fb-\U0001f3ff]?){3,}")
 _SKIN_TONE = re.compile(".[\U0001f3fb-\U0001f3ff]")
 
 
@@ -1034,7 +1034,7 @@ def _emoji_spans(normalised: str) -> Iterator[Found]:
     pattern, table, kinds = _emoji()
     for match in pattern.finditer(normalised):
         yield match.start(), match.end(), *table[match.group()], CERTAIN
-    for kind, regex in (("flags", _FLAG), ("skin_tones", _SKIN_TONE), ("families", _FAMILY)):
+    for kind, regex in (("flags", _FLAG), ("skin_tones", _SKIN_TONE), ("families", _FAMILY_EMOJI)):
         for match in regex.finditer(normalised):
             yield match.start(), match.end(), *kinds[kind], CERTAIN
 

@@ -41,6 +41,13 @@ from vetting.services.vault import CandidateVault, read_profile
 
 MIN_REASON = 5
 MAX_REASON = 500
+#: One-click reasons for the detector's common false alarms (issue 13), recorded like typed ones:
+#: (button label, the reason stored).
+QUICK_REASONS = (
+    ("Not about the candidate", "Not about the candidate: the words describe someone else."),
+    ("Not a person", "Not a person: a product, an organisation, a place or an everyday phrase."),
+    ("A place, not an origin", "A place named in passing, not anyone's origin."),
+)
 #: Axis shown for words an investigator redacted by hand.
 MANUAL_AXIS = "manual"
 #: The candidate's own name or handle in a blind-review cycle: always redacted (PRODUCT.md §2).

@@ -28,7 +28,7 @@ from vetting.models import (
     ValidationResult,
 )
 from vetting.policy import Action
-from vetting.services import candidate_file, candidates, findings, investigation, notices, techniques
+from vetting.services import candidate_file, candidates, findings, investigation, notices, redaction, techniques
 from vetting.services.fields import split_list
 from vetting.services.findings import MAX_EVIDENCE_BYTES, FindingInput
 from vetting.services.investigation import (
@@ -372,6 +372,7 @@ def _finding_page(
         redaction_form=redaction_form or RedactionForm(),
         mention_form=MentionForm(),
         failed_mention=failed_mention,
+        quick_reasons=redaction.QUICK_REASONS,
         fields=SCREENED_FIELDS,
         ValidationResult=ValidationResult,
         ValidationMethod=ValidationMethod,
