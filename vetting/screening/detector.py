@@ -1012,7 +1012,9 @@ def _broken_spans(text: str, spaced: bool) -> Iterator[Found]:
 
 _FLAG = re.compile("[\U0001f1e6-\U0001f1ff]{2}")
 #: Man, woman, girl, boy (and their skin tones) joined into a family; the joiners have vanished.
-_FAMILY_EMOJI = re.compile("(?:[\U0001f468\U0001f469\U0001f466\U0001f467\U0001f9d1\U0001f9d2][\U0001f3fb-\U0001f3ff]?){3,}")
+_FAMILY_EMOJI = re.compile(
+    "(?:[\U0001f468\U0001f469\U0001f466\U0001f467\U0001f9d1\U0001f9d2][\U0001f3fb-\U0001f3ff]?){3,}"
+)
 _SKIN_TONE = re.compile(".[\U0001f3fb-\U0001f3ff]")
 
 
