@@ -6,7 +6,7 @@ PORT ?= 5000
 # Which database the second test pass uses, when set (CI sets it where PostgreSQL answers).
 VETTING_TEST_DATABASE_URL ?=
 
-.PHONY: help run test lint fmt chromium pdf-libs bench clean
+.PHONY: help run test lint fmt chromium pdf-libs bench detector-report clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -63,6 +63,9 @@ bench: $(VENV)/.installed-test ## Benchmarks (ratios against same-run baselines)
 	$(BIN)/python bench/audit_export.py
 	$(BIN)/python bench/detector.py
 	$(BIN)/python bench/pdf.py
+
+detector-report: $(VENV)/.installed ## Per-axis recall and false positives of the detector on the labelled development sets
+	$(BIN)/python -m vetting.screening.evaluate tests/data/detector_devset*.jsonl
 
 clean: ## Remove the virtual environment (instance/ is kept)
 	rm -rf $(VENV)

@@ -518,14 +518,23 @@ def _own_clinician(text: str, start: int, end: int) -> bool:
     low = max(0, start - 40)
     cut = _LAST_BREAK.search(text, low, start)
     words = _WORD.findall(text, cut.start() + 1 if cut else low, start)[-4:]
-    return any(w.endswith("'s") or _word(w) in _OWN_CUES for w in words)
+    people = person_words()
+    # "my therapist", "mom's oncologist", "seeing a psychiatrist"; not "the county's psychiatrists".
+    return any(_word(w) in _OWN_CUES or (w.endswith("'s") and _word(w) in people) for w in words)
 
 
 # --- lexicon -------------------------------------------------------------------------------
 
-#: (axis, rule, its context rule ("person", "origin" or none), is a plural form, is written with
-#: digits or symbols ("12-step", "brca1")) of a lexicon key.
-Term = tuple[str, str, str | None, bool, bool]
+#: (axis, rule, its context rule ("person", "origin" or none), is a plural form, the form as
+#: written for a term with digits or symbols ("12-step", "brca1"), else ``None``) of a lexicon key.
+Term = tuple[str, str, str | None, bool, str | None]
+_NOT_WORD = re.compile(r"[^\w]|_")
+
+
+def _as_words(text: str) -> str:
+    return _NOT_WORD.sub(" ", text)
+
+
 #: (start, stop, axis, rule) of a mention before offsets are mapped back.
 Span = tuple[int, int, str, str]
 
@@ -713,10 +722,13 @@ def _automaton() -> ahocorasick.Automaton:
     for data in _lexicon_files():
         for entry in data["terms"]:
             literal = any(c in STAND_INS for c in entry["term"])
-            for key, plural in word_keys(entry["term"]):
+            for form, plural in _plural_forms(term_key(entry["term"])):
+                # A term written with digits ("e-4", "brca1") must be met as written: "3 a.m." reads
+                # "e a" in the word view too.
+                as_written = _as_words(form) if literal else None
+                lexical: Term = (data["axis"], entry["rule"], entry.get("context"), plural, as_written)
                 # The first entry for a key wins; lexicon reviews keep normalised forms unique.
-                lexical: Term = (data["axis"], entry["rule"], entry.get("context"), plural, literal)
-                entries.setdefault(key, (lexical, [], False))
+                entries.setdefault(word_view(form), (lexical, [], False))
     for index, (_axis, rule, _rx) in enumerate(PATTERNS):
         for anchor in ANCHORS[rule]:
             entries.setdefault(" " + anchor, (None, [], False))[1].append(index)
@@ -761,6 +773,64 @@ class Scan(NamedTuple):
     marks: set[str]
 
 
+def _fires(padded: str, view: str, start: int, end: int, term: Term, capitalised: Capitalised | None) -> bool:
+    """Whether a lexicon hit is a mention: read as written, in the context its term needs."""
+    axis, rule, context, plural, as_written = term
+    if view[start:end] != padded[start:end]:
+        if as_written is not None:
+            if _as_words(padded[start:end]) != as_written:
+                return False  # "3 a.m." is not "e-4"
+        elif not _stands_in(padded, start, end):
+            return False  # "44" is not "aa"
+    if _named(padded, start, end, capitalised):
+        return False
+    if context == "origin":
+        return _origin_context(padded, start, end)
+    if axis in _CARE_AXES and _clinician(padded, start, end):
+        return _own_clinician(padded, start, end)
+    if axis == "military_veteran" and not _military_of(padded, start, end):
+        return False
+    # A slur's plural is no sign of people ("monkeys"): it keeps its context rule.
+    group = plural and "-S" not in rule
+    # A whole-word key ends on the space after its word: ``end`` is the word's end.
+    return context != "person" or _person_context(padded, start, end, group, axis, capitalised)
+
+
+#: Before a surname: "Dr. Black", "Mr. Brown", "Judge White".
+TITLES = frozenset(
+    ["mr", "mrs", "ms", "miss", "dr", "judge", "officer", "sgt", "sergeant", "det", "detective", "lt", "capt"]
+)
+#: Words that are also first names: "Christian Ortiz, the gym manager".
+FIRST_NAMES = frozenset(["christian", "faith", "trinity", "chastity"])
+
+
+def _named(padded: str, start: int, end: int, capitalised: Capitalised | None) -> bool:
+    """Whether the hit is part of someone's name (after a title, or a first name before a surname)."""
+    if capitalised is None or not capitalised(start):
+        return False
+    before = _WORD.findall(padded, max(0, start - 12), start)
+    if before and before[-1] in TITLES:
+        return True
+    if padded[start:end] in FIRST_NAMES:
+        after = _NAME_WORD.match(padded, end)
+        return after is not None and capitalised(after.start(1))
+    return False
+
+
+#: "a veteran of the grocery business", "an army of volunteers": not military unless a military
+#: word follows ("a veteran of the Gulf War").
+_OF_MILITARY = re.compile(
+    r" of (?:the |two |three |four |\d+ )?(?:[a-z']+ ){0,2}?(?:war|wars|army|navy|marines?|corps|air force|coast guard"
+    r"|national guard|military|armed forces|service|gulf|iraq|afghanistan|vietnam|korea|wwii|ww2|desert storm)\b"
+)
+
+
+def _military_of(padded: str, start: int, end: int) -> bool:
+    if padded[start:end] not in {"veteran", "veterans", "army", "armies"} or not padded.startswith(" of ", end):
+        return True
+    return _OF_MILITARY.match(padded, end) is not None
+
+
 def _scan(padded: str, view: str, capitalised: Capitalised | None) -> Scan:
     """Lexicon spans, pattern windows per pattern index, exception phrases and whether a letter
     runs three times, in offsets of ``padded``: the normalised text with a space at each end, as
@@ -774,21 +844,12 @@ def _scan(padded: str, view: str, capitalised: Capitalised | None) -> Scan:
         if mark:
             marks.add(mark)
         if term is not None and starts_word(padded, start):
-            axis, rule, context, plural, literal = term
-            if not literal and view[start:end] != padded[start:end] and not _stands_in(padded, start, end):
-                continue  # "44" is not "aa"
-            # A slur's plural is no sign of people ("monkeys"): it keeps its context rule.
-            group = plural and "-S" not in rule
-            # A whole-word key ends on the space after its word: ``end`` is the word's end.
-            if context == "origin":
-                fires = _origin_context(padded, start, end)
-            elif axis in _CARE_AXES and _clinician(padded, start, end):
-                fires = _own_clinician(padded, start, end)
-            else:
-                fires = context != "person" or _person_context(padded, start, end, group, axis, capitalised)
-            if fires:
+            axis, rule = term[0], term[1]
+            if _fires(padded, view, start, end, term, capitalised):
                 lexical.append((start, end, axis, rule))
                 lexical.extend((start, end, other, rule) for other in _also().get(rule, ()))
+            elif " " in padded[start:end]:
+                blocked.append((start, end))  # "the Dominican Republic" named as a place: not "Dominican"
         for index in rules:
             low, high = start - _WINDOW, end + 1 + _WINDOW
             spans = windows.setdefault(index, [])
@@ -835,6 +896,63 @@ def _ages_beside_names(padded: str, capitalised: Capitalised | None) -> Iterator
             opens = before is None or padded[before.end() : name.start()].strip() in {".", "!", "?"}
             if rule == "AGE-P18" or not opens or (before is not None and capitalised(before.start())):
                 yield match.start(1), match.end(1), "age", rule
+
+
+#: Words that may follow "a 29-year-old" when it is a person: "a 29-year-old from Laurel", "who".
+_AFTER_AN_AGE = frozenset(
+    [
+        "from",
+        "who",
+        "whom",
+        "whose",
+        "with",
+        "and",
+        "or",
+        "but",
+        "in",
+        "at",
+        "on",
+        "of",
+        "was",
+        "is",
+        "had",
+        "has",
+        "said",
+        "told",
+        "faces",
+        "faced",
+        "will",
+        "would",
+        "he",
+        "she",
+        "they",
+        "i",
+        "we",
+        "you",
+    ]
+)
+_AGE_NUMBER = re.compile(r"\d+")
+_OF_THINGS = re.compile(r" (?:years? in|months?|weeks?|days?)\b")
+
+
+def _age_of_a_thing(padded: str, span: Span) -> bool:
+    """An age pattern that dates a thing: "a 40-year-old pickup", "cheddar aged 18 months", "a
+    200-year-old barn". People's ages stand alone or before a person ("a 29-year-old man")."""
+    start, stop, axis, rule = span
+    if axis != "age" or rule not in {"AGE-P01", "AGE-P02"}:
+        return False
+    number = _AGE_NUMBER.search(padded, start, stop)
+    if number is not None and int(number.group()) > 115:
+        return True
+    if rule == "AGE-P02":
+        return _OF_THINGS.match(padded, stop) is not None
+    after = _FOLLOWING.match(padded, stop, stop + 40)
+    assert after is not None  # every group is optional
+    comma, first, _second = after.groups()
+    if first is None or comma is not None or not padded[stop:].lstrip().startswith(first):
+        return False
+    word = _word(first)
+    return word.isalpha() and word not in person_words() and word not in _AFTER_AN_AGE
 
 
 def _outside(spans: list[Span], blocked: list[tuple[int, int]]) -> list[Span]:
@@ -913,7 +1031,7 @@ def _detect(normalised: str, capitalised: Capitalised | None) -> tuple[list[Span
     and the signs of disguised words in it."""
     padded = f" {normalised} "
     lexical, windows, blocked, marks = _scan(padded, word_view(normalised), capitalised)
-    spans = lexical + list(_pattern_matches(padded, windows))
+    spans = lexical + [s for s in _pattern_matches(padded, windows) if not _age_of_a_thing(padded, s)]
     spans += _family_history(padded, [s for s in lexical if s[2] == "disability_health"])
     spans += _ages_beside_names(padded, capitalised)
     spans = [_with_place_of_worship(padded, s, capitalised) if s[2] == "religion" else s for s in spans]
@@ -1060,7 +1178,8 @@ def _capitals(text: str, offsets: OffsetMap | None) -> Capitalised:
 
     def capitalised(position: int) -> bool:
         index = position - 1 if offsets is None else offsets.to_original(position - 1)
-        return 0 <= index < len(text) and text[index].isupper()
+        # "Sam", not "SUV": a capital followed by a small letter (or standing alone).
+        return 0 <= index < len(text) and text[index].isupper() and not text[index + 1 : index + 2].isupper()
 
     return capitalised
 
