@@ -80,6 +80,7 @@ from vetting.models import (
     ValidationStep,
 )
 from vetting.screening.detector import AXES
+from vetting.screening.text import normalise
 from vetting.services import cycles
 
 # --- what is seeded --------------------------------------------------------------------------------
@@ -312,7 +313,9 @@ AXIS_WORDS = tuple(
     )
 )
 #: Detector rule ids (e.g. REL-017, AGE-P01): a rule id names its axis.
-RULE_ID_RE = re.compile(r"\b(?:RACE|NAT|REL|SEX|PREG|ORIENT|GENDER|AGE|HEALTH|GEN|MIL|FAM|POL|ACT)-(?:P\d{2}|\d{3})\b")
+RULE_ID_RE = re.compile(
+    r"\b(?:RACE|NAT|REL|SEX|PREG|ORIENT|GENDER|AGE|HEALTH|GEN|MIL|FAM|POL|ACT)-(?:P\d{2}|[ES]\d{3}|\d{3,4})\b"
+)
 #: A walk that reaches fewer pages than this has not really walked the board (see ``_must_reach``).
 MIN_ROUTES = 15
 #: Every GET route with every id: most answer 403/404 to a board member, and are checked all the same.
@@ -876,6 +879,54 @@ def test_phrases_the_detector_should_flag_do_not_reach_the_board(
     text = json.dumps(summary).casefold()
     assert "will hurt him" in text
     assert protected.casefold() not in text
+
+
+def _visible(text: str) -> str:
+    """What a reader sees: invisible characters gone, look-alike letters read as Latin, case folded."""
+    return normalise(text)[0]
+
+
+@pytest.mark.parametrize(
+    ("raw", "protected"),
+    [
+        pytest.param(
+            "Threatened a neighbour and wrote: I'm preg\u00adnant, so back off.", "pregnant", id="soft-hyphen"
+        ),
+        pytest.param("Threatened a neighbour; says his PT\u200bSD makes him snap.", "ptsd", id="zero-width-space"),
+        pytest.param("Threatened a neighbour; wrote I'm pr\u0435gnant and done.", "pregnant", id="cyrillic-e"),
+        pytest.param("Threatened a neighbour, signed off #proudveteran", "veteran", id="hashtag"),
+        pytest.param("Threatened a neighbour #BlackLivesMatter", "black", id="camel-hashtag"),
+        pytest.param(
+            "Threatened a neighbour \U0001f3f3\ufe0f\u200d\U0001f308 all weekend", "\U0001f3f3", id="pride-flag"
+        ),
+        pytest.param("Threatened a neighbour after Mass \u271d\ufe0f", "\u271d", id="cross"),
+        pytest.param("Threatened a neighbour, I'm c4nc3r free and angry", "canc", id="leetspeak"),
+        pytest.param("Threatened a neighbour, said she's B l a c k and proud", "b l a c k", id="spaced-letters"),
+    ],
+)
+def test_disguised_phrases_do_not_reach_the_board(app: Flask, client: FlaskClient, raw: str, protected: str) -> None:
+    """Issue 13 / R3: invisible characters, look-alike letters, hashtags, emoji and stand-in digits do not
+    carry a protected phrase past the detector to the board."""
+    world = build_world(app)
+    headers = _release_one(app, client, world, raw, "I will hurt him.")
+    summary = _ok(get_closed(client, f"{API}/board/candidates/{world.candidate_id}/summary", headers))
+    text = _visible(json.dumps(summary, ensure_ascii=False))
+    assert "will hurt him" in text
+    assert _visible(protected) not in text
+
+
+def test_blind_review_name_written_together_or_disguised_does_not_reach_the_board(
+    app: Flask, client: FlaskClient, clock: Clock
+) -> None:
+    """Issue 13 / PRODUCT.md §2: the name joined, with separators, in a hashtag or with an invisible
+    character inside is still the name."""
+    world = build_world(app, blind=True)
+    raw = "#CaseyCandidate (casey.candidate, Casey\u200bCandidate) threatened a neighbour, #TeamCasey."
+    _release_one(app, client, world, raw, "I will hurt him.")
+    web, headers = _board_client(app, world.board, clock)
+    answered, everything = walk_board(app, web, headers)
+    assert any("hurt him" in p.text for p in answered)
+    assert [(p.url, w) for p in everything for w in ("casey", "caseycandidate") if w in _visible(p.text)] == []
 
 
 def test_blind_review_name_in_finding_text_does_not_reach_the_board(

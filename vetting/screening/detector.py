@@ -898,37 +898,76 @@ def _ages_beside_names(padded: str, capitalised: Capitalised | None) -> Iterator
                 yield match.start(1), match.end(1), "age", rule
 
 
-#: Words that may follow "a 29-year-old" when it is a person: "a 29-year-old from Laurel", "who".
-_AFTER_AN_AGE = frozenset(
+#: Things whose age is given like a person's: "a 40-year-old pickup", "a 15-year-old single
+#: malt". A leak is worse than a false alarm, so an age stays a mention unless a thing follows.
+AGED_THINGS = frozenset(
     [
-        "from",
-        "who",
-        "whom",
-        "whose",
-        "with",
-        "and",
-        "or",
-        "but",
-        "in",
-        "at",
-        "on",
-        "of",
-        "was",
-        "is",
-        "had",
-        "has",
-        "said",
-        "told",
-        "faces",
-        "faced",
-        "will",
-        "would",
-        "he",
-        "she",
-        "they",
-        "i",
-        "we",
-        "you",
+        "pickup",
+        "truck",
+        "car",
+        "vehicle",
+        "jeep",
+        "tractor",
+        "boat",
+        "motorcycle",
+        "bike",
+        "engine",
+        "barn",
+        "house",
+        "home",
+        "farmhouse",
+        "building",
+        "bridge",
+        "church",
+        "school",
+        "store",
+        "shop",
+        "restaurant",
+        "bar",
+        "company",
+        "business",
+        "firm",
+        "tradition",
+        "law",
+        "statute",
+        "record",
+        "photo",
+        "photograph",
+        "picture",
+        "painting",
+        "tree",
+        "oak",
+        "wine",
+        "whiskey",
+        "whisky",
+        "bourbon",
+        "scotch",
+        "rum",
+        "brandy",
+        "cheese",
+        "cheddar",
+        "single",
+        "malt",
+        "bottle",
+        "barrel",
+        "vintage",
+        "recipe",
+        "song",
+        "album",
+        "movie",
+        "film",
+        "book",
+        "case",
+        "mystery",
+        "tree",
+        "fence",
+        "roof",
+        "furnace",
+        "computer",
+        "phone",
+        "router",
+        "model",
+        "version",
     ]
 )
 _AGE_NUMBER = re.compile(r"\d+")
@@ -951,8 +990,7 @@ def _age_of_a_thing(padded: str, span: Span) -> bool:
     comma, first, _second = after.groups()
     if first is None or comma is not None or not padded[stop:].lstrip().startswith(first):
         return False
-    word = _word(first)
-    return word.isalpha() and word not in person_words() and word not in _AFTER_AN_AGE
+    return _singular(_word(first)) in AGED_THINGS
 
 
 def _outside(spans: list[Span], blocked: list[tuple[int, int]]) -> list[Span]:

@@ -36,6 +36,7 @@ from vetting.models import (
     MentionSource,
     User,
 )
+from vetting.screening import identity
 from vetting.screening.detector import AXES, screen
 from vetting.services.vault import CandidateVault, read_profile
 
@@ -160,15 +161,13 @@ def unscreened_mentions(finding: Finding, vault: CandidateVault, texts: dict[str
     """What :func:`screen_fields` would record on a finding never screened, unsaved (id 0): the
     detector's hits open, the candidate's identity in a blind cycle redacted. A read shows them
     so the finding cannot be released before ``vetting findings screen-backfill`` screens it (R3)."""
-    identity = _identity_patterns(finding.candidate, vault)
     views = []
     for name in SCREENED_FIELDS:
         text = texts[name]
         for hit in screen(text):
             views.append(_provisional(name, (hit.start, hit.end), text[hit.start : hit.end], hit.axis, hit.rule, False))
-        for pattern in identity:
-            for match in pattern.finditer(text):
-                views.append(_provisional(name, match.span(), match.group(), IDENTITY_AXIS, "BLIND-ID", True))
+        for span in _identity_spans(text, finding.candidate, vault):
+            views.append(_provisional(name, span, text[span[0] : span[1]], IDENTITY_AXIS, "BLIND-ID", True))
     return views
 
 
@@ -201,7 +200,6 @@ def screen_fields(
         previous = None  # never screened (recorded before screening existed): every field
     changed = [f for f in SCREENED_FIELDS if previous is None or previous[f] != texts[f]]
     finding.screened_at = utcnow()
-    identity = _identity_patterns(finding.candidate, vault) if changed else []
     for name in changed:
         old = [m for m in finding.mentions if m.field == name]
         details = [_detail(vault, m) for m in old if m.resolution is MentionResolution.REDACT]
@@ -226,20 +224,19 @@ def screen_fields(
                 redacted=carried,
                 actor=actor,
             )
-        for pattern in identity:
-            for match in pattern.finditer(text):
-                if not _covered(finding, name, match.span()):
-                    _add(
-                        session,
-                        finding,
-                        vault,
-                        field=name,
-                        span=match.span(),
-                        detail={"axis": IDENTITY_AXIS, "rule": "BLIND-ID", "text": match.group()},
-                        source=MentionSource.DETECTOR,
-                        redacted=True,
-                        actor=actor,
-                    )
+        for span in _identity_spans(text, finding.candidate, vault):
+            if not _covered(finding, name, span):
+                _add(
+                    session,
+                    finding,
+                    vault,
+                    field=name,
+                    span=span,
+                    detail={"axis": IDENTITY_AXIS, "rule": "BLIND-ID", "text": text[span[0] : span[1]]},
+                    source=MentionSource.DETECTOR,
+                    redacted=True,
+                    actor=actor,
+                )
         for words in manual:
             for span in _occurrences(text, words):
                 if not _covered(finding, name, span):
@@ -268,21 +265,13 @@ def screen_fields(
     return changed
 
 
-def _identity_patterns(candidate: Candidate, vault: CandidateVault) -> list[re.Pattern[str]]:
-    """In a blind-review cycle, the candidate's name, aliases, their parts and handles, as
-    whole words in any case ("casey" in a URL too). A surname that is also a common word is
-    over-redacted: the safe direction when the board must not learn who the candidate is."""
+def _identity_spans(text: str, candidate: Candidate, vault: CandidateVault) -> list[tuple[int, int]]:
+    """In a blind-review cycle, where ``text`` names the candidate: their name, aliases, handles
+    and name parts, however written (:func:`vetting.screening.identity.find`)."""
     if not candidate.cycle.blind_review:
         return []
     profile = read_profile(vault, candidate)
-    words = {w.strip() for w in (profile.name, *profile.aliases, *profile.handles) if w.strip()}
-    words |= {h.strip().lstrip("@") for h in profile.handles if len(h.strip().lstrip("@")) >= 2}
-    words |= {p for n in (profile.name, *profile.aliases) for p in n.split() if len(p) >= 2}
-    if not words:
-        return []
-    # Longest first, so "Casey Candidate" is one mention, not two.
-    alternation = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
-    return [re.compile(rf"(?<![\w@])(?:{alternation})(?!\w)", re.IGNORECASE)]
+    return identity.find(text, (profile.name, *profile.aliases), profile.handles)
 
 
 @dataclass(frozen=True)
@@ -304,8 +293,7 @@ def text_hits(text: str, candidate: Candidate, vault: CandidateVault) -> list[Te
     (rationales, questions, answers, the candidate's response): detector hits, and the
     candidate's name in blind-review cycles."""
     hits = [TextHit(m.start, m.end, text[m.start : m.end], m.axis) for m in screen(text)]
-    for pattern in _identity_patterns(candidate, vault):
-        hits += [TextHit(*m.span(), m.group(), IDENTITY_AXIS) for m in pattern.finditer(text)]
+    hits += [TextHit(a, b, text[a:b], IDENTITY_AXIS) for a, b in _identity_spans(text, candidate, vault)]
     return sorted(hits, key=lambda h: (h.start, -h.end))
 
 
