@@ -10,10 +10,11 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.support import Clock
-from tests.web.board_world import BoardWorld, build_board_world
-from tests.web.world import API, bearer, error_of
-from vetting.models import ValidationResult
+from tests.support import Clock, runtime_of
+from tests.web.board_world import BoardWorld, build_board_world, complete, release_finding
+from tests.web.world import API, add_finding, bearer, error_of, user_in
+from vetting.models import Finding, MentionResolution, ValidationResult
+from vetting.services import findings
 
 CITED = "Relied on the threat recorded in the released finding; conduct unbecoming an officer."
 
@@ -146,3 +147,34 @@ def test_no_decision_before_the_search_is_complete(app: Flask, client: FlaskClie
     response = _recommend(client, bearer(app, bw.chair), bw)
     assert response.status_code == 409
     assert error_of(response)["code"] == "search_not_complete"
+
+
+def test_words_two_investigators_cleared_in_the_cited_release_pass(app: Flask, client: FlaskClient) -> None:
+    """Issue 13 / R3: a rationale may repeat what the released finding it cites says ("putting a man in
+    hospital"), once the author marked the word not protected and a second investigator released it;
+    the same words without that citation are still refused."""
+    bw = build_board_world(app, complete_search=False)
+    world = bw.world
+    fid = add_finding(
+        app, world.inv, world.candidate_id, world.items[0], summary="Threatened to put a man in hospital after a game."
+    )
+    rt = runtime_of(app)
+    with rt.db.transaction() as session:
+        actor = user_in(session, world.inv)
+        finding = session.get(Finding, fid)
+        assert finding is not None
+        [man] = [m.id for m in finding.mentions if m.resolution is None]
+        findings.resolve_mention(
+            session, actor, rt.security, fid, man, MentionResolution.NOT_PROTECTED, "Not about the candidate."
+        )
+    release_finding(app, world.inv, bw.second, fid)
+    complete(app, world.inv, world.candidate_id)
+    rationale = "Relied on the threat to put a man in hospital; conduct unbecoming an officer."
+    headers = bearer(app, bw.member)
+    uncited = _recommend(client, headers, bw, rationale=rationale, finding_ids=[bw.findings[1]])
+    assert uncited.status_code == 422
+    assert "“man”" in error_of(uncited)["message"]
+    cited = _recommend(client, headers, bw, rationale=rationale, finding_ids=[fid])
+    assert cited.status_code == 201, cited.get_data(as_text=True)
+    too_old = _recommend(client, headers, bw, rationale="Too old to put a man in hospital.", finding_ids=[fid])
+    assert too_old.status_code == 422  # only the cleared words pass: "too old" is still an age judgement

@@ -19,6 +19,7 @@ itself; the searchers' side is :func:`investigator_state`.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -77,15 +78,29 @@ def _require_decidable(candidate: Candidate) -> None:
         )
 
 
-def clean_text(text: str, field: str, label: str, candidate: Candidate, vault: CandidateVault) -> str:
-    """Free text bound for the board's records: present, bounded, and through the firewall."""
+def clean_text(
+    text: str, field: str, label: str, candidate: Candidate, vault: CandidateVault, cleared: Iterable[str] = ()
+) -> str:
+    """Free text bound for the board's records: present, bounded, and through the firewall (words
+    of ``cleared``, the released text it cites, pass: :func:`redaction.refuse_protected`)."""
     text = text.strip()
     if len(text) < MIN_RATIONALE:
         raise ValidationFailed(f"Write the {label} (at least {MIN_RATIONALE} characters).", field=field)
     if len(text) > MAX_TEXT:
         raise ValidationFailed(f"The {label} must be at most {MAX_TEXT} characters.", field=field)
-    redaction.refuse_protected(text, field, label, candidate, vault)
+    redaction.refuse_protected(text, field, label, candidate, vault, cleared)
     return text
+
+
+def released_text(session: Session, security: Security, candidate: Candidate, finding_ids: Iterable[int]) -> list[str]:
+    """The board-facing text of those of ``finding_ids`` that are released (others are refused by :func:`cite`)."""
+    wanted = set(finding_ids)
+    return [
+        text
+        for f in released_findings(session, security, candidate)
+        if f.finding_id in wanted
+        for text in (f.platform, f.summary, f.excerpt)
+    ]
 
 
 def cite(session: Session, security: Security, candidate: Candidate, finding_ids: list[int]) -> list[int]:
@@ -180,7 +195,8 @@ def recommend(
     _require_decidable(candidate)
     _refuse_if_final(session, candidate)
     vault = CandidateVault(security.keyring, candidate)
-    text = clean_text(rationale, "rationale", "rationale", candidate, vault)
+    cleared = released_text(session, security, candidate, finding_ids)
+    text = clean_text(rationale, "rationale", "rationale", candidate, vault, cleared)
     release_ids = cite(session, security, candidate, finding_ids)
     now = utcnow()
     for earlier in session.scalars(
@@ -258,7 +274,8 @@ def decide(
     _require_decidable(candidate)
     _refuse_if_final(session, candidate)
     vault = CandidateVault(security.keyring, candidate)
-    text = clean_text(rationale, "rationale", "rationale", candidate, vault)
+    cleared = released_text(session, security, candidate, finding_ids)
+    text = clean_text(rationale, "rationale", "rationale", candidate, vault, cleared)
     release_ids = cite(session, security, candidate, finding_ids)
     _require_rule(session, candidate, outcome)
     cited = sorted(set(finding_ids))  # each one checked by cite()

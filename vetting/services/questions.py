@@ -24,7 +24,7 @@ from vetting.errors import Conflict, NotFound, ValidationFailed
 from vetting.models import BoardQuestion, Candidate, User
 from vetting.services import candidates
 from vetting.services.context import Security
-from vetting.services.decisions import board_candidate, clean_text
+from vetting.services.decisions import board_candidate, clean_text, released_text
 from vetting.services.released import released_findings
 from vetting.services.vault import CandidateVault
 
@@ -39,7 +39,9 @@ def ask(
             f"Finding {finding_id} is not among this candidate's released findings.", field="finding_id"
         )
     vault = CandidateVault(security.keyring, candidate)
-    text = clean_text(question, "question", "question", candidate, vault)
+    text = clean_text(
+        question, "question", "question", candidate, vault, released_text(session, security, candidate, [finding_id])
+    )
     row = vault.add_sealed(
         session, BoardQuestion(candidate_id=candidate.id, finding_id=finding_id, asked_by_id=actor.id), question=text
     )
@@ -67,7 +69,8 @@ def answer(session: Session, actor: User, security: Security, question_id: int, 
     row, candidate = _for_investigator(session, actor, question_id)
     row.require_unapproved()
     vault = CandidateVault(security.keyring, candidate)
-    cleaned = clean_text(text, "answer", "answer", candidate, vault)
+    cited = released_text(session, security, candidate, [row.finding_id])
+    cleaned = clean_text(text, "answer", "answer", candidate, vault, cited)
     row.record_answer(vault.sealed(row, "answer", cleaned), actor.id, utcnow())
     record(session, actor, Event.BOARD_QUESTION_ANSWERED, subject=candidate, question=row.id)
     return row

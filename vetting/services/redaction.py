@@ -38,6 +38,7 @@ from vetting.models import (
 )
 from vetting.screening import identity
 from vetting.screening.detector import AXES, screen
+from vetting.screening.text import normalise
 from vetting.services.vault import CandidateVault, read_profile
 
 MIN_REASON = 5
@@ -297,10 +298,20 @@ def text_hits(text: str, candidate: Candidate, vault: CandidateVault) -> list[Te
     return sorted(hits, key=lambda h: (h.start, -h.end))
 
 
-def refuse_protected(text: str, field: str, label: str, candidate: Candidate, vault: CandidateVault) -> None:
+def refuse_protected(
+    text: str, field: str, label: str, candidate: Candidate, vault: CandidateVault, cleared: Iterable[str] = ()
+) -> None:
     """Refuse free text bound for (or written by) the board when the firewall finds anything
-    in it; the author is told what and why, so they can reword it (R3, PC-01)."""
-    hits = text_hits(text, candidate, vault)
+    in it; the author is told what and why, so they can reword it (R3, PC-01).
+
+    Words that stand in ``cleared``, the released text of the findings the author cites, pass:
+    two investigators already judged them not protected there ("putting a man in hospital")."""
+    released = [f" {' '.join(_NON_WORD.sub(' ', normalise(t)[0]).split())} " for t in cleared]
+    hits = [
+        h
+        for h in text_hits(text, candidate, vault)
+        if h.axis == IDENTITY_AXIS or not any(_as_phrase(h.words) in r for r in released)
+    ]
     if hits:
         found = "; ".join(f"\u201c{h.words}\u201d ({h.axis_label})" for h in hits)
         raise ValidationFailed(
@@ -309,6 +320,13 @@ def refuse_protected(text: str, field: str, label: str, candidate: Candidate, va
             field=field,
             code="protected_class_content",
         )
+
+
+_NON_WORD = re.compile(r"[^\w]|_")
+
+
+def _as_phrase(words: str) -> str:
+    return f" {' '.join(_NON_WORD.sub(' ', normalise(words)[0]).split())} "
 
 
 def redact_free_text(text: str, candidate: Candidate, vault: CandidateVault) -> str:
