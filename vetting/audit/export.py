@@ -179,9 +179,13 @@ def verify_export(text_lines: Iterable[str], public_key: Ed25519PublicKey | None
     if result.ok and through != result.entries:
         # The header is not signed, but a cut that also dropped the newest checkpoint must edit it too.
         result = VerifyResult(
-            False, result.entries, result.checkpoints, None, broken_seq=result.entries + 1,
+            False,
+            result.entries,
+            result.checkpoints,
+            None,
+            broken_seq=result.entries + 1,
             reason=f"the header says the export runs to entry {through}; the file ends at {result.entries} (truncated)",
-        )  # fmt: skip
+        )
     return ExportCheck(result, public_key_id(public_key), key_from_file, lines)
 
 
@@ -207,8 +211,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (OSError, ValueError) as exc:
         print(f"Cannot verify: {exc}", file=sys.stderr)
         return 2
-    print(f"Public key id: {check.key_id}" + (" (taken from the file: compare it with the published one)"
-                                                if check.key_from_file else ""))  # fmt: skip
+    origin = " (taken from the file: compare it with the published one)" if check.key_from_file else ""
+    print(f"Public key id: {check.key_id}{origin}")
     print(check.summary(), file=sys.stdout if check.result.ok else sys.stderr)
     return 0 if check.result.ok else 1
 
