@@ -3,10 +3,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from sqlalchemy.orm import Session
 
 from vetting.http.access import requires, signed_in
 from vetting.http.documents import notice_pdf_response, summary_pdf_response
@@ -83,18 +86,15 @@ def _cited(form: RecommendationForm | DecisionForm) -> list[int]:
     return [] if form.no_finding.data else list(form.finding_ids.data or [])
 
 
-def _prepared(form: FlaskForm, candidate_id: int) -> FlaskForm:
+def _citable(form: FlaskForm, candidate_id: int) -> Callable[[Session], None]:
     """Give the posted form its finding choices (so WTForms can check the ticks)."""
-    with transaction() as session:
-        _with_findings(form, board.citable(session, current_user, runtime().security, candidate_id))
-    return form
+    return lambda s: _with_findings(form, board.citable(s, current_user, runtime().security, candidate_id))
 
 
 @bp.post("/candidates/<int:candidate_id>/recommendations")
 @requires(Action.BOARD_READ)
 def recommend(candidate_id: int) -> ResponseReturnValue:
-    form = _prepared(RecommendationForm(), candidate_id)
-    assert isinstance(form, RecommendationForm)
+    form = RecommendationForm()
     try:
         submit(
             form,
@@ -107,6 +107,7 @@ def recommend(candidate_id: int) -> ResponseReturnValue:
                 rationale=form.rationale.data or "",
                 finding_ids=_cited(form),
             ),
+            _citable(form, candidate_id),
         )
     except FormFailed as failed:
         return _page(candidate_id, recommendation=form, status=failed.status)
@@ -117,8 +118,7 @@ def recommend(candidate_id: int) -> ResponseReturnValue:
 @bp.post("/candidates/<int:candidate_id>/decisions")
 @requires(Action.BOARD_READ)
 def decide(candidate_id: int) -> ResponseReturnValue:
-    form = _prepared(DecisionForm(prefix="decision"), candidate_id)
-    assert isinstance(form, DecisionForm)
+    form = DecisionForm(prefix="decision")
     try:
         row = submit(
             form,
@@ -131,6 +131,7 @@ def decide(candidate_id: int) -> ResponseReturnValue:
                 rationale=form.rationale.data or "",
                 finding_ids=_cited(form),
             ),
+            _citable(form, candidate_id),
         )
     except FormFailed as failed:
         return _page(candidate_id, decision=form, status=failed.status)
@@ -148,14 +149,14 @@ def decide(candidate_id: int) -> ResponseReturnValue:
 @bp.post("/candidates/<int:candidate_id>/questions")
 @requires(Action.BOARD_READ)
 def ask(candidate_id: int) -> ResponseReturnValue:
-    form = _prepared(QuestionForm(), candidate_id)
-    assert isinstance(form, QuestionForm)
+    form = QuestionForm()
     try:
         submit(
             form,
             lambda s: questions.ask(
                 s, current_user, runtime().security, candidate_id, int(form.finding_id.data), form.question.data or ""
             ),
+            _citable(form, candidate_id),
         )
     except FormFailed as failed:
         return _page(candidate_id, question=form, status=failed.status)

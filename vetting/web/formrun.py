@@ -49,8 +49,11 @@ def _field_at(form: Any, path: str) -> Field | None:
     return node if isinstance(node, Field) else None
 
 
-def submit(form: FlaskForm, action: Callable[[Session], T]) -> T:
+def submit(form: FlaskForm, action: Callable[[Session], T], prepare: Callable[[Session], None] | None = None) -> T:
     """Validate ``form``, run ``action`` in a transaction, and return its result.
+
+    ``prepare`` gives the form what validation needs from the database (the choices a posted
+    tick must be among), in the same transaction as ``action``.
 
     ``action`` runs inside the transaction: it should return plain values (or objects
     whose needed attributes it has read), since lazy loads fail once it has ended. When the
@@ -63,10 +66,14 @@ def submit(form: FlaskForm, action: Callable[[Session], T]) -> T:
 
     :raises FormFailed: with 422 for invalid input or the service error's status
     """
-    if not form.validate_on_submit():
+    if prepare is None and not form.validate_on_submit():
         raise FormFailed(422)
     try:
         with transaction() as session:
+            if prepare is not None:
+                prepare(session)
+                if not form.validate_on_submit():
+                    raise FormFailed(422)
             return action(session)
     except DomainError as error:
         field = _field_at(form, error.field) if error.field else None
