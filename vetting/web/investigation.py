@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from sqlalchemy.orm import Session
 from wtforms.fields.choices import SelectChoice
 
 from vetting.http.access import requires, signed_in
@@ -312,8 +313,12 @@ def _finding_form(items: list[ChecklistItem], *, obj: findings.FindingView | Non
         if obj and request.method == "GET"
         else None
     )
-    form.item_id.choices = [SelectChoice(i.id, f"{i.position}. {i.title}") for i in items]
+    _with_items(form, items)
     return form
+
+
+def _with_items(form: FindingForm, items: list[ChecklistItem]) -> None:
+    form.item_id.choices = [SelectChoice(i.id, f"{i.position}. {i.title}") for i in items]
 
 
 def _finding_input(form: FindingForm) -> FindingInput:
@@ -334,16 +339,18 @@ def _finding_input(form: FindingForm) -> FindingInput:
 @bp.route("/candidates/<int:candidate_id>/findings/new", methods=["GET", "POST"])
 @requires(Action.INVESTIGATE)
 def finding_new(candidate_id: int) -> ResponseReturnValue:
-    with transaction() as session:
-        form = _finding_form(investigation.items_of(session, current_user, candidate_id))
     if request.method == "GET":
+        with transaction() as session:
+            form = _finding_form(investigation.items_of(session, current_user, candidate_id))
         if (item := request.args.get("item", type=int)) is not None:
             form.item_id.data = item
         return render_template("work/finding_form.html", form=form, candidate_id=candidate_id, finding=None)
+    form = FindingForm()
     try:
         finding = submit(
             form,
             lambda s: findings.add_finding(s, current_user, runtime().security, candidate_id, _finding_input(form)),
+            lambda s: _with_items(form, investigation.items_of(s, current_user, candidate_id)),
         )
     except FormFailed as failed:
         return render_template(
@@ -388,18 +395,31 @@ def finding(finding_id: int) -> ResponseReturnValue:
 @bp.route("/findings/<int:finding_id>/edit", methods=["GET", "POST"])
 @requires(Action.INVESTIGATE)
 def finding_edit(finding_id: int) -> ResponseReturnValue:
-    with transaction() as session:
-        editor = findings.editor(session, current_user, runtime().security, finding_id)
-    view = editor.finding
-    form = _finding_form(editor.items, obj=view)
     if request.method == "GET":
-        return render_template("work/finding_form.html", form=form, candidate_id=view.candidate_id, finding=view)
+        with transaction() as session:
+            editor = findings.editor(session, current_user, runtime().security, finding_id)
+        form = _finding_form(editor.items, obj=editor.finding)
+        return render_template(
+            "work/finding_form.html", form=form, candidate_id=editor.finding.candidate_id, finding=editor.finding
+        )
+    form = FindingForm()
+    opened: list[findings.FindingView] = []
+
+    def prepare(session: Session) -> None:
+        editor = findings.editor(session, current_user, runtime().security, finding_id)
+        opened.append(editor.finding)
+        _with_items(form, editor.items)
+
     try:
         submit(
             form,
             lambda s: findings.update_finding(s, current_user, runtime().security, finding_id, _finding_input(form)),
+            prepare,
         )
     except FormFailed as failed:
+        if not opened:
+            abort(failed.status, failed.message)
+        view = opened[0]
         return render_template(
             "work/finding_form.html", form=form, candidate_id=view.candidate_id, finding=view
         ), failed.status
