@@ -5,17 +5,15 @@ investigator-note set, social-media posts, adversarial spellings, investigator a
 hard negatives. vetting.screening.evaluate measures them; a gold mention is found when a detected
 span of the same axis overlaps it. Every assertion message carries the whole table.
 
-The original set keeps its thresholds. The newer files carry thresholds at what the detector reached
-when they were added; they are marked xfail (not strict) while the detector is being rewritten, and
-the integrator sets the final thresholds (the issue's targets are noted next to each).
+The original set keeps its thresholds. The newer files carry floors just under what the detector
+reaches today (issue 13, second generation), so a change that loses recall or precision fails here;
+the issue's targets, not yet reached, are noted next to each.
 """
 
 from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
-
-import pytest
 
 from vetting.screening.detector import AXES
 from vetting.screening.evaluate import Figures, evaluate, load
@@ -27,8 +25,6 @@ ADVERSARIAL = DATA / "detector_devset_adversarial.jsonl"
 CONTEXT = DATA / "detector_devset_context.jsonl"
 NEGATIVES = DATA / "detector_devset_negatives.jsonl"
 ALL = (ORIGINAL, SOCIAL, ADVERSARIAL, CONTEXT, NEGATIVES)
-
-REWRITE = "the detector is being rewritten (issue 13); the integrator sets the final thresholds"
 
 
 @cache
@@ -89,42 +85,37 @@ def test_false_positive_rate_on_neutral_text_is_at_most_3_percent() -> None:
 # --- the newer files: thresholds at what the detector reached, xfail during the rewrite ----------
 
 
-@pytest.mark.xfail(strict=False, reason=REWRITE)
 def test_social_media_recall() -> None:
     # Issue 13 targets: sentence recall >= 0.97, cue recall >= 0.90 on every axis.
     result = figures(SOCIAL)
-    assert result.cue_recall >= 0.80, report(result)
-    assert result.sentence_recall >= 0.79, report(result)
-    assert result.false_positive_rate <= 0.04, report(result)
+    assert result.cue_recall >= 0.83, report(result)
+    assert result.sentence_recall >= 0.82, report(result)
+    assert result.false_positive_rate <= 0.03, report(result)
 
 
-@pytest.mark.xfail(strict=False, reason=REWRITE)
 def test_adversarial_spellings_recall() -> None:
     # Invisible characters, look-alike letters, leetspeak, misspellings: the normalisation layer's job.
     result = figures(ADVERSARIAL)
-    assert result.cue_recall >= 0.69, report(result)
-    assert result.false_positive_rate <= 0.22, report(result)
+    assert result.cue_recall >= 0.77, report(result)
+    assert result.false_positive_rate <= 0.07, report(result)
 
 
-@pytest.mark.xfail(strict=False, reason=REWRITE)
 def test_context_recall() -> None:
     # Adjectives before person nouns and after a subject, nominal uses, ages, places of worship, health.
     result = figures(CONTEXT)
-    assert result.cue_recall >= 0.90, report(result)
-    assert result.sentence_recall >= 0.90, report(result)
+    assert result.cue_recall >= 0.91, report(result)
+    assert result.sentence_recall >= 0.91, report(result)
 
 
-@pytest.mark.xfail(strict=False, reason=REWRITE)
 def test_false_positive_rate_on_hard_negatives() -> None:
     # Issue 13 target: at most 2% on neutral text, including professions, places and other people.
     result = figures(NEGATIVES)
     assert result.negatives >= 1000
-    assert result.false_positive_rate <= 0.26, report(result)
+    assert result.false_positive_rate <= 0.03, report(result)
 
 
-@pytest.mark.xfail(strict=False, reason=REWRITE)
 def test_every_axis_over_all_files() -> None:
     # Issue 13 target: cue recall >= 0.90 on every axis.
     result = figures(*ALL)
     weakest = min(result.axes, key=lambda a: a.cue_recall)
-    assert weakest.cue_recall >= 0.48, f"weakest axis {weakest.axis} {weakest.cue_recall:.3f}\n" + report(result)
+    assert weakest.cue_recall >= 0.58, f"weakest axis {weakest.axis} {weakest.cue_recall:.3f}\n" + report(result)
