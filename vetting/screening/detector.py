@@ -769,8 +769,8 @@ class Scan(NamedTuple):
     lexical: list[Span]
     windows: dict[int, list[tuple[int, int]]]
     blocked: list[tuple[int, int]]
-    #: Signs of a disguised word (:data:`RUN`, :data:`SPACED`).
-    marks: set[str]
+    #: Signs of a disguised word (:data:`RUN`, :data:`SPACED`) and where they start.
+    marks: dict[str, list[int]]
 
 
 def _fires(padded: str, view: str, start: int, end: int, term: Term, capitalised: Capitalised | None) -> bool:
@@ -782,7 +782,7 @@ def _fires(padded: str, view: str, start: int, end: int, term: Term, capitalised
                 return False  # "3 a.m." is not "e-4"
         elif not _stands_in(padded, start, end):
             return False  # "44" is not "aa"
-    if _named(padded, start, end, capitalised):
+    if padded[start:end] in _NAME_LIKE and _named(padded, start, end, capitalised):
         return False
     if context == "origin":
         return _origin_context(padded, start, end)
@@ -802,6 +802,7 @@ TITLES = frozenset(
 )
 #: Words that are also first names: "Christian Ortiz, the gym manager".
 FIRST_NAMES = frozenset(["christian", "faith", "trinity", "chastity"])
+_NAME_LIKE = FIRST_NAMES | COLOUR_WORDS | {"young", "old", "english", "french", "irish", "german", "welsh", "scott"}
 
 
 def _named(padded: str, start: int, end: int, capitalised: Capitalised | None) -> bool:
@@ -838,11 +839,11 @@ def _scan(padded: str, view: str, capitalised: Capitalised | None) -> Scan:
     lexical: list[Span] = []
     windows: dict[int, list[tuple[int, int]]] = {}
     blocked: list[tuple[int, int]] = []
-    marks: set[str] = set()
+    marks: dict[str, list[int]] = {}
     for end, (back, term, rules, exception, mark) in _automaton().iter(view):
         start = end - back  # after the key's leading space
         if mark:
-            marks.add(mark)
+            marks.setdefault(mark, []).append(start)
         if term is not None and starts_word(padded, start):
             axis, rule = term[0], term[1]
             if _fires(padded, view, start, end, term, capitalised):
@@ -1064,7 +1065,7 @@ def _with_place_of_worship(padded: str, span: Span, capitalised: Capitalised | N
     return start, stop, axis, rule
 
 
-def _detect(normalised: str, capitalised: Capitalised | None) -> tuple[list[Span], set[str]]:
+def _detect(normalised: str, capitalised: Capitalised | None) -> tuple[list[Span], dict[str, list[int]]]:
     """Lexicon, pattern and context spans of normalised text, in its offsets, exceptions removed;
     and the signs of disguised words in it."""
     padded = f" {normalised} "
@@ -1074,6 +1075,7 @@ def _detect(normalised: str, capitalised: Capitalised | None) -> tuple[list[Span
     spans += _ages_beside_names(padded, capitalised)
     spans = [_with_place_of_worship(padded, s, capitalised) if s[2] == "religion" else s for s in spans]
     # Padded offsets are one more than normalised ones.
+    marks = {mark: [at - 1 for at in starts] for mark, starts in marks.items()}
     return [(start - 1, stop - 1, axis, rule) for start, stop, axis, rule in _outside(spans, blocked)], marks
 
 
@@ -1114,10 +1116,16 @@ _CAMEL_HINT = re.compile(b"lU")
 def _camel_spans(text: str) -> Iterator[Found]:
     """Capitalised words run together ("BlackLivesMatter"), in ASCII text (elsewhere the original
     and the normalised text are not aligned one for one; tags are screened there all the same)."""
-    for run in _CAMEL.finditer(text):
-        if (run.start() and (text[run.start() - 1].isalnum() or text[run.start() - 1] in "#@")) or (
-            run.end() < len(text) and text[run.end()].isalnum()
-        ):
+    reached = -1
+    for hint in _CAMEL_HINT.finditer(text.encode("ascii").translate(_CASES)):
+        begin = hint.start()
+        while begin > 0 and text[begin - 1].isalpha():
+            begin -= 1
+        run = _CAMEL.match(text, begin)
+        if run is None or run.end() <= reached:
+            continue
+        reached = run.end()
+        if (run.start() and text[run.start() - 1] in "#@") or (run.end() < len(text) and text[run.end()].isalnum()):
             continue  # part of a longer word, or a tag (screened as one)
         words = re.findall(r"[A-Z][a-z]+", run.group())
         for _start, _stop, axis, rule in _detect(" ".join(w.lower() for w in words), None)[0]:
@@ -1128,31 +1136,42 @@ def _camel_spans(text: str) -> Iterator[Found]:
 
 #: Letters spaced out to hide a word ("B l a c k", "b.l.a.c.k").
 _SPACED_OUT = re.compile(r"(?<!\S)[^\W\d_](?:[ .][^\W\d_]){2,}(?![^\W_])")
-_HYPHEN = re.compile(r"-(?=[^\W\d_])")
-#: A word broken by a hyphen has a short piece on one side ("Cau-casian", "imm-igrant", "bi-racial").
-_SHORT_PIECE = 4
 _PATCH_WINDOW = 40
 _BREAKS_INVISIBLE = str.maketrans({"-": "\u00ad", " ": "\u00ad", ".": "\u00ad"})
 
 
-def _broken_sites(text: str, spaced: bool) -> Iterator[tuple[int, int]]:
-    if "-" in text:
-        for hyphen in _HYPHEN.finditer(text):
-            at = hyphen.start()
-            left = at
+def _broken_sites(text: str, spaced: list[int]) -> Iterator[tuple[int, int]]:
+    """Broken-up words that read as a lexicon word once joined ("Cau-casian", "B l a c k"): the
+    joined form is looked up first, so ordinary compounds ("year-old", "e-mail") cost nothing more."""
+    words = _important_words()
+    at = text.find("-")
+    while at > 0:
+        if text[at - 1].isalpha() and text[at + 1 : at + 2].isalpha():
+            left, right = at - 1, at + 2
             while left > 0 and text[left - 1].isalpha():
                 left -= 1
-            right = at + 1
             while right < len(text) and text[right].isalpha():
                 right += 1
-            if at - left > 0 and min(at - left, right - at - 1) <= _SHORT_PIECE:
+            if _joined(text[left:right], "-") in words:
                 yield left, right
-    if spaced:
-        for run in _SPACED_OUT.finditer(text):
-            yield run.start(), run.end()
+        at = text.find("-", at + 1)
+    reached = -1
+    for at in spaced:  # where the automaton saw single letters in a row
+        if at <= reached:
+            continue
+        run = _SPACED_OUT.search(text, max(0, at - 1), at + 80)
+        if run is not None:
+            reached = run.end()
+            if _joined(run.group(), " .") in words:
+                yield run.span()
 
 
-def _broken_spans(text: str, spaced: bool) -> Iterator[Found]:
+def _joined(broken: str, breaks: str) -> str:
+    joined = broken.translate({ord(c): None for c in breaks}).lower()
+    return joined if joined.isascii() else normalise(joined)[0]
+
+
+def _broken_spans(text: str, spaced: list[int]) -> Iterator[Found]:
     """Each broken-up word, read again with its breaks made invisible (so offsets still map)."""
     for begin, finish in _broken_sites(text, spaced):
         low, high = max(0, begin - _PATCH_WINDOW), finish + _PATCH_WINDOW
@@ -1238,8 +1257,9 @@ def screen(text: str) -> list[Mention]:
     found += _emoji_spans(normalised)
     # From here on, spans of the original text.
     found = [(*to_original(offsets, f[0], f[1]), f[2], f[3], f[4]) for f in found]
-    found += _broken_spans(text, SPACED in marks)
-    if text.isascii() and _CAMEL_HINT.search(text.encode("ascii").translate(_CASES)):
+    spaced = [to_original(offsets, at, at + 1)[0] for at in marks.get(SPACED, ())]
+    found += _broken_spans(text, spaced)
+    if text.isascii():
         found += _camel_spans(text)
     mentions = []
     for first, stop, axis, rule, confidence in _resolve(found):
