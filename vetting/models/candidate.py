@@ -317,10 +317,14 @@ class ValidationStatus(StrEnum):
 
 class Finding(Base):
     __tablename__ = "findings"
+    __table_args__ = (
+        CheckConstraint("(withdrawn_at IS NULL) = (withdrawal_reason_enc IS NULL)", name="withdrawal_has_reason"),
+    )
     sealed: ClassVar[SealedFields] = {
         "source_url": Sealed("finding-source-url"),
         "summary": Sealed("finding-summary"),
         "excerpt": Sealed("finding-excerpt"),
+        "withdrawal_reason": Sealed("finding-withdrawal-reason"),
     }
 
     @property
@@ -354,6 +358,10 @@ class Finding(Base):
     current_release_id: Mapped[int | None] = mapped_column(
         ForeignKey("finding_releases.id", use_alter=True, name="fk_findings_current_release_id_finding_releases")
     )
+    #: Withdrawn by an investigator (R1, issue 14): never reaches the board; the reason is sealed.
+    withdrawn_at: Mapped[datetime | None]
+    withdrawn_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    withdrawal_reason_enc: Mapped[str | None] = mapped_column(Text)
 
     candidate: Mapped[Candidate] = relationship(lazy="joined")
     item: Mapped[ChecklistVersionItem] = relationship(lazy="joined")

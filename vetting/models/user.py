@@ -181,8 +181,13 @@ class ApiToken(Base):
     created_at: Mapped[created_ts]
     last_used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
+    #: What the holder calls it ("nightly export"); tokens issued before names have none.
+    name: Mapped[str | None] = mapped_column(String(100))
+    #: Tokens issued before expiry existed have none (issue 14 gives new ones 90 days by default).
+    expires_at: Mapped[datetime | None]
+    revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
-    user: Mapped[User] = relationship(lazy="joined")
+    user: Mapped[User] = relationship(lazy="joined", foreign_keys=[user_id])
 
 
 class LoginAttempt(Base):
