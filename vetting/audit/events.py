@@ -26,6 +26,8 @@ class Event(StrEnum):
     AUDIT_EXPORTED = "audit.exported"
     AUDIT_REPORT_PDF = "audit.report_pdf"
     AUDIT_VERIFIED = "audit.verified"
+    AUDIT_ANCHORED = "audit.anchored"
+    AUDIT_ANCHOR_FAILED = "audit.anchor_failed"
 
     BOARD_ANSWER_APPROVED = "board.answer_approved"
     BOARD_CYCLE_VIEWED = "board.cycle_viewed"
@@ -67,6 +69,8 @@ class Event(StrEnum):
     CYCLE_OPENED = "cycle.opened"
 
     DESIGNATION_RECORDED = "designation.recorded"
+    #: A searcher without a current designation tried the search tools (POL-03 / R4).
+    DESIGNATION_REFUSED = "designation.refused"
 
     EVIDENCE_UPLOADED = "evidence.uploaded"
     EVIDENCE_VIEWED = "evidence.viewed"
@@ -81,6 +85,11 @@ class Event(StrEnum):
     FINDING_UPDATED = "finding.updated"
     FINDING_VALIDATION_ADDED = "finding.validation_added"
     FINDING_VIEWED = "finding.viewed"
+    FINDING_WITHDRAWN = "finding.withdrawn"
+    #: An auditor opened a finding's raw text, with a stated reason.
+    FINDING_RAW_VIEWED = "finding.raw_viewed"
+    #: A rationale, question or answer refused for protected-class content (PC-01), and whose.
+    FIREWALL_REFUSED = "firewall.refused"
     FINDING_WORDS_REDACTED = "finding.words_redacted"
 
     HOLIDAY_ADDED = "holiday.added"
@@ -99,6 +108,8 @@ class Event(StrEnum):
     MFA_RESET = "mfa.reset"
 
     NOTICE_RENDERED = "notice.rendered"
+    #: An auditor opened a notice, with a stated reason.
+    NOTICE_RAW_VIEWED = "notice.raw_viewed"
 
     SEARCH_REFUSED = "search.refused"
 
@@ -110,9 +121,15 @@ class Event(StrEnum):
 
     SEPARATION_VIEWED = "separation.viewed"
 
+    STORAGE_CHECKED = "storage.checked"
+    STORAGE_REPAIRED = "storage.repaired"
+
     TECHNIQUE_REFUSED = "technique.refused"
 
     TOKEN_CREATED = "token.created"
+    TOKEN_REVOKED = "token.revoked"
+    #: A request with an expired or revoked token (CJIS 5.4.1.1: unsuccessful attempts too).
+    TOKEN_REFUSED = "token.refused"
 
     UNIFORMITY_VIEWED = "uniformity.viewed"
 
@@ -133,6 +150,8 @@ RAW_CONTENT_VIEWS: Final[Mapping[Event, str]] = {
     Event.CONSENT_DOCUMENT_VIEWED: "Signed consent document",
     Event.EVIDENCE_VIEWED: "Evidence file",
     Event.SEARCH_LOG_RAW_VIEWED: "Search queries and sources",
+    Event.FINDING_RAW_VIEWED: "Finding's raw text (auditor)",
+    Event.NOTICE_RAW_VIEWED: "Notice to the candidate (auditor)",
 }
 
 
