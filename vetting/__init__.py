@@ -42,6 +42,15 @@ def create_app(settings: Settings | None = None) -> Flask:
         MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,
     )
     app.extensions["vetting"] = Runtime.build(settings)
+    if settings.audit_witnesses and not settings.testing:
+        # The anchoring schedule (issue 14): a thread per serving process, started by its first
+        # request, so command-line runs and forks before serving never start one.
+        from vetting.services.audit_anchor import Anchorer, file_witnesses
+
+        runtime = app.extensions["vetting"]
+        anchorer = Anchorer(runtime.db, file_witnesses(settings.audit_witnesses), settings.audit_anchor_interval)
+        app.extensions["vetting_anchorer"] = anchorer
+        app.before_request(anchorer.start)
     http.init_app(app)
     web.init_app(app)
     api.init_app(app)

@@ -253,17 +253,77 @@ def audit_group() -> None:
     """The audit chain."""
 
 
+_WITNESS_HELP = "A witness file of signed chain heads (repeatable); default: the configured witnesses."
+
+
 @audit_group.command("verify")
-def audit_verify() -> None:
-    """Check every hash link and signed checkpoint; name the first broken entry."""
+@click.option("--witness", "witnesses", multiple=True, type=click.Path(dir_okay=False), help=_WITNESS_HELP)
+def audit_verify(witnesses: tuple[str, ...]) -> None:
+    """Check every hash link and signed checkpoint; name the first broken entry.
+
+    Also check the chain holds every head a witness kept (`vetting audit anchor`): a chain
+    shorter than a witnessed head, or differing from it, fails naming the witnessed entry.
+    """
+    from vetting.audit.witness import WitnessError, read_heads
+    from vetting.services import audit_anchor
+
     rt = _runtime()
+    try:
+        if witnesses:
+            heads = [head for path in witnesses for head in read_heads(path)]
+        else:
+            heads, problems = audit_anchor.configured_heads(rt.settings.audit_witnesses)
+            if problems:
+                raise WitnessError("; ".join(problems))
+    except WitnessError as error:
+        click.echo(f"Cannot verify: {error}", err=True)
+        sys.exit(2)
     with rt.db.transaction() as session:
-        result = audit_log.verify(session, rt.settings.audit_signing_key.public_key())
+        result = audit_log.verify(session, rt.settings.audit_signing_key.public_key(), heads)
     if result.ok:
         click.echo(result.summary())
         return
     click.echo(result.summary(), err=True)
     sys.exit(1)
+
+
+@audit_group.command("anchor")
+@click.option(
+    "--witness",
+    "witnesses",
+    multiple=True,
+    type=click.Path(dir_okay=False),
+    help="A witness file to append the head to (repeatable); default: VETTING_AUDIT_WITNESS or audit_witness.",
+)
+def audit_anchor_command(witnesses: tuple[str, ...]) -> None:
+    """Append the signed chain head (entry number, hash, time, signature) to every witness.
+
+    A witness is an append-only file outside the database and the instance folder; check
+    the chain against it with `vetting audit verify --witness FILE`.
+    """
+    from vetting.config import witness_path
+    from vetting.services import audit_anchor
+
+    rt = _runtime()
+    try:
+        paths = [witness_path(w, rt.settings.instance_path) for w in witnesses] or list(rt.settings.audit_witnesses)
+    except ConfigError as error:
+        raise click.ClickException(str(error)) from error
+    with rt.db.transaction() as session:
+        outcomes = audit_anchor.anchor(session, audit_anchor.file_witnesses(paths))
+    if not outcomes:
+        click.echo("Nothing to anchor: the audit chain has no signed checkpoint yet.")
+        return
+    failed = False
+    for outcome in outcomes:
+        if outcome.ok:
+            click.echo(f"Anchored entry {outcome.seq} ({outcome.entry_hash}) in {outcome.witness}.")
+        else:
+            failed = True
+            hint = " Give --witness FILE or set VETTING_AUDIT_WITNESS." if outcome.witness == "none" else ""
+            click.echo(f"Anchoring in {outcome.witness} failed: {outcome.reason}.{hint}", err=True)
+    if failed:
+        sys.exit(1)
 
 
 @audit_group.command("export")

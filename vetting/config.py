@@ -82,6 +82,11 @@ class Settings:
     testing: bool = False
     #: Adverse-impact reports suppress groups with fewer people than this (never below 2).
     eeo_minimum_group: int = 5
+    #: Append-only files outside the database and the instance folder that keep the audit
+    #: chain's signed head (``vetting audit anchor``; issue 14).
+    audit_witnesses: tuple[Path, ...] = ()
+    #: How often the server writes the head to its witnesses.
+    audit_anchor_interval: timedelta = timedelta(hours=1)
 
     def with_overrides(self, **changes: Any) -> Settings:
         """Return a copy with some fields replaced (tests, CLI flags)."""
@@ -128,6 +133,50 @@ def decode_master_key(raw: bytes) -> bytes:
     if len(key) != 32:
         raise ConfigError("The master key must be 32 bytes (AES-256), base64-encoded.")
     return key
+
+
+def witness_path(raw: str | os.PathLike[str], instance_path: Path) -> Path:
+    """An audit witness's absolute path; one inside the instance folder is refused: whoever can
+    delete the newest audit rows can rewrite that folder too, so it would witness nothing."""
+    path = Path(raw).expanduser().resolve()
+    instance = instance_path.resolve()
+    if path == instance or path.is_relative_to(instance):
+        raise ConfigError(
+            f"The audit witness {path} is inside the instance folder {instance}: keep it outside the "
+            "database and the instance folder (another disk, a mounted share or an append-only volume)."
+        )
+    if path.is_dir():
+        raise ConfigError(f"The audit witness {path} is a folder: give a file name.")
+    return path
+
+
+def _witnesses(env: Mapping[str, str], file_config: Mapping[str, Any], instance_path: Path) -> tuple[Path, ...]:
+    """``VETTING_AUDIT_WITNESS`` (paths joined with the path separator) or ``audit_witness``
+    in config.toml (a path or a list of paths)."""
+    raw: Any = env.get("VETTING_AUDIT_WITNESS")
+    if raw:
+        names = [part for part in str(raw).split(os.pathsep) if part.strip()]
+    else:
+        raw = file_config.get("audit_witness") or []
+        names = [raw] if isinstance(raw, str) else raw
+        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+            raise ConfigError("audit_witness must be a path or a list of paths.")
+    return tuple(dict.fromkeys(witness_path(name.strip(), instance_path) for name in names if name.strip()))
+
+
+def _anchoring(env: Mapping[str, str], file_config: Mapping[str, Any], instance_path: Path) -> dict[str, Any]:
+    """The audit witnesses and the anchoring interval (``VETTING_AUDIT_ANCHOR_MINUTES`` or
+    ``audit_anchor_minutes``, default 60)."""
+    values: dict[str, Any] = {"audit_witnesses": _witnesses(env, file_config, instance_path)}
+    minutes = env.get("VETTING_AUDIT_ANCHOR_MINUTES") or file_config.get("audit_anchor_minutes")
+    if minutes is not None:
+        try:
+            values["audit_anchor_interval"] = timedelta(minutes=int(minutes))
+        except (TypeError, ValueError) as exc:
+            raise ConfigError("audit_anchor_minutes must be a whole number of minutes.") from exc
+        if values["audit_anchor_interval"] < timedelta(minutes=1):
+            raise ConfigError("audit_anchor_minutes must be at least 1.")
+    return values
 
 
 def load_settings(
@@ -183,6 +232,7 @@ def load_settings(
             raise ConfigError("eeo_minimum_group must be a whole number.") from exc
         if values["eeo_minimum_group"] < 2:
             raise ConfigError("eeo_minimum_group must be at least 2: a group of one is a person.")
+    values.update(_anchoring(env, file_config, instance_path))
     if "cookie_secure" in file_config:
         values["cookie_secure"] = bool(file_config["cookie_secure"])
     values.update(overrides)

@@ -72,7 +72,7 @@ EXCEPTIONS = {
 }
 
 #: The standalone verifier runs with Python and the ``cryptography`` package alone.
-VERIFIER = ("vetting.audit.chain", "vetting.audit.export")
+VERIFIER = ("vetting.audit.chain", "vetting.audit.export", "vetting.audit.witness")
 VERIFIER_MAY_USE = ("cryptography", *VERIFIER)
 
 

@@ -10,6 +10,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from vetting import uniformity_matrix
+from vetting.api.investigation import finding_json
 from vetting.api.registry import day, moment, parse, route
 from vetting.api.schemas import ReasonBody
 from vetting.audit.chain import public_key_pem
@@ -20,7 +21,16 @@ from vetting.http.runtime import runtime, transaction
 from vetting.models.base import MAX_ID
 from vetting.policy import Action
 from vetting.selection_rates import GroupRate
-from vetting.services import access_review, adverse_impact, audit_log, audit_report, separation, uniformity
+from vetting.services import (
+    access_review,
+    adverse_impact,
+    audit_log,
+    audit_report,
+    findings,
+    notices,
+    separation,
+    uniformity,
+)
 
 
 def event_json(e: audit_log.LoggedEvent) -> dict[str, Any]:
@@ -225,6 +235,14 @@ def _search_log_json(log: uniformity.SearchLog) -> dict[str, Any]:
         "candidate_id": log.candidate_id,
         "code": log.code,
         "stage": log.stage,
+        "findings": [
+            {"id": f.id, "behaviour_category": f.label, "state": f.state, "open": f"/api/v1/audit/findings/{f.id}"}
+            for f in log.findings
+        ],
+        "notices": [
+            {"id": n.id, "kind": n.label, "issued_on": n.state, "open": f"/api/v1/audit/notices/{n.id}.pdf"}
+            for n in log.notices
+        ],
         "searches": [
             {
                 "item_position": line.item_position,
@@ -254,6 +272,67 @@ def _search_log_json(log: uniformity.SearchLog) -> dict[str, Any]:
             for v in log.raw
         ]
     return body
+
+
+def _audited_finding_json(f: findings.AuditedFinding) -> dict[str, Any]:
+    return {
+        "id": f.id,
+        "candidate_id": f.candidate_id,
+        "candidate_code": f.candidate_code,
+        "behaviour_category": f.category.value,
+        "validation_status": f.validation_status.value,
+        "released": f.released,
+        "withdrawn_at": moment(f.withdrawn_at),
+        "raw": finding_json(f.raw) if f.raw is not None else None,
+    }
+
+
+@route(
+    "GET",
+    "/audit/findings/{finding_id}",
+    "A finding's facts without its text (category, validation, released or withdrawn); POST a reason for the raw text",
+    Action.AUDIT_READ,
+    errors=(404,),
+)
+def audit_finding(finding_id: int) -> ResponseReturnValue:
+    with transaction() as session:
+        body = _audited_finding_json(findings.for_auditor(session, current_user, runtime().security, finding_id))
+    return jsonify(body)
+
+
+@route(
+    "POST",
+    "/audit/findings/{finding_id}",
+    "A finding's raw text, evidence list, mentions and validation log, stating a reason (audited: finding.raw_viewed)",
+    Action.AUDIT_READ,
+    body=ReasonBody,
+    errors=(404, 422),
+)
+def audit_finding_raw(finding_id: int) -> ResponseReturnValue:
+    data = parse(ReasonBody)
+    with transaction() as session:
+        view = findings.for_auditor(session, current_user, runtime().security, finding_id, reason=data.reason)
+        body = _audited_finding_json(view)
+    return jsonify(body)
+
+
+@route(
+    "POST",
+    "/audit/notices/{notice_id}.pdf",
+    "A notice to the candidate as a PDF, stating a reason (audited: notice.raw_viewed, and the PDF's SHA-256)",
+    Action.AUDIT_READ,
+    body=ReasonBody,
+    errors=(404, 422),
+    produces="application/pdf",
+)
+def audit_notice_pdf(notice_id: int) -> ResponseReturnValue:
+    data = parse(ReasonBody)
+    return audited_pdf(
+        lambda s, actor, security, reports, agency, row_id: notices.notice_pdf_for_audit(
+            s, actor, security, reports, agency, row_id, data.reason
+        ),
+        notice_id,
+    )
 
 
 def _group_json(g: GroupRate) -> dict[str, Any]:

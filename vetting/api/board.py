@@ -17,11 +17,13 @@ from vetting.services.released import BoardFinding
 
 
 def candidate_json(c: board.BoardCandidate) -> dict[str, Any]:
+    listed: dict[str, Any] = {"id": c.id, "code": c.code, "name": c.name, "stage": c.stage}
+    if not c.search_completed:
+        # R1: before the search is closed the board sees the stage and nothing else.
+        return {**listed, "search_completed": False}
     return {
-        "id": c.id,
-        "code": c.code,
-        "name": c.name,
-        "stage": c.stage,
+        **listed,
+        "search_completed": True,
         "checklist": {"resolved": c.resolved, "total": c.total},
         "released_findings": {category.value: n for category, n in c.released.items()},
     }
@@ -40,6 +42,7 @@ def finding_json(f: BoardFinding) -> dict[str, Any]:
         "excerpt": f.excerpt,
         "authorship": f.authorship.value,
         "validation_status": f.validation_status.value,
+        "disputed": f.disputed,
         "identity_match": {"identifiers": f.identity_matches, "minimum": f.identity_match_minimum},
         "released_at": moment(f.released_at),
     }
@@ -48,7 +51,8 @@ def finding_json(f: BoardFinding) -> dict[str, Any]:
 @route(
     "GET",
     "/board/cycles/{cycle_id}/candidates",
-    "The cycle's candidates as its board sees them (by code in blind cycles)",
+    "The cycle's candidates as its board sees them (by code in blind cycles); a candidate whose search is not "
+    "closed shows its stage only (R1)",
     Action.BOARD_READ,
     errors=(404,),
 )
@@ -71,9 +75,10 @@ def board_candidates(cycle_id: int) -> ResponseReturnValue:
 @route(
     "GET",
     "/board/candidates/{candidate_id}/summary",
-    "A candidate's released summary: redacted findings grouped by behaviour category",
+    "A candidate's released summary: redacted findings grouped by behaviour category; each finding the "
+    "candidate disputes is marked (disputed); 409 search_not_complete before the search is closed (R1)",
     Action.BOARD_READ,
-    errors=(404,),
+    errors=(404, 409),
 )
 def board_summary(candidate_id: int) -> ResponseReturnValue:
     with transaction() as session:
@@ -100,9 +105,10 @@ def board_summary(candidate_id: int) -> ResponseReturnValue:
 @route(
     "GET",
     "/board/candidates/{candidate_id}/summary.pdf",
-    "The released summary as a PDF; its SHA-256 is recorded in the audit log",
+    "The released summary as a PDF; its SHA-256 is recorded in the audit log; 409 search_not_complete before "
+    "the search is closed (R1)",
     Action.BOARD_READ,
-    errors=(404,),
+    errors=(404, 409),
     produces="application/pdf",
 )
 def board_summary_pdf(candidate_id: int) -> ResponseReturnValue:

@@ -109,9 +109,10 @@ def _decision_body(session: Session, candidate_id: int) -> dict[str, Any]:
 @route(
     "GET",
     "/board/candidates/{candidate_id}/decisions",
-    "Recommendations, the decision, notices and the candidate's (redacted) responses",
+    "Recommendations, the decision, notices and the candidate's (redacted) responses; 409 search_not_complete "
+    "before the search is closed (R1)",
     Action.BOARD_READ,
-    errors=(404,),
+    errors=(404, 409),
 )
 def board_decision_state(candidate_id: int) -> ResponseReturnValue:
     with transaction() as session:
@@ -179,10 +180,11 @@ def board_decision_create(candidate_id: int) -> ResponseReturnValue:
 @route(
     "POST",
     "/board/candidates/{candidate_id}/questions",
-    "Ask the investigators a question about a released finding (screened; answered through the firewall)",
+    "Ask the investigators a question about a released finding (screened; answered through the firewall); "
+    "409 search_not_complete before the search is closed (R1)",
     Action.BOARD_READ,
     body=QuestionBody,
-    errors=(404, 422),
+    errors=(404, 409, 422),
     success=201,
 )
 def board_question_create(candidate_id: int) -> ResponseReturnValue:
@@ -198,9 +200,10 @@ def board_question_create(candidate_id: int) -> ResponseReturnValue:
 @route(
     "GET",
     "/board/candidates/{candidate_id}/questions",
-    "The board's questions about a candidate; answers appear once a second investigator approves them",
+    "The board's questions about a candidate; answers appear once a second investigator approves them; "
+    "409 search_not_complete before the search is closed (R1)",
     Action.BOARD_READ,
-    errors=(404,),
+    errors=(404, 409),
 )
 def board_questions(candidate_id: int) -> ResponseReturnValue:
     with transaction() as session:

@@ -20,6 +20,7 @@ from vetting.api.schemas import (
     FindingBody,
     ResolutionBody,
     ValidationBody,
+    WithdrawalBody,
 )
 from vetting.errors import ValidationFailed
 from vetting.http.access import SIGNED_IN
@@ -148,6 +149,8 @@ def finding_json(view: FindingView) -> dict[str, Any]:
         "open_mentions": view.open_mentions,
         "redacted": {f: view.redacted(f) for f in SCREENED_FIELDS},
         "released_revision": view.released_revision,
+        "withdrawn_at": moment(view.withdrawn_at),
+        "withdrawal_reason": view.withdrawal_reason,
         "evidence": [
             {
                 "id": e.id,
@@ -440,7 +443,8 @@ def candidate_resolve(candidate_id: int, item_id: int) -> ResponseReturnValue:
 @route(
     "POST",
     "/candidates/{candidate_id}/complete",
-    "Close the search once every item is resolved (R1)",
+    "Close the search once every item is resolved (409 checklist_incomplete) and every finding is released or "
+    "withdrawn (409 findings_unsettled) (R1)",
     Action.INVESTIGATE,
     errors=(404, 409),
 )
@@ -515,6 +519,24 @@ def finding_update(finding_id: int) -> ResponseReturnValue:
     security = runtime().security
     with transaction() as session:
         findings.update_finding(session, current_user, security, finding_id, _finding_input(data))
+        body = finding_json(findings.get_finding(session, current_user, security, finding_id))
+    return jsonify(body)
+
+
+@route(
+    "POST",
+    "/findings/{finding_id}/withdraw",
+    "Withdraw a finding, stating why (sealed; audited): it never reaches the board, its release is withdrawn, "
+    "and it can no longer be released, edited or withdrawn again (409 finding_withdrawn)",
+    Action.INVESTIGATE,
+    body=WithdrawalBody,
+    errors=(404, 409, 422),
+)
+def finding_withdraw(finding_id: int) -> ResponseReturnValue:
+    data = parse(WithdrawalBody)
+    security = runtime().security
+    with transaction() as session:
+        findings.withdraw_finding(session, current_user, security, finding_id, data.reason)
         body = finding_json(findings.get_finding(session, current_user, security, finding_id))
     return jsonify(body)
 

@@ -124,6 +124,15 @@ class ValidationBody(Body):
     notes: str = Field(min_length=1, max_length=10_000)
 
 
+class WithdrawalBody(Body):
+    reason: str = Field(
+        min_length=15,
+        max_length=10_000,
+        pattern=r"\S+\s+\S+\s+\S",
+        description="Why the finding is withdrawn, in at least three words; sealed, never shown to the board.",
+    )
+
+
 class EvidenceViewBody(Body):
     reason: str = Field(default="", max_length=2000, description="Required for auditors; recorded in the audit log.")
 

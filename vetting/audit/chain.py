@@ -5,7 +5,8 @@ previous entry's hash. Signed checkpoints (Ed25519 over the chain head) are writ
 the same transaction as the events they cover, so every legitimate entry is covered by
 a checkpoint: an unsigned tail means insertion, and entries missing below a checkpoint
 mean truncation. Deleting the newest entries together with their checkpoints cannot be
-seen from the database alone; a checkpoint kept outside it (an export) closes that gap.
+seen from the database alone; a signed head kept outside it (a witness,
+:mod:`vetting.audit.witness`, or an export) closes that gap.
 This module is what an outside auditor's verifier needs, with only the public key.
 """
 
@@ -154,10 +155,16 @@ class VerifyResult:
     last_checkpoint: Checkpoint | None
     broken_seq: int | None = None
     reason: str | None = None
+    #: Heads kept by witnesses outside the database that the chain was checked against
+    #: (:mod:`vetting.audit.witness`), and the newest of them.
+    witnessed: int = 0
+    witnessed_seq: int | None = None
 
     def summary(self) -> str:
         if self.ok:
             tail = f"; last signed checkpoint at entry {self.last_checkpoint.seq}" if self.last_checkpoint else ""
+            if self.witnessed:
+                tail += f"; matches {self.witnessed} witnessed head(s), the newest at entry {self.witnessed_seq}"
             return f"Audit chain OK: {self.entries} entries, {self.checkpoints} signed checkpoints{tail}."
         return f"Audit chain BROKEN at entry {self.broken_seq}: {self.reason}"
 

@@ -33,6 +33,11 @@ def _lock_chain(session: Session) -> None:
     # SQLite: BEGIN IMMEDIATE already gives this transaction the only write lock.
 
 
+def lock_chain(session: Session) -> None:
+    """Hold the chain's write lock until this transaction ends (to read, then append, alone)."""
+    _lock_chain(session)
+
+
 def head(session: Session) -> tuple[int, str]:
     """The newest entry's sequence number and hash (the genesis hash for an empty chain)."""
     last = session.execute(

@@ -8,6 +8,7 @@ content (dates, counts, codes, categories) stays in clear for reports.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, ClassVar
@@ -117,8 +118,9 @@ class Candidate(Base):
         resolution.resolved_at = at
         return resolution, previous
 
-    def complete_search(self, by_id: int, at: datetime) -> int:
-        """Close the search once every checklist item is resolved (R1); returns the item count."""
+    def complete_search(self, by_id: int, at: datetime, unsettled: Sequence[int] = ()) -> int:
+        """Close the search once every checklist item is resolved and every finding is settled
+        (``unsettled``: the ids of findings neither released nor withdrawn) (R1); returns the item count."""
         self.require_consent()
         self.require_workable()
         version = self.cycle.checklist_version
@@ -131,6 +133,14 @@ class Candidate(Base):
                 + ", ".join(f"{i.position}. {i.title}" for i in missing[:5])
                 + ". Every item must be resolved before the search can be closed (R1).",
                 code="checklist_incomplete",
+            )
+        if unsettled:
+            raise Conflict(
+                "Finding "
+                + ", ".join(str(f) for f in unsettled)
+                + " is neither released to the board nor withdrawn: release or withdraw every finding "
+                "before the search can be closed (R1).",
+                code="findings_unsettled",
             )
         self.search_completed_at = at
         self.search_completed_by_id = by_id
@@ -377,6 +387,25 @@ class Finding(Base):
     current_release: Mapped[FindingRelease | None] = relationship(
         foreign_keys=[current_release_id], post_update=True, lazy="selectin"
     )
+
+    @property
+    def withdrawn(self) -> bool:
+        return self.withdrawn_at is not None
+
+    def require_not_withdrawn(self) -> None:
+        """A withdrawn finding is closed: never released, edited or withdrawn again (R1, issue 14)."""
+        if self.withdrawn_at is not None:
+            raise Conflict(
+                "This finding was withdrawn: it never reaches the board and can no longer change.",
+                code="finding_withdrawn",
+            )
+
+    def withdraw(self, by_id: int, at: datetime, reason_enc: str) -> None:
+        """Withdraw the finding with its sealed reason; the caller withdraws its current release."""
+        self.require_not_withdrawn()
+        self.withdrawn_at = at
+        self.withdrawn_by_id = by_id
+        self.withdrawal_reason_enc = reason_enc
 
     @property
     def current_validations(self) -> list[ValidationStep]:

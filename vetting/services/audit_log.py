@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -16,6 +16,7 @@ from vetting import policy
 from vetting.audit.chain import StoredEntry, VerifyResult, verify_chain
 from vetting.audit.events import Event
 from vetting.audit.export import export_lines
+from vetting.audit.witness import WitnessedHead, verify_witnessed
 from vetting.audit.writer import record
 from vetting.clock import start_of, utcnow
 from vetting.crypto import sha256_hex
@@ -37,16 +38,23 @@ def _iter_entries(session: Session, batch: int = 2000) -> Iterator[StoredEntry]:
         session.expunge_all()
 
 
-def verify(session: Session, public_key: Ed25519PublicKey) -> VerifyResult:
-    """Check the whole chain and every checkpoint (``vetting audit verify``)."""
+def verify(
+    session: Session, public_key: Ed25519PublicKey, witnessed: Sequence[WitnessedHead] = ()
+) -> VerifyResult:
+    """Check the whole chain and every checkpoint (``vetting audit verify``), and that the
+    chain holds every ``witnessed`` head (read from witnesses outside the database)."""
     checkpoints = [c.checkpoint() for c in session.scalars(select(AuditCheckpoint))]
+    if witnessed:
+        return verify_witnessed(_iter_entries(session), checkpoints, public_key, witnessed)
     return verify_chain(_iter_entries(session), checkpoints, public_key)
 
 
-def verify_as(session: Session, actor: User, public_key: Ed25519PublicKey) -> VerifyResult:
+def verify_as(
+    session: Session, actor: User, public_key: Ed25519PublicKey, witnessed: Sequence[WitnessedHead] = ()
+) -> VerifyResult:
     """Run :func:`verify` for an auditor and record that the check was run."""
     policy.require(actor, policy.Action.AUDIT_READ)
-    result = verify(session, public_key)
+    result = verify(session, public_key, witnessed)
     record(session, actor, Event.AUDIT_VERIFIED, ok=result.ok, entries=result.entries, broken_seq=result.broken_seq)
     return result
 
@@ -57,7 +65,9 @@ def export(session: Session, public_key: Ed25519PublicKey) -> tuple[int, bytes]:
     checkpoints = [c.checkpoint() for c in session.scalars(select(AuditCheckpoint).order_by(AuditCheckpoint.seq))]
     through = checkpoints[-1].seq if checkpoints else 0
     entries = (e for e in _iter_entries(session) if e.fields.seq <= through)
-    content = "".join(export_lines(entries, checkpoints, public_key, utcnow())).encode()
+    # The chain's own signing key (the one checkpoints are signed with) signs the header.
+    signing_key = session.info["audit_signing_key"]
+    content = "".join(export_lines(entries, checkpoints, public_key, utcnow(), signing_key)).encode()
     return through, content
 
 
@@ -156,11 +166,16 @@ def log_page(session: Session, actor: User, filters: LogFilter, page_size: int =
 
 
 def verify_page(
-    session: Session, actor: User, public_key: Ed25519PublicKey, filters: LogFilter, page_size: int = 100
+    session: Session,
+    actor: User,
+    public_key: Ed25519PublicKey,
+    filters: LogFilter,
+    page_size: int = 100,
+    witnessed: Sequence[WitnessedHead] = (),
 ) -> LogPage:
     """Run the chain check (:func:`verify_as`) and show the log with its result, the check's
     own event included."""
-    result = verify_as(session, actor, public_key)
+    result = verify_as(session, actor, public_key, witnessed)
     return replace(log_page(session, actor, filters, page_size), result=result)
 
 

@@ -1,11 +1,13 @@
-"""The hiring board's read model: released, redacted findings only (R2, R3, R7, POL-02).
+"""The hiring board's read model: released, redacted findings only (R1, R2, R3, R7, POL-02).
 
 Everything a board surface shows is built here from :class:`FindingRelease` rows, never
 from a finding's raw fields: the redacted platform, summary and excerpt, the content
 date, the category, the candidate's part, identity-match strength and the live
 validation status. Source URLs, evidence files, search logs, mention details and
-unreleased or refuted findings have no path into these views. In blind-review cycles
-candidates appear by code.
+unreleased, refuted or withdrawn findings have no path into these views. In blind-review
+cycles candidates appear by code. A candidate whose search is not closed is listed with its
+stage only; everything else about them answers 409 ``search_not_complete`` (R1, the gate is
+:func:`decisions.board_candidate`). A finding the candidate disputes is marked as such (R7).
 """
 
 from __future__ import annotations
@@ -52,6 +54,9 @@ class BoardCandidate:
     released: dict[BehaviourCategory, int]
     #: Where the candidate stands with the board (decisions.status_label).
     decision_status: str
+    #: Closed search (R1). Until then the board sees the candidate's stage and nothing else:
+    #: no checklist progress, finding counts or categories.
+    search_completed: bool = True
 
     @property
     def label(self) -> str:
@@ -118,6 +123,18 @@ def _candidate(
     name = None
     if policy.can_see_candidate_name(actor, candidate.cycle) and candidate.wrapped_key is not None:
         name = read_profile(CandidateVault(security.keyring, candidate), candidate).name
+    if candidate.search_completed_at is None:
+        return BoardCandidate(
+            candidate.id,
+            candidate.code,
+            name,
+            stage_of(candidate),
+            0,
+            0,
+            {},
+            "Search in progress",
+            search_completed=False,
+        )
     resolved, total = progress(candidate)
     counts = Counter(f.category for f in released)
     return BoardCandidate(
@@ -148,7 +165,12 @@ def cycle_overview(
     """The cycle's candidates as the board sees them, sorted and optionally one stage only; audited."""
     cycle = _board_cycle(session, actor, cycle_id)
     rows = session.scalars(select(Candidate).where(Candidate.cycle_id == cycle.id).order_by(Candidate.id))
-    listed = [_candidate(session, actor, security, c, released_findings(session, security, c)) for c in rows]
+    listed = [
+        _candidate(
+            session, actor, security, c, released_findings(session, security, c) if c.search_completed_at else []
+        )
+        for c in rows
+    ]
     listed = sorted((c for c in listed if not stage or c.stage == stage), key=SORTS.get(sort, SORTS["candidate"]))
     record(session, actor, Event.BOARD_CYCLE_VIEWED, subject=cycle)
     return BoardCycle(

@@ -59,11 +59,19 @@ MAX_TEXT = 5000
 
 
 def board_candidate(session: Session, actor: User, candidate_id: int, *, lock: bool = False) -> Candidate:
-    """A candidate of a cycle the actor sits on the board of; others get 404 or 403."""
+    """A candidate of a cycle the actor sits on the board of, whose search is closed: the one gate
+    of every board read and write about a candidate. Others get 404 or 403; a candidate still
+    being searched 409 ``search_not_complete`` (R1: nothing goes to the board before)."""
     candidate = session.get(Candidate, candidate_id, with_for_update={"of": Candidate} if lock else None)
     if candidate is None or not policy.can_view_cycle(actor, candidate.cycle):
         raise NotFound("No such candidate.")
     policy.require(actor, policy.Action.BOARD_READ, candidate.cycle)
+    if candidate.search_completed_at is None:
+        raise Conflict(
+            "The investigators have not completed this candidate's search: the board reads nothing of a "
+            "candidate before every checklist item is resolved and the search is closed (R1).",
+            code="search_not_complete",
+        )
     return candidate
 
 

@@ -142,6 +142,7 @@ def update_finding(session: Session, actor: User, security: Security, finding_id
     finding = finding_for_work(session, actor, finding_id, lock=True)
     candidate = finding.candidate
     candidate.require_workable()
+    finding.require_not_withdrawn()
     item = candidate.checklist_item(data.item_id)
     _validate(data)
     vault = CandidateVault(security.keyring, candidate)
@@ -236,6 +237,9 @@ class FindingView:
     mentions: list[redaction.MentionView]
     #: The revision the board reads, if any (None: nothing of this finding reaches the board).
     released_revision: int | None
+    #: Withdrawn by an investigator: it never reaches the board (R1); the reason as written.
+    withdrawn_at: datetime | None = None
+    withdrawal_reason: str | None = None
 
     @property
     def identity_match_met(self) -> bool:
@@ -316,6 +320,8 @@ def view_of(finding: Finding, vault: CandidateVault) -> FindingView:
         ],
         mentions=mentions,
         released_revision=finding.current_release.revision if finding.current_release else None,
+        withdrawn_at=finding.withdrawn_at,
+        withdrawal_reason=vault.open_optional_field(finding, "withdrawal_reason"),
     )
 
 
@@ -389,6 +395,7 @@ def resolve_mention(
 ) -> Finding:
     """An investigator of the cycle resolves one detector mention (R3)."""
     finding = finding_for_work(session, actor, finding_id, lock=True)
+    finding.require_not_withdrawn()
     redaction.resolve(
         session, actor, CandidateVault(security.keyring, finding.candidate), finding, mention_id, resolution, reason
     )
@@ -398,6 +405,7 @@ def resolve_mention(
 def redact_words(session: Session, actor: User, security: Security, finding_id: int, field: str, words: str) -> Finding:
     """Redact words the detector missed, in every place they occur in one field (R3)."""
     finding = finding_for_work(session, actor, finding_id, lock=True)
+    finding.require_not_withdrawn()
     vault = CandidateVault(security.keyring, finding.candidate)
     texts = view_of(finding, vault).screened_texts()
     redaction.redact_words(session, actor, vault, finding, field, words, texts)
@@ -421,6 +429,7 @@ def add_validation(
     """
     finding = finding_for_work(session, actor, finding_id, lock=True)
     finding.candidate.require_cycle_not_closed()
+    finding.require_not_withdrawn()
     notes = notes.strip()
     if not notes:
         raise ValidationFailed("Describe what you checked and what it showed.", field="notes")
@@ -459,6 +468,7 @@ def upload_evidence(
     """Hash on receipt, check the type by content, seal under the candidate's key (SM-06)."""
     finding = finding_for_work(session, actor, finding_id)
     finding.candidate.require_workable()
+    finding.require_not_withdrawn()
     if not content:
         raise ValidationFailed("The file is empty.", field="file")
     if len(content) > MAX_EVIDENCE_BYTES:
@@ -515,8 +525,7 @@ def read_evidence(
     if not policy.can_open_raw_content(actor, candidate.cycle, reason):
         if policy.role_allows(actor, policy.Action.AUDIT_READ):
             raise ValidationFailed(
-                f"State why you need to open this file (at least {policy.MIN_REASON_LENGTH} characters); "
-                "the reason is recorded.",
+                policy.reason_refusal(reason) or "State why you need to open this file; the reason is recorded.",
                 field="reason",
             )
         if policy.role_allows(actor, policy.Action.INVESTIGATE):
@@ -535,3 +544,95 @@ def read_evidence(
         reason=reason.strip() if reason else None,
     )
     return evidence, vault.open_field(evidence, "filename"), content
+
+
+#: A withdrawal's reason says why in a few words (it is sealed, and the board never reads it).
+MIN_WITHDRAWAL_WORDS = 3
+MIN_WITHDRAWAL_REASON = 15
+
+
+def withdraw_finding(session: Session, actor: User, security: Security, finding_id: int, reason: str) -> Finding:
+    """Withdraw a finding, stating why: it never reaches the board, its current release (if any)
+    is withdrawn with it, and it can no longer be released, edited or withdrawn again (R1, issue 14).
+
+    The cycle's investigators only, until the cycle is closed; also after the search is
+    closed (a dispute can show a finding was wrong). Audited, the reason sealed."""
+    finding = finding_for_work(session, actor, finding_id, lock=True)
+    finding.candidate.require_cycle_not_closed()
+    finding.require_not_withdrawn()
+    reason = reason.strip()
+    if len(reason) < MIN_WITHDRAWAL_REASON or len(reason.split()) < MIN_WITHDRAWAL_WORDS:
+        raise ValidationFailed(
+            f"Say why the finding is withdrawn in a few words (at least {MIN_WITHDRAWAL_WORDS} words, "
+            f"{MIN_WITHDRAWAL_REASON} characters).",
+            field="reason",
+        )
+    if len(reason) > MAX_TEXT:
+        raise ValidationFailed(f"The reason must be at most {MAX_TEXT} characters.", field="reason")
+    vault = CandidateVault(security.keyring, finding.candidate)
+    finding.withdraw(actor.id, utcnow(), vault.sealed(finding, "withdrawal_reason", reason))
+    release_id = finding.current_release_id
+    redaction.withdraw_release(session, actor, finding, "withdrawn")
+    session.flush()
+    record(
+        session,
+        actor,
+        Event.FINDING_WITHDRAWN,
+        subject=finding,
+        candidate_id=finding.candidate_id,
+        release_id=release_id,
+    )
+    return finding
+
+
+@dataclass(frozen=True)
+class AuditedFinding:
+    """A finding as an auditor reaches it from the drill-down: facts only, and the raw text
+    (``raw``) once a reason is stated, which is audited like an evidence view."""
+
+    id: int
+    candidate_id: int
+    candidate_code: str
+    category: BehaviourCategory
+    validation_status: ValidationStatus
+    released: bool
+    withdrawn_at: datetime | None
+    raw: FindingView | None = None
+
+
+def for_auditor(
+    session: Session, actor: User, security: Security, finding_id: int, reason: str | None = None
+) -> AuditedFinding:
+    """A finding for an auditor; with a stated reason, its raw text (``finding.raw_viewed``, the
+    reason recorded). Auditors only; others get 403, unknown findings 404."""
+    policy.require(actor, policy.Action.AUDIT_READ)
+    finding = session.get(Finding, finding_id)
+    if finding is None or not policy.can_view_cycle(actor, finding.candidate.cycle):
+        raise NotFound("No such finding.")
+    raw = None
+    if reason is not None:
+        if not policy.can_open_raw_content(actor, finding.candidate.cycle, reason):
+            raise ValidationFailed(
+                "State why you need the finding's raw text (a purpose, such as a review or complaint number); "
+                "the reason is recorded.",
+                field="reason",
+            )
+        raw = view_of(finding, CandidateVault(security.keyring, finding.candidate))
+        record(
+            session,
+            actor,
+            Event.FINDING_RAW_VIEWED,
+            subject=finding,
+            candidate_id=finding.candidate_id,
+            reason=reason.strip(),
+        )
+    return AuditedFinding(
+        id=finding.id,
+        candidate_id=finding.candidate_id,
+        candidate_code=finding.candidate.code,
+        category=finding.category,
+        validation_status=finding.validation_status,
+        released=finding.current_release_id is not None,
+        withdrawn_at=finding.withdrawn_at,
+        raw=raw,
+    )

@@ -24,6 +24,7 @@ from vetting.models import (
     Candidate,
     ChecklistVersionItem,
     Consent,
+    Finding,
     ItemResolution,
     ResolutionStatus,
     SearchLogEntry,
@@ -170,6 +171,7 @@ def _refuse_protected_search(
                     item_id=item.id,
                     axes=sorted({h.axis for h in hits}),
                     rule="PC-02",
+                    code="prohibited_search",
                 ),
             )
 
@@ -188,6 +190,7 @@ def _approved_technique(candidate: Candidate, actor: User, item: ChecklistVersio
             item_id=item.id,
             technique=code.strip().upper(),
             rule="POL-04",
+            code=error.code,
         )
         raise ValidationFailed(error.message, code=error.code, field=error.field, refusal=refusal) from error
 
@@ -262,9 +265,19 @@ def resolve_item(
 
 
 def complete_search(session: Session, actor: User, candidate_id: int) -> Candidate:
-    """Close the search: only when every item of the cycle's checklist is resolved (R1)."""
+    """Close the search: only when every item of the cycle's checklist is resolved and every
+    finding is released or withdrawn (R1: nothing is left half-way to the board)."""
     candidate = get_for_work(session, actor, candidate_id)
-    items = candidate.complete_search(actor.id, utcnow())
+    unsettled = session.scalars(
+        select(Finding.id)
+        .where(
+            Finding.candidate_id == candidate.id,
+            Finding.current_release_id.is_(None),
+            Finding.withdrawn_at.is_(None),
+        )
+        .order_by(Finding.id)
+    ).all()
+    items = candidate.complete_search(actor.id, utcnow(), unsettled)
     record(session, actor, Event.CANDIDATE_SEARCH_COMPLETED, subject=candidate, items=items)
     return candidate
 

@@ -10,7 +10,7 @@ dispute and an investigator closes it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -37,7 +37,7 @@ from vetting.pdf import Reports
 from vetting.services import candidates, decisions, questions
 from vetting.services.context import Security
 from vetting.services.decisions import MAX_TEXT, finding_ids_of, pending_proposal
-from vetting.services.released import open_release
+from vetting.services.released import disputed_findings, open_release
 from vetting.services.vault import CandidateVault, read_profile
 
 MAX_RESPONSE = 20_000
@@ -52,13 +52,37 @@ class NoticeFinding:
     platform: str
     summary: str
     excerpt: str
+    #: Named in the candidate's open dispute (R7): marked until re-validated and closed.
+    disputed: bool = False
+    #: Withdrawn by the investigators since the notice was issued: its text is no longer shown.
+    withdrawn: bool = False
 
 
-def _released_texts(session: Session, vault: CandidateVault, release_ids: list[int]) -> list[NoticeFinding]:
+def _released_texts(
+    session: Session, vault: CandidateVault, candidate_id: int, release_ids: list[int]
+) -> list[NoticeFinding]:
     rows = {r.id: r for r in session.scalars(select(FindingRelease).where(FindingRelease.id.in_(release_ids or [0])))}
+    finding_ids = {r.finding_id for r in rows.values()}
+    withdrawn = set(
+        session.scalars(select(Finding.id).where(Finding.id.in_(finding_ids), Finding.withdrawn_at.is_not(None)))
+    )
+    disputed = disputed_findings(session, [candidate_id])
     out = []
     for release_id in release_ids:
         release = rows[release_id]
+        if release.finding_id in withdrawn:
+            out.append(
+                NoticeFinding(
+                    finding_id=release.finding_id,
+                    category=release.category.label,
+                    content_date=release.content_date,
+                    platform="",
+                    summary="",
+                    excerpt="",
+                    withdrawn=True,
+                )
+            )
+            continue
         text = open_release(vault, release)
         out.append(
             NoticeFinding(
@@ -68,6 +92,7 @@ def _released_texts(session: Session, vault: CandidateVault, release_ids: list[i
                 platform=text.platform,
                 summary=text.summary,
                 excerpt=text.excerpt,
+                disputed=release.finding_id in disputed,
             )
         )
     return out
@@ -77,12 +102,64 @@ def notice_pdf(
     session: Session, actor: User, security: Security, reports: Reports, agency: str, notice_id: int
 ) -> tuple[str, bytes]:
     """A notice as a PDF (file name, bytes); its SHA-256 is audited in the same transaction."""
+    notice, candidate = _notice(session, actor, notice_id)
+    if not policy.can_read_notices(actor, candidate.cycle):
+        raise NotFound("No such notice.")
+    return _render(session, actor, security, reports, agency, notice, candidate)
+
+
+def notice_pdf_for_audit(
+    session: Session, actor: User, security: Security, reports: Reports, agency: str, notice_id: int, reason: str
+) -> tuple[str, bytes]:
+    """A notice as a PDF for an auditor who states a reason: the view (``notice.raw_viewed``, with
+    the reason) and the rendering's SHA-256 are audited in the same transaction. Auditors only."""
+    policy.require(actor, policy.Action.AUDIT_READ)
+    notice, candidate = _notice(session, actor, notice_id)
+    if not policy.can_open_raw_content(actor, candidate.cycle, reason):
+        raise ValidationFailed(
+            "State why you need to open this notice (a purpose, such as a review or complaint number); "
+            "the reason is recorded.",
+            field="reason",
+        )
+    record(session, actor, Event.NOTICE_RAW_VIEWED, subject=candidate, notice=notice.id, reason=reason.strip())
+    return _render(session, actor, security, reports, agency, notice, candidate)
+
+
+@dataclass(frozen=True)
+class NoticeOutline:
+    """A notice as an auditor reaches it before stating a reason: which, to whom (by code), when."""
+
+    id: int
+    kind: NoticeKind
+    candidate_id: int
+    candidate_code: str
+    issued_at: datetime
+
+
+def outline_for_audit(session: Session, actor: User, notice_id: int) -> NoticeOutline:
+    """Facts of a notice for an auditor, no content opened (nothing to audit). Auditors only."""
+    policy.require(actor, policy.Action.AUDIT_READ)
+    notice, candidate = _notice(session, actor, notice_id)
+    return NoticeOutline(notice.id, notice.kind, candidate.id, candidate.code, notice.issued_at)
+
+
+def _notice(session: Session, actor: User, notice_id: int) -> tuple[Notice, Candidate]:
     notice = session.get(Notice, notice_id)
     candidate = session.get(Candidate, notice.candidate_id) if notice else None
     if notice is None or candidate is None or not policy.can_view_cycle(actor, candidate.cycle):
         raise NotFound("No such notice.")
-    if not policy.can_read_notices(actor, candidate.cycle):
-        raise NotFound("No such notice.")
+    return notice, candidate
+
+
+def _render(
+    session: Session,
+    actor: User,
+    security: Security,
+    reports: Reports,
+    agency: str,
+    notice: Notice,
+    candidate: Candidate,
+) -> tuple[str, bytes]:
     decision = session.get(Decision, notice.decision_id)
     assert decision is not None
     vault = CandidateVault(security.keyring, candidate)
@@ -97,7 +174,7 @@ def notice_pdf(
         position=candidate.cycle.position,
         cycle_title=candidate.cycle.title,
         addressee=addressee,
-        findings=_released_texts(session, vault, decision.release_ids),
+        findings=_released_texts(session, vault, candidate.id, decision.release_ids),
         issued_on=notice.issued_at.date(),
         generated_at=utcnow().strftime("%Y-%m-%d %H:%M"),
         generated_by=actor.name,

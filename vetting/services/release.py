@@ -72,6 +72,8 @@ def blockers(
 
     The second-person rules (R3, POL-02) are :mod:`vetting.policy`'s; the rest are the finding's state."""
     found: list[Blocker] = []
+    if finding.withdrawn_at is not None:
+        found.append(Blocker("finding_withdrawn", "This finding was withdrawn: it never reaches the board."))
     if code := policy.release_author_refusal(actor, finding):
         found.append(
             Blocker(code, "You wrote or last edited this finding; a second investigator of the cycle must release it.")
@@ -237,6 +239,7 @@ def awaiting_review(session: Session, actor: User) -> list[AwaitingReview]:
             Assignment.duty == Duty.INVESTIGATOR,
             Assignment.ended_at.is_(None),
             Cycle.status == CycleStatus.OPEN,
+            Finding.withdrawn_at.is_(None),
             policy.releasable_by(actor),
         )
         .order_by(Finding.id)

@@ -3,18 +3,29 @@
 Built from :class:`FindingRelease` rows, never from a finding's raw fields: the redacted
 platform, summary and excerpt, the content date, category, the candidate's part,
 identity-match strength and the live validation status. A finding refuted since its
-release, or edited after it, is not shown.
+release, edited after it, or withdrawn is not shown. One the candidate disputes (an open
+dispute names it) is marked as disputed until the dispute is closed after re-validation (R7).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from vetting.models import Authorship, BehaviourCategory, Candidate, Finding, FindingRelease, ValidationStatus
+from vetting.models import (
+    Authorship,
+    BehaviourCategory,
+    Candidate,
+    CandidateResponse,
+    Finding,
+    FindingRelease,
+    ResponseKind,
+    ValidationStatus,
+)
 from vetting.services.context import Security
 from vetting.services.vault import CandidateVault
 
@@ -53,23 +64,44 @@ class BoardFinding:
     identity_matches: int
     identity_match_minimum: int
     released_at: datetime
+    #: Named in the candidate's open dispute: "disputed by the candidate" until it is closed (R7).
+    disputed: bool = False
+
+
+def disputed_findings(session: Session, candidate_ids: Iterable[int]) -> set[int]:
+    """The findings named in an open dispute of any of these candidates, in one query (R7, FCRA-09)."""
+    rows = session.scalars(
+        select(CandidateResponse.finding_ids).where(
+            CandidateResponse.candidate_id.in_(list(candidate_ids)),
+            CandidateResponse.kind == ResponseKind.DISPUTE,
+            CandidateResponse.closed_at.is_(None),
+        )
+    )
+    return {int(f) for ids in rows for f in ids}
 
 
 def released_findings(session: Session, security: Security, candidate: Candidate) -> list[BoardFinding]:
-    """The candidate's findings as released: the current release of each, unless refuted since."""
+    """The candidate's findings as released: the current release of each, unless refuted or
+    withdrawn since; each marked if the candidate disputes it."""
     if candidate.wrapped_key is None:
         return []
     vault = CandidateVault(security.keyring, candidate)
     rows = session.scalars(
         select(Finding)
-        .where(Finding.candidate_id == candidate.id, Finding.current_release_id.is_not(None))
+        .where(
+            Finding.candidate_id == candidate.id,
+            Finding.current_release_id.is_not(None),
+            Finding.withdrawn_at.is_(None),
+        )
         .order_by(Finding.content_date.desc(), Finding.id)
     )
+    disputed = disputed_findings(session, [candidate.id])
     out = []
     for finding in rows:
         release = finding.current_release
         if (
             release is None
+            or finding.withdrawn_at is not None
             or release.revision != finding.revision
             or finding.validation_status is ValidationStatus.REFUTED
             or not release.category.reportable
@@ -92,6 +124,7 @@ def released_findings(session: Session, security: Security, candidate: Candidate
                 identity_matches=release.identity_matches,
                 identity_match_minimum=release.identity_match_minimum,
                 released_at=release.released_at,
+                disputed=finding.id in disputed,
             )
         )
     return out

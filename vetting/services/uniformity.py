@@ -8,7 +8,7 @@ text is opened, so an auditor reads it without stating a reason.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
@@ -23,7 +23,9 @@ from vetting.models import (
     ChecklistVersion,
     ChecklistVersionItem,
     Cycle,
+    Finding,
     ItemResolution,
+    Notice,
     ResolutionStatus,
     SearchLogEntry,
     User,
@@ -111,6 +113,15 @@ class SearchLogLine:
 
 
 @dataclass(frozen=True)
+class OutlineLine:
+    """A finding or notice the auditor can open with a reason: its id, a label and its state."""
+
+    id: int
+    label: str
+    state: str
+
+
+@dataclass(frozen=True)
 class SearchLog:
     """A candidate's search log as an auditor sees it without a reason: no queries or sources."""
 
@@ -121,6 +132,9 @@ class SearchLog:
     lines: list[SearchLogLine]
     #: Filled only when a reason was stated: the decrypted checklist with queries and sources.
     raw: list[ItemView] | None = None
+    #: The candidate's findings and notices (no content), each opened with a reason of its own.
+    findings: list[OutlineLine] = field(default_factory=list)
+    notices: list[OutlineLine] = field(default_factory=list)
 
 
 def search_log(
@@ -158,12 +172,39 @@ def search_log(
     if reason is not None:
         if not policy.can_open_raw_content(actor, candidate.cycle, reason):
             raise ValidationFailed(
-                f"State why you need the queries and sources (at least {policy.MIN_REASON_LENGTH} characters); "
-                "the reason is recorded.",
+                policy.reason_refusal(reason) or "State why you need the queries and sources; the reason is recorded.",
                 field="reason",
             )
         raw = checklist_items(session, security, candidate)
         record(session, actor, Event.SEARCH_LOG_RAW_VIEWED, subject=candidate, reason=reason.strip())
     else:
         record(session, actor, Event.SEARCH_LOG_VIEWED, subject=candidate)
-    return SearchLog(candidate.id, candidate.code, candidate.cycle_id, stage_of(candidate), lines, raw)
+    return SearchLog(
+        candidate.id,
+        candidate.code,
+        candidate.cycle_id,
+        stage_of(candidate),
+        lines,
+        raw,
+        _finding_lines(session, candidate),
+        _notice_lines(session, candidate),
+    )
+
+
+def _finding_lines(session: Session, candidate: Candidate) -> list[OutlineLine]:
+    rows = session.scalars(select(Finding).where(Finding.candidate_id == candidate.id).order_by(Finding.id))
+    return [
+        OutlineLine(
+            f.id,
+            f.category.label,
+            "withdrawn"
+            if f.withdrawn_at is not None
+            else ("released" if f.current_release_id is not None else f.validation_status.value),
+        )
+        for f in rows
+    ]
+
+
+def _notice_lines(session: Session, candidate: Candidate) -> list[OutlineLine]:
+    rows = session.scalars(select(Notice).where(Notice.candidate_id == candidate.id).order_by(Notice.id))
+    return [OutlineLine(n.id, n.kind.label, n.issued_at.date().isoformat()) for n in rows]

@@ -18,9 +18,19 @@ from vetting.http.documents import attachment, audited_pdf, csv_response
 from vetting.http.runtime import runtime, transaction
 from vetting.models.base import MAX_ID
 from vetting.policy import Action
-from vetting.services import access_review, adverse_impact, audit_log, audit_report, cycles, separation, uniformity
+from vetting.services import (
+    access_review,
+    adverse_impact,
+    audit_log,
+    audit_report,
+    cycles,
+    findings,
+    notices,
+    separation,
+    uniformity,
+)
 from vetting.web.formrun import FormFailed, submit
-from vetting.web.forms import ActionForm, SearchLogReasonForm
+from vetting.web.forms import ActionForm, FindingReasonForm, NoticeReasonForm, SearchLogReasonForm
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
@@ -133,6 +143,50 @@ def search_log(candidate_id: int) -> ResponseReturnValue:
     with transaction() as session:
         log = uniformity.search_log(session, current_user, security, candidate_id)
     return render_template("audit/search_log.html", log=log, form=form), status
+
+
+@bp.route("/findings/<int:finding_id>", methods=["GET", "POST"])
+@requires(Action.AUDIT_READ)
+def finding(finding_id: int) -> ResponseReturnValue:
+    """A finding reached from the drill-down: its facts, and its raw text once a reason is stated."""
+    form = FindingReasonForm()
+    security = runtime().security
+    status = 200
+    if request.method == "POST":
+        try:
+            view = submit(
+                form, lambda s: findings.for_auditor(s, current_user, security, finding_id, reason=form.reason.data)
+            )
+            return render_template("audit/finding.html", finding=view, form=form)
+        except FormFailed as failed:
+            status = failed.status
+    with transaction() as session:
+        view = findings.for_auditor(session, current_user, security, finding_id)
+    return render_template("audit/finding.html", finding=view, form=form), status
+
+
+@bp.route("/notices/<int:notice_id>", methods=["GET", "POST"])
+@requires(Action.AUDIT_READ)
+def notice(notice_id: int) -> ResponseReturnValue:
+    """A notice to the candidate: the PDF once a reason is stated (the view and the PDF's hash audited)."""
+    form = NoticeReasonForm()
+    rt = runtime()
+    status = 200
+    if request.method == "POST":
+        try:
+            name, pdf = submit(
+                form,
+                lambda s: notices.notice_pdf_for_audit(
+                    s, current_user, rt.security, rt.reports, rt.settings.agency_name, notice_id, form.reason.data or ""
+                ),
+            )
+        except FormFailed as failed:
+            status = failed.status
+        else:
+            return attachment(name, pdf, "application/pdf")
+    with transaction() as session:
+        outline = notices.outline_for_audit(session, current_user, notice_id)
+    return render_template("audit/notice.html", notice=outline, form=form), status
 
 
 @bp.get("/cycles/<int:cycle_id>/adverse-impact")

@@ -240,6 +240,39 @@ class ReasonForm(FlaskForm):
     submit = SubmitField("Open the file")
 
 
+class FindingReasonForm(ReasonForm):
+    reason = TextAreaField(
+        "Why you need the finding's raw text",
+        validators=[DataRequired(), Length(min=10, max=2000)],
+        description="Recorded in the audit log with your name, in clear: give the purpose (a review or "
+        "complaint number), not details about the candidate.",
+    )
+    submit = SubmitField("Open the raw finding")
+
+
+class NoticeReasonForm(ReasonForm):
+    reason = TextAreaField(
+        "Why you need to open this notice",
+        validators=[DataRequired(), Length(min=10, max=2000)],
+        description="Recorded in the audit log with your name, in clear: give the purpose (a review or "
+        "complaint number), not details about the candidate.",
+    )
+    submit = SubmitField("Open the notice (PDF)")
+
+
+class WithdrawForm(FlaskForm):
+    reason = TextAreaField(
+        "Why the finding is withdrawn",
+        validators=[DataRequired(), Length(min=15, max=10000)],
+        description="At least three words. Sealed with the candidate's record; the board never reads it.",
+    )
+    confirm = BooleanField(
+        "I understand that a withdrawn finding never reaches the board and that this cannot be undone",
+        validators=[DataRequired()],
+    )
+    submit = SubmitField("Withdraw this finding")
+
+
 class SearchLogReasonForm(ReasonForm):
     reason = TextAreaField(
         "Why you need the queries and sources",

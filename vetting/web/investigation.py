@@ -55,6 +55,7 @@ from vetting.web.forms import (
     ResolveForm,
     ResponseForm,
     ValidationForm,
+    WithdrawForm,
 )
 
 bp = Blueprint("work", __name__)
@@ -425,6 +426,30 @@ def finding_edit(finding_id: int) -> ResponseReturnValue:
         ), failed.status
     flash("Finding updated.", "success")
     return redirect(url_for("work.finding", finding_id=finding_id))
+
+
+@bp.route("/findings/<int:finding_id>/withdraw", methods=["GET", "POST"])
+@requires(Action.INVESTIGATE)
+def finding_withdraw(finding_id: int) -> ResponseReturnValue:
+    """The confirmation step: what withdrawing does, that it cannot be undone, and the reason."""
+    form = WithdrawForm()
+    status = 200
+    if request.method == "POST":
+        try:
+            submit(
+                form,
+                lambda s: findings.withdraw_finding(
+                    s, current_user, runtime().security, finding_id, form.reason.data or ""
+                ),
+            )
+        except FormFailed as failed:
+            status = failed.status
+        else:
+            flash("Finding withdrawn. It never reaches the board; the reason is on record.", "success")
+            return redirect(url_for("work.finding", finding_id=finding_id))
+    with transaction() as session:
+        view = findings.get_finding(session, current_user, runtime().security, finding_id)
+    return render_template("work/finding_withdraw.html", finding=view, form=form), status
 
 
 @bp.post("/findings/<int:finding_id>/evidence")
