@@ -24,6 +24,7 @@ from vetting.selection_rates import GroupRate
 from vetting.services import (
     access_review,
     adverse_impact,
+    audit_anchor,
     audit_log,
     audit_report,
     findings,
@@ -84,11 +85,41 @@ def audit_events() -> ResponseReturnValue:
     return jsonify({"events": [event_json(e) for e in rows]})
 
 
-@route("GET", "/audit/verify", "Check the hash chain and signed checkpoints", Action.AUDIT_READ)
+def anchor_json(a: audit_anchor.AnchorStatus) -> dict[str, Any]:
+    return {
+        "state": a.state,
+        "warning": a.warning,
+        "witnesses": list(a.witnesses),
+        "interval_minutes": int(a.interval.total_seconds() // 60),
+        "last": {
+            "seq": a.last_seq,
+            "entry_hash": a.last_hash,
+            "anchored_at": moment(a.last_at),
+            "witness": a.last_witness,
+        }
+        if a.last_seq is not None
+        else None,
+        "last_failure": {"failed_at": moment(a.failed_at), "witness": a.failed_witness, "reason": a.failed_reason}
+        if a.failed_at is not None
+        else None,
+    }
+
+
+@route(
+    "GET",
+    "/audit/verify",
+    "Check the hash chain, its signed checkpoints and the configured witnesses' heads; the last anchor",
+    Action.AUDIT_READ,
+)
 def audit_verify() -> ResponseReturnValue:
-    public_key = runtime().settings.audit_signing_key.public_key()
+    settings = runtime().settings
+    public_key = settings.audit_signing_key.public_key()
+    heads, problems = audit_anchor.configured_heads(settings.audit_witnesses)
     with transaction() as session:
-        result = audit_log.verify_as(session, current_user, public_key)
+        result = audit_log.verify_as(session, current_user, public_key, heads)
+        anchor = audit_anchor.status(
+            session, current_user, settings.audit_witnesses, settings.audit_anchor_interval, problems
+        )
     cp = result.last_checkpoint
     return jsonify(
         {
@@ -107,6 +138,9 @@ def audit_verify() -> ResponseReturnValue:
             if cp
             else None,
             "public_key_pem": public_key_pem(public_key),
+            "witnessed_heads": result.witnessed,
+            "witnessed_seq": result.witnessed_seq,
+            "anchor": anchor_json(anchor),
         }
     )
 

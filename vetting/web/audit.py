@@ -21,6 +21,7 @@ from vetting.policy import Action
 from vetting.services import (
     access_review,
     adverse_impact,
+    audit_anchor,
     audit_log,
     audit_report,
     cycles,
@@ -53,8 +54,13 @@ def _filters() -> audit_log.LogFilter:
     )
 
 
-def _render(page: audit_log.LogPage, status: int = 200) -> ResponseReturnValue:
-    return render_template("audit/index.html", page=page, form=ActionForm()), status
+def _render(page: audit_log.LogPage, status: int = 200, problems: tuple[str, ...] = ()) -> ResponseReturnValue:
+    settings = runtime().settings
+    with transaction() as session:
+        anchor = audit_anchor.status(
+            session, current_user, settings.audit_witnesses, settings.audit_anchor_interval, problems
+        )
+    return render_template("audit/index.html", page=page, form=ActionForm(), anchor=anchor), status
 
 
 @bp.get("")
@@ -70,15 +76,20 @@ def index() -> ResponseReturnValue:
 @requires(Action.AUDIT_READ)
 def verify() -> ResponseReturnValue:
     filters = _filters()
-    public_key = runtime().settings.audit_signing_key.public_key()
+    settings = runtime().settings
+    public_key = settings.audit_signing_key.public_key()
+    # The chain is also checked against the heads the configured witnesses kept (issue 14).
+    heads, problems = audit_anchor.configured_heads(settings.audit_witnesses)
     try:
-        page = submit(ActionForm(), lambda s: audit_log.verify_page(s, current_user, public_key, filters, PAGE_SIZE))
+        page = submit(
+            ActionForm(), lambda s: audit_log.verify_page(s, current_user, public_key, filters, PAGE_SIZE, heads)
+        )
     except FormFailed as failed:
         # Nothing ran (or it rolled back): show the log as it is.
         with transaction() as session:
             page = audit_log.log_page(session, current_user, filters, PAGE_SIZE)
-        return _render(page, failed.status)
-    return _render(page)
+        return _render(page, failed.status, tuple(problems))
+    return _render(page, problems=tuple(problems))
 
 
 @bp.get("/export.jsonl")
