@@ -290,6 +290,36 @@ def test_a_cut_that_also_drops_the_newest_checkpoint_is_found(
     assert f"runs to entry {last_seq}" in err
 
 
+def test_a_cut_at_a_checkpoint_with_its_header_edited_is_found(
+    exported: tuple[bytes, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 14: the header is signed, so a cut that edits it to match an older checkpoint fails."""
+    content, pem = exported
+    lines = parsed(content)
+    header = lines[0]
+    assert header["signature"]
+    assert header["through_hash"] == next(e["entry_hash"] for e in lines if e.get("seq") == header["through_seq"])
+    older = sorted({line["seq"] for line in lines if line.get("kind") == "checkpoint"})[-3]
+    kept = [line for line in lines[1:] if line["seq"] <= older]
+    edited = {**header, "through_seq": older}
+    edited["through_hash"] = next(e["entry_hash"] for e in kept if e.get("kind") == "entry" and e["seq"] == older)
+    tampered = tmp_path / "tampered.jsonl"
+    tampered.write_text("".join(json.dumps(line, sort_keys=True) + "\n" for line in [edited, *kept]))
+    for key in (pem, None):
+        code, out, err = run_verifier(capsys, tampered, key)
+        assert code == 1, out + err
+        assert "BROKEN at its header (line 1)" in err
+        assert "bad signature" in err
+    # Dropping the signature as well makes it an unsigned header: refused unless asked for.
+    del edited["signature"]
+    tampered.write_text("".join(json.dumps(line, sort_keys=True) + "\n" for line in [edited, *kept]))
+    code, out, err = run_verifier(capsys, tampered, pem)
+    assert code == 1, out + err
+    assert "not signed" in err
+    assert verify_main([str(tampered), "--public-key", str(pem), "--accept-unsigned-header"]) == 0
+    assert "Warning: the header is not signed" in capsys.readouterr().out
+
+
 def test_a_deleted_middle_entry_is_found(
     exported: tuple[bytes, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
