@@ -20,8 +20,9 @@ from typing import Final, Protocol
 
 from sqlalchemy import ColumnElement, and_, or_
 
+from vetting.audit.events import Event
 from vetting.clock import today as clock_today
-from vetting.errors import DesignationRequired, Forbidden
+from vetting.errors import DesignationRequired, Forbidden, Refusal
 from vetting.models import (
     Assignment,
     BoardQuestion,
@@ -33,6 +34,7 @@ from vetting.models import (
     Role,
     User,
 )
+from vetting.screening.text import is_ignorable, normalise
 
 
 class Action(StrEnum):
@@ -119,7 +121,8 @@ def can(actor: User, action: Action, cycle: Cycle | None = None) -> bool:
 
 
 def require(actor: User, action: Action, cycle: Cycle | None = None) -> None:
-    """Raise unless :func:`can`; a searcher without a designation is told why."""
+    """Raise unless :func:`can`; a searcher without a designation is told why, and the refusal
+    is audited (``designation.refused``: POL-03, CJIS 5.4.1.1 unsuccessful attempts)."""
     if can(actor, action, cycle):
         return
     if action in (Action.INVESTIGATE, Action.CANDIDATES_MANAGE) and actor.has_role(Role.INVESTIGATOR):
@@ -128,7 +131,14 @@ def require(actor: User, action: Action, cycle: Cycle | None = None) -> None:
             raise DesignationRequired(
                 "Search tools are closed: "
                 + "; ".join(problems)
-                + ". An administrator must record a current designation."
+                + ". An administrator must record a current designation.",
+                refusal=Refusal.of(
+                    Event.DESIGNATION_REFUSED,
+                    actor,
+                    subject=cycle,
+                    action=action.value,
+                    code=DesignationRequired.code,
+                ),
             )
     raise Forbidden(FORBIDDEN)
 
@@ -182,11 +192,33 @@ def can_open_raw_content(actor: User, cycle: Cycle, reason: str | None) -> bool:
     """
     if _searcher_of(actor, cycle):
         return True
-    return role_allows(actor, Action.AUDIT_READ) and bool(reason and len(reason.strip()) >= MIN_REASON_LENGTH)
+    return role_allows(actor, Action.AUDIT_READ) and reason_refusal(reason) is None
 
 
-#: An auditor's stated reason for opening raw content must say something.
+#: An auditor's stated reason for opening raw content must say something: this many visible
+#: characters, in at least :data:`MIN_REASON_WORDS` words.
 MIN_REASON_LENGTH = 10
+MIN_REASON_WORDS = 2
+
+
+def reason_refusal(reason: str | None) -> str | None:
+    """Why ``reason`` does not state why an auditor opens raw content, or ``None`` when it does.
+
+    Invisible characters (zero-width spaces, joiners, bidi controls) are not counted; the rest
+    must hold :data:`MIN_REASON_LENGTH` visible characters in :data:`MIN_REASON_WORDS` words, and
+    not be one character repeated ("aaaaaaaaaa"). Issue 14.
+    """
+    visible = "".join(c for c in reason or "" if not is_ignorable(c))
+    words = visible.split()
+    letters = "".join(words)
+    wanted = f"at least {MIN_REASON_LENGTH} visible characters in {MIN_REASON_WORDS} or more words"
+    if not letters:
+        return f"State the reason ({wanted}); it is recorded in the audit log."
+    if len(letters) < MIN_REASON_LENGTH or len(words) < MIN_REASON_WORDS:
+        return f"The reason is too short: write {wanted}; it is recorded in the audit log."
+    if len(set(normalise(letters)[0])) < 2:
+        return f"The reason repeats one character: say why you need to open it ({wanted})."
+    return None
 
 
 def roles_conflict(roles: frozenset[Role]) -> str | None:

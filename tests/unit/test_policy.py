@@ -403,7 +403,45 @@ def test_raw_content_is_for_searchers_and_auditors_with_a_reason() -> None:
     assert not policy.can_open_raw_content(person(Role.INVESTIGATOR), cycle, None)
     assert not policy.can_open_raw_content(auditor, cycle, None)
     assert not policy.can_open_raw_content(auditor, cycle, "  too short ")
-    assert policy.can_open_raw_content(auditor, cycle, "x" * policy.MIN_REASON_LENGTH)
+    assert not policy.can_open_raw_content(auditor, cycle, "x" * policy.MIN_REASON_LENGTH)  # one repeated character
+    assert policy.can_open_raw_content(auditor, cycle, "Complaint 2026-17 review")
+
+
+ZW = "\u200b"
+
+
+@pytest.mark.parametrize(
+    "reason",
+    [
+        None,
+        "",
+        "          ",
+        ZW * 12,  # twelve zero-width spaces: nothing visible
+        "aaaaaaaaaa",
+        "aaaaa aaaaa",
+        "AaAaA aAaAa",  # one letter, whatever its case
+        "a" + ZW * 20 + "bc de",  # short once the invisible characters are gone
+        "reviewing" + ZW + "complaint",  # one word: the zero-width space does not separate words
+        "\u2060\u2060 \ufeff\u200d\u200c \u00ad\u00ad\u00ad",  # word joiners, BOM, soft hyphens
+        "Complaint12",  # one word
+        "- - - - - - - - - - -",
+    ],
+)
+def test_an_auditors_reason_must_say_something(reason: str | None) -> None:
+    """Issue 14: ten visible characters in two words, not one character repeated."""
+    refused = policy.reason_refusal(reason)
+    assert refused is not None
+    assert "reason" in refused.lower()
+    assert not policy.can_open_raw_content(person(Role.AUDITOR), cycle_with(), reason)
+
+
+@pytest.mark.parametrize(
+    "reason",
+    ["Complaint 2026-17 review", "Audit of cycle 4", "  Spot check of consent  ", "QA review" + ZW + " of log"],
+)
+def test_an_auditors_real_reason_is_accepted(reason: str) -> None:
+    assert policy.reason_refusal(reason) is None
+    assert policy.can_open_raw_content(person(Role.AUDITOR), cycle_with(), reason)
 
 
 @pytest.mark.parametrize(

@@ -346,7 +346,12 @@ def test_a_prohibited_technique_is_refused_by_name_and_nothing_is_written(
     assert work_rows(app) == before
     refused = events(app, "technique.refused")
     assert len(refused) == 1
-    assert json.loads(refused[0].data) == {"item_id": consented.items[0], "technique": "P3", "rule": "POL-04"}
+    assert json.loads(refused[0].data) == {
+        "item_id": consented.items[0],
+        "technique": "P3",
+        "rule": "POL-04",
+        "code": "prohibited_technique",
+    }
     response = resolve_api(client, inv_headers, consented.candidate_id, consented.items[0], technique="Z9")
     assert response.status_code == 422
     assert "A1" in error_of(response)["message"]  # unknown: the approved ones are listed

@@ -126,7 +126,15 @@ def assign(session: Session, actor: User, cycle_id: int, user_id: int, duty: Dut
         problems = policy.designation_problems(user)
         if problems:
             raise DesignationRequired(
-                f"{user.name} cannot be assigned as investigator: " + "; ".join(problems) + " (policy POL-03)."
+                f"{user.name} cannot be assigned as investigator: " + "; ".join(problems) + " (policy POL-03).",
+                refusal=Refusal.of(
+                    Event.DESIGNATION_REFUSED,
+                    actor,
+                    subject=cycle,
+                    user_id=user.id,
+                    requested=duty.value,
+                    code=DesignationRequired.code,
+                ),
             )
     if existing is not None:
         existing.ended_at = None  # the same duty again

@@ -87,16 +87,23 @@ def _require_decidable(candidate: Candidate) -> None:
 
 
 def clean_text(
-    text: str, field: str, label: str, candidate: Candidate, vault: CandidateVault, cleared: Iterable[str] = ()
+    actor: User,
+    text: str,
+    field: str,
+    label: str,
+    candidate: Candidate,
+    vault: CandidateVault,
+    cleared: Iterable[str] = (),
 ) -> str:
-    """Free text bound for the board's records: present, bounded, and through the firewall (words
-    of ``cleared``, the released text it cites, pass: :func:`redaction.refuse_protected`)."""
+    """Free text ``actor`` wrote for the board's records: present, bounded, and through the firewall
+    (words of ``cleared``, the released text it cites, pass; a refusal is audited:
+    :func:`redaction.refuse_protected`)."""
     text = text.strip()
     if len(text) < MIN_RATIONALE:
         raise ValidationFailed(f"Write the {label} (at least {MIN_RATIONALE} characters).", field=field)
     if len(text) > MAX_TEXT:
         raise ValidationFailed(f"The {label} must be at most {MAX_TEXT} characters.", field=field)
-    redaction.refuse_protected(text, field, label, candidate, vault, cleared)
+    redaction.refuse_protected(actor, text, field, label, candidate, vault, cleared)
     return text
 
 
@@ -204,7 +211,7 @@ def recommend(
     _refuse_if_final(session, candidate)
     vault = CandidateVault(security.keyring, candidate)
     cleared = released_text(session, security, candidate, finding_ids)
-    text = clean_text(rationale, "rationale", "rationale", candidate, vault, cleared)
+    text = clean_text(actor, rationale, "rationale", "rationale", candidate, vault, cleared)
     release_ids = cite(session, security, candidate, finding_ids)
     now = utcnow()
     for earlier in session.scalars(
@@ -283,7 +290,7 @@ def decide(
     _refuse_if_final(session, candidate)
     vault = CandidateVault(security.keyring, candidate)
     cleared = released_text(session, security, candidate, finding_ids)
-    text = clean_text(rationale, "rationale", "rationale", candidate, vault, cleared)
+    text = clean_text(actor, rationale, "rationale", "rationale", candidate, vault, cleared)
     release_ids = cite(session, security, candidate, finding_ids)
     _require_rule(session, candidate, outcome)
     cited = sorted(set(finding_ids))  # each one checked by cite()

@@ -39,9 +39,8 @@ def ask(
             f"Finding {finding_id} is not among this candidate's released findings.", field="finding_id"
         )
     vault = CandidateVault(security.keyring, candidate)
-    text = clean_text(
-        question, "question", "question", candidate, vault, released_text(session, security, candidate, [finding_id])
-    )
+    cleared = released_text(session, security, candidate, [finding_id])
+    text = clean_text(actor, question, "question", "question", candidate, vault, cleared)
     row = vault.add_sealed(
         session, BoardQuestion(candidate_id=candidate.id, finding_id=finding_id, asked_by_id=actor.id), question=text
     )
@@ -70,7 +69,7 @@ def answer(session: Session, actor: User, security: Security, question_id: int, 
     row.require_unapproved()
     vault = CandidateVault(security.keyring, candidate)
     cited = released_text(session, security, candidate, [row.finding_id])
-    cleaned = clean_text(text, "answer", "answer", candidate, vault, cited)
+    cleaned = clean_text(actor, text, "answer", "answer", candidate, vault, cited)
     row.record_answer(vault.sealed(row, "answer", cleaned), actor.id, utcnow())
     record(session, actor, Event.BOARD_QUESTION_ANSWERED, subject=candidate, question=row.id)
     return row

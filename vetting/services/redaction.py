@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from vetting.audit.events import Event
 from vetting.audit.writer import record
 from vetting.clock import utcnow
-from vetting.errors import NotFound, ValidationFailed
+from vetting.errors import NotFound, Refusal, ValidationFailed
 from vetting.models import (
     REDACTED,
     SCREENED_FIELDS,
@@ -299,13 +299,22 @@ def text_hits(text: str, candidate: Candidate, vault: CandidateVault) -> list[Te
 
 
 def refuse_protected(
-    text: str, field: str, label: str, candidate: Candidate, vault: CandidateVault, cleared: Iterable[str] = ()
+    actor: User,
+    text: str,
+    field: str,
+    label: str,
+    candidate: Candidate,
+    vault: CandidateVault,
+    cleared: Iterable[str] = (),
 ) -> None:
     """Refuse free text bound for (or written by) the board when the firewall finds anything
     in it; the author is told what and why, so they can reword it (R3, PC-01).
 
     Words that stand in ``cleared``, the released text of the findings the author cites, pass:
-    two investigators already judged them not protected there ("putting a man in hospital")."""
+    two investigators already judged them not protected there ("putting a man in hospital").
+
+    The refusal is audited (``firewall.refused``, issue 14): who, about which candidate, the
+    field, the code and the axes' names, never the words, which were not saved."""
     released = [f" {' '.join(_NON_WORD.sub(' ', normalise(t)[0]).split())} " for t in cleared]
     hits = [
         h
@@ -319,6 +328,14 @@ def refuse_protected(
             "job-related conduct shown in released findings.",
             field=field,
             code="protected_class_content",
+            refusal=Refusal.of(
+                Event.FIREWALL_REFUSED,
+                actor,
+                subject=candidate,
+                field=field,
+                axes=sorted({h.axis for h in hits}),
+                code="protected_class_content",
+            ),
         )
 
 
