@@ -175,7 +175,8 @@ class Anchorer:
     def run_once(self) -> timedelta:
         """Anchor if due; how long to sleep before the next look."""
         try:
-            anchor_if_due(self.db, self.witnesses, self.interval)
+            if anchor_if_due(self.db, self.witnesses, self.interval) == []:
+                return min(self.RETRY, self.interval)  # an empty chain: nothing to anchor yet
             wait = next_due(self.db, self.interval) - utcnow()
         except Exception:  # the schedule must outlive a passing database or disk error
             log.exception("scheduled audit anchoring failed")
