@@ -50,6 +50,7 @@ from tests.web.world import (
     add_investigator,
     bearer,
     build_world,
+    close_search,
     consent_api,
     error_of,
     evidence_api,
@@ -447,14 +448,14 @@ def _seed(app: Flask, client: FlaskClient, world: World) -> Seeded:
     # An evidence file with a revealing name, on a released finding.
     _ok(evidence_api(client, author, seeded.released["religion"], png("baptism photo"), EVIDENCE_FILENAME), 201)
 
-    # Unreleased: mentions left open, never reviewed.
-    work.create(world.candidate_id, UNRELEASED.summary, UNRELEASED.excerpt, UNRELEASED.category)
-    # Refuted: released, then a second source contradicts it.
+    # Unreleased: mentions left open, never reviewed (withdrawn before the search is closed, R1).
+    unreleased = work.create(world.candidate_id, UNRELEASED.summary, UNRELEASED.excerpt, UNRELEASED.category)
+    # Refuted: released, then (once the search is closed, below) a second source contradicts it.
     finding = work.create(other, REFUTED.summary, REFUTED.excerpt, REFUTED.category)
     work.resolve(finding)
     work.validate(finding["id"])
     _ok(work.release(finding["id"]))
-    work.validate(finding["id"], "contradicts")
+    refuted = finding["id"]
     # Never reported (protected_trait): the release is refused, whatever the reviewer wants.
     finding = work.create(world.candidate_id, NEVER_REPORTED.summary, NEVER_REPORTED.excerpt, NEVER_REPORTED.category)
     work.resolve(finding)
@@ -462,6 +463,7 @@ def _seed(app: Flask, client: FlaskClient, world: World) -> Seeded:
     refused = work.release(finding["id"])
     assert refused.status_code == 409, refused.get_data(as_text=True)
     assert error_of(refused)["code"] == "category_not_reportable"
+    finding_never_reported = finding["id"]
     # Edited after release: revision 2 carries new words and is never re-released.
     finding = work.create(other, "Threatened a cashier in a parking lot.", "That cashier is done.", "violence_threats")
     work.resolve(finding)
@@ -481,7 +483,14 @@ def _seed(app: Flask, client: FlaskClient, world: World) -> Seeded:
 
     for hidden in (UNRELEASED, REFUTED, NEVER_REPORTED, EDITED):
         seeded.forbidden |= set(hidden.words)
+    # R1: every finding is released or withdrawn before the search closes; the edited one never
+    # goes back to the board.
+    for withdrawn in (unreleased["id"], finding_never_reported, finding["id"]):
+        body = {"reason": "Not relied on: withdrawn before closing the search."}
+        _ok(client.post(f"{API}/findings/{withdrawn}/withdraw", json=body, headers=author))
     _ok(client.post(f"{API}/candidates/{world.candidate_id}/complete", headers=author))  # the record closes
+    close_search(app, world.inv, other)
+    work.validate(refuted, "contradicts")
     _seed_decision(app, client, seeded, author, reviewer)
     return seeded
 
@@ -824,6 +833,7 @@ def _release_one(app: Flask, client: FlaskClient, world: World, summary: str, ex
     work.resolve(finding)
     work.validate(finding["id"])
     _ok(work.release(finding["id"]))
+    close_search(app, world.inv, world.candidate_id)  # R1: the board reads nothing before
     return bearer(app, world.board)
 
 
@@ -949,9 +959,6 @@ def _propose(app: Flask, client: FlaskClient, world: World) -> tuple[dict[str, s
     on it (the pre-decision notice is issued); (board member's, investigator's) API headers."""
     board = _release_one(app, client, world, "Threatened a neighbour at the depot.", "I will hurt him.")
     inv = bearer(app, world.inv)
-    for item_id in world.items:
-        _ok(resolve_api(client, inv, world.candidate_id, item_id))
-    _ok(client.post(f"{API}/candidates/{world.candidate_id}/complete", headers=inv))
     rules = {"decision_rule": "chair", "decision_quorum": 1, "chair_user_id": world.board.id, "response_days": 5}
     _ok(client.put(f"{API}/cycles/{world.cycle_id}/board-rules", json=rules, headers=bearer(app, world.admin)))
     url = f"{API}/board/candidates/{world.candidate_id}"

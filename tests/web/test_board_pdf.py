@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from tests.support import Clock, login, runtime_of
-from tests.web.world import API, add_investigator, bearer, build_world, finding_api, record_consent
+from tests.web.world import API, add_investigator, bearer, build_world, close_search, finding_api, record_consent
 from vetting.models import AuditEvent
 
 RAW = "Posted photos from her baby shower at St. Mary's parish, then threatened to hurt a neighbour."
@@ -37,6 +37,7 @@ def _released(app: Flask, client: FlaskClient, *, blind: bool = False) -> Any:
     body = {"method": "second_source", "result": "corroborates", "notes": "Archived copy matches."}
     assert client.post(f"{API}/findings/{finding['id']}/validations", json=body, headers=author).status_code == 201
     assert client.post(f"{API}/findings/{finding['id']}/release", json={}, headers=reviewer).status_code == 200
+    close_search(app, world.inv, world.candidate_id)
     return world
 
 

@@ -14,6 +14,7 @@ from typing import Any
 import segno
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 from werkzeug.test import TestResponse
 
 from tests.support import Person, api_headers, make_user, open_cycle, published_checklist, runtime_of
@@ -22,8 +23,10 @@ from vetting.clock import today
 from vetting.models import (
     Authorship,
     BehaviourCategory,
+    Candidate,
     Cycle,
     Duty,
+    Finding,
     IdentityBasis,
     ResolutionStatus,
     Role,
@@ -133,6 +136,37 @@ def resolve(app: Flask, inv: Person, candidate_id: int, item_id: int, query: str
                 searches=[investigation.SearchInput(query, "Search engine", 0)],
             ),
         )
+
+
+def close_search(app: Flask, inv: Person, candidate_id: int, *, withdraw_unsettled: bool = False) -> None:
+    """Close the candidate's search (R1) as ``inv``: resolve the items not yet resolved (no results) and
+    complete it. ``withdraw_unsettled`` first withdraws every finding neither released nor withdrawn."""
+    rt = runtime_of(app)
+    with rt.db.transaction() as session:
+        candidate = session.get(Candidate, candidate_id)
+        assert candidate is not None
+        assert candidate.cycle.checklist_version is not None
+        done = {r.item_id for r in candidate.resolutions}
+        todo = [i.id for i in candidate.cycle.checklist_version.items if i.id not in done]
+        unsettled = list(
+            session.scalars(
+                select(Finding.id).where(
+                    Finding.candidate_id == candidate_id,
+                    Finding.current_release_id.is_(None),
+                    Finding.withdrawn_at.is_(None),
+                )
+            )
+        )
+    for item_id in todo:
+        resolve(app, inv, candidate_id, item_id)
+    with rt.db.transaction() as session:
+        actor = user_in(session, inv)
+        if withdraw_unsettled:
+            for finding_id in unsettled:
+                findings.withdraw_finding(
+                    session, actor, rt.security, finding_id, "Not relied on: withdrawn before closing the search."
+                )
+        investigation.complete_search(session, actor, candidate_id)
 
 
 def add_finding(app: Flask, inv: Person, candidate_id: int, item_id: int, summary: str = "Threatening post") -> int:
