@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import secrets
 import sys
+from datetime import datetime
 from typing import Any, NoReturn
 
 import click
@@ -182,19 +183,76 @@ def tokens_group() -> None:
 
 @tokens_group.command("create")
 @click.argument("email")
-def tokens_create(email: str) -> None:
-    """Create an API token for EMAIL; it is printed once, as the last line."""
+@click.option("--name", default=None, help="What the token is for, e.g. 'nightly export'.")
+@click.option("--days", type=int, default=None, help="Lifetime in days (default: token_days, 90 unless configured).")
+def tokens_create(email: str, name: str | None, days: int | None) -> None:
+    """Create an API token for EMAIL; it is printed once, as the last line.
+
+    Refused for an account that has not enrolled its second factor (TOTP). Audited.
+    """
     rt = _runtime()
     try:
         with rt.db.transaction() as session:
             user = users.find_user_by_email(session, email)
             if user is None:
                 raise click.ClickException(f"No account for {email}.")
-            token = tokens.create_token(session, None, user)
+            issued = tokens.issue_token(session, None, user, default_days=rt.settings.token_days, name=name, days=days)
     except DomainError as error:
         _fail(error)
-    click.echo(f"API token for {user.email} (shown once; send as 'Authorization: Bearer <token>'):")
-    click.echo(token)
+    view = issued.view
+    label = f" '{view.name}'" if view.name else ""
+    click.echo(f"Token {view.id}{label} for {user.email}, expires {_moment(view.expires_at)}.")
+    click.echo("API token (shown once; send as 'Authorization: Bearer <token>'):")
+    click.echo(issued.secret)
+
+
+def _moment(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%d %H:%M UTC") if value is not None else "-"
+
+
+@tokens_group.command("list")
+@click.argument("email")
+def tokens_list(email: str) -> None:
+    """List EMAIL's API tokens: id, name, prefix, created, last used, expires, revoked."""
+    rt = _runtime()
+    with rt.db.transaction() as session:
+        user = users.find_user_by_email(session, email)
+        if user is None:
+            raise click.ClickException(f"No account for {email}.")
+        views = tokens.list_tokens(session, None, user, default_days=rt.settings.token_days)
+    if not views:
+        click.echo(f"No API tokens for {user.email}.")
+        return
+    header = ("id", "name", "prefix", "created", "last used", "expires", "revoked", "status")
+    rows = [
+        (
+            str(v.id),
+            v.name or "-",
+            v.prefix,
+            _moment(v.created_at),
+            _moment(v.last_used_at),
+            _moment(v.expires_at),
+            _moment(v.revoked_at),
+            v.status.value,
+        )
+        for v in views
+    ]
+    widths = [max(len(row[i]) for row in (header, *rows)) for i in range(len(header))]
+    for row in (header, *rows):
+        click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+
+
+@tokens_group.command("revoke")
+@click.argument("token_id", metavar="ID", type=click.IntRange(min=1))
+def tokens_revoke(token_id: int) -> None:
+    """Revoke the API token with this ID (from `vetting tokens list`); audited."""
+    rt = _runtime()
+    try:
+        with rt.db.transaction() as session:
+            view = tokens.revoke_token(session, None, token_id, default_days=rt.settings.token_days)
+    except DomainError as error:
+        _fail(error)
+    click.echo(f"Revoked token {view.id} ({view.prefix}...); requests with it now get 401 token_revoked.")
 
 
 @cli.group("keys")

@@ -31,6 +31,8 @@ MASTER_KEY_PREVIOUS_FILE = "master_key.previous"
 AUDIT_KEY_FILE = "audit_signing_key.pem"
 AUDIT_PUBLIC_KEY_FILE = "audit_signing_key.pub.pem"
 CONFIG_FILE = "config.toml"
+#: No API token lives longer than a year (issue 14): a forgotten token is a standing credential.
+MAX_TOKEN_DAYS = 365
 DATABASE_FILE = "vetting.db"
 
 DEFAULT_BANNER = (
@@ -82,6 +84,9 @@ class Settings:
     testing: bool = False
     #: Adverse-impact reports suppress groups with fewer people than this (never below 2).
     eeo_minimum_group: int = 5
+    #: Lifetime of a new API token when none is chosen (issue 14); also the lifetime of tokens
+    #: issued before expiry existed, counted from their creation.
+    token_days: int = 90
     #: Append-only files outside the database and the instance folder that keep the audit
     #: chain's signed head (``vetting audit anchor``; issue 14).
     audit_witnesses: tuple[Path, ...] = ()
@@ -179,6 +184,20 @@ def _anchoring(env: Mapping[str, str], file_config: Mapping[str, Any], instance_
     return values
 
 
+def _token_days(env: Mapping[str, str], file_config: Mapping[str, Any]) -> int | None:
+    """``VETTING_TOKEN_DAYS`` or ``token_days`` in config.toml: a new API token's default lifetime."""
+    raw = env.get("VETTING_TOKEN_DAYS") or file_config.get("token_days")
+    if raw is None:
+        return None
+    try:
+        days = int(raw)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError("token_days must be a whole number of days.") from exc
+    if not 1 <= days <= MAX_TOKEN_DAYS:
+        raise ConfigError(f"token_days must be between 1 and {MAX_TOKEN_DAYS}.")
+    return days
+
+
 def load_settings(
     instance_path: Path | None = None,
     env: Mapping[str, str] | None = None,
@@ -233,6 +252,9 @@ def load_settings(
         if values["eeo_minimum_group"] < 2:
             raise ConfigError("eeo_minimum_group must be at least 2: a group of one is a person.")
     values.update(_anchoring(env, file_config, instance_path))
+    token_days = _token_days(env, file_config)
+    if token_days is not None:
+        values["token_days"] = token_days
     if "cookie_secure" in file_config:
         values["cookie_secure"] = bool(file_config["cookie_secure"])
     values.update(overrides)

@@ -315,3 +315,28 @@ def answer_approval_refusal(actor: User, question: BoardQuestion) -> str | None:
     """:data:`AUTHOR_CANNOT_RELEASE` if ``actor`` wrote the answer: a second investigator sends it
     to the board, as with a finding's release (R3, POL-02)."""
     return AUTHOR_CANNOT_RELEASE if question.answered_by_id == actor.id else None
+
+
+# --- API tokens (issue 14) -------------------------------------------------------------------------
+
+
+def can_manage_tokens_of(actor: User | None, owner_id: int) -> bool:
+    """Whose API tokens ``actor`` may issue, list and revoke: only their own, whatever their role.
+
+    ``None`` is the operator at the command line, who already holds the instance's keys.
+    """
+    return actor is None or actor.id == owner_id
+
+
+def token_issue_refusal(user: User) -> str | None:
+    """Why no API token may be issued for ``user``, or ``None``.
+
+    A token stands in for a full sign-in at every request, so only an account that has enrolled
+    its second factor gets one (CJIS 5.6.2.2: multi-factor authentication).
+    """
+    if not user.mfa_enrolled:
+        return (
+            f"{user.email} has not enrolled a second factor (TOTP): API tokens are only issued to accounts "
+            "that have. Sign in once to enrol, then create the token."
+        )
+    return None

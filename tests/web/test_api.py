@@ -412,7 +412,7 @@ def test_bad_revoked_and_missing_tokens_get_401(app: Flask, client: FlaskClient)
         session.execute(update(ApiToken).values(revoked_at=utcnow()))
     response = client.get(f"{API}/me", headers=good)
     assert response.status_code == 401
-    assert error_of(response)["code"] == "authentication_required"
+    assert error_of(response)["code"] == "token_revoked"  # PRODUCT.md §5 (issue 14)
 
 
 def test_tokens_of_deactivated_or_locked_accounts_stop_working(app: Flask, client: FlaskClient) -> None:

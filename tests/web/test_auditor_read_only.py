@@ -63,6 +63,9 @@ READ_TYPE_POSTS = frozenset(
         "auth.cancel",
         "self_id.answer",
         "api.self_id_answer",
+        # their own API tokens: account self-service, not investigation (tests/web/test_tokens.py)
+        "tokens.create",
+        "tokens.revoke",
     }
 )
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})

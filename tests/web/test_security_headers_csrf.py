@@ -32,7 +32,7 @@ from vetting.clock import utcnow
 from vetting.config import PROJECT_ROOT
 from vetting.models import ChecklistVersion, Cycle, Duty, Role, User
 from vetting.security import totp
-from vetting.services import cycles
+from vetting.services import cycles, tokens
 
 
 def csp_of(response: Any) -> dict[str, list[str]]:
@@ -246,6 +246,9 @@ def forms_for(ids: dict[str, int]) -> dict[str, tuple[str, str, dict[str, Any]]]
             "/self-identification/unknown-token",
             {"sex": "female", "race_ethnicity": "white"},
         ),
+        # Issue 14: one's own API tokens (the admin's own token is revoked).
+        "tokens.create": ("admin", "/account/tokens", {"name": "Nightly export", "days": "30"}),
+        "tokens.revoke": ("admin", f"/account/tokens/{ids['token']}/revoke", {}),
     }
 
 
@@ -341,6 +344,10 @@ def test_every_web_form_post_without_csrf_token_is_refused_and_changes_nothing(a
         cycles.assign(session, admin_user, work_cycle, member.id, Duty.BOARD_MEMBER)
     clients["member"] = app.test_client()
     login(clients["member"], member, clock)
+    with db(app) as session:
+        admin_user = session.get(User, admin.id)
+        assert admin_user is not None
+        own_token = tokens.issue_token(session, admin_user, admin_user, default_days=90).view.id
 
     forms = forms_for(
         {
@@ -357,6 +364,7 @@ def test_every_web_form_post_without_csrf_token_is_refused_and_changes_nothing(a
             "item": item,
             "finding": finding,
             "evidence": evidence,
+            "token": own_token,
         }
     )
     web_posts = {
@@ -465,7 +473,7 @@ def test_rendered_pages_of_every_role_have_no_inline_script_or_style(app: Flask,
         (admin, admin_urls),
         (inv, ["/investigations", "/account", "/board"]),
         (bare, ["/investigations", "/account"]),
-        (board, ["/board", "/account"]),
+        (board, ["/board", "/account", "/account/tokens"]),
         (auditor, ["/audit", "/account", "/admin"]),
         (members[0], ["/investigations", "/account"]),
         (members[1], ["/board", "/account"]),

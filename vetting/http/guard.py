@@ -14,6 +14,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import AnonymousUserMixin, LoginManager, current_user
 
 from vetting import policy
+from vetting.errors import AuthenticationFailed
 from vetting.http.access import LOGIN_STEP, PUBLIC, SIGNED_IN, rule_of
 from vetting.http.errors import error_response
 from vetting.http.runtime import runtime, transaction
@@ -41,8 +42,12 @@ def _load_user(_request: object) -> User | None:
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             return None
-        with transaction() as db_session:
-            return tokens.authenticate(db_session, token.strip())
+        try:
+            with transaction() as db_session:
+                return tokens.authenticate(db_session, token.strip(), default_days=runtime().settings.token_days)
+        except AuthenticationFailed as refused:
+            g.token_refused = refused  # revoked or expired (audited): the guard answers with its code
+            return None
     sid: str | None = session.get(SESSION_KEY)
     if not sid:
         return None
@@ -74,6 +79,9 @@ def _guard() -> ResponseReturnValue | None:
         return None
     if not current_user.is_authenticated:
         if is_api_request():
+            refused = g.get("token_refused")
+            if refused is not None:
+                return error_response(401, refused.code, refused.message)
             return error_response(
                 401, "authentication_required", "Send a valid API token as 'Authorization: Bearer <token>'."
             )

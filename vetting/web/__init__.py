@@ -15,6 +15,7 @@ from vetting.web import (
     investigation,
     release,
     self_identification,
+    tokens,
 )
 
 
@@ -30,6 +31,7 @@ def init_app(app: Flask) -> None:
         board.bp,
         board_work.bp,
         self_identification.bp,
+        tokens.bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

@@ -448,3 +448,19 @@ class HolidayForm(FlaskForm):
     day = DateField("Date", validators=[DataRequired()])
     name = StringField("Name", validators=[DataRequired(), Length(max=200)])
     submit = SubmitField("Add holiday")
+
+
+class TokenForm(FlaskForm):
+    """A new API token of one's own (issue 14): a name and a lifetime; the service checks both again."""
+
+    name = StringField(
+        "Name",
+        description="What the token is for, so you can tell your tokens apart (e.g. “nightly export”).",
+        validators=[DataRequired(message="Give the token a name."), Length(max=100)],
+    )
+    days = IntegerField(
+        "Lifetime (days)",
+        description="The token stops working after this many days (1 to 365).",
+        validators=[DataRequired(), NumberRange(min=1, max=365, message="Between 1 and 365 days.")],
+    )
+    submit = SubmitField("Create token")
