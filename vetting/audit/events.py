@@ -128,7 +128,8 @@ class Event(StrEnum):
 
     TOKEN_CREATED = "token.created"
     TOKEN_REVOKED = "token.revoked"
-    #: A request with an expired or revoked token (CJIS 5.4.1.1: unsuccessful attempts too).
+    #: A request with an expired or revoked token (CJIS 5.4.1.1: unsuccessful attempts too); also a
+    #: refused issue (``second_factor_required``) or another user's token (``not_own_token``): ``code`` says which.
     TOKEN_REFUSED = "token.refused"
 
     UNIFORMITY_VIEWED = "uniformity.viewed"
