@@ -21,6 +21,7 @@ from vetting.models import (
     Candidate,
     ChecklistVersion,
     Cycle,
+    Finding,
     IdentityBasis,
     MentionResolution,
     ResolutionStatus,
@@ -314,12 +315,25 @@ def add_candidates(
                 )
             investigation.resolve_item(session, actor, security, candidate.id, item.id, data)
         reviewer = inv2 if actor is inv1 else inv1
+        recorded = []
         for spec in person.findings:
             finding_id = _finding(session, security, store, actor, candidate, items[spec.item].id, spec)
+            recorded.append((finding_id, spec))
             if spec.screened:
                 _screen_and_release(session, security, actor, reviewer, finding_id, spec)
         if person.stage == "complete":
+            # R1: every finding is released or withdrawn before the search closes.
+            for finding_id, spec in recorded:
+                row = session.get(Finding, finding_id)
+                if row is not None and row.current_release_id is None:
+                    findings.withdraw_finding(session, actor, security, finding_id, _withdrawal_reason(spec))
             investigation.complete_search(session, actor, candidate.id)
+
+
+def _withdrawal_reason(spec: DemoFinding) -> str:
+    if not spec.category.reportable:
+        return "Never reported: recorded only to document that the content was seen and not considered."
+    return "Not released after review: the board does not rely on it."
 
 
 LANE_B_REASON = "Reported conduct toward a group (lane B), not the candidate's own trait."
