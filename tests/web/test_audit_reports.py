@@ -29,6 +29,7 @@ from tests.web.world import (
     add_finding,
     bearer,
     build_world,
+    close_search,
     error_of,
     png,
 )
@@ -213,12 +214,12 @@ def test_separation_of_duties_holds_and_lists_refused_attempts(app: Flask, clien
     bw = build_board_world(app, complete_search=False)
     world = bw.world
     own = add_finding(app, world.inv, world.candidate_id, world.items[2], summary="Shouted at a coach.")
-    complete(app, world.inv, world.candidate_id)
 
     # The author tries to release their own finding: refused, and audited after the rollback.
     response = client.post(f"{API}/findings/{own}/release", json={}, headers=bearer(app, world.inv))
     assert response.status_code == 409
     assert error_of(response)["code"] == "author_cannot_release"
+    close_search(app, world.inv, world.candidate_id, withdraw_unsettled=True)  # R1: ``own`` is withdrawn
     # The admin tries to make a board member an investigator of the same cycle.
     admin = bearer(app, world.admin)
     body = {"user_id": world.board.id, "role": "investigator"}

@@ -17,7 +17,7 @@ from werkzeug.test import TestResponse
 
 from tests.support import make_user, runtime_of
 from tests.web.board_world import BoardWorld, build_board_world
-from tests.web.world import API, add_finding, bearer, error_of, user_in
+from tests.web.world import API, add_finding, bearer, close_search, error_of, user_in
 from vetting.models import Duty, Role
 from vetting.services import cycles
 
@@ -102,6 +102,11 @@ def test_a_question_about_an_unreleased_or_unknown_finding_is_refused(app: Flask
     bw = build_board_world(app, complete_search=False)  # the search still open: a new finding can be added
     unreleased = add_finding(app, bw.world.inv, bw.world.candidate_id, bw.world.items[2], summary="Drove recklessly.")
     headers = bearer(app, bw.member)
+    # R1: before the search is closed the board asks nothing at all.
+    response = _ask(client, headers, bw, finding_id=bw.findings[0])
+    assert response.status_code == 409
+    assert error_of(response)["code"] == "search_not_complete"
+    close_search(app, bw.world.inv, bw.world.candidate_id, withdraw_unsettled=True)  # withdraws ``unreleased``
     for finding_id in (unreleased, 999_999):
         response = _ask(client, headers, bw, finding_id=finding_id)
         assert response.status_code == 422, finding_id

@@ -474,6 +474,13 @@ def test_search_closes_only_when_every_item_is_resolved(
 
     finding = finding_api(client, inv_headers, cid, consented.items[0]).get_json()
     assert resolve_api(client, inv_headers, cid, consented.items[-1]).status_code == 200
+    # Issue 14: a finding neither released nor withdrawn keeps the search open.
+    response = client.post(f"{API}/candidates/{cid}/complete", headers=inv_headers)
+    assert response.status_code == 409
+    assert error_of(response)["code"] == "findings_unsettled"
+    assert str(finding["id"]) in error_of(response)["message"]
+    body = {"reason": "Not about the candidate after all: another person."}
+    assert client.post(f"{API}/findings/{finding['id']}/withdraw", json=body, headers=inv_headers).status_code == 200
     response = client.post(f"{API}/candidates/{cid}/complete", headers=inv_headers)
     assert response.status_code == 200, response.get_data(as_text=True)
     assert response.get_json()["search_completed_at"]

@@ -21,6 +21,7 @@ from tests.web.world import (
     add_investigator,
     bearer,
     build_world,
+    close_search,
     error_of,
     finding_api,
     finding_body,
@@ -111,6 +112,7 @@ def test_release_acceptance(app: Flask, client: FlaskClient, world: World, secon
     again = client.post(f"{API}/findings/{fid}/release", json={}, headers=reviewer)
     assert error_of(again)["code"] == "already_released"
 
+    close_search(app, world.inv, world.candidate_id)  # R1: the board reads nothing before
     summary = client.get(f"{API}/board/candidates/{world.candidate_id}/summary", headers=board)
     assert summary.status_code == 200, summary.get_data(as_text=True)
     text = summary.get_data(as_text=True)
