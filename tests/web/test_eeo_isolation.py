@@ -34,7 +34,7 @@ import vetting
 from tests.support import Clock, Person, login, runtime_of
 from tests.web.board_world import BoardWorld, build_board_world, complete
 from tests.web.helpers import get_closed, page_csrf, text_of
-from tests.web.world import API, add_candidate, add_evidence, bearer, error_of
+from tests.web.world import API, add_candidate, add_evidence, bearer, close_search, error_of, record_consent
 from vetting.models import (
     Candidate,
     ChecklistTemplate,
@@ -136,6 +136,8 @@ def eeo(app: Flask, client: FlaskClient, clock: Clock) -> EeoWorld:
     add_evidence(app, w.inv, bw.findings[0])
     complete(app, w.inv, w.candidate_id)
     second = add_candidate(app, w.inv, w.cycle_id, "Morgan Second")
+    record_consent(app, w.inv, second)
+    close_search(app, w.inv, second)  # R1: the board reads the second candidate too
     _decide(app, client, clock, bw)
     admin = bearer(app, w.admin)
     tokens = []

@@ -20,6 +20,7 @@ from tests.web.world import (
     add_investigator,
     add_validation,
     build_world,
+    close_search,
     record_consent,
     user_in,
 )
@@ -118,7 +119,8 @@ def test_mentions_are_highlighted_and_resolved_with_one_click(
     assert stale.status_code == 409
     assert "already released" in stale.get_data(as_text=True)
 
-    # The board reads the redacted text, with the lane-B conduct words.
+    # The board reads the redacted text, with the lane-B conduct words, once the search is closed (R1).
+    close_search(app, world.inv, world.candidate_id)
     board = _signed_in(app, world.board, clock)
     assert f"/board/cycles/{world.cycle_id}" in board.get("/board").get_data(as_text=True)
     listing = board.get(f"/board/cycles/{world.cycle_id}").get_data(as_text=True)
