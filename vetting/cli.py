@@ -124,6 +124,7 @@ def serve_command(host: str, port: int, workers: int) -> None:
         def load(self) -> Any:
             return create_app()
 
+    _check_storage_at_start()
     click.echo(f"Serving on http://{host}:{port}")
     _Server().run()
 
@@ -400,6 +401,75 @@ def audit_export(output: str | None) -> None:
     with open(output, "wb") as handle:
         handle.write(content)
     click.echo(f"Wrote {output} ({name}, {len(content)} bytes).", err=True)
+
+
+@cli.group("storage")
+def storage_group() -> None:
+    """The encrypted store of evidence files and signed forms."""
+
+
+@storage_group.command("check")
+@click.option("--repair", is_flag=True, help="Remove orphaned and half-written files (never one a row points to).")
+@click.option(
+    "--older-than",
+    "older_than",
+    type=click.FloatRange(min=0),
+    default=60.0,
+    show_default=True,
+    help="Seconds: younger files may belong to an upload in flight and are never removed.",
+)
+def storage_check(repair: bool, older_than: float) -> None:
+    """List orphaned files (no row points to them), half-written files and rows whose file is missing.
+
+    With --repair, remove the orphaned and half-written files older than --older-than. Audited
+    (counts only). Exit status 1 when a row points to a missing file.
+    """
+    from vetting.services import stored_files
+
+    rt = _runtime()
+    with rt.db.transaction() as session:
+        result = stored_files.check(
+            session,
+            None,
+            rt.store,
+            repair="all" if repair else "none",
+            min_age=older_than,
+            progress=lambda count: click.echo(f"... {count} files checked", err=True),
+        )
+    for title, found in (
+        ("Orphaned files (no row points to them)", result.orphaned),
+        ("Half-written files (temporary names)", result.half_written),
+        ("Unrecognised files (never removed)", result.unrecognised),
+    ):
+        if found:
+            click.echo(f"{title}: {len(found)}")
+        for item in found:
+            fate = f"  {result.fate(item)}" if result.fate(item) else ""
+            click.echo(f"  {item.path.relative_to(rt.store.root)}  {item.size} bytes, {item.age:.0f} s old{fate}")
+    if result.missing:
+        click.echo(f"Rows whose file is missing: {len(result.missing)}", err=True)
+        for row in result.missing:
+            click.echo(f"  {row.kind} {row.row_id} ({row.name})", err=True)
+    click.echo(result.summary())
+    if not result.ok:
+        sys.exit(1)
+
+
+def _check_storage_at_start() -> None:
+    """`vetting serve`: report the store's state; remove half-written files older than a minute."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from vetting.services import stored_files
+
+    rt = _runtime()
+    try:
+        with rt.db.transaction() as session:
+            result = stored_files.check(session, None, rt.store, repair="half-written")
+    except (OSError, SQLAlchemyError) as error:
+        click.echo(f"Storage check failed: {type(error).__name__}; run `vetting storage check`.", err=True)
+        return
+    hint = "" if result.ok and not result.leftovers else " Run `vetting storage check` for details."
+    click.echo(f"Storage check: {result.summary()}{hint}")
 
 
 def main() -> None:

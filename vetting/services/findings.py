@@ -19,7 +19,6 @@ from vetting.audit.events import Event
 from vetting.audit.writer import record
 from vetting.clock import today, utcnow
 from vetting.crypto import sha256_hex
-from vetting.db import on_rollback
 from vetting.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from vetting.models import (
     SCREENED_FIELDS,
@@ -40,6 +39,7 @@ from vetting.services import redaction
 from vetting.services.candidates import get_for_work
 from vetting.services.context import Security
 from vetting.services.investigation import ChecklistItem, checklist_of
+from vetting.services.stored_files import write_file
 from vetting.services.vault import CandidateVault
 from vetting.storage import EncryptedStore, sniff_content_type
 
@@ -490,10 +490,8 @@ def upload_evidence(
         uploaded_by_id=actor.id,
     )
     vault.add_sealed(session, evidence, filename=(filename or "evidence").strip()[:255])
-    store.put(evidence.storage_name, vault.key, content, vault.file_purpose(evidence, "content"))
-    on_rollback(session, lambda: store.delete(evidence.storage_name))
     finding.evidence.append(evidence)
-    session.flush()
+    write_file(session, store, evidence.storage_name, vault.key, content, vault.file_purpose(evidence, "content"))
     record(
         session,
         actor,

@@ -18,7 +18,6 @@ from vetting.audit.events import Event
 from vetting.audit.writer import record
 from vetting.clock import today, utcnow
 from vetting.crypto import sha256_hex
-from vetting.db import on_rollback
 from vetting.errors import Conflict, NotFound, Refusal, ValidationFailed
 from vetting.models import (
     Candidate,
@@ -35,6 +34,7 @@ from vetting.screening.search_terms import prohibited_terms
 from vetting.services import techniques
 from vetting.services.candidates import get_for_work
 from vetting.services.context import Security
+from vetting.services.stored_files import write_file
 from vetting.services.techniques import Technique
 from vetting.services.vault import CandidateVault, read_profile
 from vetting.storage import EncryptedStore, sniff_content_type
@@ -88,8 +88,7 @@ def record_consent(
     )
     session.add(consent)
     session.flush()
-    store.put(storage_name, vault.key, document, vault.file_purpose(consent, "document"))
-    on_rollback(session, lambda: store.delete(storage_name))
+    write_file(session, store, storage_name, vault.key, document, vault.file_purpose(consent, "document"))
     candidate.consent = consent
     record(
         session,
