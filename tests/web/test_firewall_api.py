@@ -27,6 +27,7 @@ from tests.web.world import (
     add_investigator,
     bearer,
     build_world,
+    close_search,
     error_of,
     evidence_api,
     finding_api,
@@ -176,6 +177,16 @@ def _mention(finding: Json, text: str, field: str = "summary") -> Json:
     assert len(found) == 1, finding["mentions"]
     mention: Json = found[0]
     return mention
+
+
+def _close(app: Flask, t: Team) -> None:
+    """R1: the board reads a candidate only once the search is closed (every finding released or withdrawn)."""
+    with runtime_of(app).db.transaction() as session:
+        candidate = session.get(Candidate, t.world.candidate_id)
+        assert candidate is not None
+        closed = candidate.search_completed_at is not None
+    if not closed:
+        close_search(app, t.world.inv, t.world.candidate_id)
 
 
 def _board_summary(client: FlaskClient, t: Team) -> Json:
@@ -432,7 +443,9 @@ def test_unknown_mentions_are_not_found(app: Flask, client: FlaskClient, team: T
     assert _get(client, team.author, second["id"])["open_mentions"] == 1
 
 
-def test_a_group_term_in_a_bias_statement_is_flagged_then_reported_as_conduct(client: FlaskClient, team: Team) -> None:
+def test_a_group_term_in_a_bias_statement_is_flagged_then_reported_as_conduct(
+    app: Flask, client: FlaskClient, team: Team
+) -> None:
     """Lane B (rules-legal.md §2.1): "women" is flagged, resolved not_protected with a reason, and reaches the board."""
     finding = _new(
         client,
@@ -453,6 +466,7 @@ def test_a_group_term_in_a_bias_statement_is_flagged_then_reported_as_conduct(cl
     _validate(client, team.author, finding["id"])
     _json(_release(client, team.reviewer, finding["id"]))
 
+    _close(app, team)
     summary = _board_summary(client, team)
     shown = _board_findings(summary)[finding["id"]]
     assert "women can't do this job" in shown["summary"]
@@ -465,7 +479,7 @@ def test_a_group_term_in_a_bias_statement_is_flagged_then_reported_as_conduct(cl
 # --- re-screening on edit -------------------------------------------------------------------------------
 
 
-def test_editing_the_text_screens_it_again(client: FlaskClient, team: Team) -> None:
+def test_editing_the_text_screens_it_again(app: Flask, client: FlaskClient, team: Team) -> None:
     """R3 (issue 4 §4): new words are flagged, redactions carry over, not_protected calls do not; platform too."""
     finding = _new(client, team)
     fid = finding["id"]
@@ -502,6 +516,7 @@ def test_editing_the_text_screens_it_again(client: FlaskClient, team: Team) -> N
     _validate(client, team.author, fid)
     _refused(_release(client, team.reviewer, fid), "author_cannot_release")
     _json(_release(client, team.other, fid))
+    _close(app, team)
     shown = _board_findings(_board_summary(client, team))[fid]
     assert shown["platform"] == "[redacted]"
     for raw in ("Grindr", "diabetes", "baby shower", "Mary"):
@@ -553,29 +568,43 @@ def test_a_change_of_board_facing_text_withdraws_the_release_until_released_agai
     finding = _ready(client, team)
     fid = finding["id"]
     old_release = _json(_release(client, team.reviewer, fid))
-    old_text = _board_findings(_board_summary(client, team))[fid]["summary"]
+    # An edit needs the search open, when the board reads nothing yet (R1); the other changes are made
+    # after it is closed, with the board reading.
+    editing = change is _withdraw_by_edit
+    if editing:
+        old_text = _get(client, team.author, fid)["redacted"]["summary"]
+    else:
+        _close(app, team)
+        old_text = _board_findings(_board_summary(client, team))[fid]["summary"]
 
     new_text = change(client, team, finding)
     assert new_text != old_text
     assert _get(client, team.author, fid)["released_revision"] is None
-    assert fid not in _board_findings(_board_summary(client, team))
-    candidates = _json(client.get(f"{API}/board/cycles/{team.world.cycle_id}/candidates", headers=team.board))
-    assert candidates["candidates"][0]["released_findings"] == {}
+    if editing:
+        summary_url = f"{API}/board/candidates/{team.world.candidate_id}/summary"
+        _refused(client.get(summary_url, headers=team.board), "search_not_complete")
+    else:
+        assert fid not in _board_findings(_board_summary(client, team))
+        candidates = _json(client.get(f"{API}/board/cycles/{team.world.cycle_id}/candidates", headers=team.board))
+        assert candidates["candidates"][0]["released_findings"] == {}
 
     again = _release(client, team.reviewer, fid)
     assert again.status_code == 200, again.get_data(as_text=True)
     new_release = again.get_json()
     assert new_release["id"] != old_release["id"]
+    _close(app, team)
     assert _board_findings(_board_summary(client, team))[fid]["summary"] == new_text
+    assert old_text not in str(_board_summary(client, team))
     assert _get(client, team.author, fid)["released_revision"] == new_release["revision"]
     with runtime_of(app).db.transaction() as session:
         assert session.scalar(select(func.count()).select_from(FindingRelease)) == 2
 
 
-def test_a_contradicting_validation_withdraws_the_release(client: FlaskClient, team: Team) -> None:
+def test_a_contradicting_validation_withdraws_the_release(app: Flask, client: FlaskClient, team: Team) -> None:
     """R7: refuted findings are never released, and one already released leaves the board."""
     finding = _ready(client, team)
     _json(_release(client, team.reviewer, finding["id"]))
+    _close(app, team)
     assert finding["id"] in _board_findings(_board_summary(client, team))
     refuted = _validate(client, team.other, finding["id"], "contradicts")
     assert refuted["validation_status"] == "refuted"
@@ -587,10 +616,11 @@ def test_a_contradicting_validation_withdraws_the_release(client: FlaskClient, t
     _refused(_release(client, team.reviewer, finding["id"]), "finding_refuted")
 
 
-def test_restating_the_same_resolution_keeps_the_release(client: FlaskClient, team: Team) -> None:
+def test_restating_the_same_resolution_keeps_the_release(app: Flask, client: FlaskClient, team: Team) -> None:
     """R3: only a change withdraws; redacting an already redacted mention again is a no-op."""
     finding = _ready(client, team)
     _json(_release(client, team.reviewer, finding["id"]))
+    _close(app, team)
     body = _json(_resolve(client, team.author, finding["id"], finding["mentions"][0]["id"], "redact"))
     assert body["released_revision"] == 1
     assert finding["id"] in _board_findings(_board_summary(client, team))
@@ -654,8 +684,11 @@ def test_the_board_reads_only_released_redacted_findings(app: Flask, client: Fla
     unreleased = _ready(client, team, summary="Threatened a neighbour at the baby shower.")
     refuted = _ready(client, team, summary="Threatened a neighbour after the Pride parade.")
     _json(_release(client, team.reviewer, refuted["id"]))
-    _validate(client, team.author, refuted["id"], "contradicts")
     _new(client, team, summary="Mentioned his diabetes and threatened a neighbour.")
+    # R1: the search closes once the unreleased findings are withdrawn; a second source then
+    # contradicts the released one.
+    close_search(app, team.world.inv, team.world.candidate_id, withdraw_unsettled=True)
+    _validate(client, team.author, refuted["id"], "contradicts")
 
     candidates = _json(client.get(f"{API}/board/cycles/{team.world.cycle_id}/candidates", headers=team.board))
     assert [c["released_findings"] for c in candidates["candidates"]] == [{"violence_threats": 1}]
@@ -692,6 +725,7 @@ def test_the_board_reads_only_released_redacted_findings(app: Flask, client: Fla
 def test_board_surfaces_are_for_the_cycles_board_only(app: Flask, client: FlaskClient, team: Team) -> None:
     """R2: investigators get 403 on board routes; a board member of another cycle gets 404."""
     w = team.world
+    _close(app, team)
     other_board = make_user(app, "board2@x.test", Role.BOARD_MEMBER, name="Bea Elsewhere")
     with runtime_of(app).db.transaction() as session:
         cycles.assign(session, user_in(session, w.admin), w.other_cycle_id, other_board.id, Duty.BOARD_MEMBER)
@@ -710,6 +744,7 @@ def test_a_blind_cycle_shows_candidates_by_code(app: Flask, client: FlaskClient)
     team = _team(app, build_world(app, blind=True))
     finding = _ready(client, team)
     _json(_release(client, team.reviewer, finding["id"]))
+    _close(app, team)
     with runtime_of(app).db.transaction() as session:
         candidate = session.get(Candidate, team.world.candidate_id)
         assert candidate is not None
@@ -726,8 +761,9 @@ def test_a_blind_cycle_shows_candidates_by_code(app: Flask, client: FlaskClient)
     assert _json(summary)["cycle"]["blind_review"] is True
 
 
-def test_a_named_cycle_shows_the_board_the_name(client: FlaskClient, team: Team) -> None:
+def test_a_named_cycle_shows_the_board_the_name(app: Flask, client: FlaskClient, team: Team) -> None:
     """R3: outside blind review the board sees who the candidate is."""
+    _close(app, team)
     listing = _json(client.get(f"{API}/board/cycles/{team.world.cycle_id}/candidates", headers=team.board))
     assert listing["candidates"][0]["name"] == CANDIDATE_NAME
     assert _board_summary(client, team)["candidate"]["name"] == CANDIDATE_NAME
