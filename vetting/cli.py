@@ -468,6 +468,8 @@ def _check_storage_at_start() -> None:
     except (OSError, SQLAlchemyError) as error:
         click.echo(f"Storage check failed: {type(error).__name__}; run `vetting storage check`.", err=True)
         return
+    finally:
+        rt.db.dispose()  # no pooled connection of the master's is inherited by the forked workers
     hint = "" if result.ok and not result.leftovers else " Run `vetting storage check` for details."
     click.echo(f"Storage check: {result.summary()}{hint}")
 
