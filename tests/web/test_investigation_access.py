@@ -131,6 +131,10 @@ def bodies(item: int) -> dict[str, dict[str, Any]]:
         "board_work.response": {"data": {"kind": "response", "text": "Intruder", "received_on": "2026-11-02"}},
         "audit.search_log": {"data": {"reason": "I am curious about these searches"}},
         "api.audit_search_log_raw": {"json": {"reason": "I am curious about these searches"}},
+        "audit.finding": {"data": {"reason": "I am curious about this finding"}},
+        "api.audit_finding_raw": {"json": {"reason": "I am curious about this finding"}},
+        "work.finding_withdraw": {"data": {"reason": "An intruder withdraws this finding.", "confirm": "y"}},
+        "api.finding_withdraw": {"json": {"reason": "An intruder withdraws this finding."}},
         "api.self_id_invite": {"json": {}},
         "self_id.invite": {"data": {}},
     }
@@ -246,6 +250,8 @@ def test_the_cycles_searcher_reaches_the_same_routes(app: Flask, clock: Clock, w
             "work.evidence_audit_view",
             "audit.search_log",
             "api.audit_search_log",
+            "audit.finding",
+            "api.audit_finding",
         }:
             continue
         response = client.get(call.url, headers=headers if call.is_api else None)
