@@ -246,6 +246,15 @@ def forms_for(ids: dict[str, int]) -> dict[str, tuple[str, str, dict[str, Any]]]
             "/self-identification/unknown-token",
             {"sex": "female", "race_ethnicity": "white"},
         ),
+        # Issue 14: withdrawing a finding; the auditor's reasons for a raw finding and a notice (the notice
+        # id is looked up after the token check).
+        "work.finding_withdraw": (
+            "searcher",
+            f"/findings/{finding}/withdraw",
+            {"reason": "Another person with the same name.", "confirm": "y"},
+        ),
+        "audit.finding": ("auditor", f"/audit/findings/{finding}", {"reason": "Complaint review IA-2026-17"}),
+        "audit.notice": ("auditor", "/audit/notices/1", {"reason": "Complaint review IA-2026-17"}),
         # Issue 14: one's own API tokens (the admin's own token is revoked).
         "tokens.create": ("admin", "/account/tokens", {"name": "Nightly export", "days": "30"}),
         "tokens.revoke": ("admin", f"/account/tokens/{ids['token']}/revoke", {}),
