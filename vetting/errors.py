@@ -50,6 +50,13 @@ class DomainError(Exception):
         self.refusal = refusal
 
 
+class MalformedInput(DomainError):
+    """The request cannot be read at all, e.g. its JSON body is broken or nests too deep (400)."""
+
+    code = "bad_request"
+    http_status = 400
+
+
 class NotFound(DomainError):
     """The object does not exist, or the actor may not know that it does."""
 

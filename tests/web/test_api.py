@@ -234,7 +234,7 @@ def test_create_user_is_validated_and_refuses_a_taken_email(
     for bad, field in (
         ({**body, "email": "x@y.z", "password": "short"}, "password"),
         ({**body, "email": "x@y.z", "roles": []}, "roles"),
-        ({**body, "email": "x@y.z", "roles": ["sheriff"]}, "roles.0"),
+        ({**body, "email": "x@y.z", "roles": ["sheriff"]}, "roles[0]"),
         ({**body, "email": "x@y.z", "roles": ["auditor", "admin"]}, "roles"),
         ({**body, "email": "not an email"}, "email"),
         ({**body, "email": "x@y.z", "is_admin": True}, "is_admin"),

@@ -425,7 +425,7 @@ def test_a_candidate_whose_surname_is_a_listed_word_can_be_searched(
         ({"status": "unable", "reason": "   ", "searches": []}, "reason"),
         ({"status": "completed", "searches": []}, "searches"),
         ({"attestation": "yes"}, "attestation"),
-        ({"searches": [{"query": "x", "source": "Search engine", "result_count": -1}]}, "searches.0.result_count"),
+        ({"searches": [{"query": "x", "source": "Search engine", "result_count": -1}]}, "searches[0].result_count"),
     ],
     ids=["no-attestation", "unable-no-reason", "unable-blank-reason", "no-searches", "attestation-not-bool", "neg"],
 )

@@ -7,6 +7,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
+from itertools import accumulate
 from typing import Any, TypeVar
 
 from flask import Blueprint, jsonify, request
@@ -14,7 +15,7 @@ from flask.typing import ResponseReturnValue
 from pydantic import BaseModel, ValidationError
 
 from vetting.audit.chain import format_timestamp
-from vetting.errors import ValidationFailed
+from vetting.errors import MalformedInput, ValidationFailed
 from vetting.http.access import PUBLIC, SIGNED_IN, AccessRule, mark
 from vetting.policy import Action
 
@@ -64,20 +65,53 @@ def route(
     return decorator
 
 
+#: JSON nested deeper than this is refused before it is parsed: no body here needs more than a
+#: few levels, and the parser and the validators recurse (issue 14: depth 320 was a 500).
+MAX_JSON_DEPTH = 64
+
+#: A JSON string (its escapes included) or, unterminated, the rest of the body: every quote starts
+#: a match, so the scan never restarts (linear time).
+_JSON_STRING = re.compile(rb'"(?:[^"\\]++|\\.)*+(?:"|\\?\Z)', re.DOTALL)
+_NOT_BRACKET = bytes(c for c in range(256) if c not in b"[]{}")
+_STEP = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}
+
+
+def nests_deeper_than(raw: bytes, limit: int) -> bool:
+    """Whether ``raw`` nests arrays and objects more than ``limit`` deep (brackets inside strings do
+    not count), read without parsing it, in time linear in its length."""
+    brackets = _JSON_STRING.sub(b"", raw).translate(None, _NOT_BRACKET)
+    if brackets.count(b"[") + brackets.count(b"{") <= limit:
+        return False
+    return max(accumulate(_STEP[b] for b in brackets)) > limit
+
+
+def field_path(location: tuple[int | str, ...]) -> str:
+    """A pydantic error location as every error names a field: ``searches[0].result_count``."""
+    path = ""
+    for part in location:
+        path += f"[{part}]" if isinstance(part, int) else f".{part}" if path else str(part)
+    return path
+
+
 def parse(model: type[M]) -> M:
-    """Parse the JSON body; a bad field is a 422 that names it."""
+    """Parse the JSON body; a bad field is a 422 that names it, a body that is not JSON (or
+    nests deeper than :data:`MAX_JSON_DEPTH`) a 400 ``bad_json``."""
     raw = request.get_data(cache=False)
+    if nests_deeper_than(raw, MAX_JSON_DEPTH):
+        raise MalformedInput(
+            f"The request body nests arrays and objects more than {MAX_JSON_DEPTH} levels deep.", code="bad_json"
+        )
     try:
         payload = json.loads(raw or b"{}")
-    except ValueError as exc:
-        raise ValidationFailed("The request body is not valid JSON.", code="bad_json") from exc
+    except (ValueError, RecursionError) as exc:
+        raise MalformedInput("The request body is not valid JSON.", code="bad_json") from exc
     if _has_nul(payload):
         raise ValidationFailed("Text fields cannot contain NUL characters.", code="bad_json")
     try:
         return model.model_validate(payload)
     except ValidationError as exc:
         first = exc.errors()[0]
-        field = ".".join(str(p) for p in first["loc"]) or "body"
+        field = field_path(first["loc"]) or "body"
         raise ValidationFailed(f"{field}: {first['msg']}", field=field) from exc
 
 
@@ -109,7 +143,9 @@ def openapi_document() -> dict[str, Any]:
         if op.produces != "application/json":
             ok["content"] = {op.produces: {"schema": {"type": "string", "format": "binary"}}}
         responses: dict[str, Any] = {str(op.success): ok}
-        for status in (*((401, 403) if op.access != PUBLIC else ()), *op.errors):
+        # Every JSON body can be unreadable (400 bad_json); every body can be too large (413).
+        unreadable = (400, 413) if op.body is not None else (413,) if op.multipart else ()
+        for status in (*((401, 403) if op.access != PUBLIC else ()), *unreadable, *op.errors):
             responses[str(status)] = {"$ref": "#/components/responses/Error"}
         entry: dict[str, Any] = {"summary": op.summary, "responses": responses}
         if op.access == PUBLIC:

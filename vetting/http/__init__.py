@@ -51,13 +51,15 @@ def _security_headers(response: Response) -> Response:
 
 
 class IdConverter(IntegerConverter):
-    """``<int:...>`` in every route: ids beyond 32 bits are simply not found.
+    """``<int:...>`` in every route: ids of ASCII digits within 32 bits; others are simply not found.
 
     Raising NotFound here, rather than failing the match, keeps the answer a 404 where
     another method's rule shares the path (a failed match there would answer 405).
     """
 
     def to_python(self, value: str) -> int:
+        if not value.isascii():  # the rule's \d also matches full-width and other Unicode digits
+            raise NotFound("No such record.")
         number = int(value)
         if not 1 <= number <= MAX_ID:
             raise NotFound("No such record.")

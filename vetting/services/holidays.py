@@ -10,9 +10,13 @@ from sqlalchemy.orm import Session
 from vetting import policy
 from vetting.audit.events import Event
 from vetting.audit.writer import record
+from vetting.clock import today
 from vetting.errors import Conflict, NotFound
 from vetting.models import Holiday, User
 from vetting.services import fields
+
+#: Holidays are kept within this many years of today: further is a typing mistake (issue 14).
+YEARS = 5
 
 
 def days(session: Session) -> set[date]:
@@ -26,6 +30,8 @@ def list_holidays(session: Session, actor: User) -> list[Holiday]:
 
 def add_holiday(session: Session, actor: User, day: date, name: str) -> Holiday:
     policy.require(actor, policy.Action.CYCLES_MANAGE)
+    now = today()
+    fields.day_between(day, fields.years_from(now, -YEARS), fields.years_from(now, YEARS), "day", "A holiday")
     name = fields.text(name, "name", "The holiday's name")
     if session.scalar(select(Holiday.id).where(Holiday.day == day)) is not None:
         raise Conflict(f"{day.isoformat()} is already a holiday.", code="holiday_exists", field="day")

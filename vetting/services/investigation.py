@@ -31,7 +31,7 @@ from vetting.models import (
     User,
 )
 from vetting.screening.search_terms import prohibited_terms
-from vetting.services import techniques
+from vetting.services import fields, techniques
 from vetting.services.candidates import get_for_work
 from vetting.services.context import Security
 from vetting.services.stored_files import write_file
@@ -65,6 +65,7 @@ def record_consent(
         raise Conflict("Consent is already recorded for this candidate.", code="consent_recorded")
     if signed_on > today():
         raise ValidationFailed("The signature date cannot be in the future.", field="signed_on")
+    fields.day_between(signed_on, fields.FIRST_DAY, today(), "signed_on", "The signature date")
     if not document:
         raise ValidationFailed("Upload the signed form.", field="document")
     if len(document) > MAX_DOCUMENT_BYTES:

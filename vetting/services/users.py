@@ -143,6 +143,10 @@ class DesignationInput:
 def record_designation(session: Session, actor: User, user_id: int, data: DesignationInput) -> SensitiveDesignation:
     """POL-03 / R4: record (or replace) a user's sensitive-position designation."""
     user = get_user(session, actor, user_id)
+    for name in ("clearance_date", "training_date", "acknowledgement_date", "review_date"):
+        value: date = getattr(data, name)
+        if value < fields.FIRST_DAY:
+            raise ValidationFailed(f"Dates before {fields.FIRST_DAY.isoformat()} are not accepted.", field=name)
     if data.review_date < data.clearance_date:
         raise ValidationFailed("The review date must not be before the clearance date.", field="review_date")
     designation = user.designation
