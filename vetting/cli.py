@@ -113,13 +113,16 @@ def serve_command(host: str, port: int, workers: int) -> None:
     """Serve the application with gunicorn (production server)."""
     from gunicorn.app.base import BaseApplication
 
+    from vetting.logs import ServerLogger
+
     class _Server(BaseApplication):  # type: ignore[misc]
         def load_config(self) -> None:
             self.cfg.set("bind", f"{host}:{port}")
             self.cfg.set("workers", workers)
             self.cfg.set("accesslog", "-")
-            # Request lines only: query strings could carry search terms.
-            self.cfg.set("access_log_format", '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(L)ss')
+            # One JSON object a line, control characters escaped everywhere (issue 14); request
+            # lines only: query strings could carry search terms (vetting.logs).
+            self.cfg.set("logger_class", ServerLogger)
 
         def load(self) -> Any:
             return create_app()
