@@ -38,9 +38,7 @@ def _iter_entries(session: Session, batch: int = 2000) -> Iterator[StoredEntry]:
         session.expunge_all()
 
 
-def verify(
-    session: Session, public_key: Ed25519PublicKey, witnessed: Sequence[WitnessedHead] = ()
-) -> VerifyResult:
+def verify(session: Session, public_key: Ed25519PublicKey, witnessed: Sequence[WitnessedHead] = ()) -> VerifyResult:
     """Check the whole chain and every checkpoint (``vetting audit verify``), and that the
     chain holds every ``witnessed`` head (read from witnesses outside the database)."""
     checkpoints = [c.checkpoint() for c in session.scalars(select(AuditCheckpoint))]
