@@ -20,7 +20,15 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
 from tests.support import Person, runtime_of
-from tests.web.world import World, add_candidate, add_investigator, build_world, record_consent, user_in
+from tests.web.world import (
+    World,
+    add_candidate,
+    add_investigator,
+    build_world,
+    close_search,
+    record_consent,
+    user_in,
+)
 from vetting.clock import today
 from vetting.errors import Conflict
 from vetting.models import (
@@ -209,6 +217,7 @@ def test_no_protected_words_axis_or_reason_in_clear_at_rest_or_in_the_log(
     desk.redact_open(third, fid)
     desk.validate(third, fid)
     desk.release(reviewer, fid)
+    close_search(app, world.inv, world.candidate_id)  # R1: the board reads nothing before
     shown = desk.board_summaries(world.board, world.candidate_id)
     assert shown == [
         "Posted photos from her [redacted] at [redacted], then threatened a neighbour. Her [redacted] again."

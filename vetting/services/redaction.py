@@ -225,7 +225,17 @@ def screen_fields(
                 redacted=carried,
                 actor=actor,
             )
-        for span in _identity_spans(text, finding.candidate, vault):
+        # Always redacted: the blind candidate's identity, then words once redacted by hand.
+        always = [
+            (span, IDENTITY_AXIS, "BLIND-ID", MentionSource.DETECTOR)
+            for span in _identity_spans(text, finding.candidate, vault)
+        ]
+        always += [
+            (span, MANUAL_AXIS, "manual", MentionSource.MANUAL)
+            for words in manual
+            for span in _occurrences(text, words)
+        ]
+        for span, axis, rule, source in always:
             if not _covered(finding, name, span):
                 _add(
                     session,
@@ -233,25 +243,11 @@ def screen_fields(
                     vault,
                     field=name,
                     span=span,
-                    detail={"axis": IDENTITY_AXIS, "rule": "BLIND-ID", "text": text[span[0] : span[1]]},
-                    source=MentionSource.DETECTOR,
+                    detail={"axis": axis, "rule": rule, "text": text[span[0] : span[1]]},
+                    source=source,
                     redacted=True,
                     actor=actor,
                 )
-        for words in manual:
-            for span in _occurrences(text, words):
-                if not _covered(finding, name, span):
-                    _add(
-                        session,
-                        finding,
-                        vault,
-                        field=name,
-                        span=span,
-                        detail={"axis": MANUAL_AXIS, "rule": "manual", "text": text[span[0] : span[1]]},
-                        source=MentionSource.MANUAL,
-                        redacted=True,
-                        actor=actor,
-                    )
     if changed:
         session.flush()
         record(
