@@ -28,6 +28,7 @@ from tests.web.world import (
     add_investigator,
     add_validation,
     build_world,
+    close_search,
     record_consent,
     user_in,
 )
@@ -186,6 +187,7 @@ def test_mentions_are_resolved_by_keyboard_reviewed_side_by_side_and_reach_the_b
     expect(page.get_by_text("Released revision 1 to the board.")).to_be_visible()
     expect(page.get_by_text("Released to the board", exact=True)).to_be_visible()
     _sign_out(page)
+    close_search(app, world.inv, world.candidate_id)  # R1: the board reads a closed search only
 
     # --- A board member of the cycle: only the released, redacted summary.
     sign_in(page, world.board, clock)
