@@ -145,6 +145,7 @@ def test_a_newline_in_the_path_is_one_json_access_line(server: Server) -> None:
 
 
 def test_a_chunked_body_over_the_limit_is_413_on_the_real_server(server: Server) -> None:
+    before = len(_wait_for_lines(server, 1))
     head = (
         b"POST /api/v1/self-identification HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
         b"Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
@@ -155,7 +156,8 @@ def test_a_chunked_body_over_the_limit_is_413_on_the_real_server(server: Server)
     deep = b'{"a":' * 320 + b"1" + b"}" * 320
     assert _raw(server.port, head, [deep]).startswith(b"HTTP/1.1 400")
     assert "Traceback" not in server.err.read_text("utf-8")
-    statuses = [json.loads(line)["status"] for line in server.access_lines()]
+    # The access log is written after the answer: wait for both lines, do not race them.
+    statuses = [json.loads(line)["status"] for line in _wait_for_lines(server, before + 2)]
     assert statuses[-2:] == [413, 400]
 
 
