@@ -6,9 +6,13 @@ chain check and stating a reason to open raw content, both of which are audit ev
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Blueprint, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy.orm import Session
 
 from vetting import uniformity_matrix
 from vetting.audit.chain import public_key_pem
@@ -137,43 +141,46 @@ def cycle_uniformity_csv(cycle_id: int) -> ResponseReturnValue:
     return csv_response(f"uniformity-cycle-{cycle_id}.csv", text)
 
 
-@bp.route("/candidates/<int:candidate_id>/search-log", methods=["GET", "POST"])
-@requires(Action.AUDIT_READ)
-def search_log(candidate_id: int) -> ResponseReturnValue:
-    form = SearchLogReasonForm()
-    security = runtime().security
+def _reason_gated(
+    form: FlaskForm, read: Callable[[Session, str | None], object], template: str, name: str
+) -> ResponseReturnValue:
+    """A page whose raw content opens once a reason is posted (``read`` with the reason, audited);
+    without one, or when the reason is refused, the page as it reads without it."""
     status = 200
     if request.method == "POST":
         try:
-            log = submit(
-                form, lambda s: uniformity.search_log(s, current_user, security, candidate_id, reason=form.reason.data)
-            )
-            return render_template("audit/search_log.html", log=log, form=form)
+            view = submit(form, lambda s: read(s, form.reason.data))
+            return render_template(template, form=form, **{name: view})
         except FormFailed as failed:
             status = failed.status
     with transaction() as session:
-        log = uniformity.search_log(session, current_user, security, candidate_id)
-    return render_template("audit/search_log.html", log=log, form=form), status
+        view = read(session, None)
+    return render_template(template, form=form, **{name: view}), status
+
+
+@bp.route("/candidates/<int:candidate_id>/search-log", methods=["GET", "POST"])
+@requires(Action.AUDIT_READ)
+def search_log(candidate_id: int) -> ResponseReturnValue:
+    security = runtime().security
+    return _reason_gated(
+        SearchLogReasonForm(),
+        lambda s, reason: uniformity.search_log(s, current_user, security, candidate_id, reason=reason),
+        "audit/search_log.html",
+        "log",
+    )
 
 
 @bp.route("/findings/<int:finding_id>", methods=["GET", "POST"])
 @requires(Action.AUDIT_READ)
 def finding(finding_id: int) -> ResponseReturnValue:
     """A finding reached from the drill-down: its facts, and its raw text once a reason is stated."""
-    form = FindingReasonForm()
     security = runtime().security
-    status = 200
-    if request.method == "POST":
-        try:
-            view = submit(
-                form, lambda s: findings.for_auditor(s, current_user, security, finding_id, reason=form.reason.data)
-            )
-            return render_template("audit/finding.html", finding=view, form=form)
-        except FormFailed as failed:
-            status = failed.status
-    with transaction() as session:
-        view = findings.for_auditor(session, current_user, security, finding_id)
-    return render_template("audit/finding.html", finding=view, form=form), status
+    return _reason_gated(
+        FindingReasonForm(),
+        lambda s, reason: findings.for_auditor(s, current_user, security, finding_id, reason=reason),
+        "audit/finding.html",
+        "finding",
+    )
 
 
 @bp.route("/notices/<int:notice_id>", methods=["GET", "POST"])
