@@ -103,6 +103,8 @@ class BoardSummary:
     questions: list[questions.QuestionView]
     #: Whether the reader records the board's decision (chair, or any member by majority).
     records_decision: bool
+    #: Why the reader cannot record it now (quorum, majority, a final decision), or ``None``.
+    decision_blocked: str | None = None
 
     @property
     def findings(self) -> list[BoardFinding]:
@@ -206,6 +208,7 @@ def summary(session: Session, actor: User, security: Security, candidate_id: int
         decision=decisions.board_state(session, actor, security, candidate.id),
         questions=questions.board_questions(session, actor, security, candidate.id),
         records_decision=policy.can_record_decision(actor, cycle),
+        decision_blocked=decisions.decision_blocker(session, actor, candidate),
     )
 
 

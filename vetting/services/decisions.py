@@ -19,6 +19,7 @@ itself; the searchers' side is :func:`investigator_state`.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -239,16 +240,53 @@ def recommend(
     return row
 
 
+def quorum_refusal(recorded: int, quorum: int, rule: DecisionRule) -> str | None:
+    """Why the board cannot decide yet with ``recorded`` of the ``quorum`` recommendations, or ``None``."""
+    if recorded >= quorum:
+        return None
+    needed = f"{quorum} recommendation{'s are' if quorum != 1 else ' is'} needed"
+    who = "the chair decides" if rule is DecisionRule.CHAIR else "the board decides"
+    return f"{needed} before {who}; {recorded} recorded."
+
+
+def majority_outcome(recommendations: list[Recommendation]) -> Outcome | None:
+    """The decision outcome more than half of the current recommendations agree on, if any."""
+    counts = Counter(r.outcome for r in recommendations)
+    return next((o for o in DECISION_OUTCOMES if counts[o] * 2 > len(recommendations)), None)
+
+
+def decision_blocker(session: Session, actor: User, candidate: Candidate) -> str | None:
+    """Why ``actor`` cannot record the board's decision on ``candidate`` now, whatever the form says, or
+    ``None``: the page disables its button with this reason; :func:`decide` refuses on the same rules."""
+    cycle = candidate.cycle
+    refused = policy.decision_refusal(actor, cycle)
+    if refused:
+        return refused
+    if cycle.status is not CycleStatus.OPEN:
+        return "The cycle is not open: its board records nothing more."
+    if candidate.search_completed_at is None:
+        return "The investigators have not completed this candidate's search."
+    if final_decision(session, candidate) is not None:
+        return "The board's decision for this candidate is final."
+    recommendations = current_recommendations(session, candidate)
+    short = quorum_refusal(len(recommendations), cycle.decision_quorum, cycle.decision_rule)
+    if short:
+        return short
+    if cycle.decision_rule is DecisionRule.MAJORITY and majority_outcome(recommendations) is None:
+        return (
+            "Under this cycle's majority rule the decision is the outcome most members recommend; no outcome "
+            f"has a majority of the {len(recommendations)} recommendations yet."
+        )
+    return None
+
+
 def _require_rule(session: Session, candidate: Candidate, outcome: Outcome) -> None:
     """The cycle's quorum, and under the majority rule the outcome most members recommend."""
     cycle = candidate.cycle
     recommendations = current_recommendations(session, candidate)
-    if len(recommendations) < cycle.decision_quorum:
-        raise Conflict(
-            f"{len(recommendations)} of the {cycle.decision_quorum} recommendations this cycle requires before a "
-            "decision are recorded.",
-            code="quorum_not_met",
-        )
+    short = quorum_refusal(len(recommendations), cycle.decision_quorum, cycle.decision_rule)
+    if short:
+        raise Conflict(short, code="quorum_not_met")
     if cycle.decision_rule is DecisionRule.MAJORITY:
         agree = sum(1 for r in recommendations if r.outcome is outcome)
         if agree * 2 <= len(recommendations):
