@@ -221,7 +221,7 @@ def test_admin_creates_and_opens_a_cycle(app: Flask, admin_client: tuple[Person,
     assert "Not chosen: required before opening" in page
 
     # R6: a cycle opens only with a published checklist version pinned.
-    response = post_form(client, f"{url}/status", {"status": "open"}, page=url)
+    response = post_form(client, f"{url}/status", {"status": "open", "confirm": "yes"}, page=url)
     assert response.status_code == 409
     assert "published checklist version before opening" in html.unescape(response.get_data(as_text=True))
     assert count(app, Cycle, Cycle.status == CycleStatus.OPEN) == 0
@@ -237,7 +237,7 @@ def test_admin_creates_and_opens_a_cycle(app: Flask, admin_client: tuple[Person,
         assert pinned is not None
         assert (pinned.checklist_version_id, pinned.identity_match_minimum) == (version_id, 2)
 
-    response = post_form(client, f"{url}/status", {"status": "open"}, page=url)
+    response = post_form(client, f"{url}/status", {"status": "open", "confirm": "yes"}, page=url)
     assert response.status_code == 302
     assert "Cycle is now open." in client.get(url).get_data(as_text=True)
     assert count(app, Cycle, Cycle.status == CycleStatus.OPEN) == 1
@@ -332,7 +332,7 @@ def test_refused_button_actions_tell_the_admin_why(
     admin, client = admin_client
     if setup == "self":
         url = f"/admin/users/{admin.id}"
-        response = post_form(client, f"{url}/deactivate", {}, page=url)
+        response = post_form(client, f"{url}/deactivate", {"confirm": "yes"}, page=url)
         assert response.status_code == 422
     else:
         cycle_id = new_cycle(app, admin.id)
@@ -342,8 +342,10 @@ def test_refused_button_actions_tell_the_admin_why(
             client, f"{url}/checklist", {"checklist_version_id": version_id, "identity_match_minimum": 3}, page=url
         )
         assert response.status_code == 302
-        assert post_form(client, f"{url}/status", {"status": "open"}, page=url).status_code == 302
-        response = client.post(f"{url}/status", data={"status": "open", "csrf_token": page_csrf(client, url)})
+        assert post_form(client, f"{url}/status", {"status": "open", "confirm": "yes"}, page=url).status_code == 302
+        response = client.post(
+            f"{url}/status", data={"status": "open", "confirm": "yes", "csrf_token": page_csrf(client, url)}
+        )
         assert response.status_code == 409
     assert message in response.get_data(as_text=True)
 
