@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
+# The agency named on the consent form and notices. `make run AGENCY_NAME="..."` names (or renames)
+# yours; without it, `make run` saves this demo name only when the instance has none yet.
+AGENCY_NAME ?= Demo Police Department
 # Which database the second test pass uses, when set (CI sets it where PostgreSQL answers).
 VETTING_TEST_DATABASE_URL ?=
 
@@ -31,7 +34,7 @@ pdf-libs: ## Install the Pango and HarfBuzz libraries WeasyPrint renders PDFs wi
 	else echo "Pango or HarfBuzz is missing: install libpango-1.0-0, libpangoft2-1.0-0 and libharfbuzz-subset0 for PDF rendering."; fi
 
 run: $(VENV)/.installed pdf-libs ## Initialise instance/, load the demo data, serve on http://127.0.0.1:$(PORT)
-	$(BIN)/vetting init
+	$(BIN)/vetting init $(if $(filter command line environment,$(origin AGENCY_NAME)),--agency-name,--default-agency-name) "$(AGENCY_NAME)"
 	$(BIN)/vetting demo
 	$(BIN)/vetting serve --host 127.0.0.1 --port $(PORT)
 

@@ -46,6 +46,44 @@ class ConfigError(RuntimeError):
     """The configuration is incomplete or invalid; the message says how to fix it."""
 
 
+#: What every candidate-facing document says the agency is called; refused while unset.
+AGENCY_NAME_MISSING = (
+    "No agency name is configured, so no document can name who is asking: the consent form and the notices "
+    'to candidates must. Set it with `vetting init --agency-name "Your Police Department"` (saved as '
+    "agency_name in instance/config.toml) or the VETTING_AGENCY_NAME environment variable."
+)
+MAX_AGENCY_NAME = 200
+
+
+def clean_agency_name(raw: str) -> str:
+    """The agency's name as documents print it: one line of visible text, at most 200 characters."""
+    name = " ".join(raw.split())
+    if not name:
+        raise ConfigError("The agency name is empty: give the name documents should print.")
+    if len(name) > MAX_AGENCY_NAME:
+        raise ConfigError(f"The agency name must be at most {MAX_AGENCY_NAME} characters.")
+    if any(not ch.isprintable() for ch in name):
+        raise ConfigError("The agency name must be printable text (no control characters).")
+    return name
+
+
+def read_file_config(instance_path: Path) -> dict[str, Any]:
+    """``instance/config.toml``, or nothing when there is none."""
+    config_path = instance_path / CONFIG_FILE
+    if not config_path.exists():
+        return {}
+    try:
+        return tomllib.loads(config_path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{config_path} is not valid TOML: {exc}") from exc
+
+
+def configured_agency_name(env: Mapping[str, str], file_config: Mapping[str, Any]) -> str | None:
+    """``VETTING_AGENCY_NAME`` or ``agency_name`` in config.toml (the environment wins), or ``None``."""
+    name = " ".join(str(env.get("VETTING_AGENCY_NAME") or file_config.get("agency_name") or "").split())
+    return name or None
+
+
 @dataclass(frozen=True)
 class PasswordHashing:
     """argon2id cost (OWASP minimum m=19 MiB, t=2, p=1); tests use cheaper values."""
@@ -71,8 +109,9 @@ class Settings:
     #: True when the master key comes from the environment (rotation cannot rewrite it).
     master_key_from_env: bool = False
     login_banner: str = DEFAULT_BANNER
-    #: Named on candidate-facing documents (the consent form, notices).
-    agency_name: str = "the hiring agency"
+    #: Named on every document (the consent form, notices, summaries). ``None`` until configured:
+    #: then no document is made (:data:`AGENCY_NAME_MISSING`), never one with a placeholder.
+    agency_name: str | None = None
     idle_timeout: timedelta = timedelta(minutes=30)
     absolute_timeout: timedelta = timedelta(hours=12)
     lockout_threshold: int = 5
@@ -209,10 +248,7 @@ def load_settings(
     """
     env = os.environ if env is None else env
     instance_path = instance_path or default_instance_path(env)
-    file_config: dict[str, Any] = {}
-    config_path = instance_path / CONFIG_FILE
-    if config_path.exists():
-        file_config = tomllib.loads(config_path.read_text(encoding="utf-8"))
+    file_config = read_file_config(instance_path)
 
     secret_key = _read_secret(instance_path, SECRET_KEY_FILE, env.get("VETTING_SECRET_KEY"))
     if len(secret_key) < 32:
@@ -240,9 +276,7 @@ def load_settings(
     banner = env.get("VETTING_LOGIN_BANNER") or file_config.get("login_banner")
     if banner:
         values["login_banner"] = str(banner)
-    agency = env.get("VETTING_AGENCY_NAME") or file_config.get("agency_name")
-    if agency:
-        values["agency_name"] = str(agency)
+    values["agency_name"] = configured_agency_name(env, file_config)
     minimum = env.get("VETTING_EEO_MINIMUM_GROUP") or file_config.get("eeo_minimum_group")
     if minimum is not None:
         try:

@@ -356,7 +356,7 @@ def audit_finding_raw(finding_id: int) -> ResponseReturnValue:
     "A notice to the candidate as a PDF, stating a reason (audited: notice.raw_viewed, and the PDF's SHA-256)",
     Action.AUDIT_READ,
     body=ReasonBody,
-    errors=(404, 422),
+    errors=(404, 409, 422),
     produces="application/pdf",
 )
 def audit_notice_pdf(notice_id: int) -> ResponseReturnValue:
@@ -420,7 +420,7 @@ def audit_adverse_impact(cycle_id: int) -> ResponseReturnValue:
     "/audit/cycles/{cycle_id}/report.pdf",
     "The cycle's audit report as a PDF; its SHA-256 is recorded in the audit log",
     Action.AUDIT_READ,
-    errors=(404,),
+    errors=(404, 409),
     produces="application/pdf",
 )
 def audit_report_pdf(cycle_id: int) -> ResponseReturnValue:

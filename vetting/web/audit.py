@@ -18,7 +18,7 @@ from vetting import uniformity_matrix
 from vetting.audit.chain import public_key_pem
 from vetting.http.access import requires
 from vetting.http.args import date_arg
-from vetting.http.documents import attachment, audited_pdf, csv_response
+from vetting.http.documents import agency_name, attachment, audited_pdf, csv_response
 from vetting.http.runtime import runtime, transaction
 from vetting.models.base import MAX_ID
 from vetting.policy import Action
@@ -195,7 +195,7 @@ def notice(notice_id: int) -> ResponseReturnValue:
             name, pdf = submit(
                 form,
                 lambda s: notices.notice_pdf_for_audit(
-                    s, current_user, rt.security, rt.reports, rt.settings.agency_name, notice_id, form.reason.data or ""
+                    s, current_user, rt.security, rt.reports, agency_name(), notice_id, form.reason.data or ""
                 ),
             )
         except FormFailed as failed:
