@@ -96,10 +96,12 @@ def test_mentions_are_highlighted_and_resolved_with_one_click(
     assert absent.status_code == 422
     assert "do not appear in the summary" in absent.get_data(as_text=True)
 
-    # The author cannot release: the review page says why and offers no button.
+    # The author cannot release: the review page says why, and its button is disabled (issue 18).
     review = author.get(f"/findings/{fid}/review").get_data(as_text=True)
     assert "author_cannot_release" in review
-    assert "Approve and release" not in review
+    assert "A second investigator must review and release your finding." in review
+    assert f'action="/findings/{fid}/release"' not in review
+    assert re.search(r"<button[^>]*disabled[^>]*>Approve and release to the board</button>", review)
     assert author.get("/investigations").get_data(as_text=True).count(f"Review finding {fid}") == 0
 
     # The second investigator finds it in their queue, compares, and releases.

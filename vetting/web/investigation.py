@@ -8,9 +8,11 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 from sqlalchemy.orm import Session
 from wtforms.fields.choices import SelectChoice
 
+from vetting import policy
 from vetting.http.access import requires, signed_in
 from vetting.http.documents import attachment, consent_form_response
 from vetting.http.runtime import runtime, transaction
@@ -95,26 +97,35 @@ def cycle_candidates(cycle_id: int) -> ResponseReturnValue:
 @requires(Action.CANDIDATES_MANAGE)
 def candidate_add(cycle_id: int) -> ResponseReturnValue:
     form = CandidateForm()
-    try:
-        candidate = submit(
-            form,
-            lambda s: candidates.add_candidate(
-                s,
-                current_user,
-                runtime().security,
-                cycle_id,
-                candidates.CandidateInput(
-                    form.name.data or "",
-                    split_list(form.aliases.data),
-                    split_list(form.handles.data),
-                    split_list(form.profile_urls.data),
-                    form.region.data or "",
-                ),
+
+    def add(session: Session) -> tuple[int, str, bool]:
+        candidate = candidates.add_candidate(
+            session,
+            current_user,
+            runtime().security,
+            cycle_id,
+            candidates.CandidateInput(
+                form.name.data or "",
+                split_list(form.aliases.data),
+                split_list(form.handles.data),
+                split_list(form.profile_urls.data),
+                form.region.data or "",
             ),
         )
+        return candidate.id, candidate.code, policy.can(current_user, Action.INVESTIGATE, candidate.cycle)
+
+    try:
+        candidate_id, code, can_open = submit(form, add)
     except FormFailed as failed:
         return _cycle_page(cycle_id, form=form, status=failed.status)
-    flash(f"Candidate {candidate.code} added. Record their signed consent before any search.", "success")
+    if can_open:
+        # A link to the new candidate: their page is where consent is recorded next (issue 18).
+        message = Markup('Candidate <a href="{}">{}</a> added. Record their signed consent before any search.').format(
+            url_for("work.candidate", candidate_id=candidate_id), code
+        )
+    else:
+        message = Markup("Candidate {} added. An investigator of the cycle records their signed consent.").format(code)
+    flash(message, "success")
     return redirect(url_for("work.cycle_candidates", cycle_id=cycle_id))
 
 
