@@ -21,6 +21,11 @@ from vetting.services import access_review, adverse_impact, audit_log, separatio
 from vetting.services.context import Security
 from vetting.services.cycles import get_cycle
 
+#: Checklist items per table of the matrix: what fits across a landscape page (A4 or Letter).
+ITEMS_PER_TABLE = 15
+#: Candidates per heat map: what fits down a portrait page (an image cannot break across pages).
+ROWS_PER_HEAT_MAP = 18
+
 
 def render(
     session: Session, actor: User, security: Security, reports: Reports, agency: str, cycle_id: int
@@ -35,6 +40,7 @@ def render(
     cycle = get_cycle(session, actor, cycle_id)
     opened = cycle.created_at.date()
     access = access_review.review(session, actor, since=opened, until=today())
+    views = [v for v in access.views if v.candidate_id in in_cycle]
     impact = adverse_impact.report(session, actor, security, cycle_id, settings.eeo_minimum_group)
     pdf = reports.render(
         "audit_report.html",
@@ -43,12 +49,15 @@ def render(
         generated_by=actor.name,
         chain=chain,
         matrix=matrix,
-        heat=uniformity_matrix.heat_map(matrix),
+        heats=uniformity_matrix.heat_maps(matrix, ROWS_PER_HEAT_MAP),
         heat_title=matrix.cycle_title,
+        items_per_table=ITEMS_PER_TABLE,
+        short=uniformity_matrix.STATUS_LETTERS,
         duration=uniformity_matrix.duration,
         labels=uniformity_matrix.DEVIATION_LABELS,
         duties=duties,
-        views=[v for v in access.views if v.candidate_id in in_cycle],
+        views=views,
+        groups=access_review.group_views(views),
         holders=access.holders,
         impact=impact,
     )

@@ -55,6 +55,7 @@ def _filters() -> audit_log.LogFilter:
         since=date_arg("since"),
         until=date_arg("until"),
         before_seq=_int_arg("before"),
+        candidate_code=(request.args.get("candidate") or "").strip()[:32] or None,
     )
 
 
