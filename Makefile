@@ -8,8 +8,11 @@ PORT ?= 5000
 AGENCY_NAME ?= Demo Police Department
 # Which database the second test pass uses, when set (CI sets it where PostgreSQL answers).
 VETTING_TEST_DATABASE_URL ?=
+# axe-core for the accessibility tests, from the npm registry into a git-ignored cache.
+AXE_DIR := .cache/axe
+AXE := $(AXE_DIR)/node_modules/axe-core/axe.min.js
 
-.PHONY: help run test lint fmt chromium pdf-libs bench detector-report clean
+.PHONY: help run test lint fmt chromium pdf-libs axe screenshots bench detector-report clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -45,7 +48,14 @@ chromium: ## Install Chromium (browser tests) and Poppler's pdftotext (PDF text 
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils >/dev/null; \
 	else echo "Chromium or pdftotext is missing and cannot be installed here: install chromium and poppler-utils."; fi
 
-test: $(VENV)/.installed-test chromium pdf-libs ## Run the whole suite on SQLite, then on VETTING_TEST_DATABASE_URL if set
+axe: ## Install axe-core (the browser tests' accessibility checks) from the npm registry into .cache/axe when missing
+	@if [ -f $(AXE) ]; then :; \
+	elif command -v npm >/dev/null 2>&1; then \
+		echo "Installing axe-core for the accessibility tests (npm)"; \
+		npm install --no-save --no-audit --no-fund --silent --prefix $(AXE_DIR) axe-core@4; \
+	else echo "npm is missing: install Node.js and npm, then run make axe (the accessibility tests need axe-core)."; fi
+
+test: $(VENV)/.installed-test chromium pdf-libs axe ## Run the whole suite on SQLite, then on VETTING_TEST_DATABASE_URL if set
 	env -u VETTING_TEST_DATABASE_URL $(BIN)/python -m pytest
 	@if [ -n "$(VETTING_TEST_DATABASE_URL)" ]; then \
 		echo "== again on $(VETTING_TEST_DATABASE_URL)"; \
@@ -53,13 +63,16 @@ test: $(VENV)/.installed-test chromium pdf-libs ## Run the whole suite on SQLite
 	fi
 
 lint: $(VENV)/.installed-test ## ruff (lint + format check) and mypy
-	$(BIN)/ruff check vetting tests bench migrations
-	$(BIN)/ruff format --check vetting tests bench migrations
+	$(BIN)/ruff check vetting tests bench migrations scripts
+	$(BIN)/ruff format --check vetting tests bench migrations scripts
 	$(BIN)/mypy
 
 fmt: $(VENV)/.installed-test ## Format and auto-fix
-	$(BIN)/ruff format vetting tests bench migrations
-	$(BIN)/ruff check --fix vetting tests bench migrations
+	$(BIN)/ruff format vetting tests bench migrations scripts
+	$(BIN)/ruff check --fix vetting tests bench migrations scripts
+
+screenshots: $(VENV)/.installed-test chromium pdf-libs ## Screenshots of each role's pages at 1366 and 390 px into screenshots/; fails when a page overflows sideways
+	$(BIN)/python scripts/screenshots.py --out screenshots
 
 bench: $(VENV)/.installed-test ## Benchmarks (ratios against same-run baselines)
 	$(BIN)/python bench/audit_chain.py
