@@ -159,14 +159,20 @@ def test_mentions_are_resolved_by_keyboard_reviewed_side_by_side_and_reach_the_b
     expect(summary.get_by_role("link", name="baby shower (redacted)", exact=True)).to_be_visible()
     expect(summary.get_by_role("link", name="women (not protected)", exact=True)).to_be_visible()
 
-    # A validated the finding (beforehand) but wrote it: the review lists why A cannot release.
-    page.get_by_role("link", name="Review and release").click()
+    # A validated the finding (beforehand) but wrote it: no dead-end link, a disabled action with
+    # the reason read with it (issue 18); the review page, opened anyway, says the same.
+    expect(page.get_by_role("link", name="Review and release")).to_have_count(0)
+    own = page.get_by_role("button", name="Review and release")
+    expect(own).to_be_disabled()
+    expect(own).to_have_accessible_description(re.compile(r"^A second investigator must review and release your"))
+    page.goto(f"/findings/{finding_id}/review")
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Review finding {finding_id} for release")
+    expect(page.get_by_text("A second investigator must review and release your finding.")).to_be_visible()
     blockers = page.locator("ul.blockers")
     expect(blockers).to_contain_text("author_cannot_release")
     expect(blockers).not_to_contain_text("unresolved_mentions")
     expect(blockers).not_to_contain_text("validation_required")
-    expect(page.get_by_role("button", name=RELEASE)).to_have_count(0)
+    expect(page.get_by_role("button", name=RELEASE)).to_be_disabled()
     _sign_out(page)
 
     # --- Investigator B: raw and redacted text side by side, then release.
