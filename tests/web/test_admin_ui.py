@@ -619,3 +619,24 @@ def test_deactivating_and_resetting_a_second_factor_ask_first(
         user = session.get(User, target.id)
         assert user is not None
         assert changed(user)
+
+
+def test_publishing_a_checklist_version_asks_first(app: Flask, admin_client: tuple[Person, FlaskClient]) -> None:
+    _, client = admin_client
+    response = post_form(client, "/admin/checklists", {"name": "Civilian staff"}, page="/admin/checklists")
+    url = location_path(response)
+    item = {"title": "News archives", "source": "Local papers", "technique": "A4", "required": "y"}
+    assert post_form(client, f"{url}/items", item, page=url).status_code == 302
+    page = client.get(url).get_data(as_text=True)
+    assert f'href="{url}/publish">Publish as version 1…</a>' in page
+    confirm = html.unescape(client.get(f"{url}/publish").get_data(as_text=True))
+    assert "Publish “Civilian staff” as version 1?" in confirm
+    assert "The draft (1 item) is frozen as version 1" in confirm
+    assert "This cannot be undone" in confirm
+    csrf = page_csrf(client, url)
+    assert "Yes, publish version 1" in client.post(f"{url}/publish", data={"csrf_token": csrf}).get_data(as_text=True)
+    assert "Published versions" in page
+    assert "Nothing published yet." in client.get(url).get_data(as_text=True)
+    response = client.post(f"{url}/publish", data={"csrf_token": csrf, "confirm": "yes"})
+    assert response.status_code == 302
+    assert "Published as version 1." in client.get(url).get_data(as_text=True)
