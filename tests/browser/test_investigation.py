@@ -14,10 +14,12 @@ from playwright.sync_api import Browser, Locator, expect
 
 from tests.browser.conftest import Browsing
 from tests.browser.test_login import sign_in
-from tests.support import Clock, published_checklist
+from tests.support import Clock, published_checklist, runtime_of
 from tests.web.helpers import new_cycle
-from tests.web.world import CANDIDATE_NAME, build_world, png, record_consent, resolve
+from tests.web.world import CANDIDATE_NAME, build_world, png, record_consent, resolve, user_in
 from vetting.clock import today
+from vetting.models import Authorship, BehaviourCategory, IdentityBasis
+from vetting.services import findings
 
 pytestmark = pytest.mark.browser
 
@@ -242,5 +244,51 @@ def test_the_checklist_form_works_without_script(app: Flask, browser: Browser, l
         expect(queries).to_have_count(4)
         expect(queries.first).to_have_value(f'"{CANDIDATE_NAME}"')
         expect(queries.nth(3)).to_be_focused()
+    finally:
+        context.close()
+
+
+#: A source address as long as real ones get (a tracking-laden share link), with no break opportunity.
+LONG_URL = "https://social.example/casey_c/status/1234567890123456789?" + "utm_source=share_" * 12 + "&ref=x"
+
+
+def test_the_finding_page_fits_a_phone_and_titles_clear_the_header(
+    app: Flask, browser: Browser, live_server: str, clock: Clock
+) -> None:
+    world = build_world(app)
+    record_consent(app, world.inv, world.candidate_id)
+    rt = runtime_of(app)
+    with rt.db.transaction() as session:
+        finding_id = findings.add_finding(
+            session,
+            user_in(session, world.inv),
+            rt.security,
+            world.candidate_id,
+            findings.FindingInput(
+                item_id=world.items[0],
+                source_url=LONG_URL,
+                platform="Social",
+                content_date=None,
+                captured_at=None,
+                summary="Public post threatening a neighbour.",
+                excerpt="I will hurt him.",
+                category=BehaviourCategory.VIOLENCE,
+                authorship=Authorship.AUTHORED,
+                identity_basis=[IdentityBasis.NAME, IdentityBasis.PHOTO, IdentityBasis.LOCATION],
+            ),
+        ).id
+    context = browser.new_context(base_url=live_server, viewport={"width": 390, "height": 844})
+    try:
+        page = context.new_page()
+        sign_in(page, world.inv, clock)
+        page.goto(f"/findings/{finding_id}")
+        expect(page.get_by_text(LONG_URL)).to_be_visible()
+        width = page.evaluate("() => document.documentElement.scrollWidth")
+        assert width <= 390, f"the finding page is {width} px wide on a 390 px phone"
+        header = page.locator(".site-header").bounding_box()
+        title = page.get_by_role("heading", level=1).bounding_box()
+        assert header is not None
+        assert title is not None
+        assert title["y"] - (header["y"] + header["height"]) >= 24  # the title does not touch the bar
     finally:
         context.close()
