@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-CELL = 34
+CELL = 40
 GAP = 3
 TOP = 28  # room for item numbers
 #: Font sizes (px) of the labels, of a cell's count and of the legend.
-LABEL_FONT = 13
-CELL_FONT = 13
+LABEL_FONT = 14
+CELL_FONT = 14
 LEGEND_FONT = 13
 #: A generous average glyph width (DejaVu Sans is about 0.6 em): layout here has no font metrics,
 #: so labels get room for wide glyphs rather than overlap.

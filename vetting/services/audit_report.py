@@ -24,7 +24,7 @@ from vetting.services.cycles import get_cycle
 #: Checklist items per table of the matrix: what fits across a landscape page (A4 or Letter).
 ITEMS_PER_TABLE = 15
 #: Candidates per heat map: what fits down a portrait page (an image cannot break across pages).
-ROWS_PER_HEAT_MAP = 18
+ROWS_PER_HEAT_MAP = 16
 
 
 def render(

@@ -55,8 +55,14 @@ def _filters() -> audit_log.LogFilter:
         since=date_arg("since"),
         until=date_arg("until"),
         before_seq=_int_arg("before"),
-        candidate_code=(request.args.get("candidate") or "").strip()[:32] or None,
+        candidate_code=_code_arg("candidate"),
     )
+
+
+def _code_arg(name: str) -> str | None:
+    """A candidate code as typed (``c-5``), written the way the rest of the product does (``C-005``)."""
+    raw = (request.args.get(name) or "").strip()[:32]
+    return audit_log.normalise_code(raw) if raw else None
 
 
 def _render(page: audit_log.LogPage, status: int = 200, problems: tuple[str, ...] = ()) -> ResponseReturnValue:
