@@ -125,3 +125,20 @@ def test_the_dashboard_statements_do_not_grow_with_the_candidates(
             assert client.get(url).status_code == 200
         counts.append(len(seen))
     assert counts[0] == counts[1], counts
+
+
+def test_the_board_landing_page_counts_the_candidates_waiting_on_me(
+    app: Flask, client: FlaskClient, clock: Clock
+) -> None:
+    bw = build_board_world(app)
+    extra = _ready_candidates(app, bw, 1)
+    login(client, bw.chair, clock)
+    html = client.get("/board").get_data(as_text=True)
+    link = f'href="/board/cycles/{bw.world.cycle_id}?waiting=1">2 need your recommendation</a>'
+    assert link in html
+    _recommend(client, extra[0])
+    assert "1 needs your recommendation</a>" in client.get("/board").get_data(as_text=True)
+    _recommend(client, bw.world.candidate_id)
+    html = client.get("/board").get_data(as_text=True)
+    assert "your recommendation</a>" not in html
+    assert '<span class="muted">Nothing</span>' in html

@@ -25,9 +25,11 @@ from vetting.clock import utcnow
 from vetting.crypto import sha256_hex
 from vetting.errors import NotFound
 from vetting.models import (
+    Assignment,
     BehaviourCategory,
     Candidate,
     Cycle,
+    Duty,
     ResolutionStatus,
     User,
 )
@@ -217,6 +219,21 @@ def cycle_overview(
         candidates=listed,
         waiting=len(waiting),
     )
+
+
+def waiting_counts(session: Session, actor: User) -> dict[int, int]:
+    """For each cycle whose board the actor sits on, how many candidates wait on their
+    recommendation (one query per cycle, none per candidate)."""
+    boards = session.scalars(
+        select(Cycle)
+        .join(Assignment, Assignment.cycle_id == Cycle.id)
+        .where(
+            Assignment.user_id == actor.id,
+            Assignment.duty == Duty.BOARD_MEMBER,
+            Assignment.ended_at.is_(None),
+        )
+    )
+    return {cycle.id: len(decisions.awaiting_recommendation(session, actor, cycle)) for cycle in boards}
 
 
 def summary(session: Session, actor: User, security: Security, candidate_id: int) -> BoardSummary:
