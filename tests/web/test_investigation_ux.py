@@ -213,7 +213,7 @@ def test_a_candidate_just_added_is_one_click_away(app: Flask, inv_client: FlaskC
     response = inv_client.post(url, data={"name": "Nina New", "csrf_token": token(inv_client, url)})
     assert response.status_code == 302
     page = inv_client.get(url).get_data(as_text=True)
-    added = re.search(r'Candidate <a href="/candidates/(\d+)">C-002</a> added\.', page)
+    added = re.search(r'Candidate C-002 added\. <a href="/candidates/(\d+)">Open C-002</a> to record', page)
     assert added is not None
     assert inv_client.get(f"/candidates/{added.group(1)}").status_code == 200
 

@@ -120,9 +120,9 @@ def candidate_add(cycle_id: int) -> ResponseReturnValue:
         return _cycle_page(cycle_id, form=form, status=failed.status)
     if can_open:
         # A link to the new candidate: their page is where consent is recorded next (issue 18).
-        message = Markup('Candidate <a href="{}">{}</a> added. Record their signed consent before any search.').format(
-            url_for("work.candidate", candidate_id=candidate_id), code
-        )
+        message = Markup(
+            'Candidate {} added. <a href="{}">Open {}</a> to record their signed consent before any search.'
+        ).format(code, url_for("work.candidate", candidate_id=candidate_id), code)
     else:
         message = Markup("Candidate {} added. An investigator of the cycle records their signed consent.").format(code)
     flash(message, "success")
