@@ -401,7 +401,8 @@ def _group_json(g: GroupRate) -> dict[str, Any]:
 @route(
     "GET",
     "/audit/cycles/{cycle_id}/adverse-impact",
-    "Selection rates by self-identified group, impact ratios, four-fifths flags and Fisher's exact test",
+    "Selection rates by self-identified group over candidates with a final decision (`undecided` are left out), "
+    "impact ratios (the highest-rate group is 1), four-fifths flags and Fisher's exact test",
     Action.AUDIT_READ,
     errors=(404,),
 )
@@ -415,11 +416,26 @@ def audit_adverse_impact(cycle_id: int) -> ResponseReturnValue:
             "candidates": report.candidates,
             "answered": report.answered,
             "minimum_group": report.minimum,
+            # Rates count only candidates with a final decision; these are left out.
+            "undecided": report.undecided,
             "axes": [
                 {
                     "axis": a.axis,
                     "not_shown": a.not_shown,
-                    "steps": [{"step": s.step, "groups": [_group_json(g) for g in s.groups]} for s in a.steps],
+                    "steps": [
+                        {"step": s.step, "label": s.label, "groups": [_group_json(g) for g in s.groups]}
+                        for s in a.steps
+                    ]
+                    # "overall" is kept for existing clients: the board's decision is the cycle's only
+                    # selection step, so the cycle overall (decided candidates) is the same table.
+                    + [
+                        {
+                            "step": "overall",
+                            "label": "Cycle overall (the same candidates: the board's decision is the only step)",
+                            "groups": [_group_json(g) for g in s.groups],
+                        }
+                        for s in a.steps[:1]
+                    ],
                 }
                 for a in report.axes
             ],
