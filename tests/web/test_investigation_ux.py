@@ -15,7 +15,15 @@ from werkzeug.test import TestResponse
 
 from tests.support import Clock, csrf_from, login, make_user
 from tests.web.helpers import count, snapshot
-from tests.web.world import CANDIDATE_NAME, World, build_world, record_consent, resolve
+from tests.web.world import (
+    CANDIDATE_NAME,
+    World,
+    add_finding,
+    add_investigator,
+    build_world,
+    record_consent,
+    resolve,
+)
 from vetting.models import Candidate, Finding, ItemResolution, Role, SearchLogEntry
 
 
@@ -225,3 +233,17 @@ def test_a_new_investigator_is_told_what_comes_next(app: Flask, clock: Clock) ->
     page = text_of(client.get("/investigations"))
     assert "You are not assigned to a hiring cycle yet." in page
     assert "No candidates yet in your cycles" not in page
+
+
+def test_the_author_is_not_sent_to_review_their_own_finding(
+    app: Flask, clock: Clock, inv_client: FlaskClient, world: World
+) -> None:
+    fid = add_finding(app, world.inv, world.candidate_id, world.items[0])
+    url = f"/candidates/{world.candidate_id}"
+    page = text_of(inv_client.get(url))
+    assert "Awaiting a colleague's review" in page
+    assert f'href="/findings/{fid}/review"' not in page
+    colleague = app.test_client()
+    login(colleague, add_investigator(app, world), clock)
+    page = colleague.get(url).get_data(as_text=True)
+    assert f'<a href="/findings/{fid}/review">Awaiting review</a>' in page

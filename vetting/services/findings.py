@@ -408,11 +408,17 @@ def findings_of(session: Session, actor: User, security: Security, candidate_id:
     return views_of(session, security, candidate)
 
 
-def views_of(session: Session, security: Security, candidate: Candidate) -> list[FindingView]:
-    """The candidate's findings, decrypted; the caller has checked access and audits the view."""
+def views_of(
+    session: Session, security: Security, candidate: Candidate, reader: User | None = None
+) -> list[FindingView]:
+    """The candidate's findings, decrypted; the caller has checked access and audits the view.
+    With ``reader``, each says whether the reader wrote it (and so cannot release it)."""
     vault = CandidateVault(security.keyring, candidate)
     rows = session.scalars(select(Finding).where(Finding.candidate_id == candidate.id).order_by(Finding.id))
-    return [view_of(f, vault) for f in rows]
+    return [
+        replace(view_of(f, vault), author_refusal=policy.release_author_refusal(reader, f) if reader else None)
+        for f in rows
+    ]
 
 
 def resolve_mention(
