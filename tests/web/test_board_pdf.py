@@ -125,3 +125,20 @@ def test_page_one_holds_findings_and_every_footer_reads_page_n_of_m_on_one_line(
     assert re.search(r"Finding \d+ · Social", first), first  # content beyond the header
     for number, page in enumerate(pages, start=1):
         assert re.search(rf"Page {number} of {len(pages)}\s*$", page, flags=re.MULTILINE), page
+
+
+def test_the_notice_starts_its_letter_on_page_one(app: Flask, client: FlaskClient) -> None:
+    """The notice's header table no longer stands alone on page 1 (the same forced break)."""
+    bw = build_board_world(app)
+    chair = bearer(app, bw.chair)
+    cid = bw.world.candidate_id
+    body = {"outcome": "do_not_advance", "rationale": "Relied on the released threat.", "finding_ids": bw.findings}
+    for kind in ("recommendations", "decisions"):
+        answer = client.post(f"{API}/board/candidates/{cid}/{kind}", json=body, headers=chair)
+        assert answer.status_code == 201, answer.get_data(as_text=True)
+    assert answer.get_json()["status"] == "proposed"
+    notice = answer.get_json()["board"]["notices"][0]["document"]
+    pages = _pages(client.get(notice, headers=chair).data)
+    assert "What this notice is" in pages[0]
+    for number, page in enumerate(pages, start=1):
+        assert re.search(rf"Page {number} of {len(pages)}\s*$", page, flags=re.MULTILINE), page
