@@ -247,3 +247,19 @@ def test_the_author_is_not_sent_to_review_their_own_finding(
     login(colleague, add_investigator(app, world), clock)
     page = colleague.get(url).get_data(as_text=True)
     assert f'<a href="/findings/{fid}/review">Awaiting review</a>' in page
+
+
+def test_a_resolution_without_an_outcome_says_so_and_keeps_the_rest(
+    app: Flask, inv_client: FlaskClient, world: World
+) -> None:
+    url = f"/candidates/{world.candidate_id}"
+    item = world.items[0]
+    typed = {f"item{item}-technique": "A1", f"item{item}-searches-0-query": f'"{CANDIDATE_NAME}"'}
+    response = inv_client.post(
+        f"{url}/checklist/{item}", data={**typed, f"item{item}-csrf_token": token(inv_client, url)}
+    )
+    assert response.status_code == 422
+    body = response.get_data(as_text=True)
+    assert f'<p class="error" id="item{item}-status-error">Choose the outcome.</p>' in body
+    assert f'value="&#34;{CANDIDATE_NAME}&#34;"' in body
+    assert count(app, ItemResolution) == 0

@@ -198,7 +198,9 @@ class SearchRowForm(Form):
 
 
 class ResolveForm(FlaskForm):
-    status = RadioField("Outcome", choices=enum_choices(ResolutionStatus), validators=[DataRequired()])
+    status = RadioField(
+        "Outcome", choices=enum_choices(ResolutionStatus), validators=[DataRequired(message="Choose the outcome.")]
+    )
     technique = SelectField("Technique used", validators=[DataRequired()])
     searches = FieldList(FormField(SearchRowForm), min_entries=3, max_entries=10)
     reason = TextAreaField("Why it could not be completed", validators=[Length(max=5000)])
