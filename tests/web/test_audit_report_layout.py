@@ -89,6 +89,10 @@ def test_the_audit_report_of_a_large_cycle_keeps_every_column_on_the_page(
         # In the per-candidate table, in the matrix and on the heat map.
         assert len(re.findall(rf"\b{code}\b", text)) >= 3, code
     assert "No results 0" not in text  # the matrix writes letters, its key says which
+    # Item 14: the chain check's count and the entry recording it agree (the check comes after).
+    checked = re.search(r"Audit chain OK: (\d+) entries.*?The check is recorded as entry (\d+)", text)
+    assert checked
+    assert int(checked.group(2)) == int(checked.group(1)) + 1
 
     (html,) = rendered
     document = reports._document(html).render()

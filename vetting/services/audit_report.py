@@ -33,7 +33,7 @@ def render(
     """(file name, PDF bytes) for ``cycle_id``; refused unless ``actor`` is an auditor."""
     settings = security.settings
     # First: verification streams the whole chain through this session.
-    chain = audit_log.verify_as(session, actor, settings.audit_signing_key.public_key())
+    chain, check_seq = audit_log.verify_recorded(session, actor, settings.audit_signing_key.public_key(), ())
     matrix = uniformity.build(session, actor, cycle_id)
     duties = separation.report(session, actor, cycle_id)[0]
     in_cycle = {r.candidate_id for r in matrix.rows}
@@ -48,6 +48,7 @@ def render(
         generated_at=utcnow().strftime("%Y-%m-%d %H:%M"),
         generated_by=actor.name,
         chain=chain,
+        check_seq=check_seq,
         matrix=matrix,
         heats=uniformity_matrix.heat_maps(matrix, ROWS_PER_HEAT_MAP),
         heat_title=matrix.cycle_title,
