@@ -137,6 +137,16 @@ def test_the_summary_page_has_a_short_title(app: Flask, browsing: Browsing, cloc
 
 
 QUORUM_REASON = "2 recommendations are needed before the chair decides; 1 recorded."
+#: How many line boxes the most broken candidate code and checklist count take.
+UNBROKEN = """region => {
+  const lines = node => { const r = document.createRange(); r.selectNodeContents(node);
+    return new Set([...r.getClientRects()].map(b => Math.round(b.top))).size; };
+  const counts = [...region.querySelectorAll("progress")].map(p => p.nextSibling);
+  return {
+    codes: Math.max(...[...region.querySelectorAll(".candidate-code")].map(lines)),
+    counts: Math.max(...counts.map(lines)),
+  };
+}"""
 
 
 def test_the_dashboard_marks_whom_i_owe_a_recommendation_and_the_decision_waits_with_its_reason(
@@ -155,7 +165,7 @@ def test_the_dashboard_marks_whom_i_owe_a_recommendation_and_the_decision_waits_
     table = page.get_by_role("table", name=re.compile(rf"^Candidates of {CYCLE_TITLE}"))
     expect(table.get_by_role("columnheader", name="Your recommendation")).to_be_visible()
     row = table.get_by_role("row").filter(has=page.get_by_role("link", name=CANDIDATE))
-    expect(row.get_by_role("cell").nth(1)).to_have_text("Needs your recommendation")
+    expect(row.get_by_role("cell").nth(1)).to_have_text("Needed")
     page.get_by_role("checkbox", name="Only candidates waiting on my recommendation").check()
     page.get_by_role("button", name="Show").click()
     expect(page).to_have_url(re.compile(r"waiting=1"))
@@ -168,6 +178,8 @@ def test_the_dashboard_marks_whom_i_owe_a_recommendation_and_the_decision_waits_
     expect(region).to_be_focused()
     assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
     assert region.evaluate("el => el.scrollWidth > el.clientWidth")  # the table scrolls, not the page
+    # Codes and counts stay on one line (each lays out as a single box): no "C- / 005", "9 of / 9".
+    assert region.evaluate(UNBROKEN) == {"codes": 1, "counts": 1}
     page.set_viewport_size({"width": 1280, "height": 800})
 
     row.get_by_role("link", name=CANDIDATE).click()
@@ -189,5 +201,5 @@ def test_the_dashboard_marks_whom_i_owe_a_recommendation_and_the_decision_waits_
     page.get_by_role("link", name=f"\u2190 {CYCLE_TITLE}").click()
     expect(page.get_by_text("needs your recommendation.")).to_have_count(0)
     row = page.get_by_role("row").filter(has=page.get_by_role("link", name=CANDIDATE))
-    expect(row.get_by_role("cell").nth(1)).to_have_text("Nothing needed")
+    expect(row.get_by_role("cell").nth(1)).to_have_text("Not needed")
     _assert_quiet_console(browsing, refusals=0)
