@@ -25,8 +25,13 @@ from vetting.services.audit_report import ITEMS_PER_TABLE
 
 CANDIDATES = 60
 ITEMS = 15
-#: Headings of the per-candidate table and of each matrix table.
-HEADINGS = ("Candidate", "Stage", "Items resolved", "Searches", "First–last search", "Deviations")
+#: Headings of the per-candidate table, of each matrix table and of the other tables (each on one line).
+HEADINGS = (
+    *("Candidate", "Stage", "Items resolved", "Searches", "First–last search", "Deviations"),
+    *("Investigator", "Searches per item", "Unable", "Pattern"),
+    *("Person", "Roles", "Designation", "Review due"),
+    *("Group", "Considered", "Selected", "Rate", "Impact ratio", "Fisher's exact test", "Flag"),
+)
 #: Rounding of WeasyPrint's float positions.
 SLACK = 0.01
 
