@@ -460,7 +460,7 @@ def audit_export(output: str | None) -> None:
 
 @cli.group("storage")
 def storage_group() -> None:
-    """The encrypted store of evidence files and signed forms."""
+    """The encrypted store of evidence files and signed forms (a folder, or S3-compatible object storage)."""
 
 
 @storage_group.command("check")
@@ -480,17 +480,22 @@ def storage_check(repair: bool, older_than: float) -> None:
     (counts only). Exit status 1 when a row points to a missing file.
     """
     from vetting.services import stored_files
+    from vetting.storage import StorageError
 
     rt = _runtime()
-    with rt.db.transaction() as session:
-        result = stored_files.check(
-            session,
-            None,
-            rt.store,
-            repair="all" if repair else "none",
-            min_age=older_than,
-            progress=lambda count: click.echo(f"... {count} files checked", err=True),
-        )
+    click.echo(f"Store: {rt.store.description}")
+    try:
+        with rt.db.transaction() as session:
+            result = stored_files.check(
+                session,
+                None,
+                rt.store,
+                repair="all" if repair else "none",
+                min_age=older_than,
+                progress=lambda count: click.echo(f"... {count} files checked", err=True),
+            )
+    except StorageError as error:
+        raise click.ClickException(f"The store could not be read: {error}") from error
     for title, found in (
         ("Orphaned files (no row points to them)", result.orphaned),
         ("Half-written files (temporary names)", result.half_written),
@@ -500,7 +505,7 @@ def storage_check(repair: bool, older_than: float) -> None:
             click.echo(f"{title}: {len(found)}")
         for item in found:
             fate = f"  {result.fate(item)}" if result.fate(item) else ""
-            click.echo(f"  {item.path.relative_to(rt.store.root)}  {item.size} bytes, {item.age:.0f} s old{fate}")
+            click.echo(f"  {item.location}  {item.size} bytes, {item.age:.0f} s old{fate}")
     if result.missing:
         click.echo(f"Rows whose file is missing: {len(result.missing)}", err=True)
         for row in result.missing:
@@ -515,13 +520,15 @@ def _check_storage_at_start() -> None:
     from sqlalchemy.exc import SQLAlchemyError
 
     from vetting.services import stored_files
+    from vetting.storage import StorageError
 
     rt = _runtime()
     try:
         with rt.db.transaction() as session:
             result = stored_files.check(session, None, rt.store, repair="half-written")
-    except (OSError, SQLAlchemyError) as error:
-        click.echo(f"Storage check failed: {type(error).__name__}; run `vetting storage check`.", err=True)
+    except (OSError, SQLAlchemyError, StorageError) as error:
+        detail = str(error) if isinstance(error, StorageError) else type(error).__name__
+        click.echo(f"Storage check failed: {detail}; run `vetting storage check`.", err=True)
         return
     finally:
         rt.db.dispose()  # no pooled connection of the master's is inherited by the forked workers
