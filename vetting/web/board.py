@@ -37,9 +37,7 @@ def cycle(cycle_id: int) -> ResponseReturnValue:
         view = board.cycle_overview(
             session, current_user, runtime().security, cycle_id, sort=sort, stage=stage, waiting_only=waiting
         )
-        return render_template(
-            "board/cycle.html", cycle=view, sort=sort, stage=stage, stages=STAGES, waiting=waiting
-        )
+        return render_template("board/cycle.html", cycle=view, sort=sort, stage=stage, stages=STAGES, waiting=waiting)
 
 
 def _with_findings(form: FlaskForm, citable: list[tuple[int, str]]) -> None:
