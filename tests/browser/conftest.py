@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, sync_playwright
+from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from scripts.screenshots import sign_in
@@ -21,6 +22,8 @@ from tests.support import Clock, runtime_of
 from vetting import demo
 from vetting.clock import utcnow
 from vetting.demo import DemoAccount
+from vetting.models import Candidate
+from vetting.services import self_identification, users
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -140,3 +143,14 @@ def sign_in_demo(page: Page, account: DemoAccount, clock: Clock) -> None:
     """A demo account signs in with a TOTP code of a new time step (each code is accepted once)."""
     clock.advance(seconds=30)
     sign_in(page, account.email, demo.DEMO_PASSWORD, account.totp_secret, utcnow())
+
+
+def self_identification_link(app: Flask, admin_email: str) -> str:
+    """A new one-time self-identification link for the demo's last candidate (who has not answered)."""
+    rt = runtime_of(app)
+    with rt.db.transaction() as session:
+        admin = users.find_user_by_email(session, admin_email)
+        candidate = session.scalars(select(Candidate).order_by(Candidate.id.desc())).first()
+        assert admin is not None
+        assert candidate is not None
+        return self_identification.invite(session, admin, candidate.id).token

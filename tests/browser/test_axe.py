@@ -13,6 +13,7 @@ the selectors of the offending elements.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +26,7 @@ from playwright.sync_api import Browser, BrowserContext, Page
 from sqlalchemy import func, select
 
 from scripts.screenshots import LOGINS, Login, crawl, endpoint_of
-from tests.browser.conftest import sign_in_demo
+from tests.browser.conftest import self_identification_link, sign_in_demo
 from tests.support import PASSWORD, Clock, make_user, runtime_of
 from vetting.clock import utcnow
 from vetting.demo import DEMO_PASSWORD, DemoAccount
@@ -41,7 +42,7 @@ from vetting.models import (
     User,
 )
 from vetting.security import totp
-from vetting.services import self_identification
+from vetting.services import tokens
 
 pytestmark = pytest.mark.browser
 
@@ -153,11 +154,21 @@ def test_every_page_of_a_role_has_no_serious_accessibility_violation(
     checker.assert_clean()
 
 
+def _issue_token(app: Flask, email: str) -> int:
+    rt = runtime_of(app)
+    with rt.db.transaction() as session:
+        user = session.scalar(select(User).where(User.email == email))
+        assert user is not None
+        tokens.create_token(session, None, user)
+        return user.id
+
+
 def test_the_pages_around_sign_in_have_no_serious_accessibility_violation(
     app: Flask, axe_context: BrowserContext, demo_accounts: dict[str, DemoAccount], clock: Clock
 ) -> None:
-    """Sign-in, the code step, enrolment and recovery codes, an error page, and the candidate's
-    self-identification form (public: the one-time link is the key)."""
+    """Sign-in, the code step, enrolment and recovery codes, error pages, a token's revocation, and
+    the candidate's self-identification form (public: the one-time link is the key), refused
+    unanswered, answered, then closed."""
     page = axe_context.new_page()
     checker = Checker(page)
     page.goto("/no-such-page")
@@ -178,8 +189,9 @@ def test_the_pages_around_sign_in_have_no_serious_accessibility_violation(
     page.get_by_role("heading", name="Save your recovery codes").wait_for()
     checker.check()
 
-    # The code step, then a signed-in error page.
+    # The code step; signed in, an error page and a token's pages.
     admin = demo_accounts["admin@demo.test"]
+    _issue_token(app, admin.email)
     page.context.clear_cookies()
     page.goto("/login")
     page.get_by_label("Email address").fill(admin.email)
@@ -193,17 +205,28 @@ def test_the_pages_around_sign_in_have_no_serious_accessibility_violation(
     page.wait_for_load_state()
     page.goto("/candidates/999999")
     checker.check()
+    page.goto("/account/tokens")
+    checker.check()
+    page.get_by_role("link", name=re.compile(r"^Revoke")).first.click()
+    page.wait_for_url(re.compile(r"/account/tokens/\d+/revoke$"))
+    checker.check()
 
-    rt = runtime_of(app)
-    with rt.db.transaction() as session:
-        actor = session.scalar(select(User).where(User.email == admin.email))
-        candidate = session.scalars(select(Candidate).order_by(Candidate.id.desc())).first()
-        assert actor is not None
-        assert candidate is not None
-        token = self_identification.invite(session, actor, candidate.id).token
+    # The candidate's form: sent unanswered (refused beside each question), answered, then closed.
+    token = self_identification_link(app, admin.email)
     page.context.clear_cookies()
     page.goto(f"/self-identification/{token}")
     checker.check()
+    page.get_by_role("button", name=re.compile(".")).last.click()
+    page.locator(".field--error").first.wait_for()
+    checker.check()
+    for group in page.get_by_role("group").all():
+        group.get_by_role("radio").first.check()
+    page.get_by_role("button", name=re.compile(".")).last.click()
+    page.wait_for_load_state()
+    assert page.locator(".field--error").count() == 0
+    checker.check()
+    page.goto(f"/self-identification/{token}")
+    checker.check()
 
-    assert len(checker.checked) == 7
+    assert len(checker.checked) == 12
     checker.assert_clean()

@@ -19,7 +19,7 @@ from flask import Flask
 from playwright.sync_api import Browser, BrowserContext
 
 from scripts.screenshots import LOGINS, WIDTHS, Login, crawl, horizontal_overflow
-from tests.browser.conftest import sign_in_demo
+from tests.browser.conftest import self_identification_link, sign_in_demo
 from tests.support import Clock
 from vetting.demo import DemoAccount
 
@@ -63,6 +63,22 @@ def test_no_page_of_a_role_scrolls_sideways_at_1366_or_390_px_but_in_a_named_reg
         page.set_viewport_size({"width": WIDTHS[0], "height": HEIGHT})
 
     assert len(pages) >= 3, f"the crawl from {login.label}'s landing page found only {pages}"
+    assert not overflowing, "\n".join(overflowing)
+
+
+def test_the_public_pages_fit_a_phone_and_a_laptop(
+    app: Flask, context: BrowserContext, demo_accounts: dict[str, DemoAccount]
+) -> None:
+    """Sign-in, an error page, and the candidate's self-identification form (open and closed)."""
+    page = context.new_page()
+    token = self_identification_link(app, "admin@demo.test")
+    overflowing = []
+    for path in ("/login", "/no-such-page", f"/self-identification/{token}", "/self-identification/not-a-link"):
+        page.goto(path)
+        for width in WIDTHS:
+            page.set_viewport_size({"width": width, "height": HEIGHT})
+            if extra := horizontal_overflow(page):
+                overflowing.append(f"{path} at {width} px: {extra} px too wide")
     assert not overflowing, "\n".join(overflowing)
 
 
