@@ -157,6 +157,36 @@ def demo_command() -> None:
     click.echo("Add a secret to an authenticator app, or print the current code with: vetting totp EMAIL")
 
 
+@cli.command("worker")
+@click.option(
+    "--workers", type=click.IntRange(min=1, max=32), default=2, show_default=True, help="Jobs run at the same time."
+)
+@click.option(
+    "--lease",
+    type=click.FloatRange(min=1),
+    default=60.0,
+    show_default=True,
+    help="Seconds without a heartbeat after which a running job's worker is taken for dead and the job rerun.",
+)
+def worker_command(workers: int, lease: float) -> None:
+    """Run jobs from the task queue (report PDFs; issue 17) until stopped (Ctrl-C or SIGTERM).
+
+    The queue is the instance's SQLite file unless VETTING_QUEUE_URL (or queue_url) names Redis.
+    """
+    import logging
+
+    from vetting.jobs.worker import run_worker
+    from vetting.logs import EscapingFormatter
+
+    handler = logging.StreamHandler()
+    handler.setFormatter(EscapingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=logging.INFO, handlers=[handler])
+    rt = _runtime()
+    where = rt.settings.queue_url or f"{rt.settings.instance_path}/queue.sqlite3"
+    click.echo(f"Worker: {workers} thread(s), queue {where.split('@')[-1]}", err=True)
+    run_worker(rt, workers, lease)
+
+
 @cli.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=int, default=lambda: int(os.environ.get("PORT", "5000")), show_default="PORT or 5000")

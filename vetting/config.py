@@ -203,6 +203,9 @@ class Settings:
     audit_witnesses: tuple[Path, ...] = ()
     #: How often the server writes the head to its witnesses.
     audit_anchor_interval: timedelta = timedelta(hours=1)
+    #: The task queue (issue 17): ``redis://`` or ``sqlite:///path``; ``None`` is the embedded
+    #: SQLite queue in the instance folder, which needs no server.
+    queue_url: str | None = None
     #: Evidence and signed forms in S3-compatible object storage; ``None``: the instance folder.
     object_storage: ObjectStorage | None = None
 
@@ -311,6 +314,20 @@ def _token_days(env: Mapping[str, str], file_config: Mapping[str, Any]) -> int |
     return days
 
 
+#: Schemes ``VETTING_QUEUE_URL`` / ``queue_url`` may use.
+QUEUE_SCHEMES = ("redis://", "rediss://", "unix://", "sqlite:///")
+
+
+def _queue_url(env: Mapping[str, str], file_config: Mapping[str, Any]) -> str | None:
+    """``VETTING_QUEUE_URL`` or ``queue_url`` in config.toml: the task queue's broker."""
+    raw = str(env.get("VETTING_QUEUE_URL") or file_config.get("queue_url") or "").strip()
+    if not raw:
+        return None
+    if not raw.startswith(QUEUE_SCHEMES):
+        raise ConfigError(f"queue_url must start with one of {', '.join(QUEUE_SCHEMES)}.")
+    return raw
+
+
 def load_settings(
     instance_path: Path | None = None,
     env: Mapping[str, str] | None = None,
@@ -364,6 +381,7 @@ def load_settings(
     token_days = _token_days(env, file_config)
     if token_days is not None:
         values["token_days"] = token_days
+    values["queue_url"] = _queue_url(env, file_config)
     if "cookie_secure" in file_config:
         values["cookie_secure"] = bool(file_config["cookie_secure"])
     values.update(overrides)

@@ -30,6 +30,7 @@ from vetting.models import (
     DecisionRule,
     Duty,
     Finding,
+    JobKind,
     MentionResolution,
     Role,
     User,
@@ -340,3 +341,26 @@ def token_issue_refusal(user: User) -> str | None:
             "that have. Sign in once to enrol, then create the token."
         )
     return None
+
+
+# --- jobs run by the worker (issue 17) -------------------------------------------------------------
+
+#: The action that starts each kind of job, and reads its status and result.
+JOB_ACTIONS: Final[Mapping[JobKind, Action]] = {JobKind.AUDIT_REPORT: Action.AUDIT_READ}
+#: Kinds whose status and result every holder of the kind's action reads: the audit report is the
+#: auditors' shared document (as its synchronous route is). Other kinds: the requester only.
+SHARED_JOB_KINDS: Final = frozenset({JobKind.AUDIT_REPORT})
+
+
+def can_start_job(actor: User, kind: JobKind) -> bool:
+    """Whether ``actor`` may start a job of ``kind`` (unknown kinds: nobody)."""
+    action = JOB_ACTIONS.get(kind)
+    return action is not None and can(actor, action)
+
+
+def can_read_job(actor: User, kind: JobKind, requested_by_id: int) -> bool:
+    """A job's status and result: whoever still holds the kind's action, and is its requester
+    unless the kind is shared (:data:`SHARED_JOB_KINDS`)."""
+    if not can_start_job(actor, kind):
+        return False
+    return actor.id == requested_by_id or kind in SHARED_JOB_KINDS

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 from vetting.config import PROJECT_ROOT, Settings
 from vetting.db import Database
+from vetting.jobs.queue import JobQueue
+from vetting.jobs.tasks import run_job
 from vetting.pdf import Reports
 from vetting.services.context import Security
 from vetting.storage import EncryptedStore, LocalStore
@@ -31,13 +33,19 @@ class Runtime:
     security: Security
     store: EncryptedStore
     reports: Reports
+    #: Long work off the request (issue 17); opened on first use.
+    queue: JobQueue
 
     @classmethod
     def build(cls, settings: Settings) -> Runtime:
-        return cls(
+        queue = JobQueue(settings.queue_url, settings.instance_path)
+        runtime = cls(
             settings=settings,
             db=Database(settings.database_url, settings.audit_signing_key),
             security=Security.from_settings(settings),
             store=open_store(settings),
             reports=Reports(PROJECT_ROOT / "templates"),
+            queue=queue,
         )
+        queue.bind(lambda job_id: run_job(runtime, job_id))
+        return runtime

@@ -97,6 +97,11 @@ class Event(StrEnum):
 
     KEYS_ROTATED = "keys.rotated"
 
+    #: A job for the worker was started (issue 17); ``kind`` and its ids, never content.
+    JOB_STARTED = "job.started"
+    #: A finished job's file was downloaded, with its SHA-256.
+    JOB_RESULT_DOWNLOADED = "job.result_downloaded"
+
     LOGIN_FAILED = "login.failed"
     LOGIN_RATE_LIMITED = "login.rate_limited"
     LOGIN_REFUSED_LOCKED = "login.refused_locked"

@@ -49,6 +49,7 @@ from vetting.models.firewall import (
     MentionResolution,
     MentionSource,
 )
+from vetting.models.job import Job, JobKind, JobStatus
 from vetting.models.user import (
     ApiToken,
     AuthSession,
@@ -78,6 +79,9 @@ __all__ = [
     "REDACTED",
     "SCREENED_FIELDS",
     "FindingMention",
+    "Job",
+    "JobKind",
+    "JobStatus",
     "FindingRelease",
     "MentionResolution",
     "MentionSource",

@@ -13,6 +13,7 @@ from vetting.web import (
     checklists,
     home,
     investigation,
+    jobs,
     release,
     self_identification,
     tokens,
@@ -32,6 +33,7 @@ def init_app(app: Flask) -> None:
         board_work.bp,
         self_identification.bp,
         tokens.bp,
+        jobs.bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

@@ -1,0 +1,92 @@
+"""Jobs over the API (issue 17): a request starts the work (202) and the client polls the job.
+
+``POST /audit/cycles/{id}/report-jobs`` queues the audit report; ``GET /jobs/{id}`` tells its
+state and progress; ``GET /jobs/{id}/result`` downloads the file once it is done (409
+``job_not_done`` until then).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import jsonify, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+
+from vetting.api.registry import moment, route
+from vetting.http.access import SIGNED_IN
+from vetting.http.documents import agency_name, attachment
+from vetting.http.runtime import runtime, transaction
+from vetting.models import JobKind, JobStatus
+from vetting.policy import Action
+from vetting.services import jobs
+
+
+def job_json(view: jobs.JobView) -> dict[str, Any]:
+    done = view.status is JobStatus.DONE
+    return {
+        "id": view.id,
+        "kind": view.kind.value,
+        "status": view.status.value,
+        "parameters": view.parameters,
+        "progress": {"done": view.progress_done, "total": view.progress_total, "percent": view.percent},
+        "created_at": moment(view.created_at),
+        "started_at": moment(view.started_at),
+        "finished_at": moment(view.finished_at),
+        "status_url": url_for("api.job_status", job_id=view.id),
+        "result": {
+            "url": url_for("api.job_result", job_id=view.id),
+            "name": view.result_name,
+            "sha256": view.result_sha256,
+            "bytes": view.result_bytes,
+        }
+        if done
+        else None,
+        "error": {"code": view.error_code, "message": view.error_message} if view.error_code else None,
+    }
+
+
+@route(
+    "POST",
+    "/audit/cycles/{cycle_id}/report-jobs",
+    "Start preparing the cycle's audit report as a PDF (a job run by the worker); answers at once with the "
+    "job and its status URL. The PDF's SHA-256 is recorded in the audit log when it is made",
+    Action.AUDIT_READ,
+    errors=(404, 409),
+    success=202,
+)
+def start_audit_report_job(cycle_id: int) -> ResponseReturnValue:
+    agency_name()  # no document without an agency to name (409 agency_name_missing), checked before queuing
+    with transaction() as session:
+        view = jobs.start_job(session, current_user, JobKind.AUDIT_REPORT, cycle_id=cycle_id)
+    runtime().queue.offer(view.id)
+    body = job_json(view)
+    return jsonify(body), 202, {"Location": body["status_url"]}
+
+
+@route(
+    "GET",
+    "/jobs/{job_id}",
+    "A job's state (queued, running, done, failed), progress and, once done, its file's name, size and SHA-256",
+    SIGNED_IN,
+    errors=(404,),
+)
+def job_status(job_id: int) -> ResponseReturnValue:
+    with transaction() as session:
+        view = jobs.job_status(session, current_user, job_id)
+    return jsonify(job_json(view))
+
+
+@route(
+    "GET",
+    "/jobs/{job_id}/result",
+    "The finished job's file (audited, with its SHA-256); 409 job_not_done while it is queued, running or failed",
+    SIGNED_IN,
+    errors=(404, 409),
+    produces="application/pdf",
+)
+def job_result(job_id: int) -> ResponseReturnValue:
+    rt = runtime()
+    with transaction() as session:
+        name, content = jobs.job_result(session, current_user, rt.security.keyring, rt.queue.results, job_id)
+    return attachment(name, content, "application/pdf")
