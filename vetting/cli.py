@@ -402,11 +402,16 @@ _WITNESS_HELP = "A witness file of signed chain heads (repeatable); default: the
 
 @audit_group.command("verify")
 @click.option("--witness", "witnesses", multiple=True, type=click.Path(dir_okay=False), help=_WITNESS_HELP)
-def audit_verify(witnesses: tuple[str, ...]) -> None:
-    """Check every hash link and signed checkpoint; name the first broken entry.
+@click.option("--full", is_flag=True, help="Re-check every entry from the first, not only those after the last check.")
+def audit_verify(witnesses: tuple[str, ...], full: bool) -> None:
+    """Check the hash links and signed checkpoints; name the first broken entry.
 
-    Also check the chain holds every head a witness kept (`vetting audit anchor`): a chain
-    shorter than a witnessed head, or differing from it, fails naming the witnessed entry.
+    Reads only the entries after the last check that found the chain intact (its signed
+    marker, kept by this command and the console's check); --full re-checks all of them,
+    with a progress bar. Also check the chain holds every head a witness kept (`vetting
+    audit anchor`): a chain shorter than a witnessed head, or differing from it, fails naming
+    the witnessed entry. The check reads one consistent snapshot, so it can run while others
+    write; it is recorded on the chain.
     """
     from vetting.audit.witness import WitnessError, read_heads
     from vetting.services import audit_anchor
@@ -422,8 +427,18 @@ def audit_verify(witnesses: tuple[str, ...]) -> None:
     except WitnessError as error:
         click.echo(f"Cannot verify: {error}", err=True)
         sys.exit(2)
+    public_key = rt.settings.audit_signing_key.public_key()
     with rt.db.transaction() as session:
-        result = audit_log.verify(session, rt.settings.audit_signing_key.public_key(), heads)
+        if full:
+            with click.progressbar(length=1, label="Checking every entry", file=sys.stderr) as bar:
+
+                def advance(checked: int, total: int) -> None:
+                    bar.length = max(total, 1)
+                    bar.update(checked)
+
+                result = audit_log.verify_and_mark(session, public_key, heads, full=True, progress=advance)
+        else:
+            result = audit_log.verify_and_mark(session, public_key, heads, full=False)
     if result.ok:
         click.echo(result.summary())
         return

@@ -22,6 +22,8 @@ from vetting.errors import DomainError
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 _UNDO_KEY = "undo_on_rollback"
+#: Execution option of a read-only SQLite connection: its transaction begins deferred.
+SNAPSHOT_READ = "vetting_snapshot_read"
 
 
 def on_rollback(session: Session, undo: Callable[[], None]) -> None:
@@ -62,7 +64,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(connection: Any) -> None:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            # A snapshot read (the chain check) takes no write lock: WAL readers never block writers.
+            deferred = connection.get_execution_options().get(SNAPSHOT_READ, False)
+            connection.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
 
         return engine
     return create_engine(url, pool_pre_ping=True, hide_parameters=True, **kwargs)

@@ -59,12 +59,14 @@ def _events(instance: Instance, name: str) -> list[dict[str, object]]:
 
 
 def _delete_newest(instance: Instance, count: int) -> int:
-    """Delete the newest ``count`` events and every checkpoint over them; the new head's seq."""
+    """Delete the newest ``count`` events, every checkpoint over them and every verification marker
+    past the cut (which would show it); the new head's seq."""
     engine = instance.engine()
     try:
         with engine.begin() as conn:
             head = conn.execute(text("SELECT MAX(seq) FROM audit_events")).scalar_one()
             kept = head - count
+            conn.execute(text("DELETE FROM audit_verifications WHERE seq > :k"), {"k": kept})
             conn.execute(text("DELETE FROM audit_checkpoints WHERE seq > :k"), {"k": kept})
             deleted = conn.execute(text("DELETE FROM audit_events WHERE seq > :k"), {"k": kept})
             assert deleted.rowcount == count
@@ -104,7 +106,8 @@ def test_a_tail_cut_passes_verify_alone_and_fails_against_the_witness(instance: 
         assert result.returncode == 1, out
         assert "Traceback" not in out
         assert f"signed head at entry {head}" in out
-        assert f"chain ends at {kept} (truncated)" in out
+        # The check run alone is recorded on the chain, after the cut.
+        assert f"chain ends at {kept + 1} (truncated)" in out
     finally:
         copy.discard()
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from json.encoder import encode_basestring
@@ -129,6 +129,9 @@ class Checkpoint:
             }
         ).encode()
 
+    def signed_by(self, public_key: Ed25519PublicKey) -> bool:
+        return _signature_holds(public_key, self.key_id, self.signature, self.message())
+
 
 #: Set apart from checkpoint signatures: a marker's signature never reads as a checkpoint's.
 MARKER_PURPOSE = "vetting-audit verification marker"
@@ -210,10 +213,14 @@ class VerifyResult:
     #: (:mod:`vetting.audit.witness`), and the newest of them.
     witnessed: int = 0
     witnessed_seq: int | None = None
+    #: The verified marker an incremental check resumed after (entries up to it not re-read).
+    resumed_from: int | None = None
 
     def summary(self) -> str:
         if self.ok:
             tail = f"; last signed checkpoint at entry {self.last_checkpoint.seq}" if self.last_checkpoint else ""
+            if self.resumed_from is not None:
+                tail += f"; entries after {self.resumed_from} checked now, those up to it by an earlier check"
             if self.witnessed:
                 tail += f"; matches {self.witnessed} witnessed head(s), the newest at entry {self.witnessed_seq}"
             return f"Audit chain OK: {self.entries} entries, {self.checkpoints} signed checkpoints{tail}."
@@ -278,3 +285,71 @@ def verify_chain(
 
 def _broken(entries: int, checkpoints: int, seq: int, reason: str) -> VerifyResult:
     return VerifyResult(False, entries, checkpoints, None, broken_seq=seq, reason=reason)
+
+
+@dataclass(frozen=True)
+class Resume:
+    """Where an incremental check starts: a verified marker, and the signed checkpoint at its
+    entry (both already checked against the chain)."""
+
+    seq: int
+    entry_hash: str
+    checkpoints: int
+    checkpoint: Checkpoint
+
+
+def verify_stream(
+    entries: Iterable[StoredEntry],
+    checkpoints: Iterable[Checkpoint],
+    public_key: Ed25519PublicKey,
+    start: Resume | None = None,
+) -> VerifyResult:
+    """:func:`verify_chain` over two streams in ``seq`` order, in constant memory, from the
+    genesis or after ``start`` (``entries`` and ``checkpoints`` then begin after its entry).
+
+    Checkpoints are checked as the entries reach them, so a bad signature is reported at its
+    position in the chain rather than before every other break.
+    """
+    count = start.seq if start else 0
+    prev_hash = start.entry_hash if start else GENESIS_HASH
+    seen = start.checkpoints if start else 0
+    last = start.checkpoint if start else None
+    pending: Iterator[Checkpoint] = iter(checkpoints)
+    cp = next(pending, None)
+
+    def broken(seq: int, reason: str) -> VerifyResult:
+        return _broken(count, seen, seq, reason)
+
+    for entry in entries:
+        f = entry.fields
+        expected_seq = count + 1
+        if f.seq != expected_seq:
+            return broken(expected_seq, f"entry {expected_seq} is missing (found {f.seq} next)")
+        if f.compute_hash() != entry.entry_hash:
+            return broken(f.seq, "content does not match its hash (entry altered)")
+        if f.prev_hash != prev_hash:
+            if f.seq == 1:
+                return broken(1, "the first entry does not start from the genesis hash")
+            return broken(f.seq - 1, "hash differs from what the next entry recorded (entry rewritten)")
+        while cp is not None and cp.seq <= f.seq:
+            if not cp.signed_by(public_key):
+                return broken(cp.seq, f"checkpoint at entry {cp.seq} has a bad signature")
+            if cp.entry_hash != (entry.entry_hash if cp.seq == f.seq else None):
+                return broken(cp.seq, "entry differs from the signed checkpoint")
+            seen, last = seen + 1, cp
+            cp = next(pending, None)
+        prev_hash = entry.entry_hash
+        count += 1
+
+    beyond = 0
+    while cp is not None:
+        if not cp.signed_by(public_key):
+            return broken(cp.seq, f"checkpoint at entry {cp.seq} has a bad signature")
+        beyond = max(beyond, cp.seq)
+        cp = next(pending, None)
+    if beyond > count:
+        return broken(count + 1, f"entries up to {beyond} were signed but the chain ends at {count} (truncated)")
+    covered = last.seq if last else 0
+    if count > covered:
+        return broken(covered + 1, "entry is not covered by any signed checkpoint (inserted)")
+    return VerifyResult(True, count, seen, last, resumed_from=start.seq if start else None)

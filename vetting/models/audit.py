@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from vetting.audit.chain import Checkpoint, EntryFields, StoredEntry, VerificationMarker
+from vetting.audit.chain import Checkpoint, EntryFields, StoredEntry
 from vetting.models.base import AppendOnly, Base
 
 
@@ -72,8 +72,3 @@ class AuditVerification(AppendOnly, Base):
     verified_at: Mapped[datetime]
     key_id: Mapped[str] = mapped_column(String(16))
     signature: Mapped[str] = mapped_column(String(128))
-
-    def marker(self) -> VerificationMarker:
-        return VerificationMarker(
-            self.seq, self.entry_hash, self.checkpoints, self.verified_at, self.key_id, self.signature
-        )

@@ -13,10 +13,12 @@ from sqlalchemy import ColumnElement, Select, String, and_, cast, func, or_, sel
 from sqlalchemy.orm import Session
 
 from vetting import policy
-from vetting.audit.chain import StoredEntry, VerifyResult, verify_chain
+from vetting.audit import verification
+from vetting.audit.chain import StoredEntry, VerifyResult
 from vetting.audit.events import Event
 from vetting.audit.export import export_lines
-from vetting.audit.witness import WitnessedHead, verify_witnessed
+from vetting.audit.verification import Progress
+from vetting.audit.witness import WitnessedHead
 from vetting.audit.writer import record
 from vetting.clock import start_of, utcnow
 from vetting.crypto import sha256_hex
@@ -38,13 +40,19 @@ def _iter_entries(session: Session, batch: int = 2000) -> Iterator[StoredEntry]:
         session.expunge_all()
 
 
-def verify(session: Session, public_key: Ed25519PublicKey, witnessed: Sequence[WitnessedHead] = ()) -> VerifyResult:
-    """Check the whole chain and every checkpoint (``vetting audit verify``), and that the
-    chain holds every ``witnessed`` head (read from witnesses outside the database)."""
-    checkpoints = [c.checkpoint() for c in session.scalars(select(AuditCheckpoint))]
-    if witnessed:
-        return verify_witnessed(_iter_entries(session), checkpoints, public_key, witnessed)
-    return verify_chain(_iter_entries(session), checkpoints, public_key)
+def verify(
+    session: Session,
+    public_key: Ed25519PublicKey,
+    witnessed: Sequence[WitnessedHead] = (),
+    *,
+    resume: bool = False,
+    progress: Progress | None = None,
+) -> VerifyResult:
+    """Check the chain and every checkpoint, and that the chain holds every ``witnessed`` head
+    (read from witnesses outside the database), in one consistent snapshot read beside
+    ``session``'s transaction (:mod:`vetting.audit.verification`): from the genesis, or with
+    ``resume`` only the entries after the newest verified marker."""
+    return verification.check(verification.engine_of(session), public_key, witnessed, resume=resume, progress=progress)
 
 
 def verify_as(
@@ -55,15 +63,50 @@ def verify_as(
 
 
 def verify_recorded(
-    session: Session, actor: User, public_key: Ed25519PublicKey, witnessed: Sequence[WitnessedHead]
+    session: Session,
+    actor: User,
+    public_key: Ed25519PublicKey,
+    witnessed: Sequence[WitnessedHead],
+    *,
+    mark: bool = False,
 ) -> tuple[VerifyResult, int]:
-    """:func:`verify_as`, and the entry that records the check. That entry comes after the ones
-    checked, so a log read just after shows one entry more than the check counted."""
+    """The routine check (after the newest verified marker) for an auditor, and the entry that
+    records it. That entry comes after the ones checked, so a log read just after shows one
+    entry more than the check counted. With ``mark`` (an action, never a page read) an intact
+    chain also gets a new marker, so the next routine check starts after this one."""
     policy.require(actor, policy.Action.AUDIT_READ)
-    result = verify(session, public_key, witnessed)
+    return _verify_and_record(session, actor, public_key, witnessed, full=False, mark=mark)
+
+
+def verify_and_mark(
+    session: Session,
+    public_key: Ed25519PublicKey,
+    witnessed: Sequence[WitnessedHead],
+    *,
+    full: bool,
+    progress: Progress | None = None,
+) -> VerifyResult:
+    """``vetting audit verify [--full]``: the routine check (or, ``full``, every entry from the
+    genesis), recorded, and a new marker when the chain is intact."""
+    return _verify_and_record(session, None, public_key, witnessed, full=full, mark=True, progress=progress)[0]
+
+
+def _verify_and_record(
+    session: Session,
+    actor: User | None,
+    public_key: Ed25519PublicKey,
+    witnessed: Sequence[WitnessedHead],
+    *,
+    full: bool,
+    mark: bool,
+    progress: Progress | None = None,
+) -> tuple[VerifyResult, int]:
+    result = verify(session, public_key, witnessed, resume=not full, progress=progress)
     entry = record(
         session, actor, Event.AUDIT_VERIFIED, ok=result.ok, entries=result.entries, broken_seq=result.broken_seq
     )
+    if mark:
+        verification.record_marker(session, result)
     return result, entry.seq
 
 
@@ -256,7 +299,7 @@ def verify_page(
 ) -> LogPage:
     """Run the chain check (:func:`verify_as`) and show the log with its result, the check's
     own event included (and named, so the counts agree: ``check_seq``)."""
-    result, seq = verify_recorded(session, actor, public_key, witnessed)
+    result, seq = verify_recorded(session, actor, public_key, witnessed, mark=True)
     return replace(log_page(session, actor, filters, page_size), result=result, check_seq=seq)
 
 
