@@ -1086,37 +1086,49 @@ def _age_of_a_thing(padded: str, span: Span) -> bool:
     return _singular(_word(first)) in AGED_THINGS
 
 
-def _outside(spans: list[Found], blocked: list[tuple[int, int]]) -> list[Found]:
-    """Drop spans that lie inside an exception phrase ("New Mexico", "Salvation Army"), and shift
-    them from offsets of the padded text to offsets of the normalised text."""
-    if not blocked:
-        return [(s[0] - 1, s[1] - 1, s[2], s[3], s[4]) for s in spans]
-    # The furthest end of an exception phrase over each of its positions: phrases are short.
+def _reach(blocked: list[tuple[int, int]]) -> dict[int, int]:
+    """The furthest end of an exception phrase ("New Mexico", "Salvation Army") over each of its
+    positions (phrases are short): a span that starts at one and ends within lies inside it."""
     reach: dict[int, int] = {}
     for start, stop in blocked:
         for at in range(start, stop):
             if reach.get(at, -1) < stop:
                 reach[at] = stop
+    return reach
+
+
+def _outside(spans: list[Found], reach: dict[int, int]) -> list[Found]:
+    """Spans of the padded text outside exception phrases, in offsets of the normalised text."""
+    if not reach:
+        return [(s[0] - 1, s[1] - 1, s[2], s[3], s[4]) for s in spans]
     return [(s[0] - 1, s[1] - 1, s[2], s[3], s[4]) for s in spans if reach.get(s[0], -1) < s[1]]
 
 
-def _resolve(text: str, spans: Iterable[Found]) -> list[Mention]:
+#: A span as :func:`_resolve` sorts it: (start, -stop, is possible, rule, axis).
+Keyed = tuple[int, int, bool, str, str]
+
+
+def _keyed(spans: Iterable[Found]) -> list[Keyed]:
+    return [(s[0], -s[1], s[4] != CERTAIN, s[3], s[2]) for s in spans]
+
+
+def _resolve(text: str, keyed: list[Keyed]) -> list[Mention]:
     """Per axis, keep the longest of overlapping spans (leftmost-longest, a certain reading
-    before a possible one), in one sweep, as mentions of ``text``."""
+    before a possible one; of equal spans of one axis from two rules, a lexicon phrase and a
+    pattern, the first rule id), in one sweep, as mentions of ``text``."""
     mentions: list[Mention] = []
     reach: dict[str, int] = {}
     plain = text.isascii()
-    # Sorted as (start, -stop, possible, rule, axis): equal spans of one axis from two rules (a
-    # lexicon phrase and a pattern), the first rule id wins.
-    for start, back, possible, rule, axis in sorted({(s[0], -s[1], s[4] != CERTAIN, s[3], s[2]) for s in spans}):
+    keyed.sort()
+    for start, back, possible, rule, axis in keyed:
         stop = -back
         if stop <= reach.get(axis, -1):
-            continue  # inside a longer span of the same axis that starts earlier or here
+            continue  # a repeat, or inside a longer span of the same axis that starts earlier or here
         reach[axis] = stop
         if not plain:
             while stop < len(text) and not text[stop].isascii() and is_ignorable(text[stop]):
                 stop += 1  # an invisible character right after the word goes with it
-        mentions.append(Mention(start, stop, axis, rule, POSSIBLE if possible else CERTAIN))
+        mentions.append(tuple.__new__(Mention, (start, stop, axis, rule, POSSIBLE if possible else CERTAIN)))
     return mentions
 
 
@@ -1166,9 +1178,12 @@ def _confidence(padded: str, start: int, stop: int) -> str:
     return POSSIBLE if _DISGUISE.search(padded, start, stop) else CERTAIN
 
 
-def _detect(normalised: str, capitalised: Capitalised | None) -> tuple[list[Found], dict[str, list[int]]]:
-    """Lexicon, pattern and context spans of normalised text, in its offsets, exceptions removed,
-    with how sure each is; and the signs of disguised words in it."""
+def _detect_padded(
+    normalised: str, capitalised: Capitalised | None
+) -> tuple[list[Found], dict[int, int], dict[str, list[int]]]:
+    """Lexicon, pattern and context spans of normalised text with how sure each is, in offsets of
+    the padded text (one more); the reach of its exception phrases (:func:`_reach`), which the
+    caller drops spans by; and the signs of disguised words in it (in normalised offsets)."""
     padded = f" {normalised} "
     lexical, windows, blocked, marks = _scan(padded, word_view(normalised), capitalised)
     others: list[Span] = [s for s in _pattern_matches(padded, windows) if not _age_of_a_thing(padded, s)]
@@ -1176,10 +1191,14 @@ def _detect(normalised: str, capitalised: Capitalised | None) -> tuple[list[Foun
     others += _ages_beside_names(padded, capitalised)
     # Lexical religion spans have grown to the congregation's name in the scan already.
     found: list[Found] = [(*s, _confidence(padded, s[0], s[1])) for s in others]
-    spans = lexical + [_with_place_of_worship(padded, s, capitalised) if s[2] == "religion" else s for s in found]
-    # Padded offsets are one more than normalised ones.
-    marks = {mark: [at - 1 for at in starts] for mark, starts in marks.items()}
-    return _outside(spans, blocked), marks
+    lexical += [_with_place_of_worship(padded, s, capitalised) if s[2] == "religion" else s for s in found]
+    return lexical, _reach(blocked), {mark: [at - 1 for at in starts] for mark, starts in marks.items()}
+
+
+def _detect(normalised: str, capitalised: Capitalised | None) -> tuple[list[Found], dict[str, list[int]]]:
+    """:func:`_detect_padded`, exceptions removed, in offsets of the normalised text."""
+    spans, reach, marks = _detect_padded(normalised, capitalised)
+    return _outside(spans, reach), marks
 
 
 # --- hashtags, handles and joined words ----------------------------------------------------
@@ -1374,7 +1393,8 @@ def screen(text: str) -> list[Mention]:
 
 def _screen(text: str) -> list[Mention]:
     normalised, offsets = normalise(text)
-    found, marks = _detect(normalised, _capitals(text, offsets))
+    spans, reach, marks = _detect_padded(normalised, _capitals(text, offsets))
+    found: list[Found] = []
     if RUN in marks:
         for keep in (2, 1):
             variant, back = collapse_runs(normalised, keep)
@@ -1382,11 +1402,15 @@ def _screen(text: str) -> list[Mention]:
     if "#" in normalised or "@" in normalised:
         found += _tag_spans(normalised)
     found += _emoji_spans(normalised)
+    if offsets is None:
+        # The lexical spans (thousands in a long text) go from padded offsets to sort keys at once.
+        keyed = [(s[0] - 1, 1 - s[1], s[4] != CERTAIN, s[3], s[2]) for s in spans if reach.get(s[0], -1) < s[1]]
+    else:
+        keyed = []
+        found = [(*to_original(offsets, f[0], f[1]), f[2], f[3], f[4]) for f in _outside(spans, reach) + found]
     # From here on, spans of the original text.
-    if offsets is not None:
-        found = [(*to_original(offsets, f[0], f[1]), f[2], f[3], f[4]) for f in found]
     spaced = [to_original(offsets, at, at + 1)[0] for at in marks.get(SPACED, ())]
     found += _broken_spans(text, spaced)
     if text.isascii():
         found += _camel_spans(text)
-    return _resolve(text, found)
+    return _resolve(text, keyed + _keyed(found))
