@@ -36,9 +36,11 @@ pdf-libs: ## Install the Pango and HarfBuzz libraries WeasyPrint renders PDFs wi
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core >/dev/null; \
 	else echo "Pango or HarfBuzz is missing: install libpango-1.0-0, libpangoft2-1.0-0 and libharfbuzz-subset0 for PDF rendering."; fi
 
-run: $(VENV)/.installed pdf-libs ## Initialise instance/, load the demo data, serve on http://127.0.0.1:$(PORT)
+run: $(VENV)/.installed pdf-libs ## Initialise instance/, load the demo data, serve on http://127.0.0.1:$(PORT) with a worker beside it
 	$(BIN)/vetting init $(if $(filter command line environment,$(origin AGENCY_NAME)),--agency-name,--default-agency-name) "$(AGENCY_NAME)"
 	$(BIN)/vetting demo
+	@# The worker runs the jobs (report PDFs) from the instance's queue file, and stops with the server.
+	$(BIN)/vetting worker & worker=$$!; trap 'kill -TERM $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	$(BIN)/vetting serve --host 127.0.0.1 --port $(PORT)
 
 chromium: ## Install Chromium (browser tests) and Poppler's pdftotext (PDF text checks) when missing (root only)

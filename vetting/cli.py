@@ -181,6 +181,7 @@ def worker_command(workers: int, lease: float) -> None:
     handler = logging.StreamHandler()
     handler.setFormatter(EscapingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     logging.basicConfig(level=logging.INFO, handlers=[handler])
+    logging.getLogger("weasyprint").setLevel(logging.WARNING)  # a line per layout step of every PDF
     rt = _runtime()
     where = rt.settings.queue_url or f"{rt.settings.instance_path}/queue.sqlite3"
     click.echo(f"Worker: {workers} thread(s), queue {where.split('@')[-1]}", err=True)

@@ -34,6 +34,7 @@ BELOW_HTTP = (
     "vetting.screening",
     "vetting.db",
     "vetting.demo",
+    "vetting.jobs",
 )
 #: The pure computations: plain data in, plain data out.
 PURE = ("vetting.selection_rates", "vetting.heatmap", "vetting.uniformity_matrix")

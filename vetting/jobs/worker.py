@@ -42,7 +42,9 @@ def run_worker(rt: Runtime, workers: int, lease: float) -> None:
     stop = threading.Event()
     sweeper = threading.Thread(target=_sweeping, args=(rt, stop), name="job-sweep", daemon=True)
     sweeper.start()
-    consumer = rt.queue.huey.create_consumer(workers=workers, worker_type="thread", periodic=False)
+    # An idle consumer polls the SQLite queue at most a second apart (Huey's default backs off to
+    # ten): a job someone waits for starts within a second. Redis answers at once either way.
+    consumer = rt.queue.huey.create_consumer(workers=workers, worker_type="thread", periodic=False, max_delay=1.0)
     try:
         consumer.run()
     finally:
