@@ -253,8 +253,12 @@ def _person_context(
         return True
     if second is not None and (_word(second) if "'" in second else second) in people:
         return True
-    # The last two words of the clause before the descriptor, as written and without "'s".
     low = max(0, start - 40)
+    colour = text[start:end] in COLOUR_WORDS
+    goes_on = not (first is None or _word(first) in CLAUSE_END or comma is not None)
+    if goes_on and colour and "%" not in text[low:start]:
+        return False  # the clause goes on ("black coffee") and no percentage precedes (below)
+    # The last two words of the clause before the descriptor, as written and without "'s".
     words = _clause_before(text, low, start)
     last_raw = words[-1] if words else ""
     last = _word(last_raw)
@@ -263,10 +267,9 @@ def _person_context(
     before = _word(words[0]) if len(words) == 2 else ""
     # "he's" is both a cue as written and "he" once the possessive is stripped: test the word as written.
     strong = last in STRONG_CUES or last_raw in STRONG_CUES or f"{before} {last}" in STRONG_PAIRS
-    colour = text[start:end] in COLOUR_WORDS
     if strong and not colour:
         return True  # "being Asian on this job is tiring", "got called Mexican like it's an insult"
-    if not (first is None or _word(first) in CLAUSE_END or comma is not None):
+    if goes_on:
         return False  # the clause goes on: "black coffee"
     if not words or strong:
         return True  # "I'm Catholic.", "because he's black", "as a Marine,", "Conservative, Christian, and proud"
@@ -714,6 +717,37 @@ ANCHORS: dict[str, tuple[str, ...]] = {
 }
 #: How far around an anchor a pattern's match may reach.
 _WINDOW = 90
+#: How far before its anchor a match of the rule can start (the longest text its regex allows
+#: there: "40 years of " before "marriage"), so the regex is tried only at those few positions
+#: instead of across the whole window; ``None`` where a match need not hold an anchor (AGE-P08
+#: matches "30th!" with no "birthday"): the whole window is searched.
+LEADS: dict[str, int | None] = {
+    "AGE-P01": 4,
+    "AGE-P02": 0,
+    "AGE-P03": 0,
+    "AGE-P04": 0,
+    "AGE-P05": 0,
+    "AGE-P06": 0,
+    "AGE-P07": 0,
+    "AGE-P08": None,
+    "AGE-P09": 11,
+    "AGE-P10": 0,
+    "AGE-P11": 0,
+    "AGE-P12": 10,
+    "AGE-P13": 0,
+    "AGE-P14": 12,
+    "AGE-P15": 3,
+    "AGE-P16": 0,
+    "AGE-P17": 0,
+    "PREG-P01": 0,
+    "PREG-P04": 15,
+    "PREG-P02": 3,
+    "PREG-P03": 0,
+    "REL-P01": 0,
+    "MIL-P01": 0,
+    "GEN-P01": 12,
+    "FAM-P01": 10,
+}
 
 
 @cache
@@ -828,11 +862,15 @@ def _stands_in(padded: str, start: int, end: int) -> bool:
     return letters >= 2
 
 
+#: Where a pattern runs: (low, high, where each of its anchors starts), in offsets of the padded text.
+Window = tuple[int, int, tuple[int, ...]]
+
+
 class Scan(NamedTuple):
     """What one pass of the automaton found, in offsets of the padded text."""
 
     lexical: list[Found]
-    windows: dict[int, list[tuple[int, int]]]
+    windows: dict[int, list[Window]]
     blocked: list[tuple[int, int]]
     #: Signs of a disguised word (:data:`RUN`, :data:`SPACED`) and where they start.
     marks: dict[str, list[int]]
@@ -905,7 +943,7 @@ def _scan(padded: str, view: str, capitalised: Capitalised | None) -> Scan:
     runs three times, in offsets of ``padded``: the normalised text with a space at each end, as
     long as its word ``view``."""
     lexical: list[Found] = []
-    windows: dict[int, list[tuple[int, int]]] = {}
+    windows: dict[int, list[Window]] = {}
     blocked: list[tuple[int, int]] = []
     marks: dict[str, list[int]] = {}
     add = lexical.append
@@ -948,20 +986,34 @@ def _note(extra: tuple[tuple[int, ...], bool, str], start: int, end: int, scan: 
         low, high = start - _WINDOW, end + 1 + _WINDOW
         spans = scan.windows.setdefault(index, [])
         if spans and low <= spans[-1][1]:
-            spans[-1] = (spans[-1][0], high)  # anchors are found in order: merge overlaps
+            last = spans[-1]  # anchors are found in order: merge overlaps
+            spans[-1] = (last[0], high, (*last[2], start))
         else:
-            spans.append((max(0, low), high))
+            spans.append((max(0, low), high, (start,)))
     if exception:
         scan.blocked.append((start, end))
 
 
-def _pattern_matches(padded: str, windows: dict[int, list[tuple[int, int]]]) -> Iterator[Span]:
+def _pattern_matches(padded: str, windows: dict[int, list[Window]]) -> Iterator[Span]:
+    """What each pattern's regex finds across its windows (as ``finditer`` would), trying it
+    only where a match can start: up to its lead (:data:`LEADS`) before one of its anchors."""
     patterns = _patterns()
     for index, spans in windows.items():
         axis, rule, pattern = patterns[index]
-        for low, high in spans:
-            for match in pattern.finditer(padded, low, high):
-                yield match.start(), match.end(), axis, rule
+        lead = LEADS[rule]
+        for low, high, anchors in spans:
+            if lead is None:
+                for match in pattern.finditer(padded, low, high):
+                    yield match.start(), match.end(), axis, rule
+                continue
+            reached = low
+            for at in sorted({at for anchor in anchors for at in range(max(low, anchor - lead), anchor + 1)}):
+                if at < reached:
+                    continue  # inside the last match: finditer goes on after it
+                hit = pattern.match(padded, at, high)
+                if hit is not None:
+                    yield hit.start(), hit.end(), axis, rule
+                    reached = hit.end()
 
 
 #: Ages written beside a name, which no word anchors: "Brooks, 29, of Hattiesburg" (AGE-P18),
