@@ -214,5 +214,10 @@ def test_after_verify_the_figures_agree(app: Flask, clock: Clock) -> None:
         f"This check is recorded as entry {newest}, after the {checked} entries it checked, "
         "so the log below shows one entry more." in html.unescape(page)
     )
+    # A second check resumes after the first one's signed marker, and still counts the whole chain.
+    again = web.post("/audit/verify", data={"csrf_token": csrf_from(page)}).get_data(as_text=True)
+    second = re.search(r"Audit chain OK: (\d+) entries", again)
+    assert second
+    assert rows(again)[0][0] == int(second.group(1)) + 1
     body = app.test_client().get(f"{API}/audit/verify", headers=bearer(app, world.auditor)).get_json()
     assert body["recorded_as_seq"] == body["entries"] + 1
