@@ -90,7 +90,8 @@ def crawl(page: Page, app: Flask, *, per_route: int, limit: int) -> Iterator[str
     shows it: same origin, GET pages only (sign-out is a POST form), at most ``per_route`` URLs
     of one route, spread over the links found (the first, the last, the middle... candidate of a
     list, so pages in different states are seen), and ``limit`` pages in all. Routes are taken in
-    the order their first link was found. A page that answers with an error is yielded too."""
+    the order their first link was found. A page that answers with an error is yielded too; a
+    link that turns out to be a download is passed over."""
     origin = urlsplit(page.url)._replace(path="", query="", fragment="").geturl()
     seen: set[str] = set()
     pending: dict[str, list[str]] = {}  # endpoint: URLs found and not yet visited, in link order
@@ -113,7 +114,12 @@ def crawl(page: Page, app: Flask, *, per_route: int, limit: int) -> Iterator[str
         seen.add(url)
         per[route] += 1
         if page.url != url:
-            page.goto(url)
+            try:
+                page.goto(url)
+            except PlaywrightError as error:
+                if "Download is starting" in str(error):  # a file this list does not know of
+                    continue
+                raise
             landed = page.url.split("#", 1)[0]
             if landed != url:  # redirected, e.g. ``/`` to the landing page
                 if landed in seen:
