@@ -230,3 +230,18 @@ def test_the_pages_around_sign_in_have_no_serious_accessibility_violation(
 
     assert len(checker.checked) == 12
     checker.assert_clean()
+
+
+def test_the_check_reports_a_violation_with_its_page_rule_and_element(axe_context: BrowserContext) -> None:
+    """Control for the tests above: a button without a name is a critical violation, listed with
+    the page, the rule and the element's selector."""
+    page = axe_context.new_page()
+    checker = Checker(page)
+    page.goto("/login")
+    page.evaluate("() => { const b = document.createElement('button'); b.id = 'nameless'; document.body.append(b); }")
+    checker.check()
+    assert [(v.url, v.rule, v.impact, v.targets) for v in checker.violations] == [
+        ("/login", "button-name", "critical", ("#nameless",))
+    ]
+    with pytest.raises(AssertionError, match=r"/login: button-name \(critical: .*\) at #nameless"):
+        checker.assert_clean()
