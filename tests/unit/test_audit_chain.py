@@ -28,12 +28,16 @@ from vetting.audit.chain import (
     GENESIS_HASH,
     Checkpoint,
     EntryFields,
+    Resume,
     StoredEntry,
+    VerificationMarker,
     VerifyResult,
     canonical_json,
     public_key_id,
     sign_checkpoint,
+    sign_marker,
     verify_chain,
+    verify_stream,
 )
 
 KEY = Ed25519PrivateKey.generate()
@@ -464,10 +468,11 @@ events_strategy = st.lists(
 )
 
 
-@settings(max_examples=150, deadline=None)
-@given(events=events_strategy, data=st.data())
-def test_random_single_row_tamper_is_always_detected(events: list[tuple[str, dict[str, Any]]], data: Any) -> None:
-    """R5: on random chains, every single-row tamper is detected and located (100%)."""
+def tampered_chain(
+    events: list[tuple[str, dict[str, Any]]], data: Any
+) -> tuple[list[StoredEntry], list[Checkpoint], str, int, set[int]]:
+    """A random chain with one random tamper: the entries, the checkpoints, the tamper, its
+    position, and the entries a check may name."""
     n = len(events)
     inner = data.draw(st.sets(st.integers(min_value=1, max_value=n - 1)), label="checkpoints")
     checkpoint_after = sorted({*inner, n})
@@ -498,7 +503,64 @@ def test_random_single_row_tamper_is_always_detected(events: list[tuple[str, dic
         tail = [renumbered(e, e.fields.seq + 1) for e in entries[seq - 1 :]]
         tampered = [*entries[: seq - 1], forged_after(entries, seq), *tail]
         expected = {seq, seq + 1}
+    return tampered, checkpoints, kind, seq, expected
 
+
+@settings(max_examples=150, deadline=None)
+@given(events=events_strategy, data=st.data())
+def test_the_streamed_check_agrees_with_the_whole_chain_check(
+    events: list[tuple[str, dict[str, Any]]], data: Any
+) -> None:
+    """``verify_stream`` (the database's check: checkpoints streamed beside the entries) finds
+    what ``verify_chain`` finds, at the same entry, for the same reason."""
+    tampered, checkpoints, kind, seq, _ = tampered_chain(events, data)
+    whole = verify(tampered, checkpoints)
+    streamed = verify_stream(iter(tampered), iter(checkpoints), PUBLIC)
+    assert (streamed.ok, streamed.broken_seq, streamed.reason) == (whole.ok, whole.broken_seq, whole.reason), (
+        kind,
+        seq,
+    )
+
+
+@pytest.mark.parametrize("at", CHECKPOINTED)
+def test_a_check_resumed_at_a_checkpoint_counts_like_the_full_one(at: int) -> None:
+    entries, checkpoints = chain()
+    full = verify_stream(entries, checkpoints, PUBLIC)
+    assert full.ok
+    assert (full.entries, full.checkpoints) == (verify(entries, checkpoints).entries, len(CHECKPOINTED))
+    before = [cp for cp in checkpoints if cp.seq <= at]
+    start = Resume(at, entries[at - 1].entry_hash, len(before), before[-1])
+    after = [cp for cp in checkpoints if cp.seq > at]
+    resumed = verify_stream(entries[at:], after, PUBLIC, start)
+    assert resumed.ok, resumed.reason
+    assert (resumed.entries, resumed.checkpoints, resumed.last_checkpoint) == (
+        full.entries,
+        full.checkpoints,
+        full.last_checkpoint,
+    )
+    assert resumed.resumed_from == at
+    # Resumed from a wrong hash, the first entry after the start is named (its link breaks).
+    if at < N:
+        wrong = verify_stream(entries[at:], after, PUBLIC, replace(start, entry_hash=flip_hex(start.entry_hash)))
+        assert_broken_at(wrong, at)
+
+
+def test_a_marker_is_signed_for_its_own_purpose() -> None:
+    marker = sign_marker(KEY, 8, "a" * 64, 3, START)
+    assert marker.signed_by(PUBLIC)
+    assert not replace(marker, seq=9).signed_by(PUBLIC)
+    assert not replace(marker, checkpoints=4).signed_by(PUBLIC)
+    assert not marker.signed_by(Ed25519PrivateKey.generate().public_key())
+    # A checkpoint's signature over the same entry never passes for a marker's.
+    cp = sign_checkpoint(KEY, 8, "a" * 64, START)
+    assert not VerificationMarker(8, "a" * 64, 3, START, cp.key_id, cp.signature).signed_by(PUBLIC)
+
+
+@settings(max_examples=150, deadline=None)
+@given(events=events_strategy, data=st.data())
+def test_random_single_row_tamper_is_always_detected(events: list[tuple[str, dict[str, Any]]], data: Any) -> None:
+    """R5: on random chains, every single-row tamper is detected and located (100%)."""
+    tampered, checkpoints, kind, seq, expected = tampered_chain(events, data)
     result = verify(tampered, checkpoints)
     assert not result.ok, f"{kind} at {seq} went undetected"
     assert result.broken_seq in expected, (kind, seq, result.reason)
