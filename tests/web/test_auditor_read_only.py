@@ -59,6 +59,10 @@ READ_TYPE_POSTS = frozenset(
         "api.audit_finding_raw",
         "audit.notice",
         "api.audit_notice_pdf",
+        # the audit report made by the worker (issue 17): a job row and the report's own audit
+        # events, nothing of an investigation (tests/web/test_jobs.py)
+        "jobs.start_audit_report",
+        "api.start_audit_report_job",
         # signing in and out, and the candidate's public self-identification form
         "auth.login",
         "auth.logout",
