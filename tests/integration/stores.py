@@ -25,7 +25,8 @@ S3_ENV = {
     "AWS_ACCESS_KEY_ID": "testing",
     "AWS_SECRET_ACCESS_KEY": "testing",
     "AWS_DEFAULT_REGION": "us-east-1",
-    # Nothing leaves 127.0.0.1, whatever proxy the machine has.
+    # Nothing leaves 127.0.0.1: no instance-metadata lookup for credentials, no proxy.
+    "AWS_EC2_METADATA_DISABLED": "true",
     "NO_PROXY": "127.0.0.1",
     "no_proxy": "127.0.0.1",
 }

@@ -30,6 +30,7 @@ from vetting.config import CONFIG_FILE, ConfigError, ObjectStorage, Settings, lo
 from vetting.crypto import DataKey
 from vetting.instance import ensure_instance
 from vetting.models import Consent, Evidence
+from vetting.storage import StorageError
 from vetting.storage.s3 import S3Store
 
 VETTING = Path(sys.executable).with_name("vetting")
@@ -147,10 +148,21 @@ def test_an_evidence_upload_through_the_api_ends_in_the_bucket_sealed(
     assert download.data == content
 
 
-def test_a_missing_bucket_is_a_clear_error(s3_endpoint: str, s3_env: dict[str, str]) -> None:
+def test_an_unusable_bucket_is_a_clear_error(
+    s3_endpoint: str, s3_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The operation and S3's error code, as a StorageError the commands report (never a traceback)."""
     store = S3Store("no-such-bucket", "p", endpoint_url=s3_endpoint)
-    with pytest.raises(ValueError, match=r"object storage: listing failed \(NoSuchBucket\)"):
+    with pytest.raises(StorageError, match=r"object storage: listing failed \(NoSuchBucket\)"):
         list(store.scan())
+    nobody = S3Store("no-such-bucket", "p", endpoint_url=f"http://127.0.0.1:{free_port()}")
+    with pytest.raises(StorageError, match=r"object storage: upload failed \(EndpointConnectionError\)"):
+        nobody.put(nobody.new_name(), DataKey(DataKey.generate()), b"x", "p")
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID")
+    monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
+    anonymous = S3Store("no-such-bucket", "p", endpoint_url=s3_endpoint)
+    with pytest.raises(StorageError, match=r"object storage: download failed \(NoCredentialsError\)"):
+        anonymous.get(anonymous.new_name(), DataKey(DataKey.generate()), "p")
 
 
 # --- the command line, as real processes -------------------------------------------------------------

@@ -69,7 +69,7 @@ class S3Store:
         self._client: Any = boto3.session.Session().client(
             "s3",
             endpoint_url=endpoint_url,
-            config=Config(connect_timeout=10, read_timeout=60, retries={"mode": "standard", "max_attempts": 4}),
+            config=Config(connect_timeout=5, read_timeout=60, retries={"mode": "standard", "max_attempts": 3}),
         )
 
     def _final(self, name: str) -> str:
@@ -110,11 +110,10 @@ class S3Store:
         return key.open(sealed, purpose)
 
     def delete(self, name: str) -> None:
-        keys = [{"Key": self._final(name)}, {"Key": self._temp(name)}]
+        # One request per key: DeleteObjects needs checksum headers some S3-compatible servers refuse.
         with _calling("delete"):
-            response = self._client.delete_objects(Bucket=self.bucket, Delete={"Objects": keys, "Quiet": True})
-        if response.get("Errors"):
-            raise StorageError(f"object storage: delete failed ({response['Errors'][0].get('Code', 'unknown')})")
+            for key in (self._final(name), self._temp(name)):
+                self._client.delete_object(Bucket=self.bucket, Key=key)
 
     def remove(self, found: StoredFile) -> bool:
         if found.kind == "other":
