@@ -529,7 +529,17 @@ def _clinician(text: str, start: int, end: int) -> bool:
 _NEXT_WORD = re.compile(rf"[^a-z0-9%'{_BREAKS}]*([a-z0-9%']+)")
 
 
+#: The first three letters of each care occupation: most words after a health term ("cancer
+#: survivor") are told apart without a regex.
+_CARE_PREFIXES = frozenset(word[:3] for word in CARE_OCCUPATIONS)
+_WORD_CHARS = frozenset(string.ascii_lowercase + string.digits + "%'")
+
+
 def _care_occupation_after(text: str, end: int) -> bool:
+    # When the next word starts right after the space, it is a care occupation only if it starts like one.
+    next_word_follows = text[end : end + 1] == " " and text[end + 1 : end + 2] in _WORD_CHARS
+    if next_word_follows and text[end + 1 : end + 4] not in _CARE_PREFIXES:
+        return False
     following = _NEXT_WORD.match(text, end, end + 40)
     return following is not None and _singular(_word(following.group(1))) in CARE_OCCUPATIONS
 
@@ -1171,6 +1181,7 @@ def _resolve(text: str, keyed: list[Keyed]) -> list[Mention]:
     mentions: list[Mention] = []
     reach: dict[str, int] = {}
     plain = text.isascii()
+    length = len(text)
     keyed.sort()
     for start, back, possible, rule, axis in keyed:
         stop = -back
@@ -1178,7 +1189,7 @@ def _resolve(text: str, keyed: list[Keyed]) -> list[Mention]:
             continue  # a repeat, or inside a longer span of the same axis that starts earlier or here
         reach[axis] = stop
         if not plain:
-            while stop < len(text) and not text[stop].isascii() and is_ignorable(text[stop]):
+            while stop < length and not text[stop].isascii() and is_ignorable(text[stop]):
                 stop += 1  # an invisible character right after the word goes with it
         mentions.append(tuple.__new__(Mention, (start, stop, axis, rule, POSSIBLE if possible else CERTAIN)))
     return mentions
@@ -1334,17 +1345,11 @@ _BREAKS_INVISIBLE = str.maketrans({"-": "\u00ad", " ": "\u00ad", ".": "\u00ad"})
 def _broken_sites(text: str, spaced: list[int]) -> Iterator[tuple[int, int]]:
     """Broken-up words that read as a lexicon word once joined ("Cau-casian", "B l a c k"): the
     joined form is looked up first, so ordinary compounds ("year-old", "e-mail") cost nothing more."""
-    at = text.find("-")
-    while at > 0:
-        if text[at - 1].isalpha() and text[at + 1 : at + 2].isalpha():
-            left, right = at - 1, at + 2
-            while left > 0 and text[left - 1].isalpha():
-                left -= 1
-            while right < len(text) and text[right].isalpha():
-                right += 1
+    for at in _all(text, "-"):
+        if at > 0 and text[at - 1].isalpha() and text[at + 1 : at + 2].isalpha():
+            left, right = _letters_from(text, at), _letters_to(text, at + 1)
             if _joined(text[left:right], "-") in _important_words():
                 yield left, right
-        at = text.find("-", at + 1)
     reached = -1
     for at in spaced:  # where the automaton saw single letters in a row
         if at <= reached:
@@ -1354,6 +1359,34 @@ def _broken_sites(text: str, spaced: list[int]) -> Iterator[tuple[int, int]]:
             reached = run.end()
             if _joined(run.group(), " .") in _important_words():
                 yield run.span()
+
+
+#: Runs of letters, and of letters up to the end (of a search's window); a run that is not all
+#: ``isalpha`` (it may hold "²", which ``\w`` counts) is walked a character at a time instead.
+_LETTERS = re.compile(r"[^\W\d_]+")
+_LETTERS_END = re.compile(r"[^\W\d_]+\Z")
+_LONGEST_RUN = 40
+
+
+def _letters_from(text: str, at: int) -> int:
+    """Where the run of letters that ends at ``at`` starts."""
+    low = max(0, at - _LONGEST_RUN)
+    run = _LETTERS_END.search(text, low, at)
+    if run is not None and run.group().isalpha() and (run.start() > low or low == 0):
+        return run.start()
+    while at > 0 and text[at - 1].isalpha():
+        at -= 1
+    return at
+
+
+def _letters_to(text: str, at: int) -> int:
+    """Where the run of letters that starts at ``at`` ends."""
+    run = _LETTERS.match(text, at)
+    if run is not None and run.group().isalpha():
+        return run.end()
+    while at < len(text) and text[at].isalpha():
+        at += 1
+    return at
 
 
 def _joined(broken: str, breaks: str) -> str:
