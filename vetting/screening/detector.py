@@ -806,10 +806,10 @@ def _kind(axis: str, rule: str, context: str | None, plural: bool, word: str, al
     return _PERSON
 
 
-def _term(axis: str, entry: dict[str, Any], form: str, plural: bool, literal: bool) -> Term:
+def _term(axis: str, entry: dict[str, Any], form: str, plural: bool, literal: bool, key: str) -> Term:
     context = entry.get("context")
     also = tuple(entry.get("also", ()))
-    kind = _kind(axis, entry["rule"], context, plural, word_view(form)[1:-1], also)
+    kind = _kind(axis, entry["rule"], context, plural, key[1:-1], also)
     # A term written with digits ("e-4", "brca1") must be met as written: "3 a.m." reads "e a"
     # in the word view too.
     return (axis, entry["rule"], context, plural, _as_words(form) if literal else None, also, kind)
@@ -821,9 +821,12 @@ def _automaton() -> ahocorasick.Automaton:
     phrases in one pass. A key's value: (key length - 2, its lexicon term or ``None``, and
     ``None`` or (the indices of the patterns it anchors, whether it is an exception phrase,
     whether it marks a sign that a word is disguised: :data:`RUN`, a letter three times
-    ("gaaay"), or :data:`SPACED`, three single letters in a row ("b l a c k"); :func:`screen`
-    then reads the text again undisguised))."""
+    ("gaaay"), or :data:`SPACED`, single letters in a row that begin a lexicon word ("b l a c k");
+    :func:`screen` then reads the text again undisguised))."""
     entries: dict[str, tuple[Term | None, list[int], bool]] = {}
+    # A spaced-out word is looked up whole (:func:`_broken_sites`): only the first three letters
+    # of a one-word lexicon form can begin one, and marking those alone keeps "a a" quiet.
+    spaced: set[str] = set()
     for data in _lexicon_files():
         axis = data["axis"]
         for entry in data["terms"]:
@@ -832,7 +835,9 @@ def _automaton() -> ahocorasick.Automaton:
                 # The first entry for a key wins; lexicon reviews keep normalised forms unique.
                 key = word_view(form)
                 if key not in entries:
-                    entries[key] = (_term(axis, entry, form, plural, literal), [], False)
+                    entries[key] = (_term(axis, entry, form, plural, literal, key), [], False)
+                if " " not in form and "'" not in form and len(form) >= 3:
+                    spaced.add(form[:3])
     for index, (_axis, rule, _rx) in enumerate(PATTERNS):
         for anchor in ANCHORS[rule]:
             entries.setdefault(" " + anchor, (None, [], False))[1].append(index)
@@ -841,16 +846,15 @@ def _automaton() -> ahocorasick.Automaton:
         key = word_view(term_key(phrase))
         found, rules, _ = entries.get(key, (None, [], False))
         entries[key] = (found, rules, True)
-    letters = string.ascii_lowercase
-    marks = {letter * 3: RUN for letter in letters}
-    # Only a run of three single letters can be a spaced-out word: two ("I'm a") are common.
-    marks |= {f" {a} {b} {c} ": SPACED for a in letters for b in letters for c in letters}
+    marks = {letter * 3: RUN for letter in string.ascii_lowercase}
+    marks |= {f" {' '.join(start)} ": SPACED for start in spaced if start.isalpha()}
     automaton = ahocorasick.Automaton()
-    for key in entries.keys() | marks.keys():
-        term, rules, exception = entries.get(key, (None, [], False))
-        mark = marks.get(key, "")
+    for key, (term, rules, exception) in entries.items():
+        mark = marks.pop(key, "")
         extra = (tuple(rules), exception, mark) if rules or exception or mark else None
         automaton.add_word(key, (len(key) - 2, term, extra))
+    for key, mark in marks.items():
+        automaton.add_word(key, (len(key) - 2, None, ((), False, mark)))
     automaton.make_automaton()
     return automaton
 
