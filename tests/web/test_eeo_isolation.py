@@ -438,7 +438,11 @@ def test_only_auditor_and_self_identification_modules_use_the_eeo_services() -> 
         "vetting.web.audit",
         "vetting.services.audit_report",
     }
-    assert _importers("vetting.services.audit_report") == {"vetting.api.audit", "vetting.web.audit"}
+    assert _importers("vetting.services.audit_report") == {
+        "vetting.api.audit",
+        "vetting.web.audit",
+        "vetting.jobs.tasks",  # the worker prepares it as the auditor who asked (issue 17)
+    }
     assert _importers("vetting.services.self_identification") == {
         "vetting.api.self_identification",
         "vetting.web.self_identification",

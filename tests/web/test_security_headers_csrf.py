@@ -258,6 +258,8 @@ def forms_for(ids: dict[str, int]) -> dict[str, tuple[str, str, dict[str, Any]]]
         # Issue 14: one's own API tokens (the admin's own token is revoked).
         "tokens.create": ("admin", "/account/tokens", {"name": "Nightly export", "days": "30"}),
         "tokens.revoke": ("admin", f"/account/tokens/{ids['token']}/revoke", {}),
+        # Issue 17: "Prepare the report" starts the audit report job.
+        "jobs.start_audit_report": ("auditor", f"/jobs/audit-report/{cycle}", {}),
     }
 
 
