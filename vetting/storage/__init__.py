@@ -13,7 +13,6 @@ from vetting.storage.base import (
     FileMissing,
     StorageError,
     StoredFile,
-    new_name,
     sniff_content_type,
 )
 from vetting.storage.local import TEMP_SUFFIX, LocalStore
@@ -26,6 +25,5 @@ __all__ = [
     "LocalStore",
     "StorageError",
     "StoredFile",
-    "new_name",
     "sniff_content_type",
 ]
