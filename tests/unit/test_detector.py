@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 from pathlib import Path
 
@@ -138,13 +139,15 @@ def test_each_pattern_fires_on_its_probe(rule: str, text: str) -> None:
     assert rule in {m.rule for m in screen(text)}, found(text)
 
 
-def test_every_pattern_has_anchors_and_a_probe() -> None:
-    assert {rule for _axis, rule, _rx in detector.PATTERNS} == set(detector.ANCHORS) == set(PATTERN_PROBES)
+def test_every_pattern_has_anchors_a_lead_and_a_probe() -> None:
+    rules = {rule for _axis, rule, _rx in detector.PATTERNS}
+    assert rules == set(detector.ANCHORS) == set(detector.LEADS) == set(PATTERN_PROBES)
 
 
 def test_anchors_hide_no_pattern_match() -> None:
-    """Patterns run only near an anchor word (for speed): on the probes and the development set,
-    that finds exactly the matches of each regex over the whole text."""
+    """Patterns are tried only just before an anchor word (for speed, up to the rule's lead): on
+    the probes and the development set, that finds exactly the matches of each regex over the
+    whole text."""
     devset = Path(__file__).resolve().parent.parent / "data" / "detector_devset.jsonl"
     texts = [json.loads(line)["text"] for line in devset.read_text(encoding="utf-8").splitlines() if line.strip()]
     for text in [*PATTERN_PROBES.values(), *texts]:
@@ -176,3 +179,63 @@ def test_the_whole_protected_phrase_is_covered(text: str, covered: str) -> None:
 
 def test_an_invoice_due_date_is_not_a_pregnancy() -> None:
     assert screen("The invoice due date is Friday.") == []
+
+
+def _development_texts() -> list[str]:
+    folder = Path(__file__).resolve().parent.parent / "data"
+    return [
+        json.loads(line)["text"]
+        for path in sorted(folder.glob("detector_devset*.jsonl"))
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
+
+
+def test_the_scan_decides_each_hit_as_the_full_rules_do() -> None:
+    """The scan settles most hits by rules worked out once per lexicon key (a term that always
+    fires, one that needs the person context, a health term): on every development text, as
+    written and in capitals, that gives exactly the spans of asking every rule of every hit."""
+    for written in _development_texts():
+        for text in (written, written.upper()):
+            normalised, offsets = detector.normalise(text)
+            padded, view = f" {normalised} ", detector.word_view(normalised)
+            capitalised = detector._capitals(text, offsets)
+            expected = []
+            for end, (back, term, _extra) in detector._automaton().iter(view):
+                start = end - back
+                if term is None or not detector.starts_word(padded, start):
+                    continue
+                if detector._fires(padded, view, start, end, term, capitalised):
+                    for axis in (term[0], *term[5]):
+                        span = (start, end, axis, term[1], detector._confidence(padded, start, end))
+                        religion = axis == "religion"
+                        expected.append(
+                            detector._with_place_of_worship(padded, span, capitalised) if religion else span
+                        )
+            assert sorted(detector._scan(padded, view, capitalised).lexical) == sorted(expected), text
+
+
+@pytest.mark.parametrize(
+    ("text", "span"),
+    [
+        # A hyphen at the very start used to end the search for hyphenated words.
+        ("-x and a Cau-casian", "Cau-casian"),
+        # Spaced-out letters are found where a lexicon word begins, after other single letters.
+        ("a a a b l a c k", "b l a c k"),
+    ],
+)
+def test_broken_up_words_are_found(text: str, span: str) -> None:
+    assert (span, "race_colour") in found(text)
+
+
+def test_screening_leaves_the_garbage_collector_as_it_was() -> None:
+    """Screening pauses the collector (it makes no cycles) and restores it, on or off."""
+    assert gc.isenabled()
+    screen("a Catholic veteran")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        screen("a Catholic veteran")
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

@@ -987,25 +987,32 @@ def _scan(padded: str, view: str, capitalised: Capitalised | None) -> Scan:
             elif " " in padded[start:end]:
                 blocked.append((start, end))
         if extra is not None:
-            _note(extra, start, end, Scan(lexical, windows, blocked, marks))
+            _note(extra, start, end, windows, blocked, marks)
     return Scan(lexical, windows, blocked, marks)
 
 
-def _note(extra: tuple[tuple[int, ...], bool, str], start: int, end: int, scan: Scan) -> None:
+def _note(
+    extra: tuple[tuple[int, ...], bool, str],
+    start: int,
+    end: int,
+    windows: dict[int, list[Window]],
+    blocked: list[tuple[int, int]],
+    marks: dict[str, list[int]],
+) -> None:
     """Record a pattern anchor, an exception phrase or a sign of a disguised word."""
     rules, exception, mark = extra
     if mark:
-        scan.marks.setdefault(mark, []).append(start)
+        marks.setdefault(mark, []).append(start)
     for index in rules:
         low, high = start - _WINDOW, end + 1 + _WINDOW
-        spans = scan.windows.setdefault(index, [])
+        spans = windows.setdefault(index, [])
         if spans and low <= spans[-1][1]:
             last = spans[-1]  # anchors are found in order: merge overlaps
             spans[-1] = (last[0], high, (*last[2], start))
         else:
             spans.append((max(0, low), high, (start,)))
     if exception:
-        scan.blocked.append((start, end))
+        blocked.append((start, end))
 
 
 def _pattern_matches(padded: str, windows: dict[int, list[Window]]) -> Iterator[Span]:
