@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 from collections.abc import Callable
@@ -187,6 +188,8 @@ def openapi_document() -> dict[str, Any]:
                 "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{op.body.__name__}"}}},
             }
         if op.multipart:
+            parts = copy.deepcopy(dict(op.multipart))
+            _state_text_rules(parts)
             entry["requestBody"] = {
                 "required": True,
                 "content": {
@@ -194,7 +197,7 @@ def openapi_document() -> dict[str, Any]:
                         "schema": {
                             "type": "object",
                             "required": [name for name, _ in op.multipart],
-                            "properties": dict(op.multipart),
+                            "properties": parts,
                         }
                     }
                 },

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool
-from pydantic.config import JsonDict
+from pydantic.config import JsonDict, JsonValue
 
 from vetting.models import (
     Authorship,
@@ -25,6 +25,8 @@ from vetting.models import (
 from vetting.models.base import MAX_ID
 from vetting.models.candidate import SignatureMethod
 from vetting.models.eeo import RaceEthnicity, Sex
+from vetting.policy import EXCLUSIVE_ROLES, INCOMPATIBLE_ROLES
+from vetting.security.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from vetting.services.techniques import approved
 
 # Constraints the services enforce with their own messages are stated here for the document only
@@ -37,6 +39,16 @@ TECHNIQUE_CODES: JsonDict = {"enum": [t.code for t in approved()]}
 SENSIBLE_DATE: JsonDict = {"pattern": "^2[0-9]{3}-"}
 #: Text a person must really write: at least 10 characters (the service counts visible ones).
 WRITTEN: JsonDict = {"minLength": 10}
+#: Role sets :func:`vetting.policy.roles_conflict` refuses: an exclusive role stands alone, and
+#: incompatible roles are never held together.
+_ALONE: list[JsonValue] = [
+    {"if": {"contains": {"const": r.value}}, "then": {"items": {"const": r.value}}} for r in sorted(EXCLUSIVE_ROLES)
+]
+_APART: list[JsonValue] = [
+    {"not": {"allOf": [{"contains": {"const": a.value}}, {"contains": {"const": b.value}}]}}
+    for a, b in INCOMPATIBLE_ROLES
+]
+ROLE_SET: JsonDict = {"allOf": _ALONE + _APART}
 #: An auditor's stated reason: 10 visible characters in two or more words, not one repeated character.
 STATED_REASON: JsonDict = {"minLength": 10, "pattern": "\\S\\s+\\S"}
 
@@ -81,13 +93,15 @@ class UserCreate(Body):
         min_length=3, max_length=254, json_schema_extra={"format": "email", "pattern": "^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$"}
     )
     name: str = Field(min_length=1, max_length=200)
-    password: str = Field(min_length=1, max_length=256)
-    roles: list[Role] = Field(min_length=1)
+    password: str = Field(
+        min_length=1, max_length=MAX_PASSWORD_LENGTH, json_schema_extra={"minLength": MIN_PASSWORD_LENGTH}
+    )
+    roles: list[Role] = Field(min_length=1, json_schema_extra=ROLE_SET)
 
 
 class UserUpdate(Body):
     name: str | None = Field(default=None, min_length=1, max_length=200)
-    roles: list[Role] | None = Field(default=None, min_length=1)
+    roles: list[Role] | None = Field(default=None, min_length=1, json_schema_extra=ROLE_SET)
     is_active: StrictBool | None = None
 
 
@@ -166,7 +180,12 @@ class WithdrawalBody(Body):
 
 
 class EvidenceViewBody(Body):
-    reason: str = Field(default="", max_length=2000, description="Required for auditors; recorded in the audit log.")
+    reason: str = Field(
+        default="",
+        max_length=2000,
+        description="Required for auditors (at least 10 visible characters in two or more words); recorded in the "
+        "audit log.",
+    )
 
 
 class ChecklistTemplateCreate(Body):
