@@ -89,3 +89,20 @@ schema.config.generation.update(
 def test_every_operation_answers_as_documented(case: Any, app: Flask, tokens: dict[Role, str]) -> None:
     headers = bearer_for(tokens, case.operation.definition.raw)
     case.call_and_validate(app=app, base_url="http://localhost/api/v1", headers=headers, checks=CHECKS)
+
+
+@pytest.mark.parametrize(
+    "email",
+    [
+        "\u00de\u00a2@v\u0087.\b\u00b0o",  # what the fuzzer found accepted: control characters
+        "dana@agency\u200b.gov",  # an invisible character
+        "d\u0430na@agency.gov",  # a Cyrillic a
+        "dana@agency",  # no dotted host
+        "dana..k@agency.gov",
+    ],
+)
+def test_an_account_email_is_an_ascii_address(app: Flask, tokens: dict[Role, str], email: str) -> None:
+    body = {"email": email, "name": "Dana", "password": "long-enough-password", "roles": ["board_member"]}
+    response = app.test_client().post("/api/v1/users", json=body, headers={"Authorization": tokens[Role.ADMIN]})
+    assert response.status_code == 422, response.get_json()
+    assert response.get_json()["error"]["field"] == "email"

@@ -145,7 +145,11 @@ def _state_text_rules(schema: Any) -> None:
         return
     if not isinstance(schema, dict):
         return
-    if schema.get("type") == "string" and "enum" not in schema and schema.get("format") not in {"date", "date-time"}:
+    if (
+        schema.get("type") == "string"
+        and "enum" not in schema
+        and schema.get("format") not in {"date", "date-time", "binary"}
+    ):
         schema["not"] = {"pattern": "\\u0000"}
         if schema.get("minLength", 0) >= 1 and "pattern" not in schema:
             schema["pattern"] = "\\S"

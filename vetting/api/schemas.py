@@ -28,6 +28,7 @@ from vetting.models.eeo import RaceEthnicity, Sex
 from vetting.policy import EXCLUSIVE_ROLES, INCOMPATIBLE_ROLES
 from vetting.security.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from vetting.services.techniques import approved
+from vetting.services.users import EMAIL_PATTERN
 
 # Constraints the services enforce with their own messages are stated here for the document only
 # (``json_schema_extra``), so the OpenAPI document tells the whole truth (issue 14).
@@ -89,9 +90,7 @@ class AssignmentCreate(Body):
 
 
 class UserCreate(Body):
-    email: str = Field(
-        min_length=3, max_length=254, json_schema_extra={"format": "email", "pattern": "^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$"}
-    )
+    email: str = Field(min_length=3, max_length=254, json_schema_extra={"format": "email", "pattern": EMAIL_PATTERN})
     name: str = Field(min_length=1, max_length=200)
     password: str = Field(
         min_length=1, max_length=MAX_PASSWORD_LENGTH, json_schema_extra={"minLength": MIN_PASSWORD_LENGTH}
