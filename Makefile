@@ -3,10 +3,16 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
+# The agency named on the consent form and notices. `make run AGENCY_NAME="..."` names (or renames)
+# yours; without it, `make run` saves this demo name only when the instance has none yet.
+AGENCY_NAME ?= Demo Police Department
 # Which database the second test pass uses, when set (CI sets it where PostgreSQL answers).
 VETTING_TEST_DATABASE_URL ?=
+# axe-core for the accessibility tests, from the npm registry into a git-ignored cache.
+AXE_DIR := .cache/axe
+AXE := $(AXE_DIR)/node_modules/axe-core/axe.min.js
 
-.PHONY: help run test lint fmt chromium pdf-libs bench detector-report clean
+.PHONY: help run test lint fmt chromium pdf-libs axe screenshots bench detector-report clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -31,7 +37,7 @@ pdf-libs: ## Install the Pango and HarfBuzz libraries WeasyPrint renders PDFs wi
 	else echo "Pango or HarfBuzz is missing: install libpango-1.0-0, libpangoft2-1.0-0 and libharfbuzz-subset0 for PDF rendering."; fi
 
 run: $(VENV)/.installed pdf-libs ## Initialise instance/, load the demo data, serve on http://127.0.0.1:$(PORT)
-	$(BIN)/vetting init
+	$(BIN)/vetting init $(if $(filter command line environment,$(origin AGENCY_NAME)),--agency-name,--default-agency-name) "$(AGENCY_NAME)"
 	$(BIN)/vetting demo
 	$(BIN)/vetting serve --host 127.0.0.1 --port $(PORT)
 
@@ -42,7 +48,14 @@ chromium: ## Install Chromium (browser tests) and Poppler's pdftotext (PDF text 
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils >/dev/null; \
 	else echo "Chromium or pdftotext is missing and cannot be installed here: install chromium and poppler-utils."; fi
 
-test: $(VENV)/.installed-test chromium pdf-libs ## Run the whole suite on SQLite, then on VETTING_TEST_DATABASE_URL if set
+axe: ## Install axe-core (the browser tests' accessibility checks) from the npm registry into .cache/axe when missing
+	@if [ -f $(AXE) ]; then :; \
+	elif command -v npm >/dev/null 2>&1; then \
+		echo "Installing axe-core for the accessibility tests (npm)"; \
+		npm install --no-save --no-audit --no-fund --silent --prefix $(AXE_DIR) axe-core@4; \
+	else echo "npm is missing: install Node.js and npm, then run make axe (the accessibility tests need axe-core)."; fi
+
+test: $(VENV)/.installed-test chromium pdf-libs axe ## Run the whole suite on SQLite, then on VETTING_TEST_DATABASE_URL if set
 	env -u VETTING_TEST_DATABASE_URL $(BIN)/python -m pytest
 	@if [ -n "$(VETTING_TEST_DATABASE_URL)" ]; then \
 		echo "== again on $(VETTING_TEST_DATABASE_URL)"; \
@@ -50,13 +63,16 @@ test: $(VENV)/.installed-test chromium pdf-libs ## Run the whole suite on SQLite
 	fi
 
 lint: $(VENV)/.installed-test ## ruff (lint + format check) and mypy
-	$(BIN)/ruff check vetting tests bench migrations
-	$(BIN)/ruff format --check vetting tests bench migrations
+	$(BIN)/ruff check vetting tests bench migrations scripts
+	$(BIN)/ruff format --check vetting tests bench migrations scripts
 	$(BIN)/mypy
 
 fmt: $(VENV)/.installed-test ## Format and auto-fix
-	$(BIN)/ruff format vetting tests bench migrations
-	$(BIN)/ruff check --fix vetting tests bench migrations
+	$(BIN)/ruff format vetting tests bench migrations scripts
+	$(BIN)/ruff check --fix vetting tests bench migrations scripts
+
+screenshots: $(VENV)/.installed-test chromium pdf-libs ## Screenshots of each role's pages at 1366 and 390 px into screenshots/; fails when a page overflows sideways
+	$(BIN)/python scripts/screenshots.py --out screenshots
 
 bench: $(VENV)/.installed-test ## Benchmarks (ratios against same-run baselines)
 	$(BIN)/python bench/audit_chain.py

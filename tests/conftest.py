@@ -89,6 +89,8 @@ def settings(keys_dir: Path, database_template: str, tmp_path: Path, clock: Cloc
         env={},
         database_url=url,
         testing=True,
+        # Documents name the agency; without one they are refused (issue 18).
+        agency_name="Test Police Department",
         # argon2id at its minimum cost: the suite checks behaviour, not hashing strength.
         password_hashing=PasswordHashing(time_cost=1, memory_cost_kib=64, parallelism=1),
     )

@@ -10,6 +10,7 @@ import os
 import secrets
 import sys
 from datetime import datetime
+from pathlib import Path
 from typing import Any, NoReturn
 
 import click
@@ -17,9 +18,19 @@ from flask import Flask
 from flask.cli import FlaskGroup
 
 from vetting import create_app, demo
-from vetting.config import ConfigError, default_database_url, default_instance_path, load_settings
+from vetting.config import (
+    AGENCY_NAME_MISSING,
+    CONFIG_FILE,
+    ConfigError,
+    clean_agency_name,
+    configured_agency_name,
+    default_database_url,
+    default_instance_path,
+    load_settings,
+    read_file_config,
+)
 from vetting.errors import DomainError
-from vetting.instance import ensure_instance
+from vetting.instance import ensure_instance, save_agency_name
 from vetting.models import Role
 from vetting.runtime import Runtime
 from vetting.screening.cli import screen_command
@@ -76,17 +87,58 @@ def _fail(error: DomainError) -> NoReturn:
     raise click.ClickException(f"{error.message}{field}")
 
 
+def _agency_name_to_save(instance_path: Path, given: str | None, default: str | None) -> str | None:
+    """The agency name ``init`` saves: the one given, else (none configured) the default, else one
+    asked for at a terminal. ``None`` when one is configured already. Without a terminal and without
+    a name, init stops (the documents must name the agency, PRODUCT.md §4)."""
+    try:
+        configured = configured_agency_name(os.environ, read_file_config(instance_path))
+        if given is not None:
+            return clean_agency_name(given)
+        if configured:
+            return None
+        if default is not None:
+            return clean_agency_name(default)
+        if not sys.stdin.isatty():
+            raise ConfigError(AGENCY_NAME_MISSING)
+        return clean_agency_name(click.prompt("Agency name, as documents to candidates print it"))
+    except ConfigError as error:
+        raise click.ClickException(str(error)) from error
+
+
 @cli.command("init", with_appcontext=False)
-def init_command() -> None:
-    """Create the instance folder and its secrets (mode 0600), then migrate to head."""
+@click.option(
+    "--agency-name",
+    metavar="NAME",
+    help="The agency named on the consent form, notices and summaries; saved as agency_name in "
+    "instance/config.toml (replaces the one there).",
+)
+@click.option(
+    "--default-agency-name",
+    metavar="NAME",
+    help="Saved only when no agency name is configured yet (scripts such as make run).",
+)
+def init_command(agency_name: str | None, default_agency_name: str | None) -> None:
+    """Create the instance folder and its secrets (mode 0600), name the agency (asked for at a terminal
+    when none is configured), then migrate to head."""
     from vetting.migrate import upgrade
 
     instance_path = default_instance_path()
+    name = _agency_name_to_save(instance_path, agency_name, default_agency_name)
     created = ensure_instance(instance_path)
+    if name is not None:
+        try:
+            save_agency_name(instance_path, name)
+        except ConfigError as error:
+            raise click.ClickException(str(error)) from error
     settings = load_settings(instance_path)
     upgrade(settings.database_url)
-    for name in created:
-        click.echo(f"created {instance_path / name}")
+    for created_name in created:
+        click.echo(f"created {instance_path / created_name}")
+    if name is not None:
+        click.echo(f"Agency name saved in {instance_path / CONFIG_FILE}: {name}")
+        if os.environ.get("VETTING_AGENCY_NAME") and settings.agency_name != name:
+            click.echo(f"VETTING_AGENCY_NAME is set and overrides it: documents name {settings.agency_name}.")
     click.echo(f"Instance ready at {instance_path}; database migrated to the latest revision.")
     if not os.environ.get("VETTING_DATABASE_URL"):
         click.echo(f"Database: {default_database_url(instance_path)}")
@@ -408,7 +460,7 @@ def audit_export(output: str | None) -> None:
 
 @cli.group("storage")
 def storage_group() -> None:
-    """The encrypted store of evidence files and signed forms."""
+    """The encrypted store of evidence files and signed forms (a folder, or S3-compatible object storage)."""
 
 
 @storage_group.command("check")
@@ -428,17 +480,22 @@ def storage_check(repair: bool, older_than: float) -> None:
     (counts only). Exit status 1 when a row points to a missing file.
     """
     from vetting.services import stored_files
+    from vetting.storage import StorageError
 
     rt = _runtime()
-    with rt.db.transaction() as session:
-        result = stored_files.check(
-            session,
-            None,
-            rt.store,
-            repair="all" if repair else "none",
-            min_age=older_than,
-            progress=lambda count: click.echo(f"... {count} files checked", err=True),
-        )
+    click.echo(f"Store: {rt.store.description}")
+    try:
+        with rt.db.transaction() as session:
+            result = stored_files.check(
+                session,
+                None,
+                rt.store,
+                repair="all" if repair else "none",
+                min_age=older_than,
+                progress=lambda count: click.echo(f"... {count} files checked", err=True),
+            )
+    except StorageError as error:
+        raise click.ClickException(f"The store could not be read: {error}") from error
     for title, found in (
         ("Orphaned files (no row points to them)", result.orphaned),
         ("Half-written files (temporary names)", result.half_written),
@@ -448,7 +505,7 @@ def storage_check(repair: bool, older_than: float) -> None:
             click.echo(f"{title}: {len(found)}")
         for item in found:
             fate = f"  {result.fate(item)}" if result.fate(item) else ""
-            click.echo(f"  {item.path.relative_to(rt.store.root)}  {item.size} bytes, {item.age:.0f} s old{fate}")
+            click.echo(f"  {item.location}  {item.size} bytes, {item.age:.0f} s old{fate}")
     if result.missing:
         click.echo(f"Rows whose file is missing: {len(result.missing)}", err=True)
         for row in result.missing:
@@ -463,13 +520,15 @@ def _check_storage_at_start() -> None:
     from sqlalchemy.exc import SQLAlchemyError
 
     from vetting.services import stored_files
+    from vetting.storage import StorageError
 
     rt = _runtime()
     try:
         with rt.db.transaction() as session:
             result = stored_files.check(session, None, rt.store, repair="half-written")
-    except (OSError, SQLAlchemyError) as error:
-        click.echo(f"Storage check failed: {type(error).__name__}; run `vetting storage check`.", err=True)
+    except (OSError, SQLAlchemyError, StorageError) as error:
+        detail = str(error) if isinstance(error, StorageError) else type(error).__name__
+        click.echo(f"Storage check failed: {detail}; run `vetting storage check`.", err=True)
         return
     finally:
         rt.db.dispose()  # no pooled connection of the master's is inherited by the forked workers

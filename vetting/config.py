@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import base64
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
@@ -46,6 +48,114 @@ class ConfigError(RuntimeError):
     """The configuration is incomplete or invalid; the message says how to fix it."""
 
 
+#: What every candidate-facing document says the agency is called; refused while unset.
+AGENCY_NAME_MISSING = (
+    "No agency name is configured, so no document can name who is asking: the consent form and the notices "
+    'to candidates must. Set it with `vetting init --agency-name "Your Police Department"` (saved as '
+    "agency_name in instance/config.toml) or the VETTING_AGENCY_NAME environment variable."
+)
+MAX_AGENCY_NAME = 200
+
+
+def clean_agency_name(raw: str) -> str:
+    """The agency's name as documents print it: one line of visible text, at most 200 characters."""
+    name = " ".join(raw.split())
+    if not name:
+        raise ConfigError("The agency name is empty: give the name documents should print.")
+    if len(name) > MAX_AGENCY_NAME:
+        raise ConfigError(f"The agency name must be at most {MAX_AGENCY_NAME} characters.")
+    if any(not ch.isprintable() for ch in name):
+        raise ConfigError("The agency name must be printable text (no control characters).")
+    return name
+
+
+def read_file_config(instance_path: Path) -> dict[str, Any]:
+    """``instance/config.toml``, or nothing when there is none."""
+    config_path = instance_path / CONFIG_FILE
+    if not config_path.exists():
+        return {}
+    try:
+        return tomllib.loads(config_path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{config_path} is not valid TOML: {exc}") from exc
+
+
+def configured_agency_name(env: Mapping[str, str], file_config: Mapping[str, Any]) -> str | None:
+    """``VETTING_AGENCY_NAME`` or ``agency_name`` in config.toml (the environment wins), or ``None``."""
+    name = " ".join(str(env.get("VETTING_AGENCY_NAME") or file_config.get("agency_name") or "").split())
+    return name or None
+
+
+#: An S3 bucket name (3–63 characters: lower-case letters, digits, dots and hyphens).
+_BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
+#: One segment of an object-storage key prefix.
+_PREFIX_SEGMENT = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]*")
+_MAX_PREFIX = 200
+
+
+@dataclass(frozen=True)
+class ObjectStorage:
+    """Where evidence and signed forms go when ``storage_url`` is ``s3://bucket/prefix``.
+
+    Credentials are never here: boto3 reads them from its own sources (the environment, a role).
+    """
+
+    bucket: str
+    #: Key prefix without leading or trailing slashes ("" for the bucket's root).
+    prefix: str = ""
+    #: ``VETTING_S3_ENDPOINT_URL``; ``None`` lets boto3 use ``AWS_ENDPOINT_URL`` or AWS itself.
+    endpoint_url: str | None = None
+
+    @property
+    def url(self) -> str:
+        return f"s3://{self.bucket}/{self.prefix}"
+
+
+def parse_storage_url(raw: str, endpoint_url: str | None = None) -> ObjectStorage:
+    """``s3://bucket/prefix`` checked: a valid bucket name, a plain prefix, nothing else in the URL.
+
+    :raises ConfigError: naming the setting, when the URL is anything else.
+    """
+    what = f"VETTING_STORAGE_URL (storage_url in {CONFIG_FILE})"
+    parts = urlsplit(raw.strip())
+    if parts.scheme != "s3":
+        raise ConfigError(
+            f"{what} must be s3://bucket/prefix (S3-compatible object storage); leave it unset for the "
+            "instance folder's evidence/ folder."
+        )
+    if not parts.netloc:
+        raise ConfigError(f"{what} names no bucket: write s3://bucket/prefix.")
+    if "@" in parts.netloc or ":" in parts.netloc or parts.query or parts.fragment:
+        raise ConfigError(
+            f"{what} must hold only a bucket and a prefix: credentials and the endpoint come from the environment "
+            "(AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, VETTING_S3_ENDPOINT_URL or AWS_ENDPOINT_URL)."
+        )
+    if not _BUCKET.fullmatch(parts.netloc) or ".." in parts.netloc:
+        raise ConfigError(f"{what}: {parts.netloc!r} is not a valid bucket name.")
+    segments = [segment for segment in parts.path.split("/") if segment]
+    prefix = "/".join(segments)
+    if len(prefix) > _MAX_PREFIX or not all(_PREFIX_SEGMENT.fullmatch(s) for s in segments):
+        raise ConfigError(
+            f"{what}: the prefix may hold only letters, digits, '.', '_', '-' and '/' "
+            f"(at most {_MAX_PREFIX} characters, no '.' or '..' folders)."
+        )
+    if endpoint_url is not None:
+        endpoint = urlsplit(endpoint_url)
+        if endpoint.scheme not in {"http", "https"} or not endpoint.hostname or endpoint.username:
+            raise ConfigError("VETTING_S3_ENDPOINT_URL must be an http:// or https:// address with a host.")
+    return ObjectStorage(parts.netloc, prefix, endpoint_url)
+
+
+def _object_storage(env: Mapping[str, str], file_config: Mapping[str, Any]) -> ObjectStorage | None:
+    """``VETTING_STORAGE_URL`` or ``storage_url`` in config.toml (the environment wins); ``None``: the folder."""
+    raw = env.get("VETTING_STORAGE_URL") or file_config.get("storage_url")
+    if raw is None or raw == "":
+        return None
+    if not isinstance(raw, str):
+        raise ConfigError(f"storage_url in {CONFIG_FILE} must be a string such as s3://bucket/prefix.")
+    return parse_storage_url(raw, env.get("VETTING_S3_ENDPOINT_URL") or None)
+
+
 @dataclass(frozen=True)
 class PasswordHashing:
     """argon2id cost (OWASP minimum m=19 MiB, t=2, p=1); tests use cheaper values."""
@@ -71,8 +181,9 @@ class Settings:
     #: True when the master key comes from the environment (rotation cannot rewrite it).
     master_key_from_env: bool = False
     login_banner: str = DEFAULT_BANNER
-    #: Named on candidate-facing documents (the consent form, notices).
-    agency_name: str = "the hiring agency"
+    #: Named on every document (the consent form, notices, summaries). ``None`` until configured:
+    #: then no document is made (:data:`AGENCY_NAME_MISSING`), never one with a placeholder.
+    agency_name: str | None = None
     idle_timeout: timedelta = timedelta(minutes=30)
     absolute_timeout: timedelta = timedelta(hours=12)
     lockout_threshold: int = 5
@@ -92,6 +203,8 @@ class Settings:
     audit_witnesses: tuple[Path, ...] = ()
     #: How often the server writes the head to its witnesses.
     audit_anchor_interval: timedelta = timedelta(hours=1)
+    #: Evidence and signed forms in S3-compatible object storage; ``None``: the instance folder.
+    object_storage: ObjectStorage | None = None
 
     def with_overrides(self, **changes: Any) -> Settings:
         """Return a copy with some fields replaced (tests, CLI flags)."""
@@ -209,10 +322,7 @@ def load_settings(
     """
     env = os.environ if env is None else env
     instance_path = instance_path or default_instance_path(env)
-    file_config: dict[str, Any] = {}
-    config_path = instance_path / CONFIG_FILE
-    if config_path.exists():
-        file_config = tomllib.loads(config_path.read_text(encoding="utf-8"))
+    file_config = read_file_config(instance_path)
 
     secret_key = _read_secret(instance_path, SECRET_KEY_FILE, env.get("VETTING_SECRET_KEY"))
     if len(secret_key) < 32:
@@ -240,9 +350,7 @@ def load_settings(
     banner = env.get("VETTING_LOGIN_BANNER") or file_config.get("login_banner")
     if banner:
         values["login_banner"] = str(banner)
-    agency = env.get("VETTING_AGENCY_NAME") or file_config.get("agency_name")
-    if agency:
-        values["agency_name"] = str(agency)
+    values["agency_name"] = configured_agency_name(env, file_config)
     minimum = env.get("VETTING_EEO_MINIMUM_GROUP") or file_config.get("eeo_minimum_group")
     if minimum is not None:
         try:
@@ -252,6 +360,7 @@ def load_settings(
         if values["eeo_minimum_group"] < 2:
             raise ConfigError("eeo_minimum_group must be at least 2: a group of one is a person.")
     values.update(_anchoring(env, file_config, instance_path))
+    values["object_storage"] = _object_storage(env, file_config)
     token_days = _token_days(env, file_config)
     if token_days is not None:
         values["token_days"] = token_days

@@ -11,11 +11,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-CELL = 26
-GAP = 2
-LEFT = 64  # room for candidate codes
-TOP = 22  # room for item numbers
-LEGEND_HEIGHT = 44
+CELL = 40
+GAP = 3
+TOP = 28  # room for item numbers
+#: Font sizes (px) of the labels, of a cell's count and of the legend.
+LABEL_FONT = 14
+CELL_FONT = 14
+LEGEND_FONT = 13
+#: A generous average glyph width (DejaVu Sans is about 0.6 em): layout here has no font metrics,
+#: so labels get room for wide glyphs rather than overlap.
+GLYPH = 0.65
+LEGEND_BOX = 22
+LEGEND_ROW = 32
+MIN_WIDTH = 480
 
 UNRESOLVED = "#eeeeee"
 UNABLE = "#e66100"
@@ -61,7 +69,17 @@ class HeatMap:
     boxes: list[Box]
     rows: list[Label]
     columns: list[Label]
-    legend: list[tuple[Box, str]]
+    #: Each legend key: its sample box and its text's position and words.
+    legend: list[tuple[Box, Label]]
+    legend_box: int = LEGEND_BOX
+    label_font: int = LABEL_FONT
+    cell_font: int = CELL_FONT
+    legend_font: int = LEGEND_FONT
+
+
+def text_width(text: str, font: int) -> int:
+    """An upper estimate of how wide ``text`` draws at ``font`` px."""
+    return round(len(text) * font * GLYPH) + 1
 
 
 def _shade(searches: int, most: int) -> str:
@@ -81,20 +99,39 @@ def _box(x: int, y: int, mark: Mark, most: int) -> Box:
     return Box(x, y, fill, str(mark.searches), text_fill, mark.flagged, mark.title)
 
 
-def layout(row_labels: list[str], column_labels: list[str], marks: list[list[Mark]]) -> HeatMap:
-    most = max((m.searches for row in marks for m in row if m.resolved and not m.unable), default=1)
-    pitch = CELL + GAP
-    boxes = [_box(LEFT + j * pitch, TOP + i * pitch, m, most) for i, row in enumerate(marks) for j, m in enumerate(row)]
-    rows = [Label(LEFT - 6, TOP + i * pitch + CELL // 2 + 4, text) for i, text in enumerate(row_labels)]
-    columns = [Label(LEFT + j * pitch + CELL // 2, TOP - 8, text) for j, text in enumerate(column_labels)]
-    width = max(LEFT + len(column_labels) * pitch, 440)
-    top = TOP + len(row_labels) * pitch + 12
-    legend_marks = (
+def _legend(top: int, width: int, most: int) -> tuple[list[tuple[Box, Label]], int]:
+    """The keys left to right, each as wide as its words, wrapping onto a new line rather than
+    overlapping; and the height they take."""
+    keys = (
         (Mark(False, False, 0, False, ""), "not resolved"),
-        (Mark(True, True, 0, False, ""), "unable"),
+        (Mark(True, True, 0, False, ""), "unable to complete"),
         (Mark(True, False, 1, False, ""), "few searches"),
-        (Mark(True, False, most, False, ""), "most searches"),
-        (Mark(True, False, most, True, ""), "deviation"),
+        (Mark(True, False, most, False, ""), f"most searches ({most})"),
+        (Mark(True, False, most, True, ""), "deviation (thick frame)"),
     )
-    legend = [(_box(8 + k * 86, top, m, max(most, 2)), text) for k, (m, text) in enumerate(legend_marks)]
-    return HeatMap(width, top + LEGEND_HEIGHT, CELL, boxes, rows, columns, legend)
+    legend = []
+    x, y = 0, top
+    for mark, text in keys:
+        wide = LEGEND_BOX + 8 + text_width(text, LEGEND_FONT)
+        if x and x + wide > width:
+            x, y = 0, y + LEGEND_ROW
+        box = _box(x + 2, y, mark, max(most, 2))
+        legend.append((box, Label(x + 2 + LEGEND_BOX + 8, y + LEGEND_BOX // 2 + LEGEND_FONT // 3, text)))
+        x += wide + 24
+    return legend, y + LEGEND_ROW - top
+
+
+def layout(
+    row_labels: list[str], column_labels: list[str], marks: list[list[Mark]], most: int | None = None
+) -> HeatMap:
+    """Cells, labels and legend; shades run up to ``most`` searches (by default the most in ``marks``)."""
+    if most is None:
+        most = max((m.searches for row in marks for m in row if m.resolved and not m.unable), default=1)
+    pitch = CELL + GAP
+    left = max((text_width(t, LABEL_FONT) for t in row_labels), default=0) + 12
+    boxes = [_box(left + j * pitch, TOP + i * pitch, m, most) for i, row in enumerate(marks) for j, m in enumerate(row)]
+    rows = [Label(left - 8, TOP + i * pitch + CELL // 2 + LABEL_FONT // 3, text) for i, text in enumerate(row_labels)]
+    columns = [Label(left + j * pitch + CELL // 2, TOP - 9, text) for j, text in enumerate(column_labels)]
+    width = max(left + len(column_labels) * pitch, MIN_WIDTH)
+    legend, legend_height = _legend(TOP + len(row_labels) * pitch + 14, width, most)
+    return HeatMap(width, TOP + len(row_labels) * pitch + 14 + legend_height, CELL, boxes, rows, columns, legend)

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import base64
+import json
 import os
+import re
 import secrets
+import tomllib
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
@@ -13,9 +16,14 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from vetting.config import (
     AUDIT_KEY_FILE,
     AUDIT_PUBLIC_KEY_FILE,
+    CONFIG_FILE,
     MASTER_KEY_FILE,
     SECRET_KEY_FILE,
+    ConfigError,
 )
+
+#: A top-level ``agency_name = ...`` line of config.toml (before any [table]).
+_AGENCY_LINE = re.compile(r"^[ \t]*agency_name[ \t]*=.*$", re.MULTILINE)
 
 
 def _write_private(path: Path, data: bytes) -> None:
@@ -55,3 +63,30 @@ def ensure_instance(instance_path: Path) -> list[str]:
         )
         created.append(AUDIT_PUBLIC_KEY_FILE)
     return created
+
+
+def save_agency_name(instance_path: Path, name: str) -> None:
+    """Write ``agency_name`` into ``instance/config.toml``, keeping every other line as it was.
+
+    A TOML basic string is JSON's string syntax for printable text, so ``json.dumps`` quotes it.
+    The line goes first (top-level keys must come before any table) or replaces the top-level
+    one; the file is read back before it replaces the old one, and an edit that would not read
+    back as ``name`` is refused with a message instead of being written.
+    """
+    path = instance_path / CONFIG_FILE
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    line = f"agency_name = {json.dumps(name, ensure_ascii=False)}"
+    top = text.split("\n[", 1)[0] if not text.startswith("[") else ""
+    found = _AGENCY_LINE.search(top)
+    if found:
+        updated = text[: found.start()] + line + text[found.end() :]
+    else:
+        updated = f"# The agency named on every document (vetting init --agency-name).\n{line}\n{text}"
+    try:
+        if tomllib.loads(updated).get("agency_name") != name:
+            raise ConfigError(f"Could not write agency_name into {path}: edit the file by hand.")
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"Could not write agency_name into {path} ({exc}): edit the file by hand.") from exc
+    temporary = path.with_name(f".{CONFIG_FILE}.tmp")
+    temporary.write_text(updated, encoding="utf-8")
+    os.replace(temporary, path)

@@ -8,10 +8,20 @@ from vetting.config import PROJECT_ROOT, Settings
 from vetting.db import Database
 from vetting.pdf import Reports
 from vetting.services.context import Security
-from vetting.storage import EncryptedStore
+from vetting.storage import EncryptedStore, LocalStore
 
 #: Encrypted evidence and signed forms, inside the instance folder (outside the web root).
 EVIDENCE_DIR = "evidence"
+
+
+def open_store(settings: Settings) -> EncryptedStore:
+    """The configured store: S3-compatible object storage, or the instance folder's ``evidence/``."""
+    if settings.object_storage is None:
+        return LocalStore(settings.instance_path / EVIDENCE_DIR)
+    from vetting.storage.s3 import S3Store  # boto3 is imported only when it is used
+
+    where = settings.object_storage
+    return S3Store(where.bucket, where.prefix, endpoint_url=where.endpoint_url)
 
 
 @dataclass(frozen=True)
@@ -28,6 +38,6 @@ class Runtime:
             settings=settings,
             db=Database(settings.database_url, settings.audit_signing_key),
             security=Security.from_settings(settings),
-            store=EncryptedStore(settings.instance_path / EVIDENCE_DIR),
+            store=open_store(settings),
             reports=Reports(PROJECT_ROOT / "templates"),
         )

@@ -75,15 +75,27 @@ class GroupRate:
     def significant(self) -> bool:
         return self.p_value is not None and self.p_value < ALPHA
 
+    @property
+    def p_text(self) -> str | None:
+        """``p = 0.455`` (or ``p < 0.001``); ``None`` when the group was not tested."""
+        return None if self.p_value is None else f"p {format_p(self.p_value)}"
+
+    @property
+    def significance_text(self) -> str | None:
+        """:func:`significance` of this group's test; ``None`` when it was not tested."""
+        return None if self.p_value is None else significance(self.p_value)
+
 
 def compare(groups: Mapping[str, Counts], minimum: int) -> list[GroupRate]:
     """Rates per group against the highest-rate group among those large enough to show.
 
-    Groups are returned in the order given. With fewer than two groups shown, no ratio
-    is computed: there is nothing to compare.
+    Groups are returned in the order given. The reference group's ratio is 1 by definition, even
+    when it is the only group shown (then nothing else is compared); it has no p-value, being
+    what the others are tested against. With a highest rate of 0 there is no yardstick: no
+    reference and no ratios.
     """
     shown = {g: c for g, c in groups.items() if c.considered >= minimum}
-    rated = {g: c for g, c in shown.items() if c.rate is not None}
+    rated = {g: c for g, c in shown.items() if c.rate}
     reference = max(rated, key=lambda g: (rated[g].rate or 0.0, rated[g].considered), default=None)
     best = rated[reference] if reference is not None else None
     results = []
@@ -92,16 +104,29 @@ def compare(groups: Mapping[str, Counts], minimum: int) -> list[GroupRate]:
             results.append(GroupRate(group, True, None, None, None))
             continue
         ratio = p_value = None
-        if best is not None and len(rated) > 1 and counts.rate is not None and best.rate:
-            ratio = counts.rate / best.rate
-            p_value = fisher_exact_two_sided(
-                counts.selected,
-                counts.considered - counts.selected,
-                best.selected,
-                best.considered - best.selected,
-            )
+        if best is not None and best.rate and counts.rate is not None:
+            ratio = 1.0 if group == reference else counts.rate / best.rate
+            if group != reference:
+                p_value = fisher_exact_two_sided(
+                    counts.selected,
+                    counts.considered - counts.selected,
+                    best.selected,
+                    best.considered - best.selected,
+                )
         results.append(GroupRate(group, False, counts, ratio, p_value, is_reference=group == reference))
     return results
+
+
+def format_p(p_value: float) -> str:
+    """A p-value as the reports print it: three decimals, or "< 0.001"."""
+    return "< 0.001" if p_value < 0.001 else f"= {p_value:.3f}"
+
+
+def significance(p_value: float) -> str:
+    """What the test says, in words a reader of the report can repeat, e.g. "not statistically
+    significant (Fisher's exact test, p = 0.455)"."""
+    verdict = "statistically significant" if p_value < ALPHA else "not statistically significant"
+    return f"{verdict} (Fisher's exact test, two-sided, p {format_p(p_value)})"
 
 
 def tally(rows: Iterable[tuple[str, bool, bool]]) -> dict[str, Counts]:

@@ -40,6 +40,9 @@ DEVIATION_LABELS = {
     "investigator_pattern": "Investigator's pattern differs from the cycle's",
 }
 
+#: One letter per resolution status, for tables too dense for the words (the PDF's matrix).
+STATUS_LETTERS = {"completed": "C", "no_results": "N", "unable": "U", None: "–"}
+
 
 # --- what the service loads ----------------------------------------------------------------------
 
@@ -344,8 +347,11 @@ def duration(span: timedelta | None) -> str:
     return "—" if span is None else _duration(span)
 
 
-def heat_map(report: Uniformity) -> HeatMap:
-    """The picture of the matrix (same on screen and in the PDF)."""
+def heat_map(report: Uniformity, rows: slice = slice(None)) -> HeatMap:
+    """The picture of the matrix (same on screen and in the PDF), or of ``rows`` of it: shaded
+    on the whole matrix's scale, so that parts drawn apart read alike."""
+    most = max((c.searches for r in report.rows for c in r.cells if c.status and "unable" not in c.flags), default=1)
+    chosen = report.rows[rows]
     marks = [
         [
             Mark(
@@ -357,9 +363,15 @@ def heat_map(report: Uniformity) -> HeatMap:
             )
             for c in row.cells
         ]
-        for row in report.rows
+        for row in chosen
     ]
-    return layout([r.code for r in report.rows], [str(i.position) for i in report.items], marks)
+    return layout([r.code for r in chosen], [str(i.position) for i in report.items], marks, most)
+
+
+def heat_maps(report: Uniformity, rows_per_map: int) -> list[HeatMap]:
+    """The picture in parts of at most ``rows_per_map`` candidates: a PDF page cannot split an
+    image, so a long matrix is drawn as several that each fit a page."""
+    return [heat_map(report, slice(k, k + rows_per_map)) for k in range(0, len(report.rows), rows_per_map)]
 
 
 CSV_HEADER = (

@@ -2,6 +2,7 @@
 // Loaded as a file: the Content-Security-Policy allows no inline script.
 // j / k: next / previous mention; r: redact it; n: go to its reason (Enter then marks it
 // not protected). Keys typed into a field are left alone, except Escape, which leaves it.
+// A resolved mention is one line with a "Change" disclosure: r and n act on it once it is open.
 (function () {
   "use strict";
   var list = document.querySelector("[data-mentions]");
@@ -35,6 +36,14 @@
     item.scrollIntoView({ block: "center" });
   }
 
+  // A resolved mention shows one line; its controls sit behind "Change" (issue 18). A key acts on
+  // them only once that is open, so j / k can walk past decisions without changing one.
+  function control(item, selector) {
+    var el = item && item.querySelector(selector);
+    var closed = el && el.closest("details:not([open])");
+    return el && !closed ? el : null;
+  }
+
   function typing(target) {
     return target && (target.tagName === "INPUT" || target.tagName === "TEXTAREA" || target.tagName === "SELECT");
   }
@@ -58,10 +67,10 @@
       focusItem(index + 1);
     } else if (event.key === "k") {
       focusItem(index < 0 ? -1 : index - 1);
-    } else if (event.key === "r" && item) {
-      item.querySelector("[data-redact]").click();
-    } else if (event.key === "n" && item && item.querySelector("[data-reason]")) {
-      item.querySelector("[data-reason]").focus();
+    } else if (event.key === "r" && control(item, "[data-redact]")) {
+      control(item, "[data-redact]").click();
+    } else if (event.key === "n" && control(item, "[data-reason]")) {
+      control(item, "[data-reason]").focus();
     } else {
       return;
     }

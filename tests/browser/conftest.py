@@ -14,7 +14,16 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, sync_playwright
+from sqlalchemy import select
 from werkzeug.serving import make_server
+
+from scripts.screenshots import sign_in
+from tests.support import Clock, runtime_of
+from vetting import demo
+from vetting.clock import utcnow
+from vetting.demo import DemoAccount
+from vetting.models import Candidate
+from vetting.services import self_identification, users
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -107,3 +116,41 @@ def browsing(browser: Browser, live_server: str) -> Iterator[Browsing]:
     )
     yield session
     context.close()
+
+
+#: axe-core, installed from the npm registry by ``make axe`` (a prerequisite of ``make test``).
+AXE_SCRIPT = Path(__file__).resolve().parents[2] / ".cache" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
+
+
+@pytest.fixture(scope="session")
+def axe_script() -> Path:
+    """The axe-core script; a missing copy fails the test (an accessibility check must not pass unrun)."""
+    if not AXE_SCRIPT.is_file():
+        pytest.fail(f"axe-core is missing at {AXE_SCRIPT}: run `make axe` (or `make test`, which installs it).")
+    return AXE_SCRIPT
+
+
+@pytest.fixture
+def demo_accounts(app: Flask) -> dict[str, DemoAccount]:
+    """The demo data (``vetting demo``) loaded into the test database: its accounts by email."""
+    rt = runtime_of(app)
+    with rt.db.transaction() as session:
+        accounts = demo.load_demo(session, rt.security, rt.store)
+    return {a.email: a for a in accounts}
+
+
+def sign_in_demo(page: Page, account: DemoAccount, clock: Clock) -> None:
+    """A demo account signs in with a TOTP code of a new time step (each code is accepted once)."""
+    clock.advance(seconds=30)
+    sign_in(page, account.email, demo.DEMO_PASSWORD, account.totp_secret, utcnow())
+
+
+def self_identification_link(app: Flask, admin_email: str) -> str:
+    """A new one-time self-identification link for the demo's last candidate (who has not answered)."""
+    rt = runtime_of(app)
+    with rt.db.transaction() as session:
+        admin = users.find_user_by_email(session, admin_email)
+        candidate = session.scalars(select(Candidate).order_by(Candidate.id.desc())).first()
+        assert admin is not None
+        assert candidate is not None
+        return self_identification.invite(session, admin, candidate.id).token

@@ -157,3 +157,97 @@ def test_an_auditor_verifies_the_chain_and_opens_the_uniformity_heat_map(
     expect(page.get_by_label(REASON_LABEL)).to_have_count(0)
 
     _assert_quiet_console(browsing, refusals=1)
+
+
+#: Every element whose content scrolls must be reachable by keyboard and named (axe-core's
+#: ``scrollable-region-focusable``, with the region role and name the console gives them).
+UNREACHABLE_SCROLLERS = """() => [...document.querySelectorAll("body *")].filter((el) => {
+  const style = getComputedStyle(el);
+  const scrolls = (el.scrollWidth > el.clientWidth + 1 && /(auto|scroll)/.test(style.overflowX))
+    || (el.scrollHeight > el.clientHeight + 1 && /(auto|scroll)/.test(style.overflowY));
+  return scrolls && !(el.tabIndex >= 0 && el.getAttribute("role") === "region"
+    && (el.getAttribute("aria-label") || el.getAttribute("aria-labelledby")));
+}).map((el) => el.outerHTML.slice(0, 80))"""
+
+#: The heat map legend's words as drawn: [left, right, top, bottom] of each, and the picture's width.
+LEGEND_BOXES = """(svg) => ({
+  width: svg.viewBox.baseVal.width,
+  boxes: [...svg.querySelectorAll(".heatmap-legend-label")].map((t) => {
+    const b = t.getBBox();
+    return [b.x, b.x + b.width, b.y, b.y + b.height];
+  }),
+})"""
+
+
+def _overlap(a: list[float], b: list[float]) -> bool:
+    return a[0] < b[1] and b[0] < a[1] and a[2] < b[3] and b[2] < a[3]
+
+
+def test_the_uniformity_page_fits_at_1366_and_scrolls_accessibly_on_a_phone(
+    app: Flask, browsing: Browsing, clock: Clock
+) -> None:
+    auditor = _load_demo(app)
+    page = browsing.page
+    page.set_viewport_size({"width": 1366, "height": 900})
+    _sign_in(page, auditor, clock)
+    page.get_by_role("navigation", name="Auditor's console").get_by_role("link", name="Cycles and uniformity").click()
+    page.get_by_role("link", name=f"Uniformity of {DEMO_CYCLE_TITLE}").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Uniformity: {DEMO_CYCLE_TITLE}")
+
+    # The matrix fits its box at 1366 px: nothing to scroll, nothing past the page's edge.
+    matrix = page.get_by_role("region", name=re.compile(r"^Matrix table"))
+    expect(matrix).to_have_attribute("tabindex", "0")
+    assert matrix.evaluate("el => el.scrollWidth <= el.clientWidth + 1"), "the matrix overflows its box at 1366 px"
+    assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
+    assert page.evaluate(UNREACHABLE_SCROLLERS) == []
+
+    # A larger heat map whose legend words do not run into each other.
+    heat_map = page.get_by_role("img", name=re.compile(r"^Uniformity heat map"))
+    assert float(heat_map.locator("g > rect").first.get_attribute("width") or 0) >= 30
+    legend = heat_map.evaluate(LEGEND_BOXES)
+    boxes = legend["boxes"]
+    assert len(boxes) == 5
+    assert all(box[0] >= 0 and box[1] <= legend["width"] for box in boxes), boxes
+    assert not any(_overlap(a, b) for n, a in enumerate(boxes) for b in boxes[n + 1 :]), boxes
+
+    # On a phone the matrix scrolls inside its region, which the keyboard reaches and scrolls.
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert matrix.evaluate("el => el.scrollWidth > el.clientWidth")
+    assert page.evaluate(UNREACHABLE_SCROLLERS) == []
+    matrix.focus()
+    expect(matrix).to_be_focused()
+    before = matrix.evaluate("el => el.scrollLeft")
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("(el) => el.scrollLeft > 0", arg=matrix.element_handle())
+    assert matrix.evaluate("el => el.scrollLeft") > before
+    _assert_quiet_console(browsing, refusals=0)
+
+
+def test_the_audit_log_filters_by_candidate_code(app: Flask, browsing: Browsing, clock: Clock) -> None:
+    auditor = _load_demo(app)
+    page = browsing.page
+    page.set_viewport_size({"width": 1366, "height": 900})
+    _sign_in(page, auditor, clock)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Audit log")
+    everything = int(re.sub(r"\D", "", page.locator("#events-title .muted").inner_text()))
+
+    page.get_by_label("Candidate code").fill("c-2")
+    page.get_by_role("button", name="Filter").click()
+    expect(page).to_have_url(re.compile(r"[?&]candidate=c-2"))
+    expect(page.get_by_label("Candidate code")).to_have_value("C-002")
+    expect(page.locator("#candidate-match")).to_contain_text(f"Events about C-002 ({DEMO_CYCLE_TITLE})")
+    heading = page.locator("#events-title")
+    expect(heading).to_contain_text("match this filter")
+    shown = int(re.sub(r"\D", "", heading.locator(".muted").inner_text()))
+    assert 0 < shown < everything
+    log = page.get_by_role("region", name=re.compile(r"^Events table"))
+    rows = log.locator("tbody tr")
+    expect(rows).to_have_count(min(shown, 100))
+    # Each row about the candidate names its subject; times stay on one line; actors have names.
+    first = rows.first
+    when = first.locator("td.when")
+    assert when.evaluate("el => getComputedStyle(el).whiteSpace") == "nowrap"
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC", when.inner_text())
+    assert not re.fullmatch(r"\d+", first.locator("td").nth(2).inner_text().strip())
+    _assert_quiet_console(browsing, refusals=0)

@@ -20,7 +20,7 @@ from playwright.sync_api import Page, expect
 from tests.browser.conftest import Browsing
 from tests.browser.test_login import sign_in
 from tests.support import Clock
-from tests.web.board_world import build_board_world
+from tests.web.board_world import build_board_world, set_rules
 from tests.web.world import CANDIDATE_NAME
 
 pytestmark = pytest.mark.browser
@@ -134,3 +134,72 @@ def test_the_summary_page_has_a_short_title(app: Flask, browsing: Browsing, cloc
     page.goto(f"/board/candidates/{bw.world.candidate_id}")
     expect(page.get_by_role("heading", level=1)).to_have_text(CANDIDATE)
     expect(page).to_have_title(re.compile(rf"^{CANDIDATE_NAME} \(C-\d+\): released summary · vetting$"))
+
+
+QUORUM_REASON = "2 recommendations are needed before the chair decides; 1 recorded."
+#: How many line boxes the most broken candidate code and checklist count take.
+UNBROKEN = """region => {
+  const lines = node => { const r = document.createRange(); r.selectNodeContents(node);
+    return new Set([...r.getClientRects()].map(b => Math.round(b.top))).size; };
+  const counts = [...region.querySelectorAll("progress")].map(p => p.nextSibling);
+  return {
+    codes: Math.max(...[...region.querySelectorAll(".candidate-code")].map(lines)),
+    counts: Math.max(...counts.map(lines)),
+  };
+}"""
+
+
+def test_the_dashboard_marks_whom_i_owe_a_recommendation_and_the_decision_waits_with_its_reason(
+    app: Flask, browsing: Browsing, clock: Clock
+) -> None:
+    """Issue 18 items 3 and 7: the chair sees the candidate waiting on them first, can show only
+    those, and after recommending finds the decision button disabled with the quorum's reason as
+    its description; the dashboard then says nothing is needed. At 390 px the table scrolls in
+    its own focusable region and the page itself does not overflow."""
+    bw = build_board_world(app)
+    set_rules(app, bw.world, bw.chair, decision_quorum=2)
+    page = browsing.page
+    sign_in(page, bw.chair, clock)
+    page.goto(f"/board/cycles/{bw.world.cycle_id}")
+    expect(page.get_by_text("1 candidate needs your recommendation.")).to_be_visible()
+    table = page.get_by_role("table", name=re.compile(rf"^Candidates of {CYCLE_TITLE}"))
+    expect(table.get_by_role("columnheader", name="Your recommendation")).to_be_visible()
+    row = table.get_by_role("row").filter(has=page.get_by_role("link", name=CANDIDATE))
+    expect(row.get_by_role("cell").nth(1)).to_have_text("Needed")
+    page.get_by_role("checkbox", name="Only candidates waiting on my recommendation").check()
+    page.get_by_role("button", name="Show").click()
+    expect(page).to_have_url(re.compile(r"waiting=1"))
+    expect(table.locator("tbody tr")).to_have_count(1)
+
+    # A narrow phone: the table scrolls inside its region, which the keyboard reaches.
+    page.set_viewport_size({"width": 390, "height": 800})
+    region = page.get_by_role("region", name=re.compile(rf"^Candidates of {CYCLE_TITLE}"))
+    region.focus()
+    expect(region).to_be_focused()
+    assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+    assert region.evaluate("el => el.scrollWidth > el.clientWidth")  # the table scrolls, not the page
+    # Codes and counts stay on one line (each lays out as a single box): no "C- / 005", "9 of / 9".
+    assert region.evaluate(UNBROKEN) == {"codes": 1, "counts": 1}
+    page.set_viewport_size({"width": 1280, "height": 800})
+
+    row.get_by_role("link", name=CANDIDATE).click()
+    recommendations = page.get_by_role("region", name="Recommendations")
+    recommendations.get_by_role("group", name="Your recommendation").get_by_role(
+        "radio", name="Advance", exact=True
+    ).check()
+    recommendations.get_by_role("checkbox", name="No finding was relied on").check()
+    recommendations.get_by_label("Rationale", exact=True).fill("Nothing released speaks against the candidate.")
+    recommendations.get_by_role("button", name="Record my recommendation").click()
+    expect(page.get_by_role("status")).to_have_text("Your recommendation is recorded.")
+
+    decision = page.get_by_role("region", name="Decision")
+    button = decision.get_by_role("button", name="Record the decision")
+    expect(button).to_be_disabled()
+    expect(button).to_have_accessible_description(QUORUM_REASON)
+    expect(decision.get_by_text(QUORUM_REASON)).to_be_visible()
+
+    page.get_by_role("link", name=f"\u2190 {CYCLE_TITLE}").click()
+    expect(page.get_by_text("needs your recommendation.")).to_have_count(0)
+    row = page.get_by_role("row").filter(has=page.get_by_role("link", name=CANDIDATE))
+    expect(row.get_by_role("cell").nth(1)).to_have_text("Not needed")
+    _assert_quiet_console(browsing, refusals=0)

@@ -159,14 +159,20 @@ def test_mentions_are_resolved_by_keyboard_reviewed_side_by_side_and_reach_the_b
     expect(summary.get_by_role("link", name="baby shower (redacted)", exact=True)).to_be_visible()
     expect(summary.get_by_role("link", name="women (not protected)", exact=True)).to_be_visible()
 
-    # A validated the finding (beforehand) but wrote it: the review lists why A cannot release.
-    page.get_by_role("link", name="Review and release").click()
+    # A validated the finding (beforehand) but wrote it: no dead-end link, a disabled action with
+    # the reason read with it (issue 18); the review page, opened anyway, says the same.
+    expect(page.get_by_role("link", name="Review and release")).to_have_count(0)
+    own = page.get_by_role("button", name="Review and release")
+    expect(own).to_be_disabled()
+    expect(own).to_have_accessible_description(re.compile(r"^A second investigator must review and release your"))
+    page.goto(f"/findings/{finding_id}/review")
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Review finding {finding_id} for release")
+    expect(page.get_by_text("A second investigator must review and release your finding.")).to_be_visible()
     blockers = page.locator("ul.blockers")
     expect(blockers).to_contain_text("author_cannot_release")
     expect(blockers).not_to_contain_text("unresolved_mentions")
     expect(blockers).not_to_contain_text("validation_required")
-    expect(page.get_by_role("button", name=RELEASE)).to_have_count(0)
+    expect(page.get_by_role("button", name=RELEASE)).to_be_disabled()
     _sign_out(page)
 
     # --- Investigator B: raw and redacted text side by side, then release.
@@ -231,3 +237,69 @@ def test_a_shortcut_key_pressed_outside_the_mention_list_resolves_nothing(
         expect(control).to_be_focused()
         page.keyboard.press("r")
         assert page.evaluate("() => window.submitted ?? null") is None, f"r on {control} submitted a resolution"
+
+
+#: Every control the keyboard stops at inside the mention list, counted as the browser lays it out
+#: (hidden controls, e.g. inside a closed "Change", are not stops).
+TAB_STOPS = """() => Array.from(document.querySelectorAll(
+  '[data-mentions] :is(a[href], button, input:not([type=hidden]), select, textarea, summary)'
+)).filter((el) => !el.disabled && el.checkVisibility({ visibilityProperty: true })).length"""
+
+
+def test_unresolved_words_are_masked_for_the_reviewer_and_resolved_mentions_collapse(
+    app: Flask, browsing: Browsing, clock: Clock
+) -> None:
+    """Issue 18: before a mention is resolved, the board-facing column never shows its words; a
+    resolved mention is one line (a "Change" disclosure), not a form with six controls."""
+    world = build_world(app)
+    second = add_investigator(app, world, "second@x.test", "Sam Second")
+    finding_id = _bias_finding(app, world)
+    page = browsing.page
+
+    # B looks before anything is resolved: every flagged word is masked in the board's column.
+    sign_in(page, second, clock)
+    page.goto(f"/findings/{finding_id}/review")
+    board_reads = _column(page, "Summary", "What the board reads")
+    expect(board_reads.locator("mark.unresolved")).to_have_count(3)
+    expect(board_reads.locator("p.prose")).to_have_text(
+        "Posted photos from her [unresolved] (a mention not resolved yet) at [unresolved] (a mention not resolved "
+        "yet) and wrote that [unresolved] (a mention not resolved yet) can't do this job."
+    )
+    for words in FLAGGED:
+        expect(board_reads).not_to_contain_text(words)
+    expect(page.get_by_role("button", name=RELEASE)).to_be_disabled()
+    _sign_out(page)
+
+    # A resolves them; the list shrinks from full forms to one line each.
+    sign_in(page, world.inv, clock)
+    page.goto(f"/findings/{finding_id}")
+    mentions = page.locator("[data-mentions] > li")
+    expect(mentions).to_have_count(3)
+    before = page.evaluate(TAB_STOPS)
+    assert before == 3 * 6  # reason, Not protected, Redact and three common reasons, per mention
+    height_before = page.locator("[data-mentions]").bounding_box()
+    mentions.nth(0).get_by_role("button", name="Redact").click()
+    mentions.nth(1).get_by_role("button", name="Redact").click()
+    mentions.nth(2).get_by_label(re.compile("is not protected")).fill(LANE_B_REASON)
+    mentions.nth(2).get_by_role("button", name="Not protected").click()
+    expect(page.get_by_role("heading", name=re.compile(r"^Protected-class mentions"))).to_contain_text("all resolved")
+    after = page.evaluate(TAB_STOPS)
+    assert after == 3, after  # one "Change" per mention
+    height_after = page.locator("[data-mentions]").bounding_box()
+    assert height_before is not None
+    assert height_after is not None
+    assert height_after["height"] < height_before["height"] / 2
+    women = mentions.nth(2)
+    expect(women).to_contain_text("Not protected by Ivy Investigator. Reason: " + LANE_B_REASON)
+    expect(women.get_by_role("button", name="Redact")).to_be_hidden()
+    # "Change" opens the controls again; r acts on a collapsed mention only once it is open.
+    page.evaluate(
+        "() => document.addEventListener('submit', (e) => { window.submitted = e.target.action; e.preventDefault(); })"
+    )
+    women.focus()
+    page.keyboard.press("r")
+    assert page.evaluate("() => window.submitted ?? null") is None
+    women.get_by_text("Change").click()
+    expect(women.get_by_role("button", name="Redact")).to_be_visible()
+    expect(women.get_by_label(re.compile("is not protected"))).to_have_value(LANE_B_REASON)
+    _assert_quiet_console(browsing)

@@ -32,7 +32,10 @@ _OVERRIDES = (
     "VETTING_AUDIT_SIGNING_KEY",
     "VETTING_LOGIN_BANNER",
     "VETTING_NEW_PASSWORD",
+    "VETTING_AGENCY_NAME",
 )
+#: Every instance names its agency (``vetting init`` stops without one when it cannot ask).
+TEST_AGENCY = "Test Police Department"
 
 
 def _server_engine() -> Engine:
@@ -72,6 +75,7 @@ class Instance:
     def env(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if k not in _OVERRIDES}
         env["VETTING_INSTANCE_PATH"] = str(self.path)
+        env["VETTING_AGENCY_NAME"] = TEST_AGENCY
         if self.pg:
             env["VETTING_DATABASE_URL"] = self.database_url
         return env

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import stat
 import subprocess
@@ -16,7 +17,7 @@ from flask import Flask
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from tests.cli.conftest import Instance, copy_instance, output_of, run_vetting
+from tests.cli.conftest import VETTING, Instance, copy_instance, output_of, run_vetting
 from vetting import create_app
 from vetting.audit.chain import EntryFields
 from vetting.config import (
@@ -107,6 +108,93 @@ def test_help_before_init_shows_no_traceback(instance: Instance, tmp_path: Path)
     assert result.returncode == 0
     assert "init" in result.stdout
     assert "Traceback" not in result.stderr, result.stderr
+
+
+def _fresh_env(instance: Instance, path: Path) -> dict[str, str]:
+    """A new instance folder with no agency name in the environment."""
+    env = {**instance.env(), "VETTING_INSTANCE_PATH": str(path)}
+    del env["VETTING_AGENCY_NAME"]
+    return env
+
+
+def _init(env: dict[str, str], cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """``vetting init`` with no terminal on stdin (as in a deploy script)."""
+    return subprocess.run(  # noqa: PLW1510 - callers assert on the exit code
+        [str(VETTING), "init", *args],
+        env=env,
+        cwd=cwd,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_init_without_an_agency_name_and_no_terminal_says_how_to_give_one(instance: Instance, tmp_path: Path) -> None:
+    folder = tmp_path / "new"
+    result = _init(_fresh_env(instance, folder), tmp_path)
+    out = _assert_clean_failure(result)
+    assert "--agency-name" in out
+    assert "VETTING_AGENCY_NAME" in out
+    assert not folder.exists()  # nothing half-made
+
+
+def test_init_saves_the_agency_name_and_keeps_it(instance: Instance, tmp_path: Path) -> None:
+    folder = tmp_path / "new"
+    env = _fresh_env(instance, folder)
+    first = _init(env, tmp_path, "--agency-name", "  Springfield   Police Department ")
+    assert first.returncode == 0, output_of(first)
+    assert "Agency name saved" in first.stdout
+    assert load_settings(folder, env={}).agency_name == "Springfield Police Department"
+    # Later inits (a deploy script, make run's default) keep the configured name.
+    for args in ((), ("--default-agency-name", "Demo Police Department")):
+        again = _init(env, tmp_path, *args)
+        assert again.returncode == 0, output_of(again)
+        assert "Agency name saved" not in again.stdout
+        assert load_settings(folder, env={}).agency_name == "Springfield Police Department"
+    # Naming it again replaces the name and leaves the rest of config.toml as it was.
+    config = folder / "config.toml"
+    config.write_text(config.read_text() + 'login_banner = "Authorized use only."\n')
+    renamed = _init(env, tmp_path, "--agency-name", 'Shelby County "North" Sheriff')
+    assert renamed.returncode == 0, output_of(renamed)
+    settings = load_settings(folder, env={})
+    assert settings.agency_name == 'Shelby County "North" Sheriff'
+    assert settings.login_banner == "Authorized use only."
+    assert config.read_text().count("agency_name =") == 1
+    refused = _init(env, tmp_path, "--agency-name", "   ")
+    assert "agency name is empty" in _assert_clean_failure(refused)
+
+
+def test_init_asks_for_the_agency_name_at_a_terminal(instance: Instance, tmp_path: Path) -> None:
+    folder = tmp_path / "new"
+    terminal, child = os.openpty()
+    try:
+        process = subprocess.Popen(
+            [str(VETTING), "init"],
+            env=_fresh_env(instance, folder),
+            cwd=tmp_path,
+            stdin=child,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        os.close(child)
+        os.write(terminal, b"Riverside Police Department\n")
+        out, err = process.communicate(timeout=120)
+    finally:
+        os.close(terminal)
+    assert process.returncode == 0, out + err
+    assert "Agency name" in out
+    assert load_settings(folder, env={}).agency_name == "Riverside Police Department"
+
+
+def test_an_instance_from_before_the_agency_name_still_starts(instance: Instance, tmp_path: Path) -> None:
+    """Keys but no agency name: the app starts (documents are refused until it is set, tests/web)."""
+    env = {"VETTING_DATABASE_URL": instance.database_url} if instance.pg else {}
+    assert not (instance.path / "config.toml").exists()
+    settings = load_settings(instance.path, env=env, testing=True)
+    assert settings.agency_name is None
+    assert create_app(settings).test_client().get("/healthz").status_code == 200
 
 
 # --- demo, totp, tokens -------------------------------------------------------------------

@@ -60,8 +60,8 @@ CRASH_WRAPPER = textwrap.dedent(
 
         return wrapper
 
-    storage.EncryptedStore.stage = pausing(storage.EncryptedStore.stage, "staged")
-    storage.EncryptedStore.publish = pausing(storage.EncryptedStore.publish, "published")
+    storage.LocalStore.stage = pausing(storage.LocalStore.stage, "staged")
+    storage.LocalStore.publish = pausing(storage.LocalStore.publish, "published")
     sys.argv[0] = "vetting"
     main()
     """

@@ -1,61 +1,63 @@
-"""Crash consistency of the encrypted store (issue 14, point 6), on the services and a real database.
+"""Crash consistency of the encrypted store (issue 14, point 6), on the services and a real database,
+against both backends (issue 17): the local folder and S3-compatible object storage (moto's server).
 
-Files are staged under a temporary name, published (renamed) only after their row is flushed
-and removed on rollback; ``stored_files.check`` finds orphaned files, half-written files and
-rows whose file is missing, and its repair removes only leftovers that no row names and that
-are older than the in-flight guard. The audit log gets counts, never names.
+Files are staged under a temporary name, published only after their row is flushed and removed
+on rollback; ``stored_files.check`` finds orphaned files, half-written files and rows whose file
+is missing, and its repair removes only leftovers that no row names and that are older than the
+in-flight guard. The audit log gets counts, never names.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import time
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 from flask import Flask
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
+from tests.integration.stores import Backend
 from tests.support import runtime_of
 from tests.web.world import World, add_finding, build_world, item_ids, png, user_in
 from vetting.clock import today
-from vetting.crypto import DataKey
+from vetting.crypto import DataKey, DecryptionError
 from vetting.models import AuditEvent, Candidate, Consent, Evidence, SignatureMethod
 from vetting.services import findings, investigation, stored_files
 from vetting.services.vault import CandidateVault
-from vetting.storage import TEMP_SUFFIX, EncryptedStore, StoredFile
+from vetting.storage import EncryptedStore, FileMissing, StorageError, StoredFile
 
 
 @dataclass
 class Case:
     app: Flask
     world: World
-    store: EncryptedStore
+    backend: Backend
     finding_id: int
+
+    @property
+    def store(self) -> EncryptedStore:
+        return self.backend.store  # type: ignore[no-any-return]
 
 
 @pytest.fixture
-def case(app: Flask, tmp_path: Path) -> Case:
+def case(app: Flask, backend: Backend) -> Case:
     """A candidate with a signed form and a finding, whose files go to this test's own store."""
     world = build_world(app)
-    store = EncryptedStore(tmp_path / "evidence")
     rt = runtime_of(app)
     with rt.db.transaction() as session:
         investigation.record_consent(
             session,
             user_in(session, world.inv),
             rt.security,
-            store,
+            backend.store,
             world.candidate_id,
             signed_on=today(),
             method=SignatureMethod.WET_INK,
             document=png("signed"),
         )
     finding_id = add_finding(app, world.inv, world.candidate_id, item_ids(app, world.cycle_id)[0])
-    return Case(app, world, store, finding_id)
+    return Case(app, world, backend, finding_id)
 
 
 def upload(case: Case, content: bytes | None = None) -> Evidence:
@@ -77,8 +79,14 @@ def check(case: Case, **options: object) -> stored_files.StorageCheck:
         return stored_files.check(session, None, case.store, **options)  # type: ignore[arg-type]
 
 
-def files(store: EncryptedStore) -> set[str]:
-    return {str(p.relative_to(store.root)) for p in store.root.rglob("*") if p.is_file()}
+def files(case: Case) -> set[str]:
+    return case.backend.files()
+
+
+def row_names(case: Case) -> set[str]:
+    with runtime_of(case.app).db.transaction() as session:
+        names = set(session.scalars(select(Evidence.storage_name)))
+        return names | set(session.scalars(select(Consent.document_storage_name)))
 
 
 def data_key(case: Case) -> DataKey:
@@ -87,11 +95,6 @@ def data_key(case: Case) -> DataKey:
         candidate = session.get(Candidate, case.world.candidate_id)
         assert candidate is not None
         return CandidateVault(rt.security.keyring, candidate).key
-
-
-def age(path: Path, seconds: float) -> None:
-    then = time.time() - seconds
-    os.utime(path, (then, then))
 
 
 def storage_events(app: Flask) -> list[tuple[str, dict[str, object]]]:
@@ -104,42 +107,76 @@ def storage_events(app: Flask) -> list[tuple[str, dict[str, object]]]:
 
 def test_an_upload_is_staged_then_published_after_its_row_is_flushed(case: Case) -> None:
     steps: list[str] = []
-    stage, publish = case.store.stage, case.store.publish
+    b = case.backend
+    stage, publish = b.store.stage, b.store.publish
 
     def on_flush(_session: Session, _context: object) -> None:
         steps.append("flush")
 
     def staged(name: str, key: DataKey, plaintext: bytes, purpose: str) -> None:
         stage(name, key, plaintext, purpose)
-        path = case.store.root / name[:2] / name
         steps.append("stage")
-        assert Path(f"{path}{TEMP_SUFFIX}").is_file()
-        assert not path.exists()
+        assert b.exists(b.temp(name))
+        assert not b.exists(b.final(name))
 
     def published(name: str) -> None:
         steps.append("publish")
         publish(name)
-        assert (case.store.root / name[:2] / name).is_file()
+        assert b.exists(b.final(name))
+        assert not b.exists(b.temp(name))
 
-    case.store.stage = staged  # type: ignore[method-assign]
-    case.store.publish = published  # type: ignore[method-assign]
+    b.store.stage = staged
+    b.store.publish = published
     event.listen(Session, "after_flush", on_flush)
     try:
-        evidence = upload(case)
+        upload(case)
     finally:
         event.remove(Session, "after_flush", on_flush)
     assert "stage" in steps
     assert steps.index("publish") > steps.index("stage")
     assert "flush" in steps[: steps.index("publish")]
-    name = evidence.storage_name
-    assert files(case.store) >= {f"{name[:2]}/{name}"}
-    assert not any(f.endswith(TEMP_SUFFIX) for f in files(case.store))
+    assert files(case) == {b.final(name) for name in row_names(case)}
     result = check(case)
     assert (result.files, result.rows, result.leftovers, result.ok) == (2, 2, 0, True)
 
 
+def test_a_round_trip_is_sealed_in_the_store(case: Case) -> None:
+    """What the backend holds is the sealed blob (AES-GCM under the candidate's key), never the plaintext."""
+    b, key = case.backend, data_key(case)
+    plaintext = b"Candidate's post: a threat, word for word." * 20
+    name = b.store.new_name()
+    b.store.put(name, key, plaintext, "purpose-a")
+    assert b.store.get(name, key, "purpose-a") == plaintext
+    raw = b.raw(b.final(name))
+    assert plaintext[:16] not in raw
+    assert len(raw) > len(plaintext)
+    assert key.open(raw, "purpose-a") == plaintext
+    with pytest.raises(DecryptionError):
+        b.store.get(name, key, "purpose-b")  # sealed for its purpose: another row's file does not open
+
+
+def test_a_missing_file_and_a_bad_name_are_clear_errors(case: Case) -> None:
+    b, key = case.backend, data_key(case)
+    with pytest.raises(FileMissing, match="stored file is missing"):
+        b.store.get(b.store.new_name(), key, "p")
+    name = b.store.new_name()
+    b.store.stage(name, key, b"staged only", "p")
+    with pytest.raises(FileMissing, match="stored file is missing"):
+        b.store.get(name, key, "p")  # a staged file is not there until it is published
+    for bad in ("../" + name, name + "/x", "tmp", "", "AB" + name, name.replace(name[0], "g", 1)):
+        with pytest.raises(StorageError, match="invalid storage name"):
+            b.store.get(bad, key, "p")
+        with pytest.raises(StorageError, match="invalid storage name"):
+            b.store.stage(bad, key, b"x", "p")
+        with pytest.raises(StorageError, match="invalid storage name"):
+            b.store.delete(bad)
+    b.store.delete(name)
+    b.store.delete(name)  # nothing there is not an error
+    assert b.temp(name) not in files(case)
+
+
 def test_a_rollback_removes_the_file_whether_staged_or_published(case: Case) -> None:
-    before = files(case.store)
+    before = files(case)
     rt = runtime_of(case.app)
     published: list[int] = []
 
@@ -154,41 +191,44 @@ def test_a_rollback_removes_the_file_whether_staged_or_published(case: Case) -> 
                 filename="shot.png",
                 content=png("capture"),
             )
-            published.append(len(files(case.store)) - len(before))  # published, not yet committed
+            published.append(len(files(case)) - len(before))  # published, not yet committed
             raise RuntimeError("the request failed after the upload")
 
     with pytest.raises(RuntimeError, match="failed after the upload"):
         upload_then_fail()
     assert published == [1]
-    assert files(case.store) == before
+    assert files(case) == before
+
+    staged: list[str] = []
 
     def failing_publish(name: str) -> None:
+        staged.extend(f for f in files(case) if f == case.backend.temp(name))
         raise OSError("disk full")
 
-    case.store.publish = failing_publish  # type: ignore[method-assign]
+    case.backend.store.publish = failing_publish
     with pytest.raises(OSError, match="disk full"):
         upload(case)
-    assert files(case.store) == before  # the staged (temporary) file went too
+    assert len(staged) == 1
+    assert files(case) == before  # the staged (temporary) file went too
     with rt.db.transaction() as session:
         assert session.scalar(select(Evidence.id)) is None
 
 
 def test_the_check_finds_orphaned_half_written_and_missing_and_repairs_only_leftovers(case: Case) -> None:
+    b = case.backend
     evidence = upload(case)
     key = data_key(case)
-    orphan, half, pointed = (case.store.new_name() for _ in range(3))
-    case.store.put(orphan, key, b"orphaned", "p")  # a crash between the rename and the commit
-    case.store.stage(half, key, b"half", "p")  # a crash before the rename
+    orphan, half = (b.store.new_name() for _ in range(2))
+    b.store.put(orphan, key, b"orphaned", "p")  # a crash between the publish and the commit
+    b.store.stage(half, key, b"half", "p")  # a crash before the publish
     # A row whose final file is missing but whose temporary one is there: never removed.
     name = evidence.storage_name
-    final = case.store.root / name[:2] / name
-    os.replace(final, Path(f"{final}{TEMP_SUFFIX}"))
-    stray = case.store.root / "README"
-    stray.write_text("not ours")
+    b.move(b.final(name), b.temp(name))
+    b.write("README", b"not ours")
 
     result = check(case)
     assert [f.name for f in result.orphaned] == [orphan]
-    assert [f.name for f in result.half_written] == [half]
+    assert [(f.name, f.location) for f in result.half_written] == [(half, b.temp(half))]
     assert [(m.kind, m.row_id) for m in result.missing] == [("evidence", evidence.id)]
     assert [f.name for f in result.unrecognised] == ["README"]
     assert not result.ok
@@ -199,17 +239,19 @@ def test_the_check_finds_orphaned_half_written_and_missing_and_repairs_only_left
     assert result.removed == []
     assert {f.name for f in result.too_young} == {orphan, half}
     assert "left 2 younger than 60 s" in result.summary()
+    assert {b.final(orphan), b.temp(half)} <= files(case)
 
-    for path in case.store.root.rglob("*"):
-        age(path, 120)
+    b.age_all(120)
     result = check(case, repair="half-written")
     assert [(f.kind, f.name) for f in result.removed] == [("temp", half)]
+    assert b.temp(half) not in files(case)
     result = check(case, repair="all")
     assert [(f.kind, f.name) for f in result.removed] == [("final", orphan)]
-    assert Path(f"{final}{TEMP_SUFFIX}").is_file()
-    assert stray.is_file()
+    assert b.final(orphan) not in files(case)
+    assert b.exists(b.temp(name))
+    assert b.exists("README")
 
-    os.replace(Path(f"{final}{TEMP_SUFFIX}"), final)
+    b.move(b.temp(name), b.final(name))
     result = check(case, repair="all", min_age=0)
     assert (result.ok, result.leftovers, result.removed, result.files) == (True, 0, [], 3)
 
@@ -238,7 +280,7 @@ def test_the_repair_never_removes_a_file_a_row_names_by_the_time_it_removes(
     """A file that looked orphaned at the listing but whose upload committed since is kept."""
     evidence = upload(case)
     name = evidence.storage_name
-    age(case.store.root / name[:2] / name, 120)
+    case.backend.age_all(120)
     real_rows = stored_files._rows
     monkeypatch.setattr(stored_files, "_rows", lambda session: {})  # the row committed after the first read
     result = check(case, repair="all")
@@ -248,17 +290,16 @@ def test_the_repair_never_removes_a_file_a_row_names_by_the_time_it_removes(
     assert check(case).ok
 
 
-def test_a_missing_consent_form_and_an_empty_store(case: Case, tmp_path: Path) -> None:
+def test_a_missing_consent_form_and_an_empty_store(case: Case) -> None:
     with runtime_of(case.app).db.transaction() as session:
         consent = session.scalars(select(Consent)).one()
         consent_id, name = consent.id, consent.document_storage_name
-    (case.store.root / name[:2] / name).unlink()
+    case.backend.unlink(case.backend.final(name))
     result = check(case)
     assert [(m.kind, m.row_id, m.name) for m in result.missing] == [("consent", consent_id, name)]
 
-    empty = EncryptedStore(tmp_path / "nothing-yet")
     with runtime_of(case.app).db.transaction() as session:
-        result = stored_files.check(session, None, empty, repair="all")
+        result = stored_files.check(session, None, case.backend.empty(), repair="all")
     assert (result.files, result.rows, len(result.missing)) == (0, 1, 1)
 
 
@@ -269,7 +310,15 @@ def test_progress_is_reported_on_long_runs(case: Case, monkeypatch: pytest.Monke
     assert seen == [1]
 
 
-def test_stored_file_of_another_kind_is_never_removed(case: Case) -> None:
-    other = StoredFile("other", "x/y", case.store.root / "x" / "y", 0, 1000.0)
-    with pytest.raises(ValueError, match="only the store's own files"):
-        case.store.remove(other)
+def test_only_the_store_s_own_files_are_removed_and_only_where_found(case: Case) -> None:
+    b = case.backend
+    b.write("x/y", b"not ours")
+    with pytest.raises(StorageError, match="only the store's own files"):
+        b.store.remove(StoredFile("other", "x/y", "x/y", 0, 1000.0))
+    name = b.store.new_name()
+    b.store.put(name, data_key(case), b"kept", "p")
+    with pytest.raises(StorageError, match="outside the store"):  # a location that is not the name's own
+        b.store.remove(StoredFile("final", name, "x/y", 0, 1000.0))
+    assert b.exists("x/y")
+    assert b.store.remove(StoredFile("final", name, b.final(name), 0, 1000.0))
+    assert not b.store.remove(StoredFile("final", name, b.final(name), 0, 1000.0))  # gone already

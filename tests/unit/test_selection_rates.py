@@ -21,6 +21,8 @@ from vetting.selection_rates import (
     GroupRate,
     compare,
     fisher_exact_two_sided,
+    format_p,
+    significance,
     tally,
 )
 
@@ -186,16 +188,28 @@ def test_the_minimum_is_inclusive() -> None:
     assert results["A"].impact_ratio == pytest.approx(0.2)
 
 
-def test_with_only_one_group_shown_there_is_no_ratio() -> None:
+def test_with_only_one_group_shown_it_is_the_reference_at_one() -> None:
+    """Issue 18: the top group read "1.00" on one axis and "—" on the other. The highest-rate group
+    is the reference, at 1 by definition, whether or not another group is shown; it is never tested
+    against itself (no p-value) and never flagged."""
     results = _by_group(compare({"A": Counts(10, 4), "Small": Counts(3, 0)}, minimum=5))
     assert results["Small"].suppressed
     shown = results["A"]
     assert not shown.suppressed
     assert shown.counts == Counts(10, 4)
-    assert shown.impact_ratio is None
+    assert shown.is_reference
+    assert shown.impact_ratio == 1.0
     assert shown.p_value is None
     assert not shown.four_fifths_flag
-    assert compare({"A": Counts(10, 4)}, minimum=5)[0].impact_ratio is None
+    assert not shown.significant
+    (alone,) = compare({"A": Counts(10, 4)}, minimum=5)
+    assert (alone.is_reference, alone.impact_ratio, alone.p_value) == (True, 1.0, None)
+
+
+def test_the_reference_reads_one_and_has_no_p_value_beside_other_groups() -> None:
+    results = _by_group(compare({"A": Counts(10, 5), "B": Counts(10, 8)}, minimum=5))
+    assert (results["B"].is_reference, results["B"].impact_ratio, results["B"].p_value) == (True, 1.0, None)
+    assert results["A"].p_value is not None
 
 
 def test_no_groups_gives_nothing() -> None:
@@ -292,11 +306,39 @@ def test_compare_never_flags_the_reference_and_never_shows_a_small_group(
             assert r.counts == groups[r.group]
         if r.impact_ratio is not None:
             assert 0.0 <= r.impact_ratio <= 1.0 + 1e-12
-            assert r.p_value is not None
-            assert 0.0 < r.p_value <= 1.0
             assert r.four_fifths_flag == (r.impact_ratio < FOUR_FIFTHS)
+            if r.is_reference:
+                assert r.impact_ratio == 1.0
+                assert r.p_value is None
+            else:
+                assert r.p_value is not None
+                assert 0.0 < r.p_value <= 1.0
+    shown_rates = [r.counts.rate for r in results if r.counts is not None and r.counts.rate is not None]
     if references:
         best = references[0]
         assert best.counts is not None
-        shown_rates = [r.counts.rate for r in results if r.counts is not None and r.counts.rate is not None]
         assert best.counts.rate == max(shown_rates)
+    else:
+        # No reference only when nobody shown was selected: then no group has a ratio.
+        assert not any(shown_rates)
+        assert all(r.impact_ratio is None for r in results)
+
+
+# --- how the reports say it ------------------------------------------------------------------------
+
+
+def test_significance_is_said_in_words_with_the_test_and_the_p_value() -> None:
+    assert significance(0.4550) == "not statistically significant (Fisher's exact test, two-sided, p = 0.455)"
+    assert significance(0.0123) == "statistically significant (Fisher's exact test, two-sided, p = 0.012)"
+    assert significance(ALPHA).startswith("not statistically significant")  # "less than" alpha
+    assert significance(0.00002) == "statistically significant (Fisher's exact test, two-sided, p < 0.001)"
+    assert format_p(1.0) == "= 1.000"
+
+
+def test_a_group_reads_its_test_in_words() -> None:
+    results = _by_group(compare({"A": Counts(10, 5), "B": Counts(10, 9)}, minimum=5))
+    assert results["A"].p_text == "p = 0.141"
+    assert results["A"].significance_text == significance(fisher_exact_two_sided(5, 5, 9, 1))
+    assert results["A"].significance_text is not None
+    assert results["A"].significance_text.startswith("not statistically significant")
+    assert (results["B"].p_text, results["B"].significance_text) == (None, None)  # the reference

@@ -6,7 +6,7 @@ import csv
 import io
 from datetime import UTC, date, datetime, timedelta
 
-from vetting.heatmap import UNABLE, UNRESOLVED
+from vetting.heatmap import UNABLE, UNRESOLVED, Mark, layout, text_width
 from vetting.uniformity_matrix import (
     CSV_HEADER,
     CycleWork,
@@ -17,6 +17,7 @@ from vetting.uniformity_matrix import (
     compute,
     duration,
     heat_map,
+    heat_maps,
     to_csv,
 )
 
@@ -164,3 +165,39 @@ def test_durations_read_in_minutes_hours_or_days() -> None:
     assert duration(timedelta(minutes=59)) == "59 min"
     assert duration(timedelta(hours=2, minutes=5)) == "2 h 05 min"
     assert duration(timedelta(days=3)) == "3 days"
+
+
+def test_the_legend_keys_never_overlap_and_stay_inside_the_picture() -> None:
+    """Issue 18: the legend's words ran into each other. Each key is laid out as wide as its words
+    (an upper estimate of the glyphs), wrapping onto a new line instead of overlapping."""
+    for columns in (1, 3, 9, 15, 40):
+        for most in (1, 7, 1234):
+            marks = [[Mark(True, False, most, False, "")] * columns]
+            picture = layout(["C-001"], [str(n) for n in range(1, columns + 1)], marks)
+            spans = []
+            for box, label in picture.legend:
+                right = label.x + text_width(label.text, picture.legend_font)
+                assert box.x >= 0
+                assert right <= picture.width, (columns, most, label.text)
+                assert box.y + picture.legend_box <= picture.height
+                spans.append((box.x, right, box.y))
+            for n, (left, right, top) in enumerate(spans):
+                for other_left, other_right, other_top in spans[n + 1 :]:
+                    assert top != other_top or right <= other_left or other_right <= left, (columns, most)
+
+
+def test_the_heat_map_in_parts_shades_on_the_whole_matrix_scale() -> None:
+    people = [Person(100 + n, f"C-{n:03d}", "Searching") for n in range(5)]
+    searches = [searched(104, 11, k) for k in range(4)]  # the last candidate searched most
+    resolutions = [done(100 + n, 11) for n in range(5)]
+    report = compute(work(people, resolutions, [searched(100, 11, 0), *searches]))
+    parts = heat_maps(report, 2)
+    assert [[label.text for label in part.rows] for part in parts] == [
+        ["C-000", "C-001"],
+        ["C-002", "C-003"],
+        ["C-004"],
+    ]
+    whole = heat_map(report)
+    drawn = [box.fill for part in parts for box in part.boxes]
+    assert drawn == [box.fill for box in whole.boxes]
+    assert parts[0].boxes[0].fill != parts[2].boxes[0].fill  # one search against the most (four)

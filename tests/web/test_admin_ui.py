@@ -221,7 +221,7 @@ def test_admin_creates_and_opens_a_cycle(app: Flask, admin_client: tuple[Person,
     assert "Not chosen: required before opening" in page
 
     # R6: a cycle opens only with a published checklist version pinned.
-    response = post_form(client, f"{url}/status", {"status": "open"}, page=url)
+    response = post_form(client, f"{url}/status", {"status": "open", "confirm": "yes"}, page=url)
     assert response.status_code == 409
     assert "published checklist version before opening" in html.unescape(response.get_data(as_text=True))
     assert count(app, Cycle, Cycle.status == CycleStatus.OPEN) == 0
@@ -237,7 +237,7 @@ def test_admin_creates_and_opens_a_cycle(app: Flask, admin_client: tuple[Person,
         assert pinned is not None
         assert (pinned.checklist_version_id, pinned.identity_match_minimum) == (version_id, 2)
 
-    response = post_form(client, f"{url}/status", {"status": "open"}, page=url)
+    response = post_form(client, f"{url}/status", {"status": "open", "confirm": "yes"}, page=url)
     assert response.status_code == 302
     assert "Cycle is now open." in client.get(url).get_data(as_text=True)
     assert count(app, Cycle, Cycle.status == CycleStatus.OPEN) == 1
@@ -332,7 +332,7 @@ def test_refused_button_actions_tell_the_admin_why(
     admin, client = admin_client
     if setup == "self":
         url = f"/admin/users/{admin.id}"
-        response = post_form(client, f"{url}/deactivate", {}, page=url)
+        response = post_form(client, f"{url}/deactivate", {"confirm": "yes"}, page=url)
         assert response.status_code == 422
     else:
         cycle_id = new_cycle(app, admin.id)
@@ -342,8 +342,10 @@ def test_refused_button_actions_tell_the_admin_why(
             client, f"{url}/checklist", {"checklist_version_id": version_id, "identity_match_minimum": 3}, page=url
         )
         assert response.status_code == 302
-        assert post_form(client, f"{url}/status", {"status": "open"}, page=url).status_code == 302
-        response = client.post(f"{url}/status", data={"status": "open", "csrf_token": page_csrf(client, url)})
+        assert post_form(client, f"{url}/status", {"status": "open", "confirm": "yes"}, page=url).status_code == 302
+        response = client.post(
+            f"{url}/status", data={"status": "open", "confirm": "yes", "csrf_token": page_csrf(client, url)}
+        )
         assert response.status_code == 409
     assert message in response.get_data(as_text=True)
 
@@ -494,3 +496,147 @@ def test_pages_have_one_main_one_h1_and_labelled_inputs(app: Flask, clock: Clock
     img = structure_of(pages["/login/enrol"])
     assert img.tags["img"] == 1
     assert 'alt="QR code' in pages["/login/enrol"]
+
+
+# --- irreversible actions ask first; a cycle says what keeps it from working (issue 18) ------------
+
+
+def test_closing_a_cycle_has_a_confirmation_step(app: Flask, admin_client: tuple[Person, FlaskClient]) -> None:
+    admin, client = admin_client
+    cycle_id = new_cycle(app, admin.id)
+    url = f"/admin/cycles/{cycle_id}"
+    version_id = published_checklist(app, admin.id)
+    data = {"checklist_version_id": version_id, "identity_match_minimum": 3}
+    assert post_form(client, f"{url}/checklist", data, page=url).status_code == 302
+    assert post_form(client, f"{url}/status", {"status": "open", "confirm": "yes"}, page=url).status_code == 302
+
+    page = client.get(url).get_data(as_text=True)
+    assert f'href="{url}/status/closed">Close the cycle…</a>' in page
+    assert f'action="{url}/status"' not in page  # no button on the cycle page acts at once
+    confirm = client.get(f"{url}/status/closed")
+    assert confirm.status_code == 200
+    text = html.unescape(confirm.get_data(as_text=True))
+    assert "Close “Patrol officer 2026”?" in text
+    assert "This cannot be undone: a closed cycle cannot be opened again." in text
+    assert f'<a class="button button--secondary" href="{url}">Cancel</a>' in text
+    assert '<input type="hidden" name="confirm" value="yes">' in text
+    assert '<input type="hidden" name="status" value="closed">' in text
+    assert_accessible(confirm.get_data(as_text=True), "close confirmation")
+
+    # One click without the confirmation acts on nothing: it answers with the confirmation page.
+    csrf = page_csrf(client, url)
+    before = snapshot(app)
+    response = client.post(f"{url}/status", data={"status": "closed", "csrf_token": csrf})
+    assert response.status_code == 200
+    assert "Yes, close the cycle" in response.get_data(as_text=True)
+    assert snapshot(app) == before
+
+    response = client.post(f"{url}/status", data={"status": "closed", "confirm": "yes", "csrf_token": csrf})
+    assert response.status_code == 302
+    assert count(app, Cycle, Cycle.status == CycleStatus.CLOSED) == 1
+
+
+def test_a_new_cycle_defaults_to_a_rule_that_works_and_warns_until_it_can(
+    app: Flask, admin_client: tuple[Person, FlaskClient]
+) -> None:
+    admin, client = admin_client
+    form = client.get("/admin/cycles").get_data(as_text=True)
+    assert 'checked id="decision_rule-1" name="decision_rule" required type="radio" value="majority"' in form
+    response = post_form(client, "/admin/cycles", {"title": "Patrol 2027", "position": "Officer"}, page="/admin/cycles")
+    assert response.status_code == 302
+    with db(app) as session:
+        cycle = session.scalar(select(Cycle).where(Cycle.title == "Patrol 2027"))
+        assert cycle is not None
+        assert cycle.decision_rule.value == "majority"
+        cycle_id = cycle.id
+    url = f"/admin/cycles/{cycle_id}"
+    page = html.unescape(client.get(url).get_data(as_text=True))
+    assert "This cycle is not ready" in page
+    assert "No investigator is assigned" in page
+    assert "The board has no members" in page
+    assert "no chair is named" not in page
+    # Opening asks first, repeats the warnings and says the button opens it anyway.
+    confirm = html.unescape(client.get(f"{url}/status/open").get_data(as_text=True))
+    assert "The board has no members" in confirm
+    assert "Open the cycle anyway" in confirm
+    assert "Choose the cycle's published checklist version first" in confirm  # and why it cannot yet
+
+    # The chair rule without a chair cannot record a decision: the page says so.
+    response = post_form(
+        client,
+        "/admin/cycles",
+        {"title": "Dispatch 2027", "position": "Dispatcher", "decision_rule": "chair"},
+        page="/admin/cycles",
+    )
+    assert response.status_code == 302
+    page = html.unescape(client.get(location_path(response)).get_data(as_text=True))
+    assert "The decision rule is “The chair decides” but no chair is named" in page
+
+
+def test_the_setup_warnings_go_once_the_cycle_can_work(app: Flask, admin_client: tuple[Person, FlaskClient]) -> None:
+    admin, client = admin_client
+    make_user(app, "inv@x.test", Role.INVESTIGATOR)
+    make_user(app, "board@x.test", Role.BOARD_MEMBER)
+    cycle_id = new_cycle(app, admin.id, inv=Duty.INVESTIGATOR, board=Duty.BOARD_MEMBER)
+    url = f"/admin/cycles/{cycle_id}"
+    page = html.unescape(client.get(url).get_data(as_text=True))
+    assert "no chair is named" in page  # the service's default rule (the API's) is the chair's
+    rules = {"decision_rule": "majority", "decision_quorum": "2", "chair_user_id": "0", "response_days": "5"}
+    assert post_form(client, f"{url}/board-rules", rules, page=url).status_code == 302
+    page = html.unescape(client.get(url).get_data(as_text=True))
+    assert "A decision needs 2 recommendations but the board has 1 member: the quorum can never be met." in page
+    assert post_form(client, f"{url}/board-rules", {**rules, "decision_quorum": "1"}, page=url).status_code == 302
+    assert "This cycle is not ready" not in client.get(url).get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("action", "undo", "changed"),
+    [
+        ("deactivate", "This can be undone", lambda u: not u.is_active),
+        ("reset-mfa", "This cannot be undone", lambda u: u.totp_enrolled_at is None),
+    ],
+)
+def test_deactivating_and_resetting_a_second_factor_ask_first(
+    app: Flask, admin_client: tuple[Person, FlaskClient], action: str, undo: str, changed: Any
+) -> None:
+    _, client = admin_client
+    target = make_user(app, "target@x.test", Role.INVESTIGATOR, name="Tia Target")
+    url = f"/admin/users/{target.id}"
+    assert f'href="{url}/{action}"' in client.get(url).get_data(as_text=True)
+    confirm = client.get(f"{url}/{action}")
+    assert confirm.status_code == 200
+    assert undo in confirm.get_data(as_text=True)
+    assert "Tia Target" in html.unescape(confirm.get_data(as_text=True))
+    csrf = page_csrf(client, url)
+    response = client.post(f"{url}/{action}", data={"csrf_token": csrf})
+    assert response.status_code == 200  # the confirmation again
+    with db(app) as session:
+        user = session.get(User, target.id)
+        assert user is not None
+        assert not changed(user)
+    assert client.post(f"{url}/{action}", data={"csrf_token": csrf, "confirm": "yes"}).status_code == 302
+    with db(app) as session:
+        user = session.get(User, target.id)
+        assert user is not None
+        assert changed(user)
+
+
+def test_publishing_a_checklist_version_asks_first(app: Flask, admin_client: tuple[Person, FlaskClient]) -> None:
+    _, client = admin_client
+    response = post_form(client, "/admin/checklists", {"name": "Civilian staff"}, page="/admin/checklists")
+    url = location_path(response)
+    item = {"title": "News archives", "source": "Local papers", "technique": "A4", "required": "y"}
+    assert post_form(client, f"{url}/items", item, page=url).status_code == 302
+    page = client.get(url).get_data(as_text=True)
+    assert f'href="{url}/publish">Publish as version 1…</a>' in page
+    confirm = html.unescape(client.get(f"{url}/publish").get_data(as_text=True))
+    assert "Publish “Civilian staff” as version 1?" in confirm
+    assert "The draft (1 item) is frozen as version 1" in confirm
+    assert "This cannot be undone" in confirm
+    csrf = page_csrf(client, url)
+    assert "Yes, publish version 1" in client.post(f"{url}/publish", data={"csrf_token": csrf}).get_data(as_text=True)
+    assert "Published versions" in page
+    assert "Nothing published yet." in client.get(url).get_data(as_text=True)
+    response = client.post(f"{url}/publish", data={"csrf_token": csrf, "confirm": "yes"})
+    assert response.status_code == 302
+    assert "Published as version 1." in client.get(url).get_data(as_text=True)

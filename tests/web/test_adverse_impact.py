@@ -14,6 +14,7 @@ public path: the administrator's invitation, then the candidate's answer with th
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from collections.abc import Callable, Iterator
@@ -55,7 +56,8 @@ SPECS: tuple[tuple[str, str, Outcome | None], ...] = (
     # Two people: a group far under the minimum, selected at 100%.
     *[("declined", "asian", ADVANCE)] * 2,
     ("declined", "declined", ADVANCE),
-    # Answered, but the board has not decided yet: counted overall, not at the screening step.
+    # Answered, but the board has not decided yet: not counted at all (issue 18: counting the
+    # undecided as not selected raised the flag on a cycle still in progress).
     ("female", "hispanic_latino", None),
 )
 
@@ -85,6 +87,25 @@ def answer(app: Flask, token: str, sex: str = "female", race_ethnicity: str = "a
     )
 
 
+def final_decision(candidate_id: int, outcome: Outcome, board_id: int) -> Decision:
+    """The board's final decision, written straight in (its workflow is tested elsewhere)."""
+    return Decision(
+        candidate_id=candidate_id,
+        outcome=outcome,
+        status=DecisionStatus.FINAL,
+        rationale_enc="sealed elsewhere",
+        release_ids=[],
+        recorded_by_id=board_id,
+        response_due=None,
+    )
+
+
+def decide(app: Flask, world: World, outcome: Outcome = ADVANCE) -> None:
+    """A final decision for the world's own candidate: only decided candidates are counted."""
+    with db(app) as session:
+        session.add(final_decision(world.candidate_id, outcome, world.board.id))
+
+
 def seed_impact(app: Flask, client: FlaskClient) -> Impact:
     """The world, the SPECS candidates with their final decisions, and every SPECS answer given."""
     world = build_world(app)
@@ -102,17 +123,7 @@ def seed_impact(app: Flask, client: FlaskClient) -> Impact:
             )
             ids.append(candidate.id)
             if outcome is not None:
-                session.add(
-                    Decision(
-                        candidate_id=candidate.id,
-                        outcome=outcome,
-                        status=DecisionStatus.FINAL,
-                        rationale_enc="sealed elsewhere",
-                        release_ids=[],
-                        recorded_by_id=world.board.id,
-                        response_due=None,
-                    )
-                )
+                session.add(final_decision(candidate.id, outcome, world.board.id))
     admin_headers = bearer(app, world.admin)
     for candidate_id, (sex, race, _) in zip(ids, SPECS, strict=True):
         token = invite(client, admin_headers, candidate_id)["token"]
@@ -168,27 +179,28 @@ def test_the_auditor_sees_rates_ratios_flags_and_suppression(app: Flask, client:
     assert female["significant"] is False  # flagged by the rule, not significant at n = 20
     assert female["highest_rate"] is False
     assert male["highest_rate"] is True
-    assert male["impact_ratio"] == pytest.approx(1.0)
+    assert male["impact_ratio"] == 1.0
+    assert male["p_value"] is None  # the reference is what the others are tested against
     assert male["four_fifths_flag"] is False
 
-    overall = _groups(report, "sex", "overall")  # the undecided woman counts, as not selected yet
-    assert (overall[FEMALE]["considered"], overall[FEMALE]["selected"]) == (11, 5)
-    assert (overall[MALE]["considered"], overall[MALE]["selected"]) == (10, 9)
-    assert overall[FEMALE]["impact_ratio"] == pytest.approx((5 / 11) / (9 / 10))
-    assert overall[FEMALE]["four_fifths_flag"] is True
+    # The undecided woman and C-001 are not counted anywhere, and the report says how many.
+    assert report["undecided"] == 2
+    overall = _groups(report, "sex", "overall")  # kept for clients: the same decided candidates
+    assert overall == sex
 
     race = _groups(report, "race_ethnicity", "screening")
     assert list(race) == [HISPANIC, WHITE, ASIAN]  # the form's order
     assert race[ASIAN] == {"group": ASIAN, "suppressed": True}  # no counts, no rate, nothing
     assert race[WHITE]["highest_rate"] is True
+    assert race[WHITE]["impact_ratio"] == 1.0  # the top group reads 1.00 on every axis
     assert race[HISPANIC]["four_fifths_flag"] is True
     assert race[HISPANIC]["impact_ratio"] == pytest.approx(5 / 9)
     assert _groups(report, "race_ethnicity", "overall")[ASIAN] == {"group": ASIAN, "suppressed": True}
 
-    # Declined (and never answered) count as not shown on that axis only; members of a suppressed
+    # Decided candidates who declined count as not shown on that axis only; members of a suppressed
     # group are folded into the same number, so the group's size cannot be worked out from it.
-    assert _not_shown(report, "sex") == 2 + 1 + 1  # the two who gave only race, the one who declined both, C-001
-    assert _not_shown(report, "race_ethnicity") == 1 + 1 + 2  # ... and the two suppressed Asian candidates
+    assert _not_shown(report, "sex") == 2 + 1  # the two who gave only race, the one who declined both
+    assert _not_shown(report, "race_ethnicity") == 1 + 2  # ... and the two suppressed Asian candidates
 
 
 def test_the_report_page_shows_the_flag_and_the_suppressed_row(app: Flask, clock: Clock, impact: Impact) -> None:
@@ -198,13 +210,30 @@ def test_the_report_page_shows_the_flag_and_the_suppressed_row(app: Flask, clock
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     flags = re.search(r'<div[^>]*id="impact-flags"[^>]*>(.*?)</div>', page, re.S)
-    assert flags, "no adverse-impact alert"
-    assert "Adverse impact indicated" in flags.group(1)
-    items = re.findall(r"<li>(.*?)</li>", flags.group(1), re.S)
-    assert len(items) == 4  # women and Hispanic candidates, at both steps
-    assert items[0].startswith("Sex, internet screening")
-    assert items[0].endswith(f"{FEMALE} at 0.56 of the highest rate (p = 0.141).")
-    assert MALE not in re.sub(r"<[^>]+>", "", flags.group(1)).replace(FEMALE, "")  # the reference is not flagged
+    assert flags, "no four-fifths alert"
+    alert = html.unescape(flags.group(1))
+    # Issue 18: under four-fifths but not significant at these numbers, and the page says both.
+    assert "Adverse impact indicated" not in alert
+    assert "Under four-fifths of the highest rate, not statistically significant" in alert
+    items = re.findall(r"<li>(.*?)</li>", alert, re.S)
+    assert len(items) == 2  # women and Hispanic candidates, once each
+    assert items[0] == (
+        f"Sex: {FEMALE} selected at 0.56 of the highest group's rate; "
+        "not statistically significant (Fisher's exact test, two-sided, p = 0.141)."
+    )
+    assert items[1].startswith(f"Race and ethnicity: {HISPANIC} selected at 0.56")
+    assert MALE not in re.sub(r"<[^>]+>", "", alert).replace(FEMALE, "")  # the reference is not flagged
+    basis = re.search(r'<dd id="impact-basis">(.*?)</dd>', page, re.S)
+    assert basis
+    assert "2 candidates have no final decision yet and are not counted" in basis.group(1)
+    # The highest group reads 1.00 on both axes, and is the reference of the test.
+    for axis, top in (("sex", MALE), ("race_ethnicity", html.escape(WHITE))):
+        table = re.search(rf'<table class="impact" data-axis="{axis}".*?</table>', page, re.S)
+        assert table
+        row = re.search(rf'<tr data-group="{re.escape(top)}">(.*?)</tr>', table.group(0), re.S)
+        assert row, axis
+        assert "<td data-ratio>1.00</td>" in row.group(1)
+        assert "the reference" in row.group(1)
 
     suppressed = re.findall(r'<tr data-group="([^"]+)" data-suppressed="true">(.*?)</tr>', page, re.S)
     assert suppressed, "no suppressed row"
@@ -214,7 +243,7 @@ def test_the_report_page_shows_the_flag_and_the_suppressed_row(app: Flask, clock
     # The small group's counts do not appear in its row, on any table.
     for _, row in suppressed:
         assert not re.search(r"<td>\d+</td>", row)
-    assert page.count("Under four-fifths") == 4  # women and Hispanic candidates, at both steps
+    assert page.count('<span class="badge--bad">Under four-fifths</span>') == 2  # women and Hispanic candidates
 
 
 def test_viewing_the_report_is_audited_and_only_auditors_may(
@@ -286,19 +315,21 @@ def test_a_cycle_with_no_answers_reports_nothing(app: Flask, client: FlaskClient
     report = _report(client, app, world.auditor, world.cycle_id)
     assert report["answered"] == 0
     assert report["candidates"] == 1
+    assert report["undecided"] == 1
     for axis in report["axes"]:
-        assert axis["not_shown"] == 1
+        assert axis["not_shown"] == 0  # C-001 is undecided: not counted, so not "not shown" either
         assert all(step["groups"] == [] for step in axis["steps"])
     web = app.test_client()
     login(web, world.auditor, clock)
     page = web.get(f"/audit/cycles/{world.cycle_id}/adverse-impact").get_data(as_text=True)
     assert 'id="impact-flags"' not in page
-    assert "No answers on this axis yet." in page
+    assert "No final decisions on this axis yet." in page
 
 
 def test_a_crypto_shredded_candidate_is_no_longer_counted(app: Flask, client: FlaskClient) -> None:
     """PRODUCT.md §4: deleting the data key erases the EEO answers with the rest."""
     world = build_world(app)
+    decide(app, world)
     token = invite(client, bearer(app, world.admin), world.candidate_id)["token"]
     assert answer(app, token, "male", "black").status_code == 201
     assert _report(client, app, world.auditor, world.cycle_id)["answered"] == 1
@@ -365,6 +396,7 @@ def test_the_link_works_once_and_the_answers_are_sealed(app: Flask, client: Flas
     for clear in ("female", "hispanic", "latino", "sex", "race"):
         assert clear not in sealed.lower(), clear
     # The sealed answer is the first one; the second never got through.
+    decide(app, world)
     report = _report(client, app, world.auditor, world.cycle_id)
     assert list(_groups(report, "sex", "overall")) == [FEMALE]
     assert list(_groups(report, "race_ethnicity", "overall")) == [HISPANIC]
@@ -569,6 +601,7 @@ def test_the_public_form_renders_radio_fieldsets_and_accepts_an_answer(app: Flas
         f"/self-identification/{token}", data={"csrf_token": csrf, "sex": "male", "race_ethnicity": "white"}
     )
     assert resent.status_code == 404
+    decide(app, world)
     report = _report(client, app, world.auditor, world.cycle_id)
     assert list(_groups(report, "sex", "overall")) == [FEMALE]
     assert list(_groups(report, "race_ethnicity", "overall")) == [ASIAN]

@@ -397,7 +397,7 @@ def test_the_auditor_console_pages_render_with_one_heading_and_the_console_nav(
     assert "No deviations" in empty
     impact = pages[f"/audit/cycles/{world.other_cycle_id}/adverse-impact"]
     assert "0 of 0 candidates" in impact
-    assert "No answers on this axis yet." in impact
+    assert "No final decisions on this axis yet." in impact
     assert "No raw content was opened in this period." in pages["/audit/access"]
     assert "None: no sensitive-position designation falls due in the next 30 days." in pages["/audit/access"]
     assert "nobody yet" in pages["/audit/separation"]

@@ -10,6 +10,9 @@ from flask.testing import FlaskClient
 
 from tests.support import Clock, login, post_form
 from tests.web.board_world import BoardWorld, build_board_world, set_rules
+from tests.web.world import API, bearer, error_of
+from vetting import create_app
+from vetting.config import Settings
 from vetting.models import DecisionRule
 
 QUORUM_REASON = "2 recommendations are needed before the chair decides; 1 recorded."
@@ -72,3 +75,25 @@ def test_under_the_majority_rule_a_tie_disables_the_decision(app: Flask, client:
     html = member.get(f"/board/candidates/{bw.world.candidate_id}").get_data(as_text=True)
     assert "disabled" in _decision_button(html)
     assert "no outcome has a majority of the 2 recommendations yet" in html
+
+
+def test_no_document_names_a_placeholder_when_the_agency_name_is_unset(settings: Settings, clock: Clock) -> None:
+    """Unset, documents are refused with a message telling staff how to set the name; none prints
+    a stand-in such as "the hiring agency" for a candidate to receive."""
+    app = create_app(settings.with_overrides(agency_name=None))
+    try:
+        bw = build_board_world(app)
+        client = app.test_client()
+        consent = client.get(
+            f"{API}/candidates/{bw.world.candidate_id}/consent-form.pdf", headers=bearer(app, bw.world.inv)
+        )
+        assert consent.status_code == 409
+        assert error_of(consent)["code"] == "agency_name_missing"
+        assert "--agency-name" in error_of(consent)["message"]
+        login(client, bw.chair, clock)
+        page = client.get(f"/board/candidates/{bw.world.candidate_id}/summary.pdf")
+        assert page.status_code == 409
+        assert page.mimetype == "text/html"
+        assert "VETTING_AGENCY_NAME" in page.get_data(as_text=True)
+    finally:
+        app.extensions["vetting"].db.dispose()

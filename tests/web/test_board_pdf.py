@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import subprocess
 from typing import Any
 
@@ -15,7 +16,17 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from tests.support import Clock, login, runtime_of
-from tests.web.world import API, add_investigator, bearer, build_world, close_search, finding_api, record_consent
+from tests.web.board_world import build_board_world, complete, release_finding
+from tests.web.world import (
+    API,
+    add_finding,
+    add_investigator,
+    bearer,
+    build_world,
+    close_search,
+    finding_api,
+    record_consent,
+)
 from vetting.models import AuditEvent
 
 RAW = "Posted photos from her baby shower at St. Mary's parish, then threatened to hurt a neighbour."
@@ -78,3 +89,56 @@ def test_the_pdf_is_for_the_cycles_board_only(app: Flask, client: FlaskClient, c
     page = board.get(f"/board/candidates/{world.candidate_id}").get_data(as_text=True)
     assert url in page
     assert board.get(url).status_code == 200
+
+
+#: A long, plain finding summary (no protected-class words) so the summary runs to several pages.
+LONG_SUMMARY = (
+    "Over three evenings the account posted repeated threats against a named referee after a youth game, "
+    "including the referee's street and the time he leaves work, and asked others to wait for him there. "
+) * 3
+
+
+def _pages(content: bytes) -> list[str]:
+    """The PDF's text, one string per page (pdftotext ends each page with a form feed)."""
+    return pdf_text(content).split("\f")[:-1]
+
+
+def test_page_one_holds_findings_and_every_footer_reads_page_n_of_m_on_one_line(
+    app: Flask, client: FlaskClient, clock: Clock
+) -> None:
+    """Issue 18: the cover no longer forces a page break (page 1 held only the header) and the
+    counter no longer breaks into "Page 1 of" / "2"."""
+    bw = build_board_world(app, complete_search=False)
+    cid = bw.world.candidate_id
+    for _ in range(5):
+        release_finding(
+            app, bw.world.inv, bw.second, add_finding(app, bw.world.inv, cid, bw.world.items[2], LONG_SUMMARY)
+        )
+    complete(app, bw.world.inv, cid)
+    login(client, bw.chair, clock)
+    response = client.get(f"/board/candidates/{cid}/summary.pdf")
+    assert response.status_code == 200
+    pages = _pages(response.data)
+    assert len(pages) >= 2
+    first = pages[0]
+    assert "Released summary" in first
+    assert re.search(r"Finding \d+ · Social", first), first  # content beyond the header
+    for number, page in enumerate(pages, start=1):
+        assert re.search(rf"Page {number} of {len(pages)}\s*$", page, flags=re.MULTILINE), page
+
+
+def test_the_notice_starts_its_letter_on_page_one(app: Flask, client: FlaskClient) -> None:
+    """The notice's header table no longer stands alone on page 1 (the same forced break)."""
+    bw = build_board_world(app)
+    chair = bearer(app, bw.chair)
+    cid = bw.world.candidate_id
+    body = {"outcome": "do_not_advance", "rationale": "Relied on the released threat.", "finding_ids": bw.findings}
+    for kind in ("recommendations", "decisions"):
+        answer = client.post(f"{API}/board/candidates/{cid}/{kind}", json=body, headers=chair)
+        assert answer.status_code == 201, answer.get_data(as_text=True)
+    assert answer.get_json()["status"] == "proposed"
+    notice = answer.get_json()["board"]["notices"][0]["document"]
+    pages = _pages(client.get(notice, headers=chair).data)
+    assert "What this notice is" in pages[0]
+    for number, page in enumerate(pages, start=1):
+        assert re.search(rf"Page {number} of {len(pages)}\s*$", page, flags=re.MULTILINE), page

@@ -96,10 +96,12 @@ def test_mentions_are_highlighted_and_resolved_with_one_click(
     assert absent.status_code == 422
     assert "do not appear in the summary" in absent.get_data(as_text=True)
 
-    # The author cannot release: the review page says why and offers no button.
+    # The author cannot release: the review page says why, and its button is disabled (issue 18).
     review = author.get(f"/findings/{fid}/review").get_data(as_text=True)
     assert "author_cannot_release" in review
-    assert "Approve and release" not in review
+    assert "A second investigator must review and release your finding." in review
+    assert f'action="/findings/{fid}/release"' not in review
+    assert re.search(r"<button[^>]*disabled[^>]*>Approve and release to the board</button>", review)
     assert author.get("/investigations").get_data(as_text=True).count(f"Review finding {fid}") == 0
 
     # The second investigator finds it in their queue, compares, and releases.
@@ -179,3 +181,85 @@ def test_a_common_false_alarm_is_cleared_with_one_click_and_its_reason_recorded(
     page = author.get(f"/findings/{fid}").get_data(as_text=True)
     assert f"Reason: {html_lib.escape(reason)}" in page
     assert "women" not in _open_mentions(page)
+
+
+# --- dead ends and long pages (issue 18) --------------------------------------------------------
+
+BOARD_COLUMN = re.compile(r"<h3>What the board reads</h3>\s*<p class=\"prose\">(.*?)</p>", re.S)
+
+
+def test_the_author_sees_why_they_cannot_release_instead_of_a_dead_end(
+    app: Flask, clock: Clock, world: World, second: Person
+) -> None:
+    fid = add_finding(app, world.inv, world.candidate_id, world.items[0])
+    author = _signed_in(app, world.inv, clock)
+    page = author.get(f"/findings/{fid}").get_data(as_text=True)
+    assert f'href="/findings/{fid}/review"' not in page
+    assert re.search(
+        r'<button type="button" class="button button--secondary" disabled[^>]*>Review and release</button>', page
+    )
+    assert "A second investigator must review and release your finding" in page
+    colleague = _signed_in(app, second, clock).get(f"/findings/{fid}").get_data(as_text=True)
+    assert f'<a class="button button--secondary" href="/findings/{fid}/review">Review and release</a>' in colleague
+
+
+def test_the_board_column_masks_every_mention_until_it_is_resolved(
+    app: Flask, clock: Clock, world: World, second: Person
+) -> None:
+    fid = add_finding(app, world.inv, world.candidate_id, world.items[0], summary=SUMMARY)
+    author = _signed_in(app, world.inv, clock)
+    mentions = _open_mentions(author.get(f"/findings/{fid}").get_data(as_text=True))
+    reviewer = _signed_in(app, second, clock)
+    review = reviewer.get(f"/findings/{fid}/review").get_data(as_text=True)
+    board_column = html_lib.unescape(" ".join(BOARD_COLUMN.findall(review)))
+    for words in ("baby shower", PARISH, "women"):
+        assert words not in board_column, words
+    assert board_column.count("[unresolved]") >= 3
+    assert "protected-class mentions are not resolved yet" in html_lib.unescape(review)
+
+    # One redacted, one kept with a reason: the column shows [redacted] and the kept words; the
+    # one still open stays masked.
+    csrf = page_csrf(author)
+    redact = {"resolution": "redact", "csrf_token": csrf}
+    assert author.post(f"/findings/{fid}/mentions/{mentions['baby shower']}", data=redact).status_code == 302
+    kept = {"resolution": "not_protected", "reason": "Reported conduct toward a group (lane B).", "csrf_token": csrf}
+    assert author.post(f"/findings/{fid}/mentions/{mentions['women']}", data=kept).status_code == 302
+    review = reviewer.get(f"/findings/{fid}/review").get_data(as_text=True)
+    board_column = html_lib.unescape(" ".join(BOARD_COLUMN.findall(review)))
+    assert "[redacted]" in board_column
+    assert "women can't do this job" in board_column
+    assert "baby shower" not in board_column
+    assert PARISH not in board_column
+    assert "[unresolved]" in board_column
+
+
+def test_a_resolved_mention_is_one_line_with_a_change_disclosure(app: Flask, clock: Clock, world: World) -> None:
+    fid = add_finding(app, world.inv, world.candidate_id, world.items[0], summary=SUMMARY)
+    author = _signed_in(app, world.inv, clock)
+    url = f"/findings/{fid}"
+    before = author.get(url).get_data(as_text=True)
+    mentions = _open_mentions(before)
+    forms_before = before.count('class="mention-form"')
+    assert forms_before == len(mentions)
+    assert before.count('<details class="mention-change"') == 0
+    csrf = page_csrf(author)
+    assert (
+        author.post(
+            f"{url}/mentions/{mentions['baby shower']}", data={"resolution": "redact", "csrf_token": csrf}
+        ).status_code
+        == 302
+    )
+    after = author.get(url).get_data(as_text=True)
+    item = re.search(rf'<li id="mention-{mentions["baby shower"]}"(.*?)</li>', after, re.S)
+    assert item is not None
+    text = html_lib.unescape(item.group(1))
+    assert "mention-item--resolved" in text
+    assert re.search(
+        r"“baby shower”</span> in the summary:\s*<span class=\"badge\">Redacted</span>\s*"
+        r"<span class=\"muted\">by Ivy Investigator\.",
+        text,
+    )
+    # Its controls only behind "Change": closed by default, so it is one line on the page.
+    assert '<details class="mention-change">' in item.group(1)
+    assert item.group(1).index("<details") < item.group(1).index('class="mention-form"')
+    assert after.count('<details class="mention-change">') == 1

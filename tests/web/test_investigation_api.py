@@ -234,7 +234,7 @@ def test_publishing_again_makes_a_new_version_and_leaves_the_old_one_identical(
     item = {"title": "News archives", "source": "Local papers", "technique": "A4", "required": "y"}
     assert post_form(client, f"{page}/items", item, page=page).status_code == 302
     assert post_form(client, f"{page}/items/{first_draft_item}/down", {}, page=page).status_code == 302
-    assert post_form(client, f"{page}/publish", {}, page=page).status_code == 302
+    assert post_form(client, f"{page}/publish", {"confirm": "yes"}, page=page).status_code == 302
     more = {"title": "More", "source": "Court portal", "technique": "A3"}
     response = client.post(f"{API}/checklists/{template_id}/items", json=more, headers=headers)
     assert response.status_code == 201

@@ -31,7 +31,7 @@ from vetting.db import on_rollback
 from vetting.errors import Conflict, ValidationFailed
 from vetting.models import AuditEvent, CycleStatus, ValidationResult
 from vetting.services import checklists, cycles, keys
-from vetting.storage import EncryptedStore
+from vetting.storage import LocalStore
 
 
 @pytest.fixture
@@ -107,7 +107,7 @@ def test_a_checklist_item_may_not_plan_a_protected_search(app: Flask, world: Wor
 
 def test_a_file_written_by_a_rolled_back_transaction_is_deleted(app: Flask, tmp_path: Path) -> None:
     """Nothing is half-written: an evidence file stored before a failure does not stay on disk."""
-    store = EncryptedStore(tmp_path / "store")
+    store = LocalStore(tmp_path / "store")
     name = store.new_name()
 
     def failing_request() -> None:

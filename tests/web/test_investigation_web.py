@@ -279,14 +279,14 @@ def test_closing_the_search_through_the_page(app: Flask, clock: Clock, world: Wo
     login(client, world.inv, clock)
     url = f"/candidates/{world.candidate_id}"
     token = csrf_from(client.get(url).get_data(as_text=True))
-    response = client.post(f"{url}/complete", data={"csrf_token": token})
+    response = client.post(f"{url}/complete", data={"csrf_token": token, "confirm": "yes"})
     assert response.status_code == 409
-    assert "Close the search" not in text_of(response)
+    assert "Close the search…" not in text_of(response)
     for item in world.items:
         resolve(app, world.inv, world.candidate_id, item)
     page = text_of(client.get(url))
-    assert "Close the search" in page
-    response = client.post(f"{url}/complete", data={"csrf_token": token})
+    assert "Close the search…" in page
+    response = client.post(f"{url}/complete", data={"csrf_token": token, "confirm": "yes"})
     assert response.status_code == 302
     page = text_of(client.get(url))
     assert "Search closed" in page
@@ -299,6 +299,7 @@ def test_a_refused_close_tells_the_investigator_why(app: Flask, clock: Clock, wo
     client = app.test_client()
     login(client, world.inv, clock)
     url = f"/candidates/{world.candidate_id}"
-    response = client.post(f"{url}/complete", data={"csrf_token": csrf_from(client.get(url).get_data(as_text=True))})
+    token = csrf_from(client.get(url).get_data(as_text=True))
+    response = client.post(f"{url}/complete", data={"csrf_token": token, "confirm": "yes"})
     assert response.status_code == 409
     assert "not resolved yet" in text_of(response)

@@ -39,6 +39,7 @@ def event_json(e: audit_log.LoggedEvent) -> dict[str, Any]:
         "seq": e.seq,
         "occurred_at": moment(e.occurred_at),
         "actor_id": e.actor_id,
+        "actor_name": e.actor_name,
         "event": e.event,
         "subject_type": e.subject_type,
         "subject_id": e.subject_id,
@@ -64,8 +65,8 @@ def _number(name: str, default: int | None = None) -> int | None:
 @route(
     "GET",
     "/audit/events",
-    "Audit events, newest first (?event=, ?actor_id=, ?candidate_id=, ?since=, ?until= (dates, inclusive), "
-    "?before=, ?limit=)",
+    "Audit events, newest first (?event=, ?actor_id=, ?candidate_id=, ?candidate_code= (e.g. C-005, in every "
+    "cycle that has it), ?since=, ?until= (dates, inclusive), ?before=, ?limit=); `total` counts every match",
     Action.AUDIT_READ,
     errors=(422,),
 )
@@ -78,11 +79,20 @@ def audit_events() -> ResponseReturnValue:
         since=since,
         until=until,
         before_seq=_number("before"),
+        candidate_code=_code("candidate_code"),
     )
     limit = _number("limit", 100) or 100
     with transaction() as session:
         rows = audit_log.list_events(session, current_user, filters, limit)
-    return jsonify({"events": [event_json(e) for e in rows]})
+        total = audit_log.count_events(session, current_user, filters)
+    return jsonify({"events": [event_json(e) for e in rows], "total": total})
+
+
+def _code(name: str) -> str | None:
+    raw = (request.args.get(name) or "").strip()
+    if len(raw) > 32:
+        raise ValidationFailed(f"{name} is a candidate code such as C-005.", field=name)
+    return raw or None
 
 
 def anchor_json(a: audit_anchor.AnchorStatus) -> dict[str, Any]:
@@ -116,7 +126,7 @@ def audit_verify() -> ResponseReturnValue:
     public_key = settings.audit_signing_key.public_key()
     heads, problems = audit_anchor.configured_heads(settings.audit_witnesses)
     with transaction() as session:
-        result = audit_log.verify_as(session, current_user, public_key, heads)
+        result, recorded_as = audit_log.verify_recorded(session, current_user, public_key, heads)
         anchor = audit_anchor.status(
             session, current_user, settings.audit_witnesses, settings.audit_anchor_interval, problems
         )
@@ -129,6 +139,8 @@ def audit_verify() -> ResponseReturnValue:
             "broken_seq": result.broken_seq,
             "reason": result.reason,
             "summary": result.summary(),
+            # The check's own entry follows the ones it checked: the chain is one entry longer now.
+            "recorded_as_seq": recorded_as,
             "last_checkpoint": {
                 "seq": cp.seq,
                 "entry_hash": cp.entry_hash,
@@ -356,7 +368,7 @@ def audit_finding_raw(finding_id: int) -> ResponseReturnValue:
     "A notice to the candidate as a PDF, stating a reason (audited: notice.raw_viewed, and the PDF's SHA-256)",
     Action.AUDIT_READ,
     body=ReasonBody,
-    errors=(404, 422),
+    errors=(404, 409, 422),
     produces="application/pdf",
 )
 def audit_notice_pdf(notice_id: int) -> ResponseReturnValue:
@@ -389,7 +401,8 @@ def _group_json(g: GroupRate) -> dict[str, Any]:
 @route(
     "GET",
     "/audit/cycles/{cycle_id}/adverse-impact",
-    "Selection rates by self-identified group, impact ratios, four-fifths flags and Fisher's exact test",
+    "Selection rates by self-identified group over candidates with a final decision (`undecided` are left out), "
+    "impact ratios (the highest-rate group is 1), four-fifths flags and Fisher's exact test",
     Action.AUDIT_READ,
     errors=(404,),
 )
@@ -403,11 +416,26 @@ def audit_adverse_impact(cycle_id: int) -> ResponseReturnValue:
             "candidates": report.candidates,
             "answered": report.answered,
             "minimum_group": report.minimum,
+            # Rates count only candidates with a final decision; these are left out.
+            "undecided": report.undecided,
             "axes": [
                 {
                     "axis": a.axis,
                     "not_shown": a.not_shown,
-                    "steps": [{"step": s.step, "groups": [_group_json(g) for g in s.groups]} for s in a.steps],
+                    "steps": [
+                        {"step": s.step, "label": s.label, "groups": [_group_json(g) for g in s.groups]}
+                        for s in a.steps
+                    ]
+                    # "overall" is kept for existing clients: the board's decision is the cycle's only
+                    # selection step, so the cycle overall (decided candidates) is the same table.
+                    + [
+                        {
+                            "step": "overall",
+                            "label": "Cycle overall (the same candidates: the board's decision is the only step)",
+                            "groups": [_group_json(g) for g in s.groups],
+                        }
+                        for s in a.steps[:1]
+                    ],
                 }
                 for a in report.axes
             ],
@@ -420,7 +448,7 @@ def audit_adverse_impact(cycle_id: int) -> ResponseReturnValue:
     "/audit/cycles/{cycle_id}/report.pdf",
     "The cycle's audit report as a PDF; its SHA-256 is recorded in the audit log",
     Action.AUDIT_READ,
-    errors=(404,),
+    errors=(404, 409),
     produces="application/pdf",
 )
 def audit_report_pdf(cycle_id: int) -> ResponseReturnValue:
@@ -457,7 +485,8 @@ def audit_separation() -> ResponseReturnValue:
 @route(
     "GET",
     "/audit/access-review",
-    "Raw-content openings (?since=, ?until=; default the last 90 days), roles, designations due within 30 days",
+    "Raw-content openings (?since=, ?until=; default the last 90 days), each and grouped by who, what and reason; "
+    "roles, designations due within 30 days",
     Action.AUDIT_READ,
     errors=(422,),
 )
@@ -480,6 +509,22 @@ def audit_access_review() -> ResponseReturnValue:
                     "reason": v.reason,
                 }
                 for v in review.views
+            ],
+            # The same openings grouped by (who, what, candidate, reason): reloads add to a count.
+            "raw_view_groups": [
+                {
+                    "actor": g.actor,
+                    "what": g.what,
+                    "candidate_id": g.candidate_id,
+                    "candidate_code": g.candidate_code,
+                    "reason": g.reason,
+                    "count": g.count,
+                    "first_at": moment(g.first_at),
+                    "last_at": moment(g.last_at),
+                    "first_seq": g.first_seq,
+                    "last_seq": g.last_seq,
+                }
+                for g in review.groups
             ],
             "holders": [
                 {

@@ -26,6 +26,7 @@ def candidate_json(c: board.BoardCandidate) -> dict[str, Any]:
         "search_completed": True,
         "checklist": {"resolved": c.resolved, "total": c.total},
         "released_findings": {category.value: n for category, n in c.released.items()},
+        "awaiting_my_recommendation": c.awaits_me,
     }
 
 
@@ -52,7 +53,8 @@ def finding_json(f: BoardFinding) -> dict[str, Any]:
     "GET",
     "/board/cycles/{cycle_id}/candidates",
     "The cycle's candidates as its board sees them (by code in blind cycles); a candidate whose search is not "
-    "closed shows its stage only (R1)",
+    "closed shows its stage only (R1); awaiting_my_recommendation: the caller sits on the board and has not "
+    "recommended on this candidate, who is open for recommendations",
     Action.BOARD_READ,
     errors=(404,),
 )

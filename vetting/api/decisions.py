@@ -263,7 +263,7 @@ def question_approve(question_id: int) -> ResponseReturnValue:
     "/notices/{notice_id}.pdf",
     "A notice to the candidate as a PDF (released text only); its SHA-256 is recorded in the audit log",
     SIGNED_IN,
-    errors=(404,),
+    errors=(404, 409),
     produces="application/pdf",
 )
 def notice_document(notice_id: int) -> ResponseReturnValue:

@@ -389,7 +389,7 @@ def candidate_consent(candidate_id: int) -> ResponseReturnValue:
     "/candidates/{candidate_id}/consent-form.pdf",
     "The disclosure and authorization form to sign (PDF)",
     Action.INVESTIGATE,
-    errors=(404,),
+    errors=(404, 409),
     produces="application/pdf",
 )
 def candidate_consent_form(candidate_id: int) -> ResponseReturnValue:

@@ -16,7 +16,7 @@ import base64
 import hashlib
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from json.encoder import encode_basestring
 from typing import Any
@@ -128,6 +128,57 @@ class Checkpoint:
                 "key_id": self.key_id,
             }
         ).encode()
+
+
+#: Set apart from checkpoint signatures: a marker's signature never reads as a checkpoint's.
+MARKER_PURPOSE = "vetting-audit verification marker"
+
+
+@dataclass(frozen=True)
+class VerificationMarker:
+    """A signed statement by the app: the chain was verified, intact, through entry ``seq``
+    (hash ``entry_hash``, ``checkpoints`` signed checkpoints at or below it). A routine check
+    resumes after the newest marker whose signature holds."""
+
+    seq: int
+    entry_hash: str
+    checkpoints: int
+    verified_at: datetime
+    key_id: str
+    signature: str  # base64
+
+    def message(self) -> bytes:
+        return canonical_json(
+            {
+                "purpose": MARKER_PURPOSE,
+                "seq": self.seq,
+                "entry_hash": self.entry_hash,
+                "checkpoints": self.checkpoints,
+                "verified_at": format_timestamp(self.verified_at),
+                "key_id": self.key_id,
+            }
+        ).encode()
+
+    def signed_by(self, public_key: Ed25519PublicKey) -> bool:
+        return _signature_holds(public_key, self.key_id, self.signature, self.message())
+
+
+def sign_marker(
+    key: Ed25519PrivateKey, seq: int, entry_hash: str, checkpoints: int, verified_at: datetime
+) -> VerificationMarker:
+    unsigned = VerificationMarker(seq, entry_hash, checkpoints, verified_at, public_key_id(key.public_key()), "")
+    signature = base64.b64encode(key.sign(unsigned.message())).decode()
+    return replace(unsigned, signature=signature)
+
+
+def _signature_holds(public_key: Ed25519PublicKey, key_id: str, signature: str, message: bytes) -> bool:
+    try:
+        if key_id != public_key_id(public_key):
+            return False
+        public_key.verify(base64.b64decode(signature), message)
+    except (InvalidSignature, ValueError):
+        return False
+    return True
 
 
 def public_key_id(public_key: Ed25519PublicKey) -> str:

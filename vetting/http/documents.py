@@ -10,6 +10,8 @@ from flask import Response
 from flask_login import current_user
 from sqlalchemy.orm import Session
 
+from vetting.config import AGENCY_NAME_MISSING
+from vetting.errors import Conflict
 from vetting.http.runtime import runtime, transaction
 from vetting.models import User
 from vetting.pdf import Reports
@@ -36,11 +38,21 @@ def csv_response(filename: str, text: str) -> Response:
     return attachment(filename, text.encode("utf-8-sig"), "text/csv")
 
 
+def agency_name() -> str:
+    """The agency every document names. While none is configured no document is made (409
+    ``agency_name_missing``, telling staff how to set it): a consent form or notice that names a
+    placeholder instead of the agency could reach a candidate unnoticed; a refusal cannot."""
+    name = runtime().settings.agency_name
+    if not name:
+        raise Conflict(AGENCY_NAME_MISSING, code="agency_name_missing")
+    return name
+
+
 def consent_form_response(candidate_id: int) -> Response:
     """The candidate's disclosure and authorization form, rendered to PDF."""
     rt = runtime()
     with transaction() as session:
-        form = investigation.consent_form(session, current_user, rt.security, rt.settings.agency_name, candidate_id)
+        form = investigation.consent_form(session, current_user, rt.security, agency_name(), candidate_id)
     pdf = rt.reports.render("consent_form.html", **asdict(form))
     return attachment(f"disclosure-authorization-{form.code}.pdf", pdf, "application/pdf")
 
@@ -51,9 +63,9 @@ AuditedPdf = Callable[[Session, User, Security, Reports, str, int], tuple[str, b
 
 def audited_pdf(render: AuditedPdf, row_id: int) -> Response:
     """Render in one transaction with the audit event that records the document's hash."""
-    rt = runtime()
+    rt, agency = runtime(), agency_name()
     with transaction() as session:
-        filename, pdf = render(session, current_user, rt.security, rt.reports, rt.settings.agency_name, row_id)
+        filename, pdf = render(session, current_user, rt.security, rt.reports, agency, row_id)
     return attachment(filename, pdf, "application/pdf")
 
 

@@ -1,6 +1,6 @@
 """SQLAlchemy 2.0 typed models. Nothing here imports Flask."""
 
-from vetting.models.audit import AuditCheckpoint, AuditEvent
+from vetting.models.audit import AuditCheckpoint, AuditEvent, AuditVerification
 from vetting.models.base import AppendOnlyError, Base
 from vetting.models.board import (
     DECISION_OUTCOMES,
@@ -105,6 +105,7 @@ __all__ = [
     "Assignment",
     "AuditCheckpoint",
     "AuditEvent",
+    "AuditVerification",
     "AuthSession",
     "Base",
     "Cycle",

@@ -12,15 +12,13 @@ together. Offsets are character offsets into the original text.
 
 from __future__ import annotations
 
+import gc
 import json
 import re
 import string
-from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from itertools import accumulate
 from typing import Any, NamedTuple
 
 import ahocorasick
@@ -53,8 +51,9 @@ AXES: dict[str, str] = {
 CERTAIN, POSSIBLE = "certain", "possible"
 
 
-@dataclass(frozen=True, order=True)
-class Mention:
+class Mention(NamedTuple):
+    """A mention (a named tuple: detectors make thousands a second, a dataclass costs three times as much)."""
+
     start: int
     end: int
     axis: str
@@ -216,8 +215,21 @@ CLAUSE_END = frozenset(
 _BREAKS = '.;:!?()"\u201c\u201d'
 _LAST_BREAK = re.compile(f"[{_BREAKS}][^{_BREAKS}]*$")
 _WORD = re.compile(r"[a-z0-9%']+")
+#: Words and the breaks between clauses, in one pass.
+_TOKENS = re.compile(rf"[a-z0-9%']+|[{_BREAKS}]")
+_BREAK_CHARS = frozenset(_BREAKS)
 #: The first two words of the rest of the clause, and whether it opens with a comma.
 _FOLLOWING = re.compile(rf"(\s*,)?[^a-z0-9%'{_BREAKS}]*([a-z0-9%']+)?[^a-z0-9%'{_BREAKS}]*([a-z0-9%']+)?")
+
+
+def _clause_before(text: str, low: int, start: int) -> list[str]:
+    """The last two words between ``low`` and ``start`` that follow the last break there."""
+    words = _TOKENS.findall(text, low, start)[-2:]
+    if words and words[-1] in _BREAK_CHARS:
+        return []
+    if len(words) == 2 and words[0] in _BREAK_CHARS:
+        return words[1:]
+    return words
 
 
 def _word(word: str) -> str:
@@ -237,12 +249,13 @@ def _person_context(
     assert after is not None  # every group is optional
     comma, first, second = after.groups()
     people = person_words()
-    if (first is not None and _word(first) in people) or (second is not None and _word(second) in people):
+    if first is not None and (_word(first) if "'" in first else first) in people:
         return True
-    low = max(0, start - 40)
-    cut = _LAST_BREAK.search(text, low, start)
+    if second is not None and (_word(second) if "'" in second else second) in people:
+        return True
     # The last two words of the clause before the descriptor, as written and without "'s".
-    words = _WORD.findall(text, cut.start() + 1 if cut else low, start)[-2:]
+    low = max(0, start - 40)
+    words = _clause_before(text, low, start)
     last_raw = words[-1] if words else ""
     last = _word(last_raw)
     if last.endswith("%"):
@@ -506,12 +519,16 @@ def _singular(word: str) -> str:
 def _clinician(text: str, start: int, end: int) -> bool:
     """Whether a hit names a clinician or a health occupation ("psychiatric nurses")."""
     last = _singular(text[start:end].rsplit(" ", 1)[-1].rstrip("'"))
-    if last in CLINICIANS:
-        return True
-    after = _FOLLOWING.match(text, end, end + 40)
-    assert after is not None  # every group is optional
-    following = after.group(2)
-    return following is not None and _singular(_word(following)) in CARE_OCCUPATIONS
+    return last in CLINICIANS or _care_occupation_after(text, end)
+
+
+#: The next word of the clause (the second group of :data:`_FOLLOWING`).
+_NEXT_WORD = re.compile(rf"[^a-z0-9%'{_BREAKS}]*([a-z0-9%']+)")
+
+
+def _care_occupation_after(text: str, end: int) -> bool:
+    following = _NEXT_WORD.match(text, end, end + 40)
+    return following is not None and _singular(_word(following.group(1))) in CARE_OCCUPATIONS
 
 
 def _own_clinician(text: str, start: int, end: int) -> bool:
@@ -523,11 +540,22 @@ def _own_clinician(text: str, start: int, end: int) -> bool:
     return any(_word(w) in _OWN_CUES or (w.endswith("'s") and _word(w) in people) for w in words)
 
 
+def _care_fires(padded: str, start: int, end: int, term: Term, capitalised: Capitalised | None) -> bool:
+    """:func:`_fires` for an undisguised health, pregnancy or genetic term that names no one."""
+    if term[6] == _CLINICIAN or _care_occupation_after(padded, end):
+        return _own_clinician(padded, start, end)
+    if term[2] != "person":
+        return True
+    return _person_context(padded, start, end, term[3] and "-S" not in term[1], term[0], capitalised)
+
+
 # --- lexicon -------------------------------------------------------------------------------
 
 #: (axis, rule, its context rule ("person", "origin" or none), is a plural form, the form as
-#: written for a term with digits or symbols ("12-step", "brca1"), else ``None``) of a lexicon key.
-Term = tuple[str, str, str | None, bool, str | None]
+#: written for a term with digits or symbols ("12-step", "brca1"), else ``None``, the other axes
+#: a slur is reported on, which rules of :func:`_fires` it needs when it stands undisguised
+#: (:func:`_kind`)) of a lexicon key.
+Term = tuple[str, str, str | None, bool, str | None, tuple[str, ...], int]
 _NOT_WORD = re.compile(r"[^\w]|_")
 
 
@@ -539,21 +567,18 @@ def _as_words(text: str) -> str:
 Span = tuple[int, int, str, str]
 
 
-def _lexicon_files() -> Iterator[dict[str, Any]]:
+@cache
+def _lexicon_files() -> tuple[dict[str, Any], ...]:
     """Each axis's lexicon, then each axis's slurs (a reviewed file of its own: a slur is a
     mention of the group it targets, usually resolved as reported conduct, lane B)."""
     folder = resources.files("vetting.data").joinpath("lexicon")
-    for path in sorted(folder.iterdir(), key=lambda p: p.name):
-        if path.name.endswith(".json"):
-            yield json.loads(path.read_text(encoding="utf-8"))
-    for axis, terms in _data("slurs.json")["axes"].items():
-        yield {"axis": axis, "terms": terms}
-
-
-@cache
-def _also() -> dict[str, tuple[str, ...]]:
-    """Slurs that target more than one group ("also": the other axes they are reported on)."""
-    return {e["rule"]: tuple(e["also"]) for terms in _data("slurs.json")["axes"].values() for e in terms if "also" in e}
+    files = [
+        json.loads(path.read_text(encoding="utf-8"))
+        for path in sorted(folder.iterdir(), key=lambda p: p.name)
+        if path.name.endswith(".json")
+    ]
+    files += [{"axis": axis, "terms": terms} for axis, terms in _data("slurs.json")["axes"].items()]
+    return tuple(files)
 
 
 @cache
@@ -569,7 +594,14 @@ def lexicon_term(rule: str) -> str | None:
 def lexicon_forms() -> set[str]:
     """Every lexicon form as normalised text ("black", "blacks", "mary's parish"...): what a raw
     Aho–Corasick scan of the lexicon looks for (the baseline of bench/detector.py)."""
-    return {form for data in _lexicon_files() for e in data["terms"] for form, _ in _plural_forms(term_key(e["term"]))}
+    return set(_lexicon_forms())
+
+
+@cache
+def _lexicon_forms() -> frozenset[str]:
+    return frozenset(
+        form for data in _lexicon_files() for e in data["terms"] for form, _ in _plural_forms(term_key(e["term"]))
+    )
 
 
 # --- patterns ------------------------------------------------------------------------------
@@ -693,10 +725,10 @@ _FAMILY_POSSESSIVE = re.compile(rf"\b(?:(?:my|our|his|her|their) )?{_FAMILY}(?:'
 _FAMILY_AFTER = re.compile(rf" {_FAMILY}\b")
 
 
-def _family_history(text: str, health: list[Span]) -> Iterator[Span]:
+def _family_history(text: str, health: list[Found]) -> Iterator[Span]:
     """A relative's health condition is genetic information (GINA): "Dad's MS", "my mom's
     breast cancer" (GEN-P02), "her disabled mother" (GEN-P03)."""
-    for start, stop, _axis, _rule in health:
+    for start, stop, *_ in health:
         window = text[max(0, start - 30) : start]
         relatives = list(_FAMILY_POSSESSIVE.finditer(window))
         if relatives:
@@ -711,24 +743,52 @@ def _family_history(text: str, health: list[Span]) -> Iterator[Span]:
 # --- the detector --------------------------------------------------------------------------
 
 
+#: What :func:`_scan` asks of an undisguised hit of a key, decided once per key from the rules
+#: of :func:`_fires`: nothing (it always fires), the person-context rule alone, the clinician rule
+#: (then the person-context rule when it has one), the clinician rule for a word naming a
+#: clinician ("psychiatrist"), or all of :func:`_fires` (names, origins, slurs on several axes,
+#: the military "of" rule, a congregation's name).
+_GENERAL, _PLAIN, _PERSON, _CARE, _CLINICIAN = range(5)
+
+
+def _kind(axis: str, rule: str, context: str | None, plural: bool, word: str, also: tuple[str, ...]) -> int:
+    """Which rules an undisguised hit of ``word`` (a key of the word view, unpadded) needs."""
+    if also or axis == "religion" or context == "origin" or word in _NAME_LIKE or word in _MILITARY_OF_WORDS:
+        return _GENERAL
+    if axis in _CARE_AXES:
+        return _CLINICIAN if _singular(word.rsplit(" ", 1)[-1]) in CLINICIANS else _CARE
+    if context is None or (plural and "-S" not in rule):
+        return _PLAIN  # no context rule, or a plural, which is always a group of people
+    return _PERSON
+
+
+def _term(axis: str, entry: dict[str, Any], form: str, plural: bool, literal: bool) -> Term:
+    context = entry.get("context")
+    also = tuple(entry.get("also", ()))
+    kind = _kind(axis, entry["rule"], context, plural, word_view(form)[1:-1], also)
+    # A term written with digits ("e-4", "brca1") must be met as written: "3 a.m." reads "e a"
+    # in the word view too.
+    return (axis, entry["rule"], context, plural, _as_words(form) if literal else None, also, kind)
+
+
 @cache
 def _automaton() -> ahocorasick.Automaton:
     """One automaton over the word view finds lexicon terms, pattern anchors and exception
-    phrases in one pass. A key's value: (key length - 2, its lexicon term or ``None``, the
-    indices of the patterns it anchors, whether it is an exception phrase, whether it marks a
-    sign that a word is disguised: :data:`RUN`, a letter three times ("gaaay"), or :data:`SPACED`,
-    single letters in a row ("b l a c k"); :func:`screen` then reads the text again undisguised)."""
+    phrases in one pass. A key's value: (key length - 2, its lexicon term or ``None``, and
+    ``None`` or (the indices of the patterns it anchors, whether it is an exception phrase,
+    whether it marks a sign that a word is disguised: :data:`RUN`, a letter three times
+    ("gaaay"), or :data:`SPACED`, three single letters in a row ("b l a c k"); :func:`screen`
+    then reads the text again undisguised))."""
     entries: dict[str, tuple[Term | None, list[int], bool]] = {}
     for data in _lexicon_files():
+        axis = data["axis"]
         for entry in data["terms"]:
-            literal = any(c in STAND_INS for c in entry["term"])
+            literal = _STAND_IN_CHAR.search(entry["term"]) is not None
             for form, plural in _plural_forms(term_key(entry["term"])):
-                # A term written with digits ("e-4", "brca1") must be met as written: "3 a.m." reads
-                # "e a" in the word view too.
-                as_written = _as_words(form) if literal else None
-                lexical: Term = (data["axis"], entry["rule"], entry.get("context"), plural, as_written)
                 # The first entry for a key wins; lexicon reviews keep normalised forms unique.
-                entries.setdefault(word_view(form), (lexical, [], False))
+                key = word_view(form)
+                if key not in entries:
+                    entries[key] = (_term(axis, entry, form, plural, literal), [], False)
     for index, (_axis, rule, _rx) in enumerate(PATTERNS):
         for anchor in ANCHORS[rule]:
             entries.setdefault(" " + anchor, (None, [], False))[1].append(index)
@@ -737,16 +797,21 @@ def _automaton() -> ahocorasick.Automaton:
         key = word_view(term_key(phrase))
         found, rules, _ = entries.get(key, (None, [], False))
         entries[key] = (found, rules, True)
-    marks = {letter * 3: RUN for letter in string.ascii_lowercase}
-    marks |= {f" {a} {b} ": SPACED for a in string.ascii_lowercase for b in string.ascii_lowercase}
+    letters = string.ascii_lowercase
+    marks = {letter * 3: RUN for letter in letters}
+    # Only a run of three single letters can be a spaced-out word: two ("I'm a") are common.
+    marks |= {f" {a} {b} {c} ": SPACED for a in letters for b in letters for c in letters}
     automaton = ahocorasick.Automaton()
     for key in entries.keys() | marks.keys():
         term, rules, exception = entries.get(key, (None, [], False))
-        automaton.add_word(key, (len(key) - 2, term, tuple(rules), exception, marks.get(key, "")))
+        mark = marks.get(key, "")
+        extra = (tuple(rules), exception, mark) if rules or exception or mark else None
+        automaton.add_word(key, (len(key) - 2, term, extra))
     automaton.make_automaton()
     return automaton
 
 
+_STAND_IN_CHAR = re.compile("[0134$@]")
 _STAND_IN_RUN = re.compile(r"[0134$@]+")
 
 
@@ -766,7 +831,7 @@ def _stands_in(padded: str, start: int, end: int) -> bool:
 class Scan(NamedTuple):
     """What one pass of the automaton found, in offsets of the padded text."""
 
-    lexical: list[Span]
+    lexical: list[Found]
     windows: dict[int, list[tuple[int, int]]]
     blocked: list[tuple[int, int]]
     #: Signs of a disguised word (:data:`RUN`, :data:`SPACED`) and where they start.
@@ -775,7 +840,7 @@ class Scan(NamedTuple):
 
 def _fires(padded: str, view: str, start: int, end: int, term: Term, capitalised: Capitalised | None) -> bool:
     """Whether a lexicon hit is a mention: read as written, in the context its term needs."""
-    axis, rule, context, plural, as_written = term
+    axis, rule, context, plural, as_written, _also, _kind = term
     if view[start:end] != padded[start:end]:
         if as_written is not None:
             if _as_words(padded[start:end]) != as_written:
@@ -826,8 +891,11 @@ _OF_MILITARY = re.compile(
 )
 
 
+_MILITARY_OF_WORDS = frozenset(["veteran", "veterans", "army", "armies"])
+
+
 def _military_of(padded: str, start: int, end: int) -> bool:
-    if padded[start:end] not in {"veteran", "veterans", "army", "armies"} or not padded.startswith(" of ", end):
+    if padded[start:end] not in _MILITARY_OF_WORDS or not padded.startswith(" of ", end):
         return True
     return _OF_MILITARY.match(padded, end) is not None
 
@@ -836,31 +904,55 @@ def _scan(padded: str, view: str, capitalised: Capitalised | None) -> Scan:
     """Lexicon spans, pattern windows per pattern index, exception phrases and whether a letter
     runs three times, in offsets of ``padded``: the normalised text with a space at each end, as
     long as its word ``view``."""
-    lexical: list[Span] = []
+    lexical: list[Found] = []
     windows: dict[int, list[tuple[int, int]]] = {}
     blocked: list[tuple[int, int]] = []
     marks: dict[str, list[int]] = {}
-    for end, (back, term, rules, exception, mark) in _automaton().iter(view):
+    add = lexical.append
+    for end, (back, term, extra) in _automaton().iter(view):
         start = end - back  # after the key's leading space
-        if mark:
-            marks.setdefault(mark, []).append(start)
-        if term is not None and starts_word(padded, start):
-            axis, rule = term[0], term[1]
-            if _fires(padded, view, start, end, term, capitalised):
-                lexical.append((start, end, axis, rule))
-                lexical.extend((start, end, other, rule) for other in _also().get(rule, ()))
+        # Not the tail of a contraction or name (:func:`starts_word`, inlined: this loop is the hot path).
+        if term is not None and (padded[start - 1] != "'" or not padded[start - 2].isalnum()):
+            kind = term[6]
+            if kind and view[start:end] == padded[start:end]:
+                if kind == _PLAIN:
+                    fires = True
+                elif kind == _PERSON:
+                    fires = _person_context(padded, start, end, False, term[0], capitalised)
+                else:
+                    fires = _care_fires(padded, start, end, term, capitalised)
+                if fires:
+                    add((start, end, term[0], term[1], CERTAIN))
+                elif " " in padded[start:end]:
+                    blocked.append((start, end))  # "the Dominican Republic" named as a place: not "Dominican"
+            elif _fires(padded, view, start, end, term, capitalised):
+                # A hit read through a stand-in ("canc3r") is a reading to look at twice.
+                disguised = view[start:end] != padded[start:end] and _DISGUISE.search(padded, start, end)
+                confidence = POSSIBLE if disguised else CERTAIN
+                for axis in (term[0], *term[5]):
+                    span = (start, end, axis, term[1], confidence)
+                    add(_with_place_of_worship(padded, span, capitalised) if axis == "religion" else span)
             elif " " in padded[start:end]:
-                blocked.append((start, end))  # "the Dominican Republic" named as a place: not "Dominican"
-        for index in rules:
-            low, high = start - _WINDOW, end + 1 + _WINDOW
-            spans = windows.setdefault(index, [])
-            if spans and low <= spans[-1][1]:
-                spans[-1] = (spans[-1][0], high)  # anchors are found in order: merge overlaps
-            else:
-                spans.append((max(0, low), high))
-        if exception:
-            blocked.append((start, end))
+                blocked.append((start, end))
+        if extra is not None:
+            _note(extra, start, end, Scan(lexical, windows, blocked, marks))
     return Scan(lexical, windows, blocked, marks)
+
+
+def _note(extra: tuple[tuple[int, ...], bool, str], start: int, end: int, scan: Scan) -> None:
+    """Record a pattern anchor, an exception phrase or a sign of a disguised word."""
+    rules, exception, mark = extra
+    if mark:
+        scan.marks.setdefault(mark, []).append(start)
+    for index in rules:
+        low, high = start - _WINDOW, end + 1 + _WINDOW
+        spans = scan.windows.setdefault(index, [])
+        if spans and low <= spans[-1][1]:
+            spans[-1] = (spans[-1][0], high)  # anchors are found in order: merge overlaps
+        else:
+            spans.append((max(0, low), high))
+    if exception:
+        scan.blocked.append((start, end))
 
 
 def _pattern_matches(padded: str, windows: dict[int, list[tuple[int, int]]]) -> Iterator[Span]:
@@ -989,41 +1081,43 @@ def _age_of_a_thing(padded: str, span: Span) -> bool:
     after = _FOLLOWING.match(padded, stop, stop + 40)
     assert after is not None  # every group is optional
     comma, first, _second = after.groups()
-    if first is None or comma is not None or not padded[stop:].lstrip().startswith(first):
+    if first is None or comma is not None or not padded[stop : stop + 40].lstrip().startswith(first):
         return False
     return _singular(_word(first)) in AGED_THINGS
 
 
-def _outside(spans: list[Span], blocked: list[tuple[int, int]]) -> list[Span]:
-    """Drop spans that lie inside an exception phrase ("New Mexico", "Salvation Army")."""
+def _outside(spans: list[Found], blocked: list[tuple[int, int]]) -> list[Found]:
+    """Drop spans that lie inside an exception phrase ("New Mexico", "Salvation Army"), and shift
+    them from offsets of the padded text to offsets of the normalised text."""
     if not blocked:
-        return spans
-    blocked.sort()
-    starts = [b[0] for b in blocked]
-    reach = list(accumulate((b[1] for b in blocked), max))
-    kept = []
-    for span in spans:
-        i = bisect_right(starts, span[0]) - 1
-        # Some exception starting at or before the span reaches past its end: it holds the span.
-        if i >= 0 and reach[i] >= span[1]:
-            continue
-        kept.append(span)
-    return kept
+        return [(s[0] - 1, s[1] - 1, s[2], s[3], s[4]) for s in spans]
+    # The furthest end of an exception phrase over each of its positions: phrases are short.
+    reach: dict[int, int] = {}
+    for start, stop in blocked:
+        for at in range(start, stop):
+            if reach.get(at, -1) < stop:
+                reach[at] = stop
+    return [(s[0] - 1, s[1] - 1, s[2], s[3], s[4]) for s in spans if reach.get(s[0], -1) < s[1]]
 
 
-def _resolve(spans: Iterable[Found]) -> list[Found]:
+def _resolve(text: str, spans: Iterable[Found]) -> list[Mention]:
     """Per axis, keep the longest of overlapping spans (leftmost-longest, a certain reading
-    before a possible one), in one sweep."""
-    kept: list[Found] = []
+    before a possible one), in one sweep, as mentions of ``text``."""
+    mentions: list[Mention] = []
     reach: dict[str, int] = {}
-    # Equal spans of one axis from two rules (a lexicon phrase and a pattern): the first rule id wins.
-    for span in sorted(set(spans), key=lambda s: (s[0], -s[1], s[4] != CERTAIN, s[3])):
-        start, stop, axis = span[:3]
+    plain = text.isascii()
+    # Sorted as (start, -stop, possible, rule, axis): equal spans of one axis from two rules (a
+    # lexicon phrase and a pattern), the first rule id wins.
+    for start, back, possible, rule, axis in sorted({(s[0], -s[1], s[4] != CERTAIN, s[3], s[2]) for s in spans}):
+        stop = -back
         if stop <= reach.get(axis, -1):
             continue  # inside a longer span of the same axis that starts earlier or here
         reach[axis] = stop
-        kept.append(span)
-    return kept
+        if not plain:
+            while stop < len(text) and not text[stop].isascii() and is_ignorable(text[stop]):
+                stop += 1  # an invisible character right after the word goes with it
+        mentions.append(Mention(start, stop, axis, rule, POSSIBLE if possible else CERTAIN))
+    return mentions
 
 
 #: A congregation named right after a religion ("Catholic parish", "Baptist church") belongs to
@@ -1040,10 +1134,10 @@ _WORSHIP_NOUN = re.compile(
 )
 
 
-def _with_place_of_worship(padded: str, span: Span, capitalised: Capitalised | None) -> Span:
+def _with_place_of_worship(padded: str, span: Found, capitalised: Capitalised | None) -> Found:
     """A religion mention grown to the whole name of a congregation: "St. Mary's parish",
     "Temple Beth El", "Al-Noor mosque" (the capitalised words of the name, in the original)."""
-    start, stop, axis, rule = span
+    start, stop, axis, rule, confidence = span
     following = _PLACE_OF_WORSHIP.match(padded, stop)
     if following is not None:
         stop = following.end()
@@ -1062,21 +1156,30 @@ def _with_place_of_worship(padded: str, span: Span, capitalised: Capitalised | N
             if after is None or not capitalised(after.start(1)):
                 break
             stop = after.end()
-    return start, stop, axis, rule
+    if (start, stop) == span[:2]:
+        return span
+    return start, stop, axis, rule, _confidence(padded, start, stop)
 
 
-def _detect(normalised: str, capitalised: Capitalised | None) -> tuple[list[Span], dict[str, list[int]]]:
-    """Lexicon, pattern and context spans of normalised text, in its offsets, exceptions removed;
-    and the signs of disguised words in it."""
+def _confidence(padded: str, start: int, stop: int) -> str:
+    """A span read through a stand-in digit or symbol ("canc3r") is only possibly a mention."""
+    return POSSIBLE if _DISGUISE.search(padded, start, stop) else CERTAIN
+
+
+def _detect(normalised: str, capitalised: Capitalised | None) -> tuple[list[Found], dict[str, list[int]]]:
+    """Lexicon, pattern and context spans of normalised text, in its offsets, exceptions removed,
+    with how sure each is; and the signs of disguised words in it."""
     padded = f" {normalised} "
     lexical, windows, blocked, marks = _scan(padded, word_view(normalised), capitalised)
-    spans = lexical + [s for s in _pattern_matches(padded, windows) if not _age_of_a_thing(padded, s)]
-    spans += _family_history(padded, [s for s in lexical if s[2] == "disability_health"])
-    spans += _ages_beside_names(padded, capitalised)
-    spans = [_with_place_of_worship(padded, s, capitalised) if s[2] == "religion" else s for s in spans]
+    others: list[Span] = [s for s in _pattern_matches(padded, windows) if not _age_of_a_thing(padded, s)]
+    others += _family_history(padded, [s for s in lexical if s[2] == "disability_health"])
+    others += _ages_beside_names(padded, capitalised)
+    # Lexical religion spans have grown to the congregation's name in the scan already.
+    found: list[Found] = [(*s, _confidence(padded, s[0], s[1])) for s in others]
+    spans = lexical + [_with_place_of_worship(padded, s, capitalised) if s[2] == "religion" else s for s in found]
     # Padded offsets are one more than normalised ones.
     marks = {mark: [at - 1 for at in starts] for mark, starts in marks.items()}
-    return [(start - 1, stop - 1, axis, rule) for start, stop, axis, rule in _outside(spans, blocked)], marks
+    return _outside(spans, blocked), marks
 
 
 # --- hashtags, handles and joined words ----------------------------------------------------
@@ -1088,17 +1191,34 @@ _TAG = re.compile(r"[#@]([a-z0-9]{4,})")
 @cache
 def _important_words() -> frozenset[str]:
     """Single lexicon words, which a split should prefer to find ("gaypride": "gay pride")."""
-    return frozenset(form for form in lexicon_forms() if " " not in form and "'" not in form)
+    return frozenset(form for form in _lexicon_forms() if " " not in form and "'" not in form)
+
+
+def _tags(text: str) -> Iterator[re.Match[str]]:
+    """The matches of :data:`_TAG`, found by their first character (a regex that opens on a class
+    of characters tries every position of a long text; ``str.find`` does not)."""
+    starts = [at for sign in "#@" for at in _all(text, sign)]
+    for at in sorted(starts):
+        tag = _TAG.match(text, at)
+        if tag is not None:
+            yield tag
+
+
+def _all(text: str, char: str) -> Iterator[int]:
+    at = text.find(char)
+    while at >= 0:
+        yield at
+        at = text.find(char, at + 1)
 
 
 def _tag_spans(matching: str) -> Iterator[Found]:
     """A hashtag or handle whose words carry a mention is a mention as a whole ("#TeamJesus")."""
-    for tag in _TAG.finditer(matching):
+    for tag in _tags(matching):
         words = segment.split(tag.group(1), _important_words())
         if words is None:
             continue
-        for _start, _stop, axis, rule in _detect(" ".join(words), None)[0]:
-            yield tag.start(), tag.end(), axis, rule, POSSIBLE
+        for span in _detect(" ".join(words), None)[0]:
+            yield tag.start(), tag.end(), span[2], span[3], POSSIBLE
 
 
 #: Runs of capitalised words written together ("BlackLivesMatter", "VeteranOwned"), in the original.
@@ -1128,8 +1248,8 @@ def _camel_spans(text: str) -> Iterator[Found]:
         if (run.start() and text[run.start() - 1] in "#@") or (run.end() < len(text) and text[run.end()].isalnum()):
             continue  # part of a longer word, or a tag (screened as one)
         words = re.findall(r"[A-Z][a-z]+", run.group())
-        for _start, _stop, axis, rule in _detect(" ".join(w.lower() for w in words), None)[0]:
-            yield run.start(), run.end(), axis, rule, POSSIBLE
+        for span in _detect(" ".join(w.lower() for w in words), None)[0]:
+            yield run.start(), run.end(), span[2], span[3], POSSIBLE
 
 
 # --- words broken up to hide them ----------------------------------------------------------
@@ -1143,7 +1263,6 @@ _BREAKS_INVISIBLE = str.maketrans({"-": "\u00ad", " ": "\u00ad", ".": "\u00ad"})
 def _broken_sites(text: str, spaced: list[int]) -> Iterator[tuple[int, int]]:
     """Broken-up words that read as a lexicon word once joined ("Cau-casian", "B l a c k"): the
     joined form is looked up first, so ordinary compounds ("year-old", "e-mail") cost nothing more."""
-    words = _important_words()
     at = text.find("-")
     while at > 0:
         if text[at - 1].isalpha() and text[at + 1 : at + 2].isalpha():
@@ -1152,7 +1271,7 @@ def _broken_sites(text: str, spaced: list[int]) -> Iterator[tuple[int, int]]:
                 left -= 1
             while right < len(text) and text[right].isalpha():
                 right += 1
-            if _joined(text[left:right], "-") in words:
+            if _joined(text[left:right], "-") in _important_words():
                 yield left, right
         at = text.find("-", at + 1)
     reached = -1
@@ -1162,7 +1281,7 @@ def _broken_sites(text: str, spaced: list[int]) -> Iterator[tuple[int, int]]:
         run = _SPACED_OUT.search(text, max(0, at - 1), at + 80)
         if run is not None:
             reached = run.end()
-            if _joined(run.group(), " .") in words:
+            if _joined(run.group(), " .") in _important_words():
                 yield run.span()
 
 
@@ -1177,7 +1296,7 @@ def _broken_spans(text: str, spaced: list[int]) -> Iterator[Found]:
         low, high = max(0, begin - _PATCH_WINDOW), finish + _PATCH_WINDOW
         window = text[low:begin] + text[begin:finish].translate(_BREAKS_INVISIBLE) + text[finish:high]
         normalised, offsets = normalise(window)
-        for start, stop, axis, rule in _detect(normalised, None)[0]:
+        for start, stop, axis, rule, _sure in _detect(normalised, None)[0]:
             first, last = to_original(offsets, start, stop)
             if first < finish - low and begin - low < last:
                 yield low + first, low + last, axis, rule, POSSIBLE
@@ -1226,10 +1345,6 @@ Found = tuple[int, int, str, str, str]
 _DISGUISE = re.compile("[a-z][0134$@]|[0134$@][a-z]")
 
 
-def _disguised(normalised: str, start: int, stop: int) -> bool:
-    return _DISGUISE.search(normalised, start, stop) is not None
-
-
 def _capitals(text: str, offsets: OffsetMap | None) -> Capitalised:
     """Whether the word at a padded offset of the normalised text starts with a capital in ``text``."""
 
@@ -1245,9 +1360,21 @@ def screen(text: str) -> list[Mention]:
     """Every protected-class mention in ``text``, with character offsets into it."""
     if not text:
         return []
+    # Screening makes no reference cycles, only tuples and lists by the ten thousand, each of
+    # which would count towards a collection that walks every long-lived object (the word list
+    # of the tag splitter alone holds 200,000 strings): a fifth of the time on a long text.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _screen(text)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _screen(text: str) -> list[Mention]:
     normalised, offsets = normalise(text)
-    spans, marks = _detect(normalised, _capitals(text, offsets))
-    found: list[Found] = [(*s, POSSIBLE if _disguised(normalised, s[0], s[1]) else CERTAIN) for s in spans]
+    found, marks = _detect(normalised, _capitals(text, offsets))
     if RUN in marks:
         for keep in (2, 1):
             variant, back = collapse_runs(normalised, keep)
@@ -1256,15 +1383,10 @@ def screen(text: str) -> list[Mention]:
         found += _tag_spans(normalised)
     found += _emoji_spans(normalised)
     # From here on, spans of the original text.
-    found = [(*to_original(offsets, f[0], f[1]), f[2], f[3], f[4]) for f in found]
+    if offsets is not None:
+        found = [(*to_original(offsets, f[0], f[1]), f[2], f[3], f[4]) for f in found]
     spaced = [to_original(offsets, at, at + 1)[0] for at in marks.get(SPACED, ())]
     found += _broken_spans(text, spaced)
     if text.isascii():
         found += _camel_spans(text)
-    mentions = []
-    for first, stop, axis, rule, confidence in _resolve(found):
-        end = stop
-        while end < len(text) and is_ignorable(text[end]):
-            end += 1  # an invisible character right after the word goes with it
-        mentions.append(Mention(first, end, axis, rule, confidence))
-    return mentions
+    return _resolve(text, found)

@@ -5,6 +5,11 @@ logs with their queries, consent documents, candidates' own details. Each openin
 audit event; this report reads them back with who, when, which candidate and (for
 auditors, who must give one) why. Beside it: every account's roles, its sensitive-position
 designation, and the designations whose review falls due within :data:`EXPIRY_HORIZON`.
+
+Every opening is written, reloads included: CJIS 5.4.1.1 asks for each access to be logged,
+and skipping "the same view again" would need a window during which access leaves no trace.
+The review instead groups identical openings (same person, content, candidate and reason)
+into one line with a count and the first and last time (:func:`group_views`).
 """
 
 from __future__ import annotations
@@ -37,6 +42,53 @@ class RawView:
     candidate_id: int | None
     candidate_code: str | None
     reason: str | None
+    actor_id: int | None = None
+
+
+@dataclass(frozen=True)
+class ViewGroup:
+    """Openings of the same content by the same person for the same reason: one line of the
+    review however often the page was reloaded (each opening stays its own audit entry)."""
+
+    actor: str
+    roles: str
+    what: str
+    candidate_id: int | None
+    candidate_code: str | None
+    reason: str | None
+    count: int
+    first_at: datetime
+    last_at: datetime
+    first_seq: int
+    last_seq: int
+
+
+def group_views(views: list[RawView]) -> list[ViewGroup]:
+    """``views`` grouped by (who, what, which candidate, reason), newest last opening first."""
+    groups: dict[tuple[int | None, str, str, int | None, str | None], list[RawView]] = {}
+    for view in views:
+        key = (view.actor_id, view.actor, view.what, view.candidate_id, view.reason)
+        groups.setdefault(key, []).append(view)
+    out = []
+    for members in groups.values():
+        first = min(members, key=lambda v: v.seq)
+        last = max(members, key=lambda v: v.seq)
+        out.append(
+            ViewGroup(
+                last.actor,
+                last.roles,
+                last.what,
+                last.candidate_id,
+                last.candidate_code,
+                last.reason,
+                len(members),
+                first.at,
+                last.at,
+                first.seq,
+                last.seq,
+            )
+        )
+    return sorted(out, key=lambda g: g.last_seq, reverse=True)
 
 
 @dataclass(frozen=True)
@@ -61,6 +113,10 @@ class AccessReview:
     @property
     def expiring(self) -> list[Holder]:
         return [h for h in self.holders if h.expires_soon]
+
+    @property
+    def groups(self) -> list[ViewGroup]:
+        return group_views(self.views)
 
 
 def _candidate_of(session: Session, events: list[AuditEvent]) -> dict[int, Candidate]:
@@ -137,6 +193,7 @@ def review(
                 candidate.id if candidate else None,
                 candidate.code if candidate else None,
                 audit_log.event_data(e).get("reason"),
+                e.actor_id,
             )
         )
     horizon = today() + EXPIRY_HORIZON

@@ -5,10 +5,11 @@ returns nothing but aggregates: per group, how many were considered and selected
 rate, the impact ratio against the highest-rate group, the four-fifths flag and Fisher's
 exact test; groups under the configured minimum are suppressed (rules-legal.md §6).
 
-Two steps are reported:
-- *internet screening*: candidates with a final board decision; selected = advanced;
-- *overall*: every candidate of the cycle; selected = advanced (the undecided count as
-  not selected yet, so read it once the cycle is closed).
+Rates are computed over candidates with a final board decision only (selected = advanced):
+counting the undecided as "not selected" raised the four-fifths flag on a cycle still in
+progress (issue 18). The board's decision is the cycle's only selection step, so the cycle
+overall and the internet screening are the same figures; the report says how many candidates
+have no final decision yet and are left out.
 """
 
 from __future__ import annotations
@@ -46,9 +47,9 @@ class AxisReport:
     axis: str
     label: str
     steps: list[StepReport]
-    #: Candidates not in any group shown: no answer on this axis (declined, never answered,
-    #: erased) or in a suppressed group. One number for both, so that a suppressed group's size
-    #: cannot be worked out from the candidate count (complementary suppression).
+    #: Decided candidates not in any group shown: no answer on this axis (declined, never
+    #: answered, erased) or in a suppressed group. One number for both, so that a suppressed
+    #: group's size cannot be worked out from the candidate count (complementary suppression).
     not_shown: int
 
 
@@ -60,11 +61,18 @@ class AdverseImpactReport:
     answered: int
     minimum: int
     axes: list[AxisReport]
+    #: Candidates of the cycle without a final decision: not counted in any rate.
+    undecided: int = 0
     four_fifths: float = FOUR_FIFTHS
 
     @property
     def flags(self) -> list[tuple[AxisReport, StepReport, GroupRate]]:
         return [(a, s, g) for a in self.axes for s in a.steps for g in s.flagged]
+
+    @property
+    def significant(self) -> bool:
+        """Some flagged group's difference is also statistically significant."""
+        return any(g.significant for _, _, g in self.flags)
 
 
 _AXES: tuple[tuple[str, str, Callable[[Answers], str | None]], ...] = (
@@ -119,18 +127,14 @@ def report(session: Session, actor: User, security: Security, cycle_id: int, min
         grouped = [(c.id, group_of(answers[c.id]) if c.id in answers else None) for c in people]
         known = [(cid, g) for cid, g in grouped if g is not None]
         order = _group_order(axis)
-        screening = tally((g, cid in finals, finals.get(cid) is Outcome.ADVANCE) for cid, g in known)
-        overall = tally((g, True, finals.get(cid) is Outcome.ADVANCE) for cid, g in known)
-        everyone = compare(_ordered(overall, order), minimum)
-        steps = [
-            StepReport(
-                "screening",
-                "Internet screening (candidates with a final board decision)",
-                compare(_ordered(screening, order), minimum),
-            ),
-            StepReport("overall", "Cycle overall (every candidate; undecided count as not selected)", everyone),
-        ]
-        shown = sum(g.counts.considered for g in everyone if g.counts is not None)
-        axes.append(AxisReport(axis, label, steps, len(grouped) - shown))
+        decided = [(cid, g) for cid, g in known if cid in finals]
+        groups = compare(
+            _ordered(tally((g, True, finals[cid] is Outcome.ADVANCE) for cid, g in decided), order), minimum
+        )
+        steps = [StepReport("screening", "Board decision (candidates with a final decision)", groups)]
+        shown = sum(g.counts.considered for g in groups if g.counts is not None)
+        axes.append(AxisReport(axis, label, steps, len(finals) - shown))
     record(session, actor, Event.ADVERSE_IMPACT_VIEWED, subject=cycle, minimum=minimum)
-    return AdverseImpactReport(cycle.id, cycle.title, len(people), len(answers), minimum, axes)
+    return AdverseImpactReport(
+        cycle.id, cycle.title, len(people), len(answers), minimum, axes, undecided=len(people) - len(finals)
+    )

@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, String, and_, cast, func, or_, select
 from sqlalchemy.orm import Session
 
 from vetting import policy
@@ -21,7 +21,7 @@ from vetting.audit.writer import record
 from vetting.clock import start_of, utcnow
 from vetting.crypto import sha256_hex
 from vetting.errors import ValidationFailed
-from vetting.models import AuditCheckpoint, AuditEvent, Evidence, Finding, User
+from vetting.models import AuditCheckpoint, AuditEvent, Candidate, Cycle, Evidence, Finding, User, UserRole
 
 
 def _iter_entries(session: Session, batch: int = 2000) -> Iterator[StoredEntry]:
@@ -51,10 +51,20 @@ def verify_as(
     session: Session, actor: User, public_key: Ed25519PublicKey, witnessed: Sequence[WitnessedHead] = ()
 ) -> VerifyResult:
     """Run :func:`verify` for an auditor and record that the check was run."""
+    return verify_recorded(session, actor, public_key, witnessed)[0]
+
+
+def verify_recorded(
+    session: Session, actor: User, public_key: Ed25519PublicKey, witnessed: Sequence[WitnessedHead]
+) -> tuple[VerifyResult, int]:
+    """:func:`verify_as`, and the entry that records the check. That entry comes after the ones
+    checked, so a log read just after shows one entry more than the check counted."""
     policy.require(actor, policy.Action.AUDIT_READ)
     result = verify(session, public_key, witnessed)
-    record(session, actor, Event.AUDIT_VERIFIED, ok=result.ok, entries=result.entries, broken_seq=result.broken_seq)
-    return result
+    entry = record(
+        session, actor, Event.AUDIT_VERIFIED, ok=result.ok, entries=result.entries, broken_seq=result.broken_seq
+    )
+    return result, entry.seq
 
 
 def export(session: Session, public_key: Ed25519PublicKey) -> tuple[int, bytes]:
@@ -92,9 +102,11 @@ class LoggedEvent:
     data: dict[str, Any]
     prev_hash: str
     entry_hash: str
+    #: The actor's name (joined in the same query; ``None`` for the system).
+    actor_name: str | None = None
 
     @classmethod
-    def of(cls, entry: AuditEvent) -> LoggedEvent:
+    def of(cls, entry: AuditEvent, actor_name: str | None = None) -> LoggedEvent:
         return cls(
             entry.seq,
             entry.occurred_at,
@@ -105,14 +117,16 @@ class LoggedEvent:
             event_data(entry),
             entry.prev_hash,
             entry.entry_hash,
+            actor_name,
         )
 
 
 @dataclass(frozen=True)
 class LogFilter:
     """What the auditor narrowed the log to. ``since`` and ``until`` are whole UTC days, both
-    included; ``candidate_id`` matches events about the candidate, its findings and its evidence
-    files; ``before_seq`` pages back from an entry."""
+    included; ``candidate_id`` and ``candidate_code`` (the code staff use, e.g. ``C-005``, the
+    same code in every cycle that has it) match events about the candidate, its findings and its
+    evidence files; ``before_seq`` pages back from an entry."""
 
     event: str | None = None
     actor_id: int | None = None
@@ -120,6 +134,25 @@ class LogFilter:
     since: date | None = None
     until: date | None = None
     before_seq: int | None = None
+    candidate_code: str | None = None
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Someone who appears as an actor on the chain: for the filter and the log's "who"."""
+
+    id: int
+    name: str
+    roles: str
+
+
+@dataclass(frozen=True)
+class CandidateMatch:
+    """A candidate the candidate filter matched, with its cycle (a code recurs across cycles)."""
+
+    id: int
+    code: str
+    cycle_title: str
 
 
 @dataclass(frozen=True)
@@ -127,40 +160,90 @@ class LogPage:
     """The audit log page: one page of events and what its filters offer."""
 
     events: list[LoggedEvent]
-    #: Every event name and every actor (id, name) on the chain, for the filters.
+    #: Every event name and every actor on the chain, for the filters.
     names: list[str]
-    actors: list[tuple[int, str]]
+    actors: list[Actor]
+    #: Events matching the filters (all pages, not only this one).
     total: int
     filters: LogFilter
     page_size: int
     #: The chain check the auditor just ran, if any.
     result: VerifyResult | None = None
+    #: The candidates the candidate filter matched.
+    candidates: list[CandidateMatch] | None = None
+    #: The entry that records the chain check just run (it follows the entries checked).
+    check_seq: int | None = None
+
+    def roles_of(self, actor_id: int | None) -> str:
+        return next((a.roles for a in self.actors if a.id == actor_id), "")
+
+
+def normalise_code(value: str) -> str:
+    """A candidate code as staff type it: ``c-5``, ``C5`` or ``5`` read as ``C-005``."""
+    text = value.strip().upper()
+    digits = text.removeprefix("C").lstrip("-").strip()
+    return f"C-{int(digits):03d}" if digits.isdigit() else text
+
+
+def _conditions(filters: LogFilter) -> list[ColumnElement[bool]]:
+    """The filters as SQL conditions (paging excluded), shared by the page and its count."""
+    conditions: list[ColumnElement[bool]] = []
+    if filters.candidate_id is not None or filters.candidate_code:
+        conditions.append(_about_candidates(_candidates(filters)))
+    if filters.event:
+        conditions.append(AuditEvent.event == filters.event)
+    if filters.actor_id is not None:
+        conditions.append(AuditEvent.actor_id == filters.actor_id)
+    if filters.since is not None:
+        conditions.append(AuditEvent.occurred_at >= start_of(check_day(filters.since, "since")))
+    if filters.until is not None:
+        conditions.append(AuditEvent.occurred_at < start_of(check_day(filters.until, "until") + timedelta(days=1)))
+    return conditions
 
 
 def list_events(session: Session, actor: User, filters: LogFilter, limit: int = 100) -> list[LoggedEvent]:
-    """Newest first, filtered; for auditors."""
+    """Newest first, filtered; for auditors. One query, whatever the number of rows: the actor's
+    name is joined in."""
     policy.require(actor, policy.Action.AUDIT_READ)
-    query = select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(max(1, min(limit, 500)))
-    if filters.candidate_id is not None:
-        subjects = _candidate_subjects(session, filters.candidate_id)
-        query = query.where(or_(*(and_(AuditEvent.subject_type == t, AuditEvent.subject_id == i) for t, i in subjects)))
-    if filters.event:
-        query = query.where(AuditEvent.event == filters.event)
-    if filters.actor_id is not None:
-        query = query.where(AuditEvent.actor_id == filters.actor_id)
-    if filters.since is not None:
-        query = query.where(AuditEvent.occurred_at >= start_of(check_day(filters.since, "since")))
-    if filters.until is not None:
-        query = query.where(AuditEvent.occurred_at < start_of(check_day(filters.until, "until") + timedelta(days=1)))
+    query = (
+        select(AuditEvent, User.name)
+        .outerjoin(User, User.id == AuditEvent.actor_id)
+        .where(*_conditions(filters))
+        .order_by(AuditEvent.seq.desc())
+        .limit(max(1, min(limit, 500)))
+    )
     if filters.before_seq is not None:
         query = query.where(AuditEvent.seq < filters.before_seq)
-    return [LoggedEvent.of(e) for e in session.scalars(query)]
+    return [LoggedEvent.of(entry, name) for entry, name in session.execute(query)]
+
+
+def count_events(session: Session, actor: User, filters: LogFilter) -> int:
+    """How many events match ``filters`` on every page (SQL ``COUNT``)."""
+    policy.require(actor, policy.Action.AUDIT_READ)
+    return session.scalar(select(func.count()).select_from(AuditEvent).where(*_conditions(filters))) or 0
 
 
 def log_page(session: Session, actor: User, filters: LogFilter, page_size: int = 100) -> LogPage:
-    """The console's audit log page, for auditors."""
+    """The console's audit log page, for auditors: a fixed number of queries, whatever the page size."""
     events = list_events(session, actor, filters, page_size)
-    return LogPage(events, _event_names(session), _actor_names(session), _count(session), filters, page_size)
+    matched = None
+    if filters.candidate_id is not None or filters.candidate_code:
+        query = (
+            select(Candidate.id, Candidate.code, Cycle.title)
+            .join(Cycle, Cycle.id == Candidate.cycle_id)
+            .where(Candidate.id.in_(_candidates(filters)))
+            .order_by(Candidate.id)
+        )
+        matched = [CandidateMatch(row.id, row.code, row.title) for row in session.execute(query)]
+    return LogPage(
+        events,
+        _event_names(session),
+        _actors(session),
+        count_events(session, actor, filters),
+        filters,
+        page_size,
+        candidates=matched,
+    )
 
 
 def verify_page(
@@ -172,9 +255,9 @@ def verify_page(
     witnessed: Sequence[WitnessedHead] = (),
 ) -> LogPage:
     """Run the chain check (:func:`verify_as`) and show the log with its result, the check's
-    own event included."""
-    result = verify_as(session, actor, public_key, witnessed)
-    return replace(log_page(session, actor, filters, page_size), result=result)
+    own event included (and named, so the counts agree: ``check_seq``)."""
+    result, seq = verify_recorded(session, actor, public_key, witnessed)
+    return replace(log_page(session, actor, filters, page_size), result=result, check_seq=seq)
 
 
 #: Date filters outside these bounds are typing mistakes (and 9999-12-31 has no next day).
@@ -190,29 +273,54 @@ def check_day(value: date, field: str) -> date:
     return value
 
 
-def _candidate_subjects(session: Session, candidate_id: int) -> list[tuple[str, str]]:
-    """Every (subject type, subject id) an event about this candidate can carry."""
-    findings = list(session.scalars(select(Finding.id).where(Finding.candidate_id == candidate_id)))
-    evidence = list(session.scalars(select(Evidence.id).where(Evidence.finding_id.in_(findings))))
-    return [
-        ("candidate", str(candidate_id)),
-        *(("finding", str(f)) for f in findings),
-        *(("evidence", str(e)) for e in evidence),
-    ]
+def _candidates(filters: LogFilter) -> Select[int]:
+    """The ids of the candidates the filter names (by id, by code, or both)."""
+    query = select(Candidate.id)
+    if filters.candidate_id is not None:
+        query = query.where(Candidate.id == filters.candidate_id)
+    if filters.candidate_code:
+        query = query.where(Candidate.code == normalise_code(filters.candidate_code))
+    return query
+
+
+def _about_candidates(ids: Select[int]) -> ColumnElement[bool]:
+    """Events about these candidates, their findings and their evidence files, in one condition
+    (subject ids are text on the chain, so the ids are compared as text)."""
+    findings = select(Finding.id).where(Finding.candidate_id.in_(ids))
+    evidence = select(Evidence.id).where(Evidence.finding_id.in_(findings))
+    return or_(
+        and_(
+            AuditEvent.subject_type == "candidate", AuditEvent.subject_id.in_(select(cast(ids.subquery().c.id, String)))
+        ),
+        and_(
+            AuditEvent.subject_type == "finding",
+            AuditEvent.subject_id.in_(select(cast(findings.subquery().c.id, String))),
+        ),
+        and_(
+            AuditEvent.subject_type == "evidence",
+            AuditEvent.subject_id.in_(select(cast(evidence.subquery().c.id, String))),
+        ),
+    )
 
 
 def _event_names(session: Session) -> list[str]:
     return list(session.scalars(select(AuditEvent.event).distinct().order_by(AuditEvent.event)))
 
 
-def _actor_names(session: Session) -> list[tuple[int, str]]:
-    """Everyone who appears as an actor in the log, for the filter."""
-    query = select(User.id, User.name).where(User.id.in_(select(AuditEvent.actor_id).distinct())).order_by(User.name)
-    return [(row.id, row.name) for row in session.execute(query)]
-
-
-def _count(session: Session) -> int:
-    return session.scalar(select(func.count()).select_from(AuditEvent)) or 0
+def _actors(session: Session) -> list[Actor]:
+    """Everyone who appears as an actor in the log, with their roles, in one query."""
+    query = (
+        select(User.id, User.name, UserRole.role)
+        .outerjoin(UserRole, UserRole.user_id == User.id)
+        .where(User.id.in_(select(AuditEvent.actor_id).distinct()))
+        .order_by(User.name, User.id)
+    )
+    roles: dict[tuple[int, str], list[str]] = {}
+    for row in session.execute(query):
+        held = roles.setdefault((row.id, row.name), [])
+        if row.role is not None:
+            held.append(row.role.label)
+    return [Actor(uid, name, ", ".join(sorted(held))) for (uid, name), held in roles.items()]
 
 
 def event_data(entry: AuditEvent) -> dict[str, Any]:

@@ -21,6 +21,11 @@ from vetting.services import access_review, adverse_impact, audit_log, separatio
 from vetting.services.context import Security
 from vetting.services.cycles import get_cycle
 
+#: Checklist items per table of the matrix: what fits across a landscape page (A4 or Letter).
+ITEMS_PER_TABLE = 15
+#: Candidates per heat map: what fits down a portrait page (an image cannot break across pages).
+ROWS_PER_HEAT_MAP = 16
+
 
 def render(
     session: Session, actor: User, security: Security, reports: Reports, agency: str, cycle_id: int
@@ -28,13 +33,14 @@ def render(
     """(file name, PDF bytes) for ``cycle_id``; refused unless ``actor`` is an auditor."""
     settings = security.settings
     # First: verification streams the whole chain through this session.
-    chain = audit_log.verify_as(session, actor, settings.audit_signing_key.public_key())
+    chain, check_seq = audit_log.verify_recorded(session, actor, settings.audit_signing_key.public_key(), ())
     matrix = uniformity.build(session, actor, cycle_id)
     duties = separation.report(session, actor, cycle_id)[0]
     in_cycle = {r.candidate_id for r in matrix.rows}
     cycle = get_cycle(session, actor, cycle_id)
     opened = cycle.created_at.date()
     access = access_review.review(session, actor, since=opened, until=today())
+    views = [v for v in access.views if v.candidate_id in in_cycle]
     impact = adverse_impact.report(session, actor, security, cycle_id, settings.eeo_minimum_group)
     pdf = reports.render(
         "audit_report.html",
@@ -42,13 +48,17 @@ def render(
         generated_at=utcnow().strftime("%Y-%m-%d %H:%M"),
         generated_by=actor.name,
         chain=chain,
+        check_seq=check_seq,
         matrix=matrix,
-        heat=uniformity_matrix.heat_map(matrix),
+        heats=uniformity_matrix.heat_maps(matrix, ROWS_PER_HEAT_MAP),
         heat_title=matrix.cycle_title,
+        items_per_table=ITEMS_PER_TABLE,
+        short=uniformity_matrix.STATUS_LETTERS,
         duration=uniformity_matrix.duration,
         labels=uniformity_matrix.DEVIATION_LABELS,
         duties=duties,
-        views=[v for v in access.views if v.candidate_id in in_cycle],
+        views=views,
+        groups=access_review.group_views(views),
         holders=access.holders,
         impact=impact,
     )

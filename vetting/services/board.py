@@ -25,9 +25,11 @@ from vetting.clock import utcnow
 from vetting.crypto import sha256_hex
 from vetting.errors import NotFound
 from vetting.models import (
+    Assignment,
     BehaviourCategory,
     Candidate,
     Cycle,
+    Duty,
     ResolutionStatus,
     User,
 )
@@ -35,7 +37,7 @@ from vetting.pdf import Reports
 from vetting.services import decisions, questions
 from vetting.services.candidates import progress, stage_of
 from vetting.services.context import Security
-from vetting.services.released import BoardFinding, released_findings
+from vetting.services.released import BoardFinding, released_findings, released_findings_of
 from vetting.services.vault import CandidateVault, read_profile
 
 #: Concerns first, then what speaks for the candidate (PRODUCT.md §3 order).
@@ -57,6 +59,9 @@ class BoardCandidate:
     #: Closed search (R1). Until then the board sees the candidate's stage and nothing else:
     #: no checklist progress, finding counts or categories.
     search_completed: bool = True
+    #: The reader sits on the board and has not recommended on this candidate yet, who is
+    #: open for recommendations (decisions.awaiting_recommendation).
+    awaits_me: bool = False
 
     @property
     def label(self) -> str:
@@ -75,6 +80,8 @@ class BoardCycle:
     blind_review: bool
     checklist_label: str | None
     candidates: list[BoardCandidate]
+    #: How many of the cycle's candidates wait on the reader's recommendation (whatever is shown).
+    waiting: int = 0
 
 
 @dataclass(frozen=True)
@@ -120,7 +127,13 @@ def _board_cycle(session: Session, actor: User, cycle_id: int) -> Cycle:
 
 
 def _candidate(
-    session: Session, actor: User, security: Security, candidate: Candidate, released: list[BoardFinding]
+    session: Session,
+    actor: User,
+    security: Security,
+    candidate: Candidate,
+    released: list[BoardFinding],
+    decision_status: str,
+    awaits_me: bool = False,
 ) -> BoardCandidate:
     name = None
     if policy.can_see_candidate_name(actor, candidate.cycle) and candidate.wrapped_key is not None:
@@ -147,13 +160,15 @@ def _candidate(
         resolved=resolved,
         total=total,
         released={c: counts[c] for c in CATEGORY_ORDER if counts[c]},
-        decision_status=decisions.status_of(session, candidate),
+        decision_status=decision_status,
+        awaits_me=awaits_me,
     )
 
 
 #: How the board's candidate list can be ordered (the first is the default).
 SORTS = {
     "candidate": lambda c: (c.label.casefold(), c.id),
+    "waiting": lambda c: (not c.awaits_me, c.label.casefold(), c.id),
     "stage": lambda c: (c.stage, c.label.casefold()),
     "checklist": lambda c: (c.resolved - c.total, c.label.casefold()),
     "released": lambda c: (-c.released_total, c.label.casefold()),
@@ -162,16 +177,36 @@ SORTS = {
 
 
 def cycle_overview(
-    session: Session, actor: User, security: Security, cycle_id: int, *, sort: str = "candidate", stage: str = ""
+    session: Session,
+    actor: User,
+    security: Security,
+    cycle_id: int,
+    *,
+    sort: str = "candidate",
+    stage: str = "",
+    waiting_only: bool = False,
 ) -> BoardCycle:
-    """The cycle's candidates as the board sees them, sorted and optionally one stage only; audited."""
+    """The cycle's candidates as the board sees them, sorted and optionally one stage only, or only
+    those waiting on the reader's recommendation; audited."""
     cycle = _board_cycle(session, actor, cycle_id)
+    waiting = decisions.awaiting_recommendation(session, actor, cycle)
     rows = session.scalars(select(Candidate).where(Candidate.cycle_id == cycle.id).order_by(Candidate.id))
+    shown = [c for c in rows if c.id in waiting or not waiting_only]
+    # Each of these is a fixed number of queries for the whole list, never one per candidate.
+    searched = [c for c in shown if c.search_completed_at is not None]
+    released = released_findings_of(session, security, searched)
+    statuses = decisions.statuses_of(session, searched)
     listed = [
         _candidate(
-            session, actor, security, c, released_findings(session, security, c) if c.search_completed_at else []
+            session,
+            actor,
+            security,
+            c,
+            released.get(c.id, []),
+            statuses.get(c.id, ""),
+            awaits_me=c.id in waiting,
         )
-        for c in rows
+        for c in shown
     ]
     listed = sorted((c for c in listed if not stage or c.stage == stage), key=SORTS.get(sort, SORTS["candidate"]))
     record(session, actor, Event.BOARD_CYCLE_VIEWED, subject=cycle)
@@ -182,7 +217,23 @@ def cycle_overview(
         blind_review=cycle.blind_review,
         checklist_label=cycle.checklist_version.label if cycle.checklist_version else None,
         candidates=listed,
+        waiting=len(waiting),
     )
+
+
+def waiting_counts(session: Session, actor: User) -> dict[int, int]:
+    """For each cycle whose board the actor sits on, how many candidates wait on their
+    recommendation (one query per cycle, none per candidate)."""
+    boards = session.scalars(
+        select(Cycle)
+        .join(Assignment, Assignment.cycle_id == Cycle.id)
+        .where(
+            Assignment.user_id == actor.id,
+            Assignment.duty == Duty.BOARD_MEMBER,
+            Assignment.ended_at.is_(None),
+        )
+    )
+    return {cycle.id: len(decisions.awaiting_recommendation(session, actor, cycle)) for cycle in boards}
 
 
 def summary(session: Session, actor: User, security: Security, candidate_id: int) -> BoardSummary:
@@ -197,7 +248,7 @@ def summary(session: Session, actor: User, security: Security, candidate_id: int
         cycle_id=cycle.id,
         cycle_title=cycle.title,
         blind_review=cycle.blind_review,
-        candidate=_candidate(session, actor, security, candidate, released),
+        candidate=_candidate(session, actor, security, candidate, released, decisions.status_of(session, candidate)),
         search=SearchStatement(
             checklist_label=cycle.checklist_version.label if cycle.checklist_version else None,
             total=len(item_ids),

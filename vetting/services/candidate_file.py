@@ -67,6 +67,6 @@ def open_file(session: Session, actor: User, security: Security, candidate_id: i
         summary=candidates.summarise(session, actor, security, candidate),
         profile=read_profile(CandidateVault(security.keyring, candidate), candidate),
         items=investigation.checklist_items(session, security, candidate),
-        findings=findings.views_of(session, security, candidate),
+        findings=findings.views_of(session, security, candidate, actor),
         board=notices.for_investigators(session, actor, security, candidate.id),
     )

@@ -307,3 +307,41 @@ def get_for_work(session: Session, actor: User, candidate_id: int) -> Candidate:
         raise NotFound("No such candidate.")
     policy.require(actor, policy.Action.INVESTIGATE, candidate.cycle)
     return candidate
+
+
+@dataclass(frozen=True)
+class SearchClosing:
+    """What closing a candidate's search would meet: the confirmation page shows it first (R1)."""
+
+    id: int
+    code: str
+    completed: bool
+    consented: bool
+    #: "3. Court records", for each checklist item not resolved yet.
+    open_items: list[str]
+    #: Findings neither released nor withdrawn.
+    unsettled: list[int]
+
+
+def search_closing(session: Session, actor: User, candidate_id: int) -> SearchClosing:
+    """The state :meth:`Candidate.complete_search` checks, read without changing anything."""
+    candidate = get_for_work(session, actor, candidate_id)
+    version = candidate.cycle.checklist_version
+    done = {r.item_id for r in candidate.resolutions}
+    unsettled = session.scalars(
+        select(Finding.id)
+        .where(
+            Finding.candidate_id == candidate.id,
+            Finding.current_release_id.is_(None),
+            Finding.withdrawn_at.is_(None),
+        )
+        .order_by(Finding.id)
+    ).all()
+    return SearchClosing(
+        id=candidate.id,
+        code=candidate.code,
+        completed=candidate.search_completed_at is not None,
+        consented=candidate.consent is not None,
+        open_items=[f"{i.position}. {i.title}" for i in (version.items if version else []) if i.id not in done],
+        unsettled=list(unsettled),
+    )

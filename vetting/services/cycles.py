@@ -29,13 +29,24 @@ from vetting.models import Assignment, Cycle, CycleStatus, DecisionRule, Duty, U
 from vetting.services import fields
 
 
-def create_cycle(session: Session, actor: User, *, title: str, position: str, blind_review: bool) -> Cycle:
+def create_cycle(
+    session: Session,
+    actor: User,
+    *,
+    title: str,
+    position: str,
+    blind_review: bool,
+    decision_rule: DecisionRule = DecisionRule.CHAIR,
+) -> Cycle:
+    """A draft cycle. The chair rule (the API's default) needs a chair named once the board is
+    assigned; until then :func:`setup_warnings` says so."""
     policy.require(actor, policy.Action.CYCLES_MANAGE)
     cycle = Cycle(
         identity_match_minimum=3,
         title=fields.text(title, "title", "Title"),
         position=fields.text(position, "position", "Position"),
         blind_review=blind_review,
+        decision_rule=decision_rule,
         status=CycleStatus.DRAFT,
         created_by_id=actor.id,
     )
@@ -49,8 +60,36 @@ def create_cycle(session: Session, actor: User, *, title: str, position: str, bl
         title=cycle.title,
         position=cycle.position,
         blind_review=blind_review,
+        decision_rule=decision_rule.value,
     )
     return cycle
+
+
+def setup_warnings(cycle: Cycle) -> list[str]:
+    """What keeps a cycle from working as set up: each is a sentence for the administrator.
+
+    Warnings, not refusals: a cycle may open before its board is assigned (the board reads
+    nothing until a search is closed, R1), but nobody should open it without being told."""
+    if cycle.status is CycleStatus.CLOSED:
+        return []
+    warnings = []
+    investigators = cycle.members(Duty.INVESTIGATOR)
+    board = cycle.members(Duty.BOARD_MEMBER)
+    if not investigators:
+        warnings.append("No investigator is assigned: nobody can search for this cycle's candidates.")
+    if not board:
+        warnings.append("The board has no members: nobody can read released findings or record a decision.")
+    if cycle.decision_rule is DecisionRule.CHAIR and cycle.chair_id is None:
+        warnings.append(
+            "The decision rule is “The chair decides” but no chair is named: no decision can be recorded. "
+            "Name the chair under “How the board decides”, or choose the majority rule."
+        )
+    if board and cycle.decision_quorum > len(board):
+        warnings.append(
+            f"A decision needs {cycle.decision_quorum} recommendations but the board has {len(board)} "
+            f"member{'s' if len(board) != 1 else ''}: the quorum can never be met."
+        )
+    return warnings
 
 
 def get_cycle(session: Session, actor: User, cycle_id: int) -> Cycle:

@@ -37,6 +37,7 @@ from vetting.models import (
     DECISION_OUTCOMES,
     Candidate,
     CandidateResponse,
+    Cycle,
     CycleStatus,
     Decision,
     DecisionRule,
@@ -278,6 +279,28 @@ def decision_blocker(session: Session, actor: User, candidate: Candidate) -> str
             f"has a majority of the {len(recommendations)} recommendations yet."
         )
     return None
+
+
+def awaiting_recommendation(session: Session, actor: User, cycle: Cycle) -> set[int]:
+    """The candidates of ``cycle`` that wait on ``actor``'s recommendation, in one query for the
+    whole list: those :func:`recommend` would accept from them (an open cycle, a closed search, no
+    final decision) and that hold no current recommendation of theirs. Empty for anyone not on
+    the cycle's board."""
+    if cycle.status is not CycleStatus.OPEN or not policy.can(actor, policy.Action.BOARD_READ, cycle):
+        return set()
+    mine = select(Recommendation.id).where(
+        Recommendation.candidate_id == Candidate.id,
+        Recommendation.member_id == actor.id,
+        Recommendation.superseded_at.is_(None),
+    )
+    final = select(Decision.id).where(Decision.candidate_id == Candidate.id, Decision.status == DecisionStatus.FINAL)
+    query = select(Candidate.id).where(
+        Candidate.cycle_id == cycle.id,
+        Candidate.search_completed_at.is_not(None),
+        ~mine.exists(),
+        ~final.exists(),
+    )
+    return set(session.scalars(query))
 
 
 def _require_rule(session: Session, candidate: Candidate, outcome: Outcome) -> None:
@@ -620,15 +643,74 @@ def _response_view(
     )
 
 
-def status_of(session: Session, candidate: Candidate) -> str:
-    """:func:`status_label` without opening any sealed text (for lists)."""
-    final = final_decision(session, candidate)
-    proposal = pending_proposal(session, candidate)
-    return status_label(
-        final.outcome if final else None,
-        proposal.response_due if proposal else None,
-        bool(proposal and open_disputes(session, proposal)),
-        len(current_recommendations(session, candidate)),
-        len(candidate.cycle.members(Duty.BOARD_MEMBER)),
-        candidate.search_completed_at is not None,
+def statuses_of(session: Session, listed: list[Candidate]) -> dict[int, str]:
+    """:func:`status_label` of each candidate without opening any sealed text, in the same few
+    queries however many are listed (the dashboard): the latest final decision and proposal,
+    the current recommendations of board members, and the open disputes a proposal waits on."""
+    ids = [c.id for c in listed]
+    if not ids:
+        return {}
+    latest: dict[tuple[int, DecisionStatus], Decision] = {}
+    for row in session.scalars(
+        select(Decision)
+        .where(Decision.candidate_id.in_(ids), Decision.status.in_([DecisionStatus.FINAL, DecisionStatus.PROPOSED]))
+        .order_by(Decision.id)
+    ):
+        latest[(row.candidate_id, row.status)] = row  # the newest of each kind wins
+    boards = {c.cycle_id: {u.id for u in c.cycle.members(Duty.BOARD_MEMBER)} for c in listed}
+    by_candidate = {c.id: c for c in listed}
+    recommended: Counter[int] = Counter(
+        candidate_id
+        for candidate_id, member_id in session.execute(
+            select(Recommendation.candidate_id, Recommendation.member_id).where(
+                Recommendation.candidate_id.in_(ids), Recommendation.superseded_at.is_(None)
+            )
+        )
+        if member_id in boards[by_candidate[candidate_id].cycle_id]
     )
+    proposals = {
+        c.id: latest[(c.id, DecisionStatus.PROPOSED)]
+        for c in listed
+        if (c.id, DecisionStatus.FINAL) not in latest and (c.id, DecisionStatus.PROPOSED) in latest
+    }
+    paused = _paused(session, proposals)
+    return {
+        c.id: status_label(
+            final.outcome if (final := latest.get((c.id, DecisionStatus.FINAL))) else None,
+            proposals[c.id].response_due if c.id in proposals else None,
+            c.id in paused,
+            recommended[c.id],
+            len(boards[c.cycle_id]),
+            c.search_completed_at is not None,
+        )
+        for c in listed
+    }
+
+
+def _paused(session: Session, proposals: dict[int, Decision]) -> set[int]:
+    """The candidates whose proposal waits on an open dispute about a finding it relies on
+    (:func:`open_disputes` for many proposals at once)."""
+    if not proposals:
+        return set()
+    release_ids = {r for p in proposals.values() for r in p.release_ids}
+    query = select(FindingRelease.id, FindingRelease.finding_id).where(FindingRelease.id.in_(release_ids))
+    finding_of = {release_id: finding_id for release_id, finding_id in session.execute(query)}
+    disputed: dict[int, set[int]] = {}
+    for candidate_id, finding_ids in session.execute(
+        select(CandidateResponse.candidate_id, CandidateResponse.finding_ids).where(
+            CandidateResponse.candidate_id.in_(list(proposals)),
+            CandidateResponse.kind == ResponseKind.DISPUTE,
+            CandidateResponse.closed_at.is_(None),
+        )
+    ):
+        disputed.setdefault(candidate_id, set()).update(int(f) for f in finding_ids)
+    return {
+        candidate_id
+        for candidate_id, proposal in proposals.items()
+        if disputed.get(candidate_id, set()) & {finding_of[r] for r in proposal.release_ids if r in finding_of}
+    }
+
+
+def status_of(session: Session, candidate: Candidate) -> str:
+    """:func:`status_label` without opening any sealed text (one candidate)."""
+    return statuses_of(session, [candidate])[candidate.id]

@@ -7,7 +7,7 @@ an auditor who states a reason (every such view is an audit event).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from urllib.parse import urlsplit
 
@@ -21,6 +21,7 @@ from vetting.clock import today, utcnow
 from vetting.crypto import sha256_hex
 from vetting.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from vetting.models import (
+    REDACTED,
     SCREENED_FIELDS,
     Authorship,
     BehaviourCategory,
@@ -44,6 +45,8 @@ from vetting.services.vault import CandidateVault
 from vetting.storage import EncryptedStore, sniff_content_type
 
 MAX_TEXT = 10_000
+#: Stands in the reviewer's board-facing column for a mention not resolved yet.
+UNRESOLVED = "[unresolved]"
 MAX_EVIDENCE_BYTES = 20 * 1024 * 1024
 EVIDENCE_TYPES = frozenset(
     {"image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf", "text/html", "multipart/related"}
@@ -240,6 +243,10 @@ class FindingView:
     #: Withdrawn by an investigator: it never reaches the board (R1); the reason as written.
     withdrawn_at: datetime | None = None
     withdrawal_reason: str | None = None
+    #: Why the reader may not release it as its author (``policy.release_author_refusal``), if so.
+    author_refusal: str | None = None
+    #: Names of the people who resolved its mentions, by user id (the page says who decided).
+    people: dict[int, str] = field(default_factory=dict)
 
     @property
     def identity_match_met(self) -> bool:
@@ -259,11 +266,32 @@ class FindingView:
         """The board-facing text of ``field`` under the current resolutions."""
         return redaction.redact(self.text_of(field), redaction.redacted_spans(self.mentions, field))
 
-    def redacted_parts(self, field: str) -> list[tuple[str, bool]]:
-        return redaction.redact_parts(self.text_of(field), redaction.redacted_spans(self.mentions, field))
-
     def segments(self, field: str) -> list[redaction.Segment]:
         return redaction.segments(self.text_of(field), self.mentions, field)
+
+    def preview_parts(self, field: str) -> list[tuple[str, str | None]]:
+        """What the board would read, for the reviewer, as (text, mark) parts: ``"redacted"`` for a
+        redaction, ``"unresolved"`` for a mention nobody has decided yet, masked so its words never
+        show as board-facing text before it is resolved (issue 18), ``None`` for plain text."""
+        spans: list[tuple[int, int, bool]] = []
+        for m in sorted((m for m in self.mentions if m.field == field), key=lambda m: (m.start, m.end)):
+            if m.resolution is MentionResolution.NOT_PROTECTED:
+                continue
+            if spans and m.start <= spans[-1][1]:
+                start, end, open_ = spans[-1]
+                spans[-1] = (start, max(end, m.end), open_ or m.open)
+            else:
+                spans.append((m.start, m.end, m.open))
+        text, at = self.text_of(field), 0
+        parts: list[tuple[str, str | None]] = []
+        for start, end, open_ in spans:
+            if start > at:
+                parts.append((text[at:start], None))
+            parts.append((UNRESOLVED, "unresolved") if open_ else (REDACTED, "redacted"))
+            at = end
+        if at < len(text):
+            parts.append((text[at:], None))
+        return parts
 
 
 def view_of(finding: Finding, vault: CandidateVault) -> FindingView:
@@ -329,7 +357,10 @@ def get_finding(session: Session, actor: User, security: Security, finding_id: i
     """One finding, decrypted, for the cycle's searchers; the view is audited (§4)."""
     finding = finding_for_work(session, actor, finding_id)
     record(session, actor, Event.FINDING_VIEWED, subject=finding)
-    return view_of(finding, CandidateVault(security.keyring, finding.candidate))
+    view = view_of(finding, CandidateVault(security.keyring, finding.candidate))
+    resolvers = {m.resolved_by_id for m in view.mentions if m.resolved_by_id is not None}
+    people = {row.id: row.name for row in session.execute(select(User.id, User.name).where(User.id.in_(resolvers)))}
+    return replace(view, author_refusal=policy.release_author_refusal(actor, finding), people=people)
 
 
 @dataclass(frozen=True)
@@ -377,11 +408,17 @@ def findings_of(session: Session, actor: User, security: Security, candidate_id:
     return views_of(session, security, candidate)
 
 
-def views_of(session: Session, security: Security, candidate: Candidate) -> list[FindingView]:
-    """The candidate's findings, decrypted; the caller has checked access and audits the view."""
+def views_of(
+    session: Session, security: Security, candidate: Candidate, reader: User | None = None
+) -> list[FindingView]:
+    """The candidate's findings, decrypted; the caller has checked access and audits the view.
+    With ``reader``, each says whether the reader wrote it (and so cannot release it)."""
     vault = CandidateVault(security.keyring, candidate)
     rows = session.scalars(select(Finding).where(Finding.candidate_id == candidate.id).order_by(Finding.id))
-    return [view_of(f, vault) for f in rows]
+    return [
+        replace(view_of(f, vault), author_refusal=policy.release_author_refusal(reader, f) if reader else None)
+        for f in rows
+    ]
 
 
 def resolve_mention(

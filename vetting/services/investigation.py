@@ -8,6 +8,7 @@ version, never per-candidate edits).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -128,29 +129,41 @@ ATTESTATION_TEXT = (
 )
 
 
-def _check_searches(searches: list[SearchInput]) -> None:
+class ResolutionRefused(ValidationFailed):
+    """Every problem with a resolution, found in one pass so a form shows them together
+    (issue 18). The error's own message, field and code are the first problem the audit
+    records (a refused search), or else the first problem."""
+
+    def __init__(self, problems: list[ValidationFailed]) -> None:
+        first = next((p for p in problems if p.refusal is not None), problems[0])
+        super().__init__(first.message, code=first.code, field=first.field, refusal=first.refusal)
+        self.problems = problems
+
+
+def _search_problems(searches: list[SearchInput]) -> Iterator[ValidationFailed]:
     if len(searches) > MAX_SEARCHES:
-        raise ValidationFailed(f"At most {MAX_SEARCHES} searches per item.", field="searches")
+        yield ValidationFailed(f"At most {MAX_SEARCHES} searches per item.", field="searches")
+        return
     for n, search in enumerate(searches):
         prefix = f"searches[{n}]"
         query = search.query.strip()
         if not query:
-            raise ValidationFailed("Each search needs the query as typed.", field=f"{prefix}.query")
+            yield ValidationFailed("Each search needs the query as typed.", field=f"{prefix}.query")
         if len(query) > MAX_QUERY:
-            raise ValidationFailed(f"A query must be at most {MAX_QUERY} characters.", field=f"{prefix}.query")
+            yield ValidationFailed(f"A query must be at most {MAX_QUERY} characters.", field=f"{prefix}.query")
         if not search.source.strip() or len(search.source) > 200:
-            raise ValidationFailed("Each search needs where it was run (1–200 characters).", field=f"{prefix}.source")
+            yield ValidationFailed("Each search needs where it was run (1–200 characters).", field=f"{prefix}.source")
         if not 0 <= search.result_count <= MAX_RESULT_COUNT:
-            raise ValidationFailed(
+            yield ValidationFailed(
                 f"The number of results must be between 0 and {MAX_RESULT_COUNT:,}.", field=f"{prefix}.result_count"
             )
         if search.searched_at is not None and search.searched_at > utcnow():
-            raise ValidationFailed("A search cannot be in the future.", field=f"{prefix}.searched_at")
+            yield ValidationFailed("A search cannot be in the future.", field=f"{prefix}.searched_at")
 
 
-def _refuse_protected_search(
+def _protected_search_problems(
     candidate: Candidate, actor: User, item: ChecklistVersionItem, searches: list[SearchInput], identifiers: list[str]
-) -> None:
+) -> Iterator[ValidationFailed]:
     """PC-02: neither the query nor where it was run may target protected information."""
     for n, search in enumerate(searches):
         for part in ("query", "source"):
@@ -158,7 +171,7 @@ def _refuse_protected_search(
             if not hits:
                 continue
             terms = ", ".join(f"“{h.term}” ({h.axis_label})" for h in hits)
-            raise ValidationFailed(
+            yield ValidationFailed(
                 f"This search was refused: it pairs the candidate with {terms}. Searching for medical, genetic or "
                 "protected-class information about a candidate is a prohibited request (GINA, rule PC-02). "
                 "Search for the candidate's name, aliases, handles and conduct instead. Nothing was saved.",
@@ -195,27 +208,29 @@ def _approved_technique(candidate: Candidate, actor: User, item: ChecklistVersio
         raise ValidationFailed(error.message, code=error.code, field=error.field, refusal=refusal) from error
 
 
-def _check_resolution(item: ChecklistVersionItem, technique: Technique, data: ResolutionInput) -> None:
+def _resolution_problems(
+    item: ChecklistVersionItem, technique: Technique, data: ResolutionInput
+) -> Iterator[ValidationFailed]:
     """R5 (attestation, searches logged, notes for provenance) and R6 (a deviation needs a reason)."""
     if not data.attestation:
-        raise ValidationFailed("Confirm the attestation: " + ATTESTATION_TEXT, field="attestation")
+        yield ValidationFailed("Confirm the attestation: " + ATTESTATION_TEXT, field="attestation")
     reason = data.reason.strip()
     if data.status is ResolutionStatus.UNABLE and not reason:
-        raise ValidationFailed("Say why the item could not be completed.", field="reason")
+        yield ValidationFailed("Say why the item could not be completed.", field="reason")
     if data.status is not ResolutionStatus.UNABLE and not data.searches:
-        raise ValidationFailed("Log the searches you ran, including those with no results.", field="searches")
+        yield ValidationFailed("Log the searches you ran, including those with no results.", field="searches")
     if technique.flag == "provenance" and not data.notes.strip():
-        raise ValidationFailed(
+        yield ValidationFailed(
             f"{technique.code} needs notes on how the material arrived and that it was not solicited.", field="notes"
         )
-    if technique.code != item.technique_code and not data.notes.strip():
-        raise ValidationFailed(
+    elif technique.code != item.technique_code and not data.notes.strip():
+        yield ValidationFailed(
             f"The checklist plans {item.technique_code} for this item and you recorded {technique.code}: "
             "say why in the notes. Deviations from the cycle's checklist need a written reason (R6).",
             field="notes",
         )
     if len(data.notes) > MAX_NOTES or len(reason) > MAX_NOTES:
-        raise ValidationFailed(f"Notes must be at most {MAX_NOTES} characters.", field="notes")
+        yield ValidationFailed(f"Notes must be at most {MAX_NOTES} characters.", field="notes")
 
 
 def resolve_item(
@@ -227,10 +242,16 @@ def resolve_item(
     candidate.require_workable()
     item = candidate.checklist_item(item_id)
     technique = _approved_technique(candidate, actor, item, data.technique_code)
-    _check_resolution(item, technique, data)
     vault = CandidateVault(security.keyring, candidate)
-    _check_searches(data.searches)
-    _refuse_protected_search(candidate, actor, item, data.searches, read_profile(vault, candidate).identifiers())
+    problems = [
+        *_resolution_problems(item, technique, data),
+        *_search_problems(data.searches),
+        *_protected_search_problems(
+            candidate, actor, item, data.searches, read_profile(vault, candidate).identifiers()
+        ),
+    ]
+    if problems:
+        raise ResolutionRefused(problems)
 
     resolution, previous = candidate.resolve_item(item, data.status, technique.code, actor.id, utcnow())
     vault.add_sealed(

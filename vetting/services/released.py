@@ -83,20 +83,29 @@ def disputed_findings(session: Session, candidate_ids: Iterable[int]) -> set[int
 def released_findings(session: Session, security: Security, candidate: Candidate) -> list[BoardFinding]:
     """The candidate's findings as released: the current release of each, unless refuted or
     withdrawn since; each marked if the candidate disputes it."""
-    if candidate.wrapped_key is None:
-        return []
-    vault = CandidateVault(security.keyring, candidate)
+    return released_findings_of(session, security, [candidate])[candidate.id]
+
+
+def released_findings_of(
+    session: Session, security: Security, listed: Iterable[Candidate]
+) -> dict[int, list[BoardFinding]]:
+    """:func:`released_findings` of each candidate, in the same queries however many are listed
+    (the board's dashboard)."""
+    listed = list(listed)
+    out: dict[int, list[BoardFinding]] = {c.id: [] for c in listed}
+    vaults = {c.id: CandidateVault(security.keyring, c) for c in listed if c.wrapped_key is not None}
+    if not vaults:
+        return out
     rows = session.scalars(
         select(Finding)
         .where(
-            Finding.candidate_id == candidate.id,
+            Finding.candidate_id.in_(list(vaults)),
             Finding.current_release_id.is_not(None),
             Finding.withdrawn_at.is_(None),
         )
         .order_by(Finding.content_date.desc(), Finding.id)
     )
-    disputed = disputed_findings(session, [candidate.id])
-    out = []
+    disputed = disputed_findings(session, vaults)
     for finding in rows:
         release = finding.current_release
         if (
@@ -107,8 +116,8 @@ def released_findings(session: Session, security: Security, candidate: Candidate
             or not release.category.reportable
         ):
             continue
-        text = open_release(vault, release)
-        out.append(
+        text = open_release(vaults[finding.candidate_id], release)
+        out[finding.candidate_id].append(
             BoardFinding(
                 finding_id=finding.id,
                 release_id=release.id,

@@ -5,7 +5,7 @@ Each page is built inside its transaction, so templates can follow relationships
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy.orm import Session
@@ -18,6 +18,7 @@ from vetting.http.runtime import runtime, transaction
 from vetting.models import Assignment, Cycle, CycleStatus, DecisionRule, Duty, Role, User
 from vetting.policy import Action
 from vetting.services import checklists, cycles, holidays, users
+from vetting.web.confirm import Confirmation, confirmation_page, confirmed
 from vetting.web.formrun import FormFailed, submit
 from vetting.web.forms import (
     ActionForm,
@@ -183,7 +184,57 @@ _USER_ACTIONS = {
 }
 
 
+def _user_confirmation(user_id: int, action: str) -> Confirmation:
+    """The confirmation step for resetting a second factor or deactivating an account."""
+    with transaction() as session:
+        user = users.get_user(session, current_user, user_id)
+        name = user.name
+    back = url_for("admin.user_detail", user_id=user_id)
+    action_url = url_for(f"admin.user_{action.replace('-', '_')}", user_id=user_id)
+    if action == "reset-mfa":
+        return Confirmation(
+            title=f"Reset {name}'s second factor?",
+            action=action_url,
+            yes_label="Yes, reset the second factor",
+            cancel_url=back,
+            cancel_label=name,
+            happens=[
+                f"{name}'s authenticator app and recovery codes stop working at once.",
+                "At their next sign-in they enrol a new authenticator with a QR code.",
+                "The reset is recorded in the audit log with your name.",
+            ],
+            undo="This cannot be undone: the old authenticator can never be used again.",
+        )
+    return Confirmation(
+        title=f"Deactivate {name}'s account?",
+        action=action_url,
+        yes_label="Yes, deactivate the account",
+        cancel_url=back,
+        cancel_label=name,
+        happens=[
+            f"{name} is signed out everywhere and can no longer sign in or use an API token.",
+            "Their duties and everything they recorded stay on record.",
+        ],
+        undo="This can be undone: an administrator can activate the account again from this page.",
+    )
+
+
+@bp.get("/users/<int:user_id>/reset-mfa")
+@requires(Action.USERS_MANAGE)
+def user_reset_mfa_confirm(user_id: int) -> ResponseReturnValue:
+    return confirmation_page(_user_confirmation(user_id, "reset-mfa"))
+
+
+@bp.get("/users/<int:user_id>/deactivate")
+@requires(Action.USERS_MANAGE)
+def user_deactivate_confirm(user_id: int) -> ResponseReturnValue:
+    return confirmation_page(_user_confirmation(user_id, "deactivate"))
+
+
 def _user_action(user_id: int, action: str) -> ResponseReturnValue:
+    if action in ("reset-mfa", "deactivate") and not confirmed():
+        return confirmation_page(_user_confirmation(user_id, action))
+
     def run(session: Session) -> None:
         if action == "unlock":
             users.release_lockout(session, current_user, user_id)
@@ -252,12 +303,17 @@ def cycle_create() -> ResponseReturnValue:
                     title=form.title.data or "",
                     position=form.position.data or "",
                     blind_review=bool(form.blind_review.data),
+                    decision_rule=DecisionRule(form.decision_rule.data),
                 )
             ),
         )
     except FormFailed as failed:
         return _cycles_page(form, failed.status)
-    flash(f"Cycle “{title}” created as a draft. Assign investigators and board members, then open it.", "success")
+    flash(
+        f"Cycle “{title}” created as a draft. Choose its checklist, assign investigators and board members, "
+        "then open it.",
+        "success",
+    )
     return redirect(url_for("admin.cycle_detail", cycle_id=cycle_id))
 
 
@@ -313,10 +369,10 @@ def _cycle_page(
             form=form,
             checklist_form=checklist_form,
             rules_form=rules_form,
-            status_form=StatusForm(),
             action_form=ActionForm(),
             investigators=cycle.members(Duty.INVESTIGATOR),
             board=cycle.members(Duty.BOARD_MEMBER),
+            warnings=cycles.setup_warnings(cycle),
             CycleStatus=CycleStatus,
             page_error=error,
         ), status
@@ -457,10 +513,65 @@ def cycle_checklist(cycle_id: int) -> ResponseReturnValue:
     return redirect(url_for("admin.cycle_detail", cycle_id=cycle_id))
 
 
+def _status_confirmation(cycle_id: int, status: str) -> Confirmation:
+    """The confirmation step for opening or closing a cycle; opening lists the setup warnings."""
+    with transaction() as session:
+        cycle = cycles.get_cycle(session, current_user, cycle_id)
+        title, current, warnings = cycle.title, cycle.status, cycles.setup_warnings(cycle)
+        has_checklist = cycle.checklist_version_id is not None
+    back = url_for("admin.cycle_detail", cycle_id=cycle_id)
+    action = url_for("admin.cycle_status", cycle_id=cycle_id)
+    if status == CycleStatus.OPEN.value:
+        blockers = [] if current is CycleStatus.DRAFT else [f"Only a draft cycle can be opened; this one is {current}."]
+        if not has_checklist:
+            blockers.append("Choose the cycle's published checklist version first: every candidate gets exactly it.")
+        return Confirmation(
+            title=f"Open “{title}”?",
+            action=action,
+            yes_label="Yes, open the cycle" if not warnings else "Open the cycle anyway",
+            cancel_url=back,
+            cancel_label=title,
+            happens=[
+                "The checklist version is frozen: every candidate of the cycle gets exactly its items (R6).",
+                "Investigators can add candidates and start searching once consent is recorded.",
+            ],
+            undo="This cannot be undone: an open cycle never returns to draft (it can only be closed).",
+            style="primary",
+            hidden={"status": status},
+            blockers=blockers,
+            warnings=warnings,
+        )
+    return Confirmation(
+        title=f"Close “{title}”?",
+        action=action,
+        yes_label="Yes, close the cycle",
+        cancel_url=back,
+        cancel_label=title,
+        happens=[
+            "No candidate can be added, no search or finding recorded, and nothing more released to the board.",
+            "Assignments and board rules can no longer change.",
+            "Everything recorded stays for the auditors.",
+        ],
+        undo="This cannot be undone: a closed cycle cannot be opened again.",
+        hidden={"status": status},
+        blockers=[] if current is CycleStatus.OPEN else [f"Only an open cycle can be closed; this one is {current}."],
+    )
+
+
+@bp.get("/cycles/<int:cycle_id>/status/<any(open, closed):status>")
+@requires(Action.CYCLES_MANAGE)
+def cycle_status_confirm(cycle_id: int, status: str) -> ResponseReturnValue:
+    return confirmation_page(_status_confirmation(cycle_id, status))
+
+
 @bp.post("/cycles/<int:cycle_id>/status")
 @requires(Action.CYCLES_MANAGE)
 def cycle_status(cycle_id: int) -> ResponseReturnValue:
     form = StatusForm()
+    if not confirmed():
+        if form.status.data not in (CycleStatus.OPEN.value, CycleStatus.CLOSED.value):
+            abort(422, "The status is open or closed.")
+        return confirmation_page(_status_confirmation(cycle_id, form.status.data))
     try:
         status = submit(
             form, lambda s: cycles.change_status(s, current_user, cycle_id, CycleStatus(form.status.data)).status

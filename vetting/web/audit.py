@@ -18,7 +18,7 @@ from vetting import uniformity_matrix
 from vetting.audit.chain import public_key_pem
 from vetting.http.access import requires
 from vetting.http.args import date_arg
-from vetting.http.documents import attachment, audited_pdf, csv_response
+from vetting.http.documents import agency_name, attachment, audited_pdf, csv_response
 from vetting.http.runtime import runtime, transaction
 from vetting.models.base import MAX_ID
 from vetting.policy import Action
@@ -55,7 +55,14 @@ def _filters() -> audit_log.LogFilter:
         since=date_arg("since"),
         until=date_arg("until"),
         before_seq=_int_arg("before"),
+        candidate_code=_code_arg("candidate"),
     )
+
+
+def _code_arg(name: str) -> str | None:
+    """A candidate code as typed (``c-5``), written the way the rest of the product does (``C-005``)."""
+    raw = (request.args.get(name) or "").strip()[:32]
+    return audit_log.normalise_code(raw) if raw else None
 
 
 def _render(page: audit_log.LogPage, status: int = 200, problems: tuple[str, ...] = ()) -> ResponseReturnValue:
@@ -195,7 +202,7 @@ def notice(notice_id: int) -> ResponseReturnValue:
             name, pdf = submit(
                 form,
                 lambda s: notices.notice_pdf_for_audit(
-                    s, current_user, rt.security, rt.reports, rt.settings.agency_name, notice_id, form.reason.data or ""
+                    s, current_user, rt.security, rt.reports, agency_name(), notice_id, form.reason.data or ""
                 ),
             )
         except FormFailed as failed:

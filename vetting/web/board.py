@@ -27,13 +27,17 @@ bp = Blueprint("board", __name__, url_prefix="/board")
 @bp.get("/cycles/<int:cycle_id>")
 @requires(Action.BOARD_READ)
 def cycle(cycle_id: int) -> ResponseReturnValue:
-    sort = request.args.get("sort", "candidate")
-    sort = sort if sort in board.SORTS else "candidate"
+    # Candidates waiting on the reader's recommendation come first unless another order is chosen.
+    sort = request.args.get("sort", "waiting")
+    sort = sort if sort in board.SORTS else "waiting"
     stage = request.args.get("stage", "")
     stage = stage if stage in STAGES else ""
+    waiting = request.args.get("waiting") == "1"
     with transaction() as session:
-        view = board.cycle_overview(session, current_user, runtime().security, cycle_id, sort=sort, stage=stage)
-        return render_template("board/cycle.html", cycle=view, sort=sort, stage=stage, stages=STAGES)
+        view = board.cycle_overview(
+            session, current_user, runtime().security, cycle_id, sort=sort, stage=stage, waiting_only=waiting
+        )
+        return render_template("board/cycle.html", cycle=view, sort=sort, stage=stage, stages=STAGES, waiting=waiting)
 
 
 def _with_findings(form: FlaskForm, citable: list[tuple[int, str]]) -> None:

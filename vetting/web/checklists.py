@@ -12,6 +12,7 @@ from vetting.http.access import requires
 from vetting.http.runtime import transaction
 from vetting.policy import Action
 from vetting.services import checklists, techniques
+from vetting.web.confirm import Confirmation, confirmation_page, confirmed
 from vetting.web.formrun import FormFailed, submit
 from vetting.web.forms import ActionForm, DraftItemForm, TemplateForm
 
@@ -109,9 +110,39 @@ def item_change(template_id: int, item_id: int, action: str) -> ResponseReturnVa
     return redirect(url_for("checklists.template", template_id=template_id, _anchor="draft"))
 
 
+def _publish_confirmation(template_id: int) -> Confirmation:
+    with transaction() as session:
+        template = checklists.get_template(session, current_user, template_id)
+        name, items, number = template.name, len(template.draft_items), len(template.versions) + 1
+    back = url_for("checklists.template", template_id=template_id)
+    return Confirmation(
+        title=f"Publish “{name}” as version {number}?",
+        action=url_for("checklists.publish", template_id=template_id),
+        yes_label=f"Yes, publish version {number}",
+        cancel_url=back,
+        cancel_label=name,
+        happens=[
+            f"The draft ({items} item{'s' if items != 1 else ''}) is frozen as version {number} with a content hash.",
+            "Cycles can pin this version; every candidate of such a cycle gets exactly these items (R6).",
+            "The draft stays editable for a later version.",
+        ],
+        undo="This cannot be undone: a published version never changes and is never deleted.",
+        style="primary",
+        blockers=[] if items else ["The draft is empty: add at least one item first."],
+    )
+
+
+@bp.get("/<int:template_id>/publish")
+@requires(Action.CHECKLISTS_MANAGE)
+def publish_confirm(template_id: int) -> ResponseReturnValue:
+    return confirmation_page(_publish_confirmation(template_id))
+
+
 @bp.post("/<int:template_id>/publish")
 @requires(Action.CHECKLISTS_MANAGE)
 def publish(template_id: int) -> ResponseReturnValue:
+    if not confirmed():
+        return confirmation_page(_publish_confirmation(template_id))
     try:
         version = submit(ActionForm(), lambda s: checklists.publish(s, current_user, template_id))
     except FormFailed as failed:

@@ -32,7 +32,7 @@ class FormFailed(Exception):
 _SEGMENT = re.compile(r"^(\w+)(?:\[(\d+)\])?$")
 
 
-def _field_at(form: Any, path: str) -> Field | None:
+def field_at(form: Any, path: str) -> Field | None:
     """The form field a service names, e.g. ``searches[1].query``, or ``None``."""
     node = form
     for part in path.split("."):
@@ -76,7 +76,7 @@ def submit(form: FlaskForm, action: Callable[[Session], T], prepare: Callable[[S
                     raise FormFailed(422)
             return action(session)
     except DomainError as error:
-        field = _field_at(form, error.field) if error.field else None
+        field = field_at(form, error.field) if error.field else None
         if field is not None:
             field.errors = [*field.errors, error.message]
         else:

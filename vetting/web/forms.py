@@ -124,6 +124,15 @@ class CycleForm(FlaskForm):
     title = StringField("Title", validators=[DataRequired(), Length(max=200)])
     position = StringField("Position", validators=[DataRequired(), Length(max=200)])
     blind_review = BooleanField("Blind review: the board sees candidates by code, not by name")
+    # The majority rule works as soon as the board is assigned; the chair rule also needs a chair
+    # named afterwards, so it is not the default (issue 18).
+    decision_rule = RadioField(
+        "Who records the board's decision",
+        choices=enum_choices(DecisionRule),
+        default=DecisionRule.MAJORITY.value,
+        validators=[DataRequired()],
+        description="With “The chair decides”, name the chair on the cycle's page once the board is assigned.",
+    )
     submit = SubmitField("Create cycle")
 
 
@@ -189,7 +198,9 @@ class SearchRowForm(Form):
 
 
 class ResolveForm(FlaskForm):
-    status = RadioField("Outcome", choices=enum_choices(ResolutionStatus), validators=[DataRequired()])
+    status = RadioField(
+        "Outcome", choices=enum_choices(ResolutionStatus), validators=[DataRequired(message="Choose the outcome.")]
+    )
     technique = SelectField("Technique used", validators=[DataRequired()])
     searches = FieldList(FormField(SearchRowForm), min_entries=3, max_entries=10)
     reason = TextAreaField("Why it could not be completed", validators=[Length(max=5000)])
@@ -205,10 +216,11 @@ class FindingForm(FlaskForm):
     content_date = DateField("Date of the content", validators=[Optional()])
     summary = TextAreaField("Summary in your words", validators=[DataRequired(), Length(max=10000)])
     excerpt = TextAreaField("Verbatim excerpt", validators=[DataRequired(), Length(max=10000)])
+    # No category is preselected: the investigator chooses one on purpose (issue 18).
     category = SelectField(
         "Behaviour category",
-        choices=enum_choices(BehaviourCategory),
-        validators=[DataRequired()],
+        choices=[SelectChoice("", "Choose…"), *enum_choices(BehaviourCategory)],
+        validators=[DataRequired(message="Choose the behaviour category.")],
     )
     authorship = RadioField("Candidate's part", choices=enum_choices(Authorship), validators=[DataRequired()])
     identity_basis = MultiCheckboxField("What ties it to the candidate", choices=enum_choices(IdentityBasis))

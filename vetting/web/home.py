@@ -13,6 +13,7 @@ from vetting.http.access import public, requires, signed_in
 from vetting.http.runtime import runtime, transaction
 from vetting.models import Assignment, CycleStatus, Duty, Role
 from vetting.policy import Action
+from vetting.services import board as board_service
 from vetting.services import candidates, cycles, notices, questions, release
 
 bp = Blueprint("home", __name__)
@@ -93,4 +94,5 @@ def investigations() -> ResponseReturnValue:
 def board() -> ResponseReturnValue:
     with transaction() as session:
         duties = [DutyRow.of(a) for a in cycles.my_duties(session, current_user, Duty.BOARD_MEMBER)]
-    return render_template("home/board.html", duties=duties)
+        waiting = board_service.waiting_counts(session, current_user)
+    return render_template("home/board.html", duties=duties, waiting=waiting)

@@ -8,9 +8,11 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 from sqlalchemy.orm import Session
 from wtforms.fields.choices import SelectChoice
 
+from vetting import policy
 from vetting.http.access import requires, signed_in
 from vetting.http.documents import attachment, consent_form_response
 from vetting.http.runtime import runtime, transaction
@@ -39,7 +41,8 @@ from vetting.services.investigation import (
     ResolutionInput,
     SearchInput,
 )
-from vetting.web.formrun import FormFailed, submit
+from vetting.web.confirm import Confirmation, confirmation_page, confirmed
+from vetting.web.formrun import FormFailed, field_at, submit
 from vetting.web.forms import (
     ActionForm,
     AnswerForm,
@@ -94,26 +97,35 @@ def cycle_candidates(cycle_id: int) -> ResponseReturnValue:
 @requires(Action.CANDIDATES_MANAGE)
 def candidate_add(cycle_id: int) -> ResponseReturnValue:
     form = CandidateForm()
-    try:
-        candidate = submit(
-            form,
-            lambda s: candidates.add_candidate(
-                s,
-                current_user,
-                runtime().security,
-                cycle_id,
-                candidates.CandidateInput(
-                    form.name.data or "",
-                    split_list(form.aliases.data),
-                    split_list(form.handles.data),
-                    split_list(form.profile_urls.data),
-                    form.region.data or "",
-                ),
+
+    def add(session: Session) -> tuple[int, str, bool]:
+        candidate = candidates.add_candidate(
+            session,
+            current_user,
+            runtime().security,
+            cycle_id,
+            candidates.CandidateInput(
+                form.name.data or "",
+                split_list(form.aliases.data),
+                split_list(form.handles.data),
+                split_list(form.profile_urls.data),
+                form.region.data or "",
             ),
         )
+        return candidate.id, candidate.code, policy.can(current_user, Action.INVESTIGATE, candidate.cycle)
+
+    try:
+        candidate_id, code, can_open = submit(form, add)
     except FormFailed as failed:
         return _cycle_page(cycle_id, form=form, status=failed.status)
-    flash(f"Candidate {candidate.code} added. Record their signed consent before any search.", "success")
+    if can_open:
+        # A link to the new candidate: their page is where consent is recorded next (issue 18).
+        message = Markup(
+            'Candidate {} added. <a href="{}">Open {}</a> to record their signed consent before any search.'
+        ).format(code, url_for("work.candidate", candidate_id=candidate_id), code)
+    else:
+        message = Markup("Candidate {} added. An investigator of the cycle records their signed consent.").format(code)
+    flash(message, "success")
     return redirect(url_for("work.cycle_candidates", cycle_id=cycle_id))
 
 
@@ -164,6 +176,7 @@ def candidate_page(
     consent_form: ConsentForm | None = None,
     failed_item: int | None = None,
     failed_form: ResolveForm | None = None,
+    added_row: bool = False,
     error: str | None = None,
     board_forms: dict[str, FlaskForm] | None = None,
 ) -> ResponseReturnValue:
@@ -190,8 +203,10 @@ def candidate_page(
         consent_form=consent_form or ConsentForm(),
         resolve_forms=resolve_forms,
         failed_item=failed_item,
+        added_row=added_row,
         action_form=ActionForm(),
         attestation_text=ATTESTATION_TEXT,
+        unable_label=ResolutionStatus.UNABLE.label,
         techniques={t.code: t for t in techniques.catalogue()},
         page_error=error,
         board=file.board,
@@ -250,10 +265,28 @@ def consent_document(candidate_id: int) -> ResponseReturnValue:
     return attachment(f"signed-consent-{candidate_id}.{extension}", content)
 
 
+def _show_all(form: ResolveForm, error: BaseException | None) -> None:
+    """Put every problem the service found beside its field, not only the first (issue 18)."""
+    if not isinstance(error, investigation.ResolutionRefused):
+        return
+    for problem in error.problems:
+        field = field_at(form, problem.field) if problem.field else None
+        if field is None:
+            if problem.message not in form.form_errors:
+                form.form_errors.append(problem.message)
+        elif problem.message not in field.errors:
+            field.errors = [*field.errors, problem.message]
+
+
 @bp.post("/candidates/<int:candidate_id>/checklist/<int:item_id>")
 @requires(Action.INVESTIGATE)
 def item_resolve(candidate_id: int, item_id: int) -> ResponseReturnValue:
     form = _resolve_form(f"item{item_id}")
+    if request.form.get("add_row"):
+        # Without script, "Add another search" posts the form: shown again, one row longer, nothing saved.
+        if len(form.searches) < form.searches.max_entries:
+            form.searches.append_entry()
+        return candidate_page(candidate_id, failed_item=item_id, failed_form=form, added_row=True)
     searches = [
         SearchInput(row.query.data or "", row.source.data or "", row.result_count.data or 0)
         for row in form.searches
@@ -279,14 +312,55 @@ def item_resolve(candidate_id: int, item_id: int) -> ResponseReturnValue:
             ),
         )
     except FormFailed as failed:
+        _show_all(form, failed.__cause__)
         return candidate_page(candidate_id, status=failed.status, failed_item=item_id, failed_form=form)
     flash("Item resolved and searches logged.", "success")
     return redirect(url_for("work.candidate", candidate_id=candidate_id, _anchor=f"item-{item_id}"))
 
 
+def _closing_confirmation(candidate_id: int) -> Confirmation:
+    with transaction() as session:
+        state = candidates.search_closing(session, current_user, candidate_id)
+    blockers = []
+    if state.completed:
+        blockers.append("The search is already closed.")
+    elif not state.consented:
+        blockers.append("The candidate's signed consent is not recorded yet.")
+    if state.open_items:
+        blockers.append("Checklist items not resolved yet: " + "; ".join(state.open_items) + ".")
+    if state.unsettled:
+        blockers.append(
+            "Release or withdraw "
+            + ", ".join(f"finding {f}" for f in state.unsettled)
+            + ": every finding must be released to the board or withdrawn."
+        )
+    back = url_for("work.candidate", candidate_id=candidate_id)
+    return Confirmation(
+        title=f"Close the search for {state.code}?",
+        action=url_for("work.search_complete", candidate_id=candidate_id),
+        yes_label="Yes, close the search",
+        cancel_url=back,
+        cancel_label=state.code,
+        happens=[
+            "The checklist and the search log are frozen: no more searches, resolutions or findings.",
+            "The board can read this candidate's released findings and start recommending (R1).",
+        ],
+        undo="This cannot be undone: a closed search cannot be reopened.",
+        blockers=blockers,
+    )
+
+
+@bp.get("/candidates/<int:candidate_id>/complete")
+@requires(Action.INVESTIGATE)
+def search_complete_confirm(candidate_id: int) -> ResponseReturnValue:
+    return confirmation_page(_closing_confirmation(candidate_id))
+
+
 @bp.post("/candidates/<int:candidate_id>/complete")
 @requires(Action.INVESTIGATE)
 def search_complete(candidate_id: int) -> ResponseReturnValue:
+    if not confirmed():
+        return confirmation_page(_closing_confirmation(candidate_id))
     try:
         submit(ActionForm(), lambda s: investigation.complete_search(s, current_user, candidate_id))
     except FormFailed as failed:
