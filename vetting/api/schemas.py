@@ -90,7 +90,7 @@ class AssignmentCreate(Body):
 
 
 class UserCreate(Body):
-    email: str = Field(min_length=3, max_length=254, json_schema_extra={"format": "email", "pattern": EMAIL_PATTERN})
+    email: str = Field(min_length=3, max_length=254, json_schema_extra={"pattern": EMAIL_PATTERN})
     name: str = Field(min_length=1, max_length=200)
     password: str = Field(
         min_length=1, max_length=MAX_PASSWORD_LENGTH, json_schema_extra={"minLength": MIN_PASSWORD_LENGTH}
