@@ -168,7 +168,7 @@ def audit_verify() -> ResponseReturnValue:
 def audit_export() -> ResponseReturnValue:
     with transaction() as session:
         name, content = audit_log.export_as(session, current_user, runtime().settings.audit_signing_key.public_key())
-    return attachment(name, content)
+    return attachment(name, content, "application/x-ndjson")
 
 
 def _cell_json(c: uniformity_matrix.Cell) -> dict[str, Any]:

@@ -12,6 +12,8 @@ from flask_login import current_user
 
 from vetting.api.registry import day, moment, parse, route
 from vetting.api.schemas import (
+    CONSENT_PARTS,
+    EVIDENCE_PARTS,
     CandidateCreate,
     CandidateImport,
     ChecklistItemCreate,
@@ -199,6 +201,7 @@ def checklist_list() -> ResponseReturnValue:
     Action.CHECKLISTS_MANAGE,
     body=ChecklistTemplateCreate,
     errors=(422,),
+    success=201,
 )
 def checklist_create() -> ResponseReturnValue:
     data = parse(ChecklistTemplateCreate)
@@ -215,6 +218,7 @@ def checklist_create() -> ResponseReturnValue:
     Action.CHECKLISTS_MANAGE,
     body=ChecklistItemCreate,
     errors=(404, 422),
+    success=201,
 )
 def checklist_item_add(template_id: int) -> ResponseReturnValue:
     data = parse(ChecklistItemCreate)
@@ -235,6 +239,7 @@ def checklist_item_add(template_id: int) -> ResponseReturnValue:
     "Publish the draft as a new immutable version",
     Action.CHECKLISTS_MANAGE,
     errors=(404, 422),
+    success=201,
 )
 def checklist_publish(template_id: int) -> ResponseReturnValue:
     with transaction() as session:
@@ -266,6 +271,7 @@ def candidate_list(cycle_id: int) -> ResponseReturnValue:
     Action.CANDIDATES_MANAGE,
     body=CandidateCreate,
     errors=(404, 409, 422),
+    success=201,
 )
 def candidate_create(cycle_id: int) -> ResponseReturnValue:
     data = parse(CandidateCreate)
@@ -289,6 +295,7 @@ def candidate_create(cycle_id: int) -> ResponseReturnValue:
     Action.CANDIDATES_MANAGE,
     body=CandidateImport,
     errors=(404, 409, 422),
+    success=201,
 )
 def candidate_import(cycle_id: int) -> ResponseReturnValue:
     data = parse(CandidateImport)
@@ -340,7 +347,8 @@ def candidate_get(candidate_id: int) -> ResponseReturnValue:
     "Record the signed disclosure and authorization (multipart: signed_on, method, document)",
     Action.INVESTIGATE,
     errors=(404, 409, 422),
-    multipart=(("signed_on", "date"), ("method", ""), ("document", "binary")),
+    multipart=CONSENT_PARTS,
+    success=201,
 )
 @accepts_upload(MAX_DOCUMENT_BYTES)
 def candidate_consent(candidate_id: int) -> ResponseReturnValue:
@@ -487,6 +495,7 @@ def finding_list(candidate_id: int) -> ResponseReturnValue:
     Action.INVESTIGATE,
     body=FindingBody,
     errors=(404, 409, 422),
+    success=201,
 )
 def finding_create(candidate_id: int) -> ResponseReturnValue:
     data = parse(FindingBody)
@@ -547,7 +556,8 @@ def finding_withdraw(finding_id: int) -> ResponseReturnValue:
     "Upload an evidence file (multipart: file)",
     Action.INVESTIGATE,
     errors=(404, 409, 413, 422),
-    multipart=(("file", "binary"),),
+    multipart=EVIDENCE_PARTS,
+    success=201,
 )
 @accepts_upload(MAX_EVIDENCE_BYTES)
 def evidence_upload(finding_id: int) -> ResponseReturnValue:
@@ -615,6 +625,7 @@ def evidence_view_audited(evidence_id: int) -> ResponseReturnValue:
     Action.INVESTIGATE,
     body=ValidationBody,
     errors=(404, 422),
+    success=201,
 )
 def finding_validate(finding_id: int) -> ResponseReturnValue:
     data = parse(ValidationBody)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 from collections.abc import Callable
@@ -34,7 +35,7 @@ class Operation:
     body: type[BaseModel] | None
     errors: tuple[int, ...]
     success: int
-    multipart: tuple[tuple[str, str], ...]
+    multipart: tuple[tuple[str, dict[str, Any]], ...]
     produces: str
 
 
@@ -50,7 +51,7 @@ def route(
     body: type[BaseModel] | None = None,
     errors: tuple[int, ...] = (),
     success: int = 200,
-    multipart: tuple[tuple[str, str], ...] = (),
+    multipart: tuple[tuple[str, dict[str, Any]], ...] = (),
     produces: str = "application/json",
 ) -> Callable[[F], F]:
     """Register ``path`` (OpenAPI style ``{id}``) on the API blueprint."""
@@ -134,6 +135,28 @@ def day(value: date | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
+def _state_text_rules(schema: Any) -> None:
+    """Add to every text field of a request schema what :func:`parse` enforces on all of them:
+    no NUL character anywhere, and (surrounding whitespace being stripped) a required text has
+    something besides whitespace."""
+    if isinstance(schema, list):
+        for item in schema:
+            _state_text_rules(item)
+        return
+    if not isinstance(schema, dict):
+        return
+    if (
+        schema.get("type") == "string"
+        and "enum" not in schema
+        and schema.get("format") not in {"date", "date-time", "binary"}
+    ):
+        schema["not"] = {"pattern": "\\u0000"}
+        if schema.get("minLength", 0) >= 1 and "pattern" not in schema:
+            schema["pattern"] = "\\S"
+    for value in schema.values():
+        _state_text_rules(value)
+
+
 def openapi_document() -> dict[str, Any]:
     """OpenAPI 3.1 description of every registered operation."""
     paths: dict[str, dict[str, Any]] = {}
@@ -161,6 +184,7 @@ def openapi_document() -> dict[str, Any]:
             ]
         if op.body is not None:
             schema = op.body.model_json_schema(ref_template="#/components/schemas/{model}")
+            _state_text_rules(schema)
             schemas.update(schema.pop("$defs", {}))
             schemas[op.body.__name__] = schema
             entry["requestBody"] = {
@@ -168,6 +192,8 @@ def openapi_document() -> dict[str, Any]:
                 "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{op.body.__name__}"}}},
             }
         if op.multipart:
+            parts = copy.deepcopy(dict(op.multipart))
+            _state_text_rules(parts)
             entry["requestBody"] = {
                 "required": True,
                 "content": {
@@ -175,10 +201,7 @@ def openapi_document() -> dict[str, Any]:
                         "schema": {
                             "type": "object",
                             "required": [name for name, _ in op.multipart],
-                            "properties": {
-                                name: {"type": "string", "format": kind} if kind else {"type": "string"}
-                                for name, kind in op.multipart
-                            },
+                            "properties": parts,
                         }
                     }
                 },

@@ -6,6 +6,7 @@ from datetime import date, datetime
 from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool
+from pydantic.config import JsonDict, JsonValue
 
 from vetting.models import (
     Authorship,
@@ -22,11 +23,49 @@ from vetting.models import (
     ValidationResult,
 )
 from vetting.models.base import MAX_ID
+from vetting.models.candidate import SignatureMethod
+from vetting.models.eeo import RaceEthnicity, Sex
+from vetting.policy import EXCLUSIVE_ROLES, INCOMPATIBLE_ROLES
+from vetting.security.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+from vetting.services.techniques import approved
+from vetting.services.users import EMAIL_PATTERN
+
+# Constraints the services enforce with their own messages are stated here for the document only
+# (``json_schema_extra``), so the OpenAPI document tells the whole truth (issue 14).
+
+#: A code of an approved technique (R5): prohibited and unknown codes are refused by name.
+TECHNIQUE_CODES: JsonDict = {"enum": [t.code for t in approved()]}
+#: Dates the server checks for sense (from 2000 on; issue 14): years 2000-2999 by pattern, and
+#: never in the future, which no schema can say.
+SENSIBLE_DATE: JsonDict = {"pattern": "^2[0-9]{3}-"}
+#: Text a person must really write: at least 10 characters (the service counts visible ones).
+WRITTEN: JsonDict = {"minLength": 10}
+#: Role sets :func:`vetting.policy.roles_conflict` refuses: an exclusive role stands alone, and
+#: incompatible roles are never held together.
+_ALONE: list[JsonValue] = [
+    {"if": {"contains": {"const": r.value}}, "then": {"items": {"const": r.value}}} for r in sorted(EXCLUSIVE_ROLES)
+]
+_APART: list[JsonValue] = [
+    {"not": {"allOf": [{"contains": {"const": a.value}}, {"contains": {"const": b.value}}]}}
+    for a, b in INCOMPATIBLE_ROLES
+]
+ROLE_SET: JsonDict = {"allOf": _ALONE + _APART}
+#: An auditor's stated reason: 10 visible characters in two or more words, not one repeated character.
+STATED_REASON: JsonDict = {"minLength": 10, "pattern": "\\S\\s+\\S"}
 
 #: A row id: ids are 32-bit in both databases.
 RowId = Annotated[int, Field(ge=1, le=MAX_ID)]
 #: A moment with its UTC offset, from 2000 on (a naive time would be ambiguous).
 Moment = Annotated[AwareDatetime, Field(gt=datetime(2000, 1, 1).astimezone())]
+
+
+#: The parts of the consent upload (multipart), as OpenAPI schemas.
+CONSENT_PARTS = (
+    ("signed_on", {"type": "string", "format": "date", **SENSIBLE_DATE}),
+    ("method", {"type": "string", "enum": [m.value for m in SignatureMethod]}),
+    ("document", {"type": "string", "format": "binary"}),
+)
+EVIDENCE_PARTS = (("file", {"type": "string", "format": "binary"}),)
 
 
 class Body(BaseModel):
@@ -51,23 +90,25 @@ class AssignmentCreate(Body):
 
 
 class UserCreate(Body):
-    email: str = Field(min_length=3, max_length=254)
+    email: str = Field(min_length=3, max_length=254, json_schema_extra={"pattern": EMAIL_PATTERN})
     name: str = Field(min_length=1, max_length=200)
-    password: str = Field(min_length=1, max_length=256)
-    roles: list[Role] = Field(min_length=1)
+    password: str = Field(
+        min_length=1, max_length=MAX_PASSWORD_LENGTH, json_schema_extra={"minLength": MIN_PASSWORD_LENGTH}
+    )
+    roles: list[Role] = Field(min_length=1, json_schema_extra=ROLE_SET)
 
 
 class UserUpdate(Body):
     name: str | None = Field(default=None, min_length=1, max_length=200)
-    roles: list[Role] | None = Field(default=None, min_length=1)
+    roles: list[Role] | None = Field(default=None, min_length=1, json_schema_extra=ROLE_SET)
     is_active: StrictBool | None = None
 
 
 class DesignationPut(Body):
-    clearance_date: date
-    training_date: date
-    acknowledgement_date: date
-    review_date: date
+    clearance_date: date = Field(json_schema_extra=SENSIBLE_DATE)
+    training_date: date = Field(json_schema_extra=SENSIBLE_DATE)
+    acknowledgement_date: date = Field(json_schema_extra=SENSIBLE_DATE)
+    review_date: date = Field(json_schema_extra=SENSIBLE_DATE)
 
 
 class CycleUpdate(Body):
@@ -98,7 +139,7 @@ class SearchBody(Body):
 
 class ResolutionBody(Body):
     status: ResolutionStatus
-    technique: str = Field(min_length=1, max_length=8)
+    technique: str = Field(min_length=1, max_length=8, json_schema_extra=TECHNIQUE_CODES)
     attestation: StrictBool
     searches: list[SearchBody] = Field(default_factory=list, max_length=50)
     notes: str = Field(default="", max_length=5000)
@@ -107,9 +148,13 @@ class ResolutionBody(Body):
 
 class FindingBody(Body):
     item_id: RowId
-    source_url: str = Field(min_length=1, max_length=2000)
+    source_url: str = Field(
+        min_length=1,
+        max_length=2000,
+        json_schema_extra={"format": "uri", "pattern": "^[Hh][Tt][Tt][Pp][Ss]?://[^\\s/?#]+\\.[^\\s]*$"},
+    )
     platform: str = Field(min_length=1, max_length=100)
-    content_date: date | None = None
+    content_date: date | None = Field(default=None, json_schema_extra=SENSIBLE_DATE)
     captured_at: Moment | None = None
     summary: str = Field(min_length=1, max_length=10_000)
     excerpt: str = Field(min_length=1, max_length=10_000)
@@ -134,7 +179,12 @@ class WithdrawalBody(Body):
 
 
 class EvidenceViewBody(Body):
-    reason: str = Field(default="", max_length=2000, description="Required for auditors; recorded in the audit log.")
+    reason: str = Field(
+        default="",
+        max_length=2000,
+        description="Required for auditors (at least 10 visible characters in two or more words); recorded in the "
+        "audit log.",
+    )
 
 
 class ChecklistTemplateCreate(Body):
@@ -145,7 +195,7 @@ class ChecklistTemplateCreate(Body):
 class ChecklistItemCreate(Body):
     title: str = Field(min_length=1, max_length=200)
     source: str = Field(min_length=1, max_length=200)
-    technique: str = Field(min_length=1, max_length=8)
+    technique: str = Field(min_length=1, max_length=8, json_schema_extra=TECHNIQUE_CODES)
     required: StrictBool = True
     guidance: str = Field(default="", max_length=2000)
 
@@ -177,7 +227,7 @@ class ReleaseBody(Body):
 
 
 #: Free text bound for the board's records (screened by the detector in the service).
-BoardText = Annotated[str, Field(min_length=1, max_length=5000)]
+BoardText = Annotated[str, Field(min_length=1, max_length=5000, json_schema_extra=WRITTEN)]
 FindingIds = Annotated[list[RowId], Field(max_length=100)]
 
 
@@ -205,7 +255,7 @@ class AnswerBody(Body):
 class ResponseBody(Body):
     kind: ResponseKind = Field(description="response, or dispute (names finding_ids)")
     text: str = Field(min_length=1, max_length=20_000, description="What the candidate wrote or said.")
-    received_on: date
+    received_on: date = Field(json_schema_extra=SENSIBLE_DATE)
     finding_ids: FindingIds = []
 
 
@@ -214,6 +264,14 @@ class DisputeCloseBody(Body):
 
 
 class BoardRulesBody(Body):
+    # The chair rule needs a chair (the service names chair_user_id when it is missing).
+    model_config = ConfigDict(
+        json_schema_extra={
+            "if": {"properties": {"decision_rule": {"const": "chair"}}},
+            "then": {"required": ["chair_user_id"], "properties": {"chair_user_id": {"type": "integer"}}},
+        }
+    )
+
     decision_rule: DecisionRule
     decision_quorum: int = Field(ge=1, le=50)
     chair_user_id: RowId | None = None
@@ -225,19 +283,23 @@ class BoardRulesBody(Body):
 
 
 class HolidayBody(Body):
-    day: date
+    day: date = Field(description="Within five years either side of today.", json_schema_extra=SENSIBLE_DATE)
     name: str = Field(min_length=1, max_length=200)
 
 
 class ReasonBody(Body):
     reason: str = Field(
-        min_length=1, max_length=2000, description="Why raw content is opened; recorded in the audit log."
+        min_length=1,
+        max_length=2000,
+        description="Why raw content is opened; recorded in the audit log.",
+        json_schema_extra=STATED_REASON,
     )
 
 
 class SelfIdentificationBody(Body):
     token: str = Field(min_length=1, max_length=100, description="From the candidate's one-time link.")
-    sex: str = Field(description="female, male or declined")
+    sex: str = Field(description="female, male or declined", json_schema_extra={"enum": [s.value for s in Sex]})
     race_ethnicity: str = Field(
-        description="hispanic_latino, white, black, asian, pacific_islander, american_indian, two_or_more or declined"
+        description="hispanic_latino, white, black, asian, pacific_islander, american_indian, two_or_more or declined",
+        json_schema_extra={"enum": [r.value for r in RaceEthnicity]},
     )

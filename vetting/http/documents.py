@@ -18,11 +18,15 @@ from vetting.pdf import Reports
 from vetting.services import board, investigation, notices
 from vetting.services.context import Security
 
+#: Types a download may declare: documents the app writes itself. Anything else (an uploaded
+#: file's claimed type above all) goes out as bytes.
+DOWNLOAD_TYPES = frozenset({"application/pdf", "application/x-ndjson", "text/csv"})
+
 
 def attachment(filename: str, content: bytes, content_type: str = "application/octet-stream") -> Response:
     """A download that is never rendered inline (PRODUCT.md §4), sandboxed if it were."""
     response = Response(
-        content, mimetype=content_type if content_type == "application/pdf" else "application/octet-stream"
+        content, mimetype=content_type if content_type in DOWNLOAD_TYPES else "application/octet-stream"
     )
     response.headers["Content-Disposition"] = "attachment; filename*=UTF-8''" + quote(filename, safe="")
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
@@ -31,9 +35,7 @@ def attachment(filename: str, content: bytes, content_type: str = "application/o
 
 def csv_response(filename: str, text: str) -> Response:
     """A CSV download (with a byte-order mark, so spreadsheets read it as UTF-8)."""
-    response = attachment(filename, text.encode("utf-8-sig"))
-    response.mimetype = "text/csv"
-    return response
+    return attachment(filename, text.encode("utf-8-sig"), "text/csv")
 
 
 def agency_name() -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from flask import Flask, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
@@ -28,7 +29,7 @@ _HTTP_CODES = {
 }
 
 
-def error_response(status: int, code: str, message: str, field: str | None = None) -> ResponseReturnValue:
+def error_response(status: int, code: str, message: str, field: str | None = None) -> tuple[Any, int]:
     if request.path.startswith("/api/"):
         body: dict[str, str] = {"code": code, "message": message}
         if field:
@@ -51,7 +52,9 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException) -> ResponseReturnValue:
         status = error.code or 500
-        return error_response(status, _HTTP_CODES.get(status, "error"), error.description or error.name)
+        body, status = error_response(status, _HTTP_CODES.get(status, "error"), error.description or error.name)
+        # The exception's own headers (405's Allow, RFC 9110 §15.5.6), not its HTML content type.
+        return body, status, [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> ResponseReturnValue:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -19,11 +20,18 @@ from vetting.services import fields
 from vetting.services.accounts import normalise_email, revoke_all_sessions
 from vetting.services.context import Security
 
+#: An address as agencies issue them: ASCII, a dot-atom local part and a dotted host name
+#: (RFC 5321 §4.1.2 without quoted strings or address literals). Control, invisible and
+#: look-alike characters never pass (issue 14: one was accepted).
+_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_LABEL = r"[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?"
+EMAIL_PATTERN = rf"^{_ATOM}(\.{_ATOM})*@{_LABEL}(\.{_LABEL})+$"
+_EMAIL = re.compile(EMAIL_PATTERN)
+
 
 def _check_email(email: str) -> str:
     email = normalise_email(email)
-    local, _, domain = email.partition("@")
-    if not local or "." not in domain or len(email) > 254 or " " in email:
+    if len(email) > 254 or not _EMAIL.fullmatch(email):
         raise ValidationFailed("Enter a valid email address.", field="email")
     return email
 
