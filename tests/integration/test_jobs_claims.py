@@ -155,3 +155,26 @@ def test_a_missing_result_file_is_a_plain_refusal(app: Flask) -> None:
         assert board is not None
         with pytest.raises(NotFound):
             jobs.job_status(session, board, job_id)
+
+
+def test_an_unexpected_error_fails_the_job_without_logging_its_message(
+    app: Flask, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from vetting.jobs import tasks
+
+    content = "Casey Candidate's post"
+
+    def broken(*args: object) -> tuple[str, bytes]:
+        raise RuntimeError(content)  # the traceback shows this line, never the message
+
+    world = build_world(app)
+    job_id = _start(app, world)
+    monkeypatch.setitem(tasks.WORK, JobKind.AUDIT_REPORT, broken)
+    tasks.run_job(runtime_of(app), job_id)
+    job = _job(app, job_id)
+    assert (job.status, job.error_code) == (JobStatus.FAILED, "job_failed")
+    assert "Casey" not in (job.error_message or "")
+    assert "RuntimeError" in caplog.text
+    assert "Casey" not in caplog.text
+    tasks.run_job(runtime_of(app), job_id)  # a finished job is left alone
+    assert _job(app, job_id).attempt == 1

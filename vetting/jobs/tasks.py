@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import traceback
 from collections.abc import Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -95,7 +96,9 @@ def run_job(rt: Runtime, job_id: int) -> None:
         _fail(rt, claim, error.code, error.message)
         return
     except Exception as error:
-        log.exception("job %s: attempt %s failed (%s)", job_id, claim.attempt, type(error).__name__)
+        # Where it failed, not the exception's message: that may quote what was being rendered.
+        where = "".join(traceback.format_tb(error.__traceback__))
+        log.error("job %s: attempt %s failed (%s) at\n%s", job_id, claim.attempt, type(error).__name__, where)
         _fail(rt, claim, "job_failed", "The job failed unexpectedly; the server's log has the details.")
         return
     log.info("job %s (%s): attempt %s done", job_id, claim.kind.value, claim.attempt)
