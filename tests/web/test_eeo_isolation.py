@@ -169,7 +169,8 @@ def _urls(app: Flask, tokens: list[str]) -> Iterator[str]:
     with runtime_of(app).db.transaction() as session:
         pools = {name: [str(i) for i in session.scalars(select(m.id).order_by(m.id))] for name, m in ID_SOURCES.items()}
     pools["token"] = [*tokens, "no-such-token"]
-    every_id = sorted({i for name, ids in pools.items() if name != "token" for i in ids}, key=int)
+    pools["status"] = ["open", "closed"]  # the cycle status confirmations (issue 18)
+    every_id = sorted({i for name, ids in pools.items() if name not in {"token", "status"} for i in ids}, key=int)
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
         if "GET" not in (rule.methods or ()) or rule.endpoint == "static":
             continue
