@@ -30,6 +30,7 @@ from vetting.models import (
     DecisionRule,
     Duty,
     Finding,
+    Job,
     JobKind,
     MentionResolution,
     Role,
@@ -364,3 +365,10 @@ def can_read_job(actor: User, kind: JobKind, requested_by_id: int) -> bool:
     if not can_start_job(actor, kind):
         return False
     return actor.id == requested_by_id or kind in SHARED_JOB_KINDS
+
+
+def readable_jobs(actor: User) -> ColumnElement[bool]:
+    """SQL of :func:`can_read_job`: the jobs ``actor`` may follow and download."""
+    kinds = [kind for kind in JOB_ACTIONS if can_start_job(actor, kind)]
+    shared = [kind for kind in kinds if kind in SHARED_JOB_KINDS]
+    return or_(Job.kind.in_(shared), and_(Job.kind.in_(kinds), Job.requested_by_id == actor.id))

@@ -222,3 +222,22 @@ def test_a_board_member_cannot_press_it(app: Flask, client: FlaskClient, clock: 
     assert refused.status_code == 403
     with db(app) as session:
         assert session.query(Job).count() == 0
+
+
+def test_the_jobs_list_shows_what_each_person_may_read(app: Flask, client: FlaskClient, clock: Clock) -> None:
+    from tests.support import make_user
+    from vetting.models import Role
+
+    world = build_world(app)
+    colleague = make_user(app, "audit2@x.test", Role.AUDITOR, name="Second Auditor")
+    job_id = start(client, bearer(app, world.auditor), world.cycle_id).get_json()["id"]
+    for person in (world.auditor, colleague):
+        listed = client.get(f"{API}/jobs", headers=bearer(app, person)).get_json()["jobs"]
+        assert [j["id"] for j in listed] == [job_id]
+    for person in (world.admin, world.inv, world.board):
+        assert client.get(f"{API}/jobs", headers=bearer(app, person)).get_json() == {"jobs": []}
+
+    login(client, colleague, clock)
+    page = client.get("/jobs").get_data(as_text=True)
+    assert f'href="/jobs/{job_id}"' in page
+    assert "Waiting for the worker" in page

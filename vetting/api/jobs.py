@@ -64,6 +64,22 @@ def start_audit_report_job(cycle_id: int) -> ResponseReturnValue:
     return jsonify(body), 202, {"Location": body["status_url"]}
 
 
+#: Jobs listed by ``GET /jobs``, newest first.
+LISTED = 50
+
+
+@route(
+    "GET",
+    "/jobs",
+    f"The newest {LISTED} jobs the caller may read (their own, and the shared kinds their role holds), newest first",
+    SIGNED_IN,
+)
+def job_list() -> ResponseReturnValue:
+    with transaction() as session:
+        views = jobs.list_jobs(session, current_user, LISTED)
+    return jsonify({"jobs": [job_json(v) for v in views]})
+
+
 @route(
     "GET",
     "/jobs/{job_id}",

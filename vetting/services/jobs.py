@@ -137,6 +137,12 @@ def job_status(session: Session, actor: User, job_id: int) -> JobView:
     return JobView.of(_readable(session, actor, job_id))
 
 
+def list_jobs(session: Session, actor: User, limit: int) -> list[JobView]:
+    """The newest ``limit`` jobs ``actor`` may read (their own, and shared kinds they hold)."""
+    query = select(Job).where(policy.readable_jobs(actor)).order_by(Job.id.desc()).limit(limit)
+    return [JobView.of(job) for job in session.scalars(query)]
+
+
 def job_result(session: Session, actor: User, keyring: Keyring, store: ResultStore, job_id: int) -> tuple[str, bytes]:
     """(file name, bytes) of a finished job; 409 ``job_not_done`` until then. The download is audited
     with the file's SHA-256, checked against the one recorded when the job finished."""

@@ -41,6 +41,18 @@ def start_audit_report(cycle_id: int) -> ResponseReturnValue:
     return redirect(url_for("jobs.status", job_id=view.id), 303)
 
 
+#: Jobs listed on the jobs page, newest first.
+LISTED = 50
+
+
+@bp.get("")
+@signed_in
+def index() -> ResponseReturnValue:
+    with transaction() as session:
+        views = jobs.list_jobs(session, current_user, LISTED)
+    return render_template("jobs/index.html", jobs=views, listed=LISTED)
+
+
 @bp.get("/<int:job_id>")
 @signed_in
 def status(job_id: int) -> ResponseReturnValue:
