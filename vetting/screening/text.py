@@ -137,7 +137,7 @@ def _fold(char: str) -> str:
 
 
 #: Chunks whose isascii() is true (a flag check) are skipped without a regex scan.
-_CHUNK = 4096
+_CHUNK = 1024
 
 
 def _non_ascii_runs(text: str) -> Iterator[re.Match[str]]:
