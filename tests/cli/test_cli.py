@@ -300,9 +300,9 @@ def test_users_create_refuses_an_auditor_with_another_role(instance: Instance) -
 
 
 def test_audit_verify_passes_on_the_demo_database(instance: Instance) -> None:
+    entries = instance.scalar("SELECT COUNT(*) FROM audit_events")  # the check is recorded after them
     result = instance.run("audit", "verify")
     assert result.returncode == 0, output_of(result)
-    entries = instance.scalar("SELECT COUNT(*) FROM audit_events")
     assert f"Audit chain OK: {entries} entries" in result.stdout
 
 
@@ -376,7 +376,8 @@ def tamper_runs(
             copy = copy_instance(instance, tmp_path_factory.mktemp("tampered") / "instance")
             copies.append(copy)
             seq = _tamper(copy, where, how)
-            started[(where, how)] = (seq, copy.start("audit", "verify"))
+            # --full: a routine check trusts what an earlier one verified (its marker).
+            started[(where, how)] = (seq, copy.start("audit", "verify", "--full"))
         runs = {}
         for key, (seq, process) in started.items():
             stdout, stderr = process.communicate(timeout=120)

@@ -116,6 +116,54 @@ def test_writes_committed_during_a_check_are_not_in_it(app: Flask, monkeypatch: 
     assert check(app).ok
 
 
+# --- the chain's lock: only for the append ------------------------------------------------------
+
+
+def test_a_transaction_takes_the_chain_lock_only_to_append(app: Flask) -> None:
+    """Issue 17: an event is appended just before its commit, so a transaction that recorded
+    one does not hold up others' audited writes while it goes on with its work."""
+    write(app)
+    done = threading.Event()
+
+    def other() -> None:
+        write(app, 2)
+        done.set()
+
+    with runtime_of(app).db.transaction() as session:
+        mine = writer.record(session, None, Event.HOLIDAY_REMOVED, n=1)
+        thread = threading.Thread(target=other)
+        thread.start()
+        appended_meanwhile = done.wait(timeout=60)
+        assert mine.seq is None  # not numbered yet
+    thread.join()
+    assert appended_meanwhile
+    assert mine.seq == 4  # numbered at its commit, after the other transaction's two
+    with runtime_of(app).db.transaction() as session:
+        names = list(session.scalars(select(AuditEvent.event).order_by(AuditEvent.seq)))
+    assert names == ["holiday.added"] * 3 + ["holiday.removed"]
+    assert check(app).ok
+
+
+def test_a_savepoint_rolled_back_drops_only_its_own_events(app: Flask) -> None:
+    with runtime_of(app).db.transaction() as session:
+        writer.record(session, None, Event.HOLIDAY_ADDED, n=1)
+        outer = session.begin_nested()
+        writer.record(session, None, Event.HOLIDAY_REMOVED, n=2)
+        inner = session.begin_nested()
+        writer.record(session, None, Event.HOLIDAY_REMOVED, n=3)
+        inner.commit()
+        outer.rollback()
+        kept = session.begin_nested()
+        writer.record(session, None, Event.KEYS_ROTATED, n=4)
+        kept.commit()
+    with runtime_of(app).db.transaction() as session:
+        rows = session.execute(select(AuditEvent.seq, AuditEvent.data).order_by(AuditEvent.seq)).all()
+    assert [tuple(r) for r in rows] == [(1, '{"n":1}'), (2, '{"n":4}')]
+    result = check(app)
+    assert result.ok, result.summary()
+    assert result.checkpoints == 1
+
+
 # --- streamed, not ORM objects --------------------------------------------------------------------
 
 

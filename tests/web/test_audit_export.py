@@ -465,9 +465,10 @@ MARKER = Event.HOLIDAY_ADDED
 
 
 def marker(app: Flask) -> int:
-    """Record one event at the clock's time; its seq."""
+    """Record one event at the clock's time; its seq (given at the commit)."""
     with db(app) as session:
-        return writer.record(session, None, MARKER).seq
+        entry = writer.record(session, None, MARKER)
+    return entry.seq
 
 
 def api_events(client: FlaskClient, headers: dict[str, str], **query: object) -> list[dict[str, Any]]:

@@ -1,8 +1,12 @@
 """Appending to the audit chain, below every service (Flask-free; issue 12).
 
-Every use case calls :func:`record` in the same transaction as its change. Before each
-commit that added events, one Ed25519-signed checkpoint over the new chain head is written in
-that same transaction (:func:`sign_pending_checkpoint`, hooked up by :mod:`vetting.db`).
+Every use case calls :func:`record` in the same transaction as its change. The event is kept
+in the session and appended just before the commit (:func:`sign_pending_checkpoint`, hooked
+up by :mod:`vetting.db`), together with one Ed25519-signed checkpoint over the new chain head:
+the chain's write lock is taken only for that append and released by the commit, not held
+through the rest of the use case (issue 17). An event recorded inside a savepoint that rolls
+back is dropped with it. :func:`flush` appends at once, for a caller that needs the entry's
+number before the commit.
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ from vetting.models import AuditCheckpoint, AuditEvent, User
 _HEAD_KEY = "audit_head"
 #: Set once this transaction appended an event: its commit must sign a checkpoint.
 _DIRTY_KEY = "audit_dirty"
+#: Events recorded but not yet appended, each with the (sub)transaction it was recorded in.
+_QUEUE_KEY = "audit_queue"
 #: Arbitrary constant: the PostgreSQL advisory lock that serialises chain appends.
 _PG_CHAIN_LOCK = 7_311_001
 
@@ -53,37 +59,49 @@ def append(
     subject: Subject | None,
     data: dict[str, Any],
 ) -> AuditEvent:
-    """Append one event to the chain and return it (flushed)."""
-    current: tuple[int, str] | None = session.info.get(_HEAD_KEY)
-    if current is None:
-        _lock_chain(session)
-        current = head(session)
-    fields = EntryFields(
-        seq=current[0] + 1,
+    """Record one event, to be appended to the chain when the transaction commits (or at
+    :func:`flush`); its ``seq`` and hashes are set then, on the object returned."""
+    entry = AuditEvent(
         occurred_at=utcnow(),
         actor_id=actor_id,
         event=event.value,
         subject_type=subject.type if subject else None,
         subject_id=subject.id if subject else None,
         data=canonical_json(data),
-        prev_hash=current[1],
     )
-    entry = AuditEvent(
-        seq=fields.seq,
-        occurred_at=fields.occurred_at,
-        actor_id=actor_id,
-        event=fields.event,
-        subject_type=fields.subject_type,
-        subject_id=fields.subject_id,
-        data=fields.data,
-        prev_hash=fields.prev_hash,
-        entry_hash=fields.compute_hash(),
-    )
-    session.add(entry)
-    session.flush()
-    session.info[_HEAD_KEY] = (entry.seq, entry.entry_hash)
-    session.info[_DIRTY_KEY] = True
+    queue: list[tuple[AuditEvent, SessionTransaction | None]] = session.info.setdefault(_QUEUE_KEY, [])
+    queue.append((entry, session.get_nested_transaction() or session.get_transaction()))
     return entry
+
+
+def flush(session: Session) -> None:
+    """Append the events recorded so far, taking the chain's lock until the commit."""
+    queue: list[tuple[AuditEvent, SessionTransaction | None]] = session.info.pop(_QUEUE_KEY, [])
+    if not queue:
+        return
+    current: tuple[int, str] | None = session.info.get(_HEAD_KEY)
+    if current is None:
+        _lock_chain(session)
+        current = head(session)
+    seq, prev_hash = current
+    for entry, _ in queue:
+        seq += 1
+        fields = EntryFields(
+            seq=seq,
+            occurred_at=entry.occurred_at,
+            actor_id=entry.actor_id,
+            event=entry.event,
+            subject_type=entry.subject_type,
+            subject_id=entry.subject_id,
+            data=entry.data,
+            prev_hash=prev_hash,
+        )
+        entry.seq, entry.prev_hash, entry.entry_hash = seq, prev_hash, fields.compute_hash()
+        prev_hash = entry.entry_hash
+        session.add(entry)
+    session.flush()
+    session.info[_HEAD_KEY] = (seq, prev_hash)
+    session.info[_DIRTY_KEY] = True
 
 
 def record(
@@ -102,11 +120,15 @@ def record_refusal(session: Session, refusal: Refusal) -> AuditEvent:
 
 
 def sign_pending_checkpoint(session: Session) -> None:
-    """Sign the chain head this transaction reached (``before_commit``, savepoints included).
+    """Append the recorded events and sign the chain head this transaction reached
+    (``before_commit`` of the outermost transaction; a savepoint's release waits for it).
 
     The head is read back from the database, so events undone by a rolled-back
     savepoint are never signed, and those before it always are.
     """
+    if session.in_nested_transaction():
+        return
+    flush(session)
     if not session.info.pop(_DIRTY_KEY, False):
         return
     seq, entry_hash = head(session)
@@ -128,7 +150,20 @@ def sign_pending_checkpoint(session: Session) -> None:
 
 
 def forget_pending(session: Session, previous_transaction: SessionTransaction) -> None:
-    """After any rollback the cached head may be undone; after the outermost one, nothing is pending."""
+    """After any rollback the cached head may be undone, and the events recorded inside the
+    rolled-back (sub)transaction are dropped; after the outermost one, nothing is pending."""
     session.info.pop(_HEAD_KEY, None)
     if previous_transaction.parent is None:
         session.info.pop(_DIRTY_KEY, None)
+        session.info.pop(_QUEUE_KEY, None)
+        return
+    queue: list[tuple[AuditEvent, SessionTransaction | None]] = session.info.get(_QUEUE_KEY, [])
+    queue[:] = [(entry, tx) for entry, tx in queue if not _within(tx, previous_transaction)]
+
+
+def _within(tx: SessionTransaction | None, outer: SessionTransaction) -> bool:
+    while tx is not None:
+        if tx is outer:
+            return True
+        tx = tx.parent
+    return False

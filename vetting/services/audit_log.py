@@ -13,7 +13,7 @@ from sqlalchemy import ColumnElement, Select, String, and_, cast, func, or_, sel
 from sqlalchemy.orm import Session
 
 from vetting import policy
-from vetting.audit import verification
+from vetting.audit import verification, writer
 from vetting.audit.chain import StoredEntry, VerifyResult
 from vetting.audit.events import Event
 from vetting.audit.export import export_lines
@@ -105,6 +105,8 @@ def _verify_and_record(
     entry = record(
         session, actor, Event.AUDIT_VERIFIED, ok=result.ok, entries=result.entries, broken_seq=result.broken_seq
     )
+    # Appended now, not at the commit: the caller names the entry that records the check.
+    writer.flush(session)
     if mark:
         verification.record_marker(session, result)
     return result, entry.seq
