@@ -323,20 +323,27 @@ class SearchClosing:
     unsettled: list[int]
 
 
+def unsettled_findings(session: Session, candidate_id: int) -> list[int]:
+    """The candidate's findings neither released nor withdrawn: each stops the search closing (R1)."""
+    return list(
+        session.scalars(
+            select(Finding.id)
+            .where(
+                Finding.candidate_id == candidate_id,
+                Finding.current_release_id.is_(None),
+                Finding.withdrawn_at.is_(None),
+            )
+            .order_by(Finding.id)
+        )
+    )
+
+
 def search_closing(session: Session, actor: User, candidate_id: int) -> SearchClosing:
     """The state :meth:`Candidate.complete_search` checks, read without changing anything."""
     candidate = get_for_work(session, actor, candidate_id)
     version = candidate.cycle.checklist_version
     done = {r.item_id for r in candidate.resolutions}
-    unsettled = session.scalars(
-        select(Finding.id)
-        .where(
-            Finding.candidate_id == candidate.id,
-            Finding.current_release_id.is_(None),
-            Finding.withdrawn_at.is_(None),
-        )
-        .order_by(Finding.id)
-    ).all()
+    unsettled = unsettled_findings(session, candidate.id)
     return SearchClosing(
         id=candidate.id,
         code=candidate.code,

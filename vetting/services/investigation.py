@@ -24,7 +24,6 @@ from vetting.models import (
     Candidate,
     ChecklistVersionItem,
     Consent,
-    Finding,
     ItemResolution,
     ResolutionStatus,
     SearchLogEntry,
@@ -33,7 +32,7 @@ from vetting.models import (
 )
 from vetting.screening.search_terms import prohibited_terms
 from vetting.services import fields, techniques
-from vetting.services.candidates import get_for_work
+from vetting.services.candidates import get_for_work, unsettled_findings
 from vetting.services.context import Security
 from vetting.services.stored_files import write_file
 from vetting.services.techniques import Technique
@@ -289,15 +288,7 @@ def complete_search(session: Session, actor: User, candidate_id: int) -> Candida
     """Close the search: only when every item of the cycle's checklist is resolved and every
     finding is released or withdrawn (R1: nothing is left half-way to the board)."""
     candidate = get_for_work(session, actor, candidate_id)
-    unsettled = session.scalars(
-        select(Finding.id)
-        .where(
-            Finding.candidate_id == candidate.id,
-            Finding.current_release_id.is_(None),
-            Finding.withdrawn_at.is_(None),
-        )
-        .order_by(Finding.id)
-    ).all()
+    unsettled = unsettled_findings(session, candidate.id)
     items = candidate.complete_search(actor.id, utcnow(), unsettled)
     record(session, actor, Event.CANDIDATE_SEARCH_COMPLETED, subject=candidate, items=items)
     return candidate
