@@ -181,7 +181,9 @@ def test_the_console_button_starts_the_job_and_the_status_page_follows_it(
 ) -> None:
     world = build_world(app)
     login(client, world.auditor, clock)
-    token = csrf_from(client.get("/audit/cycles").get_data(as_text=True))
+    cycles = client.get("/audit/cycles").get_data(as_text=True)
+    assert f'action="/jobs/audit-report/{world.cycle_id}"' in cycles  # the "Prepare the report" button
+    token = csrf_from(cycles)
     response = client.post(f"/jobs/audit-report/{world.cycle_id}", data={"csrf_token": token})
     assert response.status_code == 303
     page_url = response.headers["Location"]
