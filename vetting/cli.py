@@ -188,12 +188,56 @@ def worker_command(workers: int, lease: float) -> None:
     run_worker(rt, workers, lease)
 
 
+def _default_workers() -> int:
+    """One worker process per CPU, at least two (one restarting never leaves none)."""
+    return max(2, os.cpu_count() or 1)
+
+
+#: Requests one worker serves at once (gunicorn's gthread worker): a slow request holds a thread,
+#: never its worker's other requests. The database pool (up to 15 connections a process) covers them.
+DEFAULT_THREADS = 8
+#: Seconds a worker may go without a heartbeat before it is restarted, and the time requests in
+#: flight get to finish when the server stops. A gthread worker beats while its threads work.
+DEFAULT_TIMEOUT = 60
+
+
 @cli.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=int, default=lambda: int(os.environ.get("PORT", "5000")), show_default="PORT or 5000")
-@click.option("--workers", type=int, default=2, show_default=True)
-def serve_command(host: str, port: int, workers: int) -> None:
-    """Serve the application with gunicorn (production server)."""
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    envvar="VETTING_WORKERS",
+    show_envvar=True,
+    default=_default_workers,
+    show_default="one per CPU, at least 2",
+    help="Worker processes.",
+)
+@click.option(
+    "--threads",
+    type=click.IntRange(min=1),
+    envvar="VETTING_THREADS",
+    show_envvar=True,
+    default=DEFAULT_THREADS,
+    show_default=True,
+    help="Requests each worker serves at once; a slow request holds one thread, not the worker.",
+)
+@click.option(
+    "--timeout",
+    type=click.IntRange(min=1),
+    envvar="VETTING_TIMEOUT",
+    show_envvar=True,
+    default=DEFAULT_TIMEOUT,
+    show_default=True,
+    help="Seconds before a worker that stopped responding is restarted, and that requests in flight "
+    "get to finish when the server stops.",
+)
+def serve_command(host: str, port: int, workers: int, threads: int, timeout: int) -> None:
+    """Serve the application with gunicorn (production server).
+
+    Every worker serves up to THREADS requests at once, so at most WORKERS x THREADS requests
+    run together; the next ones wait for a free thread.
+    """
     from gunicorn.app.base import BaseApplication
 
     from vetting.logs import ServerLogger
@@ -202,6 +246,10 @@ def serve_command(host: str, port: int, workers: int) -> None:
         def load_config(self) -> None:
             self.cfg.set("bind", f"{host}:{port}")
             self.cfg.set("workers", workers)
+            self.cfg.set("worker_class", "gthread")
+            self.cfg.set("threads", threads)
+            self.cfg.set("timeout", timeout)
+            self.cfg.set("graceful_timeout", timeout)
             self.cfg.set("accesslog", "-")
             # One JSON object a line, control characters escaped everywhere (issue 14); request
             # lines only: query strings could carry search terms (vetting.logs).
@@ -211,7 +259,7 @@ def serve_command(host: str, port: int, workers: int) -> None:
             return create_app()
 
     _check_storage_at_start()
-    click.echo(f"Serving on http://{host}:{port}")
+    click.echo(f"Serving on http://{host}:{port} ({workers} workers x {threads} threads, timeout {timeout} s)")
     _Server().run()
 
 
