@@ -123,7 +123,8 @@ def sign_pending_checkpoint(session: Session) -> None:
     """Append the recorded events and sign the chain head this transaction reached
     (``before_commit`` of the outermost transaction; a savepoint's release waits for it).
 
-    The head is read back from the database, so events undone by a rolled-back
+    The head this transaction appended is signed as it stands (no query, the lock is still held);
+    after a savepoint rolled back, it is read back from the database, so events undone by the
     savepoint are never signed, and those before it always are.
     """
     if session.in_nested_transaction():
@@ -131,10 +132,15 @@ def sign_pending_checkpoint(session: Session) -> None:
     flush(session)
     if not session.info.pop(_DIRTY_KEY, False):
         return
-    seq, entry_hash = head(session)
-    already = session.scalar(select(AuditCheckpoint.id).where(AuditCheckpoint.seq == seq).limit(1))
-    if seq == 0 or already is not None:
-        return
+    appended: tuple[int, str] | None = session.info.pop(_HEAD_KEY, None)
+    if appended is not None:
+        # This transaction appended the head itself, under the lock: no checkpoint covers it yet.
+        seq, entry_hash = appended
+    else:  # a rolled-back savepoint undid what was appended: sign whatever head is left, once
+        seq, entry_hash = head(session)
+        already = session.scalar(select(AuditCheckpoint.id).where(AuditCheckpoint.seq == seq).limit(1))
+        if seq == 0 or already is not None:
+            return
     key: Ed25519PrivateKey = session.info["audit_signing_key"]
     cp = sign_checkpoint(key, seq, entry_hash, utcnow())
     session.add(
