@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import jsonify
+from flask import jsonify, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from vetting.api.registry import day, moment, route
+from vetting.api.registry import day, moment, page_fields, route
+from vetting.errors import ValidationFailed
+from vetting.http.args import page_args
 from vetting.http.documents import summary_pdf_response
 from vetting.http.runtime import runtime, transaction
 from vetting.policy import Action
 from vetting.services import board
+from vetting.services.candidates import STAGES
 from vetting.services.released import BoardFinding
 
 
@@ -57,10 +60,32 @@ def finding_json(f: BoardFinding) -> dict[str, Any]:
     "recommended on this candidate, who is open for recommendations",
     Action.BOARD_READ,
     errors=(404,),
+    paged=True,
+    query=(
+        ("sort", {"type": "string", "enum": list(board.SORTS)}, "The order (by code when left out)"),
+        ("stage", {"type": "string", "enum": list(STAGES)}, "Only candidates at this stage"),
+        ("waiting", {"type": "string", "enum": ["1"]}, "1: only those waiting on the caller's recommendation"),
+    ),
 )
 def board_candidates(cycle_id: int) -> ResponseReturnValue:
+    sort = request.args.get("sort") or "candidate"
+    if sort not in board.SORTS:
+        raise ValidationFailed(f"sort: one of {', '.join(board.SORTS)}.", field="sort")
+    stage = request.args.get("stage") or ""
+    if stage and stage not in STAGES:
+        raise ValidationFailed(f"stage: one of {', '.join(STAGES)}.", field="stage")
+    page = page_args()
     with transaction() as session:
-        view = board.cycle_overview(session, current_user, runtime().security, cycle_id)
+        view = board.cycle_overview(
+            session,
+            current_user,
+            runtime().security,
+            cycle_id,
+            sort=sort,
+            stage=stage,
+            waiting_only=request.args.get("waiting") == "1",
+            page=page,
+        )
         body = {
             "cycle": {
                 "id": view.id,
@@ -70,6 +95,8 @@ def board_candidates(cycle_id: int) -> ResponseReturnValue:
                 "checklist": view.checklist_label,
             },
             "candidates": [candidate_json(c) for c in view.candidates],
+            "waiting_on_me": view.waiting,
+            **page_fields(view.page),
         }
     return jsonify(body)
 

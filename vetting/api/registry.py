@@ -19,6 +19,7 @@ from vetting.audit.chain import format_timestamp
 from vetting.errors import MalformedInput, ValidationFailed
 from vetting.http.access import PUBLIC, SIGNED_IN, AccessRule, mark
 from vetting.policy import Action
+from vetting.services.paging import DEFAULT_LIMIT, MAX_LIMIT, Page
 
 F = TypeVar("F", bound=Callable[..., Any])
 M = TypeVar("M", bound=BaseModel)
@@ -37,6 +38,10 @@ class Operation:
     success: int
     multipart: tuple[tuple[str, dict[str, Any]], ...]
     produces: str
+    #: Takes ``?limit=`` and ``?cursor=`` and answers with ``next_cursor`` and ``total``.
+    paged: bool = False
+    #: Other query parameters: (name, schema, description).
+    query: tuple[tuple[str, dict[str, Any], str], ...] = ()
 
 
 OPERATIONS: list[Operation] = []
@@ -53,12 +58,18 @@ def route(
     success: int = 200,
     multipart: tuple[tuple[str, dict[str, Any]], ...] = (),
     produces: str = "application/json",
+    paged: bool = False,
+    query: tuple[tuple[str, dict[str, Any], str], ...] = (),
 ) -> Callable[[F], F]:
     """Register ``path`` (OpenAPI style ``{id}``) on the API blueprint."""
     flask_rule = re.sub(r"\{(\w+)\}", r"<int:\1>", path)
 
     def decorator(view: F) -> F:
-        OPERATIONS.append(Operation(method.upper(), path, summary, access, body, errors, success, multipart, produces))
+        # A bad limit or cursor is a 422 naming it.
+        refusals = (*errors, 422) if paged and 422 not in errors else errors
+        OPERATIONS.append(
+            Operation(method.upper(), path, summary, access, body, refusals, success, multipart, produces, paged, query)
+        )
         marked = mark(access)(view)
         bp.add_url_rule(flask_rule, view_func=marked, methods=[method.upper()], endpoint=view.__name__)
         return marked
@@ -126,6 +137,23 @@ def _has_nul(value: Any) -> bool:
     return False
 
 
+#: The query parameters of every paginated list (vetting.http.args.page_args reads them).
+PAGE_PARAMETERS: tuple[tuple[str, dict[str, Any], str], ...] = (
+    (
+        "limit",
+        {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
+        "How many items per page",
+    ),
+    ("cursor", {"type": "string"}, "The next_cursor of the previous page; omit for the first page"),
+)
+
+
+def page_fields(page: Page[Any]) -> dict[str, Any]:
+    """What every paginated answer adds beside its list: where the next page starts (null at
+    the end) and how many items match in all."""
+    return {"next_cursor": page.next_cursor, "total": page.total}
+
+
 def moment(value: datetime | None) -> str | None:
     """A timestamp as the API writes it: ISO 8601 UTC with microseconds, or null."""
     return format_timestamp(value) if value is not None else None
@@ -177,11 +205,16 @@ def openapi_document() -> dict[str, Any]:
             entry["x-required-action"] = op.access.value
         elif op.access == SIGNED_IN:
             entry["x-required-action"] = "any signed-in user"
-        params = re.findall(r"\{(\w+)\}", op.path)
-        if params:
-            entry["parameters"] = [
-                {"name": p, "in": "path", "required": True, "schema": {"type": "integer"}} for p in params
-            ]
+        parameters: list[dict[str, Any]] = [
+            {"name": p, "in": "path", "required": True, "schema": {"type": "integer"}}
+            for p in re.findall(r"\{(\w+)\}", op.path)
+        ]
+        parameters += [
+            {"name": name, "in": "query", "required": False, "schema": schema, "description": text}
+            for name, schema, text in (*op.query, *(PAGE_PARAMETERS if op.paged else ()))
+        ]
+        if parameters:
+            entry["parameters"] = parameters
         if op.body is not None:
             schema = op.body.model_json_schema(ref_template="#/components/schemas/{model}")
             _state_text_rules(schema)

@@ -7,6 +7,7 @@ from datetime import date
 from flask import request
 
 from vetting.errors import ValidationFailed
+from vetting.services.paging import DEFAULT_LIMIT, MAX_LIMIT, PageRequest
 
 
 def date_arg(name: str) -> date | None:
@@ -16,3 +17,15 @@ def date_arg(name: str) -> date | None:
         return date.fromisoformat(raw) if raw else None
     except ValueError as exc:
         raise ValidationFailed(f"{name}: use a date such as 2026-11-21.", field=name) from exc
+
+
+def page_args() -> PageRequest:
+    """``?limit=`` (1 to 200, 50 by default) and ``?cursor=`` of a paginated list, or a 422 naming
+    the one at fault; a cursor is checked against its list by the service."""
+    raw = (request.args.get("limit") or "").strip()
+    limit = DEFAULT_LIMIT
+    if raw:
+        if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
+            raise ValidationFailed(f"limit: a whole number from 1 to {MAX_LIMIT}.", field="limit")
+        limit = int(raw)
+    return PageRequest(limit=limit, cursor=request.args.get("cursor") or None)

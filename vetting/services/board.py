@@ -13,9 +13,10 @@ stage only; everything else about them answers 409 ``search_not_complete`` (R1, 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, case, false, func, select
 from sqlalchemy.orm import Session
 
 from vetting import policy
@@ -28,16 +29,22 @@ from vetting.models import (
     Assignment,
     BehaviourCategory,
     Candidate,
+    Consent,
     Cycle,
+    Decision,
+    DecisionStatus,
     Duty,
+    ItemResolution,
+    Recommendation,
     ResolutionStatus,
     User,
 )
 from vetting.pdf import Reports
 from vetting.services import decisions, questions
-from vetting.services.candidates import progress, stage_of
+from vetting.services.candidates import STAGES, progress, stage_of
 from vetting.services.context import Security
-from vetting.services.released import BoardFinding, released_findings, released_findings_of
+from vetting.services.paging import Key, Page, PageRequest, paginate
+from vetting.services.released import BoardFinding, released_count, released_counts, released_findings
 from vetting.services.vault import CandidateVault, read_profile
 
 #: Concerns first, then what speaks for the candidate (PRODUCT.md §3 order).
@@ -79,9 +86,14 @@ class BoardCycle:
     position: str
     blind_review: bool
     checklist_label: str | None
-    candidates: list[BoardCandidate]
+    #: The candidates shown: one page of those the filters let through.
+    page: Page[BoardCandidate]
     #: How many of the cycle's candidates wait on the reader's recommendation (whatever is shown).
     waiting: int = 0
+
+    @property
+    def candidates(self) -> list[BoardCandidate]:
+        return self.page.items
 
 
 @dataclass(frozen=True)
@@ -127,11 +139,10 @@ def _board_cycle(session: Session, actor: User, cycle_id: int) -> Cycle:
 
 
 def _candidate(
-    session: Session,
     actor: User,
     security: Security,
     candidate: Candidate,
-    released: list[BoardFinding],
+    released: Mapping[BehaviourCategory, int],
     decision_status: str,
     awaits_me: bool = False,
 ) -> BoardCandidate:
@@ -151,7 +162,6 @@ def _candidate(
             search_completed=False,
         )
     resolved, total = progress(candidate)
-    counts = Counter(f.category for f in released)
     return BoardCandidate(
         id=candidate.id,
         code=candidate.code,
@@ -159,21 +169,73 @@ def _candidate(
         stage=stage_of(candidate),
         resolved=resolved,
         total=total,
-        released={c: counts[c] for c in CATEGORY_ORDER if counts[c]},
+        released={c: released[c] for c in CATEGORY_ORDER if released.get(c)},
         decision_status=decision_status,
         awaits_me=awaits_me,
     )
 
 
-#: How the board's candidate list can be ordered (the first is the default).
-SORTS = {
-    "candidate": lambda c: (c.label.casefold(), c.id),
-    "waiting": lambda c: (not c.awaits_me, c.label.casefold(), c.id),
-    "stage": lambda c: (c.stage, c.label.casefold()),
-    "checklist": lambda c: (c.resolved - c.total, c.label.casefold()),
-    "released": lambda c: (-c.released_total, c.label.casefold()),
-    "decision": lambda c: (c.decision_status, c.label.casefold()),
-}
+#: How the board's candidate list can be ordered (the first is the default). Each is done by the
+#: database, so "candidate" is the order they were added in (their codes): names are sealed.
+SORTS = ("candidate", "waiting", "stage", "checklist", "released", "decision")
+
+
+def _stage_rank() -> ColumnElement[int]:
+    """:data:`candidates.STAGES` index of the candidate row, in SQL."""
+    consented = select(Consent.id).where(Consent.candidate_id == Candidate.id).exists()
+    return case((Candidate.search_completed_at.is_not(None), 2), (consented, 1), else_=0)
+
+
+def _decision_rank(cycle: Cycle) -> ColumnElement[int]:
+    """Decided, then given notice, then recommended, then awaiting, then still searched."""
+
+    def made(status: DecisionStatus) -> ColumnElement[bool]:
+        return select(Decision.id).where(Decision.candidate_id == Candidate.id, Decision.status == status).exists()
+
+    recommended = (
+        select(Recommendation.id)
+        .join(Assignment, Assignment.user_id == Recommendation.member_id)
+        .where(
+            Recommendation.candidate_id == Candidate.id,
+            Recommendation.superseded_at.is_(None),
+            Assignment.cycle_id == cycle.id,
+            Assignment.duty == Duty.BOARD_MEMBER,
+            Assignment.ended_at.is_(None),
+        )
+        .exists()
+    )
+    return case(
+        (made(DecisionStatus.FINAL), 0),
+        (made(DecisionStatus.PROPOSED), 1),
+        (Candidate.search_completed_at.is_(None), 4),
+        (recommended, 2),
+        else_=3,
+    )
+
+
+def _sort_keys(sort: str, cycle: Cycle, awaiting: ColumnElement[bool] | None) -> list[Key]:
+    last = Key(Candidate.id)
+    if sort == "waiting" and awaiting is not None:
+        return [Key(case((awaiting, 0), else_=1)), last]
+    if sort == "stage":
+        return [Key(_stage_rank()), last]
+    if sort == "checklist":
+        items = [i.id for i in cycle.checklist_version.items] if cycle.checklist_version else []
+        resolved = (
+            select(func.count())
+            .select_from(ItemResolution)
+            .where(ItemResolution.candidate_id == Candidate.id, ItemResolution.item_id.in_(items))
+            .correlate(Candidate)
+            .scalar_subquery()
+        )
+        # Fewest items resolved first; a candidate still searched shows no progress to the board.
+        return [Key(case((Candidate.search_completed_at.is_(None), 0), else_=resolved - len(items))), last]
+    if sort == "released":
+        shown = case((Candidate.search_completed_at.is_(None), 0), else_=released_count())
+        return [Key(shown, descending=True), last]
+    if sort == "decision":
+        return [Key(_decision_rank(cycle)), last]
+    return [last]
 
 
 def cycle_overview(
@@ -185,30 +247,48 @@ def cycle_overview(
     sort: str = "candidate",
     stage: str = "",
     waiting_only: bool = False,
+    page: PageRequest | None = None,
 ) -> BoardCycle:
-    """The cycle's candidates as the board sees them, sorted and optionally one stage only, or only
-    those waiting on the reader's recommendation; audited."""
+    """One page of the cycle's candidates as the board sees them, sorted and optionally one stage
+    only, or only those waiting on the reader's recommendation; audited. Filtering, sorting and
+    counting are done by the database, and the statements are as many for 10,000 candidates as
+    for 10 (issue 17)."""
     cycle = _board_cycle(session, actor, cycle_id)
-    waiting = decisions.awaiting_recommendation(session, actor, cycle)
-    rows = session.scalars(select(Candidate).where(Candidate.cycle_id == cycle.id).order_by(Candidate.id))
-    shown = [c for c in rows if c.id in waiting or not waiting_only]
-    # Each of these is a fixed number of queries for the whole list, never one per candidate.
+    awaiting = decisions.awaiting_clause(actor, cycle)
+    in_cycle = Candidate.cycle_id == cycle.id
+    waiting = (
+        session.scalar(select(func.count()).select_from(Candidate).where(in_cycle, awaiting))
+        if awaiting is not None
+        else 0
+    )
+    query = select(Candidate).where(in_cycle)
+    if waiting_only:
+        query = query.where(awaiting if awaiting is not None else false())
+    if stage in STAGES:
+        query = query.where(_stage_rank() == STAGES.index(stage))
+    sort = sort if sort in SORTS else "candidate"
+    rows = paginate(
+        session,
+        query,
+        _sort_keys(sort, cycle, awaiting),
+        page or PageRequest(),
+        name=f"board/{cycle.id}/{sort}",
+    )
+    shown: list[Candidate] = rows.items
     searched = [c for c in shown if c.search_completed_at is not None]
-    released = released_findings_of(session, security, searched)
+    released = released_counts(session, [c.id for c in searched])
     statuses = decisions.statuses_of(session, searched)
-    listed = [
-        _candidate(
-            session,
-            actor,
-            security,
-            c,
-            released.get(c.id, []),
-            statuses.get(c.id, ""),
-            awaits_me=c.id in waiting,
-        )
-        for c in shown
-    ]
-    listed = sorted((c for c in listed if not stage or c.stage == stage), key=SORTS.get(sort, SORTS["candidate"]))
+    mine = (
+        set(session.scalars(select(Candidate.id).where(Candidate.id.in_([c.id for c in searched]), awaiting)))
+        if awaiting is not None and searched
+        else set()
+    )
+    listed = rows.with_items(
+        [
+            _candidate(actor, security, c, released.get(c.id, {}), statuses.get(c.id, ""), awaits_me=c.id in mine)
+            for c in shown
+        ]
+    )
     record(session, actor, Event.BOARD_CYCLE_VIEWED, subject=cycle)
     return BoardCycle(
         id=cycle.id,
@@ -216,8 +296,8 @@ def cycle_overview(
         position=cycle.position,
         blind_review=cycle.blind_review,
         checklist_label=cycle.checklist_version.label if cycle.checklist_version else None,
-        candidates=listed,
-        waiting=len(waiting),
+        page=listed,
+        waiting=waiting or 0,
     )
 
 
@@ -244,11 +324,12 @@ def summary(session: Session, actor: User, security: Security, candidate_id: int
     item_ids = {i.id for i in cycle.checklist_version.items} if cycle.checklist_version else set()
     statuses = Counter(r.status for r in candidate.resolutions if r.item_id in item_ids)
     record(session, actor, Event.BOARD_SUMMARY_VIEWED, subject=candidate)
+    state = decisions.board_state(session, actor, security, candidate.id)
     return BoardSummary(
         cycle_id=cycle.id,
         cycle_title=cycle.title,
         blind_review=cycle.blind_review,
-        candidate=_candidate(session, actor, security, candidate, released, decisions.status_of(session, candidate)),
+        candidate=_candidate(actor, security, candidate, Counter(f.category for f in released), state.status),
         search=SearchStatement(
             checklist_label=cycle.checklist_version.label if cycle.checklist_version else None,
             total=len(item_ids),
@@ -256,10 +337,10 @@ def summary(session: Session, actor: User, security: Security, candidate_id: int
             search_completed=candidate.search_completed_at is not None,
         ),
         groups=by_category(released),
-        decision=decisions.board_state(session, actor, security, candidate.id),
+        decision=state,
         questions=questions.board_questions(session, actor, security, candidate.id),
         records_decision=policy.can_record_decision(actor, cycle),
-        decision_blocked=decisions.decision_blocker(session, actor, candidate),
+        decision_blocked=decisions.state_blocker(actor, candidate, state),
     )
 
 

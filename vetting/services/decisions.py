@@ -24,7 +24,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.orm import Session
 
 from vetting import policy
@@ -286,21 +286,25 @@ def awaiting_recommendation(session: Session, actor: User, cycle: Cycle) -> set[
     whole list: those :func:`recommend` would accept from them (an open cycle, a closed search, no
     final decision) and that hold no current recommendation of theirs. Empty for anyone not on
     the cycle's board."""
-    if cycle.status is not CycleStatus.OPEN or not policy.can(actor, policy.Action.BOARD_READ, cycle):
+    awaiting = awaiting_clause(actor, cycle)
+    if awaiting is None:
         return set()
+    return set(session.scalars(select(Candidate.id).where(Candidate.cycle_id == cycle.id, awaiting)))
+
+
+def awaiting_clause(actor: User, cycle: Cycle) -> ColumnElement[bool] | None:
+    """:func:`awaiting_recommendation` as a condition on a candidate row of ``cycle`` (the
+    dashboard filters, sorts and counts with it in SQL), or ``None`` when nobody can wait on
+    ``actor``."""
+    if cycle.status is not CycleStatus.OPEN or not policy.can(actor, policy.Action.BOARD_READ, cycle):
+        return None
     mine = select(Recommendation.id).where(
         Recommendation.candidate_id == Candidate.id,
         Recommendation.member_id == actor.id,
         Recommendation.superseded_at.is_(None),
     )
     final = select(Decision.id).where(Decision.candidate_id == Candidate.id, Decision.status == DecisionStatus.FINAL)
-    query = select(Candidate.id).where(
-        Candidate.cycle_id == cycle.id,
-        Candidate.search_completed_at.is_not(None),
-        ~mine.exists(),
-        ~final.exists(),
-    )
-    return set(session.scalars(query))
+    return and_(Candidate.search_completed_at.is_not(None), ~mine.exists(), ~final.exists())
 
 
 def _require_rule(session: Session, candidate: Candidate, outcome: Outcome) -> None:

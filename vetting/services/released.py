@@ -13,10 +13,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy.orm import Session, lazyload
 
 from vetting.models import (
+    NEVER_REPORTED,
     Authorship,
     BehaviourCategory,
     Candidate,
@@ -24,7 +25,9 @@ from vetting.models import (
     Finding,
     FindingRelease,
     ResponseKind,
+    ValidationResult,
     ValidationStatus,
+    ValidationStep,
 )
 from vetting.services.context import Security
 from vetting.services.vault import CandidateVault
@@ -104,6 +107,8 @@ def released_findings_of(
             Finding.withdrawn_at.is_(None),
         )
         .order_by(Finding.content_date.desc(), Finding.id)
+        # Only the current release and the item's title are read: the rest loads on access, if ever.
+        .options(lazyload(Finding.candidate), lazyload(Finding.evidence), lazyload(Finding.mentions))
     )
     disputed = disputed_findings(session, vaults)
     for finding in rows:
@@ -137,3 +142,50 @@ def released_findings_of(
             )
         )
     return out
+
+
+def shown_release() -> ColumnElement[bool]:
+    """The condition :func:`released_findings_of` applies, on a ``Finding`` joined to its current
+    ``FindingRelease``, for counting in SQL what the board would read without opening any text."""
+    return and_(
+        Finding.withdrawn_at.is_(None),
+        FindingRelease.revision == Finding.revision,
+        # Refuted: a contradiction recorded against the current revision (Finding.validation_status).
+        ~select(ValidationStep.id)
+        .where(
+            ValidationStep.finding_id == Finding.id,
+            ValidationStep.revision == Finding.revision,
+            ValidationStep.result == ValidationResult.CONTRADICTS,
+        )
+        .exists(),
+        FindingRelease.category.not_in(NEVER_REPORTED),
+    )
+
+
+def released_counts(session: Session, candidate_ids: list[int]) -> dict[int, dict[BehaviourCategory, int]]:
+    """How many findings of each behaviour category the board reads for each candidate, counted
+    by the database in one query (the dashboard; issue 17: no released text is opened to count)."""
+    out: dict[int, dict[BehaviourCategory, int]] = {i: {} for i in candidate_ids}
+    if not candidate_ids:
+        return out
+    rows = session.execute(
+        select(Finding.candidate_id, FindingRelease.category, func.count())
+        .join(FindingRelease, FindingRelease.id == Finding.current_release_id)
+        .where(Finding.candidate_id.in_(candidate_ids), shown_release())
+        .group_by(Finding.candidate_id, FindingRelease.category)
+    )
+    for candidate_id, category, n in rows:
+        out[candidate_id][category] = n
+    return out
+
+
+def released_count() -> ColumnElement[int]:
+    """How many findings the board reads for the candidate row of the enclosing query."""
+    return (
+        select(func.count())
+        .select_from(Finding)
+        .join(FindingRelease, FindingRelease.id == Finding.current_release_id)
+        .where(Finding.candidate_id == Candidate.id, shown_release())
+        .correlate(Candidate)
+        .scalar_subquery()
+    )

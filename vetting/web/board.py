@@ -12,6 +12,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy.orm import Session
 
 from vetting.http.access import requires, signed_in
+from vetting.http.args import page_args
 from vetting.http.documents import notice_pdf_response, summary_pdf_response
 from vetting.http.runtime import runtime, transaction
 from vetting.models import Outcome, ValidationStatus
@@ -33,9 +34,17 @@ def cycle(cycle_id: int) -> ResponseReturnValue:
     stage = request.args.get("stage", "")
     stage = stage if stage in STAGES else ""
     waiting = request.args.get("waiting") == "1"
+    page = page_args()
     with transaction() as session:
         view = board.cycle_overview(
-            session, current_user, runtime().security, cycle_id, sort=sort, stage=stage, waiting_only=waiting
+            session,
+            current_user,
+            runtime().security,
+            cycle_id,
+            sort=sort,
+            stage=stage,
+            waiting_only=waiting,
+            page=page,
         )
         return render_template("board/cycle.html", cycle=view, sort=sort, stage=stage, stages=STAGES, waiting=waiting)
 
