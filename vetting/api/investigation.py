@@ -10,7 +10,7 @@ from flask import jsonify, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from vetting.api.registry import day, moment, parse, route
+from vetting.api.registry import day, moment, page_fields, parse, route
 from vetting.api.schemas import (
     CONSENT_PARTS,
     EVIDENCE_PARTS,
@@ -26,6 +26,7 @@ from vetting.api.schemas import (
 )
 from vetting.errors import ValidationFailed
 from vetting.http.access import SIGNED_IN
+from vetting.http.args import page_args
 from vetting.http.documents import attachment, consent_form_response
 from vetting.http.runtime import runtime, transaction
 from vetting.http.uploads import accepts_upload
@@ -257,11 +258,19 @@ def checklist_version(version_id: int) -> ResponseReturnValue:
 # --- candidates ------------------------------------------------------------------------
 
 
-@route("GET", "/cycles/{cycle_id}/candidates", "Candidates of a cycle", Action.CANDIDATES_MANAGE, errors=(404,))
+@route(
+    "GET",
+    "/cycles/{cycle_id}/candidates",
+    "Candidates of a cycle, in the order they were added",
+    Action.CANDIDATES_MANAGE,
+    errors=(404,),
+    paged=True,
+)
 def candidate_list(cycle_id: int) -> ResponseReturnValue:
+    page = page_args()
     with transaction() as session:
-        rows = candidates.list_candidates(session, current_user, runtime().security, cycle_id)
-    return jsonify({"candidates": [candidate_json(c) for c in rows]})
+        rows = candidates.list_candidates(session, current_user, runtime().security, cycle_id, page)
+    return jsonify({"candidates": [candidate_json(c) for c in rows.items], **page_fields(rows)})
 
 
 @route(

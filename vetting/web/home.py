@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from vetting import policy
 from vetting.http.access import public, requires, signed_in
+from vetting.http.args import page_args
 from vetting.http.runtime import runtime, transaction
 from vetting.models import Assignment, CycleStatus, Duty, Role
 from vetting.policy import Action
@@ -81,7 +82,7 @@ def investigations() -> ResponseReturnValue:
         return render_template(
             "home/investigations.html",
             duties=cycles.my_duties(session, current_user, Duty.INVESTIGATOR),
-            candidates=candidates.my_candidates(session, current_user, runtime().security),
+            candidates=candidates.my_candidates(session, current_user, runtime().security, page_args()),
             awaiting=release.awaiting_review(session, current_user),
             board_questions=questions.open_for(session, current_user, runtime().security),
             disputes=notices.open_disputes_for(session, current_user),

@@ -14,6 +14,7 @@ from wtforms.fields.choices import SelectChoice
 
 from vetting import policy
 from vetting.http.access import requires, signed_in
+from vetting.http.args import page_args
 from vetting.http.documents import attachment, consent_form_response
 from vetting.http.runtime import runtime, transaction
 from vetting.http.uploads import accepts_upload
@@ -76,8 +77,9 @@ def technique_catalogue() -> ResponseReturnValue:
 def _cycle_page(
     cycle_id: int, form: CandidateForm | None = None, import_form: CandidateImportForm | None = None, status: int = 200
 ) -> ResponseReturnValue:
+    listing = page_args()
     with transaction() as session:
-        page = candidates.cycle_page(session, current_user, runtime().security, cycle_id)
+        page = candidates.cycle_page(session, current_user, runtime().security, cycle_id, listing)
     return render_template(
         "work/cycle.html",
         cycle=page.cycle,
