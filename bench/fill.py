@@ -509,7 +509,9 @@ def _reset_sequences(session: Session) -> None:
 def fill(rt: Runtime, size: int, progress: Callable[[int], None] | None = None) -> Filled:
     """Grow the demo cycle to ``size`` candidates (loading the demo and the templates first if missing)."""
     with rt.db.transaction() as session:
-        demo.load_demo(session, rt.security, rt.store)
+        if session.scalar(select(Cycle.id).where(Cycle.title == demo.DEMO_CYCLE_TITLE)) is None:
+            # Once only: loading the demo again would invite every candidate to self-identify.
+            demo.load_demo(session, rt.security, rt.store)
     with rt.db.transaction() as session:
         cycle = _demo_cycle(session)
         cycle_id = cycle.id
