@@ -250,6 +250,10 @@ def serve_command(host: str, port: int, workers: int, threads: int, timeout: int
             self.cfg.set("threads", threads)
             self.cfg.set("timeout", timeout)
             self.cfg.set("graceful_timeout", timeout)
+            if "control_socket_disable" in self.cfg.settings:
+                # gunicorn 25.1+ opens one admin socket per user (~/.gunicorn/gunicorn.ctl): a second
+                # server on the machine would take it over, and stopping either deletes it. Unused here.
+                self.cfg.set("control_socket_disable", True)
             self.cfg.set("accesslog", "-")
             # One JSON object a line, control characters escaped everywhere (issue 14); request
             # lines only: query strings could carry search terms (vetting.logs).
