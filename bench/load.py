@@ -520,15 +520,23 @@ def work_to_board(port: int, people: People, board_ids: list[int], stats: Stats)
         if status != 200:
             raise SystemExit(f"set-up: closing the search of {candidate}: {status} {body}")
 
+    failures: list[str] = []
+
     def some(part: list[int]) -> None:
         for candidate in part:
-            one(candidate)
+            try:
+                one(candidate)
+            except SystemExit as error:
+                failures.append(str(error))
+                return
 
     threads = [threading.Thread(target=some, args=(board_ids[i::4],)) for i in range(4)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
+    if failures:
+        raise SystemExit("; ".join(failures))
 
 
 # --- measuring ---------------------------------------------------------------------------------
