@@ -12,7 +12,7 @@ VETTING_TEST_DATABASE_URL ?=
 AXE_DIR := .cache/axe
 AXE := $(AXE_DIR)/node_modules/axe-core/axe.min.js
 
-.PHONY: help run test lint fmt chromium pdf-libs axe screenshots bench bench-load detector-report clean
+.PHONY: help run test lint fmt chromium pdf-libs axe screenshots bench bench-load bench-scale detector-report clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -87,6 +87,9 @@ LOAD_ARGS ?=
 bench-load: $(VENV)/.installed ## 50 clients for 5 minutes on vetting serve with PostgreSQL at 127.0.0.1:5432, then 8 on SQLite
 	$(BIN)/python bench/load.py $(LOAD_ARGS)
 	$(BIN)/python bench/load.py --sqlite $(LOAD_ARGS)
+
+bench-scale: $(VENV)/.installed-test pdf-libs ## The waited-for requests at 1,000 and 10,000 candidates beside /healthz (PostgreSQL at 127.0.0.1:5432)
+	$(BIN)/python bench/scale.py $(SCALE_ARGS)
 
 detector-report: $(VENV)/.installed ## Per-axis recall and false positives of the detector on the labelled development sets
 	$(BIN)/python -m vetting.screening.evaluate tests/data/detector_devset*.jsonl
