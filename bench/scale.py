@@ -68,6 +68,12 @@ class Sample:
     latencies: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     throughput: float | None = None  # requests/s at CONCURRENCY; None: measured one at a time
+    unfinished: float | None = None  # a job given up on after this many seconds
+
+    @property
+    def p50_or_bound(self) -> float:
+        """The p50, or the time given up after when nothing finished (a lower bound)."""
+        return self.p50 if self.latencies else (self.unfinished or float("nan"))
 
     @property
     def p50(self) -> float:
@@ -190,7 +196,7 @@ def load(urls: Callable[[int], str], headers: dict[str, str], seconds: float, mi
     return sample
 
 
-def report_job(base: str, headers: dict[str, str], cycle_id: int, runs: int) -> Sample:
+def report_job(base: str, headers: dict[str, str], cycle_id: int, runs: int, timeout: float) -> Sample:
     """Start the audit report job, poll until done, download the PDF: time to done, ``runs`` times."""
     sample = Sample()
     with requests.Session() as http:
@@ -202,9 +208,13 @@ def report_job(base: str, headers: dict[str, str], cycle_id: int, runs: int) -> 
                 continue
             job = started.json()
             status = job
-            while status["status"] not in {"done", "failed"} and time.perf_counter() - t0 < 3600:
+            while status["status"] not in {"done", "failed"} and time.perf_counter() - t0 < timeout:
                 time.sleep(0.25)
                 status = http.get(f"{base}{API}/jobs/{job['id']}", headers=headers, timeout=60).json()
+            if status["status"] not in {"done", "failed"}:
+                sample.errors.append(f"not done within {timeout:.0f} s ({status['status']})")
+                sample.unfinished = timeout
+                continue
             result = http.get(f"{base}{API}/jobs/{job['id']}/result", headers=headers, timeout=REQUEST_TIMEOUT)
             if status["status"] != "done" or result.status_code != 200 or not result.content.startswith(b"%PDF"):
                 sample.errors.append(f"{status['status']} {status.get('error')} download {result.status_code}")
@@ -292,7 +302,7 @@ def measure(
         run("uniformity matrix", lambda n: f"{base}{API}/audit/cycles/{filled.cycle_id}/uniformity", auditor, True)
         mark_seconds = mark_and_add_events(rt, filled)
         run("chain check (routine)", lambda n: f"{base}{API}/audit/verify", auditor, slow=True)
-        samples["audit report job"] = report_job(base, auditor, filled.cycle_id, args.job_runs)
+        samples["audit report job"] = report_job(base, auditor, filled.cycle_id, args.job_runs, args.job_timeout)
         job = samples["audit report job"]
         print(f"  {filled.candidates:>6} audit report job       {job.p50:9.2f} s to done", file=sys.stderr)
     return Measured(filled.candidates, fill_seconds, mark_seconds, samples)
@@ -311,16 +321,24 @@ def table(results: list[Measured]) -> tuple[float, float]:
     for label in large.samples:
         if label == "/healthz":
             continue
-        ratio = large.samples[label].p50 / small.samples[label].p50
+        ratio = large.samples[label].p50_or_bound / small.samples[label].p50_or_bound
         worst = max(worst, ratio)
-        cells = "".join(f"{_seconds(r.samples[label].p50):>16}" for r in results)
+        bounded = any(not r.samples[label].latencies for r in results)
+        cells = "".join(
+            f"{('>' if not r.samples[label].latencies else '') + _seconds(r.samples[label].p50_or_bound):>16}"
+            for r in results
+        )
         throughput = large.samples[label].throughput
         share = "-" if throughput is None else f"{100 * throughput / healthz:.1f}%"
         rate = "-" if throughput is None else f"{throughput:.1f}"
         if throughput is not None:
             lowest = min(lowest, 100 * throughput / healthz)
         failed = sum(len(r.samples[label].errors) for r in results)
-        print(f"{label:<24}{cells}{ratio:>8.2f}{rate:>9}{share:>13}{failed:>8}")
+        print(f"{label:<24}{cells}{('~' if bounded else '') + format(ratio, '.2f'):>8}{rate:>9}{share:>13}{failed:>8}")
+    print(
+        f"(ratio: p50 at {large.size:,} / p50 at {small.size:,}; share: req/s at concurrency {CONCURRENCY} as a "
+        f"percentage of /healthz's at {large.size:,}; '>': nothing done within --job-timeout, a lower bound)"
+    )
     rates = "".join(f"{format(r.samples['/healthz'].throughput or 0, ',.0f') + ' req/s':>16}" for r in results)
     print(f"{'/healthz':<24}{rates}")
     for r in results:
@@ -347,7 +365,10 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0, help="Least seconds of load per request")
     parser.add_argument("--min-requests", type=int, default=40, help="Least requests per request kind")
     parser.add_argument("--budget", type=float, default=90.0, help="No new request of a kind after this many seconds")
-    parser.add_argument("--job-runs", type=int, default=2, help="Audit report jobs per size")
+    parser.add_argument("--job-runs", type=int, default=1, help="Audit report jobs per size")
+    parser.add_argument(
+        "--job-timeout", type=float, default=1200.0, help="Seconds to wait for a report job before giving up"
+    )
     args = parser.parse_args()
     if args.quick:
         args.sizes, args.seconds, args.min_requests, args.budget, args.job_runs = "100,1000", 3.0, 16, 30.0, 1
