@@ -47,7 +47,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections import defaultdict, deque
+from collections import Counter, defaultdict, deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
@@ -58,6 +58,7 @@ from typing import Any
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
 
 ROOT = Path(__file__).resolve().parent.parent
 VETTING = str(Path(sys.executable).parent / "vetting")
@@ -104,7 +105,8 @@ def run_cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]
 
 
 @contextmanager
-def server(env: dict[str, str], port: int, log: Path, serve_args: list[str]) -> Iterator[None]:
+def server(env: dict[str, str], port: int, log: Path, serve_args: list[str]) -> Iterator[int]:
+    """``vetting serve`` (gunicorn) on ``port``; yields its process id."""
     with log.open("w") as out:
         proc = subprocess.Popen(  # noqa: S603 - our own command
             [VETTING, "serve", "--host", "127.0.0.1", "--port", str(port), *serve_args],
@@ -126,7 +128,7 @@ def server(env: dict[str, str], port: int, log: Path, serve_args: list[str]) -> 
                 if time.monotonic() > deadline:
                     raise SystemExit("vetting serve did not answer /healthz within 60 s")
                 time.sleep(0.3)
-            yield
+            yield proc.pid
         finally:
             proc.send_signal(signal.SIGTERM)
             try:
@@ -580,6 +582,42 @@ def healthz_probe(port: int, stop: threading.Event, seen: list[float]) -> None:
         seen.append(time.perf_counter() - started if status == 200 else float("inf"))
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user and system) of ``pid``'s child processes: gunicorn's workers (Linux /proc)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split():
+        try:
+            fields = Path(f"/proc/{child}/stat").read_text().rpartition(")")[2].split()
+        except FileNotFoundError:  # a worker that just exited
+            continue
+        total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
+
+
+def pg_sampler(url: str, stop: threading.Event, seen: Counter[str]) -> None:
+    """What the server's database sessions are doing, five times a second (PostgreSQL only):
+    waiting for the audit chain's advisory lock, running a statement, or idle inside a
+    transaction while the application works between statements."""
+    engine = create_engine(url, poolclass=NullPool)
+    name = make_url(url).database
+    query = text(
+        "SELECT CASE WHEN wait_event = 'advisory' THEN 'waiting for the chain lock' "
+        "WHEN wait_event_type = 'Lock' THEN 'waiting for a row lock' "
+        "WHEN state = 'idle in transaction' THEN 'idle in transaction (the app works)' "
+        "WHEN wait_event_type = 'IO' THEN 'waiting for I/O (WAL sync)' "
+        "ELSE 'running a statement' END FROM pg_stat_activity "
+        "WHERE datname = :db AND pid <> pg_backend_pid() AND state <> 'idle' "
+        "AND application_name NOT LIKE 'vetting-verify%'"
+    )
+    with engine.connect() as conn:
+        while not stop.wait(0.2):
+            seen.update(row[0] for row in conn.execute(query, {"db": name}))
+            seen["samples"] += 1
+            conn.rollback()
+    engine.dispose()
+
+
 @dataclass
 class VerifyLoop:
     runs: int = 0
@@ -590,6 +628,7 @@ class VerifyLoop:
 
 def verify_loop(env: dict[str, str], stop: threading.Event, out: VerifyLoop) -> None:
     """``vetting audit verify`` (routine, incremental) again and again while the clients write."""
+    env = {**env, "PGAPPNAME": "vetting-verify"}  # told apart from the server's sessions
     while not stop.is_set():
         started = time.perf_counter()
         done = run_cli(env, "audit", "verify")
@@ -640,9 +679,13 @@ class Outcome:
     elapsed: float
     probe: list[float]
     checks: VerifyLoop
+    sessions: Counter[str]
+    cpu: dict[str, float]  # CPU seconds used in the window, by whom
 
 
-def load_phase(port: int, env: dict[str, str], people: People, board_ids: list[int], duration: float) -> Outcome:
+def load_phase(
+    port: int, env: dict[str, str], url: str, people: People, board_ids: list[int], duration: float, server_pid: int
+) -> Outcome:
     """The clients, the ``/healthz`` probe and the verify loop for ``duration`` seconds."""
     stats, shared = Stats(), Shared()
     shared.board_candidates = board_ids
@@ -667,16 +710,21 @@ def load_phase(port: int, env: dict[str, str], people: People, board_ids: list[i
     checks = VerifyLoop()
     spawn(healthz_probe, port, shared.stop, probe)
     spawn(verify_loop, env, shared.stop, checks)
+    sessions: Counter[str] = Counter()
+    if url.startswith("postgresql"):
+        spawn(pg_sampler, url, shared.stop, sessions)
+    cpu_before = cpu_seconds(server_pid)
     began = time.perf_counter()
     stats.until = began + duration
     for t in workers:
         t.start()
     shared.stop.wait(duration)
     elapsed = time.perf_counter() - began
+    cpu = {"server": cpu_seconds(server_pid) - cpu_before}
     shared.stop.set()
     for t in workers:
         t.join(timeout=180)
-    return Outcome(stats, elapsed, probe, checks)
+    return Outcome(stats, elapsed, probe, checks, sessions, cpu)
 
 
 def main() -> None:
@@ -713,7 +761,7 @@ def main() -> None:
             started = time.perf_counter()
             people = set_up(instance, env, args.candidates, roles)
             port = free_port()
-            with server(env, port, log, serve_args):
+            with server(env, port, log, serve_args) as server_pid:
                 board_ids = people.candidates[: max(4, args.candidates // 4)]
                 setup_stats = Stats()
                 work_to_board(port, people, board_ids, setup_stats)
@@ -722,9 +770,14 @@ def main() -> None:
                     f"{clients} clients {roles}, {time.perf_counter() - started:.0f} s",
                     flush=True,
                 )
+                cpu_before = cpu_seconds(server_pid)
                 baseline = healthz_rate(port, 8, args.healthz_seconds)
-                print(f"/healthz alone at concurrency 8: {baseline:.0f} req/s", flush=True)
-                outcome = load_phase(port, env, people, board_ids, args.duration)
+                healthz_cpu = (cpu_seconds(server_pid) - cpu_before) / max(baseline * args.healthz_seconds, 1)
+                print(
+                    f"/healthz alone at concurrency 8: {baseline:.0f} req/s, server CPU {healthz_cpu * 1000:.2f} ms a request",
+                    flush=True,
+                )
+                outcome = load_phase(port, env, url, people, board_ids, args.duration, server_pid)
             server_log = log.read_text(errors="replace")
             locked = server_log.count("database is locked") + sum(
                 s.count("database is locked") for s in outcome.stats.samples
@@ -783,6 +836,16 @@ def report(
     print(f"verify loop: {checks.runs} runs, p50 {pct(checks.durations, 0.5):.1f} s, {checks.breaks} reported a break")
     for failure in checks.failures[:3]:
         print(f"  {failure}")
+    requests = sum(len(v) for v in stats.latencies.values())
+    print(
+        f"server CPU: {outcome.cpu['server']:.0f} s in {elapsed:.0f} s on {os.cpu_count()} cores, "
+        f"{1000 * outcome.cpu['server'] / max(requests, 1):.0f} ms a request"
+    )
+    samples = outcome.sessions.pop("samples", 0)
+    if samples:
+        print("server's database sessions, on average:")
+        for what, n in outcome.sessions.most_common():
+            print(f"  {n / samples:5.1f} {what}")
     lost = sum(missing.values())
     print(f"lost writes by table: {dict(missing)}")
     chain_ok = full.returncode == 0
