@@ -774,7 +774,8 @@ def main() -> None:
                 baseline = healthz_rate(port, 8, args.healthz_seconds)
                 healthz_cpu = (cpu_seconds(server_pid) - cpu_before) / max(baseline * args.healthz_seconds, 1)
                 print(
-                    f"/healthz alone at concurrency 8: {baseline:.0f} req/s, server CPU {healthz_cpu * 1000:.2f} ms a request",
+                    f"/healthz alone at concurrency 8: {baseline:.0f} req/s, "
+                    f"server CPU {healthz_cpu * 1000:.2f} ms a request",
                     flush=True,
                 )
                 outcome = load_phase(port, env, url, people, board_ids, args.duration, server_pid)
