@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import timedelta
 from html import unescape
 from typing import Any
@@ -20,20 +21,36 @@ from tests.support import Clock, login, runtime_of
 from tests.web.board_world import BoardWorld, build_board_world
 from tests.web.world import API, bearer, png, user_in
 from vetting.clock import today
-from vetting.models import Candidate, ResolutionStatus, SignatureMethod
-from vetting.services import candidates, investigation
+from vetting.models import Authorship, BehaviourCategory, Candidate, IdentityBasis, ResolutionStatus, SignatureMethod
+from vetting.services import candidates, findings, investigation
+
+FINDING = findings.FindingInput(
+    item_id=0,
+    source_url="https://social.example/filled/1",
+    platform="Social",
+    content_date=None,
+    captured_at=None,
+    summary="Shouted at a referee.",
+    excerpt="Get off the pitch.",
+    category=BehaviourCategory.VIOLENCE,
+    authorship=Authorship.AUTHORED,
+    identity_basis=[IdentityBasis.NAME, IdentityBasis.PHOTO, IdentityBasis.LOCATION],
+)
 
 
 def fill(app: Flask, bw: BoardWorld, up_to: int) -> None:
     """Bring the cycle to ``up_to`` candidates through the services in one transaction: a CSV
-    import, then every other new one consented, searched on every item and closed (R1)."""
+    import, then of every four new ones, one consented, searched on every item and closed (R1),
+    one consented with a finding waiting for a colleague's review, two awaiting consent."""
     rt = runtime_of(app)
     with rt.db.transaction() as session:
         have = session.scalar(select(func.count()).where(Candidate.cycle_id == bw.world.cycle_id)) or 0
         inv = user_in(session, bw.world.inv)
         rows = "".join(f"Filled Candidate {n:04d}\n" for n in range(have, up_to))
         added = candidates.import_csv(session, inv, rt.security, bw.world.cycle_id, "name\n" + rows)
-        for candidate in added[::2]:
+        for n, candidate in enumerate(added):
+            if n % 4 > 1:
+                continue
             investigation.record_consent(
                 session,
                 inv,
@@ -44,6 +61,11 @@ def fill(app: Flask, bw: BoardWorld, up_to: int) -> None:
                 method=SignatureMethod.WET_INK,
                 document=png(),
             )
+            if n % 4 == 1:
+                findings.add_finding(
+                    session, inv, rt.security, candidate.id, replace(FINDING, item_id=bw.world.items[0])
+                )
+                continue
             for item in bw.world.items:
                 investigation.resolve_item(
                     session,
@@ -83,7 +105,9 @@ def measured(app: Flask, get: Callable[[], Any]) -> int:
     return len(seen)
 
 
-def walk(client: FlaskClient, url: str, headers: dict[str, str], key: str, **args: str) -> tuple[list[int], int]:
+def walk(
+    client: FlaskClient, url: str, headers: dict[str, str], key: str, id_key: str = "id", **args: str
+) -> tuple[list[int], int]:
     """Every page of an API list, following next_cursor: the ids met in order, and the total."""
     ids: list[int] = []
     cursor: str | None = None
@@ -92,7 +116,7 @@ def walk(client: FlaskClient, url: str, headers: dict[str, str], key: str, **arg
         query = {**args, "limit": "7", **({"cursor": cursor} if cursor else {})}
         body = client.get(url, headers=headers, query_string=query).get_json()
         assert len(body[key]) <= 7
-        ids += [row["id"] for row in body[key]]
+        ids += [row[id_key] for row in body[key]]
         total = body["total"]
         cursor = body["next_cursor"]
         if cursor is None:
@@ -132,8 +156,8 @@ def test_the_board_filters_in_the_database_and_counts_what_it_filters(
     headers = bearer(app, filled.chair)
     url = f"{API}/board/cycles/{filled.world.cycle_id}/candidates"
     waiting = client.get(url, headers=headers, query_string={"waiting": "1", "limit": "3"}).get_json()
-    # The world's candidate and every other filled one have a closed search: 1 + 20.
-    assert waiting["total"] == waiting["waiting_on_me"] == 21
+    # The world's candidate and one in four of the 39 filled have a closed search: 1 + 10.
+    assert waiting["total"] == waiting["waiting_on_me"] == 11
     assert all(c["awaiting_my_recommendation"] for c in waiting["candidates"])
     consent = client.get(url, headers=headers, query_string={"stage": "awaiting consent"}).get_json()
     assert consent["total"] == 19
@@ -150,6 +174,16 @@ def test_the_cycle_candidates_walk_every_candidate_once(app: Flask, client: Flas
     assert total == 40
     assert ids == sorted(ids)
     assert len(set(ids)) == 40
+
+
+def test_the_review_queue_walks_every_finding_once(app: Flask, client: FlaskClient, filled: BoardWorld) -> None:
+    ids, total = walk(client, f"{API}/reviews", bearer(app, filled.second), "findings", id_key="finding_id")
+    assert total == 10  # one in four of the 39 filled candidates has a finding waiting
+    assert ids == sorted(set(ids))
+    assert len(ids) == total
+    mine = client.get(f"{API}/reviews", headers=bearer(app, filled.world.inv)).get_json()
+    assert mine["findings"] == []  # the author never reviews their own (R3)
+    assert mine["total"] == 0
 
 
 @pytest.mark.parametrize(
@@ -196,7 +230,7 @@ def test_a_bad_limit_is_refused_naming_it(app: Flask, client: FlaskClient, fille
 
 
 def _links(html: str) -> dict[str, str]:
-    nav = html[html.index('<nav aria-label="Pagination"') :]
+    nav = html[html.index('<nav aria-label="Pagination') :]
     nav = nav[: nav.index("</nav>")]
     return {rel: unescape(href) for rel, href in re.findall(r'<a rel="(\w+)" href="([^"]+)"', nav)}
 
@@ -227,12 +261,14 @@ def test_the_board_page_shows_where_it_is_and_keeps_its_filters(
 
 def test_statements_do_not_grow_with_the_cycle(app: Flask, client: FlaskClient, clock: Clock) -> None:
     """At 10 and at 200 candidates: the board's list (API and page), the cycle's candidates (API
-    and page) and the investigator's start page each make the same number of statements."""
+    and page), the investigators' start pages and their review and question queues each make the
+    same number of statements."""
     bw = build_board_world(app)
     cycle = bw.world.cycle_id
-    board, inv = bearer(app, bw.chair), bearer(app, bw.world.inv)
-    board_client = app.test_client()
+    board, inv, second = bearer(app, bw.chair), bearer(app, bw.world.inv), bearer(app, bw.second)
+    board_client, second_client = app.test_client(), app.test_client()
     login(board_client, bw.chair, clock)
+    login(second_client, bw.second, clock)
     login(client, bw.world.inv, clock)
     requests: dict[str, Callable[[], Any]] = {
         "board API": lambda: client.get(f"{API}/board/cycles/{cycle}/candidates", headers=board),
@@ -244,6 +280,9 @@ def test_statements_do_not_grow_with_the_cycle(app: Flask, client: FlaskClient, 
         "cycle API": lambda: client.get(f"{API}/cycles/{cycle}/candidates", headers=inv),
         "cycle page": lambda: client.get(f"/cycles/{cycle}/candidates"),
         "start page": lambda: client.get("/investigations"),
+        "reviewer's start page": lambda: second_client.get("/investigations"),
+        "reviews API": lambda: client.get(f"{API}/reviews", headers=second),
+        "questions API": lambda: client.get(f"{API}/questions", headers=second),
     }
     counts: dict[str, list[int]] = {name: [] for name in requests}
     for size in (10, 200):

@@ -10,7 +10,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy.orm import Session
 
-from vetting.api.registry import day, moment, parse, route
+from vetting.api.registry import day, moment, page_fields, parse, route
 from vetting.api.schemas import (
     AnswerBody,
     DecisionBody,
@@ -20,6 +20,7 @@ from vetting.api.schemas import (
     ResponseBody,
 )
 from vetting.http.access import SIGNED_IN
+from vetting.http.args import page_args
 from vetting.http.documents import notice_pdf_response
 from vetting.http.runtime import runtime, transaction
 from vetting.models import BoardQuestion, CandidateResponse, Decision, Outcome, Recommendation
@@ -212,11 +213,21 @@ def board_questions(candidate_id: int) -> ResponseReturnValue:
     return jsonify(body)
 
 
-@route("GET", "/questions", "Board questions waiting on you and your colleagues", Action.INVESTIGATE)
+@route(
+    "GET",
+    "/questions",
+    "Board questions waiting on you and your colleagues, oldest first",
+    Action.INVESTIGATE,
+    paged=True,
+)
 def open_questions() -> ResponseReturnValue:
+    page = page_args()
     with transaction() as session:
-        rows = questions.open_for(session, current_user, runtime().security)
-        body = {"questions": [question_json(q) | {"candidate_code": c.code} for c, q in rows]}
+        rows = questions.open_for(session, current_user, runtime().security, page)
+        body = {
+            "questions": [question_json(q) | {"candidate_code": c.code} for c, q in rows.items],
+            **page_fields(rows),
+        }
     return jsonify(body)
 
 

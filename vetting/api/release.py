@@ -9,8 +9,9 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from vetting.api.investigation import finding_json
-from vetting.api.registry import moment, parse, route
+from vetting.api.registry import moment, page_fields, parse, route
 from vetting.api.schemas import MentionResolutionBody, RedactionBody, ReleaseBody
+from vetting.http.args import page_args
 from vetting.http.runtime import runtime, transaction
 from vetting.models import FindingRelease
 from vetting.policy import Action
@@ -102,12 +103,14 @@ def finding_release(finding_id: int) -> ResponseReturnValue:
 @route(
     "GET",
     "/reviews",
-    "Colleagues' findings in your open cycles that wait for a second investigator's release",
+    "Colleagues' findings in your open cycles that wait for a second investigator's release, oldest first",
     Action.INVESTIGATE,
+    paged=True,
 )
 def review_queue() -> ResponseReturnValue:
+    page = page_args()
     with transaction() as session:
-        rows = release.awaiting_review(session, current_user)
+        rows = release.awaiting_review(session, current_user, page)
         body = {
             "findings": [
                 {
@@ -118,7 +121,8 @@ def review_queue() -> ResponseReturnValue:
                     "behaviour_category": r.category.value,
                     "open_mentions": r.open_mentions,
                 }
-                for r in rows
-            ]
+                for r in rows.items
+            ],
+            **page_fields(rows),
         }
     return jsonify(body)

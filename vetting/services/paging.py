@@ -14,7 +14,7 @@ import binascii
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, Unpack
 
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
@@ -31,8 +31,8 @@ MAX_CURSOR = 512
 
 
 class BadCursor(ValidationFailed):
-    def __init__(self) -> None:
-        super().__init__("cursor: not a cursor of this list; start again from the first page.", field="cursor")
+    def __init__(self, field: str) -> None:
+        super().__init__(f"{field}: not a cursor of this list; start again from the first page.", field=field)
 
 
 @dataclass(frozen=True)
@@ -41,6 +41,8 @@ class PageRequest:
 
     limit: int = DEFAULT_LIMIT
     cursor: str | None = None
+    #: The query parameter the cursor came in, named when it is refused.
+    field: str = "cursor"
 
 
 @dataclass(frozen=True)
@@ -90,21 +92,21 @@ def _encode(name: str, backwards: bool, values: Sequence[Any], at: int) -> str:
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
-def _decode(token: str, name: str, keys: Sequence[Key]) -> _Cursor:
+def _decode(token: str, name: str, keys: Sequence[Key], field: str) -> _Cursor:
     if len(token) > MAX_CURSOR:
-        raise BadCursor()
+        raise BadCursor(field)
     try:
         data = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
     except (binascii.Error, ValueError, RecursionError) as exc:
-        raise BadCursor() from exc
+        raise BadCursor(field) from exc
     if not isinstance(data, dict) or data.get("l") != name or not isinstance(data.get("b"), bool):
-        raise BadCursor()
+        raise BadCursor(field)
     values, at = data.get("k"), data.get("at")
     if not isinstance(values, list) or len(values) != len(keys) or type(at) is not int or at < 0:
-        raise BadCursor()
+        raise BadCursor(field)
     # ``type(...) is`` so that a JSON true never passes as the integer 1.
     if any(type(v) is not k.kind for v, k in zip(values, keys, strict=True)):
-        raise BadCursor()
+        raise BadCursor(field)
     return _Cursor(data["b"], values, at)
 
 
@@ -124,13 +126,13 @@ def _ordered(keys: Sequence[Key], backwards: bool) -> list[ColumnElement[Any]]:
 
 
 def paginate(
-    session: Session, query: Select[Any], keys: Sequence[Key], request: PageRequest, *, name: str
+    session: Session, query: Select[Unpack[tuple[Any, ...]]], keys: Sequence[Key], request: PageRequest, *, name: str
 ) -> Page[Any]:
     """One page of ``query`` in the order of ``keys``, with the total: two statements.
 
-    ``query`` selects one entity or column (its rows are the items); ``name`` names the list and
-    its sort, and a cursor of any other is refused."""
-    cursor = _decode(request.cursor, name, keys) if request.cursor else None
+    ``query`` selects the items (one entity or column, or a tuple of columns); ``name`` names the
+    list and its sort, and a cursor of any other is refused."""
+    cursor = _decode(request.cursor, name, keys, request.field) if request.cursor else None
     limit = request.limit
     total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
     backwards = cursor is not None and cursor.backwards
@@ -149,7 +151,8 @@ def paginate(
     else:
         start = cursor.at
     width = len(keys)
-    items = [row[0] for row in rows]
+    # An entity or one column is the item itself; several columns are a tuple.
+    items = [row[0] if len(row) == width + 1 else tuple(row[:-width]) for row in rows]
     first_key, last_key = (list(rows[0][-width:]), list(rows[-1][-width:])) if rows else ([], [])
     has_next = (more and not backwards) or (backwards and bool(rows))
     has_prev = (more and backwards) or (not backwards and cursor is not None and bool(rows))

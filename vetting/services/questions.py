@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import false, select
 from sqlalchemy.orm import Session
 
 from vetting import policy
@@ -21,10 +21,11 @@ from vetting.audit.events import Event
 from vetting.audit.writer import record
 from vetting.clock import utcnow
 from vetting.errors import Conflict, NotFound, ValidationFailed
-from vetting.models import BoardQuestion, Candidate, User
+from vetting.models import Assignment, BoardQuestion, Candidate, Duty, User
 from vetting.services import candidates
 from vetting.services.context import Security
 from vetting.services.decisions import board_candidate, clean_text, released_text
+from vetting.services.paging import Key, Page, PageRequest, paginate
 from vetting.services.released import released_findings
 from vetting.services.vault import CandidateVault
 
@@ -138,15 +139,24 @@ def _of_candidate(session: Session, security: Security, candidate: Candidate, *,
     return [_view_of(r, vault, for_board=for_board) for r in rows]
 
 
-def open_for(session: Session, actor: User, security: Security) -> list[tuple[Candidate, QuestionView]]:
-    """Questions not yet answered and approved, in the cycles the actor searches in."""
+def open_for(
+    session: Session, actor: User, security: Security, page: PageRequest | None = None
+) -> Page[tuple[Candidate, QuestionView]]:
+    """One page of the questions not yet answered and approved in the cycles the actor searches
+    in, oldest first, chosen by the database."""
+    query = (
+        select(BoardQuestion, Candidate)
+        .join(Candidate, Candidate.id == BoardQuestion.candidate_id)
+        .join(Assignment, Assignment.cycle_id == Candidate.cycle_id)
+        .where(
+            BoardQuestion.approved_at.is_(None),
+            Assignment.user_id == actor.id,
+            Assignment.duty == Duty.INVESTIGATOR,
+            Assignment.ended_at.is_(None),
+            Candidate.wrapped_key.is_not(None),
+        )
+    )
     if not policy.can(actor, policy.Action.INVESTIGATE):
-        return []
-    rows = session.scalars(select(BoardQuestion).where(BoardQuestion.approved_at.is_(None)).order_by(BoardQuestion.id))
-    out = []
-    for row in rows:
-        candidate = session.get(Candidate, row.candidate_id)
-        assert candidate is not None
-        if policy.can(actor, policy.Action.INVESTIGATE, candidate.cycle) and candidate.wrapped_key is not None:
-            out.append((candidate, _view_of(row, CandidateVault(security.keyring, candidate), for_board=False)))
-    return out
+        query = query.where(false())
+    rows = paginate(session, query, [Key(BoardQuestion.id)], page or PageRequest(), name="questions")
+    return rows.map(lambda r: (r[1], _view_of(r[0], CandidateVault(security.keyring, r[1]), for_board=False)))

@@ -12,8 +12,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import false, func, or_, select
+from sqlalchemy.orm import Session, aliased
 
 from vetting import policy
 from vetting.audit.events import Event
@@ -21,6 +21,7 @@ from vetting.audit.writer import record
 from vetting.crypto import sha256_hex
 from vetting.errors import Conflict, Refusal
 from vetting.models import (
+    NEVER_REPORTED,
     SCREENED_FIELDS,
     Assignment,
     BehaviourCategory,
@@ -29,6 +30,7 @@ from vetting.models import (
     CycleStatus,
     Duty,
     Finding,
+    FindingMention,
     FindingRelease,
     User,
     ValidationStatus,
@@ -36,6 +38,8 @@ from vetting.models import (
 from vetting.services import redaction
 from vetting.services.context import Security
 from vetting.services.findings import FindingView, finding_for_work, view_of
+from vetting.services.paging import Key, Page, PageRequest, paginate
+from vetting.services.released import refuted
 from vetting.services.vault import CandidateVault
 
 
@@ -222,18 +226,26 @@ class AwaitingReview:
     open_mentions: int
 
 
-def awaiting_review(session: Session, actor: User) -> list[AwaitingReview]:
-    """Colleagues' reportable findings in the actor's open cycles that the board cannot read yet.
+def awaiting_review(session: Session, actor: User, page: PageRequest | None = None) -> Page[AwaitingReview]:
+    """One page of colleagues' reportable findings in the actor's open cycles that the board
+    cannot read yet, oldest first, chosen and counted by the database.
 
     Only ids, codes and categories: no candidate content is opened, so nothing to audit.
     """
-    if not policy.can(actor, policy.Action.INVESTIGATE):
-        return []
-    rows = session.scalars(
-        select(Finding)
+    current = aliased(FindingRelease)
+    open_mentions = (
+        select(func.count())
+        .select_from(FindingMention)
+        .where(FindingMention.finding_id == Finding.id, FindingMention.resolution.is_(None))
+        .correlate(Finding)
+        .scalar_subquery()
+    )
+    query = (
+        select(Finding.id, Finding.candidate_id, Candidate.code, Cycle.title, Finding.category, open_mentions)
         .join(Candidate, Candidate.id == Finding.candidate_id)
         .join(Cycle, Cycle.id == Candidate.cycle_id)
         .join(Assignment, Assignment.cycle_id == Cycle.id)
+        .outerjoin(current, current.id == Finding.current_release_id)
         .where(
             Assignment.user_id == actor.id,
             Assignment.duty == Duty.INVESTIGATOR,
@@ -241,20 +253,12 @@ def awaiting_review(session: Session, actor: User) -> list[AwaitingReview]:
             Cycle.status == CycleStatus.OPEN,
             Finding.withdrawn_at.is_(None),
             policy.releasable_by(actor),
+            Finding.category.not_in(NEVER_REPORTED),
+            ~refuted(),
+            or_(current.id.is_(None), current.revision != Finding.revision),
         )
-        .order_by(Finding.id)
     )
-    return [
-        AwaitingReview(
-            f.id,
-            f.candidate_id,
-            f.candidate.code,
-            f.candidate.cycle.title,
-            f.category,
-            redaction.open_count(f),
-        )
-        for f in rows
-        if f.category.reportable
-        and f.validation_status is not ValidationStatus.REFUTED
-        and (f.current_release is None or f.current_release.revision != f.revision)
-    ]
+    if not policy.can(actor, policy.Action.INVESTIGATE):
+        query = query.where(false())
+    rows = paginate(session, query, [Key(Finding.id)], page or PageRequest(), name="reviews")
+    return rows.map(lambda r: AwaitingReview(*r))

@@ -144,20 +144,27 @@ def released_findings_of(
     return out
 
 
+def refuted() -> ColumnElement[bool]:
+    """``Finding.validation_status is REFUTED`` in SQL: a contradiction recorded against the
+    finding's current revision."""
+    return (
+        select(ValidationStep.id)
+        .where(
+            ValidationStep.finding_id == Finding.id,
+            ValidationStep.revision == Finding.revision,
+            ValidationStep.result == ValidationResult.CONTRADICTS,
+        )
+        .exists()
+    )
+
+
 def shown_release() -> ColumnElement[bool]:
     """The condition :func:`released_findings_of` applies, on a ``Finding`` joined to its current
     ``FindingRelease``, for counting in SQL what the board would read without opening any text."""
     return and_(
         Finding.withdrawn_at.is_(None),
         FindingRelease.revision == Finding.revision,
-        # Refuted: a contradiction recorded against the current revision (Finding.validation_status).
-        ~select(ValidationStep.id)
-        .where(
-            ValidationStep.finding_id == Finding.id,
-            ValidationStep.revision == Finding.revision,
-            ValidationStep.result == ValidationResult.CONTRADICTS,
-        )
-        .exists(),
+        ~refuted(),
         FindingRelease.category.not_in(NEVER_REPORTED),
     )
 

@@ -83,8 +83,8 @@ def investigations() -> ResponseReturnValue:
             "home/investigations.html",
             duties=cycles.my_duties(session, current_user, Duty.INVESTIGATOR),
             candidates=candidates.my_candidates(session, current_user, runtime().security, page_args()),
-            awaiting=release.awaiting_review(session, current_user),
-            board_questions=questions.open_for(session, current_user, runtime().security),
+            awaiting=release.awaiting_review(session, current_user, page_args("reviews_")),
+            board_questions=questions.open_for(session, current_user, runtime().security, page_args("questions_")),
             disputes=notices.open_disputes_for(session, current_user),
             designation_problems=policy.designation_problems(current_user),
         )
