@@ -613,6 +613,39 @@ def storage_check(repair: bool, older_than: float) -> None:
         sys.exit(1)
 
 
+@cli.group("mail")
+def mail_group() -> None:
+    """E-mail: the outbox, sent through SMTP (VETTING_SMTP_URL) or written to instance/outbox/."""
+
+
+@mail_group.command("test")
+@click.argument("email")
+def mail_test(email: str) -> None:
+    """Send a test message to EMAIL now, through the configured path, and say what happened.
+
+    The message goes through the outbox like any other (audited); one that fails stays there for
+    the worker's retries. Exit status 1 when it was not sent.
+    """
+    from vetting.jobs.mail import deliver, transport_for
+    from vetting.models import OutboxStatus
+    from vetting.services import mail
+
+    rt = _runtime()
+    try:
+        with rt.db.transaction() as session:
+            message_id = mail.queue(session, None, email, mail.TestMessage(), rt.settings.agency_name)
+    except DomainError as error:
+        _fail(error)
+    click.echo(transport_for(rt.settings).description)
+    outcome = deliver(rt, message_id)
+    if outcome is not None and outcome.status is OutboxStatus.SENT:
+        click.echo(f"Test message {message_id} sent to {email}.")
+        return
+    state = f"{outcome.status.value}: {outcome.error}" if outcome else "taken by another delivery"
+    click.echo(f"Test message {message_id} was not sent ({state}).", err=True)
+    sys.exit(1)
+
+
 def _check_storage_at_start() -> None:
     """`vetting serve`: report the store's state; remove half-written files older than a minute."""
     from sqlalchemy.exc import SQLAlchemyError

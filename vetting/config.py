@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
@@ -203,6 +203,12 @@ class Settings:
     audit_witnesses: tuple[Path, ...] = ()
     #: How often the server writes the head to its witnesses.
     audit_anchor_interval: timedelta = timedelta(hours=1)
+    #: Where e-mail leaves (issue 16 point 5); ``None``: it is written to ``instance/outbox/``.
+    smtp: SmtpServer | None = None
+    #: The From address of every message (``VETTING_MAIL_FROM``).
+    mail_from: str = "vetting@localhost"
+    #: Attempts at delivering one message before it is marked failed.
+    mail_max_attempts: int = 8
     #: The task queue (issue 17): ``redis://`` or ``sqlite:///path``; ``None`` is the embedded
     #: SQLite queue in the instance folder, which needs no server.
     queue_url: str | None = None
@@ -328,6 +334,110 @@ def _queue_url(env: Mapping[str, str], file_config: Mapping[str, Any]) -> str | 
     return raw
 
 
+#: The From address when none is configured (mail then only goes to the outbox folder).
+DEFAULT_MAIL_FROM = "vetting@localhost"
+_SMTP_SETTING = f"VETTING_SMTP_URL (smtp_url in {CONFIG_FILE})"
+_MAIL_FROM_SETTING = f"VETTING_MAIL_FROM (mail_from in {CONFIG_FILE})"
+#: One address, as SMTP carries it: no spaces, quotes, angle brackets or line breaks.
+_ADDRESS = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?")
+MAX_ADDRESS = 254
+
+
+def is_address(value: str) -> bool:
+    """Whether ``value`` is one plain e-mail address (local@domain, at most 254 characters)."""
+    return len(value) <= MAX_ADDRESS and _ADDRESS.fullmatch(value) is not None and ".." not in value
+
+
+@dataclass(frozen=True)
+class SmtpServer:
+    """Where mail leaves. The password is kept out of ``repr``, logs, errors and pages."""
+
+    host: str
+    port: int
+    #: ``smtps://``: TLS from the first byte.
+    implicit_tls: bool = False
+    #: ``?starttls=required``: refuse to send in clear when the server offers no STARTTLS
+    #: (without it STARTTLS is used whenever the server offers it).
+    starttls_required: bool = False
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    #: ``?cafile=``: the certificate authorities to trust instead of the system's (a private CA).
+    cafile: str | None = None
+
+    @property
+    def display(self) -> str:
+        """The server as pages and logs name it: scheme, user and host, never the password."""
+        user = f"{self.username}@" if self.username else ""
+        return f"{'smtps' if self.implicit_tls else 'smtp'}://{user}{self.host}:{self.port}"
+
+
+def parse_smtp_url(raw: str) -> SmtpServer:
+    """``smtp://user:password@host:port`` or ``smtps://…``; the user and password percent-decoded.
+
+    :raises ConfigError: naming the setting, never repeating the URL (it may hold the password).
+    """
+    parts = urlsplit(raw.strip())
+    if parts.scheme not in {"smtp", "smtps"}:
+        raise ConfigError(f"{_SMTP_SETTING} must start with smtp:// or smtps://.")
+    try:
+        port = parts.port
+    except ValueError as exc:
+        raise ConfigError(f"{_SMTP_SETTING}: the port must be a number from 1 to 65535.") from exc
+    if not parts.hostname:
+        raise ConfigError(f"{_SMTP_SETTING} names no host: write smtp://user:password@host:587.")
+    if parts.path not in {"", "/"} or parts.fragment:
+        raise ConfigError(f"{_SMTP_SETTING} must hold only credentials, a host, a port and options.")
+    options = dict(parse_qsl(parts.query, keep_blank_values=True))
+    unknown = sorted(set(options) - {"starttls", "cafile"})
+    if unknown:
+        raise ConfigError(f"{_SMTP_SETTING}: unknown option {unknown[0]!r} (known: starttls=required, cafile=PATH).")
+    starttls = options.get("starttls", "")
+    if starttls not in {"", "required"}:
+        raise ConfigError(f"{_SMTP_SETTING}: starttls may only be 'required'.")
+    implicit = parts.scheme == "smtps"
+    if implicit and starttls:
+        raise ConfigError(f"{_SMTP_SETTING}: smtps:// is TLS from the start; starttls applies to smtp:// only.")
+    cafile = options.get("cafile") or None
+    if cafile is not None and not Path(cafile).is_file():
+        raise ConfigError(f"{_SMTP_SETTING}: the cafile {cafile} does not exist.")
+    return SmtpServer(
+        host=parts.hostname,
+        port=port or (465 if implicit else 25),
+        implicit_tls=implicit,
+        starttls_required=bool(starttls),
+        username=unquote(parts.username) if parts.username else None,
+        password=unquote(parts.password) if parts.password is not None else None,
+        cafile=cafile,
+    )
+
+
+def _mail(env: Mapping[str, str], file_config: Mapping[str, Any]) -> dict[str, Any]:
+    """``VETTING_SMTP_URL``, ``VETTING_MAIL_FROM`` and ``VETTING_MAIL_MAX_ATTEMPTS`` (or ``smtp_url``,
+    ``mail_from`` and ``mail_max_attempts`` in config.toml; the environment wins)."""
+    values: dict[str, Any] = {}
+    raw_url = env.get("VETTING_SMTP_URL") or file_config.get("smtp_url")
+    if raw_url:
+        if not isinstance(raw_url, str):
+            raise ConfigError(f"{_SMTP_SETTING} must be a string such as smtp://user:password@host:587.")
+        values["smtp"] = parse_smtp_url(raw_url)
+    raw_from = env.get("VETTING_MAIL_FROM") or file_config.get("mail_from")
+    if raw_from:
+        if not isinstance(raw_from, str) or not is_address(raw_from.strip()):
+            raise ConfigError(f"{_MAIL_FROM_SETTING} must be one e-mail address, such as vetting@agency.gov.")
+        values["mail_from"] = raw_from.strip()
+    elif "smtp" in values:
+        raise ConfigError(f"{_SMTP_SETTING} is set but {_MAIL_FROM_SETTING} is not: say whom the mail is from.")
+    attempts = env.get("VETTING_MAIL_MAX_ATTEMPTS") or file_config.get("mail_max_attempts")
+    if attempts is not None:
+        try:
+            values["mail_max_attempts"] = int(attempts)
+        except (TypeError, ValueError) as exc:
+            raise ConfigError("mail_max_attempts must be a whole number.") from exc
+        if not 1 <= values["mail_max_attempts"] <= 50:
+            raise ConfigError("mail_max_attempts must be between 1 and 50.")
+    return values
+
+
 def load_settings(
     instance_path: Path | None = None,
     env: Mapping[str, str] | None = None,
@@ -377,6 +487,7 @@ def load_settings(
         if values["eeo_minimum_group"] < 2:
             raise ConfigError("eeo_minimum_group must be at least 2: a group of one is a person.")
     values.update(_anchoring(env, file_config, instance_path))
+    values.update(_mail(env, file_config))
     values["object_storage"] = _object_storage(env, file_config)
     token_days = _token_days(env, file_config)
     if token_days is not None:

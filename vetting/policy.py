@@ -53,6 +53,8 @@ class Action(StrEnum):
     CANDIDATES_MANAGE = "candidates.manage"
     #: Author and publish checklist templates.
     CHECKLISTS_MANAGE = "checklists.manage"
+    #: Read the outbox: every message, its status and why it failed (issue 16 point 5).
+    OUTBOX_READ = "outbox.read"
 
 
 ROLE_ACTIONS: Final[Mapping[Role, frozenset[Action]]] = {
@@ -63,6 +65,7 @@ ROLE_ACTIONS: Final[Mapping[Role, frozenset[Action]]] = {
             Action.CYCLES_VIEW_ALL,
             Action.CANDIDATES_MANAGE,
             Action.CHECKLISTS_MANAGE,
+            Action.OUTBOX_READ,
         }
     ),
     Role.INVESTIGATOR: frozenset({Action.INVESTIGATE, Action.CANDIDATES_MANAGE}),

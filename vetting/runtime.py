@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from vetting.config import PROJECT_ROOT, Settings
 from vetting.db import Database
+from vetting.jobs.mail import deliver
 from vetting.jobs.queue import JobQueue
 from vetting.jobs.tasks import run_job
 from vetting.pdf import Reports
@@ -48,4 +49,5 @@ class Runtime:
             queue=queue,
         )
         queue.bind(lambda job_id: run_job(runtime, job_id))
+        queue.bind_mail(lambda message_id: deliver(runtime, message_id))
         return runtime

@@ -34,6 +34,7 @@ ALLOWED: dict[tuple[Role, Action], bool] = {
     (Role.ADMIN, Action.BOARD_READ): False,
     (Role.ADMIN, Action.CANDIDATES_MANAGE): True,
     (Role.ADMIN, Action.CHECKLISTS_MANAGE): True,
+    (Role.ADMIN, Action.OUTBOX_READ): True,
     (Role.INVESTIGATOR, Action.USERS_MANAGE): False,
     (Role.INVESTIGATOR, Action.CYCLES_MANAGE): False,
     (Role.INVESTIGATOR, Action.CYCLES_VIEW_ALL): False,
@@ -42,6 +43,7 @@ ALLOWED: dict[tuple[Role, Action], bool] = {
     (Role.INVESTIGATOR, Action.BOARD_READ): False,
     (Role.INVESTIGATOR, Action.CANDIDATES_MANAGE): True,
     (Role.INVESTIGATOR, Action.CHECKLISTS_MANAGE): False,
+    (Role.INVESTIGATOR, Action.OUTBOX_READ): False,
     (Role.BOARD_MEMBER, Action.USERS_MANAGE): False,
     (Role.BOARD_MEMBER, Action.CYCLES_MANAGE): False,
     (Role.BOARD_MEMBER, Action.CYCLES_VIEW_ALL): False,
@@ -50,6 +52,7 @@ ALLOWED: dict[tuple[Role, Action], bool] = {
     (Role.BOARD_MEMBER, Action.BOARD_READ): True,
     (Role.BOARD_MEMBER, Action.CANDIDATES_MANAGE): False,
     (Role.BOARD_MEMBER, Action.CHECKLISTS_MANAGE): False,
+    (Role.BOARD_MEMBER, Action.OUTBOX_READ): False,
     (Role.AUDITOR, Action.USERS_MANAGE): False,
     (Role.AUDITOR, Action.CYCLES_MANAGE): False,
     (Role.AUDITOR, Action.CYCLES_VIEW_ALL): True,
@@ -58,6 +61,7 @@ ALLOWED: dict[tuple[Role, Action], bool] = {
     (Role.AUDITOR, Action.BOARD_READ): False,
     (Role.AUDITOR, Action.CANDIDATES_MANAGE): False,
     (Role.AUDITOR, Action.CHECKLISTS_MANAGE): False,
+    (Role.AUDITOR, Action.OUTBOX_READ): False,
 }
 
 

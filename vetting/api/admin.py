@@ -4,18 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import jsonify
+from flask import jsonify, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from vetting import policy
-from vetting.api.registry import moment, parse, route
+from vetting.api.registry import moment, page_fields, parse, route
 from vetting.api.schemas import DesignationPut, UserCreate, UserUpdate
 from vetting.clock import today
+from vetting.http.args import page_args
 from vetting.http.runtime import runtime, transaction
-from vetting.models import Role, User
+from vetting.models import OutboxStatus, Role, User
 from vetting.policy import Action
-from vetting.services import users
+from vetting.services import mail, users
 
 
 def user_json(user: User, *, detail: bool = False) -> dict[str, Any]:
@@ -131,3 +132,38 @@ def user_reset_mfa(user_id: int) -> ResponseReturnValue:
     with transaction() as session:
         user = users.reset_mfa(session, current_user, user_id)
         return jsonify(user_json(user, detail=True))
+
+
+# --- e-mail (issue 16 point 5) ---------------------------------------------------------
+
+
+def outbox_json(message: mail.OutboxView) -> dict[str, Any]:
+    """A message as the outbox lists it: never its body, whose link is the candidate's key."""
+    return {
+        "id": message.id,
+        "template": message.template.value,
+        "recipient": message.recipient,
+        "subject": message.subject,
+        "status": message.status.value,
+        "attempts": message.attempts,
+        "next_attempt_at": moment(message.next_attempt_at),
+        "last_error": message.last_error,
+        "created_at": moment(message.created_at),
+        "sent_at": moment(message.sent_at),
+        "caused_by_id": message.caused_by_id,
+    }
+
+
+@route(
+    "GET",
+    "/admin/outbox",
+    "The outbox: every e-mail, newest first, with its status, attempts and last error",
+    Action.OUTBOX_READ,
+    paged=True,
+    query=(("status", {"type": "string", "enum": list(OutboxStatus)}, "Only messages in this state"),),
+)
+def outbox_list() -> ResponseReturnValue:
+    page = page_args()
+    with transaction() as session:
+        found = mail.list_outbox(session, current_user, page, request.args.get("status") or "")
+        return jsonify({"messages": [outbox_json(m) for m in found.items], **page_fields(found)})

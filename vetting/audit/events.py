@@ -109,6 +109,15 @@ class Event(StrEnum):
 
     LOGOUT = "logout"
 
+    #: A message was put in the outbox (issue 16 point 5): its id and template, never its text.
+    MAIL_QUEUED = "mail.queued"
+    #: The SMTP server (or the outbox folder) took the message; ids and the attempt number only.
+    MAIL_SENT = "mail.sent"
+    #: An attempt failed and another is due later: the error's class or SMTP code, no secret.
+    MAIL_DEFERRED = "mail.deferred"
+    #: The message will not be sent: refused for good, or out of attempts.
+    MAIL_FAILED = "mail.failed"
+
     MFA_ENROLLED = "mfa.enrolled"
     MFA_RESET = "mfa.reset"
 

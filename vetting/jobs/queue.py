@@ -60,11 +60,17 @@ class JobQueue:
         self._huey: Huey | None = None
         self._task: Any = None
         self._run: Callable[[int], None] | None = None
+        self._deliver: Callable[[int], object] | None = None
+        self._mail_task: Any = None
         self._lock = threading.Lock()
 
     def bind(self, run: Callable[[int], None]) -> None:
         """``run(job_id)`` does a job (:func:`vetting.jobs.tasks.run_job` over the runtime)."""
         self._run = run
+
+    def bind_mail(self, deliver: Callable[[int], object]) -> None:
+        """``deliver(message_id)`` sends one outbox message (:func:`vetting.jobs.mail.deliver`)."""
+        self._deliver = deliver
 
     @property
     def huey(self) -> Huey:
@@ -75,6 +81,9 @@ class JobQueue:
                 assert run is not None, "JobQueue.bind was not called"
                 # One task for every kind: the row, not the message, says what to do.
                 self._task = huey.task(name="vetting.run_job")(run)
+                if self._deliver is not None:
+                    # Mail is not a job (no requester, no file): its outbox row says what to send.
+                    self._mail_task = huey.task(name="vetting.deliver_mail")(self._deliver)
                 self._huey = huey
             return self._huey
 
@@ -98,5 +107,22 @@ class JobQueue:
             self.enqueue(job_id)
         except Exception as error:
             log.warning("job %s: the queue did not take it (%s); the worker's sweep will", job_id, type(error).__name__)
+            return False
+        return True
+
+    def enqueue_mail(self, message_id: int) -> None:
+        self.huey  # noqa: B018 (opens the queue and registers the task)
+        assert self._mail_task is not None, "JobQueue.bind_mail was not called"
+        self._mail_task(message_id)
+
+    def offer_mail(self, message_id: int) -> bool:
+        """:meth:`enqueue_mail` after the outbox row is committed; a broker that does not answer is
+        logged, not raised: the message stays queued and the worker's sweep hands it over later."""
+        try:
+            self.enqueue_mail(message_id)
+        except Exception as error:
+            log.warning(
+                "mail %s: the queue did not take it (%s); the worker's sweep will", message_id, type(error).__name__
+            )
             return False
         return True

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from vetting.jobs.mail import sweep_quietly as sweep_mail
 from vetting.jobs.tasks import sweep
 
 if TYPE_CHECKING:
@@ -24,6 +25,8 @@ log = logging.getLogger("vetting.jobs")
 
 def _sweeping(rt: Runtime, stop: threading.Event) -> None:
     while not stop.wait(rt.queue.lease / 2):
+        # The outbox too: new messages never handed over, and retries whose wait is over.
+        sweep_mail(rt)
         try:
             found = sweep(rt, starting=False)
         except (SQLAlchemyError, OSError) as error:  # the database or the broker is away: try later
@@ -39,6 +42,7 @@ def run_worker(rt: Runtime, workers: int, lease: float) -> None:
     found = sweep(rt, starting=True)
     if found:
         log.info("worker start: %s unfinished job(s) handed to the queue", len(found))
+    sweep_mail(rt)
     stop = threading.Event()
     sweeper = threading.Thread(target=_sweeping, args=(rt, stop), name="job-sweep", daemon=True)
     sweeper.start()

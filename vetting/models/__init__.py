@@ -50,6 +50,7 @@ from vetting.models.firewall import (
     MentionSource,
 )
 from vetting.models.job import Job, JobKind, JobStatus
+from vetting.models.outbox import MessageTemplate, OutboxMessage, OutboxStatus
 from vetting.models.user import (
     ApiToken,
     AuthSession,
@@ -82,6 +83,9 @@ __all__ = [
     "Job",
     "JobKind",
     "JobStatus",
+    "MessageTemplate",
+    "OutboxMessage",
+    "OutboxStatus",
     "FindingRelease",
     "MentionResolution",
     "MentionSource",

@@ -5,7 +5,7 @@ Each page is built inside its transaction, so templates can follow relationships
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy.orm import Session
@@ -14,10 +14,12 @@ from wtforms.fields.choices import SelectChoice
 from vetting import policy
 from vetting.clock import utcnow
 from vetting.http.access import requires
+from vetting.http.args import page_args
 from vetting.http.runtime import runtime, transaction
-from vetting.models import Assignment, Cycle, CycleStatus, DecisionRule, Duty, Role, User
+from vetting.jobs.mail import transport_for
+from vetting.models import Assignment, Cycle, CycleStatus, DecisionRule, Duty, OutboxStatus, Role, User
 from vetting.policy import Action
-from vetting.services import checklists, cycles, holidays, users
+from vetting.services import checklists, cycles, holidays, mail, users
 from vetting.web.confirm import Confirmation, confirmation_page, confirmed
 from vetting.web.formrun import FormFailed, submit
 from vetting.web.forms import (
@@ -44,6 +46,7 @@ def index() -> ResponseReturnValue:
             "admin/index.html",
             overview=users.admin_overview(session, current_user),
             cycles=cycles.list_cycles(session, current_user),
+            mail_delivery=transport_for(runtime().settings).description,
         )
 
 
@@ -580,3 +583,23 @@ def cycle_status(cycle_id: int) -> ResponseReturnValue:
         return _cycle_page(cycle_id, status=failed.status, error=failed.message)
     flash(f"Cycle is now {status.value}.", "success")
     return redirect(url_for("admin.cycle_detail", cycle_id=cycle_id))
+
+
+# --- e-mail ---------------------------------------------------------------------------
+
+
+@bp.get("/outbox")
+@requires(Action.OUTBOX_READ)
+def outbox() -> ResponseReturnValue:
+    """Every message, newest first, a page at a time; failures say why (issue 16 point 5)."""
+    page = page_args()
+    raw = request.args.get("status") or ""
+    with transaction() as session:
+        found = mail.list_outbox(session, current_user, page, raw)
+        return render_template(
+            "admin/outbox.html",
+            page=found,
+            status=OutboxStatus(raw) if raw else None,
+            statuses=list(OutboxStatus),
+            delivery=transport_for(runtime().settings).description,
+        )
