@@ -22,6 +22,7 @@ from vetting.config import (
     AGENCY_NAME_MISSING,
     CONFIG_FILE,
     ConfigError,
+    check_time_zone,
     clean_agency_name,
     configured_agency_name,
     default_database_url,
@@ -30,7 +31,7 @@ from vetting.config import (
     read_file_config,
 )
 from vetting.errors import DomainError
-from vetting.instance import ensure_instance, save_agency_name
+from vetting.instance import ensure_instance, save_agency_name, save_time_zone
 from vetting.models import Role
 from vetting.runtime import Runtime
 from vetting.screening.cli import screen_command
@@ -118,19 +119,28 @@ def _agency_name_to_save(instance_path: Path, given: str | None, default: str | 
     metavar="NAME",
     help="Saved only when no agency name is configured yet (scripts such as make run).",
 )
-def init_command(agency_name: str | None, default_agency_name: str | None) -> None:
+@click.option(
+    "--time-zone",
+    metavar="ZONE",
+    help="The agency's IANA time zone, e.g. America/Chicago: dates shown, business days and due dates "
+    "follow it; saved as time_zone in instance/config.toml (UTC until set).",
+)
+def init_command(agency_name: str | None, default_agency_name: str | None, time_zone: str | None) -> None:
     """Create the instance folder and its secrets (mode 0600), name the agency (asked for at a terminal
-    when none is configured), then migrate to head."""
+    when none is configured), set its time zone, then migrate to head."""
     from vetting.migrate import upgrade
 
     instance_path = default_instance_path()
     name = _agency_name_to_save(instance_path, agency_name, default_agency_name)
-    created = ensure_instance(instance_path)
-    if name is not None:
-        try:
+    try:
+        zone = check_time_zone(time_zone, "--time-zone") if time_zone is not None else None
+        created = ensure_instance(instance_path)
+        if name is not None:
             save_agency_name(instance_path, name)
-        except ConfigError as error:
-            raise click.ClickException(str(error)) from error
+        if zone is not None:
+            save_time_zone(instance_path, zone)
+    except ConfigError as error:
+        raise click.ClickException(str(error)) from error
     settings = load_settings(instance_path)
     upgrade(settings.database_url)
     for created_name in created:
@@ -139,6 +149,7 @@ def init_command(agency_name: str | None, default_agency_name: str | None) -> No
         click.echo(f"Agency name saved in {instance_path / CONFIG_FILE}: {name}")
         if os.environ.get("VETTING_AGENCY_NAME") and settings.agency_name != name:
             click.echo(f"VETTING_AGENCY_NAME is set and overrides it: documents name {settings.agency_name}.")
+    click.echo(f"Time zone: {settings.time_zone}" + ("" if time_zone else " (set with vetting init --time-zone ZONE)"))
     click.echo(f"Instance ready at {instance_path}; database migrated to the latest revision.")
     if not os.environ.get("VETTING_DATABASE_URL"):
         click.echo(f"Database: {default_database_url(instance_path)}")

@@ -17,6 +17,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
@@ -84,6 +85,36 @@ def configured_agency_name(env: Mapping[str, str], file_config: Mapping[str, Any
     """``VETTING_AGENCY_NAME`` or ``agency_name`` in config.toml (the environment wins), or ``None``."""
     name = " ".join(str(env.get("VETTING_AGENCY_NAME") or file_config.get("agency_name") or "").split())
     return name or None
+
+
+def check_time_zone(raw: str, source: str = "VETTING_TIME_ZONE") -> str:
+    """An IANA time zone name such as ``America/Chicago`` (or ``UTC``), as the tz database knows it."""
+    name = raw.strip()
+    try:
+        if not _ZONE_NAME.fullmatch(name):
+            raise ValueError(name)
+        ZoneInfo(name)
+    except (ValueError, ZoneInfoNotFoundError) as exc:
+        raise ConfigError(
+            f"{source} must be an IANA time zone name such as America/Chicago or UTC; {name!r} is not one."
+        ) from exc
+    return name
+
+
+def configured_time_zone(env: Mapping[str, str], file_config: Mapping[str, Any]) -> str:
+    """``VETTING_TIME_ZONE`` or ``time_zone`` in config.toml (the environment wins); UTC by default."""
+    if env.get("VETTING_TIME_ZONE"):
+        return check_time_zone(env["VETTING_TIME_ZONE"])
+    raw = file_config.get("time_zone")
+    if raw is None or raw == "":
+        return "UTC"
+    if not isinstance(raw, str):
+        raise ConfigError(f'time_zone in {CONFIG_FILE} must be a string such as "America/Chicago".')
+    return check_time_zone(raw, f"time_zone in {CONFIG_FILE}")
+
+
+#: The shape of a tz database name (no path tricks reach the zone files).
+_ZONE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9][A-Za-z0-9_+-]*){0,2}")
 
 
 #: An S3 bucket name (3–63 characters: lower-case letters, digits, dots and hyphens).
@@ -214,6 +245,8 @@ class Settings:
     queue_url: str | None = None
     #: Evidence and signed forms in S3-compatible object storage; ``None``: the instance folder.
     object_storage: ObjectStorage | None = None
+    #: The agency's clock (an IANA name): every date shown, business day and "due" (issue 16).
+    time_zone: str = "UTC"
 
     def with_overrides(self, **changes: Any) -> Settings:
         """Return a copy with some fields replaced (tests, CLI flags)."""
@@ -493,6 +526,7 @@ def load_settings(
     if token_days is not None:
         values["token_days"] = token_days
     values["queue_url"] = _queue_url(env, file_config)
+    values["time_zone"] = configured_time_zone(env, file_config)
     if "cookie_secure" in file_config:
         values["cookie_secure"] = bool(file_config["cookie_secure"])
     values.update(overrides)

@@ -22,9 +22,6 @@ from vetting.config import (
     ConfigError,
 )
 
-#: A top-level ``agency_name = ...`` line of config.toml (before any [table]).
-_AGENCY_LINE = re.compile(r"^[ \t]*agency_name[ \t]*=.*$", re.MULTILINE)
-
 
 def _write_private(path: Path, data: bytes) -> None:
     # O_EXCL: never overwrite an existing key; 0600 from the first byte.
@@ -66,27 +63,38 @@ def ensure_instance(instance_path: Path) -> list[str]:
 
 
 def save_agency_name(instance_path: Path, name: str) -> None:
-    """Write ``agency_name`` into ``instance/config.toml``, keeping every other line as it was.
+    """Write ``agency_name`` into ``instance/config.toml``, keeping every other line as it was."""
+    _save_top_level(
+        instance_path, "agency_name", name, "The agency named on every document (vetting init --agency-name)."
+    )
+
+
+def save_time_zone(instance_path: Path, name: str) -> None:
+    """Write ``time_zone`` (a checked IANA name) into ``instance/config.toml`` (issue 16)."""
+    _save_top_level(
+        instance_path, "time_zone", name, "The agency's clock for dates and windows (vetting init --time-zone)."
+    )
+
+
+def _save_top_level(instance_path: Path, key: str, value: str, comment: str) -> None:
+    """Write the top-level ``key = value`` line of config.toml, keeping every other line as it was.
 
     A TOML basic string is JSON's string syntax for printable text, so ``json.dumps`` quotes it.
     The line goes first (top-level keys must come before any table) or replaces the top-level
     one; the file is read back before it replaces the old one, and an edit that would not read
-    back as ``name`` is refused with a message instead of being written.
+    back as ``value`` is refused with a message instead of being written.
     """
     path = instance_path / CONFIG_FILE
     text = path.read_text(encoding="utf-8") if path.exists() else ""
-    line = f"agency_name = {json.dumps(name, ensure_ascii=False)}"
+    line = f"{key} = {json.dumps(value, ensure_ascii=False)}"
     top = text.split("\n[", 1)[0] if not text.startswith("[") else ""
-    found = _AGENCY_LINE.search(top)
-    if found:
-        updated = text[: found.start()] + line + text[found.end() :]
-    else:
-        updated = f"# The agency named on every document (vetting init --agency-name).\n{line}\n{text}"
+    found = re.compile(rf"^[ \t]*{key}[ \t]*=.*$", re.MULTILINE).search(top)
+    updated = text[: found.start()] + line + text[found.end() :] if found else f"# {comment}\n{line}\n{text}"
     try:
-        if tomllib.loads(updated).get("agency_name") != name:
-            raise ConfigError(f"Could not write agency_name into {path}: edit the file by hand.")
+        if tomllib.loads(updated).get(key) != value:
+            raise ConfigError(f"Could not write {key} into {path}: edit the file by hand.")
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"Could not write agency_name into {path} ({exc}): edit the file by hand.") from exc
+        raise ConfigError(f"Could not write {key} into {path} ({exc}): edit the file by hand.") from exc
     temporary = path.with_name(f".{CONFIG_FILE}.tmp")
     temporary.write_text(updated, encoding="utf-8")
     os.replace(temporary, path)

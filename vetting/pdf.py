@@ -14,6 +14,8 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from vetting.clock import shown_date, shown_time, zone_name
+
 ASSET_SCHEME = "asset:"
 
 
@@ -53,6 +55,9 @@ class Reports:
             trim_blocks=True,
             lstrip_blocks=True,
         )
+        # Documents give dates and times on the agency's clock (issue 16), like the pages.
+        self.env.filters.update(agency_date=shown_date, agency_time=shown_time)
+        self.env.globals["agency_zone"] = zone_name
 
     def html(self, template: str, **context: Any) -> str:
         return self.env.get_template(template).render(**context)

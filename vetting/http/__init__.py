@@ -12,6 +12,7 @@ from flask_wtf import CSRFProtect
 from werkzeug.exceptions import NotFound
 from werkzeug.routing import IntegerConverter
 
+from vetting.clock import shown_date, shown_time, zone_name
 from vetting.http import errors, guard, uploads
 from vetting.models.base import MAX_ID
 
@@ -75,6 +76,9 @@ def _refuse_nul_bytes() -> None:
 
 def init_app(app: Flask) -> None:
     app.url_map.converters["int"] = IdConverter
+    # Pages give dates and times on the agency's clock (issue 16); stored moments stay UTC.
+    app.jinja_env.filters.update(agency_date=shown_date, agency_time=shown_time)
+    app.jinja_env.globals["agency_zone"] = zone_name
     errors.init_app(app)
     # Request hooks run in this order. The body limit comes first, as the later hooks parse
     # the body; the access guard comes before the CSRF check (who may call, then how).

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from vetting import uniformity_matrix
 from vetting.audit.events import Event
 from vetting.audit.writer import record
-from vetting.clock import today, utcnow
+from vetting.clock import shown_date, shown_time, today, utcnow
 from vetting.crypto import sha256_hex
 from vetting.models import User
 from vetting.pdf import Reports
@@ -38,14 +38,14 @@ def render(
     duties = separation.report(session, actor, cycle_id)[0]
     in_cycle = {r.candidate_id for r in matrix.rows}
     cycle = get_cycle(session, actor, cycle_id)
-    opened = cycle.created_at.date()
+    opened = shown_date(cycle.created_at)
     access = access_review.review(session, actor, since=opened, until=today())
     views = [v for v in access.views if v.candidate_id in in_cycle]
     impact = adverse_impact.report(session, actor, security, cycle_id, settings.eeo_minimum_group)
     pdf = reports.render(
         "audit_report.html",
         agency=agency,
-        generated_at=utcnow().strftime("%Y-%m-%d %H:%M"),
+        generated_at=shown_time(utcnow(), "%Y-%m-%d %H:%M"),
         generated_by=actor.name,
         chain=chain,
         check_seq=check_seq,

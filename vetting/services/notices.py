@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from vetting import policy
 from vetting.audit.events import Event
 from vetting.audit.writer import record
-from vetting.clock import today, utcnow
+from vetting.clock import shown_date, shown_time, today, utcnow
 from vetting.crypto import sha256_hex
 from vetting.errors import Conflict, NotFound, ValidationFailed
 from vetting.models import (
@@ -175,8 +175,8 @@ def _render(
         cycle_title=candidate.cycle.title,
         addressee=addressee,
         findings=_released_texts(session, vault, candidate.id, decision.release_ids),
-        issued_on=notice.issued_at.date(),
-        generated_at=utcnow().strftime("%Y-%m-%d %H:%M"),
+        issued_on=shown_date(notice.issued_at),
+        generated_at=shown_time(utcnow(), "%Y-%m-%d %H:%M"),
         generated_by=actor.name,
     )
     record(
@@ -214,9 +214,10 @@ def record_response(
         select(Notice).where(Notice.decision_id == proposal.id, Notice.kind == NoticeKind.PRE_DECISION)
     )
     assert notice is not None
-    if not notice.issued_at.date() <= received_on <= today():
+    issued_on = shown_date(notice.issued_at)
+    if not issued_on <= received_on <= today():
         raise ValidationFailed(
-            f"The date received must be between the notice's date ({notice.issued_at.date().isoformat()}) and today.",
+            f"The date received must be between the notice's date ({issued_on.isoformat()}) and today.",
             field="received_on",
         )
     text = text.strip()

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from vetting import policy
 from vetting.audit.events import Event
 from vetting.audit.writer import record
-from vetting.clock import utcnow
+from vetting.clock import today, utcnow
 from vetting.errors import Conflict, NotFound, ValidationFailed
 from vetting.models import Role, SensitiveDesignation, User, UserRole
 from vetting.security.passwords import password_problem
@@ -214,7 +214,7 @@ def admin_overview(session: Session, actor: User, *, horizon_days: int = 30) -> 
     """What needs an administrator's attention: locks, lapsing designations."""
     users = list_users(session, actor)
     now = utcnow()
-    horizon = now.date() + timedelta(days=horizon_days)
+    horizon = today() + timedelta(days=horizon_days)
     investigators = [u for u in users if u.has_role(Role.INVESTIGATOR) and u.is_active]
     return AdminOverview(
         users=len(users),
