@@ -186,6 +186,23 @@ def test_the_review_queue_walks_every_finding_once(app: Flask, client: FlaskClie
     assert mine["total"] == 0
 
 
+def test_the_uniformity_rows_come_a_page_at_a_time_over_the_whole_cycles_medians(
+    app: Flask, client: FlaskClient, filled: BoardWorld
+) -> None:
+    """R6: the medians and deviations cover every candidate whichever page of rows is shown."""
+    headers = bearer(app, filled.world.auditor)
+    url = f"{API}/audit/cycles/{filled.world.cycle_id}/uniformity"
+    ids, total = walk(client, url, headers, "candidates")
+    assert total == 40
+    assert ids == sorted(set(ids))
+    assert len(ids) == total
+    whole = client.get(url, headers=headers, query_string={"limit": "200"}).get_json()
+    first = client.get(url, headers=headers, query_string={"limit": "3"}).get_json()
+    assert first["median_searches"] == whole["median_searches"] is not None
+    assert first["deviations"] == whole["deviations"]
+    assert [c["id"] for c in whole["candidates"]] == ids
+
+
 @pytest.mark.parametrize(
     "cursor",
     [
@@ -261,14 +278,16 @@ def test_the_board_page_shows_where_it_is_and_keeps_its_filters(
 
 def test_statements_do_not_grow_with_the_cycle(app: Flask, client: FlaskClient, clock: Clock) -> None:
     """At 10 and at 200 candidates: the board's list (API and page), the cycle's candidates (API
-    and page), the investigators' start pages and their review and question queues each make the
-    same number of statements."""
+    and page), the investigators' start pages, their review and question queues and the uniformity
+    matrix (API and page) each make the same number of statements."""
     bw = build_board_world(app)
     cycle = bw.world.cycle_id
     board, inv, second = bearer(app, bw.chair), bearer(app, bw.world.inv), bearer(app, bw.second)
-    board_client, second_client = app.test_client(), app.test_client()
+    board_client, second_client, auditor_client = app.test_client(), app.test_client(), app.test_client()
     login(board_client, bw.chair, clock)
     login(second_client, bw.second, clock)
+    login(auditor_client, bw.world.auditor, clock)
+    auditor = bearer(app, bw.world.auditor)
     login(client, bw.world.inv, clock)
     requests: dict[str, Callable[[], Any]] = {
         "board API": lambda: client.get(f"{API}/board/cycles/{cycle}/candidates", headers=board),
@@ -283,6 +302,8 @@ def test_statements_do_not_grow_with_the_cycle(app: Flask, client: FlaskClient, 
         "reviewer's start page": lambda: second_client.get("/investigations"),
         "reviews API": lambda: client.get(f"{API}/reviews", headers=second),
         "questions API": lambda: client.get(f"{API}/questions", headers=second),
+        "uniformity API": lambda: client.get(f"{API}/audit/cycles/{cycle}/uniformity", headers=auditor),
+        "uniformity page": lambda: auditor_client.get(f"/audit/cycles/{cycle}/uniformity"),
     }
     counts: dict[str, list[int]] = {name: [] for name in requests}
     for size in (10, 200):

@@ -11,11 +11,11 @@ from flask_login import current_user
 
 from vetting import uniformity_matrix
 from vetting.api.investigation import finding_json
-from vetting.api.registry import day, moment, parse, route
+from vetting.api.registry import day, moment, page_fields, parse, route
 from vetting.api.schemas import ReasonBody
 from vetting.audit.chain import public_key_pem
 from vetting.errors import ValidationFailed
-from vetting.http.args import date_arg
+from vetting.http.args import date_arg, page_args
 from vetting.http.documents import attachment, audited_pdf, csv_response
 from vetting.http.runtime import runtime, transaction
 from vetting.models.base import MAX_ID
@@ -188,13 +188,17 @@ def _cell_json(c: uniformity_matrix.Cell) -> dict[str, Any]:
 @route(
     "GET",
     "/audit/cycles/{cycle_id}/uniformity",
-    "The uniformity matrix (R6): candidates × checklist items, and the deviations",
+    "The uniformity matrix (R6): checklist items, the cycle's medians, investigators and deviations, and one page "
+    "of the candidates' rows (by id; the medians are over every candidate)",
     Action.AUDIT_READ,
     errors=(404,),
+    paged=True,
 )
 def audit_uniformity(cycle_id: int) -> ResponseReturnValue:
+    request_page = page_args()
     with transaction() as session:
         report = uniformity.build(session, current_user, cycle_id)
+    rows = uniformity.rows_page(report, request_page)
     return jsonify(
         {
             "cycle_id": report.cycle_id,
@@ -216,8 +220,9 @@ def audit_uniformity(cycle_id: int) -> ResponseReturnValue:
                     "deviations": list(r.flags),
                     "cells": [_cell_json(c) for c in r.cells],
                 }
-                for r in report.rows
+                for r in rows.items
             ],
+            **page_fields(rows),
             "investigators": [
                 {
                     "user_id": p.user_id,

@@ -22,14 +22,13 @@ from sqlalchemy.orm import Session
 from vetting import policy
 from vetting.audit.events import Event
 from vetting.audit.writer import record
-from vetting.clock import utcnow
+from vetting.clock import shown_time, utcnow
 from vetting.crypto import sha256_hex
 from vetting.errors import NotFound
 from vetting.models import (
     Assignment,
     BehaviourCategory,
     Candidate,
-    Consent,
     Cycle,
     Decision,
     DecisionStatus,
@@ -41,7 +40,7 @@ from vetting.models import (
 )
 from vetting.pdf import Reports
 from vetting.services import decisions, questions
-from vetting.services.candidates import STAGES, progress, stage_of
+from vetting.services.candidates import STAGES, progress, stage_of, stage_rank
 from vetting.services.context import Security
 from vetting.services.paging import Key, Page, PageRequest, paginate
 from vetting.services.released import BoardFinding, released_count, released_counts, released_findings
@@ -180,12 +179,6 @@ def _candidate(
 SORTS = ("candidate", "waiting", "stage", "checklist", "released", "decision")
 
 
-def _stage_rank() -> ColumnElement[int]:
-    """:data:`candidates.STAGES` index of the candidate row, in SQL."""
-    consented = select(Consent.id).where(Consent.candidate_id == Candidate.id).exists()
-    return case((Candidate.search_completed_at.is_not(None), 2), (consented, 1), else_=0)
-
-
 def _decision_rank(cycle: Cycle) -> ColumnElement[int]:
     """Decided, then given notice, then recommended, then awaiting, then still searched."""
 
@@ -218,7 +211,7 @@ def _sort_keys(sort: str, cycle: Cycle, awaiting: ColumnElement[bool] | None) ->
     if sort == "waiting" and awaiting is not None:
         return [Key(case((awaiting, 0), else_=1)), last]
     if sort == "stage":
-        return [Key(_stage_rank()), last]
+        return [Key(stage_rank()), last]
     if sort == "checklist":
         items = [i.id for i in cycle.checklist_version.items] if cycle.checklist_version else []
         resolved = (
@@ -265,7 +258,7 @@ def cycle_overview(
     if waiting_only:
         query = query.where(awaiting if awaiting is not None else false())
     if stage in STAGES:
-        query = query.where(_stage_rank() == STAGES.index(stage))
+        query = query.where(stage_rank() == STAGES.index(stage))
     sort = sort if sort in SORTS else "candidate"
     rows = paginate(
         session,
@@ -366,7 +359,7 @@ def summary_pdf(
         "board_summary.html",
         summary=view,
         agency=agency,
-        generated_at=utcnow().strftime("%Y-%m-%d %H:%M"),
+        generated_at=shown_time(utcnow(), "%Y-%m-%d %H:%M"),
         generated_by=actor.name,
     )
     record(

@@ -7,14 +7,14 @@ import io
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from sqlalchemy import false, func, select
+from sqlalchemy import ColumnElement, case, false, func, select
 from sqlalchemy.orm import Session
 
 from vetting import policy
 from vetting.audit.events import Event
 from vetting.audit.writer import record
 from vetting.errors import Conflict, NotFound, ValidationFailed
-from vetting.models import Assignment, Candidate, Cycle, CycleStatus, Duty, Finding, User
+from vetting.models import Assignment, Candidate, Consent, Cycle, CycleStatus, Duty, Finding, User
 from vetting.services.context import Security
 from vetting.services.fields import split_list
 from vetting.services.paging import Key, Page, PageRequest, paginate
@@ -201,6 +201,12 @@ def stage_of(candidate: Candidate) -> str:
     if candidate.search_completed_at is None:
         return STAGES[1]
     return STAGES[2]
+
+
+def stage_rank() -> ColumnElement[int]:
+    """:func:`stage_of` of the candidate row of the enclosing query, as the :data:`STAGES` index."""
+    consented = select(Consent.id).where(Consent.candidate_id == Candidate.id).exists()
+    return case((Candidate.search_completed_at.is_not(None), 2), (consented, 1), else_=0)
 
 
 def progress(candidate: Candidate) -> tuple[int, int]:

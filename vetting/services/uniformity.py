@@ -31,11 +31,12 @@ from vetting.models import (
     User,
 )
 from vetting.services import users
-from vetting.services.candidates import stage_of
+from vetting.services.candidates import STAGES, stage_of, stage_rank
 from vetting.services.context import Security
 from vetting.services.cycles import get_cycle
 from vetting.services.investigation import ItemView, checklist_items
-from vetting.uniformity_matrix import CycleWork, Item, Person, Resolution, Search, Uniformity, compute
+from vetting.services.paging import Page, PageRequest, page_of
+from vetting.uniformity_matrix import CycleWork, Item, Person, Resolution, Row, Search, Uniformity, compute
 
 
 def build(session: Session, actor: User, cycle_id: int) -> Uniformity:
@@ -54,31 +55,50 @@ def build(session: Session, actor: User, cycle_id: int) -> Uniformity:
     return report
 
 
+def rows_page(report: Uniformity, page: PageRequest) -> Page[Row]:
+    """One page of the matrix's rows, by candidate id; the medians above them cover every row."""
+    return page_of(report.rows, lambda r: r.candidate_id, page, name=f"uniformity/{report.cycle_id}")
+
+
 def _load(session: Session, cycle: Cycle) -> CycleWork:
     """The cycle's candidates, resolutions and searches as plain rows, with the checklist
     versions of only the items worked."""
     version = cycle.checklist_version
-    people = list(session.scalars(select(Candidate).where(Candidate.cycle_id == cycle.id).order_by(Candidate.id)))
-    ids = [c.id for c in people]
+    # Plain rows, never ORM objects, and the cycle's candidates as a subquery: a bind parameter
+    # per candidate fails past 65,535 on PostgreSQL (issue 17).
+    in_cycle = select(Candidate.id).where(Candidate.cycle_id == cycle.id)
+    listed = select(Candidate.id, Candidate.code, stage_rank()).where(Candidate.cycle_id == cycle.id)
+    people = [Person(i, code, STAGES[rank]) for i, code, rank in session.execute(listed.order_by(Candidate.id))]
+    columns = (
+        ItemResolution.candidate_id,
+        ItemResolution.item_id,
+        ItemResolution.status,
+        ItemResolution.resolved_by_id,
+        ItemResolution.resolved_at,
+    )
     resolutions = [
         Resolution(
-            r.candidate_id,
-            r.item_id,
-            r.status.value,
-            r.status.label,
-            r.status is ResolutionStatus.UNABLE,
-            r.resolved_by_id,
-            r.resolved_at.date(),
+            candidate_id,
+            item_id,
+            status.value,
+            status.label,
+            status is ResolutionStatus.UNABLE,
+            resolved_by_id,
+            resolved_at.date(),
         )
-        for r in session.scalars(select(ItemResolution).where(ItemResolution.candidate_id.in_(ids)))
+        for candidate_id, item_id, status, resolved_by_id, resolved_at in session.execute(
+            select(*columns).where(ItemResolution.candidate_id.in_(in_cycle))
+        )
     ]
-    columns = (
+    searched = (
         SearchLogEntry.candidate_id,
         SearchLogEntry.item_id,
         SearchLogEntry.searched_at,
         SearchLogEntry.recorded_by_id,
     )
-    searches = [Search(*row) for row in session.execute(select(*columns).where(SearchLogEntry.candidate_id.in_(ids)))]
+    searches = [
+        Search(*row) for row in session.execute(select(*searched).where(SearchLogEntry.candidate_id.in_(in_cycle)))
+    ]
     worked = {r.item_id for r in resolutions} | {s.item_id for s in searches}
     item_version = dict(
         session.execute(
@@ -95,7 +115,7 @@ def _load(session: Session, cycle: Cycle) -> CycleWork:
         version.label if version else None,
         version.content_hash if version else None,
         [Item(i.id, i.position, i.title) for i in version.items] if version else [],
-        [Person(c.id, c.code, stage_of(c)) for c in people],
+        people,
         resolutions,
         searches,
         {item: version_label[v] for item, v in item_version.items()},

@@ -7,6 +7,7 @@ chain check and stating a reason to open raw content, both of which are audit ev
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 from flask import Blueprint, render_template, request
 from flask.typing import ResponseReturnValue
@@ -17,7 +18,7 @@ from sqlalchemy.orm import Session
 from vetting import uniformity_matrix
 from vetting.audit.chain import public_key_pem
 from vetting.http.access import requires
-from vetting.http.args import date_arg
+from vetting.http.args import date_arg, page_args
 from vetting.http.documents import agency_name, attachment, audited_pdf, csv_response
 from vetting.http.runtime import runtime, transaction
 from vetting.models.base import MAX_ID
@@ -128,12 +129,16 @@ def cycle_list() -> ResponseReturnValue:
 @bp.get("/cycles/<int:cycle_id>/uniformity")
 @requires(Action.AUDIT_READ)
 def cycle_uniformity(cycle_id: int) -> ResponseReturnValue:
+    page = page_args()
     with transaction() as session:
         report = uniformity.build(session, current_user, cycle_id)
+    rows = uniformity.rows_page(report, page)
     return render_template(
         "audit/uniformity.html",
         report=report,
-        heat=uniformity_matrix.heat_map(report),
+        rows=rows,
+        # The heat map draws the rows the table below lists: it is the table's picture.
+        heat=uniformity_matrix.heat_map(replace(report, rows=rows.items)),
         heat_title=report.cycle_title,
         duration=uniformity_matrix.duration,
         labels=uniformity_matrix.DEVIATION_LABELS,
