@@ -47,15 +47,17 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         for step in ("init", "demo"):
             result = inst.run(step)
             assert result.returncode == 0, output_of(result)
+        accounts = demo_secrets(result.stdout)  # the demo's last output: its accounts' TOTP secrets
         hold = folder / "hold"
         hold.mkdir()
         # --workers by option, the timeout by its variable, the threads by default.
         env = inst.env() | {"VETTING_TEST_HOLD": str(hold), "PYTHONPATH": str(ROOT), "VETTING_TIMEOUT": "45"}
+        env.pop("VETTING_THREADS", None)
         port = free_port()
         command = [sys.executable, "-m", "tests.cli.serve_held", "--port", str(port), "--workers", "1"]
         server = start(command, env, folder, "server", port)
         try:
-            yield Served(server, hold, demo_secrets(result.stdout))
+            yield Served(server, hold, accounts)
         finally:
             (hold / "release").touch()  # a failed test leaves no request waiting for the limit
             stop(server)
