@@ -349,10 +349,18 @@ def token_issue_refusal(user: User) -> str | None:
 
 # --- jobs run by the worker (issue 17) -------------------------------------------------------------
 
-#: The action that starts each kind of job, and reads its status and result.
-JOB_ACTIONS: Final[Mapping[JobKind, Action]] = {JobKind.AUDIT_REPORT: Action.AUDIT_READ}
+#: The action that starts each kind of job, and reads its status and result: the action of the
+#: synchronous route each kind stands in for (the report, the uniformity CSV, the chain check and
+#: the export are the auditors').
+JOB_ACTIONS: Final[Mapping[JobKind, Action]] = {
+    JobKind.AUDIT_REPORT: Action.AUDIT_READ,
+    JobKind.CHAIN_CHECK: Action.AUDIT_READ,
+    JobKind.UNIFORMITY_CSV: Action.AUDIT_READ,
+    JobKind.AUDIT_EXPORT: Action.AUDIT_READ,
+}
 #: Kinds whose status and result every holder of the kind's action reads: the audit report is the
-#: auditors' shared document (as its synchronous route is). Other kinds: the requester only.
+#: auditors' shared document (as its synchronous route is). Other kinds: the requester only (each
+#: auditor's own check, CSV or export, whose download is audited as theirs).
 SHARED_JOB_KINDS: Final = frozenset({JobKind.AUDIT_REPORT})
 
 

@@ -11,20 +11,23 @@ from vetting.jobs.queue import JobQueue
 from vetting.jobs.tasks import run_job
 from vetting.pdf import Reports
 from vetting.services.context import Security
-from vetting.storage import EncryptedStore, LocalStore
+from vetting.storage import JOBS_FOLDER, EncryptedStore, LocalStore
 
 #: Encrypted evidence and signed forms, inside the instance folder (outside the web root).
 EVIDENCE_DIR = "evidence"
 
 
-def open_store(settings: Settings) -> EncryptedStore:
-    """The configured store: S3-compatible object storage, or the instance folder's ``evidence/``."""
+def open_store(settings: Settings, folder: str | None = None) -> EncryptedStore:
+    """The configured store: S3-compatible object storage, or the instance folder's ``evidence/``;
+    with ``folder``, the store inside it there (:data:`~vetting.storage.JOBS_FOLDER`)."""
     if settings.object_storage is None:
-        return LocalStore(settings.instance_path / EVIDENCE_DIR)
+        root = settings.instance_path / EVIDENCE_DIR
+        return LocalStore(root / folder if folder else root)
     from vetting.storage.s3 import S3Store  # boto3 is imported only when it is used
 
     where = settings.object_storage
-    return S3Store(where.bucket, where.prefix, endpoint_url=where.endpoint_url)
+    prefix = "/".join(part for part in (where.prefix.strip("/"), folder) if part)
+    return S3Store(where.bucket, prefix, endpoint_url=where.endpoint_url)
 
 
 @dataclass(frozen=True)
@@ -39,7 +42,8 @@ class Runtime:
 
     @classmethod
     def build(cls, settings: Settings) -> Runtime:
-        queue = JobQueue(settings.queue_url, settings.instance_path)
+        # Finished jobs' files go where evidence goes, so any server reads what any worker wrote.
+        queue = JobQueue(settings.queue_url, settings.instance_path, open_store(settings, JOBS_FOLDER))
         runtime = cls(
             settings=settings,
             db=Database(settings.database_url, settings.audit_signing_key),

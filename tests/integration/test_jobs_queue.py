@@ -12,6 +12,7 @@ from huey import RedisHuey, SqliteHuey
 from tests.cli.conftest import VETTING
 from vetting.config import ConfigError, load_settings
 from vetting.jobs.queue import QUEUE_FILE, QUEUE_NAME, JobQueue, open_huey, queue_name
+from vetting.storage import LocalStore
 
 
 @pytest.fixture
@@ -59,7 +60,7 @@ def test_the_queue_parameter_is_not_passed_to_redis() -> None:
 
 
 def test_building_a_queue_opens_nothing(tmp_path: Path) -> None:
-    JobQueue(None, tmp_path)
+    JobQueue(None, tmp_path, LocalStore(tmp_path / "results"))
     assert not (tmp_path / QUEUE_FILE).exists()
 
 

@@ -175,7 +175,7 @@ def _download(app: Flask, world: World, job_id: int) -> bytes:
     with rt.db.transaction() as session:
         auditor = session.get(User, world.auditor.id)
         assert auditor is not None
-        _, content = jobs.job_result(session, auditor, rt.security.keyring, rt.queue.results, job_id)
+        _, _, content = jobs.job_result(session, auditor, rt.security.keyring, rt.queue.results, job_id)
     return content
 
 

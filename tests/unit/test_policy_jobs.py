@@ -16,12 +16,27 @@ STARTS: dict[tuple[Role, JobKind], bool] = {
     (Role.INVESTIGATOR, JobKind.AUDIT_REPORT): False,
     (Role.BOARD_MEMBER, JobKind.AUDIT_REPORT): False,
     (Role.AUDITOR, JobKind.AUDIT_REPORT): True,
+    (Role.ADMIN, JobKind.CHAIN_CHECK): False,
+    (Role.INVESTIGATOR, JobKind.CHAIN_CHECK): False,
+    (Role.BOARD_MEMBER, JobKind.CHAIN_CHECK): False,
+    (Role.AUDITOR, JobKind.CHAIN_CHECK): True,
+    (Role.ADMIN, JobKind.UNIFORMITY_CSV): False,
+    (Role.INVESTIGATOR, JobKind.UNIFORMITY_CSV): False,
+    (Role.BOARD_MEMBER, JobKind.UNIFORMITY_CSV): False,
+    (Role.AUDITOR, JobKind.UNIFORMITY_CSV): True,
+    (Role.ADMIN, JobKind.AUDIT_EXPORT): False,
+    (Role.INVESTIGATOR, JobKind.AUDIT_EXPORT): False,
+    (Role.BOARD_MEMBER, JobKind.AUDIT_EXPORT): False,
+    (Role.AUDITOR, JobKind.AUDIT_EXPORT): True,
 }
+#: Kinds another holder of the action reads too, decided here as well.
+SHARED = {JobKind.AUDIT_REPORT}
 
 
 def test_table_decides_every_role_and_kind() -> None:
     assert set(STARTS) == {(r, k) for r in Role for k in JobKind}
     assert set(policy.JOB_ACTIONS) == set(JobKind)
+    assert policy.SHARED_JOB_KINDS == SHARED
 
 
 @pytest.mark.parametrize(("role", "kind", "allowed"), [(r, k, a) for (r, k), a in STARTS.items()])

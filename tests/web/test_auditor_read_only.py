@@ -59,10 +59,17 @@ READ_TYPE_POSTS = frozenset(
         "api.audit_finding_raw",
         "audit.notice",
         "api.audit_notice_pdf",
-        # the audit report made by the worker (issue 17): a job row and the report's own audit
-        # events, nothing of an investigation (tests/web/test_jobs.py)
+        # the audit report, uniformity CSV, full chain check and export made by the worker (issue
+        # 17): a job row and the work's own audit events (and the check's marker), nothing of an
+        # investigation (tests/web/test_jobs.py, tests/web/test_jobs_audit.py)
         "jobs.start_audit_report",
         "api.start_audit_report_job",
+        "jobs.start_uniformity_csv",
+        "api.start_uniformity_csv_job",
+        "jobs.start_chain_check",
+        "api.start_chain_check_job",
+        "jobs.start_audit_export",
+        "api.start_audit_export_job",
         # signing in and out, and the candidate's public self-identification form
         "auth.login",
         "auth.logout",

@@ -118,7 +118,9 @@ def anchor_json(a: audit_anchor.AnchorStatus) -> dict[str, Any]:
 @route(
     "GET",
     "/audit/verify",
-    "Check the hash chain, its signed checkpoints and the configured witnesses' heads; the last anchor",
+    "Check the hash chain (the entries after the last intact check), its signed checkpoints and the configured "
+    "witnesses' heads; the last anchor. To re-check every entry of a long chain, use the job: "
+    "POST /audit/chain-check-jobs",
     Action.AUDIT_READ,
 )
 def audit_verify() -> ResponseReturnValue:
@@ -161,7 +163,7 @@ def audit_verify() -> ResponseReturnValue:
     "GET",
     "/audit/export",
     "The chain up to its newest signed checkpoint, the checkpoints and the public key (JSON Lines); "
-    "check it with `vetting-audit-verify`",
+    "check it with `vetting-audit-verify`. A long chain: use the job (POST /audit/export-jobs)",
     Action.AUDIT_READ,
     produces="application/x-ndjson",
 )
@@ -242,7 +244,8 @@ def audit_uniformity(cycle_id: int) -> ResponseReturnValue:
 @route(
     "GET",
     "/audit/cycles/{cycle_id}/uniformity.csv",
-    "The uniformity matrix as CSV, one line per cell (the values the console shows)",
+    "The uniformity matrix as CSV, one line per cell (the values the console shows). Large cycles: use the job "
+    "(POST /audit/cycles/{cycle_id}/uniformity-csv-jobs)",
     Action.AUDIT_READ,
     errors=(404,),
     produces="text/csv",

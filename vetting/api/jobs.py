@@ -1,6 +1,8 @@
 """Jobs over the API (issue 17): a request starts the work (202) and the client polls the job.
 
-``POST /audit/cycles/{id}/report-jobs`` queues the audit report; ``GET /jobs/{id}`` tells its
+``POST /audit/cycles/{id}/report-jobs`` queues the audit report (``uniformity-csv-jobs`` the
+uniformity CSV, ``/audit/chain-check-jobs`` the full chain check, ``/audit/export-jobs`` the
+audit export); ``GET /jobs/{id}`` tells its
 state and progress; ``GET /jobs/{id}/result`` downloads the file once it is done (409
 ``job_not_done`` until then).
 """
@@ -57,8 +59,51 @@ def job_json(view: jobs.JobView) -> dict[str, Any]:
 )
 def start_audit_report_job(cycle_id: int) -> ResponseReturnValue:
     agency_name()  # no document without an agency to name (409 agency_name_missing), checked before queuing
+    return _started(JobKind.AUDIT_REPORT, cycle_id=cycle_id)
+
+
+@route(
+    "POST",
+    "/audit/chain-check-jobs",
+    "Start the full audit chain check (`vetting audit verify --full`: every entry from the first, the signed "
+    "checkpoints and the configured witnesses) as a job; its result is a JSON report with the entry that records "
+    "the check and, when the chain is intact, the signed verification marker it left",
+    Action.AUDIT_READ,
+    success=202,
+)
+def start_chain_check_job() -> ResponseReturnValue:
+    return _started(JobKind.CHAIN_CHECK)
+
+
+@route(
+    "POST",
+    "/audit/cycles/{cycle_id}/uniformity-csv-jobs",
+    "Start preparing the cycle's uniformity matrix as CSV (what GET /audit/cycles/{cycle_id}/uniformity.csv "
+    "returns) as a job",
+    Action.AUDIT_READ,
+    errors=(404,),
+    success=202,
+)
+def start_uniformity_csv_job(cycle_id: int) -> ResponseReturnValue:
+    return _started(JobKind.UNIFORMITY_CSV, cycle_id=cycle_id)
+
+
+@route(
+    "POST",
+    "/audit/export-jobs",
+    "Start preparing the audit chain's export (what GET /audit/export returns, JSON Lines) as a job; the "
+    "export's SHA-256 is recorded in the audit log when it is made",
+    Action.AUDIT_READ,
+    success=202,
+)
+def start_audit_export_job() -> ResponseReturnValue:
+    return _started(JobKind.AUDIT_EXPORT)
+
+
+def _started(kind: JobKind, **params: int) -> ResponseReturnValue:
+    """Queue a job of ``kind``, hand it to the queue once committed, and answer 202 with it."""
     with transaction() as session:
-        view = jobs.start_job(session, current_user, JobKind.AUDIT_REPORT, cycle_id=cycle_id)
+        view = jobs.start_job(session, current_user, kind, **params)
     runtime().queue.offer(view.id)
     body = job_json(view)
     return jsonify(body), 202, {"Location": body["status_url"]}
@@ -96,7 +141,8 @@ def job_status(job_id: int) -> ResponseReturnValue:
 @route(
     "GET",
     "/jobs/{job_id}/result",
-    "The finished job's file (audited, with its SHA-256); 409 job_not_done while it is queued, running or failed",
+    "The finished job's file (audited, with its SHA-256): a PDF (audit report), CSV (uniformity), JSON Lines "
+    "(audit export) or JSON (chain check); 409 job_not_done while it is queued, running or failed",
     SIGNED_IN,
     errors=(404, 409),
     produces="application/pdf",
@@ -104,5 +150,7 @@ def job_status(job_id: int) -> ResponseReturnValue:
 def job_result(job_id: int) -> ResponseReturnValue:
     rt = runtime()
     with transaction() as session:
-        name, content = jobs.job_result(session, current_user, rt.security.keyring, rt.queue.results, job_id)
-    return attachment(name, content, "application/pdf")
+        name, media_type, content = jobs.job_result(
+            session, current_user, rt.security.keyring, rt.queue.results, job_id
+        )
+    return attachment(name, content, media_type)

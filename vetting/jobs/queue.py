@@ -16,7 +16,7 @@ from urllib.parse import parse_qsl, urlencode
 
 from huey import Huey, RedisHuey, SqliteHuey
 
-from vetting.jobs.results import RESULTS_DIR, ResultStore
+from vetting.storage import EncryptedStore
 
 log = logging.getLogger("vetting.jobs")
 
@@ -51,12 +51,13 @@ def open_huey(queue_url: str | None, instance_path: Path) -> Huey:
 class JobQueue:
     """Hands job ids to the worker; :meth:`bind` names the function that runs one."""
 
-    def __init__(self, queue_url: str | None, instance_path: Path) -> None:
+    def __init__(self, queue_url: str | None, instance_path: Path, results: EncryptedStore) -> None:
         self.queue_url = queue_url
         self.instance_path = instance_path
         #: The worker sets it (``vetting worker --lease``); the heartbeat beats four times per lease.
         self.lease = DEFAULT_LEASE
-        self.results = ResultStore(instance_path / RESULTS_DIR)
+        #: Finished jobs' files, sealed under their own data keys (the shared store's jobs folder).
+        self.results = results
         self._huey: Huey | None = None
         self._task: Any = None
         self._run: Callable[[int], None] | None = None

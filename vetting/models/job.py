@@ -22,10 +22,35 @@ from vetting.models.user import enum_column
 class JobKind(StrEnum):
     #: The auditor's cycle report as a PDF (``vetting.services.audit_report``).
     AUDIT_REPORT = "audit_report"
+    #: ``vetting audit verify --full`` for an auditor: a JSON report, and a signed marker when intact.
+    CHAIN_CHECK = "audit_chain_check"
+    #: A cycle's uniformity matrix as CSV (``GET /audit/cycles/{id}/uniformity.csv``).
+    UNIFORMITY_CSV = "uniformity_csv"
+    #: The audit chain's export as JSON Lines (``GET /audit/export``).
+    AUDIT_EXPORT = "audit_export"
 
     @property
     def label(self) -> str:
-        return {"audit_report": "Audit report"}[self.value]
+        return _KIND_LABELS[self]
+
+    @property
+    def media_type(self) -> str:
+        """The content type of the kind's file."""
+        return _KIND_MEDIA_TYPES[self]
+
+
+_KIND_LABELS = {
+    JobKind.AUDIT_REPORT: "Audit report",
+    JobKind.CHAIN_CHECK: "Full audit chain check",
+    JobKind.UNIFORMITY_CSV: "Uniformity CSV",
+    JobKind.AUDIT_EXPORT: "Audit export",
+}
+_KIND_MEDIA_TYPES = {
+    JobKind.AUDIT_REPORT: "application/pdf",
+    JobKind.CHAIN_CHECK: "application/json",
+    JobKind.UNIFORMITY_CSV: "text/csv",
+    JobKind.AUDIT_EXPORT: "application/x-ndjson",
+}
 
 
 class JobStatus(StrEnum):
@@ -70,7 +95,7 @@ class Job(Base):
     finished_at: Mapped[datetime | None]
     #: The download's file name, e.g. ``audit-report-cycle-3.pdf``.
     result_name: Mapped[str | None] = mapped_column(String(200))
-    #: The sealed file's name in the job results store.
+    #: The sealed file's storage name in the job results store (the store's ``jobs`` folder).
     result_file: Mapped[str | None] = mapped_column(String(64))
     #: The result's data key, wrapped by the master key.
     result_key: Mapped[str | None] = mapped_column(Text)

@@ -23,7 +23,17 @@ from vetting.audit.writer import record
 from vetting.clock import start_of, utcnow
 from vetting.crypto import sha256_hex
 from vetting.errors import ValidationFailed
-from vetting.models import AuditCheckpoint, AuditEvent, Candidate, Cycle, Evidence, Finding, User, UserRole
+from vetting.models import (
+    AuditCheckpoint,
+    AuditEvent,
+    AuditVerification,
+    Candidate,
+    Cycle,
+    Evidence,
+    Finding,
+    User,
+    UserRole,
+)
 
 
 def _iter_entries(session: Session, batch: int = 2000) -> Iterator[StoredEntry]:
@@ -102,14 +112,34 @@ def _verify_and_record(
     progress: Progress | None = None,
 ) -> tuple[VerifyResult, int]:
     result = verify(session, public_key, witnessed, resume=not full, progress=progress)
+    seq, _marker = _record_check(session, actor, result, mark=mark)
+    return result, seq
+
+
+def _record_check(
+    session: Session, actor: User | None, result: VerifyResult, *, mark: bool
+) -> tuple[int, AuditVerification | None]:
+    """``audit.verified`` for ``result`` (the entry's number), and with ``mark`` the signed marker
+    an intact chain gets."""
     entry = record(
         session, actor, Event.AUDIT_VERIFIED, ok=result.ok, entries=result.entries, broken_seq=result.broken_seq
     )
     # Appended now, not at the commit: the caller names the entry that records the check.
     writer.flush(session)
-    if mark:
-        verification.record_marker(session, result)
-    return result, entry.seq
+    return entry.seq, verification.record_marker(session, result) if mark else None
+
+
+def record_full_check(session: Session, actor: User, result: VerifyResult) -> tuple[int, AuditVerification | None]:
+    """Keep what ``vetting audit verify --full`` keeps, for a check an auditor's job ran: the
+    ``audit.verified`` entry (its number) and, for an intact chain, the signed marker.
+
+    The job reads the chain first (:func:`verify` from the genesis, on a snapshot of its own, so
+    its transaction holds no lock while it reads); the requester's right is checked here, before
+    anything is recorded or handed back."""
+    policy.require(actor, policy.Action.AUDIT_READ)
+    if result.resumed_from is not None:
+        raise ValueError("a full check starts from the genesis")
+    return _record_check(session, actor, result, mark=True)
 
 
 def export(session: Session, public_key: Ed25519PublicKey) -> tuple[int, bytes]:

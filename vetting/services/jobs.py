@@ -24,13 +24,21 @@ from vetting.audit.writer import record
 from vetting.clock import utcnow
 from vetting.crypto import DataKey, DecryptionError, Keyring, sha256_hex
 from vetting.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from vetting.jobs.results import ResultMissing, ResultStore
 from vetting.models import Job, JobKind, JobStatus, User
 from vetting.models.base import MAX_ID
 from vetting.services.cycles import get_cycle
+from vetting.services.stored_files import write_file
+from vetting.storage import EncryptedStore, FileMissing
 
 #: The parameters each kind takes: ids only, never candidate content.
-PARAMETERS: dict[JobKind, frozenset[str]] = {JobKind.AUDIT_REPORT: frozenset({"cycle_id"})}
+PARAMETERS: dict[JobKind, frozenset[str]] = {
+    JobKind.AUDIT_REPORT: frozenset({"cycle_id"}),
+    JobKind.CHAIN_CHECK: frozenset(),
+    JobKind.UNIFORMITY_CSV: frozenset({"cycle_id"}),
+    JobKind.AUDIT_EXPORT: frozenset(),
+}
+#: Kinds whose parameters name a cycle the requester must be able to see.
+CYCLE_KINDS = frozenset({JobKind.AUDIT_REPORT, JobKind.UNIFORMITY_CSV})
 
 #: Longest error message kept on a job (the column's size).
 MAX_ERROR = 300
@@ -94,11 +102,12 @@ def _parameters(session: Session, actor: User, kind: JobKind, params: dict[str, 
     """The parameters checked for ``kind``: the names it takes, whole ids, and objects the actor may see."""
     wanted = PARAMETERS[kind]
     if set(params) != wanted:
-        raise ValidationFailed(f"A {kind.label.lower()} job takes {', '.join(sorted(wanted))}.", field="parameters")
+        takes = ", ".join(sorted(wanted)) or "no parameters"
+        raise ValidationFailed(f"A {kind.label.lower()} job takes {takes}.", field="parameters")
     for name, value in params.items():
         if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= MAX_ID:
             raise ValidationFailed(f"{name} must be a whole number between 1 and {MAX_ID}.", field=name)
-    if kind is JobKind.AUDIT_REPORT:
+    if kind in CYCLE_KINDS:
         get_cycle(session, actor, params["cycle_id"])
     return dict(params)
 
@@ -143,8 +152,10 @@ def list_jobs(session: Session, actor: User, limit: int) -> list[JobView]:
     return [JobView.of(job) for job in session.scalars(query)]
 
 
-def job_result(session: Session, actor: User, keyring: Keyring, store: ResultStore, job_id: int) -> tuple[str, bytes]:
-    """(file name, bytes) of a finished job; 409 ``job_not_done`` until then. The download is audited
+def job_result(
+    session: Session, actor: User, keyring: Keyring, store: EncryptedStore, job_id: int
+) -> tuple[str, str, bytes]:
+    """(file name, content type, bytes) of a finished job; 409 ``job_not_done`` until then. The download is audited
     with the file's SHA-256, checked against the one recorded when the job finished."""
     job = _readable(session, actor, job_id)
     if job.status is not JobStatus.DONE:
@@ -155,15 +166,15 @@ def job_result(session: Session, actor: User, keyring: Keyring, store: ResultSto
     assert job.result_name is not None
     try:
         key = DataKey(keyring.decrypt(job.result_key, _key_purpose(job.id)))
-        content = store.read(job.result_file, key, result_purpose(job.id))
-    except (ResultMissing, DecryptionError) as error:
+        content = store.get(job.result_file, key, result_purpose(job.id))
+    except (FileMissing, DecryptionError) as error:
         raise Conflict(
             "The job's file is missing or cannot be opened: start the job again.", code="job_result_missing"
         ) from error
     if sha256_hex(content) != job.result_sha256:
         raise Conflict("The job's file does not match its recorded hash.", code="job_result_missing")
     record(session, actor, Event.JOB_RESULT_DOWNLOADED, subject=job, kind=job.kind.value, sha256=job.result_sha256)
-    return job.result_name, content
+    return job.result_name, job.kind.media_type, content
 
 
 # --- the worker's side -----------------------------------------------------------------------------
@@ -218,7 +229,7 @@ def beat(session: Session, claim: Claim, done: int | None = None, total: int | N
     return _changed(session, update(Job).where(_held(claim)).values(**values))
 
 
-def finish(session: Session, keyring: Keyring, store: ResultStore, claim: Claim, name: str, content: bytes) -> bool:
+def finish(session: Session, keyring: Keyring, store: EncryptedStore, claim: Claim, name: str, content: bytes) -> bool:
     """Seal and store the file, and mark the job done, if ``claim`` still holds it; ``False`` (and no
     file) otherwise. In the caller's transaction: the job is done only if that commits."""
     data_key = DataKey.generate()
@@ -239,8 +250,9 @@ def finish(session: Session, keyring: Keyring, store: ResultStore, claim: Claim,
         ),
     ):
         return False
-    # Written before the commit: a crash in between leaves an unnamed file, never a row without one.
-    store.write(file_name, DataKey(data_key), content, result_purpose(claim.job_id))
+    # Published before the commit and removed if it rolls back: a crash in between leaves a file
+    # no row names, never a row without its file.
+    write_file(session, store, file_name, DataKey(data_key), content, result_purpose(claim.job_id))
     return True
 
 

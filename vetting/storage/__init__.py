@@ -8,6 +8,7 @@ imported only when configured, since boto3 is slow to import).
 """
 
 from vetting.storage.base import (
+    JOBS_FOLDER,
     NAME_LENGTH,
     EncryptedStore,
     FileMissing,
@@ -18,6 +19,7 @@ from vetting.storage.base import (
 from vetting.storage.local import TEMP_SUFFIX, LocalStore
 
 __all__ = [
+    "JOBS_FOLDER",
     "NAME_LENGTH",
     "TEMP_SUFFIX",
     "EncryptedStore",

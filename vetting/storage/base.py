@@ -19,6 +19,12 @@ _SIGNATURES: tuple[tuple[str, tuple[bytes, ...]], ...] = (
 _HTML_MARKERS = (b"<!doctype html", b"<html")
 _MHTML_MARKERS = (b"mime-version:", b"from:", b"content-type: multipart/related")
 
+#: The store's folder (key prefix) of finished jobs' files (issue 17), a store of its own inside
+#: this one: every server reads them where it reads evidence. Not hex and not ``tmp``, so no
+#: stored file's folder is named so; a scan passes over it, so ``vetting storage check`` never
+#: takes a job's file for orphaned evidence.
+JOBS_FOLDER = "jobs"
+
 #: Length of a storage name (hex digits of :func:`new_name`).
 NAME_LENGTH = 48
 _HEX = frozenset("0123456789abcdef")

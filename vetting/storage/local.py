@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Literal
 
 from vetting.crypto import DataKey
-from vetting.storage.base import FileMissing, StorageError, StoredFile, checked_name, is_name, new_name
+from vetting.storage.base import JOBS_FOLDER, FileMissing, StorageError, StoredFile, checked_name, is_name, new_name
 
 #: The suffix of a file being written: it gets its final name only once its row exists.
 TEMP_SUFFIX = ".tmp"
@@ -107,10 +107,12 @@ class LocalStore:
         return True
 
     def scan(self) -> Iterator[StoredFile]:
-        """Every file in the store, folder by folder."""
+        """Every file in the store, folder by folder (not the jobs' folder: a store of its own)."""
         if not self.root.is_dir():
             return
         for folder in _entries(self.root):
+            if folder.name == JOBS_FOLDER and folder.is_dir(follow_symlinks=False):
+                continue
             if not folder.is_dir(follow_symlinks=False):
                 yield from _found("other", folder.name, folder.name, folder)
                 continue

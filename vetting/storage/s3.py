@@ -24,7 +24,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from vetting.crypto import DataKey
-from vetting.storage.base import FileMissing, StorageError, StoredFile, checked_name, is_name, new_name
+from vetting.storage.base import JOBS_FOLDER, FileMissing, StorageError, StoredFile, checked_name, is_name, new_name
 
 #: The key folder (under the prefix) of staged objects.
 TEMP_FOLDER = "tmp"
@@ -131,12 +131,15 @@ class S3Store:
         return True
 
     def scan(self) -> Iterator[StoredFile]:
-        """Every object under the prefix, in key order, page by page."""
+        """Every object under the prefix, in key order, page by page (not under the jobs' folder:
+        a store of its own)."""
         pages = self._client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=self._base)
         with _calling("listing"):
             for page in pages:
                 for item in page.get("Contents", []):
                     location = str(item["Key"])[len(self._base) :]
+                    if location.startswith(f"{JOBS_FOLDER}/"):
+                        continue
                     age = max(0.0, self.now() - item["LastModified"].timestamp())
                     yield StoredFile(*_classify(location), location, int(item["Size"]), age)
 

@@ -1,6 +1,8 @@
 """Jobs in the console (issue 17): a button starts the work, a status page follows it.
 
-``POST /jobs/audit-report/<cycle>`` queues the cycle's audit report and sends the auditor to
+``POST /jobs/audit-report/<cycle>`` queues the cycle's audit report (``/jobs/uniformity-csv/<cycle>``
+its uniformity CSV, ``/jobs/chain-check`` the full chain check, ``/jobs/audit-export`` the audit
+export) and sends the auditor to
 ``/jobs/<id>``, which says where the job is (in an ``aria-live`` region a small script refreshes
 in place; without the script, a link reloads it) and offers the file once it is done.
 """
@@ -30,10 +32,33 @@ REFRESH_SECONDS = 3
 @requires(Action.AUDIT_READ)
 def start_audit_report(cycle_id: int) -> ResponseReturnValue:
     agency_name()  # no document without an agency to name (409), checked before queuing
+    return _start(JobKind.AUDIT_REPORT, "the cycles", cycle_id=cycle_id)
+
+
+@bp.post("/uniformity-csv/<int:cycle_id>")
+@requires(Action.AUDIT_READ)
+def start_uniformity_csv(cycle_id: int) -> ResponseReturnValue:
+    return _start(JobKind.UNIFORMITY_CSV, "the uniformity page", cycle_id=cycle_id)
+
+
+@bp.post("/chain-check")
+@requires(Action.AUDIT_READ)
+def start_chain_check() -> ResponseReturnValue:
+    return _start(JobKind.CHAIN_CHECK, "the audit log")
+
+
+@bp.post("/audit-export")
+@requires(Action.AUDIT_READ)
+def start_audit_export() -> ResponseReturnValue:
+    return _start(JobKind.AUDIT_EXPORT, "the audit log")
+
+
+def _start(kind: JobKind, back: str, **params: int) -> ResponseReturnValue:
+    """Queue a job of ``kind`` from a lone button, and send its requester to the job's page."""
     try:
-        view = submit(ActionForm(), lambda s: jobs.start_job(s, current_user, JobKind.AUDIT_REPORT, cycle_id=cycle_id))
+        view = submit(ActionForm(), lambda s: jobs.start_job(s, current_user, kind, **params))
     except FormFailed as failed:
-        message = failed.message or "The form had expired: go back to the cycles and press the button again."
+        message = failed.message or f"The form had expired: go back to {back} and press the button again."
         return render_template("errors/error.html", status=failed.status, message=message, code="job_not_started"), (
             failed.status
         )
@@ -66,5 +91,7 @@ def status(job_id: int) -> ResponseReturnValue:
 def result(job_id: int) -> ResponseReturnValue:
     rt = runtime()
     with transaction() as session:
-        name, content = jobs.job_result(session, current_user, rt.security.keyring, rt.queue.results, job_id)
-    return attachment(name, content, "application/pdf")
+        name, media_type, content = jobs.job_result(
+            session, current_user, rt.security.keyring, rt.queue.results, job_id
+        )
+    return attachment(name, content, media_type)
