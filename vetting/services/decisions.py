@@ -20,7 +20,7 @@ itself; the searchers' side is :func:`investigator_state`.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -250,7 +250,7 @@ def quorum_refusal(recorded: int, quorum: int, rule: DecisionRule) -> str | None
     return f"{needed} before {who}; {recorded} recorded."
 
 
-def majority_outcome(recommendations: list[Recommendation]) -> Outcome | None:
+def majority_outcome(recommendations: Sequence[Recommendation | RecommendationView]) -> Outcome | None:
     """The decision outcome more than half of the current recommendations agree on, if any."""
     counts = Counter(r.outcome for r in recommendations)
     return next((o for o in DECISION_OUTCOMES if counts[o] * 2 > len(recommendations)), None)
@@ -259,6 +259,25 @@ def majority_outcome(recommendations: list[Recommendation]) -> Outcome | None:
 def decision_blocker(session: Session, actor: User, candidate: Candidate) -> str | None:
     """Why ``actor`` cannot record the board's decision on ``candidate`` now, whatever the form says, or
     ``None``: the page disables its button with this reason; :func:`decide` refuses on the same rules."""
+    return _blocker(
+        actor,
+        candidate,
+        lambda: final_decision(session, candidate) is not None,
+        lambda: current_recommendations(session, candidate),
+    )
+
+
+def state_blocker(actor: User, candidate: Candidate, state: DecisionState) -> str | None:
+    """:func:`decision_blocker` from the board's record already read (the summary): no query more."""
+    return _blocker(actor, candidate, lambda: state.final is not None, lambda: state.recommendations)
+
+
+def _blocker(
+    actor: User,
+    candidate: Candidate,
+    decided: Callable[[], bool],
+    recommended: Callable[[], Sequence[Recommendation | RecommendationView]],
+) -> str | None:
     cycle = candidate.cycle
     refused = policy.decision_refusal(actor, cycle)
     if refused:
@@ -267,9 +286,9 @@ def decision_blocker(session: Session, actor: User, candidate: Candidate) -> str
         return "The cycle is not open: its board records nothing more."
     if candidate.search_completed_at is None:
         return "The investigators have not completed this candidate's search."
-    if final_decision(session, candidate) is not None:
+    if decided():
         return "The board's decision for this candidate is final."
-    recommendations = current_recommendations(session, candidate)
+    recommendations = recommended()
     short = quorum_refusal(len(recommendations), cycle.decision_quorum, cycle.decision_rule)
     if short:
         return short
@@ -572,13 +591,22 @@ def status_label(
     return "Awaiting recommendations"
 
 
-def _decision_view(session: Session, vault: CandidateVault, decision: Decision) -> DecisionView:
+def _finding_of_releases(session: Session, release_ids: Iterable[int]) -> dict[int, int]:
+    """The finding behind each release id, in one query (every citation a board page shows)."""
+    ids = set(release_ids)
+    if not ids:
+        return {}
+    query = select(FindingRelease.id, FindingRelease.finding_id).where(FindingRelease.id.in_(ids))
+    return {release_id: finding_id for release_id, finding_id in session.execute(query)}
+
+
+def _decision_view(vault: CandidateVault, decision: Decision, finding_of: dict[int, int]) -> DecisionView:
     return DecisionView(
         id=decision.id,
         outcome=decision.outcome,
         status=decision.status,
         rationale=vault.open_field(decision, "rationale"),
-        finding_ids=finding_ids_of(session, decision.release_ids),
+        finding_ids=[finding_of[r] for r in decision.release_ids if r in finding_of],
         recorded_by=decision.recorded_by.name,
         recorded_at=decision.recorded_at,
         response_due=decision.response_due,
@@ -602,11 +630,23 @@ def _state(session: Session, security: Security, candidate: Candidate, *, for_bo
     caller checked; ``for_board`` puts the candidate's own words through the firewall."""
     vault = CandidateVault(security.keyring, candidate)
     final = final_decision(session, candidate)
-    proposal = pending_proposal(session, candidate)
+    proposal = None if final else _decision(session, candidate, DecisionStatus.PROPOSED)  # pending_proposal
     notices = list(session.scalars(select(Notice).where(Notice.candidate_id == candidate.id).order_by(Notice.id)))
-    responses = session.scalars(
-        select(CandidateResponse).where(CandidateResponse.candidate_id == candidate.id).order_by(CandidateResponse.id)
+    responses = list(
+        session.scalars(
+            select(CandidateResponse)
+            .where(CandidateResponse.candidate_id == candidate.id)
+            .order_by(CandidateResponse.id)
+        )
     )
+    recommendations = current_recommendations(session, candidate)
+    decided = [d for d in (proposal, final) if d is not None]
+    finding_of = _finding_of_releases(session, [r for row in [*recommendations, *decided] for r in row.release_ids])
+    # open_disputes, from the rows above: an open dispute naming a finding the proposal relies on.
+    relied = {finding_of[r] for r in proposal.release_ids if r in finding_of} if proposal else set()
+    disputed = {
+        int(f) for r in responses if r.kind is ResponseKind.DISPUTE and r.closed_at is None for f in r.finding_ids
+    }
     cycle = candidate.cycle
     return DecisionState(
         rule=cycle.decision_rule,
@@ -619,17 +659,17 @@ def _state(session: Session, security: Security, candidate: Candidate, *, for_bo
                 member=r.member.name,
                 outcome=r.outcome,
                 rationale=vault.open_field(r, "rationale"),
-                finding_ids=finding_ids_of(session, r.release_ids),
+                finding_ids=[finding_of[x] for x in r.release_ids if x in finding_of],
                 recorded_at=r.created_at,
             )
-            for r in current_recommendations(session, candidate)
+            for r in recommendations
         ],
-        proposal=_decision_view(session, vault, proposal) if proposal else None,
-        final=_decision_view(session, vault, final) if final else None,
+        proposal=_decision_view(vault, proposal, finding_of) if proposal else None,
+        final=_decision_view(vault, final, finding_of) if final else None,
         notices=[NoticeView(n.id, n.kind, n.decision_id, n.issued_at, n.response_due, n.fcra) for n in notices],
         responses=[_response_view(r, vault, candidate, for_board=for_board) for r in responses],
         search_completed=candidate.search_completed_at is not None,
-        paused=bool(proposal and open_disputes(session, proposal)),
+        paused=bool(relied & disputed),
     )
 
 
