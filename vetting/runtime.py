@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from vetting.clock import set_zone
 from vetting.config import PROJECT_ROOT, Settings
 from vetting.db import Database
 from vetting.jobs.mail import deliver
@@ -42,6 +43,7 @@ class Runtime:
 
     @classmethod
     def build(cls, settings: Settings) -> Runtime:
+        set_zone(settings.time_zone)  # the agency's clock, for the server, the worker and the CLI alike
         # Finished jobs' files go where evidence goes, so any server reads what any worker wrote.
         queue = JobQueue(settings.queue_url, settings.instance_path, open_store(settings, JOBS_FOLDER))
         runtime = cls(

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from vetting import policy
 from vetting.audit.events import Event
 from vetting.audit.writer import record
+from vetting.clock import shown_date
 from vetting.errors import NotFound, ValidationFailed
 from vetting.models import (
     Candidate,
@@ -84,7 +85,7 @@ def _load(session: Session, cycle: Cycle) -> CycleWork:
             status.label,
             status is ResolutionStatus.UNABLE,
             resolved_by_id,
-            resolved_at.date(),
+            shown_date(resolved_at),
         )
         for candidate_id, item_id, status, resolved_by_id, resolved_at in session.execute(
             select(*columns).where(ItemResolution.candidate_id.in_(in_cycle))
@@ -227,4 +228,4 @@ def _finding_lines(session: Session, candidate: Candidate) -> list[OutlineLine]:
 
 def _notice_lines(session: Session, candidate: Candidate) -> list[OutlineLine]:
     rows = session.scalars(select(Notice).where(Notice.candidate_id == candidate.id).order_by(Notice.id))
-    return [OutlineLine(n.id, n.kind.label, n.issued_at.date().isoformat()) for n in rows]
+    return [OutlineLine(n.id, n.kind.label, shown_date(n.issued_at).isoformat()) for n in rows]
