@@ -51,6 +51,7 @@ from vetting.models.firewall import (
 )
 from vetting.models.job import Job, JobKind, JobStatus
 from vetting.models.outbox import MessageTemplate, OutboxMessage, OutboxStatus
+from vetting.models.portal import CandidateLink, LinkFailure, LinkPurpose
 from vetting.models.user import (
     ApiToken,
     AuthSession,
@@ -86,6 +87,9 @@ __all__ = [
     "MessageTemplate",
     "OutboxMessage",
     "OutboxStatus",
+    "CandidateLink",
+    "LinkFailure",
+    "LinkPurpose",
     "FindingRelease",
     "MentionResolution",
     "MentionSource",

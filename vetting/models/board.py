@@ -195,7 +195,7 @@ class Notice(Base):
 
 
 class CandidateResponse(Base):
-    """What the candidate answered to a pre-decision notice, recorded by an investigator.
+    """What the candidate answered to a pre-decision notice, recorded by an investigator or sent online.
 
     The text as written is sealed; the board reads it with every detector hit redacted.
     A dispute names findings; they go back to the investigators and the decision waits
@@ -213,7 +213,8 @@ class CandidateResponse(Base):
     text_enc: Mapped[str] = mapped_column(Text)
     #: Disputed findings (finding ids).
     finding_ids: Mapped[list[int]] = mapped_column(JSON)
-    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    #: The investigator who recorded it; NULL: the candidate sent it online through their link.
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     recorded_at: Mapped[created_ts]
     closed_at: Mapped[datetime | None]
     closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

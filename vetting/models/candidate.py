@@ -41,7 +41,7 @@ if TYPE_CHECKING:
 
 class Candidate(Base):
     __tablename__ = "candidates"
-    sealed: ClassVar[SealedFields] = {"profile": Sealed("profile")}
+    sealed: ClassVar[SealedFields] = {"profile": Sealed("profile"), "email": Sealed("email")}
 
     @property
     def audit_subject(self) -> Subject:
@@ -62,6 +62,8 @@ class Candidate(Base):
     #: Set when every checklist item is resolved and an investigator closes the search (R1).
     search_completed_at: Mapped[datetime | None]
     search_completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: Encrypted: where the candidate's links are e-mailed (optional; issue 16).
+    email_enc: Mapped[str | None] = mapped_column(Text)
 
     cycle: Mapped[Cycle] = relationship(lazy="joined")
     consent: Mapped[Consent | None] = relationship(back_populates="candidate", lazy="selectin")
