@@ -41,6 +41,7 @@ class Event(StrEnum):
     BOARD_SUMMARY_VIEWED = "board.summary_viewed"
 
     CANDIDATE_ADDED = "candidate.added"
+    CANDIDATE_EMAIL_SET = "candidate.email_set"
     CANDIDATE_CHECKLIST_VIEWED = "candidate.checklist_viewed"
     CANDIDATE_DISPUTE_CLOSED = "candidate.dispute_closed"
     CANDIDATE_FINDINGS_VIEWED = "candidate.findings_viewed"
@@ -49,6 +50,13 @@ class Event(StrEnum):
     CANDIDATE_VIEWED = "candidate.viewed"
 
     CANDIDATES_LISTED = "candidates.listed"
+
+    #: The candidate's links (issue 16): issued (the old one dies), opened, and refused (unknown,
+    #: spent or expired: ``reason`` says which, never the token), or refused for too many failures.
+    CANDIDATE_LINK_ISSUED = "candidate_link.issued"
+    CANDIDATE_LINK_OPENED = "candidate_link.opened"
+    CANDIDATE_LINK_REFUSED = "candidate_link.refused"
+    CANDIDATE_LINK_RATE_LIMITED = "candidate_link.rate_limited"
 
     CHECKLIST_DRAFT_ITEM_ADDED = "checklist.draft_item_added"
     CHECKLIST_DRAFT_ITEM_MOVED = "checklist.draft_item_moved"
@@ -122,6 +130,8 @@ class Event(StrEnum):
     MFA_RESET = "mfa.reset"
 
     NOTICE_RENDERED = "notice.rendered"
+    #: The candidate downloaded their notice through its link.
+    NOTICE_DOWNLOADED = "notice.downloaded"
     #: An auditor opened a notice, with a stated reason.
     NOTICE_RAW_VIEWED = "notice.raw_viewed"
 
