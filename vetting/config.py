@@ -229,6 +229,8 @@ class Settings:
     #: Lifetime of a new API token when none is chosen (issue 14); also the lifetime of tokens
     #: issued before expiry existed, counted from their creation.
     token_days: int = 90
+    #: How long a candidate's link works (issue 16): ``VETTING_LINK_DAYS`` / ``link_days``.
+    link_days: int = 14
     #: Append-only files outside the database and the instance folder that keep the audit
     #: chain's signed head (``vetting audit anchor``; issue 14).
     audit_witnesses: tuple[Path, ...] = ()
@@ -350,6 +352,24 @@ def _token_days(env: Mapping[str, str], file_config: Mapping[str, Any]) -> int |
         raise ConfigError("token_days must be a whole number of days.") from exc
     if not 1 <= days <= MAX_TOKEN_DAYS:
         raise ConfigError(f"token_days must be between 1 and {MAX_TOKEN_DAYS}.")
+    return days
+
+
+#: A candidate's link never works longer than this.
+MAX_LINK_DAYS = 90
+
+
+def _link_days(env: Mapping[str, str], file_config: Mapping[str, Any]) -> int | None:
+    """``VETTING_LINK_DAYS`` or ``link_days`` in config.toml: how long a candidate's link works."""
+    raw = env.get("VETTING_LINK_DAYS") or file_config.get("link_days")
+    if raw is None:
+        return None
+    try:
+        days = int(raw)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError("link_days must be a whole number of days.") from exc
+    if not 1 <= days <= MAX_LINK_DAYS:
+        raise ConfigError(f"link_days must be between 1 and {MAX_LINK_DAYS}.")
     return days
 
 
@@ -525,6 +545,9 @@ def load_settings(
     token_days = _token_days(env, file_config)
     if token_days is not None:
         values["token_days"] = token_days
+    link_days = _link_days(env, file_config)
+    if link_days is not None:
+        values["link_days"] = link_days
     values["queue_url"] = _queue_url(env, file_config)
     values["time_zone"] = configured_time_zone(env, file_config)
     if "cookie_secure" in file_config:
