@@ -55,6 +55,8 @@ class Action(StrEnum):
     CHECKLISTS_MANAGE = "checklists.manage"
     #: Read the outbox: every message, its status and why it failed (issue 16 point 5).
     OUTBOX_READ = "outbox.read"
+    #: Issue and e-mail a candidate's single-purpose link (admins; investigators of the cycle; issue 16).
+    CANDIDATE_LINKS = "candidates.links"
 
 
 ROLE_ACTIONS: Final[Mapping[Role, frozenset[Action]]] = {
@@ -66,9 +68,10 @@ ROLE_ACTIONS: Final[Mapping[Role, frozenset[Action]]] = {
             Action.CANDIDATES_MANAGE,
             Action.CHECKLISTS_MANAGE,
             Action.OUTBOX_READ,
+            Action.CANDIDATE_LINKS,
         }
     ),
-    Role.INVESTIGATOR: frozenset({Action.INVESTIGATE, Action.CANDIDATES_MANAGE}),
+    Role.INVESTIGATOR: frozenset({Action.INVESTIGATE, Action.CANDIDATES_MANAGE, Action.CANDIDATE_LINKS}),
     Role.BOARD_MEMBER: frozenset({Action.BOARD_READ}),
     Role.AUDITOR: frozenset({Action.AUDIT_READ, Action.CYCLES_VIEW_ALL}),
 }
@@ -118,7 +121,7 @@ def can(actor: User, action: Action, cycle: Cycle | None = None) -> bool:
         return False
     if action is Action.INVESTIGATE:
         return _searcher_of(actor, cycle)
-    if action is Action.CANDIDATES_MANAGE:
+    if action in (Action.CANDIDATES_MANAGE, Action.CANDIDATE_LINKS):
         return actor.has_role(Role.ADMIN) or _searcher_of(actor, cycle)
     if action is Action.BOARD_READ:
         return cycle is None or cycle.duty_of(actor.id) is Duty.BOARD_MEMBER
@@ -130,7 +133,9 @@ def require(actor: User, action: Action, cycle: Cycle | None = None) -> None:
     is audited (``designation.refused``: POL-03, CJIS 5.4.1.1 unsuccessful attempts)."""
     if can(actor, action, cycle):
         return
-    if action in (Action.INVESTIGATE, Action.CANDIDATES_MANAGE) and actor.has_role(Role.INVESTIGATOR):
+    if action in (Action.INVESTIGATE, Action.CANDIDATES_MANAGE, Action.CANDIDATE_LINKS) and actor.has_role(
+        Role.INVESTIGATOR
+    ):
         problems = designation_problems(actor)
         if problems:
             raise DesignationRequired(

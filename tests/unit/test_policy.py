@@ -35,6 +35,7 @@ ALLOWED: dict[tuple[Role, Action], bool] = {
     (Role.ADMIN, Action.CANDIDATES_MANAGE): True,
     (Role.ADMIN, Action.CHECKLISTS_MANAGE): True,
     (Role.ADMIN, Action.OUTBOX_READ): True,
+    (Role.ADMIN, Action.CANDIDATE_LINKS): True,
     (Role.INVESTIGATOR, Action.USERS_MANAGE): False,
     (Role.INVESTIGATOR, Action.CYCLES_MANAGE): False,
     (Role.INVESTIGATOR, Action.CYCLES_VIEW_ALL): False,
@@ -44,6 +45,7 @@ ALLOWED: dict[tuple[Role, Action], bool] = {
     (Role.INVESTIGATOR, Action.CANDIDATES_MANAGE): True,
     (Role.INVESTIGATOR, Action.CHECKLISTS_MANAGE): False,
     (Role.INVESTIGATOR, Action.OUTBOX_READ): False,
+    (Role.INVESTIGATOR, Action.CANDIDATE_LINKS): True,
     (Role.BOARD_MEMBER, Action.USERS_MANAGE): False,
     (Role.BOARD_MEMBER, Action.CYCLES_MANAGE): False,
     (Role.BOARD_MEMBER, Action.CYCLES_VIEW_ALL): False,
@@ -53,6 +55,7 @@ ALLOWED: dict[tuple[Role, Action], bool] = {
     (Role.BOARD_MEMBER, Action.CANDIDATES_MANAGE): False,
     (Role.BOARD_MEMBER, Action.CHECKLISTS_MANAGE): False,
     (Role.BOARD_MEMBER, Action.OUTBOX_READ): False,
+    (Role.BOARD_MEMBER, Action.CANDIDATE_LINKS): False,
     (Role.AUDITOR, Action.USERS_MANAGE): False,
     (Role.AUDITOR, Action.CYCLES_MANAGE): False,
     (Role.AUDITOR, Action.CYCLES_VIEW_ALL): True,
@@ -62,6 +65,7 @@ ALLOWED: dict[tuple[Role, Action], bool] = {
     (Role.AUDITOR, Action.CANDIDATES_MANAGE): False,
     (Role.AUDITOR, Action.CHECKLISTS_MANAGE): False,
     (Role.AUDITOR, Action.OUTBOX_READ): False,
+    (Role.AUDITOR, Action.CANDIDATE_LINKS): False,
 }
 
 
@@ -355,6 +359,11 @@ def test_candidates_manage_is_any_cycle_for_admins_and_own_cycle_for_searchers()
     assert policy.can(searcher, Action.CANDIDATES_MANAGE, mine)
     assert not policy.can(searcher, Action.CANDIDATES_MANAGE, elsewhere)
     assert not policy.can(member, Action.CANDIDATES_MANAGE, mine)
+    # Links to the candidate follow the same rule (issue 16).
+    assert policy.can(admin, Action.CANDIDATE_LINKS, elsewhere)
+    assert policy.can(searcher, Action.CANDIDATE_LINKS, mine)
+    assert not policy.can(searcher, Action.CANDIDATE_LINKS, elsewhere)
+    assert not policy.can(member, Action.CANDIDATE_LINKS, mine)
     with pytest.raises(Forbidden):
         policy.require(member, Action.CANDIDATES_MANAGE, mine)
 
