@@ -61,7 +61,7 @@ _PURPOSE_TEXT = {
 class TestMessage:
     """``vetting mail test``: says only that the configured path works."""
 
-    template: ClassVar = MessageTemplate.TEST
+    template: ClassVar[MessageTemplate] = MessageTemplate.TEST
 
     def render(self, agency: str) -> tuple[str, str]:
         return (
@@ -75,7 +75,7 @@ class TestMessage:
 class CandidateLink:
     """A single-purpose link for a candidate: the link, what it is for, and when it expires."""
 
-    template: ClassVar = MessageTemplate.CANDIDATE_LINK
+    template: ClassVar[MessageTemplate] = MessageTemplate.CANDIDATE_LINK
     purpose: LinkPurpose
     url: str
     expires_on: date
