@@ -46,11 +46,12 @@ def user_json(user: User, *, detail: bool = False) -> dict[str, Any]:
     return body
 
 
-@route("GET", "/users", "All accounts", Action.USERS_MANAGE)
+@route("GET", "/users", "Every account, by name", Action.USERS_MANAGE, paged=True)
 def user_list() -> ResponseReturnValue:
+    page = page_args()
     with transaction() as session:
-        rows = users.list_users(session, current_user)
-        return jsonify({"users": [user_json(u) for u in rows]})
+        rows = users.list_users(session, current_user, page)
+        return jsonify({"users": [user_json(u) for u in rows.items], **page_fields(rows)})
 
 
 @route("POST", "/users", "Create an account", Action.USERS_MANAGE, body=UserCreate, errors=(409, 422), success=201)

@@ -8,9 +8,10 @@ from flask import jsonify
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from vetting.api.registry import moment, parse, route
+from vetting.api.registry import moment, page_fields, parse, route
 from vetting.api.schemas import AssignmentCreate, CycleCreate, CycleStatusChange, CycleUpdate
 from vetting.http.access import SIGNED_IN
+from vetting.http.args import page_args
 from vetting.http.runtime import transaction
 from vetting.models import Assignment, Cycle, CycleStatus
 from vetting.policy import Action
@@ -48,11 +49,12 @@ def cycle_json(cycle: Cycle) -> dict[str, Any]:
     }
 
 
-@route("GET", "/cycles", "Cycles the caller may see", SIGNED_IN)
+@route("GET", "/cycles", "Cycles the caller may see, newest first", SIGNED_IN, paged=True)
 def cycle_list() -> ResponseReturnValue:
+    page = page_args()
     with transaction() as session:
-        rows = cycles.list_cycles(session, current_user)
-        return jsonify({"cycles": [cycle_json(c) for c in rows]})
+        rows = cycles.cycles_page(session, current_user, page)
+        return jsonify({"cycles": [cycle_json(c) for c in rows.items], **page_fields(rows)})
 
 
 @route("POST", "/cycles", "Create a cycle (draft)", Action.CYCLES_MANAGE, body=CycleCreate, errors=(422,), success=201)

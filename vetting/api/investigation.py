@@ -490,11 +490,19 @@ def _finding_input(data: FindingBody) -> FindingInput:
     )
 
 
-@route("GET", "/candidates/{candidate_id}/findings", "The candidate's findings", Action.INVESTIGATE, errors=(404,))
+@route(
+    "GET",
+    "/candidates/{candidate_id}/findings",
+    "The candidate's findings, in the order recorded",
+    Action.INVESTIGATE,
+    errors=(404,),
+    paged=True,
+)
 def finding_list(candidate_id: int) -> ResponseReturnValue:
+    page = page_args()
     with transaction() as session:
-        rows = findings.findings_of(session, current_user, runtime().security, candidate_id)
-    return jsonify({"findings": [finding_json(f) for f in rows]})
+        rows = findings.findings_of(session, current_user, runtime().security, candidate_id, page)
+    return jsonify({"findings": [finding_json(f) for f in rows.items], **page_fields(rows)})
 
 
 @route(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, selectinload
 
 from vetting import policy
@@ -27,6 +27,7 @@ from vetting.errors import (
 )
 from vetting.models import Assignment, Cycle, CycleStatus, DecisionRule, Duty, User
 from vetting.services import fields
+from vetting.services.paging import Key, Page, PageRequest, paginate
 
 
 def create_cycle(
@@ -100,11 +101,20 @@ def get_cycle(session: Session, actor: User, cycle_id: int) -> Cycle:
     return cycle
 
 
-def list_cycles(session: Session, actor: User) -> list[Cycle]:
-    query = select(Cycle).order_by(Cycle.created_at.desc(), Cycle.id.desc())
+def _visible(actor: User) -> Select[Cycle]:
+    query = select(Cycle)
     if not policy.role_allows(actor, policy.Action.CYCLES_VIEW_ALL):
         query = query.join(Assignment).where(Assignment.user_id == actor.id, Assignment.ended_at.is_(None))
-    return list(session.scalars(query).unique())
+    return query
+
+
+def list_cycles(session: Session, actor: User) -> list[Cycle]:
+    return list(session.scalars(_visible(actor).order_by(Cycle.created_at.desc(), Cycle.id.desc())).unique())
+
+
+def cycles_page(session: Session, actor: User, page: PageRequest) -> Page[Cycle]:
+    """One page of the cycles the actor may see, newest first (ids grow with creation)."""
+    return paginate(session, _visible(actor), [Key(Cycle.id, descending=True)], page, name="cycles")
 
 
 def change_status(session: Session, actor: User, cycle_id: int, status: CycleStatus) -> Cycle:

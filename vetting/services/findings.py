@@ -40,6 +40,7 @@ from vetting.services import redaction
 from vetting.services.candidates import get_for_work
 from vetting.services.context import Security
 from vetting.services.investigation import ChecklistItem, checklist_of
+from vetting.services.paging import Key, Page, PageRequest, paginate
 from vetting.services.stored_files import write_file
 from vetting.services.vault import CandidateVault
 from vetting.storage import EncryptedStore, sniff_content_type
@@ -401,11 +402,21 @@ def screen_backfill(session: Session, security: Security) -> int:
     return len(rows)
 
 
-def findings_of(session: Session, actor: User, security: Security, candidate_id: int) -> list[FindingView]:
-    """The candidate's findings, decrypted; the view is audited (§4)."""
+def findings_of(
+    session: Session, actor: User, security: Security, candidate_id: int, page: PageRequest | None = None
+) -> Page[FindingView]:
+    """One page of the candidate's findings in the order recorded, decrypted; the view is audited (§4)."""
     candidate = get_for_work(session, actor, candidate_id)
     record(session, actor, Event.CANDIDATE_FINDINGS_VIEWED, subject=candidate)
-    return views_of(session, security, candidate)
+    vault = CandidateVault(security.keyring, candidate)
+    rows = paginate(
+        session,
+        select(Finding).where(Finding.candidate_id == candidate.id),
+        [Key(Finding.id)],
+        page or PageRequest(),
+        name=f"findings/{candidate.id}",
+    )
+    return rows.map(lambda f: view_of(f, vault))
 
 
 def views_of(

@@ -19,6 +19,7 @@ from vetting.security.passwords import password_problem
 from vetting.services import fields
 from vetting.services.accounts import normalise_email, revoke_all_sessions
 from vetting.services.context import Security
+from vetting.services.paging import Key, Page, PageRequest, paginate
 
 #: An address as agencies issue them: ASCII, a dot-atom local part and a dotted host name
 #: (RFC 5321 §4.1.2 without quoted strings or address literals). Control, invisible and
@@ -81,9 +82,11 @@ def get_user(session: Session, actor: User, user_id: int) -> User:
     return user
 
 
-def list_users(session: Session, actor: User) -> list[User]:
+def list_users(session: Session, actor: User, page: PageRequest | None = None) -> Page[User]:
+    """One page of the accounts by name."""
     policy.require(actor, policy.Action.USERS_MANAGE)
-    return list(session.scalars(select(User).order_by(User.name)))
+    keys = [Key(User.name, kind=str), Key(User.id)]
+    return paginate(session, select(User), keys, page or PageRequest(), name="users")
 
 
 def names(session: Session) -> dict[int, str]:
@@ -212,7 +215,8 @@ class AdminOverview:
 
 def admin_overview(session: Session, actor: User, *, horizon_days: int = 30) -> AdminOverview:
     """What needs an administrator's attention: locks, lapsing designations."""
-    users = list_users(session, actor)
+    policy.require(actor, policy.Action.USERS_MANAGE)
+    users = list(session.scalars(select(User).order_by(User.name)))
     now = utcnow()
     horizon = today() + timedelta(days=horizon_days)
     investigators = [u for u in users if u.has_role(Role.INVESTIGATOR) and u.is_active]

@@ -55,7 +55,7 @@ def index() -> ResponseReturnValue:
 
 def _users_page(form: UserCreateForm, status: int = 200) -> ResponseReturnValue:
     with transaction() as session:
-        people = users.list_users(session, current_user)
+        people = users.list_users(session, current_user, page_args())
         return render_template("admin/users.html", users=people, form=form, now=utcnow()), status
 
 
@@ -283,7 +283,8 @@ def user_activate(user_id: int) -> ResponseReturnValue:
 
 def _cycles_page(form: CycleForm, status: int = 200) -> ResponseReturnValue:
     with transaction() as session:
-        return render_template("admin/cycles.html", cycles=cycles.list_cycles(session, current_user), form=form), status
+        listed = cycles.cycles_page(session, current_user, page_args())
+        return render_template("admin/cycles.html", cycles=listed, form=form), status
 
 
 @bp.get("/cycles")

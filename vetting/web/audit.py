@@ -123,7 +123,7 @@ def public_key() -> ResponseReturnValue:
 @requires(Action.AUDIT_READ)
 def cycle_list() -> ResponseReturnValue:
     with transaction() as session:
-        return render_template("audit/cycles.html", cycles=cycles.list_cycles(session, current_user))
+        return render_template("audit/cycles.html", cycles=cycles.cycles_page(session, current_user, page_args()))
 
 
 @bp.get("/cycles/<int:cycle_id>/uniformity")
