@@ -52,6 +52,7 @@ from vetting.models.firewall import (
 from vetting.models.job import Job, JobKind, JobStatus
 from vetting.models.outbox import MessageTemplate, OutboxMessage, OutboxStatus
 from vetting.models.portal import CandidateLink, LinkFailure, LinkPurpose
+from vetting.models.reminder import DEFAULT_THRESHOLDS, DigestDay, ReminderThresholds
 from vetting.models.user import (
     ApiToken,
     AuthSession,
@@ -90,6 +91,9 @@ __all__ = [
     "CandidateLink",
     "LinkFailure",
     "LinkPurpose",
+    "DEFAULT_THRESHOLDS",
+    "DigestDay",
+    "ReminderThresholds",
     "FindingRelease",
     "MentionResolution",
     "MentionSource",

@@ -34,6 +34,8 @@ class MessageTemplate(StrEnum):
     TEST = "test"
     #: A single-purpose link for a candidate (issue 16 point 1).
     CANDIDATE_LINK = "candidate_link"
+    #: A person's daily list of what needs their action: counts and links (issue 16 point 6).
+    REMINDER_DIGEST = "reminder_digest"
 
 
 class OutboxStatus(StrEnum):
