@@ -242,6 +242,9 @@ class Settings:
     mail_from: str = "vetting@localhost"
     #: Attempts at delivering one message before it is marked failed.
     mail_max_attempts: int = 8
+    #: The address people open the application at (``VETTING_PUBLIC_URL``), which links in mail
+    #: sent off a request (the reminder digest) start with; ``None``: they are paths.
+    public_url: str | None = None
     #: The task queue (issue 17): ``redis://`` or ``sqlite:///path``; ``None`` is the embedded
     #: SQLite queue in the instance folder, which needs no server.
     queue_url: str | None = None
@@ -480,6 +483,14 @@ def _mail(env: Mapping[str, str], file_config: Mapping[str, Any]) -> dict[str, A
         values["mail_from"] = raw_from.strip()
     elif "smtp" in values:
         raise ConfigError(f"{_SMTP_SETTING} is set but {_MAIL_FROM_SETTING} is not: say whom the mail is from.")
+    public = env.get("VETTING_PUBLIC_URL") or file_config.get("public_url")
+    if public:
+        parts = urlsplit(str(public))
+        if parts.scheme not in {"http", "https"} or not parts.hostname or parts.query or parts.fragment:
+            raise ConfigError(
+                "VETTING_PUBLIC_URL (public_url) must be an http(s) address such as https://vetting.agency.gov."
+            )
+        values["public_url"] = str(public).rstrip("/")
     attempts = env.get("VETTING_MAIL_MAX_ATTEMPTS") or file_config.get("mail_max_attempts")
     if attempts is not None:
         try:

@@ -18,7 +18,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Final, Protocol
 
-from sqlalchemy import ColumnElement, and_, or_
+from sqlalchemy import ColumnElement, Select, and_, false, or_, select
 
 from vetting.audit.events import Event
 from vetting.clock import today as clock_today
@@ -27,6 +27,7 @@ from vetting.models import (
     Assignment,
     BoardQuestion,
     Cycle,
+    CycleStatus,
     DecisionRule,
     Duty,
     Finding,
@@ -55,6 +56,8 @@ class Action(StrEnum):
     CHECKLISTS_MANAGE = "checklists.manage"
     #: Read the outbox: every message, its status and why it failed (issue 16 point 5).
     OUTBOX_READ = "outbox.read"
+    #: Set the agency's reminder thresholds and the digest's hour (issue 16 point 6).
+    REMINDERS_MANAGE = "reminders.manage"
     #: Issue and e-mail a candidate's single-purpose link (admins; investigators of the cycle; issue 16).
     CANDIDATE_LINKS = "candidates.links"
 
@@ -388,3 +391,33 @@ def readable_jobs(actor: User) -> ColumnElement[bool]:
     kinds = [kind for kind in JOB_ACTIONS if can_start_job(actor, kind)]
     shared = [kind for kind in kinds if kind in SHARED_JOB_KINDS]
     return or_(Job.kind.in_(shared), and_(Job.kind.in_(kinds), Job.requested_by_id == actor.id))
+
+
+# --- what a person is reminded of (issue 16 point 6) -----------------------------------------------
+
+#: The action each duty acts by in a cycle: its searchers search (R4 applies), its board decides.
+DUTY_ACTIONS: Final[Mapping[Duty, Action]] = {
+    Duty.INVESTIGATOR: Action.INVESTIGATE,
+    Duty.BOARD_MEMBER: Action.BOARD_READ,
+}
+
+
+def acting_cycles(actor: User, duty: Duty) -> Select[tuple[int]]:
+    """SQL of :func:`can` over cycles: the open cycles where ``actor`` holds ``duty`` now and may act
+    by it (a searcher only with a current designation, R4). Reminders count nothing elsewhere."""
+    query = (
+        select(Assignment.cycle_id)
+        .join(Cycle, Cycle.id == Assignment.cycle_id)
+        .where(
+            Assignment.user_id == actor.id,
+            Assignment.duty == duty,
+            Assignment.ended_at.is_(None),
+            Cycle.status == CycleStatus.OPEN,
+        )
+    )
+    return query if can(actor, DUTY_ACTIONS[duty]) else query.where(false())
+
+
+def reviews_designations(actor: User) -> bool:
+    """Who is reminded of designations due for review: those who record them (POL-03)."""
+    return can(actor, Action.USERS_MANAGE)

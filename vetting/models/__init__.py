@@ -52,7 +52,7 @@ from vetting.models.firewall import (
 from vetting.models.job import Job, JobKind, JobStatus
 from vetting.models.outbox import MessageTemplate, OutboxMessage, OutboxStatus
 from vetting.models.portal import CandidateLink, LinkFailure, LinkPurpose
-from vetting.models.reminder import DEFAULT_THRESHOLDS, DigestDay, ReminderThresholds
+from vetting.models.reminder import DEFAULT_THRESHOLDS, DigestDay, ReminderKind, ReminderThresholds
 from vetting.models.user import (
     ApiToken,
     AuthSession,
@@ -93,6 +93,7 @@ __all__ = [
     "LinkPurpose",
     "DEFAULT_THRESHOLDS",
     "DigestDay",
+    "ReminderKind",
     "ReminderThresholds",
     "FindingRelease",
     "MentionResolution",

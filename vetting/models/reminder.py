@@ -8,6 +8,7 @@ lets one worker win the day, however many run the schedule.
 from __future__ import annotations
 
 from datetime import date
+from enum import StrEnum
 from typing import Final
 
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer
@@ -27,6 +28,56 @@ DEFAULT_THRESHOLDS: Final[dict[str, int]] = {
     "response_window_days": 2,
     "designation_review_days": 30,
     "digest_hour": 7,
+}
+
+
+class ReminderKind(StrEnum):
+    """What needs a person's action, each with the threshold that decides when it does.
+
+    Legal holds due for review are not here yet: no hold exists until issue 15 builds them."""
+
+    CONSENT_PENDING = "consent_pending"
+    CHECKLIST_AGEING = "checklist_ageing"
+    REVIEW_WAITING = "review_waiting"
+    RECOMMENDATION_MISSING = "recommendation_missing"
+    RESPONSE_WINDOW = "response_window"
+    DESIGNATION_REVIEW = "designation_review"
+
+    @property
+    def threshold(self) -> str:
+        """The field of :class:`ReminderThresholds` that decides it."""
+        return _THRESHOLD[self]
+
+    def phrase(self, count: int, days: int) -> str:
+        """What ``count`` of them means, e.g. "3 candidates added 7 or more days ago without consent"."""
+        one = count == 1
+        noun = "candidate" if one else "candidates"
+        if self is ReminderKind.CONSENT_PENDING:
+            return f"{count} {noun} added {days} or more days ago without a signed consent"
+        if self is ReminderKind.CHECKLIST_AGEING:
+            return f"{count} {noun} with checklist items unresolved {days} or more days after consent"
+        if self is ReminderKind.REVIEW_WAITING:
+            return f"{count} finding{'' if one else 's'} waiting {days} or more days for a second reviewer"
+        if self is ReminderKind.RECOMMENDATION_MISSING:
+            return f"{count} closed search{'' if one else 'es'} waiting {days} or more days for your recommendation"
+        if self is ReminderKind.RESPONSE_WINDOW:
+            return f"{count} response window{'' if one else 's'} ending within {days} business days"
+        people = "designation" if one else "designations"
+        return f"{count} sensitive-position {people} due for review within {days} days"
+
+
+def needs_action(total: int) -> str:
+    """The count as the navigation's badge and the digest's subject say it."""
+    return f"{total} item needs your action" if total == 1 else f"{total} items need your action"
+
+
+_THRESHOLD: Final = {
+    ReminderKind.CONSENT_PENDING: "consent_pending_days",
+    ReminderKind.CHECKLIST_AGEING: "checklist_ageing_days",
+    ReminderKind.REVIEW_WAITING: "review_waiting_days",
+    ReminderKind.RECOMMENDATION_MISSING: "recommendation_missing_days",
+    ReminderKind.RESPONSE_WINDOW: "response_window_days",
+    ReminderKind.DESIGNATION_REVIEW: "designation_review_days",
 }
 #: Every day threshold is a whole number of days in this range.
 MIN_DAYS, MAX_DAYS = 1, 365

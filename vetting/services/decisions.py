@@ -317,6 +317,13 @@ def awaiting_clause(actor: User, cycle: Cycle) -> ColumnElement[bool] | None:
     ``actor``."""
     if cycle.status is not CycleStatus.OPEN or not policy.can(actor, policy.Action.BOARD_READ, cycle):
         return None
+    return lacks_recommendation_of(actor)
+
+
+def lacks_recommendation_of(actor: User) -> ColumnElement[bool]:
+    """A candidate row whose closed search has no final decision and no current recommendation of
+    ``actor``: :func:`awaiting_clause` without the cycle's checks (the reminders apply those to
+    every cycle at once, by :func:`vetting.policy.acting_cycles`)."""
     mine = select(Recommendation.id).where(
         Recommendation.candidate_id == Candidate.id,
         Recommendation.member_id == actor.id,

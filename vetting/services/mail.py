@@ -28,8 +28,9 @@ from vetting.audit.writer import record
 from vetting.clock import utcnow
 from vetting.config import AGENCY_NAME_MISSING, is_address
 from vetting.errors import DomainError, Forbidden, ValidationFailed
-from vetting.models import MessageTemplate, OutboxMessage, OutboxStatus, User
+from vetting.models import MessageTemplate, OutboxMessage, OutboxStatus, ReminderKind, User
 from vetting.models.outbox import MAX_ERROR, MAX_SUBJECT
+from vetting.models.reminder import needs_action
 from vetting.services.paging import Key, Page, PageRequest, paginate
 
 #: The longest link a message carries.
@@ -103,7 +104,44 @@ class CandidateLink:
         )
 
 
-Message = TestMessage | CandidateLink
+@dataclass(frozen=True)
+class DigestLine:
+    """One line of a reminder digest: a fixed phrase with a count, and the page to act on."""
+
+    kind: ReminderKind
+    count: int
+    days: int
+    #: A path on the application ("/board/cycles/3?waiting=1"), never free text.
+    path: str
+
+    def __post_init__(self) -> None:
+        if not self.path.startswith("/") or any(ch.isspace() or not ch.isprintable() for ch in self.path):
+            raise ValidationFailed("A digest link must be a path on the application.", field="path")
+
+
+@dataclass(frozen=True)
+class ReminderDigest:
+    """A person's daily list of what needs their action (issue 16 point 6): counts and links only,
+    never a candidate's name or content. Links are absolute under ``base_url`` when one is set."""
+
+    template: ClassVar[MessageTemplate] = MessageTemplate.REMINDER_DIGEST
+    day: date
+    lines: tuple[DigestLine, ...]
+    base_url: str | None = None
+
+    def render(self, agency: str) -> tuple[str, str]:
+        total = sum(line.count for line in self.lines)
+        base = (self.base_url or "").rstrip("/")
+        listed = "".join(f"- {line.kind.phrase(line.count, line.days)}:\n  {base}{line.path}\n" for line in self.lines)
+        where = "" if base else "The links are pages of the vetting application; sign in to open them.\n"
+        return (
+            f"{agency}: {needs_action(total)} ({self.day:%d %b %Y})",
+            f"Your background-investigation work at {agency} on {self.day:%d %B %Y}:\n\n{listed}\n{where}"
+            "You can turn this daily message off on your account page.\n",
+        )
+
+
+Message = TestMessage | CandidateLink | ReminderDigest
 
 
 @dataclass(frozen=True)

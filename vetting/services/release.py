@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import false, func, or_, select
+from sqlalchemy import Select, false, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from vetting import policy
@@ -226,22 +227,14 @@ class AwaitingReview:
     open_mentions: int
 
 
-def awaiting_review(session: Session, actor: User, page: PageRequest | None = None) -> Page[AwaitingReview]:
-    """One page of colleagues' reportable findings in the actor's open cycles that the board
-    cannot read yet, oldest first, chosen and counted by the database.
-
-    Only ids, codes and categories: no candidate content is opened, so nothing to audit.
-    """
+def awaiting_review_select(actor: User, *columns: Any) -> Select[Any]:
+    """``columns`` of the findings that wait for ``actor``'s review (:func:`awaiting_review`): a
+    colleague's reportable finding in one of the actor's open cycles whose current revision the
+    board cannot read yet. The reminders count these too (issue 16 point 6)."""
     current = aliased(FindingRelease)
-    open_mentions = (
-        select(func.count())
-        .select_from(FindingMention)
-        .where(FindingMention.finding_id == Finding.id, FindingMention.resolution.is_(None))
-        .correlate(Finding)
-        .scalar_subquery()
-    )
     query = (
-        select(Finding.id, Finding.candidate_id, Candidate.code, Cycle.title, Finding.category, open_mentions)
+        select(*columns)
+        .select_from(Finding)
         .join(Candidate, Candidate.id == Finding.candidate_id)
         .join(Cycle, Cycle.id == Candidate.cycle_id)
         .join(Assignment, Assignment.cycle_id == Cycle.id)
@@ -260,5 +253,24 @@ def awaiting_review(session: Session, actor: User, page: PageRequest | None = No
     )
     if not policy.can(actor, policy.Action.INVESTIGATE):
         query = query.where(false())
+    return query
+
+
+def awaiting_review(session: Session, actor: User, page: PageRequest | None = None) -> Page[AwaitingReview]:
+    """One page of colleagues' reportable findings in the actor's open cycles that the board
+    cannot read yet, oldest first, chosen and counted by the database.
+
+    Only ids, codes and categories: no candidate content is opened, so nothing to audit.
+    """
+    open_mentions = (
+        select(func.count())
+        .select_from(FindingMention)
+        .where(FindingMention.finding_id == Finding.id, FindingMention.resolution.is_(None))
+        .correlate(Finding)
+        .scalar_subquery()
+    )
+    query = awaiting_review_select(
+        actor, Finding.id, Finding.candidate_id, Candidate.code, Cycle.title, Finding.category, open_mentions
+    )
     rows = paginate(session, query, [Key(Finding.id)], page or PageRequest(), name="reviews")
     return rows.map(lambda r: AwaitingReview(*r))
