@@ -126,6 +126,13 @@ class Event(StrEnum):
     #: The message will not be sent: refused for good, or out of attempts.
     MAIL_FAILED = "mail.failed"
 
+    #: An administrator set the agency's reminder thresholds (issue 16 point 6): the values.
+    REMINDERS_THRESHOLDS_SET = "reminders.thresholds_set"
+    #: The day's reminder digests were queued: the day and how many messages.
+    REMINDERS_DIGESTS_QUEUED = "reminders.digests_queued"
+    #: A person turned their daily reminder digest off or on.
+    REMINDERS_DIGEST_CHOSEN = "reminders.digest_chosen"
+
     MFA_ENROLLED = "mfa.enrolled"
     MFA_RESET = "mfa.reset"
 
