@@ -58,6 +58,8 @@ NEW_EVENTS = 10_000
 EVENTS_PER_COMMIT = 25
 #: Seconds a request may take before it counts as unanswered.
 REQUEST_TIMEOUT = 300
+#: Requests made one at a time (nothing else in flight) before the load, for the latency alone.
+SOLO = 3
 API = "/api/v1"
 
 
@@ -69,6 +71,7 @@ class Sample:
     errors: list[str] = field(default_factory=list)
     throughput: float | None = None  # requests/s at CONCURRENCY; None: measured one at a time
     unfinished: float | None = None  # a job given up on after this many seconds
+    alone: float | None = None  # median latency of SOLO requests one after another, before the load
 
     @property
     def p50_or_bound(self) -> float:
@@ -276,14 +279,20 @@ def measure(
     seconds, minimum, budget = args.seconds, args.min_requests, args.budget
     samples: dict[str, Sample] = {}
     with processes(env, folder) as base:
-        requests.get(f"{base}/healthz", timeout=10)
+        load(lambda n: f"{base}/healthz", {}, 2.0, 100, 10.0)  # every worker and thread started
 
         def run(label: str, urls: Callable[[int], str], headers: dict[str, str], slow: bool = False) -> None:
             first = requests.get(urls(0), headers=headers, timeout=REQUEST_TIMEOUT)  # warm up, and fail early
             if first.status_code != 200:
                 print(f"  {label}: {first.status_code} {first.text[:300]}", file=sys.stderr)
+            alone = []
+            for n in range(1, SOLO + 1):
+                t0 = time.perf_counter()
+                requests.get(urls(n), headers=headers, timeout=REQUEST_TIMEOUT)
+                alone.append(time.perf_counter() - t0)
             samples[label] = load(urls, headers, seconds, minimum if not slow else CONCURRENCY, budget)
             s = samples[label]
+            s.alone = statistics.median(alone)
             print(
                 f"  {filled.candidates:>6} {label:<22} p50 {s.p50 * 1000:9.1f} ms  {s.throughput:8.1f} req/s"
                 f"  ({len(s.latencies)} ok, {len(s.errors)} failed)",
@@ -316,7 +325,8 @@ def table(results: list[Measured]) -> tuple[float, float]:
     small, large = results[0], results[-1]
     healthz = large.samples["/healthz"].throughput or float("nan")
     sizes = "".join(f"{'p50 at ' + format(r.size, ','):>16}" for r in results)
-    print(f"{'request':<24}{sizes}{'ratio':>8}{'req/s':>9}{'of /healthz':>13}{'failed':>8}")
+    alone_head = f"alone at {large.size:,}"
+    print(f"{'request':<24}{sizes}{'ratio':>8}{'req/s':>9}{'of /healthz':>13}{alone_head:>16}{'failed':>8}")
     worst, lowest = 0.0, float("inf")
     for label in large.samples:
         if label == "/healthz":
@@ -334,10 +344,14 @@ def table(results: list[Measured]) -> tuple[float, float]:
         if throughput is not None:
             lowest = min(lowest, 100 * throughput / healthz)
         failed = sum(len(r.samples[label].errors) for r in results)
-        print(f"{label:<24}{cells}{('~' if bounded else '') + format(ratio, '.2f'):>8}{rate:>9}{share:>13}{failed:>8}")
+        alone = large.samples[label].alone
+        solo = "-" if alone is None else _seconds(alone)
+        mark = "~" if bounded else ""
+        print(f"{label:<24}{cells}{mark + format(ratio, '.2f'):>8}{rate:>9}{share:>13}{solo:>16}{failed:>8}")
     print(
         f"(ratio: p50 at {large.size:,} / p50 at {small.size:,}; share: req/s at concurrency {CONCURRENCY} as a "
-        f"percentage of /healthz's at {large.size:,}; '>': nothing done within --job-timeout, a lower bound)"
+        f"percentage of /healthz's at {large.size:,}; alone: median of {SOLO} requests one at a time; "
+        "'>': nothing done within --job-timeout, a lower bound)"
     )
     rates = "".join(f"{format(r.samples['/healthz'].throughput or 0, ',.0f') + ' req/s':>16}" for r in results)
     print(f"{'/healthz':<24}{rates}")
