@@ -25,16 +25,12 @@ def test_a_day_ends_at_its_own_local_midnight_across_the_autumn_change(chicago: 
     # 1 November 2026: clocks go back at 02:00 CDT, so the day lasts 25 hours.
     assert clock.start_of(date(2026, 11, 1)) == datetime(2026, 11, 1, 5, 0, tzinfo=UTC)
     assert clock.end_of(date(2026, 11, 1)) == datetime(2026, 11, 2, 5, 59, 59, 999999, tzinfo=UTC)
-    assert clock.end_of(date(2026, 11, 1)) - clock.start_of(date(2026, 11, 1)) == timedelta(
-        hours=25, microseconds=-1
-    )
+    assert clock.end_of(date(2026, 11, 1)) - clock.start_of(date(2026, 11, 1)) == timedelta(hours=25, microseconds=-1)
 
 
 def test_a_day_ends_at_its_own_local_midnight_across_the_spring_change(chicago: None) -> None:
     # 14 March 2027: clocks go forward at 02:00 CST, so the day lasts 23 hours.
-    assert clock.end_of(date(2027, 3, 14)) - clock.start_of(date(2027, 3, 14)) == timedelta(
-        hours=23, microseconds=-1
-    )
+    assert clock.end_of(date(2027, 3, 14)) - clock.start_of(date(2027, 3, 14)) == timedelta(hours=23, microseconds=-1)
     assert clock.end_of(date(2027, 3, 18)) == datetime(2027, 3, 19, 4, 59, 59, 999999, tzinfo=UTC)
 
 

@@ -53,6 +53,7 @@ from vetting.models import (
 )
 from vetting.services import candidates, holidays, redaction
 from vetting.services.context import Security
+from vetting.services.deliveries import Delivery, deliveries
 from vetting.services.released import released_findings
 from vetting.services.vault import CandidateVault
 
@@ -532,6 +533,8 @@ class NoticeView:
     issued_at: datetime
     response_due: date | None
     fcra: bool
+    #: How it reached the candidate by link (issue 16 point 3).
+    delivery: Delivery = Delivery()
 
 
 @dataclass(frozen=True)
@@ -543,6 +546,8 @@ class ResponseView:
     text: str
     finding_ids: list[int]
     closed_at: datetime | None
+    #: Sent by the candidate through their link rather than recorded by an investigator (issue 16).
+    online: bool = False
 
 
 @dataclass(frozen=True)
@@ -647,14 +652,15 @@ def _state(session: Session, security: Security, candidate: Candidate, *, for_bo
         )
     )
     recommendations = current_recommendations(session, candidate)
-    decided = [d for d in (proposal, final) if d is not None]
-    finding_of = _finding_of_releases(session, [r for row in [*recommendations, *decided] for r in row.release_ids])
+    cited = [r.release_ids for r in recommendations] + [d.release_ids for d in (proposal, final) if d is not None]
+    finding_of = _finding_of_releases(session, [r for ids in cited for r in ids])
     # open_disputes, from the rows above: an open dispute naming a finding the proposal relies on.
     relied = {finding_of[r] for r in proposal.release_ids if r in finding_of} if proposal else set()
     disputed = {
         int(f) for r in responses if r.kind is ResponseKind.DISPUTE and r.closed_at is None for f in r.finding_ids
     }
     cycle = candidate.cycle
+    delivered = deliveries(session, [n.id for n in notices])
     return DecisionState(
         rule=cycle.decision_rule,
         quorum=cycle.decision_quorum,
@@ -673,7 +679,12 @@ def _state(session: Session, security: Security, candidate: Candidate, *, for_bo
         ],
         proposal=_decision_view(vault, proposal, finding_of) if proposal else None,
         final=_decision_view(vault, final, finding_of) if final else None,
-        notices=[NoticeView(n.id, n.kind, n.decision_id, n.issued_at, n.response_due, n.fcra) for n in notices],
+        notices=[
+            NoticeView(
+                n.id, n.kind, n.decision_id, n.issued_at, n.response_due, n.fcra, delivered.get(n.id, Delivery())
+            )
+            for n in notices
+        ],
         responses=[_response_view(r, vault, candidate, for_board=for_board) for r in responses],
         search_completed=candidate.search_completed_at is not None,
         paused=bool(relied & disputed),
@@ -691,6 +702,7 @@ def _response_view(
         text=redaction.redact_free_text(text, candidate, vault) if for_board else text,
         finding_ids=list(response.finding_ids),
         closed_at=response.closed_at,
+        online=response.recorded_by_id is None,
     )
 
 
