@@ -545,6 +545,11 @@ def fill(rt: Runtime, size: int, progress: Callable[[int], None] | None = None) 
             _reset_sequences(session)
         if progress is not None:
             progress(copier.number)
+    if rt.db.engine.dialect.name == "postgresql":
+        # Fresh statistics, as autovacuum keeps them on a database that grew over months: without
+        # them the planner takes the cycle for a few rows and picks nested loops over thousands.
+        with rt.db.engine.connect() as conn:
+            conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("ANALYZE"))
     with rt.db.transaction() as session:
         board_ready = list(
             session.scalars(
