@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import date
 from enum import StrEnum
-from typing import Final, Protocol
+from typing import Any, Final, Protocol
 
 from sqlalchemy import ColumnElement, Select, and_, false, or_, select
 
@@ -402,7 +402,7 @@ DUTY_ACTIONS: Final[Mapping[Duty, Action]] = {
 }
 
 
-def acting_cycles(actor: User, duty: Duty) -> Select[tuple[int]]:
+def acting_cycles(actor: User, duty: Duty) -> Select[Any]:
     """SQL of :func:`can` over cycles: the open cycles where ``actor`` holds ``duty`` now and may act
     by it (a searcher only with a current designation, R4). Reminders count nothing elsewhere."""
     query = (

@@ -9,6 +9,8 @@ from vetting.config import PROJECT_ROOT, Settings
 from vetting.db import Database
 from vetting.jobs.mail import deliver
 from vetting.jobs.queue import JobQueue
+from vetting.jobs.reminders import SCHEDULE as DIGEST_SCHEDULE
+from vetting.jobs.reminders import send_digests_quietly
 from vetting.jobs.tasks import run_job
 from vetting.pdf import Reports
 from vetting.services.context import Security
@@ -56,4 +58,5 @@ class Runtime:
         )
         queue.bind(lambda job_id: run_job(runtime, job_id))
         queue.bind_mail(lambda message_id: deliver(runtime, message_id))
+        queue.schedule("vetting.reminder_digests", DIGEST_SCHEDULE, lambda: send_digests_quietly(runtime))
         return runtime

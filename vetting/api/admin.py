@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from flask import jsonify, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
+from pydantic import Field, StrictInt
 
 from vetting import policy
 from vetting.api.registry import moment, page_fields, parse, route
-from vetting.api.schemas import DesignationPut, UserCreate, UserUpdate
+from vetting.api.schemas import Body, DesignationPut, UserCreate, UserUpdate
 from vetting.clock import today
 from vetting.http.args import page_args
 from vetting.http.runtime import runtime, transaction
 from vetting.models import OutboxStatus, Role, User
+from vetting.models.reminder import MAX_DAYS, MIN_DAYS
 from vetting.policy import Action
-from vetting.services import mail, users
+from vetting.services import mail, reminders, users
 
 
 def user_json(user: User, *, detail: bool = False) -> dict[str, Any]:
@@ -168,3 +170,46 @@ def outbox_list() -> ResponseReturnValue:
     with transaction() as session:
         found = mail.list_outbox(session, current_user, page, request.args.get("status") or "")
         return jsonify({"messages": [outbox_json(m) for m in found.items], **page_fields(found)})
+
+
+# --- reminder thresholds (issue 16 point 6) -------------------------------------------------------------
+
+#: A threshold in whole days (business days for the response window).
+Days = Annotated[StrictInt, Field(ge=MIN_DAYS, le=MAX_DAYS, description=f"Whole days, {MIN_DAYS} to {MAX_DAYS}.")]
+
+
+class ReminderThresholdsBody(Body):
+    """Every threshold at once (a PUT replaces them all); one administrator decides."""
+
+    consent_pending_days: Days
+    checklist_ageing_days: Days
+    review_waiting_days: Days
+    recommendation_missing_days: Days
+    response_window_days: Days = Field(description="Business days before the window ends.")
+    designation_review_days: Days
+    digest_hour: StrictInt = Field(ge=0, le=23, description="The agency-local hour the daily digest goes out.")
+
+
+@route(
+    "GET",
+    "/admin/reminder-thresholds",
+    "The agency's reminder thresholds and the digest's hour",
+    Action.REMINDERS_MANAGE,
+)
+def reminder_thresholds() -> ResponseReturnValue:
+    with transaction() as session:
+        return jsonify(reminders.get_thresholds(session, current_user).as_dict())
+
+
+@route(
+    "PUT",
+    "/admin/reminder-thresholds",
+    "Set the agency's reminder thresholds (whole days 1..365) and the digest's hour (0..23)",
+    Action.REMINDERS_MANAGE,
+    body=ReminderThresholdsBody,
+    errors=(422,),
+)
+def reminder_thresholds_set() -> ResponseReturnValue:
+    data = parse(ReminderThresholdsBody)
+    with transaction() as session:
+        return jsonify(reminders.set_thresholds(session, current_user, data.model_dump()).as_dict())

@@ -63,6 +63,7 @@ class JobQueue:
         self._run: Callable[[int], None] | None = None
         self._deliver: Callable[[int], object] | None = None
         self._mail_task: Any = None
+        self._scheduled: list[tuple[str, Any, Callable[[], object]]] = []
         self._lock = threading.Lock()
 
     def bind(self, run: Callable[[int], None]) -> None:
@@ -72,6 +73,11 @@ class JobQueue:
     def bind_mail(self, deliver: Callable[[int], object]) -> None:
         """``deliver(message_id)`` sends one outbox message (:func:`vetting.jobs.mail.deliver`)."""
         self._deliver = deliver
+
+    def schedule(self, name: str, when: Any, run: Callable[[], object]) -> None:
+        """Run ``run()`` on every worker's scheduler at ``when`` (a Huey ``crontab``); the task
+        itself makes sure its work is done once however many workers run it."""
+        self._scheduled.append((name, when, run))
 
     @property
     def huey(self) -> Huey:
@@ -85,6 +91,8 @@ class JobQueue:
                 if self._deliver is not None:
                     # Mail is not a job (no requester, no file): its outbox row says what to send.
                     self._mail_task = huey.task(name="vetting.deliver_mail")(self._deliver)
+                for name, when, scheduled in self._scheduled:
+                    huey.periodic_task(when, name=name)(scheduled)
                 self._huey = huey
             return self._huey
 

@@ -48,7 +48,8 @@ def run_worker(rt: Runtime, workers: int, lease: float) -> None:
     sweeper.start()
     # An idle consumer polls the SQLite queue at most a second apart (Huey's default backs off to
     # ten): a job someone waits for starts within a second. Redis answers at once either way.
-    consumer = rt.queue.huey.create_consumer(workers=workers, worker_type="thread", periodic=False, max_delay=1.0)
+    # ``periodic``: the scheduler runs the reminder digests' check (vetting.jobs.reminders).
+    consumer = rt.queue.huey.create_consumer(workers=workers, worker_type="thread", periodic=True, max_delay=1.0)
     try:
         consumer.run()
     finally:

@@ -19,7 +19,7 @@ from vetting.http.runtime import runtime, transaction
 from vetting.jobs.mail import transport_for
 from vetting.models import Assignment, Cycle, CycleStatus, DecisionRule, Duty, OutboxStatus, Role, User
 from vetting.policy import Action
-from vetting.services import checklists, cycles, holidays, mail, users
+from vetting.services import checklists, cycles, holidays, mail, reminders, users
 from vetting.web.confirm import Confirmation, confirmation_page, confirmed
 from vetting.web.formrun import FormFailed, submit
 from vetting.web.forms import (
@@ -34,6 +34,7 @@ from vetting.web.forms import (
     UserCreateForm,
     UserRolesForm,
 )
+from vetting.web.reminders import ThresholdsForm, start_page_actions
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -47,6 +48,7 @@ def index() -> ResponseReturnValue:
             overview=users.admin_overview(session, current_user),
             cycles=cycles.list_cycles(session, current_user),
             mail_delivery=transport_for(runtime().settings).description,
+            actions=start_page_actions(session),
         )
 
 
@@ -604,3 +606,33 @@ def outbox() -> ResponseReturnValue:
             statuses=list(OutboxStatus),
             delivery=transport_for(runtime().settings).description,
         )
+
+
+# --- reminder thresholds (issue 16 point 6) -------------------------------------------------------------
+
+
+def _thresholds_page(form: ThresholdsForm, status: int = 200) -> ResponseReturnValue:
+    with transaction() as session:
+        current = reminders.get_thresholds(session, current_user)
+    return render_template("admin/reminders.html", form=form, current=current), status
+
+
+@bp.get("/reminders")
+@requires(Action.REMINDERS_MANAGE)
+def reminder_thresholds() -> ResponseReturnValue:
+    with transaction() as session:
+        current = reminders.get_thresholds(session, current_user)
+    form = ThresholdsForm(formdata=None, data=current.as_dict())
+    return render_template("admin/reminders.html", form=form, current=current)
+
+
+@bp.post("/reminders")
+@requires(Action.REMINDERS_MANAGE)
+def reminder_thresholds_save() -> ResponseReturnValue:
+    form = ThresholdsForm()
+    try:
+        submit(form, lambda session: reminders.set_thresholds(session, current_user, form.values()))
+    except FormFailed as failed:
+        return _thresholds_page(form, failed.status)
+    flash("Reminder thresholds saved.", "success")
+    return redirect(url_for("admin.reminder_thresholds"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Blueprint, jsonify, redirect, render_template, url_for
+from flask import Blueprint, flash, jsonify, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
@@ -15,9 +15,13 @@ from vetting.http.runtime import runtime, transaction
 from vetting.models import Assignment, CycleStatus, Duty, Role
 from vetting.policy import Action
 from vetting.services import board as board_service
-from vetting.services import candidates, cycles, notices, questions, release
+from vetting.services import candidates, cycles, notices, questions, release, reminders
+from vetting.web.formrun import FormFailed, submit
+from vetting.web.reminders import DigestForm, navigation, start_page_actions
 
 bp = Blueprint("home", __name__)
+# The navigation's count of what needs the person's action, on every page (issue 16 point 6).
+bp.app_context_processor(navigation)
 
 #: Where each role lands, in the order a multi-role user is sent.
 LANDING = (
@@ -71,7 +75,8 @@ def account() -> ResponseReturnValue:
     problems = policy.designation_problems(current_user) if current_user.has_role(Role.INVESTIGATOR) else []
     with transaction() as session:
         duties = [DutyRow.of(a) for a in cycles.my_duties(session, current_user)]
-    return render_template("home/account.html", duties=duties, designation_problems=problems)
+    digest = DigestForm(formdata=None, data={"digest": not current_user.digest_opt_out})
+    return render_template("home/account.html", duties=duties, designation_problems=problems, digest_form=digest)
 
 
 @bp.get("/investigations")
@@ -87,6 +92,7 @@ def investigations() -> ResponseReturnValue:
             board_questions=questions.open_for(session, current_user, runtime().security, page_args("questions_")),
             disputes=notices.open_disputes_for(session, current_user),
             designation_problems=policy.designation_problems(current_user),
+            actions=start_page_actions(session),
         )
 
 
@@ -96,4 +102,20 @@ def board() -> ResponseReturnValue:
     with transaction() as session:
         duties = [DutyRow.of(a) for a in cycles.my_duties(session, current_user, Duty.BOARD_MEMBER)]
         waiting = board_service.waiting_counts(session, current_user)
-    return render_template("home/board.html", duties=duties, waiting=waiting)
+        actions = start_page_actions(session)
+    return render_template("home/board.html", duties=duties, waiting=waiting, actions=actions)
+
+
+@bp.post("/account/digest")
+@signed_in
+def digest() -> ResponseReturnValue:
+    """One's own daily reminder digest, on or off (issue 16 point 6)."""
+    form = DigestForm()
+    wanted = bool(form.digest.data)
+    try:
+        submit(form, lambda session: reminders.set_digest(session, current_user, current_user.id, wanted))
+    except FormFailed:
+        flash("Your choice was not saved: reload the page and try again.", "error")
+        return redirect(url_for("home.account"))
+    flash("You will get the daily digest." if wanted else "The daily digest is off.", "success")
+    return redirect(url_for("home.account"))
