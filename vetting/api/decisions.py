@@ -21,11 +21,12 @@ from vetting.api.schemas import (
 )
 from vetting.http.access import SIGNED_IN
 from vetting.http.args import page_args
+from vetting.http.candidate_links import link_mailer, offer
 from vetting.http.documents import notice_pdf_response
 from vetting.http.runtime import runtime, transaction
-from vetting.models import BoardQuestion, CandidateResponse, Decision, Outcome, Recommendation
+from vetting.models import BoardQuestion, CandidateResponse, Outcome, Recommendation
 from vetting.policy import Action
-from vetting.services import decisions, notices, questions
+from vetting.services import candidate_links, decisions, notices, questions
 
 
 def decision_json(d: decisions.DecisionView | None) -> dict[str, Any] | None:
@@ -85,6 +86,12 @@ def state_json(s: decisions.DecisionState) -> dict[str, Any]:
                 "response_due": day(n.response_due),
                 "fcra": n.fcra,
                 "document": f"/api/v1/notices/{n.id}.pdf",
+                "delivery": {
+                    "linked_at": moment(n.delivery.linked_at),
+                    "mailed_at": moment(n.delivery.mailed_at),
+                    "opened_at": moment(n.delivery.opened_at),
+                    "downloaded_at": moment(n.delivery.downloaded_at),
+                },
             }
             for n in s.notices
         ],
@@ -96,6 +103,7 @@ def state_json(s: decisions.DecisionState) -> dict[str, Any]:
                 "text": r.text,
                 "finding_ids": r.finding_ids,
                 "closed_at": moment(r.closed_at),
+                "online": r.online,
             }
             for r in s.responses
         ],
@@ -158,11 +166,13 @@ def board_recommendation_create(candidate_id: int) -> ResponseReturnValue:
 )
 def board_decision_create(candidate_id: int) -> ResponseReturnValue:
     data = parse(DecisionBody)
+    mailer = link_mailer()
     with transaction() as session:
-        row: Decision = decisions.decide(
+        row, issued = candidate_links.decide(
             session,
             current_user,
             runtime().security,
+            mailer,
             candidate_id,
             outcome=Outcome(data.outcome),
             rationale=data.rationale,
@@ -173,8 +183,10 @@ def board_decision_create(candidate_id: int) -> ResponseReturnValue:
             "outcome": row.outcome.value,
             "status": row.status.value,
             "response_due": day(row.response_due),
+            "notice_mailed": issued is not None and issued.outbox_id is not None,
             "board": _decision_body(session, candidate_id),
         }
+    offer(issued)
     return jsonify(body), 201
 
 

@@ -14,6 +14,7 @@ from vetting.models import (
     DecisionRule,
     Duty,
     IdentityBasis,
+    LinkPurpose,
     MentionResolution,
     Outcome,
     ResolutionStatus,
@@ -303,3 +304,19 @@ class SelfIdentificationBody(Body):
         description="hispanic_latino, white, black, asian, pacific_islander, american_indian, two_or_more or declined",
         json_schema_extra={"enum": [r.value for r in RaceEthnicity]},
     )
+
+
+class CandidateLinkBody(Body):
+    purpose: str = Field(
+        description="consent, notice, response or self_identification",
+        json_schema_extra={"enum": [p.value for p in LinkPurpose]},
+    )
+    email: str | None = Field(
+        default=None,
+        max_length=254,
+        description='Sets the candidate\'s address (sealed) before the link is mailed; "" clears it.',
+    )
+
+
+class CandidateEmailBody(Body):
+    email: str = Field(max_length=254, description='The candidate\'s address (sealed); "" clears it.')

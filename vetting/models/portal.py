@@ -1,7 +1,8 @@
 """The candidate's links (issue 16 point 1): one candidate, one purpose, an expiry, a hashed token.
 
-The token itself is never stored: only its SHA-256, cleared when the link is spent or replaced,
-so a spent or replaced link matches no row and is refused exactly like a guessed one.
+The token itself is never stored, only its SHA-256. A spent, replaced or expired link keeps its
+hash so that the refusal is audited with its reason; the candidate is refused with the same page
+as for a guessed token, so nobody can tell by trying which tokens ever existed.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ class CandidateLink(Base):
     id: Mapped[intpk]
     candidate_id: Mapped[int] = mapped_column(ForeignKey("candidates.id"))
     purpose: Mapped[LinkPurpose] = mapped_column(enum_column(LinkPurpose, "link_purpose"))
-    #: SHA-256 of the token while the link is live; NULL once spent or replaced.
+    #: SHA-256 of the token.
     token_sha256: Mapped[str | None] = mapped_column(String(64), unique=True)
     #: The notice a ``notice`` link delivers.
     notice_id: Mapped[int | None] = mapped_column(ForeignKey("notices.id"), index=True)
@@ -59,8 +60,15 @@ class CandidateLink(Base):
     opened_count: Mapped[int] = mapped_column(Integer, default=0)
     downloaded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
-    def usable(self, now: datetime) -> bool:
-        return self.token_sha256 is not None and self.expires_at > now
+    def refusal(self, now: datetime) -> str | None:
+        """Why the link no longer works ("spent", "replaced", "expired"), or ``None``."""
+        if self.spent_at is not None:
+            return "spent"
+        if self.replaced_at is not None:
+            return "replaced"
+        if self.expires_at <= now:
+            return "expired"
+        return None
 
     def opened(self, now: datetime) -> None:
         self.first_opened_at = self.first_opened_at or now
@@ -68,11 +76,9 @@ class CandidateLink(Base):
 
     def spend(self, now: datetime) -> None:
         self.spent_at = now
-        self.token_sha256 = None
 
     def replace(self, now: datetime) -> None:
         self.replaced_at = now
-        self.token_sha256 = None
 
 
 class LinkFailure(Base):

@@ -60,9 +60,7 @@ def record_consent(
 ) -> Consent:
     """Store the signed form (encrypted, hashed) and open the candidate for search work."""
     candidate = get_for_work(session, actor, candidate_id)
-    candidate.require_workable()
-    if candidate.consent is not None:
-        raise Conflict("Consent is already recorded for this candidate.", code="consent_recorded")
+    require_consent_open(candidate)
     if signed_on > today():
         raise ValidationFailed("The signature date cannot be in the future.", field="signed_on")
     fields.day_between(signed_on, fields.FIRST_DAY, today(), "signed_on", "The signature date")
@@ -75,6 +73,29 @@ def record_consent(
     content_type = sniff_content_type(document[:64])
     if content_type not in CONSENT_TYPES:
         raise ValidationFailed("The signed form must be a PDF, PNG or JPEG file.", field="document")
+    return store_consent(session, actor, security, store, candidate, signed_on, method, document, content_type)
+
+
+def require_consent_open(candidate: Candidate) -> None:
+    """Consent may be recorded once, while the candidate's search can still start."""
+    candidate.require_workable()
+    if candidate.consent is not None:
+        raise Conflict("Consent is already recorded for this candidate.", code="consent_recorded")
+
+
+def store_consent(
+    session: Session,
+    actor: User | None,
+    security: Security,
+    store: EncryptedStore,
+    candidate: Candidate,
+    signed_on: date,
+    method: SignatureMethod,
+    document: bytes,
+    content_type: str,
+) -> Consent:
+    """Seal and hash the signed form and record it as the candidate's consent (audited); ``actor``
+    is ``None`` when the candidate signed electronically through their link (issue 16)."""
     vault = CandidateVault(security.keyring, candidate)
     storage_name = store.new_name()
     consent = Consent(
@@ -85,7 +106,7 @@ def record_consent(
         document_storage_name=storage_name,
         document_content_type=content_type,
         document_size=len(document),
-        recorded_by_id=actor.id,
+        recorded_by_id=actor.id if actor else None,
     )
     session.add(consent)
     session.flush()
@@ -398,14 +419,33 @@ class ConsentForm:
     code: str
     name: str
     generated_on: str
+    #: The cycle's findings come from a consumer reporting agency: the disclosure is the FCRA's
+    #: stand-alone one (FCRA-01), naming that agency.
+    fcra: bool = False
+    cra_name: str | None = None
 
 
 def consent_form(session: Session, actor: User, security: Security, agency: str, candidate_id: int) -> ConsentForm:
     """The data for the candidate's stand-alone disclosure and authorization form."""
     candidate = get_for_work(session, actor, candidate_id)
-    profile = read_profile(CandidateVault(security.keyring, candidate), candidate)
     record(session, actor, Event.CONSENT_FORM_GENERATED, subject=candidate)
-    return ConsentForm(agency, candidate.cycle.position, candidate.code, profile.name, today().isoformat())
+    return consent_form_of(security, agency, candidate)
+
+
+def consent_form_of(security: Security, agency: str, candidate: Candidate) -> ConsentForm:
+    """The form of ``candidate`` (whose access the caller checked): the same for the PDF and the
+    candidate's page, so what the candidate signs online is what the paper shows."""
+    profile = read_profile(CandidateVault(security.keyring, candidate), candidate)
+    cycle = candidate.cycle
+    return ConsentForm(
+        agency,
+        cycle.position,
+        candidate.code,
+        profile.name,
+        today().isoformat(),
+        fcra=cycle.fcra_mode,
+        cra_name=cycle.cra_name if cycle.fcra_mode else None,
+    )
 
 
 def consent_document(

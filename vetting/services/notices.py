@@ -1,8 +1,9 @@
 """Notices to the candidate and the candidate's response (FCRA-06, FCRA-08, FCRA-09, POL-06).
 
 A notice lists the findings a decision relies on as released, redacted text only: what the
-board read is what the candidate is told. The candidate has no account; an investigator of
-the cycle records what they sent back. A dispute sends the named findings back to the
+board read is what the candidate is told. The candidate has no account: an investigator of
+the cycle records what they sent back, or the candidate sends it online through their link
+(issue 16). A dispute sends the named findings back to the
 investigators: the decision waits until each has a validation step recorded after the
 dispute and an investigator closes it.
 """
@@ -98,6 +99,13 @@ def _released_texts(
     return out
 
 
+def notice_findings(session: Session, security: Security, notice: Notice, candidate: Candidate) -> list[NoticeFinding]:
+    """What ``notice`` lists, as the PDF shows it (the caller checked access: the candidate's link)."""
+    decision = session.get(Decision, notice.decision_id)
+    assert decision is not None
+    return _released_texts(session, CandidateVault(security.keyring, candidate), candidate.id, decision.release_ids)
+
+
 def notice_pdf(
     session: Session, actor: User, security: Security, reports: Reports, agency: str, notice_id: int
 ) -> tuple[str, bytes]:
@@ -151,9 +159,17 @@ def _notice(session: Session, actor: User, notice_id: int) -> tuple[Notice, Cand
     return notice, candidate
 
 
+def notice_pdf_for_candidate(
+    session: Session, security: Security, reports: Reports, agency: str, notice: Notice, candidate: Candidate
+) -> tuple[str, bytes]:
+    """The candidate's own notice, downloaded through their link (the caller checked the link);
+    audited like every rendering, with no actor."""
+    return _render(session, None, security, reports, agency, notice, candidate)
+
+
 def _render(
     session: Session,
-    actor: User,
+    actor: User | None,
     security: Security,
     reports: Reports,
     agency: str,
@@ -164,7 +180,8 @@ def _render(
     assert decision is not None
     vault = CandidateVault(security.keyring, candidate)
     addressee = candidate.code
-    if policy.can_see_candidate_name(actor, candidate.cycle):
+    # The candidate reads their own name; staff only where the cycle lets them (R3).
+    if actor is None or policy.can_see_candidate_name(actor, candidate.cycle):
         addressee = f"{read_profile(vault, candidate).name} ({candidate.code})"
     pdf = reports.render(
         "notice.html",
@@ -177,7 +194,7 @@ def _render(
         findings=_released_texts(session, vault, candidate.id, decision.release_ids),
         issued_on=shown_date(notice.issued_at),
         generated_at=shown_time(utcnow(), "%Y-%m-%d %H:%M"),
-        generated_by=actor.name,
+        generated_by=actor.name if actor else "the candidate's link",
     )
     record(
         session,
@@ -206,14 +223,50 @@ def record_response(
     """Record what the candidate sent back to the pre-decision notice (an investigator of the
     cycle does this: the candidate's words may carry protected information)."""
     candidate = candidates.get_for_work(session, actor, candidate_id)
-    session.refresh(candidate, with_for_update={"of": Candidate})
+    return _respond(session, actor, security, candidate, kind, text, received_on, finding_ids)
+
+
+def respond_online(
+    session: Session, security: Security, candidate: Candidate, kind: ResponseKind, text: str, finding_ids: list[int]
+) -> CandidateResponse:
+    """The candidate's own answer sent through their link (issue 16 point 4; the caller checked
+    the link): the same checks, sealing and audit as one an investigator records, received today.
+    The board reads it through the same firewall (decisions._response_view)."""
+    return _respond(session, None, security, candidate, kind, text, today(), finding_ids)
+
+
+def pending_notice(session: Session, candidate: Candidate) -> tuple[Decision, Notice] | None:
+    """The proposal waiting on the candidate's answer and its pre-decision notice, if any."""
     proposal = pending_proposal(session, candidate)
     if proposal is None:
-        raise Conflict("No pre-decision notice is waiting for this candidate's answer.", code="no_pending_notice")
+        return None
     notice = session.scalar(
         select(Notice).where(Notice.decision_id == proposal.id, Notice.kind == NoticeKind.PRE_DECISION)
     )
     assert notice is not None
+    return proposal, notice
+
+
+def noticed_findings(session: Session, proposal: Decision) -> list[int]:
+    """The findings a pre-decision notice lists: the only ones a dispute may name."""
+    return finding_ids_of(session, proposal.release_ids)
+
+
+def _respond(
+    session: Session,
+    actor: User | None,
+    security: Security,
+    candidate: Candidate,
+    kind: ResponseKind,
+    text: str,
+    received_on: date,
+    finding_ids: list[int],
+) -> CandidateResponse:
+    session.refresh(candidate, with_for_update={"of": Candidate})
+    pending = pending_notice(session, candidate)
+    if pending is None:
+        raise Conflict("No pre-decision notice is waiting for this candidate's answer.", code="no_pending_notice")
+    proposal, notice = pending
     issued_on = shown_date(notice.issued_at)
     if not issued_on <= received_on <= today():
         raise ValidationFailed(
@@ -225,7 +278,7 @@ def record_response(
         raise ValidationFailed("Record what the candidate wrote or said.", field="text")
     if len(text) > MAX_RESPONSE:
         raise ValidationFailed(f"The response must be at most {MAX_RESPONSE} characters.", field="text")
-    noticed = finding_ids_of(session, proposal.release_ids)
+    noticed = noticed_findings(session, proposal)
     disputed = list(dict.fromkeys(finding_ids))
     if kind is ResponseKind.DISPUTE:
         if not disputed:
@@ -248,7 +301,7 @@ def record_response(
             kind=kind,
             received_on=received_on,
             finding_ids=disputed,
-            recorded_by_id=actor.id,
+            recorded_by_id=actor.id if actor else None,
         ),
         text=text,
     )
@@ -261,6 +314,7 @@ def record_response(
         kind=kind.value,
         notice=notice.id,
         findings=disputed,
+        **({"online": True} if actor is None else {}),
     )
     return response
 

@@ -55,8 +55,9 @@ def _candidate_for_invitation(session: Session, actor: User, candidate_id: int) 
     return candidate
 
 
-def invite(session: Session, actor: User, candidate_id: int) -> Invitation:
-    """Issue (or re-issue: the older link stops working) the candidate's one-time link."""
+def invite(session: Session, actor: User, candidate_id: int, lifetime: timedelta = LINK_LIFETIME) -> Invitation:
+    """Issue (or re-issue: the older link stops working) the candidate's one-time link, usable for
+    ``lifetime`` (a link e-mailed with the candidate's other links lives as long as they do)."""
     candidate = _candidate_for_invitation(session, actor, candidate_id)
     if candidate.cycle.status is CycleStatus.CLOSED:
         raise Conflict("This cycle is closed.", code="cycle_closed")
@@ -73,7 +74,7 @@ def invite(session: Session, actor: User, candidate_id: int) -> Invitation:
     row.token_sha256 = sha256_hex(token)
     row.invited_at = now
     row.invited_by_id = actor.id
-    row.expires_at = now + LINK_LIFETIME
+    row.expires_at = now + lifetime
     session.flush()
     record(
         session,

@@ -10,6 +10,7 @@ from vetting.web import (
     auth,
     board,
     board_work,
+    candidate_portal,
     checklists,
     home,
     investigation,
@@ -32,6 +33,7 @@ def init_app(app: Flask) -> None:
         board.bp,
         board_work.bp,
         self_identification.bp,
+        candidate_portal.bp,
         tokens.bp,
         jobs.bp,
     )

@@ -13,11 +13,12 @@ from sqlalchemy.orm import Session
 
 from vetting.http.access import requires, signed_in
 from vetting.http.args import page_args
+from vetting.http.candidate_links import link_mailer, offer
 from vetting.http.documents import notice_pdf_response, summary_pdf_response
 from vetting.http.runtime import runtime, transaction
 from vetting.models import Outcome, ValidationStatus
 from vetting.policy import Action
-from vetting.services import board, decisions, questions
+from vetting.services import board, candidate_links, decisions, questions
 from vetting.services.candidates import STAGES
 from vetting.web.formrun import FormFailed, submit
 from vetting.web.forms import DecisionForm, QuestionForm, RecommendationForm
@@ -132,13 +133,15 @@ def recommend(candidate_id: int) -> ResponseReturnValue:
 @requires(Action.BOARD_READ)
 def decide(candidate_id: int) -> ResponseReturnValue:
     form = DecisionForm(prefix="decision")
+    mailer = link_mailer()
     try:
-        row = submit(
+        row, issued = submit(
             form,
-            lambda s: decisions.decide(
+            lambda s: candidate_links.decide(
                 s,
                 current_user,
                 runtime().security,
+                mailer,
                 candidate_id,
                 outcome=Outcome(form.outcome.data),
                 rationale=form.rationale.data or "",
@@ -148,10 +151,15 @@ def decide(candidate_id: int) -> ResponseReturnValue:
         )
     except FormFailed as failed:
         return _page(candidate_id, decision=form, status=failed.status)
+    offer(issued)
     if row.response_due is not None:
+        delivered = (
+            "The pre-decision notice was e-mailed to the candidate as a link"
+            if issued is not None and issued.outbox_id is not None
+            else "Download the pre-decision notice for the candidate (no e-mail address is on file)"
+        )
         flash(
-            f"Proposed. Download the pre-decision notice for the candidate; the final decision can be recorded "
-            f"after {row.response_due.isoformat()}.",
+            f"Proposed. {delivered}; the final decision can be recorded after {row.response_due.isoformat()}.",
             "success",
         )
     else:

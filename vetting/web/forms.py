@@ -476,3 +476,38 @@ class TokenForm(FlaskForm):
         validators=[DataRequired(), NumberRange(min=1, max=365, message="Between 1 and 365 days.")],
     )
     submit = SubmitField("Create token")
+
+
+# --- the candidate's pages (no account; issue 16) ----------------------------------------------
+
+#: As services.candidate_links.MAX_SIGNED_NAME.
+MAX_SIGNED_NAME = 200
+
+
+class CandidateSignForm(FlaskForm):
+    form_sha256 = HiddenField()
+    agree = BooleanField("I have read the disclosure and I authorize this")
+    name = StringField(
+        "Your full name",
+        description="Typing your name and pressing “Sign” is your signature.",
+        validators=[DataRequired(message="Type your full name to sign."), Length(max=MAX_SIGNED_NAME)],
+        render_kw={"autocomplete": "name"},
+    )
+    submit = SubmitField("Sign")
+
+
+class CandidateAnswerForm(FlaskForm):
+    kind = RadioField(
+        "What are you sending?",
+        choices=[
+            SelectChoice(ResponseKind.RESPONSE.value, "A statement or explanation"),
+            SelectChoice(ResponseKind.DISPUTE.value, "A dispute: some findings are wrong or not about me"),
+        ],
+        validators=[DataRequired(message="Choose what you are sending.")],
+    )
+    finding_ids = MultiCheckboxField("If you dispute findings, which ones?", coerce=int, choices=[])
+    text = TextAreaField(
+        "Your statement",
+        validators=[DataRequired(message="Write your statement."), Length(max=20000)],
+    )
+    submit = SubmitField("Send my answer")
