@@ -178,3 +178,28 @@ def test_an_unexpected_error_fails_the_job_without_logging_its_message(
     assert "Casey" not in caplog.text
     tasks.run_job(runtime_of(app), job_id)  # a finished job is left alone
     assert _job(app, job_id).attempt == 1
+
+
+def test_progress_the_work_reports_reaches_the_row_before_the_work_ends(app: Flask) -> None:
+    """The heartbeat writes what the work reports (a full chain check: entries checked of all),
+    woken by the report rather than at its next interval."""
+    import time
+
+    from vetting.jobs.tasks import Heartbeat
+
+    world = build_world(app)
+    rt = runtime_of(app)
+    job_id = _start(app, world)
+    claim = _claim(app, job_id)
+    assert claim is not None
+    deadline = time.monotonic() + 60
+    with Heartbeat(rt, claim, interval=3600) as heartbeat:
+        heartbeat.report(3, 10)
+        while (_job(app, job_id).progress_done, _job(app, job_id).progress_total) != (3, 10):
+            assert time.monotonic() < deadline, "the reported progress never reached the row"
+            time.sleep(0.02)
+        heartbeat.report(12, 10)  # more than the total is never written past it
+        while _job(app, job_id).progress_done != 10:
+            assert time.monotonic() < deadline, "the reported progress never reached the row"
+            time.sleep(0.02)
+    assert _job(app, job_id).status is JobStatus.RUNNING
