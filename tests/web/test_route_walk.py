@@ -27,7 +27,20 @@ from vetting.policy import ROLE_ACTIONS, Action
 
 #: The candidate's voluntary self-identification form is public: the one-time link is the key.
 PUBLIC_ENDPOINTS = frozenset(
-    {"static", "home.healthz", "auth.login", "api.openapi", "self_id.form", "self_id.answer", "api.self_id_answer"}
+    {
+        "static",
+        "home.healthz",
+        "auth.login",
+        "api.openapi",
+        "self_id.form",
+        "self_id.answer",
+        "api.self_id_answer",
+        # The candidate's pages: the token in the path is the key (issue 16; tests/web/test_candidate_links.py).
+        "portal.page",
+        "portal.sign",
+        "portal.answer",
+        "portal.notice_pdf",
+    }
 )
 LOGIN_STEP_ENDPOINTS = frozenset({"auth.code", "auth.enrol", "auth.cancel"})
 PARAM_RE = re.compile(r"<(?:([^:<>]+):)?([^<>]+)>")
