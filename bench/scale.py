@@ -72,6 +72,7 @@ class Sample:
     throughput: float | None = None  # requests/s at CONCURRENCY; None: measured one at a time
     unfinished: float | None = None  # a job given up on after this many seconds
     alone: float | None = None  # median latency of SOLO requests one after another, before the load
+    cpu: float | None = None  # CPU seconds of the server (or, for the job, the worker) per request
 
     @property
     def p50_or_bound(self) -> float:
@@ -122,9 +123,29 @@ def serve_options() -> list[str]:
     return ["--timeout", str(REQUEST_TIMEOUT)] if "--timeout" in shown else []
 
 
+def cpu_seconds(root: int) -> float | None:
+    """CPU time of process ``root`` and its children (gunicorn's workers), from /proc; None elsewhere."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if root in {int(stat.parent.name), int(fields[1])}:
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK") if Path("/proc/self/stat").exists() else None
+
+
+@dataclass(frozen=True)
+class Servers:
+    base: str  # the server's URL
+    server: int  # process ids
+    worker: int
+
+
 @contextlib.contextmanager
-def processes(env: dict[str, str], folder: Path) -> Iterator[str]:
-    """``vetting serve`` and ``vetting worker``; yields the server's base URL."""
+def processes(env: dict[str, str], folder: Path) -> Iterator[Servers]:
+    """``vetting serve`` and ``vetting worker``."""
     port = free_port()
     started = []
     try:
@@ -143,7 +164,7 @@ def processes(env: dict[str, str], folder: Path) -> Iterator[str]:
             if time.monotonic() > deadline or started[0].poll() is not None:
                 raise RuntimeError(f"vetting serve did not start: see {folder / 'serve.log'}")
             time.sleep(0.2)
-        yield base
+        yield Servers(base, started[0].pid, started[1].pid)
     finally:
         for process in started:
             process.terminate()
@@ -278,7 +299,8 @@ def measure(
     pick = [ready[(i * 7919) % len(ready)] for i in range(len(ready))]
     seconds, minimum, budget = args.seconds, args.min_requests, args.budget
     samples: dict[str, Sample] = {}
-    with processes(env, folder) as base:
+    with processes(env, folder) as servers:
+        base = servers.base
         load(lambda n: f"{base}/healthz", {}, 2.0, 100, 10.0)  # every worker and thread started
 
         def run(label: str, urls: Callable[[int], str], headers: dict[str, str], slow: bool = False) -> None:
@@ -290,9 +312,13 @@ def measure(
                 t0 = time.perf_counter()
                 requests.get(urls(n), headers=headers, timeout=REQUEST_TIMEOUT)
                 alone.append(time.perf_counter() - t0)
+            before = cpu_seconds(servers.server)
             samples[label] = load(urls, headers, seconds, minimum if not slow else CONCURRENCY, budget)
+            after = cpu_seconds(servers.server)
             s = samples[label]
             s.alone = statistics.median(alone)
+            if before is not None and after is not None and s.latencies:
+                s.cpu = (after - before) / (len(s.latencies) + len(s.errors))
             print(
                 f"  {filled.candidates:>6} {label:<22} p50 {s.p50 * 1000:9.1f} ms  {s.throughput:8.1f} req/s"
                 f"  ({len(s.latencies)} ok, {len(s.errors)} failed)",
@@ -311,7 +337,11 @@ def measure(
         run("uniformity matrix", lambda n: f"{base}{API}/audit/cycles/{filled.cycle_id}/uniformity", auditor, True)
         mark_seconds = mark_and_add_events(rt, filled)
         run("chain check (routine)", lambda n: f"{base}{API}/audit/verify", auditor, slow=True)
+        before = cpu_seconds(servers.worker)
         samples["audit report job"] = report_job(base, auditor, filled.cycle_id, args.job_runs, args.job_timeout)
+        after = cpu_seconds(servers.worker)
+        if before is not None and after is not None:
+            samples["audit report job"].cpu = (after - before) / max(1, args.job_runs)
         job = samples["audit report job"]
         print(f"  {filled.candidates:>6} audit report job       {job.p50:9.2f} s to done", file=sys.stderr)
     return Measured(filled.candidates, fill_seconds, mark_seconds, samples)
@@ -326,7 +356,10 @@ def table(results: list[Measured]) -> tuple[float, float]:
     healthz = large.samples["/healthz"].throughput or float("nan")
     sizes = "".join(f"{'p50 at ' + format(r.size, ','):>16}" for r in results)
     alone_head = f"alone at {large.size:,}"
-    print(f"{'request':<24}{sizes}{'ratio':>8}{'req/s':>9}{'of /healthz':>13}{alone_head:>16}{'failed':>8}")
+    cpu_head = f"CPU at {large.size:,}"
+    print(
+        f"{'request':<24}{sizes}{'ratio':>8}{'req/s':>9}{'of /healthz':>13}{alone_head:>16}{cpu_head:>14}{'failed':>8}"
+    )
     worst, lowest = 0.0, float("inf")
     for label in large.samples:
         if label == "/healthz":
@@ -347,14 +380,19 @@ def table(results: list[Measured]) -> tuple[float, float]:
         alone = large.samples[label].alone
         solo = "-" if alone is None else _seconds(alone)
         mark = "~" if bounded else ""
-        print(f"{label:<24}{cells}{mark + format(ratio, '.2f'):>8}{rate:>9}{share:>13}{solo:>16}{failed:>8}")
+        cpu = large.samples[label].cpu
+        used = "-" if cpu is None else _seconds(cpu)
+        print(f"{label:<24}{cells}{mark + format(ratio, '.2f'):>8}{rate:>9}{share:>13}{solo:>16}{used:>14}{failed:>8}")
     print(
         f"(ratio: p50 at {large.size:,} / p50 at {small.size:,}; share: req/s at concurrency {CONCURRENCY} as a "
-        f"percentage of /healthz's at {large.size:,}; alone: median of {SOLO} requests one at a time; "
+        f"percentage of /healthz's at {large.size:,}; alone: median of {SOLO} requests one at a time; CPU: the "
+        "server's CPU time per request under load (the job: the worker's per job); "
         "'>': nothing done within --job-timeout, a lower bound)"
     )
     rates = "".join(f"{format(r.samples['/healthz'].throughput or 0, ',.0f') + ' req/s':>16}" for r in results)
-    print(f"{'/healthz':<24}{rates}")
+    healthz_cpu = large.samples["/healthz"].cpu
+    used = "" if healthz_cpu is None else f"   CPU {healthz_cpu * 1000:.2f} ms per request at {large.size:,}"
+    print(f"{'/healthz':<24}{rates}{used}")
     for r in results:
         print(
             f"fill to {r.size:,}: {r.fill_seconds:.0f} s; routine check marking the chain before the "
