@@ -15,8 +15,9 @@ each request for at least ``--seconds`` and ``--min-requests``:
 - ``/healthz`` in the same run, the throughput baseline.
 
 It prints each request's p50 at each size, the p50 ratio of the largest size to the smallest,
-and throughput as a percentage of ``/healthz``'s at the largest size; the last line is
-``worst 10k/1k p50 ratio R; lowest share of /healthz S`` with S in percent.
+throughput as a percentage of ``/healthz``'s at the largest size, the latency of a request alone
+and the server's CPU time per request (steadier than throughput on a shared machine); the last
+line is ``worst 10k/1k p50 ratio R; lowest share of /healthz S`` with S in percent.
 
     .venv/bin/python bench/scale.py [--sizes 1000,10000 | --quick] [--database-url URL]
 """
