@@ -246,6 +246,13 @@ def forms_for(ids: dict[str, int]) -> dict[str, tuple[str, str, dict[str, Any]]]
             "/self-identification/unknown-token",
             {"sex": "female", "race_ethnicity": "white"},
         ),
+        # Issue 16: the candidate's signature and answer through their link (no account).
+        "portal.sign": (
+            "anonymous",
+            "/c/unknown-token/sign",
+            {"form_sha256": "0" * 64, "agree": "y", "name": "Casey Candidate"},
+        ),
+        "portal.answer": ("anonymous", "/c/unknown-token/answer", {"kind": "response", "text": "My statement."}),
         # Issue 14: withdrawing a finding; the auditor's reasons for a raw finding and a notice (the notice
         # id is looked up after the token check).
         "work.finding_withdraw": (
