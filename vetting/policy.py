@@ -72,6 +72,7 @@ ROLE_ACTIONS: Final[Mapping[Role, frozenset[Action]]] = {
             Action.CHECKLISTS_MANAGE,
             Action.OUTBOX_READ,
             Action.CANDIDATE_LINKS,
+            Action.REMINDERS_MANAGE,
         }
     ),
     Role.INVESTIGATOR: frozenset({Action.INVESTIGATE, Action.CANDIDATES_MANAGE, Action.CANDIDATE_LINKS}),

@@ -36,6 +36,7 @@ ALLOWED: dict[tuple[Role, Action], bool] = {
     (Role.ADMIN, Action.CHECKLISTS_MANAGE): True,
     (Role.ADMIN, Action.OUTBOX_READ): True,
     (Role.ADMIN, Action.CANDIDATE_LINKS): True,
+    (Role.ADMIN, Action.REMINDERS_MANAGE): True,
     (Role.INVESTIGATOR, Action.USERS_MANAGE): False,
     (Role.INVESTIGATOR, Action.CYCLES_MANAGE): False,
     (Role.INVESTIGATOR, Action.CYCLES_VIEW_ALL): False,
@@ -46,6 +47,7 @@ ALLOWED: dict[tuple[Role, Action], bool] = {
     (Role.INVESTIGATOR, Action.CHECKLISTS_MANAGE): False,
     (Role.INVESTIGATOR, Action.OUTBOX_READ): False,
     (Role.INVESTIGATOR, Action.CANDIDATE_LINKS): True,
+    (Role.INVESTIGATOR, Action.REMINDERS_MANAGE): False,
     (Role.BOARD_MEMBER, Action.USERS_MANAGE): False,
     (Role.BOARD_MEMBER, Action.CYCLES_MANAGE): False,
     (Role.BOARD_MEMBER, Action.CYCLES_VIEW_ALL): False,
@@ -56,6 +58,7 @@ ALLOWED: dict[tuple[Role, Action], bool] = {
     (Role.BOARD_MEMBER, Action.CHECKLISTS_MANAGE): False,
     (Role.BOARD_MEMBER, Action.OUTBOX_READ): False,
     (Role.BOARD_MEMBER, Action.CANDIDATE_LINKS): False,
+    (Role.BOARD_MEMBER, Action.REMINDERS_MANAGE): False,
     (Role.AUDITOR, Action.USERS_MANAGE): False,
     (Role.AUDITOR, Action.CYCLES_MANAGE): False,
     (Role.AUDITOR, Action.CYCLES_VIEW_ALL): True,
@@ -66,6 +69,7 @@ ALLOWED: dict[tuple[Role, Action], bool] = {
     (Role.AUDITOR, Action.CHECKLISTS_MANAGE): False,
     (Role.AUDITOR, Action.OUTBOX_READ): False,
     (Role.AUDITOR, Action.CANDIDATE_LINKS): False,
+    (Role.AUDITOR, Action.REMINDERS_MANAGE): False,
 }
 
 
