@@ -246,6 +246,21 @@ def forms_for(ids: dict[str, int]) -> dict[str, tuple[str, str, dict[str, Any]]]
             "/self-identification/unknown-token",
             {"sex": "female", "race_ethnicity": "white"},
         ),
+        # Issue 16 point 6: the reminder thresholds and one's own digest.
+        "admin.reminder_thresholds_save": (
+            "admin",
+            "/admin/reminders",
+            {
+                "consent_pending_days": "3",
+                "checklist_ageing_days": "14",
+                "review_waiting_days": "2",
+                "recommendation_missing_days": "5",
+                "response_window_days": "2",
+                "designation_review_days": "30",
+                "digest_hour": "7",
+            },
+        ),
+        "home.digest": ("admin", "/account/digest", {}),
         # Issue 16: the candidate's signature and answer through their link (no account).
         "portal.sign": (
             "anonymous",
