@@ -15,8 +15,9 @@ from flask import jsonify, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from vetting.api.registry import moment, route
+from vetting.api.registry import moment, page_fields, route
 from vetting.http.access import SIGNED_IN
+from vetting.http.args import page_args
 from vetting.http.documents import agency_name, attachment
 from vetting.http.runtime import runtime, transaction
 from vetting.models import JobKind, JobStatus
@@ -109,20 +110,18 @@ def _started(kind: JobKind, **params: int) -> ResponseReturnValue:
     return jsonify(body), 202, {"Location": body["status_url"]}
 
 
-#: Jobs listed by ``GET /jobs``, newest first.
-LISTED = 50
-
-
 @route(
     "GET",
     "/jobs",
-    f"The newest {LISTED} jobs the caller may read (their own, and the shared kinds their role holds), newest first",
+    "The jobs the caller may read (their own, and the shared kinds their role holds), newest first",
     SIGNED_IN,
+    paged=True,
 )
 def job_list() -> ResponseReturnValue:
+    page = page_args()
     with transaction() as session:
-        views = jobs.list_jobs(session, current_user, LISTED)
-    return jsonify({"jobs": [job_json(v) for v in views]})
+        views = jobs.list_jobs(session, current_user, page)
+    return jsonify({"jobs": [job_json(v) for v in views.items], **page_fields(views)})
 
 
 @route(

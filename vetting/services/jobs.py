@@ -27,6 +27,7 @@ from vetting.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from vetting.models import Job, JobKind, JobStatus, User
 from vetting.models.base import MAX_ID
 from vetting.services.cycles import get_cycle
+from vetting.services.paging import Key, Page, PageRequest, paginate
 from vetting.services.stored_files import write_file
 from vetting.storage import EncryptedStore, FileMissing
 
@@ -146,10 +147,10 @@ def job_status(session: Session, actor: User, job_id: int) -> JobView:
     return JobView.of(_readable(session, actor, job_id))
 
 
-def list_jobs(session: Session, actor: User, limit: int) -> list[JobView]:
-    """The newest ``limit`` jobs ``actor`` may read (their own, and shared kinds they hold)."""
-    query = select(Job).where(policy.readable_jobs(actor)).order_by(Job.id.desc()).limit(limit)
-    return [JobView.of(job) for job in session.scalars(query)]
+def list_jobs(session: Session, actor: User, page: PageRequest) -> Page[JobView]:
+    """One page of the jobs ``actor`` may read (their own, and shared kinds they hold), newest first."""
+    query = select(Job).where(policy.readable_jobs(actor))
+    return paginate(session, query, [Key(Job.id, descending=True)], page, name="jobs").map(JobView.of)
 
 
 def job_result(

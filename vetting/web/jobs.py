@@ -14,6 +14,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from vetting.http.access import requires, signed_in
+from vetting.http.args import page_args
 from vetting.http.documents import agency_name, attachment
 from vetting.http.runtime import runtime, transaction
 from vetting.models import JobKind
@@ -66,16 +67,13 @@ def _start(kind: JobKind, back: str, **params: int) -> ResponseReturnValue:
     return redirect(url_for("jobs.status", job_id=view.id), 303)
 
 
-#: Jobs listed on the jobs page, newest first.
-LISTED = 50
-
-
 @bp.get("")
 @signed_in
 def index() -> ResponseReturnValue:
+    page = page_args()
     with transaction() as session:
-        views = jobs.list_jobs(session, current_user, LISTED)
-    return render_template("jobs/index.html", jobs=views, listed=LISTED)
+        views = jobs.list_jobs(session, current_user, page)
+    return render_template("jobs/index.html", jobs=views)
 
 
 @bp.get("/<int:job_id>")
