@@ -250,6 +250,8 @@ def test_openapi_lists_the_start_routes_and_points_large_work_to_them(client: Fl
     assert "uniformity-csv-jobs" in paths["/audit/cycles/{cycle_id}/uniformity.csv"]["get"]["summary"]
     assert "export-jobs" in paths["/audit/export"]["get"]["summary"]
     assert "chain-check-jobs" in paths["/audit/verify"]["get"]["summary"]
+    produced = paths["/jobs/{job_id}/result"]["get"]["responses"]["200"]["content"]
+    assert set(produced) == {"application/pdf", "text/csv", "application/json", "application/x-ndjson"}
 
 
 # --- the console's buttons -----------------------------------------------------------------------

@@ -144,7 +144,7 @@ def job_status(job_id: int) -> ResponseReturnValue:
     "(audit export) or JSON (chain check); 409 job_not_done while it is queued, running or failed",
     SIGNED_IN,
     errors=(404, 409),
-    produces="application/pdf",
+    produces=tuple(sorted({kind.media_type for kind in JobKind})),
 )
 def job_result(job_id: int) -> ResponseReturnValue:
     rt = runtime()

@@ -37,7 +37,8 @@ class Operation:
     errors: tuple[int, ...]
     success: int
     multipart: tuple[tuple[str, dict[str, Any]], ...]
-    produces: str
+    #: The success body's content type, or several (a job's file: by its kind).
+    produces: str | tuple[str, ...]
     #: Takes ``?limit=`` and ``?cursor=`` and answers with ``next_cursor`` and ``total``.
     paged: bool = False
     #: Other query parameters: (name, schema, description).
@@ -57,7 +58,7 @@ def route(
     errors: tuple[int, ...] = (),
     success: int = 200,
     multipart: tuple[tuple[str, dict[str, Any]], ...] = (),
-    produces: str = "application/json",
+    produces: str | tuple[str, ...] = "application/json",
     paged: bool = False,
     query: tuple[tuple[str, dict[str, Any], str], ...] = (),
 ) -> Callable[[F], F]:
@@ -191,8 +192,9 @@ def openapi_document() -> dict[str, Any]:
     schemas: dict[str, Any] = {}
     for op in OPERATIONS:
         ok: dict[str, Any] = {"description": "Created" if op.success == 201 else "OK"}
-        if op.produces != "application/json":
-            ok["content"] = {op.produces: {"schema": {"type": "string", "format": "binary"}}}
+        produced = (op.produces,) if isinstance(op.produces, str) else op.produces
+        if produced != ("application/json",):
+            ok["content"] = {media: {"schema": {"type": "string", "format": "binary"}} for media in produced}
         responses: dict[str, Any] = {str(op.success): ok}
         # Every JSON body can be unreadable (400 bad_json); every body can be too large (413).
         unreadable = (400, 413) if op.body is not None else (413,) if op.multipart else ()
