@@ -1,0 +1,115 @@
+"""Issue 16's acceptance in a real browser: the candidate follows an e-mailed link, signs the
+disclosure and authorization, later receives a pre-decision notice link, opens it and disputes a
+finding; the board then reads the dispute with protected-class words redacted, the proposal paused.
+
+The mail is delivered as the worker does when no SMTP server is configured (``.eml`` files in
+``instance/outbox/``) and the link is read from the file. Every control is reached by its
+accessible role and name or label (FCRA-02, FCRA-06, FCRA-09, PC-01).
+"""
+
+from __future__ import annotations
+
+import re
+from email import message_from_bytes
+from email.message import EmailMessage
+from email.policy import default
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from playwright.sync_api import expect
+from sqlalchemy import select
+
+from tests.browser.conftest import Browsing
+from tests.browser.test_login import sign_in
+from tests.support import Clock, runtime_of
+from tests.web.board_world import PROTECTED_SUMMARY, complete, release_finding, set_rules
+from tests.web.world import API, add_finding, add_investigator, bearer, build_world, resolve
+from vetting.jobs.mail import OUTBOX_DIR, deliver
+from vetting.models import REDACTED, CandidateLink
+
+pytestmark = pytest.mark.browser
+
+EMAIL = "casey@example.org"
+LINK = re.compile(r"https?://\S+?(/c/[A-Za-z0-9_-]+)")
+DISPUTE = "That was not me: I was at my baby shower at St. Mary's parish that day."
+
+
+def _mailed_path(app: Flask, outbox_id: int) -> str:
+    """Deliver the message as the worker does and read the link's path from the .eml file."""
+    rt = runtime_of(app)
+    assert deliver(rt, outbox_id) is not None
+    files = sorted((rt.settings.instance_path / OUTBOX_DIR).glob("*.eml"), key=lambda p: p.stat().st_mtime)
+    message = message_from_bytes(files[-1].read_bytes(), policy=default)
+    assert isinstance(message, EmailMessage)
+    assert message["To"] == EMAIL
+    body = message.get_body(("plain",))
+    assert body is not None
+    found = LINK.search(body.get_content())
+    assert found, body.get_content()
+    return found.group(1)
+
+
+def test_the_candidate_signs_then_disputes_the_notice_and_the_board_sees_it_paused(
+    app: Flask, client: FlaskClient, browsing: Browsing, clock: Clock
+) -> None:
+    world = build_world(app)
+    cid = world.candidate_id
+    inv = bearer(app, world.inv)
+    issued = client.post(f"{API}/candidates/{cid}/links", json={"purpose": "consent", "email": EMAIL}, headers=inv)
+    assert issued.status_code == 201, issued.get_data(as_text=True)
+    page = browsing.page
+
+    page.goto(_mailed_path(app, issued.get_json()["outbox_id"]))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Disclosure and authorization")
+    page.get_by_label("I have read the disclosure and I authorize this").check()
+    page.get_by_label("Your full name").fill("Casey Candidate")
+    page.get_by_role("button", name="Sign").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Thank you: your signature is recorded")
+
+    # The investigation goes on: items, findings released by a second investigator, search closed.
+    second = add_investigator(app, world)
+    for item in world.items:
+        resolve(app, world.inv, cid, item)
+    finding = add_finding(app, world.inv, cid, world.items[0], summary=PROTECTED_SUMMARY)
+    release_finding(app, world.inv, second, finding)
+    complete(app, world.inv, cid)
+    set_rules(app, world, world.board)
+    chair = bearer(app, world.board)
+    body = {"outcome": "do_not_advance", "rationale": "Threatened a neighbour.", "finding_ids": [finding]}
+    assert client.post(f"{API}/board/candidates/{cid}/recommendations", json=body, headers=chair).status_code == 201
+    proposed = client.post(f"{API}/board/candidates/{cid}/decisions", json=body, headers=chair)
+    assert proposed.status_code == 201, proposed.get_data(as_text=True)
+    assert proposed.get_json()["notice_mailed"] is True
+    notice_path = _mailed_path(app, _notice_outbox(app))
+
+    page.goto(notice_path)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Pre-decision notice")
+    expect(page.get_by_role("link", name="Download this notice (PDF)")).to_be_visible()
+    page.get_by_label("A dispute: some findings are wrong or not about me").check()
+    page.get_by_role("checkbox", name=re.compile(rf"Finding {finding}:")).check()
+    page.get_by_label("Your statement").fill(DISPUTE)
+    page.get_by_role("button", name="Send my answer").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your answer was received")
+    expect(page.get_by_text(f"Finding {finding}", exact=True)).to_be_visible()
+
+    # The board: the proposal is paused, the dispute read through the firewall.
+    page.context.clear_cookies()
+    sign_in(page, world.board, clock)
+    page.goto(f"/board/candidates/{cid}")
+    main = page.get_by_role("main")
+    expect(main.get_by_text("Paused: the candidate disputes findings")).to_be_visible()
+    expect(main).to_contain_text("sent online by the candidate")
+    expect(main).to_contain_text(REDACTED)
+    expect(main).to_contain_text("notice opened")
+    for word in ("baby shower", "St. Mary", "parish"):
+        expect(main).not_to_contain_text(word)
+    browsing.assert_no_server_errors()
+    browsing.assert_no_csp_violations()
+
+
+def _notice_outbox(app: Flask) -> int:
+    with runtime_of(app).db.transaction() as session:
+        outbox_id = session.scalar(select(CandidateLink.outbox_id).where(CandidateLink.purpose == "notice"))
+    assert outbox_id is not None
+    return outbox_id
