@@ -17,10 +17,11 @@ from email.policy import default
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from playwright.sync_api import expect
+from playwright.sync_api import BrowserContext, expect
 from sqlalchemy import select
 
 from tests.browser.conftest import Browsing
+from tests.browser.test_axe import Checker, axe_context  # noqa: F401  (the fixture)
 from tests.browser.test_login import sign_in
 from tests.support import Clock, runtime_of
 from tests.web.board_world import PROTECTED_SUMMARY, complete, release_finding, set_rules
@@ -113,3 +114,52 @@ def _notice_outbox(app: Flask) -> int:
         outbox_id = session.scalar(select(CandidateLink.outbox_id).where(CandidateLink.purpose == "notice"))
     assert outbox_id is not None
     return outbox_id
+
+
+def test_the_candidates_pages_have_no_serious_accessibility_violation(
+    app: Flask,
+    client: FlaskClient,
+    axe_context: BrowserContext,  # noqa: F811  (the fixture imported above)
+) -> None:
+    """The consent page, refused unsigned, signed; a refused link; the notice page and the receipt."""
+    world = build_world(app)
+    cid = world.candidate_id
+    inv = bearer(app, world.inv)
+    issued = client.post(f"{API}/candidates/{cid}/links", json={"purpose": "consent", "email": EMAIL}, headers=inv)
+    path = _mailed_path(app, issued.get_json()["outbox_id"])
+    page = axe_context.new_page()
+    checker = Checker(page)
+    page.goto(path)
+    checker.check()
+    page.get_by_role("button", name="Sign").click()
+    page.locator(".field--error").first.wait_for()
+    checker.check()
+    page.get_by_label("I have read the disclosure and I authorize this").check()
+    page.get_by_label("Your full name").fill("Casey Candidate")
+    page.get_by_role("button", name="Sign").click()
+    page.get_by_role("heading", name="Thank you: your signature is recorded").wait_for()
+    checker.check()
+    page.goto(path)
+    checker.check()
+
+    second = add_investigator(app, world)
+    for item in world.items:
+        resolve(app, world.inv, cid, item)
+    finding = add_finding(app, world.inv, cid, world.items[0], summary=PROTECTED_SUMMARY)
+    release_finding(app, world.inv, second, finding)
+    complete(app, world.inv, cid)
+    set_rules(app, world, world.board)
+    chair = bearer(app, world.board)
+    body = {"outcome": "do_not_advance", "rationale": "Threatened a neighbour.", "finding_ids": [finding]}
+    client.post(f"{API}/board/candidates/{cid}/recommendations", json=body, headers=chair)
+    assert client.post(f"{API}/board/candidates/{cid}/decisions", json=body, headers=chair).status_code == 201
+    page.goto(_mailed_path(app, _notice_outbox(app)))
+    checker.check()
+    page.get_by_label("A statement or explanation").check()
+    page.get_by_label("Your statement").fill("I can explain.")
+    page.get_by_role("button", name="Send my answer").click()
+    page.get_by_role("heading", name="Your answer was received").wait_for()
+    checker.check()
+
+    assert len(checker.checked) == 6
+    checker.assert_clean()
