@@ -271,6 +271,10 @@ def test_the_board_page_shows_where_it_is_and_keeps_its_filters(
     second = client.get(links["next"]).get_data(as_text=True)
     assert "Showing 16–30 of 40 candidates" in second
     assert not set(first) & set(_codes(second))
+    # url_for's own options in the query string are not carried into the links (no 500).
+    odd = client.get(f"/board/cycles/{filled.world.cycle_id}?limit=15&_scheme=gopher&_external=")
+    assert odd.status_code == 200
+    assert "gopher" not in _links(odd.get_data(as_text=True))["next"]
     back = client.get(_links(second)["prev"]).get_data(as_text=True)
     assert "Showing 1–15 of 40 candidates" in back
     assert _codes(back) == first
