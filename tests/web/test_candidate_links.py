@@ -339,3 +339,24 @@ def test_the_board_page_shows_the_notice_opened(app: Flask, client: FlaskClient,
     page = client.get(f"/board/candidates/{cid}").get_data(as_text=True)
     assert "notice e-mailed" in page
     assert "notice opened" in page
+
+
+def test_an_investigator_sends_a_link_from_the_candidates_page(
+    app: Flask, client: FlaskClient, world: World, clock: Clock
+) -> None:
+    from tests.support import login
+
+    login(client, world.inv, clock)
+    page = client.get(f"/candidates/{world.candidate_id}").get_data(as_text=True)
+    assert "Links for the candidate" in page
+    data = {"csrf_token": csrf_from(page), "purpose": "consent", "email": EMAIL}
+    sent = client.post(f"/candidates/{world.candidate_id}/links", data=data)
+    assert sent.status_code == 302
+    shown = client.get(sent.headers["Location"]).get_data(as_text=True)
+    assert "e-mailed to the candidate" in shown
+    with runtime_of(app).db.transaction() as session:
+        (message,) = session.scalars(select(OutboxMessage))
+        assert message.recipient == EMAIL
+        assert "/c/" in message.body
+    refused = client.post(f"/candidates/{world.candidate_id}/links", data={**data, "purpose": "notice"})
+    assert "No notice has been issued" in client.get(refused.headers["Location"]).get_data(as_text=True)

@@ -10,6 +10,7 @@ from vetting.web import (
     auth,
     board,
     board_work,
+    candidate_links,
     candidate_portal,
     checklists,
     home,
@@ -34,6 +35,7 @@ def init_app(app: Flask) -> None:
         board_work.bp,
         self_identification.bp,
         candidate_portal.bp,
+        candidate_links.bp,
         tokens.bp,
         jobs.bp,
     )

@@ -34,6 +34,7 @@ from vetting.models import (
     DecisionRule,
     Duty,
     IdentityBasis,
+    LinkPurpose,
     MentionResolution,
     Outcome,
     RaceEthnicity,
@@ -511,3 +512,23 @@ class CandidateAnswerForm(FlaskForm):
         validators=[DataRequired(message="Write your statement."), Length(max=20000)],
     )
     submit = SubmitField("Send my answer")
+
+
+class CandidateLinkForm(FlaskForm):
+    """Staff send the candidate a single-purpose link (issue 16)."""
+
+    purpose = SelectField(
+        "Link for",
+        choices=[
+            SelectChoice(LinkPurpose.CONSENT.value, "Signing the disclosure and authorization"),
+            SelectChoice(LinkPurpose.NOTICE.value, "Reading the latest notice"),
+            SelectChoice(LinkPurpose.RESPONSE.value, "Answering the pre-decision notice"),
+        ],
+        validators=[DataRequired()],
+    )
+    email = EmailField(
+        "Candidate's e-mail address",
+        description="Kept encrypted. Leave empty to use the address on file; with none, the link is shown to you once.",
+        validators=[Optional(), Length(max=254)],
+    )
+    submit = SubmitField("Send the link")

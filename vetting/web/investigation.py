@@ -49,6 +49,7 @@ from vetting.web.forms import (
     AnswerForm,
     CandidateForm,
     CandidateImportForm,
+    CandidateLinkForm,
     ConsentForm,
     DisputeCloseForm,
     EvidenceForm,
@@ -213,6 +214,7 @@ def candidate_page(
         page_error=error,
         board=file.board,
         board_forms=board_forms_for(file.board) | (board_forms or {}),
+        link_form=CandidateLinkForm(formdata=None),
     ), status
 
 

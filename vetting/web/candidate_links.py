@@ -1,0 +1,51 @@
+"""Staff send a candidate a single-purpose link from the candidate's page (issue 16)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+
+from vetting.http.access import requires
+from vetting.http.candidate_links import link_mailer, offer
+from vetting.http.runtime import runtime
+from vetting.models import LinkPurpose
+from vetting.policy import Action
+from vetting.services import candidate_links
+from vetting.web.formrun import FormFailed, submit
+from vetting.web.forms import CandidateLinkForm
+
+bp = Blueprint("links", __name__)
+
+
+@bp.post("/candidates/<int:candidate_id>/links")
+@requires(Action.CANDIDATE_LINKS)
+def issue(candidate_id: int) -> ResponseReturnValue:
+    form = CandidateLinkForm()
+    mailer = link_mailer()
+    try:
+        issued = submit(
+            form,
+            lambda s: candidate_links.issue(
+                s,
+                current_user,
+                runtime().security,
+                mailer,
+                candidate_id,
+                LinkPurpose(form.purpose.data),
+                email=(form.email.data or None),
+            ),
+        )
+    except FormFailed as failed:
+        errors = [*form.form_errors, *(m for f in form for m in f.errors)]
+        flash("The link was not sent: " + (" ".join(errors) or failed.message or "check the form."), "error")
+        return redirect(url_for("work.candidate", candidate_id=candidate_id, _anchor="links-title"))
+    offer(issued)
+    if issued.url is None:
+        flash("The link was e-mailed to the candidate. Any earlier link for this purpose no longer works.", "success")
+    else:
+        flash(
+            f"No e-mail address is on file: give the candidate this link yourself (shown once): {issued.url}",
+            "success",
+        )
+    return redirect(url_for("work.candidate", candidate_id=candidate_id, _anchor="links-title"))
