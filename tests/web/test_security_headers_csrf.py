@@ -268,6 +268,7 @@ def forms_for(ids: dict[str, int]) -> dict[str, tuple[str, str, dict[str, Any]]]
             {"form_sha256": "0" * 64, "agree": "y", "name": "Casey Candidate"},
         ),
         "portal.answer": ("anonymous", "/c/unknown-token/answer", {"kind": "response", "text": "My statement."}),
+        "links.issue": ("searcher", f"/candidates/{candidate}/links", {"purpose": "consent", "email": "c@example.org"}),
         # Issue 14: withdrawing a finding; the auditor's reasons for a raw finding and a notice (the notice
         # id is looked up after the token check).
         "work.finding_withdraw": (
