@@ -6,6 +6,7 @@ from the keyboard.
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -77,3 +78,29 @@ def test_the_status_page_follows_the_job_until_its_file_is_ready(
     checker.check()
     checker.assert_clean()
     assert [m for m in console if "Content Security Policy" in m or m.startswith("error")] == []
+
+
+def test_the_audit_log_button_runs_the_full_chain_check_in_the_background(
+    app: Flask, axe_context: BrowserContext, demo_accounts: dict[str, DemoAccount], clock: Clock
+) -> None:
+    page = axe_context.new_page()
+    checker = Checker(page)
+    sign_in_demo(page, demo_accounts[AUDITOR_EMAIL], clock)
+    page.goto("/audit")
+    checker.check()  # the page with its new buttons
+    page.get_by_role("button", name="Check every entry from the first, in the background").click()
+    expect(page).to_have_url(re.compile(r"/jobs/\d+$"))
+    status = page.get_by_role("status").filter(has_text="Status:")
+    expect(status).to_contain_text("Waiting for the worker")
+
+    rt = runtime_of(app)
+    rt.queue.immediate = True
+    rt.queue.enqueue(int(page.url.rsplit("/", 1)[1]))
+    expect(status).to_contain_text("Ready to download", timeout=20_000)
+    with page.expect_download() as download:
+        page.get_by_role("link", name=re.compile(r"^Download audit-chain-check-\d+\.json$")).click()
+    report = json.loads(Path(download.value.path()).read_text())
+    assert (report["full"], report["ok"]) == (True, True)
+    assert report["marker"] is not None
+    checker.check()
+    checker.assert_clean()
