@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -39,6 +40,7 @@ from vetting import create_app
 from vetting.config import Settings
 from vetting.jobs.reminders import send_digests
 from vetting.models import DigestDay, MessageTemplate, OutboxMessage, ReminderKind, SensitiveDesignation
+from vetting.runtime import Runtime
 from vetting.services import reminders
 
 ZONE = "America/Chicago"
@@ -389,3 +391,15 @@ def test_the_digest_respects_the_opt_out(app: Flask, client: FlaskClient, clock:
     assert post_form(client, "/account/digest", {"digest": "y"}, page="/account").status_code == 302
     clock.advance(days=1)
     assert len(send_digests(runtime_of(app)) or []) == 1
+
+
+def test_every_worker_schedules_the_digest_every_five_minutes(settings: Settings, tmp_path: Path) -> None:
+    rt = Runtime.build(settings.with_overrides(queue_url=f"sqlite:///{tmp_path / 'queue.sqlite3'}"))
+    huey_time = datetime(2026, 11, 9, 13, 5, tzinfo=UTC).replace(tzinfo=None)  # Huey's clock: naive UTC
+    try:
+        due = [task.name for task in rt.queue.huey.read_periodic(huey_time)]
+        assert due == ["vetting.reminder_digests"]
+        assert rt.queue.huey.read_periodic(huey_time + timedelta(minutes=2)) == []
+    finally:
+        rt.db.dispose()
+        agency_clock.set_zone("UTC")
