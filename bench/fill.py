@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import io
 import json
+import secrets
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -442,6 +443,9 @@ class Copier:
                         row[col] = new_ids[target][row[col]]
                 if table.name == "candidates":
                     row.update(code=code, wrapped_key=wrapped)
+                for column in _token_hashes(table):
+                    if row[column] is not None:  # a one-time link's token: the copy's is its own
+                        row[column] = secrets.token_hex(32)
                 obj = model(**row)
                 for name, declared in getattr(model, "sealed", {}).items():
                     self._seal(table, vault, obj, row, old["id"], name, declared, template, profile)
@@ -494,6 +498,11 @@ class Copier:
                 sid = str(new_ids[table].get(int(sid), int(sid)))
             subject = Subject(event.subject_type, sid)
         append(session, event.actor_id, Event(event.event), subject, data)
+
+
+def _token_hashes(table: Table) -> list[str]:
+    """Unique hashes of one-time tokens (self-identification and candidate links)."""
+    return [c.name for c in table.columns if c.unique and c.name.endswith("sha256") and not c.foreign_keys]
 
 
 def _storage_column(table: Table, name: str) -> str:
