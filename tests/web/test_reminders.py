@@ -39,7 +39,7 @@ from vetting import clock as agency_clock
 from vetting import create_app
 from vetting.config import Settings
 from vetting.jobs.reminders import send_digests
-from vetting.models import DigestDay, MessageTemplate, OutboxMessage, ReminderKind, SensitiveDesignation
+from vetting.models import DigestDay, Duty, MessageTemplate, OutboxMessage, ReminderKind, SensitiveDesignation
 from vetting.runtime import Runtime
 from vetting.services import reminders
 
@@ -281,6 +281,15 @@ def test_my_actions_api(app: Flask, client: FlaskClient, clock: Clock) -> None:
         }
     ]
     assert client.get(body["items"][0]["url"]).status_code in (302, 401)  # a real page (signed out here)
+
+
+def test_every_reminder_links_to_a_page(app: Flask) -> None:
+    pages = app.url_map.bind("localhost")
+    for kind in ReminderKind:
+        for duty in (Duty.INVESTIGATOR, Duty.BOARD_MEMBER):
+            path = reminders.path_of(reminders.ActionItem(kind, 1, 1, 7, "Patrol", duty))
+            endpoint, _ = pages.match(path.partition("#")[0].partition("?")[0], method="GET")
+            assert not endpoint.startswith("api."), path
 
 
 def test_thresholds_api_validates_each_field(app: Flask, client: FlaskClient, clock: Clock) -> None:

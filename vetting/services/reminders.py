@@ -254,31 +254,28 @@ def _parts(actor: User, th: Thresholds, on: date, holidays: set[date]) -> list[A
                 )
             )
         )
-    if actor.has_role(Role.INVESTIGATOR) or actor.has_role(Role.BOARD_MEMBER):
-        # Open proposals whose window closes from today to N business days on: the board records
-        # the final decision after it, the investigators the candidate's answer before it.
-        final = aliased(Decision)
-        closes_by = add_business_days(on, th.response_window_days, holidays)
-        for duty, cycles in ((Duty.INVESTIGATOR, investigates), (Duty.BOARD_MEMBER, decides)):
-            if not actor.has_role(policy.DUTY_ROLE[duty]):
-                continue
-            parts.append(
-                _by_cycle(
-                    _counted(ReminderKind.RESPONSE_WINDOW, duty)
-                    .select_from(Decision)
-                    .join(Candidate, Candidate.id == Decision.candidate_id)
-                    .join(Cycle, Cycle.id == Candidate.cycle_id)
-                    .where(
-                        Cycle.id.in_(cycles),
-                        Decision.status == DecisionStatus.PROPOSED,
-                        Decision.response_due >= on,
-                        Decision.response_due <= closes_by,
-                        ~exists().where(
-                            final.candidate_id == Decision.candidate_id, final.status == DecisionStatus.FINAL
-                        ),
-                    )
+    # Open proposals whose window closes from today to N business days on: the board records the
+    # final decision after it, the investigators the candidate's answer before it.
+    final = aliased(Decision)
+    closes_by = add_business_days(on, th.response_window_days, holidays)
+    for duty, cycles in ((Duty.INVESTIGATOR, investigates), (Duty.BOARD_MEMBER, decides)):
+        if not actor.has_role(policy.DUTY_ROLE[duty]):
+            continue
+        parts.append(
+            _by_cycle(
+                _counted(ReminderKind.RESPONSE_WINDOW, duty)
+                .select_from(Decision)
+                .join(Candidate, Candidate.id == Decision.candidate_id)
+                .join(Cycle, Cycle.id == Candidate.cycle_id)
+                .where(
+                    Cycle.id.in_(cycles),
+                    Decision.status == DecisionStatus.PROPOSED,
+                    Decision.response_due >= on,
+                    Decision.response_due <= closes_by,
+                    ~exists().where(final.candidate_id == Decision.candidate_id, final.status == DecisionStatus.FINAL),
                 )
             )
+        )
     if policy.reviews_designations(actor):
         searcher = exists().where(UserRole.user_id == User.id, UserRole.role == Role.INVESTIGATOR)
         parts.append(
