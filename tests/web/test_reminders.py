@@ -37,7 +37,7 @@ from tests.web.world import (
 )
 from vetting import clock as agency_clock
 from vetting import create_app
-from vetting.config import Settings
+from vetting.config import ConfigError, Settings, load_settings
 from vetting.jobs.reminders import send_digests
 from vetting.models import DigestDay, Duty, MessageTemplate, OutboxMessage, ReminderKind, SensitiveDesignation
 from vetting.runtime import Runtime
@@ -412,3 +412,12 @@ def test_every_worker_schedules_the_digest_every_five_minutes(settings: Settings
     finally:
         rt.db.dispose()
         agency_clock.set_zone("UTC")
+
+
+def test_the_public_url_is_checked_at_start(keys_dir: Path) -> None:
+    assert load_settings(keys_dir, env={"VETTING_PUBLIC_URL": "https://vetting.agency.gov/"}).public_url == (
+        "https://vetting.agency.gov"
+    )
+    for bad in ("vetting.agency.gov", "ftp://vetting.agency.gov", "https://vetting.agency.gov/?x=1"):
+        with pytest.raises(ConfigError, match="VETTING_PUBLIC_URL"):
+            load_settings(keys_dir, env={"VETTING_PUBLIC_URL": bad})
