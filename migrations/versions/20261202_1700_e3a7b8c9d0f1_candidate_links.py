@@ -2,7 +2,8 @@
 
 Issue 16 points 1-4: links the candidate opens without an account (consent, notice, response,
 self-identification), refused attempts for the per-address limit, an optional sealed e-mail on
-the candidate, and responses the candidate sends online (no recording investigator).
+the candidate, and responses the candidate sends online (no recording investigator) with the
+files attached to them.
 
 Revision ID: e3a7b8c9d0f1
 Revises: d2f6a7b8c9e0
@@ -73,6 +74,29 @@ def upgrade() -> None:
     with op.batch_alter_table("candidate_link_failures", schema=None) as batch_op:
         batch_op.create_index("ix_candidate_link_failures_ip_at", ["ip", "occurred_at"], unique=False)
 
+    op.create_table(
+        "response_attachments",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("response_id", sa.Integer(), nullable=False),
+        sa.Column("candidate_id", sa.Integer(), nullable=False),
+        sa.Column("storage_name", sa.String(length=64), nullable=False),
+        sa.Column("sha256", sa.String(length=64), nullable=False),
+        sa.Column("content_type", sa.String(length=64), nullable=False),
+        sa.Column("size", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["candidate_id"], ["candidates.id"], name=op.f("fk_response_attachments_candidate_id_candidates")
+        ),
+        sa.ForeignKeyConstraint(
+            ["response_id"],
+            ["candidate_responses.id"],
+            name=op.f("fk_response_attachments_response_id_candidate_responses"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_response_attachments")),
+    )
+    with op.batch_alter_table("response_attachments", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_response_attachments_response_id"), ["response_id"], unique=False)
+
     with op.batch_alter_table("candidates", schema=None) as batch_op:
         batch_op.add_column(sa.Column("email_enc", sa.Text(), nullable=True))
 
@@ -82,6 +106,9 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     # Responses sent online have no recording investigator and cannot survive the old schema.
+    with op.batch_alter_table("response_attachments", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_response_attachments_response_id"))
+    op.drop_table("response_attachments")
     op.execute("DELETE FROM candidate_responses WHERE recorded_by_id IS NULL")
     with op.batch_alter_table("candidate_responses", schema=None) as batch_op:
         batch_op.alter_column("recorded_by_id", existing_type=sa.Integer(), nullable=False)

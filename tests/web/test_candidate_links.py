@@ -9,6 +9,7 @@ candidate's own words reach the board redacted).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from dataclasses import dataclass
@@ -20,10 +21,10 @@ from flask.testing import FlaskClient
 from sqlalchemy import select, update
 from werkzeug.test import TestResponse
 
-from tests.support import Clock, csrf_from, runtime_of
+from tests.support import Clock, csrf_from, login, runtime_of
 from tests.web.board_world import BoardWorld, build_board_world
 from tests.web.helpers import pdf_text
-from tests.web.world import API, World, add_candidate, bearer, build_world, error_of, user_in
+from tests.web.world import API, World, add_candidate, bearer, build_world, error_of, png, upload, user_in
 from vetting.models import (
     AuditEvent,
     CandidateLink,
@@ -32,7 +33,7 @@ from vetting.models import (
     OutboxMessage,
     SignatureMethod,
 )
-from vetting.services import investigation
+from vetting.services import decisions, investigation
 
 EMAIL = "casey@example.org"
 #: The candidate's dispute: protected information in their own words (the board never reads it).
@@ -259,8 +260,17 @@ def _notice_token(app: Flask) -> str:
     return _mailed_token(app, outbox_id)
 
 
+def _attachments(app: Flask, bw: BoardWorld) -> list[int]:
+    rt = runtime_of(app)
+    with rt.db.transaction() as session:
+        state = decisions.investigator_state(
+            session, user_in(session, bw.world.inv), rt.security, bw.world.candidate_id
+        )
+        return state.responses[0].attachment_ids
+
+
 def test_the_notice_is_delivered_opened_downloaded_and_disputed_online(
-    app: Flask, client: FlaskClient, bw: BoardWorld
+    app: Flask, client: FlaskClient, bw: BoardWorld, clock: Clock
 ) -> None:
     cid = bw.world.candidate_id
     headers = bearer(app, bw.world.inv)
@@ -290,15 +300,27 @@ def test_the_notice_is_delivered_opened_downloaded_and_disputed_online(
         "finding_ids": [str(bw.findings[0])],
         "text": DISPUTE,
     }
-    receipt = client.post(f"/c/{token}/answer", data=data)
+    wrong = client.post(f"/c/{token}/answer", data={**data, "attachments": [upload(b"MZ not a document", "x.exe")]})
+    assert wrong.status_code == 422
+    assert "PDF, PNG or JPEG" in wrong.get_data(as_text=True)
+    shot = png("my own screenshot")
+    receipt = client.post(f"/c/{token}/answer", data={**data, "attachments": [upload(shot, "shot.png")]})
     assert receipt.status_code == 200, receipt.get_data(as_text=True)
     assert f"Finding {bw.findings[0]}" in receipt.get_data(as_text=True)
+    assert hashlib.sha256(shot).hexdigest() in receipt.get_data(as_text=True)
     board = _board(app, client, bw)
     assert board["status"] == "Paused: the candidate disputes findings"
     (response,) = board["responses"]
     assert response["online"] is True
     assert response["finding_ids"] == [bw.findings[0]]
     assert not any(word in response["text"] for word in RAW_WORDS)
+    # The file goes to the investigators (sealed, each opening audited); the board learns it exists.
+    (attachment_id,) = _attachments(app, bw)
+    login(client, bw.world.inv, clock)
+    got = client.get(f"/responses/attachments/{attachment_id}")
+    assert got.status_code == 200
+    assert got.data == shot
+    assert _events(app, "candidate.attachment_viewed")
     with runtime_of(app).db.transaction() as session:
         row = session.scalar(select(CandidateResponse))
         assert row is not None
@@ -326,8 +348,6 @@ def test_a_dispute_names_only_findings_of_the_notice(app: Flask, client: FlaskCl
 
 
 def test_the_board_page_shows_the_notice_opened(app: Flask, client: FlaskClient, bw: BoardWorld, clock: Clock) -> None:
-    from tests.support import login
-
     cid = bw.world.candidate_id
     headers = bearer(app, bw.world.inv)
     assert client.put(f"{API}/candidates/{cid}/email", json={"email": EMAIL}, headers=headers).status_code == 200
@@ -344,8 +364,6 @@ def test_the_board_page_shows_the_notice_opened(app: Flask, client: FlaskClient,
 def test_an_investigator_sends_a_link_from_the_candidates_page(
     app: Flask, client: FlaskClient, world: World, clock: Clock
 ) -> None:
-    from tests.support import login
-
     login(client, world.inv, clock)
     page = client.get(f"/candidates/{world.candidate_id}").get_data(as_text=True)
     assert "Links for the candidate" in page

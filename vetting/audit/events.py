@@ -41,11 +41,14 @@ class Event(StrEnum):
     BOARD_SUMMARY_VIEWED = "board.summary_viewed"
 
     CANDIDATE_ADDED = "candidate.added"
+    CANDIDATE_ATTACHMENT_VIEWED = "candidate.attachment_viewed"
     CANDIDATE_EMAIL_SET = "candidate.email_set"
     CANDIDATE_CHECKLIST_VIEWED = "candidate.checklist_viewed"
     CANDIDATE_DISPUTE_CLOSED = "candidate.dispute_closed"
     CANDIDATE_FINDINGS_VIEWED = "candidate.findings_viewed"
     CANDIDATE_RESPONSE_RECORDED = "candidate.response_recorded"
+    #: Files the candidate sent with an answer online (their SHA-256 only).
+    CANDIDATE_RESPONSE_ATTACHED = "candidate.response_attached"
     CANDIDATE_SEARCH_COMPLETED = "candidate.search_completed"
     CANDIDATE_VIEWED = "candidate.viewed"
 
@@ -180,6 +183,7 @@ RAW_CONTENT_VIEWS: Final[Mapping[Event, str]] = {
     Event.CANDIDATE_CHECKLIST_VIEWED: "Checklist and search log",
     Event.CANDIDATE_VIEWED: "Candidate's details",
     Event.CONSENT_DOCUMENT_VIEWED: "Signed consent document",
+    Event.CANDIDATE_ATTACHMENT_VIEWED: "File the candidate attached to an answer",
     Event.EVIDENCE_VIEWED: "Evidence file",
     Event.SEARCH_LOG_RAW_VIEWED: "Search queries and sources",
     Event.FINDING_RAW_VIEWED: "Finding's raw text (auditor)",

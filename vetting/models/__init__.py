@@ -51,7 +51,7 @@ from vetting.models.firewall import (
 )
 from vetting.models.job import Job, JobKind, JobStatus
 from vetting.models.outbox import MessageTemplate, OutboxMessage, OutboxStatus
-from vetting.models.portal import CandidateLink, LinkFailure, LinkPurpose
+from vetting.models.portal import CandidateLink, LinkFailure, LinkPurpose, ResponseAttachment
 from vetting.models.reminder import DEFAULT_THRESHOLDS, DigestDay, ReminderKind, ReminderThresholds
 from vetting.models.user import (
     ApiToken,
@@ -91,6 +91,7 @@ __all__ = [
     "CandidateLink",
     "LinkFailure",
     "LinkPurpose",
+    "ResponseAttachment",
     "DEFAULT_THRESHOLDS",
     "DigestDay",
     "ReminderKind",

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import ClassVar
 
 from sqlalchemy import ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from vetting.audit.events import Subject
+from vetting.crypto import Sealed, SealedFields
 from vetting.models.base import Base, UTCDateTime, created_ts, intpk
 from vetting.models.user import enum_column
 
@@ -90,3 +92,22 @@ class LinkFailure(Base):
     id: Mapped[intpk]
     ip: Mapped[str] = mapped_column(String(64))
     occurred_at: Mapped[created_ts]
+
+
+class ResponseAttachment(Base):
+    """A file the candidate sent with their answer online, sealed under their key in the store.
+
+    Raw and unscreened, like evidence: the cycle's investigators open it (audited); the board
+    learns only that it exists. No file name is kept (a name can carry content)."""
+
+    __tablename__ = "response_attachments"
+    sealed: ClassVar[SealedFields] = {"file": Sealed("response-attachment", stored=True)}
+
+    id: Mapped[intpk]
+    response_id: Mapped[int] = mapped_column(ForeignKey("candidate_responses.id"), index=True)
+    candidate_id: Mapped[int] = mapped_column(ForeignKey("candidates.id"))
+    storage_name: Mapped[str] = mapped_column(String(64))
+    sha256: Mapped[str] = mapped_column(String(64))
+    content_type: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[created_ts]

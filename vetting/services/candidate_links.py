@@ -46,23 +46,29 @@ from vetting.models import (
     Notice,
     NoticeKind,
     Outcome,
+    ResponseAttachment,
     ResponseKind,
     SignatureMethod,
     User,
 )
 from vetting.pdf import Reports
-from vetting.services import decisions, investigation, mail, notices, self_identification
+from vetting.services import candidates, decisions, investigation, mail, notices, self_identification
 from vetting.services.context import Security
 from vetting.services.investigation import ConsentForm
 from vetting.services.notices import NoticeFinding
+from vetting.services.stored_files import write_file
 from vetting.services.vault import CandidateVault
-from vetting.storage import EncryptedStore
+from vetting.storage import EncryptedStore, sniff_content_type
 
 #: Tokens longer than this are refused before they are hashed.
 MAX_TOKEN = 100
 #: The typed name must be at least this long (a name, not an initial).
 MIN_SIGNED_NAME = 2
 MAX_SIGNED_NAME = 200
+#: Files the candidate may attach to an answer: how many, how large, which kinds.
+MAX_ATTACHMENTS = 3
+MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+ATTACHMENT_TYPES = frozenset({"application/pdf", "image/png", "image/jpeg"})
 #: What the candidate is told for any refused link.
 REFUSED = (
     "This link cannot be used. It may have expired, been replaced by a newer link, or already been used. "
@@ -541,17 +547,51 @@ class Receipt:
     kind: ResponseKind
     finding_ids: list[int]
     text_sha256: str
+    #: SHA-256 of each attached file, in the order sent.
+    attachment_sha256: list[str] = field(default_factory=list)
+
+
+def _attachment_problems(files: list[bytes]) -> None:
+    if len(files) > MAX_ATTACHMENTS:
+        raise ValidationFailed(f"Attach at most {MAX_ATTACHMENTS} files.", field="attachments")
+    for data in files:
+        if len(data) > MAX_ATTACHMENT_BYTES:
+            raise ValidationFailed(
+                f"Each file must be at most {MAX_ATTACHMENT_BYTES // 1024 // 1024} MB.", field="attachments"
+            )
+        if sniff_content_type(data[:64]) not in ATTACHMENT_TYPES:
+            raise ValidationFailed("Attach PDF, PNG or JPEG files only.", field="attachments")
+
+
+def _attach(
+    session: Session, security: Security, store: EncryptedStore, candidate: Candidate, response_id: int, data: bytes
+) -> ResponseAttachment:
+    vault = CandidateVault(security.keyring, candidate)
+    row = ResponseAttachment(
+        response_id=response_id,
+        candidate_id=candidate.id,
+        storage_name=store.new_name(),
+        sha256=sha256_hex(data),
+        content_type=sniff_content_type(data[:64]) or "application/octet-stream",
+        size=len(data),
+    )
+    session.add(row)
+    session.flush()
+    write_file(session, store, row.storage_name, vault.key, data, vault.file_purpose(row, "file"))
+    return row
 
 
 def respond(
     session: Session,
     security: Security,
+    store: EncryptedStore,
     token: str,
     ip: str,
     *,
     kind: ResponseKind,
     text: str,
     finding_ids: list[int],
+    attachments: list[bytes] | None = None,
 ) -> Receipt | Refused:
     """The candidate's answer to their pre-decision notice, through a ``response`` link or their
     ``notice`` link: the path an investigator's recording takes (notices.respond_online), so the
@@ -564,7 +604,20 @@ def respond(
     candidate = _candidate(session, admitted)
     if _pending_for(session, admitted, candidate) is None:
         raise Conflict("There is no notice waiting for your answer through this link.", code="no_pending_notice")
+    files = [f for f in attachments or [] if f]
+    _attachment_problems(files)
     response = notices.respond_online(session, security, candidate, kind, text, finding_ids)
+    # Sealed and hashed like evidence; the board learns only that they exist.
+    attached = [_attach(session, security, store, candidate, response.id, data) for data in files]
+    if attached:
+        record(
+            session,
+            None,
+            Event.CANDIDATE_RESPONSE_ATTACHED,
+            subject=candidate,
+            response=response.id,
+            sha256=[a.sha256 for a in attached],
+        )
     if admitted.purpose is LinkPurpose.RESPONSE:
         admitted.spend(utcnow())
     return Receipt(
@@ -573,4 +626,19 @@ def respond(
         kind=kind,
         finding_ids=list(response.finding_ids),
         text_sha256=sha256_hex(text.strip().encode()),
+        attachment_sha256=[a.sha256 for a in attached],
     )
+
+
+def attachment_file(
+    session: Session, actor: User, security: Security, store: EncryptedStore, attachment_id: int
+) -> tuple[bytes, str]:
+    """A file the candidate attached, for the cycle's searchers (each opening audited, like evidence)."""
+    row = session.get(ResponseAttachment, attachment_id)
+    if row is None:
+        raise NotFound("No such attachment.")
+    candidate = candidates.get_for_work(session, actor, row.candidate_id)
+    vault = CandidateVault(security.keyring, candidate)
+    data = store.get(row.storage_name, vault.key, vault.file_purpose(row, "file"))
+    record(session, actor, Event.CANDIDATE_ATTACHMENT_VIEWED, subject=candidate, attachment=row.id)
+    return data, row.content_type

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import ColumnElement, and_, select
@@ -53,7 +53,7 @@ from vetting.models import (
 )
 from vetting.services import candidates, holidays, redaction
 from vetting.services.context import Security
-from vetting.services.deliveries import Delivery, deliveries
+from vetting.services.deliveries import Delivery, attachments_of, deliveries
 from vetting.services.released import released_findings
 from vetting.services.vault import CandidateVault
 
@@ -548,6 +548,8 @@ class ResponseView:
     closed_at: datetime | None
     #: Sent by the candidate through their link rather than recorded by an investigator (issue 16).
     online: bool = False
+    #: Files the candidate attached (ids): investigators open them; the board sees only how many.
+    attachment_ids: list[int] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -661,6 +663,7 @@ def _state(session: Session, security: Security, candidate: Candidate, *, for_bo
     }
     cycle = candidate.cycle
     delivered = deliveries(session, [n.id for n in notices])
+    attached = attachments_of(session, [r.id for r in responses])
     return DecisionState(
         rule=cycle.decision_rule,
         quorum=cycle.decision_quorum,
@@ -685,14 +688,19 @@ def _state(session: Session, security: Security, candidate: Candidate, *, for_bo
             )
             for n in notices
         ],
-        responses=[_response_view(r, vault, candidate, for_board=for_board) for r in responses],
+        responses=[_response_view(r, vault, candidate, attached.get(r.id, []), for_board=for_board) for r in responses],
         search_completed=candidate.search_completed_at is not None,
         paused=bool(relied & disputed),
     )
 
 
 def _response_view(
-    response: CandidateResponse, vault: CandidateVault, candidate: Candidate, *, for_board: bool
+    response: CandidateResponse,
+    vault: CandidateVault,
+    candidate: Candidate,
+    attachment_ids: list[int],
+    *,
+    for_board: bool,
 ) -> ResponseView:
     text = vault.open_field(response, "text")
     return ResponseView(
@@ -703,6 +711,7 @@ def _response_view(
         finding_ids=list(response.finding_ids),
         closed_at=response.closed_at,
         online=response.recorded_by_id is None,
+        attachment_ids=attachment_ids,
     )
 
 

@@ -1,4 +1,5 @@
-"""How a notice reached the candidate (issue 16 point 3): e-mailed, opened, downloaded, as the board sees it."""
+"""What the board and the investigators see of the candidate's side (issue 16): how a notice reached the
+candidate (e-mailed, opened, downloaded) and which files came with an answer sent online."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from vetting.models import CandidateLink, OutboxMessage
+from vetting.models import CandidateLink, OutboxMessage, ResponseAttachment
 
 
 @dataclass(frozen=True)
@@ -42,3 +43,18 @@ def deliveries(session: Session, notice_ids: list[int]) -> dict[int, Delivery]:
         for notice_id, linked, mailed, opened, downloaded in session.execute(query)
         if notice_id is not None
     }
+
+
+def attachments_of(session: Session, response_ids: list[int]) -> dict[int, list[int]]:
+    """The ids of the files attached to each response sent online, in one query."""
+    found: dict[int, list[int]] = {}
+    if not response_ids:
+        return found
+    query = (
+        select(ResponseAttachment.response_id, ResponseAttachment.id)
+        .where(ResponseAttachment.response_id.in_(response_ids))
+        .order_by(ResponseAttachment.id)
+    )
+    for response_id, attachment_id in session.execute(query):
+        found.setdefault(response_id, []).append(attachment_id)
+    return found

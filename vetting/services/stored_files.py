@@ -22,7 +22,7 @@ from vetting.audit.events import Event
 from vetting.audit.writer import record
 from vetting.crypto import DataKey
 from vetting.db import on_rollback
-from vetting.models import Consent, Evidence, User
+from vetting.models import Consent, Evidence, ResponseAttachment, User
 from vetting.storage import EncryptedStore, StoredFile
 
 #: Files younger than this (seconds) may belong to an upload in flight: never removed.
@@ -52,7 +52,7 @@ def write_file(
 class MissingFile:
     """A row whose file is not in the store."""
 
-    kind: Literal["evidence", "consent"]
+    kind: Literal["evidence", "consent", "response_attachment"]
     row_id: int
     name: str
 
@@ -115,6 +115,8 @@ def _rows(session: Session) -> dict[str, MissingFile]:
         rows[name] = MissingFile("evidence", row_id, name)
     for row_id, name in session.execute(select(Consent.id, Consent.document_storage_name)):
         rows[name] = MissingFile("consent", row_id, name)
+    for row_id, name in session.execute(select(ResponseAttachment.id, ResponseAttachment.storage_name)):
+        rows[name] = MissingFile("response_attachment", row_id, name)
     return rows
 
 
@@ -127,6 +129,9 @@ def _referenced_now(session: Session, names: Iterable[str]) -> set[str]:
         found.update(session.scalars(select(Evidence.storage_name).where(Evidence.storage_name.in_(chunk))))
         found.update(
             session.scalars(select(Consent.document_storage_name).where(Consent.document_storage_name.in_(chunk)))
+        )
+        found.update(
+            session.scalars(select(ResponseAttachment.storage_name).where(ResponseAttachment.storage_name.in_(chunk)))
         )
     return found
 

@@ -1,4 +1,5 @@
-"""Staff send a candidate a single-purpose link from the candidate's page (issue 16)."""
+"""Staff send a candidate a single-purpose link from the candidate's page, and open what the candidate
+attached to an answer sent online (issue 16)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from flask_login import current_user
 
 from vetting.http.access import requires
 from vetting.http.candidate_links import link_mailer, offer
-from vetting.http.runtime import runtime
+from vetting.http.documents import attachment as attachment_response
+from vetting.http.runtime import runtime, transaction
 from vetting.models import LinkPurpose
 from vetting.policy import Action
 from vetting.services import candidate_links
@@ -49,3 +51,16 @@ def issue(candidate_id: int) -> ResponseReturnValue:
             "success",
         )
     return redirect(url_for("work.candidate", candidate_id=candidate_id, _anchor="links-title"))
+
+
+@bp.get("/responses/attachments/<int:attachment_id>")
+@requires(Action.INVESTIGATE)
+def attachment(attachment_id: int) -> ResponseReturnValue:
+    """A file the candidate attached to an answer, for the cycle's searchers (audited)."""
+    rt = runtime()
+    with transaction() as session:
+        data, content_type = candidate_links.attachment_file(
+            session, current_user, rt.security, rt.store, attachment_id
+        )
+    extension = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}.get(content_type, "bin")
+    return attachment_response(f"candidate-attachment-{attachment_id}.{extension}", data, content_type)

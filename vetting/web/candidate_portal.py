@@ -7,12 +7,13 @@ page, whatever the reason. Every form carries a CSRF token like the staff pages.
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, render_template, request
 from flask.typing import ResponseReturnValue
 
 from vetting.http.access import public
 from vetting.http.documents import attachment
 from vetting.http.runtime import client_ip, runtime, transaction
+from vetting.http.uploads import accepts_upload
 from vetting.models import ResponseKind
 from vetting.services import candidate_links
 from vetting.services.candidate_links import LinkPage, Refused
@@ -92,9 +93,11 @@ def sign(token: str) -> ResponseReturnValue:
 
 @bp.post("/<token>/answer")
 @public
+@accepts_upload(candidate_links.MAX_ATTACHMENTS * candidate_links.MAX_ATTACHMENT_BYTES)
 def answer(token: str) -> ResponseReturnValue:
     form = CandidateAnswerForm()
     rt = runtime()
+    files = [upload.read() for upload in request.files.getlist("attachments")]
     # The form takes any finding id; the service accepts only those the notice lists.
     form.finding_ids.choices = [(f, str(f)) for f in form.finding_ids.data or []]
     try:
@@ -103,11 +106,13 @@ def answer(token: str) -> ResponseReturnValue:
             lambda s: candidate_links.respond(
                 s,
                 rt.security,
+                rt.store,
                 token,
                 client_ip(),
                 kind=ResponseKind(form.kind.data),
                 text=form.text.data or "",
                 finding_ids=list(form.finding_ids.data or []),
+                attachments=files,
             ),
         )
     except FormFailed as failed:

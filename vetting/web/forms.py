@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField
+from flask_wtf.file import FileField, MultipleFileField
 from wtforms import (
     BooleanField,
     DateField,
@@ -511,6 +511,8 @@ class CandidateAnswerForm(FlaskForm):
         "Your statement",
         validators=[DataRequired(message="Write your statement."), Length(max=20000)],
     )
+    #: Rendered by hand (several files); here so that a refusal is shown beside it.
+    attachments = MultipleFileField("Attach documents (optional)")
     submit = SubmitField("Send my answer")
 
 
