@@ -78,6 +78,9 @@ READ_TYPE_POSTS = frozenset(
         "auth.cancel",
         "self_id.answer",
         "api.self_id_answer",
+        # the candidate's own signature and answer through their link (issue 16): no account, no auditor
+        "portal.sign",
+        "portal.answer",
         # their own API tokens: account self-service, not investigation (tests/web/test_tokens.py)
         "tokens.create",
         "tokens.revoke",
@@ -246,6 +249,8 @@ def bodies(scene: Scene) -> dict[str, dict[str, Any]]:
         "api.checklist_item_add": {"json": {"title": "Name search", "source": "Search engine", "technique": "A1"}},
         "api.checklist_publish": {},
         "api.self_id_invite": {},
+        "api.candidate_link_create": {"json": {"purpose": "consent", "email": "casey@example.org"}},
+        "api.candidate_email_set": {"json": {"email": "casey@example.org"}},
         # --- API: the investigation
         "api.candidate_create": {"json": {"name": "Added By Auditor"}},
         "api.candidate_import": {"json": {"csv": "name\nImported By Auditor\n"}},
@@ -293,6 +298,7 @@ def bodies(scene: Scene) -> dict[str, dict[str, Any]]:
         "checklists.item_change": {},
         "checklists.publish": {},
         "self_id.invite": {},
+        "links.issue": {"data": {"purpose": "consent", "email": "casey@example.org"}},
         # --- pages: the investigation
         "work.candidate_add": {"data": {"name": "Added By Auditor"}},
         "work.candidate_import": {"data": {"file": b"name\nImported By Auditor\n"}},
