@@ -136,6 +136,9 @@ def bodies(item: int) -> dict[str, dict[str, Any]]:
         "work.finding_withdraw": {"data": {"reason": "An intruder withdraws this finding.", "confirm": "y"}},
         "api.finding_withdraw": {"json": {"reason": "An intruder withdraws this finding."}},
         "api.self_id_invite": {"json": {}},
+        "api.candidate_link_create": {"json": {"purpose": "consent", "email": "intruder@example.org"}},
+        "api.candidate_email_set": {"json": {"email": "intruder@example.org"}},
+        "links.issue": {"data": {"purpose": "consent", "email": "intruder@example.org"}},
         "self_id.invite": {"data": {}},
     }
 

@@ -3,7 +3,7 @@ attached to an answer sent online (issue 16)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, url_for
+from flask import Blueprint, abort, flash, redirect, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
@@ -39,6 +39,9 @@ def issue(candidate_id: int) -> ResponseReturnValue:
             ),
         )
     except FormFailed as failed:
+        if failed.status in (403, 404):
+            # Not the caller's candidate: the same answer as any other page they may not reach.
+            abort(failed.status)
         errors = [*form.form_errors, *(m for f in form for m in f.errors)]
         flash("The link was not sent: " + (" ".join(errors) or failed.message or "check the form."), "error")
         return redirect(url_for("work.candidate", candidate_id=candidate_id, _anchor="links-title"))
