@@ -347,10 +347,16 @@ def duration(span: timedelta | None) -> str:
     return "—" if span is None else _duration(span)
 
 
-def heat_map(report: Uniformity, rows: slice = slice(None)) -> HeatMap:
+def _scale(report: Uniformity) -> int:
+    """The most searches of any resolved cell: the shading's top, for the whole matrix."""
+    return max((c.searches for r in report.rows for c in r.cells if c.status and "unable" not in c.flags), default=1)
+
+
+def heat_map(report: Uniformity, rows: slice = slice(None), *, most: int | None = None) -> HeatMap:
     """The picture of the matrix (same on screen and in the PDF), or of ``rows`` of it: shaded
-    on the whole matrix's scale, so that parts drawn apart read alike."""
-    most = max((c.searches for r in report.rows for c in r.cells if c.status and "unable" not in c.flags), default=1)
+    on the whole matrix's scale (``most``, computed once by a caller drawing many parts), so
+    that parts drawn apart read alike."""
+    most = _scale(report) if most is None else most
     chosen = report.rows[rows]
     marks = [
         [
@@ -371,7 +377,8 @@ def heat_map(report: Uniformity, rows: slice = slice(None)) -> HeatMap:
 def heat_maps(report: Uniformity, rows_per_map: int) -> list[HeatMap]:
     """The picture in parts of at most ``rows_per_map`` candidates: a PDF page cannot split an
     image, so a long matrix is drawn as several that each fit a page."""
-    return [heat_map(report, slice(k, k + rows_per_map)) for k in range(0, len(report.rows), rows_per_map)]
+    most = _scale(report)  # once, not per part: a 10,000-candidate matrix has hundreds of parts
+    return [heat_map(report, slice(k, k + rows_per_map), most=most) for k in range(0, len(report.rows), rows_per_map)]
 
 
 CSV_HEADER = (
