@@ -84,8 +84,20 @@ READ_TYPE_POSTS = frozenset(
         # their own API tokens: account self-service, not investigation (tests/web/test_tokens.py)
         "tokens.create",
         "tokens.revoke",
+        # their own daily reminder digest on or off: account self-service too (tests/web/test_reminders.py)
+        "home.digest",
     }
 )
+#: Reminder thresholds an administrator would save (issue 16 point 6), all changed from the defaults.
+THRESHOLDS = {
+    "consent_pending_days": 9,
+    "checklist_ageing_days": 15,
+    "review_waiting_days": 3,
+    "recommendation_missing_days": 6,
+    "response_window_days": 3,
+    "designation_review_days": 31,
+    "digest_hour": 8,
+}
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 #: Bookkeeping a refused request may touch: the audit trail, sessions, tokens, sign-in attempts.
 BOOKKEEPING = frozenset({"audit_events", "audit_checkpoints", "auth_sessions", "login_attempts", "api_tokens"})
@@ -238,6 +250,7 @@ def bodies(scene: Scene) -> dict[str, dict[str, Any]]:
         "api.board_rules_set": {"json": {"decision_rule": "majority", "decision_quorum": 2, "response_days": 10}},
         "api.holiday_add": {"json": {"day": (today() + timedelta(days=50)).isoformat(), "name": "Auditor Day"}},
         "api.holiday_remove": {},
+        "api.reminder_thresholds_set": {"json": THRESHOLDS},
         "api.user_create": {
             "json": {"email": "new@x.test", "name": "New Person", "password": "a long passphrase", "roles": ["auditor"]}
         },
@@ -279,6 +292,7 @@ def bodies(scene: Scene) -> dict[str, dict[str, Any]]:
         },
         "admin.user_update": {"data": {"name": "Renamed", "roles": ["investigator"]}},
         "admin.user_designation": {"data": dates},
+        "admin.reminder_thresholds_save": {"data": THRESHOLDS},
         "admin.user_activate": {},
         "admin.user_deactivate": {},
         "admin.user_reset_mfa": {},

@@ -283,6 +283,9 @@ def forms_for(ids: dict[str, int]) -> dict[str, tuple[str, str, dict[str, Any]]]
         "tokens.revoke": ("admin", f"/account/tokens/{ids['token']}/revoke", {}),
         # Issue 17: "Prepare the report" starts the audit report job.
         "jobs.start_audit_report": ("auditor", f"/jobs/audit-report/{cycle}", {}),
+        "jobs.start_uniformity_csv": ("auditor", f"/jobs/uniformity-csv/{cycle}", {}),
+        "jobs.start_chain_check": ("auditor", "/jobs/chain-check", {}),
+        "jobs.start_audit_export": ("auditor", "/jobs/audit-export", {}),
     }
 
 
