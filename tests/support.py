@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import event
 
 from vetting.clock import set_clock, utcnow
 from vetting.http.runtime import Runtime
@@ -55,6 +58,23 @@ class Person:
 def runtime_of(app: Flask) -> Runtime:
     found: Runtime = app.extensions["vetting"]
     return found
+
+
+@contextmanager
+def statements(app: Flask) -> Iterator[list[str]]:
+    """The SQL statements the app's engine runs inside the block (issue 17: counts that must not
+    grow with the cycle)."""
+    seen: list[str] = []
+    engine = runtime_of(app).db.engine
+
+    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
 
 
 def make_user(

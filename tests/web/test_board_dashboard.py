@@ -5,16 +5,12 @@ do not wrap codes and counts, in a focusable scrolling region."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import event
 
-from tests.support import Clock, login, post_form, runtime_of
+from tests.support import Clock, login, post_form, runtime_of, statements
 from tests.web.board_world import BoardWorld, build_board_world, complete
 from tests.web.world import API, add_candidate, bearer, record_consent, resolve, user_in
 from vetting.models import Cycle
@@ -43,21 +39,6 @@ def _recommend(client: FlaskClient, candidate_id: int) -> None:
 def _rows(html: str) -> list[str]:
     body = html[html.index("<tbody>") : html.index("</tbody>")]
     return re.findall(r"<tr[^>]*>.*?</tr>", body, flags=re.DOTALL)
-
-
-@contextmanager
-def _statements(app: Flask) -> Iterator[list[str]]:
-    seen: list[str] = []
-    engine = runtime_of(app).db.engine
-
-    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
 
 
 def test_candidates_waiting_on_me_are_marked_first_and_filterable(
@@ -103,7 +84,7 @@ def test_who_waits_on_me_is_one_query_whatever_the_number_of_candidates(app: Fla
     counts = []
     for more in (2, 9):  # 3, then 12 candidates
         _ready_candidates(app, bw, more)
-        with runtime_of(app).db.transaction() as session, _statements(app) as seen:
+        with runtime_of(app).db.transaction() as session, statements(app) as seen:
             cycle = session.get(Cycle, bw.world.cycle_id)
             assert cycle is not None
             waiting = decisions.awaiting_recommendation(session, user_in(session, bw.chair), cycle)
@@ -122,7 +103,7 @@ def test_the_dashboard_statements_do_not_grow_with_the_candidates(
     for more in (2, 9):  # 3, then 12 candidates
         _ready_candidates(app, bw, more)
         client.get(url)  # warm: the same session state for both measures
-        with _statements(app) as seen:
+        with statements(app) as seen:
             assert client.get(url).status_code == 200
         counts.append(len(seen))
     assert counts[0] == counts[1], counts

@@ -5,8 +5,7 @@ and a request makes as many SQL statements at 200 candidates as at 10."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import timedelta
 from html import unescape
@@ -15,9 +14,9 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
-from tests.support import Clock, login, runtime_of
+from tests.support import Clock, login, runtime_of, statements
 from tests.web.board_world import BoardWorld, build_board_world
 from tests.web.world import API, bearer, png, user_in
 from vetting.clock import today
@@ -81,21 +80,6 @@ def fill(app: Flask, bw: BoardWorld, up_to: int) -> None:
                     ),
                 )
             investigation.complete_search(session, inv, candidate.id)
-
-
-@contextmanager
-def statements(app: Flask) -> Iterator[list[str]]:
-    seen: list[str] = []
-    engine = runtime_of(app).db.engine
-
-    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
 
 
 def measured(app: Flask, get: Callable[[], Any]) -> int:

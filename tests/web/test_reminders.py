@@ -8,18 +8,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import event, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from tests.support import Clock, Person, login, post_form, runtime_of
+from tests.support import Clock, Person, login, post_form, runtime_of, statements
 from tests.web.board_world import build_board_world
 from tests.web.world import (
     API,
@@ -72,21 +70,6 @@ def _actions(app: Flask, person: Person) -> dict[tuple[ReminderKind, int | None]
 
 def _kinds(app: Flask, person: Person) -> set[ReminderKind]:
     return {kind for kind, _ in _actions(app, person)}
-
-
-@contextmanager
-def _statements(app: Flask) -> Iterator[list[str]]:
-    seen: list[str] = []
-    engine = runtime_of(app).db.engine
-
-    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
 
 
 def _chicago(year: int, month: int, day: int, hour: int, minute: int = 0) -> datetime:
@@ -219,7 +202,7 @@ def test_the_statements_do_not_grow_with_the_candidates(app: Flask, clock: Clock
         clock.advance(days=30)
         with runtime_of(app).db.transaction() as session:
             actor = user_in(session, second)
-            with _statements(app) as seen:
+            with statements(app) as seen:
                 found = reminders.actions_for(session, actor)
         counts.append(len(seen))
         totals.append(found.total)
@@ -259,7 +242,7 @@ def test_the_navigation_count_costs_a_fixed_cheap_read(app: Flask, clock: Clock)
     clock.advance(days=7)
     with runtime_of(app).db.transaction() as session:
         actor = user_in(session, world.inv)
-        with _statements(app) as seen:
+        with statements(app) as seen:
             assert reminders.action_count(session, actor) == 1
     assert len(seen) <= 3  # BEGIN, the settings with the holidays, one aggregate
 
