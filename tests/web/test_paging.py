@@ -299,3 +299,16 @@ def test_statements_do_not_grow_with_the_cycle(app: Flask, client: FlaskClient, 
         for name, get in requests.items():
             counts[name].append(measured(app, get))
     assert {name: n for name, n in counts.items() if n[0] != n[1]} == {}
+
+
+@pytest.mark.parametrize("name", ["stauts", "Limit", "waiting\u200b", "\u00ef"])
+def test_a_query_parameter_a_list_does_not_take_is_refused_naming_it(
+    app: Flask, client: FlaskClient, filled: BoardWorld, name: str
+) -> None:
+    """A misspelt filter would otherwise be ignored and answer with the whole list."""
+    headers = bearer(app, filled.chair)
+    for url in (f"{API}/board/cycles/{filled.world.cycle_id}/candidates", f"{API}/cycles", f"{API}/jobs"):
+        response = client.get(url, headers=headers, query_string={name: "1", "limit": "2"})
+        assert response.status_code == 422, url
+        assert response.get_json()["error"]["field"] == name
+        assert client.get(url, headers=headers, query_string={"limit": "2"}).status_code == 200

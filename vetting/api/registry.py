@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from itertools import accumulate
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from flask import Blueprint, jsonify, request
 from flask.typing import ResponseReturnValue
@@ -66,16 +67,34 @@ def route(
     flask_rule = re.sub(r"\{(\w+)\}", r"<int:\1>", path)
 
     def decorator(view: F) -> F:
-        # A bad limit or cursor is a 422 naming it.
-        refusals = (*errors, 422) if paged and 422 not in errors else errors
+        # A bad limit or cursor, or a query parameter the operation does not take, is a 422 naming it.
+        refusals = (*errors, 422) if (paged or query) and 422 not in errors else errors
         OPERATIONS.append(
             Operation(method.upper(), path, summary, access, body, refusals, success, multipart, produces, paged, query)
         )
-        marked = mark(access)(view)
+        taken = {name for name, _, _ in (*query, *(PAGE_PARAMETERS if paged else ()))}
+        marked = mark(access)(_only_query(view, taken) if taken else view)
         bp.add_url_rule(flask_rule, view_func=marked, methods=[method.upper()], endpoint=view.__name__)
         return marked
 
     return decorator
+
+
+def _only_query(view: F, taken: set[str]) -> F:
+    """``view``, refusing a query parameter the document does not give it: a misspelt filter
+    (``?stauts=failed``) would otherwise be ignored and answer with the whole list."""
+
+    @functools.wraps(view)
+    def checked(*args: Any, **kwargs: Any) -> Any:
+        unknown = sorted(set(request.args) - taken)
+        if unknown:
+            raise ValidationFailed(
+                f"This list takes no query parameter {unknown[0]!r}; it takes {', '.join(sorted(taken))}.",
+                field=unknown[0],
+            )
+        return view(*args, **kwargs)
+
+    return cast(F, checked)
 
 
 #: JSON nested deeper than this is refused before it is parsed: no body here needs more than a
