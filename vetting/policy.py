@@ -60,6 +60,15 @@ class Action(StrEnum):
     REMINDERS_MANAGE = "reminders.manage"
     #: Issue and e-mail a candidate's single-purpose link (admins; investigators of the cycle; issue 16).
     CANDIDATE_LINKS = "candidates.links"
+    #: Read what the records rules keep: retention classes and dates, legal holds, dispositions
+    #: (admins, auditors and records officers; no candidate content; issue 15, RET-08).
+    RECORDS_READ = "records.read"
+    #: Propose or approve a change of the agency's retention schedule (RET-07: a second person approves).
+    RETENTION_MANAGE = "retention.manage"
+    #: Place a legal hold, or release another person's (RET-02, RET-03).
+    HOLDS_MANAGE = "holds.manage"
+    #: Propose or approve the disposition of candidates past their retention (RET-07: a second person).
+    RECORDS_DISPOSE = "records.dispose"
 
 
 ROLE_ACTIONS: Final[Mapping[Role, frozenset[Action]]] = {
@@ -73,11 +82,18 @@ ROLE_ACTIONS: Final[Mapping[Role, frozenset[Action]]] = {
             Action.OUTBOX_READ,
             Action.CANDIDATE_LINKS,
             Action.REMINDERS_MANAGE,
+            Action.RECORDS_READ,
+            Action.RETENTION_MANAGE,
+            Action.HOLDS_MANAGE,
+            Action.RECORDS_DISPOSE,
         }
     ),
     Role.INVESTIGATOR: frozenset({Action.INVESTIGATE, Action.CANDIDATES_MANAGE, Action.CANDIDATE_LINKS}),
     Role.BOARD_MEMBER: frozenset({Action.BOARD_READ}),
-    Role.AUDITOR: frozenset({Action.AUDIT_READ, Action.CYCLES_VIEW_ALL}),
+    Role.AUDITOR: frozenset({Action.AUDIT_READ, Action.CYCLES_VIEW_ALL, Action.RECORDS_READ}),
+    Role.RECORDS_OFFICER: frozenset(
+        {Action.RECORDS_READ, Action.RETENTION_MANAGE, Action.HOLDS_MANAGE, Action.RECORDS_DISPOSE}
+    ),
 }
 
 #: What a refused actor is told when no rule has more to say.
@@ -155,6 +171,23 @@ def require(actor: User, action: Action, cycle: Cycle | None = None) -> None:
                 ),
             )
     raise Forbidden(FORBIDDEN)
+
+
+def records_refusal(actor: User, action: Action, cycle: Cycle | None = None) -> str | None:
+    """Why ``actor`` may not do the records ``action`` on ``cycle``'s records, or ``None``.
+
+    The records duties (retention, holds, disposition) extend R2 (POL-01): whoever searches or
+    sits on a cycle's board never acts on that cycle's records, so nobody holds, keeps or
+    destroys the record of their own investigation or decision.
+    """
+    if not can(actor, action):
+        return FORBIDDEN
+    if cycle is not None and cycle.duty_of(actor.id) is not None:
+        return (
+            "You hold a duty in this cycle (investigator or board member): another person acts on its records "
+            "(separation of duties)."
+        )
+    return None
 
 
 def can_view_cycle(actor: User, cycle: Cycle) -> bool:

@@ -70,6 +70,38 @@ ALLOWED: dict[tuple[Role, Action], bool] = {
     (Role.AUDITOR, Action.OUTBOX_READ): False,
     (Role.AUDITOR, Action.CANDIDATE_LINKS): False,
     (Role.AUDITOR, Action.REMINDERS_MANAGE): False,
+    (Role.ADMIN, Action.RECORDS_READ): True,
+    (Role.ADMIN, Action.RETENTION_MANAGE): True,
+    (Role.ADMIN, Action.HOLDS_MANAGE): True,
+    (Role.ADMIN, Action.RECORDS_DISPOSE): True,
+    (Role.INVESTIGATOR, Action.RECORDS_READ): False,
+    (Role.INVESTIGATOR, Action.RETENTION_MANAGE): False,
+    (Role.INVESTIGATOR, Action.HOLDS_MANAGE): False,
+    (Role.INVESTIGATOR, Action.RECORDS_DISPOSE): False,
+    (Role.BOARD_MEMBER, Action.RECORDS_READ): False,
+    (Role.BOARD_MEMBER, Action.RETENTION_MANAGE): False,
+    (Role.BOARD_MEMBER, Action.HOLDS_MANAGE): False,
+    (Role.BOARD_MEMBER, Action.RECORDS_DISPOSE): False,
+    (Role.AUDITOR, Action.RECORDS_READ): True,
+    (Role.AUDITOR, Action.RETENTION_MANAGE): False,
+    (Role.AUDITOR, Action.HOLDS_MANAGE): False,
+    (Role.AUDITOR, Action.RECORDS_DISPOSE): False,
+    # The records officer keeps records and reads none of their content (issue 15).
+    (Role.RECORDS_OFFICER, Action.USERS_MANAGE): False,
+    (Role.RECORDS_OFFICER, Action.CYCLES_MANAGE): False,
+    (Role.RECORDS_OFFICER, Action.CYCLES_VIEW_ALL): False,
+    (Role.RECORDS_OFFICER, Action.AUDIT_READ): False,
+    (Role.RECORDS_OFFICER, Action.INVESTIGATE): False,
+    (Role.RECORDS_OFFICER, Action.BOARD_READ): False,
+    (Role.RECORDS_OFFICER, Action.CANDIDATES_MANAGE): False,
+    (Role.RECORDS_OFFICER, Action.CHECKLISTS_MANAGE): False,
+    (Role.RECORDS_OFFICER, Action.OUTBOX_READ): False,
+    (Role.RECORDS_OFFICER, Action.CANDIDATE_LINKS): False,
+    (Role.RECORDS_OFFICER, Action.REMINDERS_MANAGE): False,
+    (Role.RECORDS_OFFICER, Action.RECORDS_READ): True,
+    (Role.RECORDS_OFFICER, Action.RETENTION_MANAGE): True,
+    (Role.RECORDS_OFFICER, Action.HOLDS_MANAGE): True,
+    (Role.RECORDS_OFFICER, Action.RECORDS_DISPOSE): True,
 }
 
 
@@ -290,6 +322,20 @@ def test_board_read_needs_the_board_duty_in_that_cycle() -> None:
     assert not policy.can(member, Action.BOARD_READ, cycle_with())
 
 
+@pytest.mark.parametrize("action", [Action.RETENTION_MANAGE, Action.HOLDS_MANAGE, Action.RECORDS_DISPOSE])
+def test_records_duties_never_touch_a_cycle_one_searched_or_decided(action: Action) -> None:
+    """R2 extended to records (issue 15, POL-01): a records officer who also searched or sat on a
+    cycle's board may not hold, keep or dispose of that cycle's records; any other cycle they may."""
+    officer = person(Role.RECORDS_OFFICER, Role.INVESTIGATOR, Role.BOARD_MEMBER)
+    assert policy.records_refusal(officer, action, cycle_with()) is None
+    assert policy.records_refusal(officer, action) is None
+    for duty in ("investigator", "board_member"):
+        refusal = policy.records_refusal(officer, action, cycle_with(**{duty: officer}))
+        assert "separation of duties" in (refusal or "")
+    assert policy.records_refusal(person(Role.INVESTIGATOR), action, cycle_with()) == policy.FORBIDDEN
+    assert policy.records_refusal(person(Role.RECORDS_OFFICER, active=False), action) == policy.FORBIDDEN
+
+
 def test_assigned_investigator_without_designation_is_told_why() -> None:
     """POL-03 applies even inside one's own cycle."""
     searcher = undesignated(Role.INVESTIGATOR)
@@ -340,6 +386,7 @@ def test_auditor_with_every_other_role_conflicts() -> None:
         frozenset({Role.ADMIN}),
         frozenset({Role.ADMIN, Role.BOARD_MEMBER}),
         frozenset({Role.INVESTIGATOR, Role.BOARD_MEMBER}),
+        frozenset({Role.RECORDS_OFFICER, Role.BOARD_MEMBER}),
         frozenset(),
     ],
     ids=lambda roles: "+".join(sorted(r.value for r in roles)) or "none",

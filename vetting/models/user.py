@@ -19,6 +19,8 @@ class Role(StrEnum):
     INVESTIGATOR = "investigator"
     BOARD_MEMBER = "board_member"
     AUDITOR = "auditor"
+    #: Keeps the work product as records: retention, legal holds, disposition (issue 15, RET-01..11).
+    RECORDS_OFFICER = "records_officer"
 
     @property
     def label(self) -> str:
