@@ -7,15 +7,19 @@ potentially trustworthy origin), so the app runs with its production cookie sett
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from flask import Flask
 from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, sync_playwright
 from sqlalchemy import select
 from werkzeug.serving import make_server
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 from scripts.screenshots import sign_in
 from tests.support import Clock, runtime_of
@@ -59,10 +63,31 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
     launched.close()
 
 
+def closed_at_once(app: WSGIApplication) -> WSGIApplication:
+    """Reads each response whole and closes it before the server writes it.
+
+    werkzeug's development server drains the socket before it closes the response, so a
+    client that drops the connection first (Chromium cutting a favicon request short) skips
+    the close: the static file ``send_file`` opened is left to the garbage collector, and
+    pytest reports it as an unraisable warning in whichever later test collects it. The
+    app streams nothing, so reading whole changes no response."""
+
+    def wsgi(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        response = app(environ, start_response)
+        try:
+            return [b"".join(response)]
+        finally:
+            close = getattr(response, "close", None)
+            if close is not None:
+                close()
+
+    return wsgi
+
+
 @pytest.fixture
 def live_server(app: Flask) -> Iterator[str]:
     """The test app on a free port of 127.0.0.1; yields its base URL."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, closed_at_once(app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     try:
