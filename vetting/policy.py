@@ -190,6 +190,25 @@ def records_refusal(actor: User, action: Action, cycle: Cycle | None = None) -> 
     return None
 
 
+#: Why a records proposal's own author may not approve it (RET-07: destruction needs an approver).
+SECOND_PERSON_REQUIRED: Final = (
+    "A second person approves what one proposed: another records officer or administrator approves it (RET-07)."
+)
+
+
+def records_approval_refusal(
+    actor: User, action: Action, proposed_by_id: int, cycle: Cycle | None = None
+) -> str | None:
+    """Why ``actor`` may not approve a records proposal (a retention schedule, a disposition) that
+    ``proposed_by_id`` made, or ``None``: the records rules of :func:`records_refusal`, and never
+    the proposer (RET-07, like the two-person release R3). The caller raises 409
+    ``second_person_required`` for the second reason (:data:`SECOND_PERSON_REQUIRED`)."""
+    refusal = records_refusal(actor, action, cycle)
+    if refusal is not None:
+        return refusal
+    return SECOND_PERSON_REQUIRED if actor.id == proposed_by_id else None
+
+
 def can_view_cycle(actor: User, cycle: Cycle) -> bool:
     """Admins and auditors see every cycle; others only cycles they are assigned to."""
     if role_allows(actor, Action.CYCLES_VIEW_ALL):

@@ -21,6 +21,7 @@ from vetting.api import (
     me,
     registry,
     release,
+    retention,
     self_identification,
 )
 from vetting.http import csrf
@@ -38,6 +39,7 @@ __all__ = [
     "jobs",
     "me",
     "release",
+    "retention",
     "self_identification",
 ]
 

@@ -129,6 +129,14 @@ class Event(StrEnum):
     #: The message will not be sent: refused for good, or out of attempts.
     MAIL_FAILED = "mail.failed"
 
+    #: A candidate's disposition was proposed (RET-07), or approved and carried out: the data key
+    #: destroyed, the candidate's files deleted, a tombstone left (issue 15 point 3).
+    RECORDS_DISPOSITION_PROPOSED = "records.disposition_proposed"
+    RECORDS_DISPOSED = "records.disposed"
+    #: A change of the agency's retention schedule was proposed, or approved by a second person (RET-07).
+    RETENTION_SCHEDULE_PROPOSED = "retention.schedule_proposed"
+    RETENTION_SCHEDULE_APPROVED = "retention.schedule_approved"
+
     #: An administrator set the agency's reminder thresholds (issue 16 point 6): the values.
     REMINDERS_THRESHOLDS_SET = "reminders.thresholds_set"
     #: The day's reminder digests were queued: the day and how many messages.

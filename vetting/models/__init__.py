@@ -53,6 +53,14 @@ from vetting.models.job import Job, JobKind, JobStatus
 from vetting.models.outbox import MessageTemplate, OutboxMessage, OutboxStatus
 from vetting.models.portal import CandidateLink, LinkFailure, LinkPurpose, ResponseAttachment
 from vetting.models.reminder import DEFAULT_THRESHOLDS, DigestDay, ReminderKind, ReminderThresholds
+from vetting.models.retention import (
+    Disposition,
+    DispositionStatus,
+    RetentionClass,
+    RetentionSchedule,
+    ScheduleStatus,
+    Trigger,
+)
 from vetting.models.user import (
     ApiToken,
     AuthSession,
@@ -96,6 +104,12 @@ __all__ = [
     "DigestDay",
     "ReminderKind",
     "ReminderThresholds",
+    "Disposition",
+    "DispositionStatus",
+    "RetentionClass",
+    "RetentionSchedule",
+    "ScheduleStatus",
+    "Trigger",
     "FindingRelease",
     "MentionResolution",
     "MentionSource",

@@ -22,7 +22,7 @@ from vetting.audit.events import Event
 from vetting.audit.writer import record
 from vetting.crypto import DataKey
 from vetting.db import on_rollback
-from vetting.models import Consent, Evidence, ResponseAttachment, User
+from vetting.models import Candidate, Consent, Evidence, Finding, ResponseAttachment, User
 from vetting.storage import EncryptedStore, StoredFile
 
 #: Files younger than this (seconds) may belong to an upload in flight: never removed.
@@ -108,14 +108,26 @@ class StorageCheck:
         return line + "."
 
 
+#: Candidates whose data key still exists: a disposed candidate's rows point to files that
+#: disposition deleted (issue 15), so they are neither missing nor keep a leftover file.
+_KEPT = select(Candidate.id).where(Candidate.wrapped_key.is_not(None))
+_KEPT_FINDINGS = select(Finding.id).where(Finding.candidate_id.in_(_KEPT))
+
+
 def _rows(session: Session) -> dict[str, MissingFile]:
     """Every storage name a row points to, with the row (read before the store is listed)."""
     rows: dict[str, MissingFile] = {}
-    for row_id, name in session.execute(select(Evidence.id, Evidence.storage_name)):
+    for row_id, name in session.execute(
+        select(Evidence.id, Evidence.storage_name).where(Evidence.finding_id.in_(_KEPT_FINDINGS))
+    ):
         rows[name] = MissingFile("evidence", row_id, name)
-    for row_id, name in session.execute(select(Consent.id, Consent.document_storage_name)):
+    for row_id, name in session.execute(
+        select(Consent.id, Consent.document_storage_name).where(Consent.candidate_id.in_(_KEPT))
+    ):
         rows[name] = MissingFile("consent", row_id, name)
-    for row_id, name in session.execute(select(ResponseAttachment.id, ResponseAttachment.storage_name)):
+    for row_id, name in session.execute(
+        select(ResponseAttachment.id, ResponseAttachment.storage_name).where(ResponseAttachment.candidate_id.in_(_KEPT))
+    ):
         rows[name] = MissingFile("response_attachment", row_id, name)
     return rows
 
@@ -126,12 +138,26 @@ def _referenced_now(session: Session, names: Iterable[str]) -> set[str]:
     found: set[str] = set()
     for start in range(0, len(wanted), _IN_CHUNK):
         chunk = wanted[start : start + _IN_CHUNK]
-        found.update(session.scalars(select(Evidence.storage_name).where(Evidence.storage_name.in_(chunk))))
         found.update(
-            session.scalars(select(Consent.document_storage_name).where(Consent.document_storage_name.in_(chunk)))
+            session.scalars(
+                select(Evidence.storage_name).where(
+                    Evidence.storage_name.in_(chunk), Evidence.finding_id.in_(_KEPT_FINDINGS)
+                )
+            )
         )
         found.update(
-            session.scalars(select(ResponseAttachment.storage_name).where(ResponseAttachment.storage_name.in_(chunk)))
+            session.scalars(
+                select(Consent.document_storage_name).where(
+                    Consent.document_storage_name.in_(chunk), Consent.candidate_id.in_(_KEPT)
+                )
+            )
+        )
+        found.update(
+            session.scalars(
+                select(ResponseAttachment.storage_name).where(
+                    ResponseAttachment.storage_name.in_(chunk), ResponseAttachment.candidate_id.in_(_KEPT)
+                )
+            )
         )
     return found
 

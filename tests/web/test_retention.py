@@ -1,0 +1,259 @@
+"""Retention schedule and disposition by crypto-shredding through the API (issue 15 points 1 and 3).
+
+The acceptance: a candidate disposed through the API leaves no sealed value that decrypts and no
+file in the store, while ``vetting audit verify`` and the uniformity report still pass and count
+the candidate; a schedule below a legal floor is refused naming the field, nothing applied; a
+proposer never approves their own proposal (RET-07); investigators and board members get 403.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import inspect, select, text
+
+from tests.support import Clock, Person, make_user, runtime_of
+from tests.web.board_world import BoardWorld, build_board_world, complete
+from tests.web.world import API, CANDIDATE_NAME, add_evidence, bearer, error_of, user_in
+from vetting.cli import cli
+from vetting.crypto import DataKey, DecryptionError, Keyring
+from vetting.errors import Conflict
+from vetting.models import Candidate, CycleStatus, Disposition, Role
+from vetting.services import cycles, retention
+from vetting.services.disposition import rows_of, sealed_models, stored_files_of
+from vetting.services.vault import CandidateVault
+
+#: Past every default period and the RET-01 floor (two years) from the close of the cycle.
+PAST_RETENTION_DAYS = 2 * 365 + 10
+
+
+def _schedule(**periods: int) -> dict[str, Any]:
+    classes = {
+        c.value: {
+            "period_days": periods.get(c.value, e.period_days),
+            "trigger": e.trigger.value,
+            "citation": e.citation,
+        }
+        for c, e in retention.DEFAULTS.items()
+    }
+    return {"classes": classes}
+
+
+@pytest.fixture
+def officers(app: Flask) -> tuple[Person, Person]:
+    return (
+        make_user(app, "records@x.test", Role.RECORDS_OFFICER, name="Rita Records"),
+        make_user(app, "records2@x.test", Role.RECORDS_OFFICER, name="Remy Records"),
+    )
+
+
+def _close_cycle(app: Flask, bw: BoardWorld) -> None:
+    rt = runtime_of(app)
+    with rt.db.transaction() as session:
+        cycles.change_status(session, user_in(session, bw.world.admin), bw.world.cycle_id, CycleStatus.CLOSED)
+
+
+def _dump(app: Flask) -> str:
+    """Every value of every table, as text (what an attacker with the database holds)."""
+    engine = runtime_of(app).db.engine
+    parts: list[str] = []
+    with engine.connect() as conn:
+        for table in inspect(engine).get_table_names():
+            for row in conn.execute(text(f'SELECT * FROM "{table}"')):
+                parts.extend(str(v) for v in row)
+    return "\n".join(parts)
+
+
+def _sealed_values(app: Flask, candidate_id: int) -> list[tuple[str, str, str]]:
+    """(``table.field``, ciphertext, associated data) of every sealed text of the candidate."""
+    found: list[tuple[str, str, str]] = []
+    with runtime_of(app).db.transaction() as session:
+        for model in sealed_models():
+            for row in session.scalars(select(model).where(rows_of(model, candidate_id))):
+                for name, sealed in model.sealed.items():
+                    value = None if sealed.stored else getattr(row, f"{name}_enc")
+                    if value:
+                        purpose = f"candidate:{candidate_id}:{sealed.purpose}:{sealed.record_id(row)}"
+                        found.append((f"{model.__tablename__}.{name}", value, purpose))
+    return found
+
+
+def test_a_disposed_candidate_leaves_nothing_that_decrypts_and_the_chain_and_reports_hold(
+    app: Flask, client: FlaskClient, clock: Clock, officers: tuple[Person, Person]
+) -> None:
+    bw = build_board_world(app, complete_search=False)
+    world = bw.world
+    add_evidence(app, world.inv, bw.findings[0])
+    complete(app, world.inv, world.candidate_id)
+    _close_cycle(app, bw)
+    rt = runtime_of(app)
+    with rt.db.transaction() as session:
+        candidate = session.get(Candidate, world.candidate_id)
+        assert candidate is not None
+        assert candidate.wrapped_key is not None
+        old_wrapped_key = candidate.wrapped_key
+        files = stored_files_of(session, world.candidate_id)
+    assert {f.kind for f in files} == {"evidence", "consent"}
+    before = _sealed_values(app, world.candidate_id)
+    assert {"candidates.profile", "findings.summary", "finding_releases.summary", "search_log.query"} <= {
+        n for n, _, _ in before
+    }
+    proposer, approver = (bearer(app, p) for p in officers)
+
+    # Not due yet: refused, nothing proposed.
+    early = client.post(f"{API}/dispositions", json={"candidate_id": world.candidate_id}, headers=proposer)
+    assert early.status_code == 409
+    assert error_of(early)["code"] == "not_due"
+    due = client.get(f"{API}/retention/due", headers=proposer).get_json()
+    assert due["total"] == 0
+
+    clock.advance(days=PAST_RETENTION_DAYS)
+    proposer, approver = (bearer(app, p) for p in officers)  # tokens live 90 days
+    due = client.get(f"{API}/retention/due", headers=proposer).get_json()
+    assert [c["candidate_id"] for c in due["candidates"]] == [world.candidate_id]
+    assert due["candidates"][0]["disposition_date"] is not None
+
+    proposed = client.post(f"{API}/dispositions", json={"candidate_id": world.candidate_id}, headers=proposer)
+    assert proposed.status_code == 201, proposed.get_data(as_text=True)
+    disposition_id = proposed.get_json()["id"]
+    own = client.post(f"{API}/dispositions/{disposition_id}/approve", headers=proposer)
+    assert own.status_code == 409
+    assert error_of(own)["code"] == "second_person_required"
+
+    approved = client.post(f"{API}/dispositions/{disposition_id}/approve", headers=approver)
+    assert approved.status_code == 200, approved.get_data(as_text=True)
+    tombstone = approved.get_json()
+    assert tombstone["status"] == "disposed"
+    assert tombstone["approved_by"] == officers[1].id
+    assert sorted(f["sha256"] for f in tombstone["destroyed"]["files"]) == sorted(f.sha256 for f in files)
+    assert sum(tombstone["destroyed"]["sealed"].values()) == len(before)
+
+    # The raw database: no data key, the old wrapped key nowhere, no name in clear, and no
+    # sealed value opens under any key the instance holds.
+    dump = _dump(app)
+    assert old_wrapped_key not in dump
+    assert CANDIDATE_NAME not in dump
+    keyring: Keyring = rt.security.keyring
+    with rt.db.engine.connect() as conn:
+        assert (
+            conn.execute(
+                text("SELECT wrapped_key FROM candidates WHERE id = :id"), {"id": world.candidate_id}
+            ).scalar_one()
+            is None
+        )
+    after = _sealed_values(app, world.candidate_id)
+    assert after == before  # the ciphertexts stay; only the key is gone
+    for _, token, purpose in after:
+        for key in keyring.all_keys():  # nor under any master key the instance holds
+            with pytest.raises(DecryptionError):
+                DataKey(key).decrypt_text(token, purpose)
+    with rt.db.transaction() as session:
+        candidate = session.get(Candidate, world.candidate_id)
+        assert candidate is not None
+        with pytest.raises(Conflict):
+            CandidateVault(keyring, candidate)
+
+    # The store: none of the candidate's files remains.
+    left = {f.name for f in rt.store.scan()}
+    assert not left & {f.storage_name for f in files}
+
+    # The chain still verifies; the storage check finds nothing missing; the uniformity report counts the candidate.
+    verified = app.test_cli_runner().invoke(cli, args=["audit", "verify", "--full"])
+    assert verified.exit_code == 0, verified.output
+    checked = app.test_cli_runner().invoke(cli, args=["storage", "check"])
+    assert checked.exit_code == 0, checked.output
+    report = client.get(f"{API}/audit/cycles/{world.cycle_id}/uniformity", headers=bearer(app, world.auditor))
+    assert report.status_code == 200
+    assert world.candidate_id in [c["id"] for c in report.get_json()["candidates"]]
+    impact = client.get(f"{API}/audit/cycles/{world.cycle_id}/adverse-impact", headers=bearer(app, world.auditor))
+    assert impact.status_code == 200, impact.get_data(as_text=True)
+
+    # Once disposed, not due again, and a second approval is refused.
+    assert client.get(f"{API}/retention/due", headers=proposer).get_json()["total"] == 0
+    again = client.post(f"{API}/dispositions/{disposition_id}/approve", headers=proposer)
+    assert again.status_code == 409
+
+
+def test_a_schedule_below_a_legal_floor_is_refused_naming_the_field(
+    app: Flask, client: FlaskClient, officers: tuple[Person, Person]
+) -> None:
+    headers = bearer(app, officers[0])
+    for field, days in (("search_log", 100), ("audit_log", 364), ("eeo_self_identification", 729)):
+        answer = client.post(f"{API}/retention/schedule/proposals", json=_schedule(**{field: days}), headers=headers)
+        assert answer.status_code == 422, answer.get_data(as_text=True)
+        assert error_of(answer)["field"] == f"classes.{field}.period_days"
+    missing = _schedule()
+    del missing["classes"]["evidence"]
+    answer = client.post(f"{API}/retention/schedule/proposals", json=missing, headers=headers)
+    assert answer.status_code == 422
+    assert error_of(answer)["field"] == "classes.evidence"
+    state = client.get(f"{API}/retention/schedule", headers=headers).get_json()
+    assert state["pending"] is None
+    assert state["schedule"]["id"] is None
+    with runtime_of(app).db.transaction() as session:
+        assert session.scalar(select(Disposition.id)) is None
+
+
+def test_a_schedule_takes_force_only_when_a_second_person_approves(
+    app: Flask, client: FlaskClient, officers: tuple[Person, Person]
+) -> None:
+    first, second = (bearer(app, p) for p in officers)
+    proposed = client.post(f"{API}/retention/schedule/proposals", json=_schedule(candidate_file=3650), headers=first)
+    assert proposed.status_code == 201, proposed.get_data(as_text=True)
+    proposal_id = proposed.get_json()["id"]
+    own = client.post(f"{API}/retention/schedule/proposals/{proposal_id}/approve", headers=first)
+    assert own.status_code == 409
+    assert error_of(own)["code"] == "second_person_required"
+    state = client.get(f"{API}/retention/schedule", headers=first).get_json()
+    assert state["schedule"]["classes"]["candidate_file"]["period_days"] == 730
+    assert state["pending"]["id"] == proposal_id
+    ok = client.post(f"{API}/retention/schedule/proposals/{proposal_id}/approve", headers=second)
+    assert ok.status_code == 200
+    state = client.get(f"{API}/retention/schedule", headers=first).get_json()
+    assert state["schedule"]["id"] == proposal_id
+    assert state["schedule"]["classes"]["candidate_file"]["period_days"] == 3650
+    assert state["pending"] is None
+
+
+def test_each_candidate_shows_its_class_trigger_and_disposition_date(
+    app: Flask, client: FlaskClient, officers: tuple[Person, Person]
+) -> None:
+    bw = build_board_world(app)
+    headers = bearer(app, officers[0])
+    rows = client.get(f"{API}/retention/candidates", headers=headers).get_json()["candidates"]
+    mine = next(r for r in rows if r["candidate_id"] == bw.world.candidate_id)
+    # The cycle is open and nobody decided: the final-decision classes have not started.
+    assert mine["disposition_date"] is None
+    assert "waiting for" in mine["waiting_for"]
+    _close_cycle(app, bw)
+    rows = client.get(f"{API}/retention/candidates", headers=headers).get_json()["candidates"]
+    mine = next(r for r in rows if r["candidate_id"] == bw.world.candidate_id)
+    assert mine["trigger_date"] is not None
+    assert mine["disposition_date"] is not None
+    assert mine["retention_class"]
+    assert mine["citation"]
+
+
+NEW_ROUTES = [
+    ("GET", "/retention/schedule", None),
+    ("POST", "/retention/schedule/proposals", _schedule()),
+    ("POST", "/retention/schedule/proposals/1/approve", None),
+    ("GET", "/retention/candidates", None),
+    ("GET", "/retention/due", None),
+    ("GET", "/dispositions", None),
+    ("POST", "/dispositions", {"candidate_id": 1}),
+    ("GET", "/dispositions/1", None),
+    ("POST", "/dispositions/1/approve", None),
+]
+
+
+def test_investigators_and_board_members_get_403_on_every_route(app: Flask, client: FlaskClient) -> None:
+    bw = build_board_world(app, complete_search=False)
+    for person in (bw.world.inv, bw.world.board):
+        headers = bearer(app, person)
+        for method, path, body in NEW_ROUTES:
+            answer = client.open(f"{API}{path}", method=method, json=body, headers=headers)
+            assert answer.status_code == 403, (person.email, method, path, answer.status_code)

@@ -1,0 +1,320 @@
+"""Disposition of a candidate's records by crypto-shredding (issue 15 point 3, RET-07).
+
+A records officer (or administrator) proposes the disposition of a candidate past their
+earliest disposition date; a second person approves it, and the approval carries it out:
+
+- the candidate's data key is destroyed (``candidates.wrapped_key`` set to NULL). Every value
+  sealed under it (each model's ``sealed`` fields: profile, e-mail, checklist notes, search log,
+  findings, mentions, releases, validations, recommendations, decisions, questions, responses,
+  EEO answers) and every file in the store can no longer be opened, by anyone, with any master key;
+- the candidate's files (evidence, the signed consent, attachments to responses) are deleted from
+  the store once the transaction has committed (before it, a rollback would leave a key with no
+  files); a file the store fails to delete is unreadable anyway, and, its rows now being a disposed
+  candidate's, ``vetting storage check --repair`` removes it as orphaned;
+- what is *not* sealed under that key is cleared: the outbox messages that carried the candidate's
+  links hold the candidate's address and their text in clear (under no key at all), so their
+  recipient, subject and body are overwritten;
+- rows stay (ids, dates, statuses, categories, counts), so the audit chain, whose events never
+  hold content, still verifies untouched, and the uniformity and adverse-impact reports still
+  count the candidate from metadata (the latter as "no answer": the EEO answers are gone);
+- the :class:`Disposition` row is the tombstone: code, cycle, class and citation, dates, proposer
+  and approver, and counts and SHA-256 digests of what was destroyed.
+
+Whether a candidate may be disposed is decided in one place, :func:`disposal_refusal`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import event, func, select, update
+from sqlalchemy.orm import Session
+
+from vetting import policy
+from vetting.audit.events import Event
+from vetting.audit.writer import record
+from vetting.clock import today, utcnow
+from vetting.crypto import sha256_hex
+from vetting.db import on_rollback
+from vetting.errors import Conflict, Forbidden, NotFound
+from vetting.models import (
+    Base,
+    Candidate,
+    CandidateLink,
+    Consent,
+    Disposition,
+    DispositionStatus,
+    Evidence,
+    Finding,
+    OutboxMessage,
+    ResponseAttachment,
+    User,
+)
+from vetting.services.paging import Key, Page, PageRequest, paginate
+from vetting.services.retention import CandidateRetention, retention_for
+from vetting.storage import EncryptedStore
+
+log = logging.getLogger("vetting.disposition")
+
+#: What a disposed candidate shows where its name or content would be.
+DISPOSED = "disposed"
+#: What a redacted outbox message keeps (a recipient must look like an address).
+_REDACTED_RECIPIENT = "disposed@invalid"
+
+
+def sealed_models() -> Iterator[type[Any]]:
+    """Every model that declares sealed values (a new one is covered without editing this file)."""
+    for mapper in Base.registry.mappers:
+        if hasattr(mapper.class_, "sealed"):
+            yield mapper.class_
+
+
+def rows_of(model: type[Any], candidate_id: int) -> Any:
+    """SQL condition: ``model``'s rows that belong to the candidate (directly or through a finding)."""
+    if model is Candidate:
+        return Candidate.id == candidate_id
+    if hasattr(model, "candidate_id"):
+        return model.candidate_id == candidate_id
+    if hasattr(model, "finding_id"):
+        return model.finding_id.in_(select(Finding.id).where(Finding.candidate_id == candidate_id))
+    raise TypeError(f"{model.__name__} declares sealed values but is tied to no candidate")
+
+
+@dataclass(frozen=True)
+class StoredCopy:
+    """One of the candidate's files in the store: what the tombstone keeps of it."""
+
+    kind: str
+    storage_name: str
+    sha256: str
+    size: int
+
+
+def stored_files_of(session: Session, candidate_id: int) -> list[StoredCopy]:
+    """The candidate's files in the store (three statements)."""
+    files = [
+        StoredCopy("evidence", name, digest, size)
+        for name, digest, size in session.execute(
+            select(Evidence.storage_name, Evidence.sha256, Evidence.size_bytes)
+            .join(Finding, Finding.id == Evidence.finding_id)
+            .where(Finding.candidate_id == candidate_id)
+            .order_by(Evidence.id)
+        )
+    ]
+    files += [
+        StoredCopy("consent", name, digest, size)
+        for name, digest, size in session.execute(
+            select(Consent.document_storage_name, Consent.document_sha256, Consent.document_size).where(
+                Consent.candidate_id == candidate_id
+            )
+        )
+    ]
+    files += [
+        StoredCopy("response_attachment", name, digest, size)
+        for name, digest, size in session.execute(
+            select(ResponseAttachment.storage_name, ResponseAttachment.sha256, ResponseAttachment.size)
+            .where(ResponseAttachment.candidate_id == candidate_id)
+            .order_by(ResponseAttachment.id)
+        )
+    ]
+    return files
+
+
+def sealed_counts(session: Session, candidate_id: int) -> dict[str, int]:
+    """How many sealed values of each ``table.field`` the candidate has (one statement per model)."""
+    counts: dict[str, int] = {}
+    for model in sealed_models():
+        sealed: dict[str, Any] = dict(model.sealed)
+        columns = [func.count(getattr(model, f"{name}_enc")).label(name) for name, s in sealed.items() if not s.stored]
+        if not columns:
+            continue
+        row = session.execute(select(*columns).where(rows_of(model, candidate_id))).one()
+        for name, n in zip([c.name for c in columns], row, strict=True):
+            if n:
+                counts[f"{model.__tablename__}.{name}"] = int(n)
+    return counts
+
+
+# --- whether a candidate may be disposed: the one place ------------------------------------------
+
+
+def disposal_refusal(session: Session, candidate: Candidate, retention: CandidateRetention) -> Conflict | None:
+    """Why ``candidate`` may not be disposed now, or ``None``: already disposed, not yet past its
+    earliest disposition date (RET-01, RET-05, RET-07)."""
+    if candidate.wrapped_key is None:
+        return Conflict("This candidate's records were disposed of already.", code="already_disposed")
+    if retention.due_on is None:
+        return Conflict(
+            f"Candidate {candidate.code} has no disposition date yet ({retention.waiting_for}).", code="not_due"
+        )
+    if retention.due_on > today():
+        return Conflict(
+            f"Candidate {candidate.code} must be kept until {retention.due_on:%d %B %Y} "
+            f"({retention.retention_class}: {retention.citation}).",
+            code="not_due",
+        )
+    return None
+
+
+def _candidate(session: Session, candidate_id: int) -> Candidate:
+    candidate = session.get(Candidate, candidate_id)
+    if candidate is None:
+        raise NotFound("No such candidate.")
+    return candidate
+
+
+def _require(actor: User, candidate: Candidate) -> None:
+    refusal = policy.records_refusal(actor, policy.Action.RECORDS_DISPOSE, candidate.cycle)
+    if refusal is not None:
+        raise Forbidden(refusal)
+
+
+def propose(session: Session, actor: User, candidate_id: int) -> Disposition:
+    """Propose the disposition of a candidate past their date (a second person approves it)."""
+    candidate = _candidate(session, candidate_id)
+    _require(actor, candidate)
+    schedule, retention = retention_for(session, candidate.id)
+    refusal = disposal_refusal(session, candidate, retention)
+    if refusal is not None:
+        raise refusal
+    if session.scalar(select(Disposition.id).where(Disposition.candidate_id == candidate.id)) is not None:
+        raise Conflict("This candidate's disposition is proposed already.", code="already_proposed")
+    assert retention.trigger_date is not None  # a due candidate has both dates
+    assert retention.due_on is not None
+    row = Disposition(
+        candidate_id=candidate.id,
+        cycle_id=candidate.cycle_id,
+        candidate_code=candidate.code,
+        status=DispositionStatus.PROPOSED,
+        retention_class=retention.retention_class,
+        trigger_date=retention.trigger_date,
+        due_on=retention.due_on,
+        schedule_id=schedule.id,
+        citation=retention.citation,
+        proposed_by_id=actor.id,
+        files_deleted=0,
+    )
+    session.add(row)
+    session.flush()
+    record(
+        session,
+        actor,
+        Event.RECORDS_DISPOSITION_PROPOSED,
+        subject=candidate,
+        disposition=row.id,
+        retention_class=row.retention_class,
+        due_on=row.due_on.isoformat(),
+    )
+    return row
+
+
+def get(session: Session, actor: User, disposition_id: int) -> Disposition:
+    """One disposition (records readers)."""
+    refusal = policy.records_refusal(actor, policy.Action.RECORDS_READ)
+    if refusal is not None:
+        raise Forbidden(refusal)
+    row = session.get(Disposition, disposition_id)
+    if row is None:
+        raise NotFound("No such disposition.")
+    return row
+
+
+def dispositions_page(session: Session, actor: User, page: PageRequest, status: str | None) -> Page[Disposition]:
+    """Dispositions, newest first; ``status`` ("proposed", "disposed") filters (two statements)."""
+    refusal = policy.records_refusal(actor, policy.Action.RECORDS_READ)
+    if refusal is not None:
+        raise Forbidden(refusal)
+    query = select(Disposition)
+    if status is not None:
+        query = query.where(Disposition.status == DispositionStatus(status))
+    return paginate(
+        session, query, [Key(Disposition.id, descending=True)], page, name=f"dispositions/{status or 'all'}"
+    )
+
+
+def approve(session: Session, actor: User, store: EncryptedStore, disposition_id: int) -> Disposition:
+    """Approve a proposed disposition and carry it out (see the module). Never by its proposer
+    (409 ``second_person_required``); refused like a proposal if the candidate is no longer due
+    or is now held (the check is made again at approval)."""
+    row = session.get(Disposition, disposition_id)
+    if row is None:
+        raise NotFound("No such disposition.")
+    candidate = _candidate(session, row.candidate_id)
+    refusal = policy.records_approval_refusal(actor, policy.Action.RECORDS_DISPOSE, row.proposed_by_id, candidate.cycle)
+    if refusal == policy.SECOND_PERSON_REQUIRED:
+        raise Conflict(refusal, code="second_person_required")
+    if refusal is not None:
+        raise Forbidden(refusal)
+    if row.status is not DispositionStatus.PROPOSED:
+        raise Conflict("This disposition was carried out already.", code="already_disposed")
+    _, retention = retention_for(session, candidate.id)
+    blocked = disposal_refusal(session, candidate, retention)
+    if blocked is not None:
+        raise blocked
+    destroyed = shred(session, candidate, store)
+    row.status = DispositionStatus.DISPOSED
+    row.approved_by_id = actor.id
+    row.disposed_at = utcnow()
+    row.destroyed = destroyed
+    row.files_deleted = len(destroyed["files"])
+    record(
+        session,
+        actor,
+        Event.RECORDS_DISPOSED,
+        subject=candidate,
+        disposition=row.id,
+        proposed_by=row.proposed_by_id,
+        retention_class=row.retention_class,
+        sealed_values=sum(destroyed["sealed"].values()),
+        files=row.files_deleted,
+        key_sha256=destroyed["key_sha256"],
+    )
+    return row
+
+
+def shred(session: Session, candidate: Candidate, store: EncryptedStore) -> dict[str, Any]:
+    """Destroy the candidate's data key, clear what is theirs in clear, and delete their files
+    once the transaction commits; returns the tombstone's counts and digests."""
+    assert candidate.wrapped_key is not None
+    files = stored_files_of(session, candidate.id)
+    counts = sealed_counts(session, candidate.id)
+    key_digest = sha256_hex(candidate.wrapped_key)
+    carried = list(
+        session.scalars(
+            select(CandidateLink.outbox_id).where(
+                CandidateLink.candidate_id == candidate.id, CandidateLink.outbox_id.is_not(None)
+            )
+        )
+    )
+    if carried:
+        session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(carried))
+            .values(recipient=_REDACTED_RECIPIENT, subject=DISPOSED, body="")
+            .execution_options(synchronize_session="fetch")
+        )
+    candidate.wrapped_key = None
+    session.flush()
+    names = [f.storage_name for f in files]
+
+    def delete_files(committed: Session) -> None:
+        for name in names:
+            try:
+                store.delete(name)
+            except Exception as error:  # the file is unreadable; the storage check's repair removes it
+                log.warning("a disposed candidate's file was not deleted (%s)", type(error).__name__)
+
+    event.listen(session, "after_commit", delete_files, once=True)
+    on_rollback(session, lambda: event.remove(session, "after_commit", delete_files))
+    by_kind = Counter(f.kind for f in files)
+    return {
+        "key_sha256": key_digest,
+        "sealed": counts,
+        "files": [{"kind": f.kind, "sha256": f.sha256, "size": f.size} for f in files],
+        "file_counts": dict(by_kind),
+        "outbox_redacted": len(set(carried)),
+    }
