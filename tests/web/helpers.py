@@ -24,6 +24,7 @@ from vetting.clock import utcnow
 from vetting.models import Base, Duty, User
 from vetting.security import totp
 from vetting.services import cycles
+from vetting.services.tokens import TOKEN_PREFIX
 
 
 def count(app: Flask, model: type[Base], *where: Any) -> int:
@@ -221,9 +222,25 @@ def pdf_text(content: bytes) -> str:
     return " ".join(result.stdout.decode().split())
 
 
+#: Letters the app draws at random for machines, never from data: a form's signed CSRF token
+#: (``payload.timestamp.signature``, new every second) and an API token's prefix (``vt_`` and seven).
+#: Read as words they spell seeded words by chance: a CSRF token once spelt "wife" on the 89 pages
+#: of a board walk served in one second. Only these exact shapes are masked, so no text the app
+#: writes from data (a phrase, a URL, another attribute) can hide in them.
+_CSRF_INPUT_RE = re.compile(r'<input\b[^>]*\bname="[\w-]*csrf_token"[^>]*>')
+_SIGNED_VALUE_RE = re.compile(r'\bvalue="[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+"')
+_TOKEN_PREFIX_RE = re.compile(rf"(?<![A-Za-z0-9_-]){re.escape(TOKEN_PREFIX)}[A-Za-z0-9_-]{{7}}(?![A-Za-z0-9_-])")
+
+
+def _mask_random(text: str) -> str:
+    text = _CSRF_INPUT_RE.sub(lambda tag: _SIGNED_VALUE_RE.sub('value="(csrf)"', tag.group()), text)
+    return _TOKEN_PREFIX_RE.sub(f"{TOKEN_PREFIX}(random)", text)
+
+
 def text_of(response: TestResponse) -> str:
     """The words a reader gets: PDF text, JSON, HTML with entities decoded, other bytes as is
-    (evidence files are binary); the Location of a redirect too; whitespace folded."""
+    (evidence files are binary); the Location of a redirect too; whitespace folded. CSRF tokens
+    and API token prefixes are masked (``_mask_random``)."""
     kind = response.mimetype or ""
     if kind == "application/pdf":
         done = subprocess.run(
@@ -236,7 +253,7 @@ def text_of(response: TestResponse) -> str:
         text = html.unescape(response.get_data().decode("utf-8", "replace"))
     if location := response.headers.get("Location"):
         text += "\n" + location
-    return " ".join(text.split())
+    return " ".join(_mask_random(text).split())
 
 
 def get_closed(client: FlaskClient, url: str, headers: dict[str, str] | None = None) -> TestResponse:

@@ -29,16 +29,21 @@ from __future__ import annotations
 import itertools
 import json
 import re
+import secrets
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+import flask_wtf.csrf
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from sqlalchemy import select
+from werkzeug.datastructures import Headers
 from werkzeug.test import TestResponse
+from werkzeug.wrappers import Request
 
 from tests.support import Clock, Person, login, make_user, runtime_of
 from tests.web.helpers import get_closed, text_of
@@ -83,6 +88,7 @@ from vetting.models import (
 from vetting.screening.detector import AXES
 from vetting.screening.text import normalise
 from vetting.services import cycles
+from vetting.services import tokens as token_service
 
 # --- what is seeded --------------------------------------------------------------------------------
 
@@ -1006,3 +1012,69 @@ def test_a_religious_meeting_in_the_candidates_response_does_not_reach_the_board
     text = json.dumps(state["responses"]).casefold()
     assert "rp-axolotl" in text
     assert "quaker" not in text
+
+
+# --- the walk reads what the app wrote, not letters drawn at random -----------------------------------
+
+
+def _csrf_spelling(app: Flask, web: FlaskClient, word: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Freeze flask_wtf's CSRF signer at a second whose signed token spells ``word``; that token."""
+    get_closed(web, "/account")  # a page with a form: the session's CSRF secret
+    with web.session_transaction() as session:
+        raw = session["csrf_token"]
+
+    class Frozen(TimestampSigner):
+        second = 0
+
+        def get_timestamp(self) -> int:
+            return self.second
+
+    class FrozenSerializer(URLSafeTimedSerializer):
+        default_signer = Frozen
+
+    monkeypatch.setattr(flask_wtf.csrf, "URLSafeTimedSerializer", FrozenSerializer)  # session cookies keep time
+    signer = FrozenSerializer(app.config["SECRET_KEY"], salt="wtf-csrf-token")  # as flask_wtf signs it
+    for second in range(1_800_000_000, 1_800_100_000):  # a 3-letter word: ~1 second in 1,000 spells it
+        Frozen.second = second
+        token = str(signer.dumps(raw))
+        if word in token.casefold():
+            return token
+    raise AssertionError(f"no second in 100,000 whose CSRF token spells {word!r}")
+
+
+def test_random_tokens_on_a_page_are_not_read_as_seeded_words(
+    app: Flask, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The leak check must neither cry wolf nor go deaf. A form's signed CSRF token (new letters every
+    second) once spelt "wife" on 89 pages of a board walk; an API token's prefix is random letters too.
+    Both are made here to spell seeded words: the page text the walk reads masks them, and the same
+    words written by the app from data (a token's name, an attribute) are still read."""
+    board = make_user(app, "board-random@x.test", Role.BOARD_MEMBER, name="Rand Omly")
+    web = app.test_client()
+    login(web, board, clock)
+    with monkeypatch.context() as patch:  # this API token's prefix: "vt_hrtwife"
+        patch.setattr(secrets, "token_urlsafe", lambda n: "hrtwife" + "q" * 36)
+        bearer(app, board)
+    with runtime_of(app).db.transaction() as session:
+        user = user_in(session, board)
+        token_service.issue_token(session, None, user, default_days=90, name="for her wife")
+    csrf = _csrf_spelling(app, web, "hrt", monkeypatch)
+
+    page = get_closed(web, "/account/tokens")
+    body = page.get_data(as_text=True)
+    assert page.status_code == 200, page.headers.get("Location")
+    assert csrf in body  # the page carries both made-up spellings (the test bites)
+    assert "vt_hrtwife…" in body
+    text = text_of(page)
+    assert "for her wife" in text  # the app wrote it from data: read, as a leak would be
+    assert "hrt" not in text.casefold()
+    assert _leaks([Page("/account/tokens", 200, "text/html", text)], ["hrt", "wife"]) == [("/account/tokens", "wife")]
+
+    # Attributes the app fills from data are read, even a dotted value or one in a field named like the token.
+    html = (
+        '<a href="https://catholic-singles.example/her-wife">x</a><input type="hidden" name="note" value="a.b.c">'
+        '<input type="hidden" name="x-csrf_token" value="her wife">'
+    )
+    headers = Headers({"Content-Type": "text/html"})
+    echo = TestResponse([html.encode()], "200 OK", headers, request=Request.from_values())
+    assert text_of(echo) == html
