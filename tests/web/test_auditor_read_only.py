@@ -23,6 +23,7 @@ from sqlalchemy import select
 from tests.support import Clock, login, runtime_of
 from tests.web.board_world import PROTECTED_SUMMARY, BoardWorld, build_board_world, complete
 from tests.web.helpers import db, page_csrf, snapshot
+from tests.web.records_world import SCHEDULE, SCHEDULE_FORM, proposal_and_disposition
 from tests.web.test_investigation_access import Call, send  # walked calls, sent the same way
 from tests.web.world import (
     API,
@@ -126,6 +127,8 @@ class Ids:
     question: int
     response: int
     notice: int
+    schedule_proposal: int
+    disposition: int
 
 
 @dataclass(frozen=True)
@@ -192,6 +195,7 @@ def scene(app: Flask) -> Scene:
     assert draft_item
     assert question_id
     notice_id, response_id = _propose_and_dispute(app, app.test_client(), bw)
+    proposal_id, disposition_id = proposal_and_disposition(app, world.admin, world.candidate_id)
     ids = Ids(
         cycle=world.cycle_id,
         candidate=world.candidate_id,
@@ -207,6 +211,8 @@ def scene(app: Flask) -> Scene:
         question=question_id,
         response=response_id,
         notice=notice_id,
+        schedule_proposal=proposal_id,
+        disposition=disposition_id,
     )
     return Scene(bw, ids, content)
 
@@ -282,6 +288,14 @@ def bodies(scene: Scene) -> dict[str, dict[str, Any]]:
         "api.question_answer": {"json": {"answer": "Yes, by first name only."}},
         "api.question_approve": {"json": {}},
         "api.dispute_close": {"json": {"notes": "Re-validated: the account is the candidate's."}},
+        "api.schedule_propose": {"json": {"classes": SCHEDULE}},
+        "api.schedule_approve": {},
+        "api.disposition_propose": {"json": {"candidate_id": ids.candidate}},
+        "api.disposition_approve": {},
+        "retention.schedule_propose": {"data": SCHEDULE_FORM},
+        "retention.schedule_approve": {},
+        "retention.disposition_propose": {"data": {"candidate_id": str(ids.candidate)}},
+        "retention.disposition_approve": {"data": {"confirm": "yes"}},
         # --- API: the board
         "api.board_recommendation_create": {"json": {"outcome": "advance", "rationale": rationale, "finding_ids": []}},
         "api.board_decision_create": {"json": {"outcome": "advance", "rationale": rationale, "finding_ids": []}},
@@ -373,6 +387,8 @@ def _values(ids: Ids, params: set[str]) -> dict[str, int]:
         "question_id": ids.question,
         "response_id": ids.response,
         "notice_id": ids.notice,
+        "proposal_id": ids.schedule_proposal,
+        "disposition_id": ids.disposition,
     }
 
 

@@ -27,6 +27,7 @@ from tests.web.helpers import (
     setup_key,
     snapshot,
 )
+from tests.web.records_world import SCHEDULE_FORM
 from tests.web.world import add_candidate, add_evidence, add_finding, item_ids, png, record_consent, upload
 from vetting.clock import utcnow
 from vetting.config import PROJECT_ROOT
@@ -281,6 +282,11 @@ def forms_for(ids: dict[str, int]) -> dict[str, tuple[str, str, dict[str, Any]]]
         # Issue 14: one's own API tokens (the admin's own token is revoked).
         "tokens.create": ("admin", "/account/tokens", {"name": "Nightly export", "days": "30"}),
         "tokens.revoke": ("admin", f"/account/tokens/{ids['token']}/revoke", {}),
+        # Issue 15: the retention schedule and dispositions (the ids are looked up after the token check).
+        "retention.schedule_propose": ("admin", "/retention/schedule/propose", SCHEDULE_FORM),
+        "retention.schedule_approve": ("admin", "/retention/schedule/1/approve", {}),
+        "retention.disposition_propose": ("admin", "/retention/dispositions", {"candidate_id": str(candidate)}),
+        "retention.disposition_approve": ("admin", "/retention/dispositions/1/approve", {"confirm": "yes"}),
         # Issue 17: "Prepare the report" starts the audit report job.
         "jobs.start_audit_report": ("auditor", f"/jobs/audit-report/{cycle}", {}),
         "jobs.start_uniformity_csv": ("auditor", f"/jobs/uniformity-csv/{cycle}", {}),

@@ -17,6 +17,7 @@ from vetting.web import (
     investigation,
     jobs,
     release,
+    retention,
     self_identification,
     tokens,
 )
@@ -38,6 +39,7 @@ def init_app(app: Flask) -> None:
         candidate_links.bp,
         tokens.bp,
         jobs.bp,
+        retention.bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

@@ -29,6 +29,7 @@ LANDING = (
     (Role.INVESTIGATOR, "home.investigations"),
     (Role.BOARD_MEMBER, "home.board"),
     (Role.AUDITOR, "audit.index"),
+    (Role.RECORDS_OFFICER, "retention.index"),
 )
 
 

@@ -1,0 +1,41 @@
+"""Records rows to test against (issue 15): a retention schedule proposal and a proposed disposition."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from tests.support import Person, runtime_of
+from tests.web.world import user_in
+from vetting.clock import today
+from vetting.models import Candidate, Disposition, DispositionStatus
+from vetting.services import retention
+
+#: A retention schedule a records officer would propose: as the API's JSON and as the page's form.
+SCHEDULE = {c.value: e.as_dict() for c, e in retention.DEFAULTS.items()}
+SCHEDULE_FORM = {f"classes-{c}-{k}": str(v) for c, e in SCHEDULE.items() for k, v in e.items()}
+
+
+def proposal_and_disposition(app: Flask, admin: Person, candidate_id: int) -> tuple[int, int]:
+    """A schedule proposal awaiting approval, and a disposition of ``candidate_id`` awaiting approval
+    (written as the row, since the candidate is not due: the walk needs only a real id)."""
+    with runtime_of(app).db.transaction() as session:
+        actor = user_in(session, admin)
+        defaults = {c.value: e.as_dict() for c, e in retention.DEFAULTS.items()}
+        proposal_id = retention.propose_schedule(session, actor, defaults).id
+        candidate = session.get(Candidate, candidate_id)
+        assert candidate is not None
+        row = Disposition(
+            candidate_id=candidate.id,
+            cycle_id=candidate.cycle_id,
+            candidate_code=candidate.code,
+            status=DispositionStatus.PROPOSED,
+            retention_class="candidate_file",
+            trigger_date=today(),
+            due_on=today(),
+            citation=retention.EEO_CITATION,
+            proposed_by_id=actor.id,
+            files_deleted=0,
+        )
+        session.add(row)
+        session.flush()
+        return proposal_id, row.id
