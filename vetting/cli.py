@@ -657,6 +657,65 @@ def mail_test(email: str) -> None:
     sys.exit(1)
 
 
+@cli.group("retention")
+def retention_group() -> None:
+    """Records retention (issue 15): the schedule in force and the candidates past it."""
+
+
+@retention_group.command("schedule")
+def retention_schedule() -> None:
+    """Print the retention schedule in force: class, period, trigger, citation and legal floor."""
+    from vetting.models import RetentionClass
+    from vetting.services import retention
+
+    rt = _runtime()
+    with rt.db.transaction() as session:
+        state = retention.schedule_state(session, None)
+    current = state.current
+    click.echo(
+        f"Schedule version {current.id}, approved {_moment(current.approved_at)}."
+        if current.id
+        else "The built-in schedule (the legal floors): no agency schedule has been approved."
+    )
+    for cls in RetentionClass:
+        entry, (floor, _) = current.entries[cls], retention.FLOORS[cls]
+        click.echo(
+            f"  {cls.value}: {entry.period_days} days from {entry.trigger.value} (floor {floor}); {entry.citation}"
+        )
+    click.echo(
+        f"  every candidate: at least {retention.EEO_FLOOR_DAYS} days from the latest record ({retention.EEO_CITATION})"
+    )
+    click.echo(f"  cycles in FCRA mode: {retention.FCRA_DAYS} days ({retention.FCRA_CITATION})")
+    if state.pending is not None:
+        click.echo(f"Proposal {state.pending.id} awaits a second person's approval.")
+
+
+@retention_group.command("due")
+@click.option("--cycle", "cycle_id", type=click.IntRange(min=1), default=None, help="Only this cycle's candidates.")
+def retention_due(cycle_id: int | None) -> None:
+    """List the candidates past their earliest disposition date (not yet disposed), a page at a time."""
+    from vetting.services import retention
+    from vetting.services.paging import MAX_LIMIT, PageRequest
+
+    rt = _runtime()
+    page = PageRequest(limit=MAX_LIMIT)
+    total = 0
+    while True:
+        with rt.db.transaction() as session:
+            found = retention.candidates_page(session, None, page, due_only=True, cycle_id=cycle_id)
+        for row in found.items:
+            assert row.due_on is not None  # a due candidate has its date
+            click.echo(
+                f"{row.candidate_id}\t{row.code}\tcycle {row.cycle_id}\tdue {row.due_on.isoformat()}\t"
+                f"{row.retention_class}\t{row.disposition or '-'}"
+            )
+        total = found.total
+        if found.next_cursor is None:
+            break
+        page = PageRequest(limit=MAX_LIMIT, cursor=found.next_cursor)
+    click.echo(f"{total} candidate(s) past their disposition date.", err=True)
+
+
 def _check_storage_at_start() -> None:
     """`vetting serve`: report the store's state; remove half-written files older than a minute."""
     from sqlalchemy.exc import SQLAlchemyError

@@ -153,7 +153,7 @@ def test_a_disposed_candidate_leaves_nothing_that_decrypts_and_the_chain_and_rep
     with rt.db.transaction() as session:
         candidate = session.get(Candidate, world.candidate_id)
         assert candidate is not None
-        with pytest.raises(Conflict):
+        with pytest.raises(Conflict, match="disposed"):  # every page that would open it says so
             CandidateVault(keyring, candidate)
 
     # The store: none of the candidate's files remains.
@@ -170,6 +170,15 @@ def test_a_disposed_candidate_leaves_nothing_that_decrypts_and_the_chain_and_rep
     assert world.candidate_id in [c["id"] for c in report.get_json()["candidates"]]
     impact = client.get(f"{API}/audit/cycles/{world.cycle_id}/adverse-impact", headers=bearer(app, world.auditor))
     assert impact.status_code == 200, impact.get_data(as_text=True)
+
+    # Lists show "disposed" where the name was.
+    inv = bearer(app, world.admin)  # the investigator's designation lapsed in the two years
+    listed = client.get(f"{API}/cycles/{world.cycle_id}/candidates", headers=inv)
+    assert listed.status_code == 200, listed.get_data(as_text=True)
+    assert [c["name"] for c in listed.get_json()["candidates"] if c["id"] == world.candidate_id] == ["disposed"]
+    board = client.get(f"{API}/board/cycles/{world.cycle_id}/candidates", headers=bearer(app, bw.chair))
+    assert board.status_code == 200, board.get_data(as_text=True)
+    assert CANDIDATE_NAME not in board.get_data(as_text=True)
 
     # Once disposed, not due again, and a second approval is refused.
     assert client.get(f"{API}/retention/due", headers=proposer).get_json()["total"] == 0
@@ -257,3 +266,23 @@ def test_investigators_and_board_members_get_403_on_every_route(app: Flask, clie
         for method, path, body in NEW_ROUTES:
             answer = client.open(f"{API}{path}", method=method, json=body, headers=headers)
             assert answer.status_code == 403, (person.email, method, path, answer.status_code)
+
+
+def test_the_command_line_prints_the_schedule_and_the_candidates_due(app: Flask, clock: Clock) -> None:
+    bw = build_board_world(app)
+    _close_cycle(app, bw)
+    runner = app.test_cli_runner()
+    schedule = runner.invoke(cli, args=["retention", "schedule"])
+    assert schedule.exit_code == 0, schedule.output
+    assert "audit_log: 365 days" in schedule.output
+    assert "29 CFR 1602.31" in schedule.output
+    with runtime_of(app).db.transaction() as session:
+        code = session.scalar(select(Candidate.code).where(Candidate.id == bw.world.candidate_id))
+    assert code is not None
+    before = runner.invoke(cli, args=["retention", "due"])
+    assert before.exit_code == 0, before.output
+    assert code not in before.output
+    clock.advance(days=PAST_RETENTION_DAYS)
+    after = runner.invoke(cli, args=["retention", "due", "--cycle", str(bw.world.cycle_id)])
+    assert after.exit_code == 0, after.output
+    assert f"{bw.world.candidate_id}\t{code}\tcycle {bw.world.cycle_id}" in after.output

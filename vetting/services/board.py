@@ -44,7 +44,7 @@ from vetting.services.candidates import STAGES, progress, stage_of, stage_rank
 from vetting.services.context import Security
 from vetting.services.paging import Key, Page, PageRequest, paginate
 from vetting.services.released import BoardFinding, released_count, released_counts, released_findings
-from vetting.services.vault import CandidateVault, read_profile
+from vetting.services.vault import DISPOSED, CandidateVault, read_profile
 
 #: Concerns first, then what speaks for the candidate (PRODUCT.md §3 order).
 CATEGORY_ORDER = [c for c in BehaviourCategory if c.reportable]
@@ -145,7 +145,7 @@ def _candidate(
     decision_status: str,
     awaits_me: bool = False,
 ) -> BoardCandidate:
-    name = None
+    name = DISPOSED if candidate.wrapped_key is None else None
     if policy.can_see_candidate_name(actor, candidate.cycle) and candidate.wrapped_key is not None:
         name = read_profile(CandidateVault(security.keyring, candidate), candidate).name
     if candidate.search_completed_at is None:

@@ -18,7 +18,7 @@ from vetting.models import Assignment, Candidate, Consent, Cycle, CycleStatus, D
 from vetting.services.context import Security
 from vetting.services.fields import split_list
 from vetting.services.paging import Key, Page, PageRequest, paginate
-from vetting.services.vault import CandidateVault, Profile, new_wrapped_key, read_profile
+from vetting.services.vault import DISPOSED, CandidateVault, Profile, new_wrapped_key, read_profile
 
 MAX_FIELD = 200
 MAX_LIST = 20
@@ -231,7 +231,7 @@ def _summaries(session: Session, actor: User, security: Security, rows: list[Can
         counts = {i: n for i, n in session.execute(query.group_by(Finding.candidate_id))}
     listed = []
     for candidate in rows:
-        name = None
+        name = DISPOSED if candidate.wrapped_key is None else None
         if policy.can_see_candidate_name(actor, candidate.cycle) and candidate.wrapped_key is not None:
             name = read_profile(CandidateVault(security.keyring, candidate), candidate).name
         resolved, total = progress(candidate)

@@ -54,14 +54,14 @@ from vetting.models import (
     ResponseAttachment,
     User,
 )
+from vetting.services import holds
 from vetting.services.paging import Key, Page, PageRequest, paginate
 from vetting.services.retention import CandidateRetention, retention_for
+from vetting.services.vault import DISPOSED
 from vetting.storage import EncryptedStore
 
 log = logging.getLogger("vetting.disposition")
 
-#: What a disposed candidate shows where its name or content would be.
-DISPOSED = "disposed"
 #: What a redacted outbox message keeps (a recipient must look like an address).
 _REDACTED_RECIPIENT = "disposed@invalid"
 
@@ -144,9 +144,13 @@ def sealed_counts(session: Session, candidate_id: int) -> dict[str, int]:
 
 def disposal_refusal(session: Session, candidate: Candidate, retention: CandidateRetention) -> Conflict | None:
     """Why ``candidate`` may not be disposed now, or ``None``: already disposed, not yet past its
-    earliest disposition date (RET-01, RET-05, RET-07)."""
+    earliest disposition date (RET-01, RET-05, RET-07), or on legal hold (RET-02: ``legal_hold``)."""
     if candidate.wrapped_key is None:
         return Conflict("This candidate's records were disposed of already.", code="already_disposed")
+    try:
+        holds.require_not_held(session, [candidate.id])
+    except Conflict as held:
+        return held
     if retention.due_on is None:
         return Conflict(
             f"Candidate {candidate.code} has no disposition date yet ({retention.waiting_for}).", code="not_due"

@@ -62,6 +62,7 @@ from vetting.models import (
     Trigger,
     User,
 )
+from vetting.services import holds
 from vetting.services.paging import Key, Page, PageRequest, paginate
 
 #: RET-01: personnel and hiring records, 2 years (29 CFR 1602.31); every candidate class.
@@ -155,13 +156,16 @@ def _pending(session: Session) -> RetentionSchedule | None:
     return session.scalars(select(RetentionSchedule).where(RetentionSchedule.status == ScheduleStatus.PROPOSED)).first()
 
 
-def _require_records(actor: User, action: policy.Action) -> None:
+def _require_records(actor: User | None, action: policy.Action) -> None:
+    """``None`` is the command line (whoever runs it holds the server); anyone else needs ``action``."""
+    if actor is None:
+        return
     refusal = policy.records_refusal(actor, action)
     if refusal is not None:
         raise Forbidden(refusal)
 
 
-def schedule_state(session: Session, actor: User) -> ScheduleState:
+def schedule_state(session: Session, actor: User | None) -> ScheduleState:
     """The schedule in force and any pending proposal (records readers)."""
     _require_records(actor, policy.Action.RECORDS_READ)
     return ScheduleState(current_schedule(session), _pending(session))
@@ -436,10 +440,10 @@ def due_condition(schedule: Schedule, on: date) -> ColumnElement[bool]:
 
 
 def candidates_page(
-    session: Session, actor: User, page: PageRequest, *, due_only: bool, cycle_id: int | None = None
+    session: Session, actor: User | None, page: PageRequest, *, due_only: bool, cycle_id: int | None = None
 ) -> Page[CandidateRetention]:
     """Candidates with their class, trigger date and earliest disposition date, by id; with
-    ``due_only``, only those past it and not disposed. Three statements."""
+    ``due_only``, only those past it, not disposed and on no legal hold (RET-02). Three statements."""
     _require_records(actor, policy.Action.RECORDS_READ)
     schedule = current_schedule(session)
     query = _columns()
@@ -447,7 +451,11 @@ def candidates_page(
         query = query.where(Candidate.cycle_id == cycle_id)
     name = "retention/candidates"
     if due_only:
-        query = query.where(Candidate.wrapped_key.is_not(None), due_condition(schedule, today()))
+        query = query.where(
+            Candidate.wrapped_key.is_not(None),
+            due_condition(schedule, today()),
+            Candidate.id.not_in(holds.held_candidate_ids()),
+        )
         name = "retention/due"
     rows = paginate(session, query, [Key(Candidate.id)], page, name=name)
     return rows.map(lambda r: retention_of(schedule, r))

@@ -20,6 +20,10 @@ from vetting.models import Candidate
 
 R = TypeVar("R", bound=HasSealed)
 
+#: What a disposed candidate shows where their name or content would be (issue 15: the data key
+#: was destroyed under the retention schedule, so nothing of theirs can be opened).
+DISPOSED = "disposed"
+
 
 def wrapped_key_purpose(candidate_id: int) -> str:
     return f"data-key:candidate:{candidate_id}"
@@ -41,7 +45,11 @@ class CandidateVault:
 
     def __init__(self, keyring: Keyring, candidate: Candidate) -> None:
         if candidate.wrapped_key is None:
-            raise Conflict("This candidate's data has been erased.", code="candidate_erased")
+            raise Conflict(
+                f"Candidate {candidate.code}: {DISPOSED}. Their records were disposed of under the retention "
+                "schedule and their content no longer exists.",
+                code="candidate_erased",
+            )
         self.candidate_id = candidate.id
         self.key = DataKey(keyring.decrypt(candidate.wrapped_key, wrapped_key_purpose(candidate.id)))
 
