@@ -474,3 +474,33 @@ def acting_cycles(actor: User, duty: Duty) -> Select[Any]:
 def reviews_designations(actor: User) -> bool:
     """Who is reminded of designations due for review: those who record them (POL-03)."""
     return can(actor, Action.USERS_MANAGE)
+
+
+# --- legal holds (issue 15 point 2; RET-02, RET-03) ------------------------------------------------
+
+#: The person who placed a legal hold tried to release it; the caller answers 409
+#: ``second_person_required``.
+PLACER_CANNOT_RELEASE: Final = (
+    "You placed this hold: another records officer or administrator must release it (a second person, RET-02)."
+)
+
+
+def hold_refusal(actor: User, cycles: Iterable[Cycle]) -> str | None:
+    """Why ``actor`` may not place or release a hold whose scope reaches ``cycles``, or ``None``:
+    administrators and records officers, and never on a cycle they search or decide in
+    (:func:`records_refusal`, R2 extended to records)."""
+    for cycle in (None, *cycles):
+        refusal = records_refusal(actor, Action.HOLDS_MANAGE, cycle)
+        if refusal is not None:
+            return refusal
+    return None
+
+
+def hold_release_refusal(actor: User, placed_by_id: int, cycles: Iterable[Cycle]) -> str | None:
+    """Why ``actor`` may not release a hold that ``placed_by_id`` placed over ``cycles``, or ``None``:
+    the rules of :func:`hold_refusal`, and never its placer (:data:`PLACER_CANNOT_RELEASE`): records
+    kept for a matter stop being kept only when two people agree (RET-02, RET-03)."""
+    refusal = hold_refusal(actor, cycles)
+    if refusal is not None:
+        return refusal
+    return PLACER_CANNOT_RELEASE if actor.id == placed_by_id else None

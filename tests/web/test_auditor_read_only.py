@@ -46,7 +46,7 @@ from vetting.models import (
     ChecklistTemplate,
     FindingMention,
 )
-from vetting.services import holidays, questions
+from vetting.services import holds, holidays, questions
 
 #: The auditor's own posts: they read (with a stated reason) or check the chain; tested below.
 READ_TYPE_POSTS = frozenset(
@@ -129,6 +129,7 @@ class Ids:
     notice: int
     schedule_proposal: int
     disposition: int
+    hold: int
 
 
 @dataclass(frozen=True)
@@ -195,6 +196,14 @@ def scene(app: Flask) -> Scene:
     assert draft_item
     assert question_id
     notice_id, response_id = _propose_and_dispute(app, app.test_client(), bw)
+    with rt.db.transaction() as session:
+        hold_id = holds.place_hold(
+            session,
+            user_in(session, world.admin),
+            holds.HoldInput(
+                "Doe v. City", "2:26-cv-1", "A charge filed by a candidate", cycle_ids=[world.other_cycle_id]
+            ),
+        ).id
     proposal_id, disposition_id = proposal_and_disposition(app, world.admin, world.candidate_id)
     ids = Ids(
         cycle=world.cycle_id,
@@ -213,6 +222,7 @@ def scene(app: Flask) -> Scene:
         notice=notice_id,
         schedule_proposal=proposal_id,
         disposition=disposition_id,
+        hold=hold_id,
     )
     return Scene(bw, ids, content)
 
@@ -287,6 +297,14 @@ def bodies(scene: Scene) -> dict[str, dict[str, Any]]:
         "api.response_create": {"json": {"kind": "response", "text": "Auditor", "received_on": today().isoformat()}},
         "api.question_answer": {"json": {"answer": "Yes, by first name only."}},
         "api.question_approve": {"json": {}},
+        "api.hold_place": {
+            "json": {"matter": "M", "reference": "R", "reason": "A reason to hold", "cycle_ids": [ids.cycle]}
+        },
+        "api.hold_release": {"json": {"reason": "The matter is closed"}},
+        "holds.place": {
+            "data": {"matter": "M", "reference": "R", "reason": "A reason to hold", "cycle_ids": str(ids.cycle)}
+        },
+        "holds.release": {"data": {"reason": "The matter is closed", "confirm": "yes"}},
         "api.dispute_close": {"json": {"notes": "Re-validated: the account is the candidate's."}},
         "api.schedule_propose": {"json": {"classes": SCHEDULE}},
         "api.schedule_approve": {},
@@ -389,6 +407,7 @@ def _values(ids: Ids, params: set[str]) -> dict[str, int]:
         "notice_id": ids.notice,
         "proposal_id": ids.schedule_proposal,
         "disposition_id": ids.disposition,
+        "hold_id": ids.hold,
     }
 
 

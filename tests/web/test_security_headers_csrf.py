@@ -287,6 +287,13 @@ def forms_for(ids: dict[str, int]) -> dict[str, tuple[str, str, dict[str, Any]]]
         "retention.schedule_approve": ("admin", "/retention/schedule/1/approve", {}),
         "retention.disposition_propose": ("admin", "/retention/dispositions", {"candidate_id": str(candidate)}),
         "retention.disposition_approve": ("admin", "/retention/dispositions/1/approve", {"confirm": "yes"}),
+        # Issue 15: legal holds (the hold id is looked up after the token check).
+        "holds.place": (
+            "admin",
+            "/holds",
+            {"matter": "Doe v. City", "reference": "R-1", "reason": "A charge was filed", "cycle_ids": str(cycle)},
+        ),
+        "holds.release": ("admin", "/holds/1/release", {"reason": "Matter closed for good", "confirm": "yes"}),
         # Issue 17: "Prepare the report" starts the audit report job.
         "jobs.start_audit_report": ("auditor", f"/jobs/audit-report/{cycle}", {}),
         "jobs.start_uniformity_csv": ("auditor", f"/jobs/uniformity-csv/{cycle}", {}),

@@ -106,6 +106,13 @@ class Event(StrEnum):
     HOLIDAY_ADDED = "holiday.added"
     HOLIDAY_REMOVED = "holiday.removed"
 
+    #: A legal hold was placed (issue 15, RET-02): its scope's ids and dates, never the matter's text.
+    HOLD_PLACED = "hold.placed"
+    #: A legal hold was released by a second person.
+    HOLD_RELEASED = "hold.released"
+    #: A release refused: its placer tried (``second_person_required``) or a duty in a held cycle.
+    HOLD_RELEASE_REFUSED = "hold.release_refused"
+
     KEYS_ROTATED = "keys.rotated"
 
     #: A job for the worker was started (issue 17); ``kind`` and its ids, never content.

@@ -49,6 +49,7 @@ from vetting.models.firewall import (
     MentionResolution,
     MentionSource,
 )
+from vetting.models.hold import HoldScope, HoldScopeKind, LegalHold
 from vetting.models.job import Job, JobKind, JobStatus
 from vetting.models.outbox import MessageTemplate, OutboxMessage, OutboxStatus
 from vetting.models.portal import CandidateLink, LinkFailure, LinkPurpose, ResponseAttachment
@@ -90,6 +91,9 @@ __all__ = [
     "REDACTED",
     "SCREENED_FIELDS",
     "FindingMention",
+    "HoldScope",
+    "HoldScopeKind",
+    "LegalHold",
     "Job",
     "JobKind",
     "JobStatus",

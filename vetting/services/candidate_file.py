@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from vetting.audit.events import Event
 from vetting.audit.writer import record
 from vetting.models import Candidate, SignatureMethod, User
-from vetting.services import candidates, findings, investigation, notices
+from vetting.services import candidates, findings, holds, investigation, notices
 from vetting.services.candidates import CycleHeading
 from vetting.services.context import Security
 from vetting.services.vault import CandidateVault, Profile, read_profile
@@ -56,6 +56,8 @@ class CandidateFile:
     findings: list[findings.FindingView]
     #: Questions, decision, notices and the candidate's answers (issue 5).
     board: notices.InvestigatorView
+    #: The matters of the legal holds in force on the candidate (RET-02): their record stays as it is.
+    held_by: list[str]
 
 
 def open_file(session: Session, actor: User, security: Security, candidate_id: int) -> CandidateFile:
@@ -69,4 +71,5 @@ def open_file(session: Session, actor: User, security: Security, candidate_id: i
         items=investigation.checklist_items(session, security, candidate),
         findings=findings.views_of(session, security, candidate, actor),
         board=notices.for_investigators(session, actor, security, candidate.id),
+        held_by=holds.matters_holding(session, candidate.id),
     )

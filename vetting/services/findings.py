@@ -36,7 +36,7 @@ from vetting.models import (
     ValidationStatus,
     ValidationStep,
 )
-from vetting.services import redaction
+from vetting.services import holds, redaction
 from vetting.services.candidates import get_for_work
 from vetting.services.context import Security
 from vetting.services.investigation import ChecklistItem, checklist_of
@@ -142,8 +142,10 @@ def finding_for_work(session: Session, actor: User, finding_id: int, *, lock: bo
 
 
 def update_finding(session: Session, actor: User, security: Security, finding_id: int, data: FindingInput) -> Finding:
-    """Change a finding. Any change starts a new revision: earlier validation no longer counts (R7)."""
+    """Change a finding. Any change starts a new revision: earlier validation no longer counts (R7).
+    The sealed text is overwritten, so a held candidate's finding never changes (RET-02)."""
     finding = finding_for_work(session, actor, finding_id, lock=True)
+    holds.require_not_held(session, [finding.candidate_id])
     candidate = finding.candidate
     candidate.require_workable()
     finding.require_not_withdrawn()
@@ -441,9 +443,12 @@ def resolve_mention(
     resolution: MentionResolution,
     reason: str | None,
 ) -> Finding:
-    """An investigator of the cycle resolves one detector mention (R3)."""
+    """An investigator of the cycle resolves one detector mention (R3). A decision already taken is
+    not changed while the candidate is on legal hold (it would overwrite its sealed reason; RET-02)."""
     finding = finding_for_work(session, actor, finding_id, lock=True)
     finding.require_not_withdrawn()
+    if any(m.id == mention_id and m.resolution is not None for m in finding.mentions):
+        holds.require_not_held(session, [finding.candidate_id])
     redaction.resolve(
         session, actor, CandidateVault(security.keyring, finding.candidate), finding, mention_id, resolution, reason
     )
@@ -602,8 +607,10 @@ def withdraw_finding(session: Session, actor: User, security: Security, finding_
     is withdrawn with it, and it can no longer be released, edited or withdrawn again (R1, issue 14).
 
     The cycle's investigators only, until the cycle is closed; also after the search is
-    closed (a dispute can show a finding was wrong). Audited, the reason sealed."""
+    closed (a dispute can show a finding was wrong). Audited, the reason sealed. Never while the
+    candidate is on legal hold: the record stays as the matter found it (RET-02)."""
     finding = finding_for_work(session, actor, finding_id, lock=True)
+    holds.require_not_held(session, [finding.candidate_id])
     finding.candidate.require_cycle_not_closed()
     finding.require_not_withdrawn()
     reason = reason.strip()

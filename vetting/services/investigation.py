@@ -31,7 +31,7 @@ from vetting.models import (
     User,
 )
 from vetting.screening.search_terms import prohibited_terms
-from vetting.services import fields, techniques
+from vetting.services import fields, holds, techniques
 from vetting.services.candidates import get_for_work, unsettled_findings
 from vetting.services.context import Security
 from vetting.services.stored_files import write_file
@@ -256,8 +256,11 @@ def _resolution_problems(
 def resolve_item(
     session: Session, actor: User, security: Security, candidate_id: int, item_id: int, data: ResolutionInput
 ) -> ItemResolution:
-    """Resolve one checklist item with its searches and the searcher's attestation (R1, R5, R6, PC-02)."""
+    """Resolve one checklist item with its searches and the searcher's attestation (R1, R5, R6, PC-02).
+    Resolving an item again overwrites its status and sealed notes: never for a held candidate (RET-02)."""
     candidate = get_for_work(session, actor, candidate_id)
+    if any(r.item_id == item_id for r in candidate.resolutions):
+        holds.require_not_held(session, [candidate.id])
     candidate.require_consent()
     candidate.require_workable()
     item = candidate.checklist_item(item_id)

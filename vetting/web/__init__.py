@@ -13,6 +13,7 @@ from vetting.web import (
     candidate_links,
     candidate_portal,
     checklists,
+    holds,
     home,
     investigation,
     jobs,
@@ -40,6 +41,7 @@ def init_app(app: Flask) -> None:
         tokens.bp,
         jobs.bp,
         retention.bp,
+        holds.bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

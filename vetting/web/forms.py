@@ -47,6 +47,7 @@ from vetting.models import (
     ValidationResult,
 )
 from vetting.security.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+from vetting.services import holds
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -534,3 +535,80 @@ class CandidateLinkForm(FlaskForm):
         validators=[Optional(), Length(max=254)],
     )
     submit = SubmitField("Send the link")
+
+
+# --- legal holds (issue 15 point 2) -----------------------------------------------------------
+
+
+def _ids(text: str | None) -> list[int]:
+    """ "12, 15 17" as ids; anything else is refused by the field's validator."""
+    parts = (text or "").replace(",", " ").split()
+    if not all(p.isascii() and p.isdigit() for p in parts):
+        raise ValueError("Give candidate ids as whole numbers separated by commas or spaces.")
+    return [int(p) for p in parts]
+
+
+class HoldForm(FlaskForm):
+    matter = StringField(
+        "Matter", validators=[DataRequired(), Length(max=holds.MAX_MATTER)], description="For example “Doe v. City”."
+    )
+    reference = StringField(
+        "Reference",
+        validators=[DataRequired(), Length(max=holds.MAX_REFERENCE)],
+        description="The docket, charge or claim number.",
+    )
+    reason = TextAreaField(
+        "Why the records are held",
+        validators=[DataRequired(), Length(min=holds.MIN_REASON, max=holds.MAX_TEXT)],
+        description="What triggered the hold: a charge filed, a claim letter, a records dispute (RET-03).",
+    )
+    review_by = DateField(
+        "Review by", validators=[Optional()], description="Optional: when to ask whether the hold is still needed."
+    )
+    cycle_ids = MultiCheckboxField("Whole cycles", coerce=int, validators=[Optional()])
+    candidate_ids = StringField(
+        "Single candidates",
+        validators=[Optional(), Length(max=2000)],
+        description="Candidate ids, separated by commas (the number in the candidate's page address).",
+    )
+    position = SelectField(
+        "Position",
+        validators=[Optional()],
+        description="Every candidate added for it between the dates below, in every cycle.",
+    )
+    from_date = DateField("Candidates added from", validators=[Optional()])
+    to_date = DateField("Candidates added until", validators=[Optional()], description="Leave empty for no end.")
+    submit = SubmitField("Place the hold")
+
+    def validate_candidate_ids(self, field: StringField) -> None:
+        try:
+            _ids(field.data)
+        except ValueError as error:
+            raise ValidationError(str(error)) from error
+
+    def validate_from_date(self, field: DateField) -> None:
+        if self.position.data and field.data is None:
+            raise ValidationError("Give the first day of the range for the position.")
+
+    def hold_input(self) -> holds.HoldInput:
+        positions = []
+        if self.position.data and self.from_date.data is not None:
+            positions.append(holds.PositionScope(self.position.data, self.from_date.data, self.to_date.data))
+        return holds.HoldInput(
+            matter=self.matter.data or "",
+            reference=self.reference.data or "",
+            reason=self.reason.data or "",
+            review_by=self.review_by.data,
+            cycle_ids=list(self.cycle_ids.data or []),
+            candidate_ids=_ids(self.candidate_ids.data),
+            positions=positions,
+        )
+
+
+class HoldReleaseForm(FlaskForm):
+    reason = TextAreaField(
+        "The matter's final disposition",
+        validators=[DataRequired(), Length(min=holds.MIN_REASON, max=holds.MAX_TEXT)],
+        description="Why the records need no longer be kept for this matter (judgment, settlement, dismissal).",
+    )
+    submit = SubmitField("Yes, release the hold")

@@ -213,6 +213,7 @@ def candidate_page(
         techniques={t.code: t for t in techniques.catalogue()},
         page_error=error,
         board=file.board,
+        held_by=file.held_by,
         board_forms=board_forms_for(file.board) | (board_forms or {}),
         link_form=CandidateLinkForm(formdata=None),
     ), status
