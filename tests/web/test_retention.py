@@ -22,7 +22,7 @@ from vetting.cli import cli
 from vetting.crypto import DataKey, DecryptionError, Keyring
 from vetting.errors import Conflict
 from vetting.models import Candidate, CycleStatus, Disposition, Role
-from vetting.services import cycles, retention
+from vetting.services import cycles, retention, self_identification
 from vetting.services.disposition import rows_of, sealed_models, stored_files_of
 from vetting.services.vault import CandidateVault
 
@@ -88,8 +88,13 @@ def test_a_disposed_candidate_leaves_nothing_that_decrypts_and_the_chain_and_rep
     world = bw.world
     add_evidence(app, world.inv, bw.findings[0])
     complete(app, world.inv, world.candidate_id)
-    _close_cycle(app, bw)
     rt = runtime_of(app)
+    with rt.db.transaction() as session:
+        invitation = self_identification.invite(session, user_in(session, world.admin), world.candidate_id)
+    with rt.db.transaction() as session:
+        answers = self_identification.parse_answers("female", "white")
+        self_identification.submit(session, rt.security, invitation.token, answers)
+    _close_cycle(app, bw)
     with rt.db.transaction() as session:
         candidate = session.get(Candidate, world.candidate_id)
         assert candidate is not None
@@ -98,9 +103,13 @@ def test_a_disposed_candidate_leaves_nothing_that_decrypts_and_the_chain_and_rep
         files = stored_files_of(session, world.candidate_id)
     assert {f.kind for f in files} == {"evidence", "consent"}
     before = _sealed_values(app, world.candidate_id)
-    assert {"candidates.profile", "findings.summary", "finding_releases.summary", "search_log.query"} <= {
-        n for n, _, _ in before
-    }
+    assert {
+        "candidates.profile",
+        "findings.summary",
+        "finding_releases.summary",
+        "search_log.query",
+        "self_identifications.answers",
+    } <= {n for n, _, _ in before}
     proposer, approver = (bearer(app, p) for p in officers)
 
     # Not due yet: refused, nothing proposed.
@@ -170,6 +179,9 @@ def test_a_disposed_candidate_leaves_nothing_that_decrypts_and_the_chain_and_rep
     assert world.candidate_id in [c["id"] for c in report.get_json()["candidates"]]
     impact = client.get(f"{API}/audit/cycles/{world.cycle_id}/adverse-impact", headers=bearer(app, world.auditor))
     assert impact.status_code == 200, impact.get_data(as_text=True)
+    # Counted among the cycle's candidates; its EEO answer is gone with the key, so no longer "answered".
+    assert impact.get_json()["candidates"] == 1
+    assert impact.get_json()["answered"] == 0
 
     # Lists show "disposed" where the name was.
     inv = bearer(app, world.admin)  # the investigator's designation lapsed in the two years
