@@ -31,6 +31,7 @@ from tests.web.world import (
     resolve,
     user_in,
 )
+from vetting.cli import cli
 from vetting.clock import today
 from vetting.models import Candidate, CycleStatus, HoldScope, LegalHold, Role
 from vetting.services import cycles
@@ -314,3 +315,61 @@ def test_a_held_candidate_is_never_due_nor_disposed(app: Flask, client: FlaskCli
         candidate = session.get(Candidate, world.candidate_id)
         assert candidate is not None
         assert candidate.wrapped_key is not None  # nothing destroyed
+
+
+# --- the command line ------------------------------------------------------------------------------
+
+
+def test_the_command_line_places_lists_and_releases_holds_as_named_people(
+    app: Flask, world: World, officer: Person, second: Person
+) -> None:
+    runner = app.test_cli_runner()
+    matter = ["--matter", "Doe v. City", "--reference", "R-1", "--reason", "A charge was filed with the EEOC"]
+    empty = runner.invoke(cli, args=["holds", "place", "--by", officer.email, *matter])
+    assert empty.exit_code != 0
+    assert "A hold needs a scope" in empty.output
+    assert "(scope)" in empty.output
+    unknown = runner.invoke(cli, args=["holds", "place", "--by", "nobody@x.test", *matter, "--cycle", "1"])
+    assert unknown.exit_code != 0
+    assert "No account for nobody@x.test" in unknown.output
+    assert hold_rows(app) == (0, 0)
+
+    placed = runner.invoke(
+        cli,
+        args=[
+            "holds",
+            "place",
+            "--by",
+            officer.email,
+            *matter,
+            "--position",
+            "Patrol officer",
+            "--from",
+            today().isoformat(),
+        ],
+    )
+    assert placed.exit_code == 0, placed.output
+    assert "1 candidate(s) held" in placed.output
+    listed = runner.invoke(cli, args=["holds", "list", "--status", "active"])
+    assert listed.exit_code == 0, listed.output
+    hold_id = listed.output.split("\t", 1)[0]
+    assert "Doe v. City\tR-1\tactive\tPosition Patrol officer" in listed.output
+
+    own = runner.invoke(cli, args=["holds", "release", hold_id, "--by", officer.email, "--reason", "Matter closed"])
+    assert own.exit_code != 0
+    assert "another records officer or administrator must release it" in own.output
+    released = runner.invoke(
+        cli, args=["holds", "release", hold_id, "--by", second.email, "--reason", "Matter closed for good"]
+    )
+    assert released.exit_code == 0, released.output
+    assert runner.invoke(cli, args=["holds", "list", "--status", "active"]).output == "0 hold(s).\n"
+
+
+def test_the_command_line_refuses_an_investigator(app: Flask, world: World) -> None:
+    result = app.test_cli_runner().invoke(
+        cli,
+        args=["holds", "place", "--by", world.inv.email, "--matter", "M", "--reference", "R"]
+        + ["--reason", "A charge was filed", "--cycle", str(world.cycle_id)],
+    )
+    assert result.exit_code != 0
+    assert hold_rows(app) == (0, 0)

@@ -428,10 +428,17 @@ def _views(session: Session, holds: list[LegalHold]) -> list[HoldView]:
 STATUSES = ("active", "released", "all")
 
 
-def list_holds(session: Session, actor: User, page: PageRequest, status: str = "all") -> Page[HoldView]:
+def _require_reader(actor: User | None) -> None:
+    """Administrators, auditors and records officers read holds; ``None`` is the operator at the
+    command line, who holds the server already."""
+    if actor is not None:
+        policy.require(actor, policy.Action.RECORDS_READ)
+
+
+def list_holds(session: Session, actor: User | None, page: PageRequest, status: str = "all") -> Page[HoldView]:
     """One page of holds, newest first (administrators, auditors and records officers; RET-02:
     holds are listed for auditors)."""
-    policy.require(actor, policy.Action.RECORDS_READ)
+    _require_reader(actor)
     if status not in STATUSES:
         raise ValidationFailed(f"status: one of {', '.join(STATUSES)}.", field="status")
     query: Select[Any] = select(LegalHold)
@@ -445,9 +452,9 @@ def list_holds(session: Session, actor: User, page: PageRequest, status: str = "
     return found.with_items(_views(session, found.items))
 
 
-def get_hold(session: Session, actor: User, hold_id: int) -> HoldDetail:
+def get_hold(session: Session, actor: User | None, hold_id: int) -> HoldDetail:
     """One hold with how many candidates it reaches in each cycle (codes only, no content)."""
-    policy.require(actor, policy.Action.RECORDS_READ)
+    _require_reader(actor)
     hold = _hold(session, hold_id)
     held = session.execute(
         select(Cycle.id, Cycle.title, func.count(Candidate.id))
@@ -457,7 +464,7 @@ def get_hold(session: Session, actor: User, hold_id: int) -> HoldDetail:
         .order_by(Cycle.id)
     )
     refusal: str | None = None
-    if hold.active:
+    if hold.active and actor is not None:
         refusal = policy.hold_release_refusal(actor, hold.placed_by_id, _cycles_of(session, hold))
     return HoldDetail(_views(session, [hold])[0], [(row[0], row[1], row[2]) for row in held], refusal)
 
