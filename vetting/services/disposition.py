@@ -244,7 +244,8 @@ def approve(session: Session, actor: User, store: EncryptedStore, disposition_id
     """Approve a proposed disposition and carry it out (see the module). Never by its proposer
     (409 ``second_person_required``); refused like a proposal if the candidate is no longer due
     or is now held (the check is made again at approval)."""
-    row = session.get(Disposition, disposition_id)
+    # Locked (PostgreSQL): of two approvals at once, the second waits and finds it carried out.
+    row = session.get(Disposition, disposition_id, with_for_update=True)
     if row is None:
         raise NotFound("No such disposition.")
     candidate = _candidate(session, row.candidate_id)
