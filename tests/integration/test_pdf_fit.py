@@ -35,7 +35,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tests.support import Clock, Person, make_user, runtime_of
-from tests.web.board_world import release_finding, set_rules
+from tests.web.board_world import deliver_by_hand, release_finding, set_rules
 from tests.web.world import API, add_finding, add_investigator, bearer, build_world, png, user_in
 from vetting.clock import today, utcnow
 from vetting.config import PROJECT_ROOT
@@ -296,6 +296,7 @@ def test_every_pdf_of_a_300_candidate_cycle_keeps_its_content_on_the_page(
     body = {"outcome": "do_not_advance", "rationale": CITED, "finding_ids": c.findings}
     assert client.post(url, json=body, headers=chair).status_code == 201
     (pre_decision,) = _decide(client, chair, c.decided, c.findings)
+    deliver_by_hand(client, app, c.inv, pre_decision)  # the window starts (issue 16 point 3)
     clock.advance(days=8)  # the response window has passed: the same decision is final
     adverse_action = _decide(client, chair, c.decided, c.findings)[-1]
 

@@ -7,20 +7,26 @@ Built through the services (fast); the tests drive the API and the pages.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
+from typing import Any
 
 from flask import Flask
+from flask.testing import FlaskClient
 
 from tests.support import Person, make_user, runtime_of
 from tests.web.world import (
+    API,
     World,
     add_finding,
     add_investigator,
     add_validation,
+    bearer,
     build_world,
     record_consent,
     resolve,
     user_in,
 )
+from vetting.clock import today
 from vetting.models import DecisionRule, Duty, Finding, MentionResolution, Role, ValidationResult
 from vetting.services import cycles, findings, investigation, release
 
@@ -93,3 +99,14 @@ def build_board_world(app: Flask, *, blind: bool = False, complete_search: bool 
         complete(app, world.inv, world.candidate_id)
     set_rules(app, world, world.board)
     return BoardWorld(world, second, world.board, member, released)
+
+
+def deliver_by_hand(client: FlaskClient, app: Flask, who: Person, notice_id: int, on: date | None = None) -> Any:
+    """``who`` records handing the notice over on ``on`` (today): its response window starts
+    (issue 16 point 3); the API's answer (``response_due`` …)."""
+    day = on or today()
+    answer = client.post(
+        f"{API}/notices/{notice_id}/delivery", json={"delivered_on": day.isoformat()}, headers=bearer(app, who)
+    )
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    return answer.get_json()

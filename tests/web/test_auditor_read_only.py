@@ -295,6 +295,7 @@ def bodies(scene: Scene) -> dict[str, dict[str, Any]]:
         "api.redaction_add": {"json": {"field": "summary", "text": "neighbour"}},
         "api.finding_release": {"json": {}},
         "api.response_create": {"json": {"kind": "response", "text": "Auditor", "received_on": today().isoformat()}},
+        "api.notice_delivery_record": {"json": {"delivered_on": today().isoformat()}},
         "api.question_answer": {"json": {"answer": "Yes, by first name only."}},
         "api.question_approve": {"json": {}},
         "api.hold_place": {
@@ -370,6 +371,7 @@ def bodies(scene: Scene) -> dict[str, dict[str, Any]]:
         "work.redaction_add": {"data": {"field": "summary", "text": "neighbour"}},
         "release.release_finding": {"data": {"revision": "1", "reviewed_sha256": "0" * 64}},
         "board_work.response": {"data": {"kind": "response", "text": "Auditor", "received_on": today().isoformat()}},
+        "board.notice_delivered": {"data": {"delivered_on": today().isoformat()}},
         "board_work.answer": {"data": {f"q{q}-answer": "Yes, by first name only.", f"q{q}-csrf_token": CSRF}},
         "board_work.approve": {},
         "board_work.close_dispute": {

@@ -11,7 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.support import Clock, runtime_of
-from tests.web.board_world import BoardWorld, build_board_world, complete, release_finding
+from tests.web.board_world import BoardWorld, build_board_world, complete, deliver_by_hand, release_finding
 from tests.web.world import API, add_finding, bearer, error_of, user_in
 from vetting.models import Finding, MentionResolution, ValidationResult
 from vetting.services import findings
@@ -60,21 +60,30 @@ def test_only_released_findings_can_be_cited(app: Flask, client: FlaskClient, bw
 def test_an_adverse_decision_waits_for_the_response_window(
     app: Flask, client: FlaskClient, clock: Clock, bw: BoardWorld
 ) -> None:
-    """FCRA-07: proposed with a notice; 409 response_window_open until 5 business days pass."""
+    """FCRA-06/07: proposed with a notice whose window starts when it is delivered; 409
+    notice_not_delivered until then, response_window_open until 5 business days after it."""
     chair = bearer(app, bw.chair)
     assert _recommend(client, chair, bw).status_code == 201
     proposed = _decide(client, chair, bw)
     assert proposed.status_code == 201, proposed.get_data(as_text=True)
     body = proposed.get_json()
     assert body["status"] == "proposed"
-    # Monday 2 November 2026 + 5 business days = Monday 9 November.
-    assert body["response_due"] == "2026-11-09"
+    assert body["response_due"] is None  # Monday 2 November: issued, not delivered
     notice = body["board"]["notices"][0]
     assert notice["kind"] == "pre_decision"
+    assert notice["delivered_at"] is None
+    undelivered = _decide(client, chair, bw)
+    assert undelivered.status_code == 409
+    assert error_of(undelivered)["code"] == "notice_not_delivered"
+    clock.advance(days=1)  # Tuesday 3 November: handed over
+    delivered = deliver_by_hand(client, app, bw.world.inv, notice["id"])
+    # Tuesday 3 November 2026 + 5 business days = Tuesday 10 November.
+    assert delivered["response_due"] == "2026-11-10"
+    assert delivered["delivered_via"] == "hand"
     early = _decide(client, chair, bw)
     assert early.status_code == 409
     assert error_of(early)["code"] == "response_window_open"
-    clock.advance(days=7)  # Monday 9 November: the last day of the window
+    clock.advance(days=7)  # Tuesday 10 November: the last day of the window
     assert error_of(_decide(client, chair, bw))["code"] == "response_window_open"
     clock.advance(days=1)
     final = _decide(client, chair, bw)
@@ -91,7 +100,9 @@ def test_a_dispute_pauses_the_decision_until_revalidated(
     """FCRA-09, POL-06: the disputed finding goes back to investigators; the decision waits."""
     chair, inv = bearer(app, bw.chair), bearer(app, bw.world.inv)
     _recommend(client, chair, bw)
-    assert _decide(client, chair, bw).status_code == 201
+    proposed = _decide(client, chair, bw)
+    assert proposed.status_code == 201
+    deliver_by_hand(client, app, bw.world.inv, proposed.get_json()["board"]["notices"][0]["id"])
     clock.advance(days=1)
     dispute = client.post(
         f"{API}/candidates/{bw.world.candidate_id}/responses",

@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from tests.support import Clock, make_user, runtime_of
-from tests.web.board_world import BoardWorld, build_board_world
+from tests.web.board_world import BoardWorld, build_board_world, deliver_by_hand
 from tests.web.helpers import count
 from tests.web.world import API, bearer, error_of, user_in
 from vetting.models import AuditEvent, Cycle, CycleStatus, Duty, Role
@@ -43,6 +43,18 @@ def _rules(client: FlaskClient, headers: dict[str, str], bw: BoardWorld, **body:
 def _decide(client: FlaskClient, headers: dict[str, str], bw: BoardWorld, **body: Any) -> TestResponse:
     payload = {"outcome": "do_not_advance", "rationale": CITED, "finding_ids": bw.findings[:1], **body}
     return client.post(f"{API}/board/candidates/{bw.world.candidate_id}/decisions", json=payload, headers=headers)
+
+
+def _delivered(client: FlaskClient, app: Flask, bw: BoardWorld, proposed: TestResponse) -> dict[str, Any]:
+    """A proposal whose notice the chair hands over the same day (its window starts: issue 16
+    point 3): the proposal's JSON with the due date and the board's record after delivery."""
+    assert proposed.status_code == 201, proposed.get_data(as_text=True)
+    body: dict[str, Any] = proposed.get_json()
+    assert body["response_due"] is None
+    body["response_due"] = deliver_by_hand(client, app, bw.chair, body["board"]["notices"][-1]["id"])["response_due"]
+    url = f"{API}/board/candidates/{bw.world.candidate_id}/decisions"
+    body["board"] = client.get(url, headers=bearer(app, bw.chair)).get_json()
+    return body
 
 
 def _recommend(client: FlaskClient, headers: dict[str, str], bw: BoardWorld, **body: Any) -> TestResponse:
@@ -233,9 +245,7 @@ def test_a_holiday_inside_the_window_pushes_the_due_date(app: Flask, client: Fla
     added = client.post(f"{API}/holidays", json={"day": "2026-11-04", "name": "Agency day"}, headers=admin)
     assert added.status_code == 201
     assert _recommend(client, chair, bw).status_code == 201
-    proposed = _decide(client, chair, bw)
-    assert proposed.status_code == 201, proposed.get_data(as_text=True)
-    body = proposed.get_json()
+    body = _delivered(client, app, bw, _decide(client, chair, bw))
     assert body["response_due"] == "2026-11-10"
     assert body["board"]["notices"][0]["response_due"] == "2026-11-10"
 
@@ -246,7 +256,7 @@ def test_removing_a_holiday_does_not_shorten_a_window_already_given(
     admin, chair = bearer(app, bw.world.admin), bearer(app, bw.chair)
     holiday = client.post(f"{API}/holidays", json={"day": "2026-11-04", "name": "Agency day"}, headers=admin)
     _recommend(client, chair, bw)
-    assert _decide(client, chair, bw).get_json()["response_due"] == "2026-11-10"
+    assert _delivered(client, app, bw, _decide(client, chair, bw))["response_due"] == "2026-11-10"
     assert client.delete(f"{API}/holidays/{holiday.get_json()['id']}", headers=admin).status_code == 200
     clock.advance(days=8)  # Tuesday 10 November: still inside the window given
     early = _decide(client, chair, bw)
@@ -261,8 +271,7 @@ def test_a_longer_window_from_the_rules(app: Flask, client: FlaskClient, clock: 
     chair = bearer(app, bw.chair)
     assert _rules(client, bearer(app, bw.world.admin), bw, response_days=7).status_code == 200
     _recommend(client, chair, bw)
-    proposed = _decide(client, chair, bw)
-    assert proposed.get_json()["response_due"] == "2026-11-11"
+    assert _delivered(client, app, bw, _decide(client, chair, bw))["response_due"] == "2026-11-11"
     clock.advance(days=9)  # Wednesday 11 November
     assert error_of(_decide(client, chair, bw))["code"] == "response_window_open"
     clock.advance(days=1)

@@ -344,7 +344,8 @@ def test_a_dispute_names_only_findings_of_the_notice(app: Flask, client: FlaskCl
     assert client.post(f"/c/{token}/answer", data=statement).status_code == 200
     # A response link is spent by the answer.
     assert client.get(f"/c/{token}").status_code == 404
-    assert _board(app, client, bw)["status"].startswith("Notice given")
+    # A response link is not the notice: the notice is still to be delivered (issue 16 point 3).
+    assert _board(app, client, bw)["status"] == "Notice issued: not delivered yet"
 
 
 def test_the_board_page_shows_the_notice_opened(app: Flask, client: FlaskClient, bw: BoardWorld, clock: Clock) -> None:

@@ -32,7 +32,7 @@ from werkzeug.test import TestResponse
 
 import vetting
 from tests.support import Clock, Person, login, runtime_of
-from tests.web.board_world import BoardWorld, build_board_world, complete
+from tests.web.board_world import BoardWorld, build_board_world, complete, deliver_by_hand
 from tests.web.helpers import get_closed, page_csrf, text_of
 from tests.web.world import API, add_candidate, add_evidence, bearer, close_search, error_of, record_consent
 from vetting.models import (
@@ -119,7 +119,11 @@ def _decide(app: Flask, client: FlaskClient, clock: Clock, bw: BoardWorld) -> No
         "finding_ids": bw.findings,
     }
     _ok(client.post(f"{url}/recommendations", json=body, headers=chair), 201)
-    assert _ok(client.post(f"{url}/decisions", json=body, headers=chair), 201)["status"] == "proposed"
+    proposed = _ok(client.post(f"{url}/decisions", json=body, headers=chair), 201)
+    assert proposed["status"] == "proposed"
+    board = proposed["board"]
+    assert isinstance(board, dict)
+    deliver_by_hand(client, app, bw.world.inv, board["notices"][0]["id"])
     clock.advance(days=8)
     assert _ok(client.post(f"{url}/decisions", json=body, headers=chair), 201)["status"] == "final"
 

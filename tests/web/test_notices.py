@@ -22,7 +22,7 @@ from sqlalchemy import select
 from werkzeug.test import TestResponse
 
 from tests.support import Clock, make_user, runtime_of
-from tests.web.board_world import BoardWorld, build_board_world, set_rules
+from tests.web.board_world import BoardWorld, build_board_world, deliver_by_hand, set_rules
 from tests.web.helpers import pdf_text
 from tests.web.world import API, bearer, error_of, user_in
 from vetting.models import AuditEvent, Candidate, Decision, DecisionRule, DecisionStatus, Duty, Role
@@ -47,7 +47,8 @@ def _decide(client: FlaskClient, headers: dict[str, str], bw: BoardWorld, **body
 
 
 def _propose(client: FlaskClient, app: Flask, bw: BoardWorld, finding_ids: list[int] | None = None) -> dict[str, Any]:
-    """The chair recommends and proposes not to advance; the decision's JSON."""
+    """The chair recommends and proposes not to advance, and an investigator hands the notice over the
+    same day (its window starts then: issue 16 point 3); the decision's JSON with its due date."""
     chair = bearer(app, bw.chair)
     cited = bw.findings[:1] if finding_ids is None else finding_ids
     body = {"outcome": "do_not_advance", "rationale": CITED, "finding_ids": cited}
@@ -57,7 +58,22 @@ def _propose(client: FlaskClient, app: Flask, bw: BoardWorld, finding_ids: list[
     assert proposed.status_code == 201, proposed.get_data(as_text=True)
     assert proposed.get_json()["status"] == "proposed"
     decision: dict[str, Any] = proposed.get_json()
+    assert decision["response_due"] is None  # not delivered yet
+    notice_id = decision["board"]["notices"][-1]["id"]
+    decision["response_due"] = deliver_by_hand(client, app, bw.world.inv, notice_id)["response_due"]
     return decision
+
+
+def _repropose(client: FlaskClient, app: Flask, bw: BoardWorld, finding_ids: list[int]) -> dict[str, Any]:
+    """The chair proposes again on other findings; the new notice is handed over the same day."""
+    again = _decide(client, bearer(app, bw.chair), bw, finding_ids=finding_ids)
+    assert again.status_code == 201, again.get_data(as_text=True)
+    body: dict[str, Any] = again.get_json()
+    assert body["status"] == "proposed"
+    body["response_due"] = deliver_by_hand(client, app, bw.world.inv, body["board"]["notices"][-1]["id"])[
+        "response_due"
+    ]
+    return body
 
 
 def _notice(client: FlaskClient, headers: dict[str, str], notice_id: int) -> TestResponse:
@@ -398,12 +414,10 @@ def test_relying_on_a_finding_not_in_the_notice_proposes_afresh(
     assert first["response_due"] == "2026-11-09"
     clock.advance(days=2)  # Wednesday 4 November
     chair = bearer(app, bw.chair)
-    again = _decide(client, chair, bw, finding_ids=bw.findings[1:])
-    assert again.status_code == 201, again.get_data(as_text=True)
-    body = again.get_json()
-    assert body["status"] == "proposed"
+    body = _repropose(client, app, bw, bw.findings[1:])
     assert body["id"] != first["id"]
     assert body["response_due"] == "2026-11-11"  # Wednesday 4 + 5 business days
+    body["board"] = client.get(f"{API}/board/candidates/{bw.world.candidate_id}/decisions", headers=chair).get_json()
     notices = body["board"]["notices"]
     assert [(n["kind"], n["decision_id"], n["response_due"]) for n in notices] == [
         ("pre_decision", first["id"], "2026-11-09"),
@@ -429,7 +443,7 @@ def test_the_new_window_runs_from_the_new_notice(app: Flask, client: FlaskClient
     _propose(client, app, bw, bw.findings[:1])
     clock.advance(days=2)  # Wednesday 4 November
     chair = bearer(app, bw.chair)
-    assert _decide(client, chair, bw, finding_ids=bw.findings).get_json()["response_due"] == "2026-11-11"
+    assert _repropose(client, app, bw, bw.findings)["response_due"] == "2026-11-11"
     clock.advance(days=6)  # Tuesday 10 November: the first window would have passed
     early = _decide(client, chair, bw, finding_ids=bw.findings)
     assert early.status_code == 409

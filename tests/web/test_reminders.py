@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from tests.support import Clock, Person, login, post_form, runtime_of, statements
-from tests.web.board_world import build_board_world
+from tests.web.board_world import build_board_world, deliver_by_hand
 from tests.web.world import (
     API,
     CANDIDATE_NAME,
@@ -147,7 +147,9 @@ def test_a_response_window_ending_reminds_the_board_and_the_investigators(
     assert client.post(f"{base}/recommendations", json=body, headers=chair).status_code == 201
     proposed = client.post(f"{base}/decisions", json=body, headers=chair)
     assert proposed.status_code == 201, proposed.get_data(as_text=True)
-    due = datetime.fromisoformat(proposed.get_json()["response_due"]).date()  # five business days on
+    notice_id = proposed.get_json()["board"]["notices"][0]["id"]
+    delivered = deliver_by_hand(client, app, bw.world.inv, notice_id)  # the window starts at delivery
+    due = datetime.fromisoformat(delivered["response_due"]).date()  # five business days on
     clock.now = _chicago(due.year, due.month, due.day, 12) - timedelta(days=5)  # the Wednesday before: 3 business days
     assert ReminderKind.RESPONSE_WINDOW not in _kinds(app, bw.chair)
     clock.advance(days=1)  # Thursday: Friday, then Monday, the due day

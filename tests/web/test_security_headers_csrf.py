@@ -235,6 +235,12 @@ def forms_for(ids: dict[str, int]) -> dict[str, tuple[str, str, dict[str, Any]]]
             {"kind": "response", "received_on": "2026-11-02", "text": "I can explain."},
         ),
         "board_work.close_dispute": ("searcher", "/responses/1/close", {"d1-notes": "Re-validated the account."}),
+        # Issue 16 point 3: a notice handed over (the notice id is looked up after the token check).
+        "board.notice_delivered": (
+            "searcher",
+            f"/board/candidates/{candidate}/notices/1/delivery",
+            {"delivered_on": "2026-11-02", "back": "work"},
+        ),
         # Issue 6: the auditor's reason for raw search logs; self-identification links and answers.
         "audit.search_log": (
             "auditor",

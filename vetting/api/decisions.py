@@ -15,6 +15,7 @@ from vetting.api.schemas import (
     AnswerBody,
     DecisionBody,
     DisputeCloseBody,
+    NoticeDeliveryBody,
     QuestionBody,
     RecommendationBody,
     ResponseBody,
@@ -26,7 +27,7 @@ from vetting.http.documents import notice_pdf_response
 from vetting.http.runtime import runtime, transaction
 from vetting.models import BoardQuestion, CandidateResponse, Outcome, Recommendation
 from vetting.policy import Action
-from vetting.services import candidate_links, decisions, notices, questions
+from vetting.services import candidate_links, decisions, notice_delivery, notices, questions
 
 
 def decision_json(d: decisions.DecisionView | None) -> dict[str, Any] | None:
@@ -86,6 +87,8 @@ def state_json(s: decisions.DecisionState) -> dict[str, Any]:
                 "response_due": day(n.response_due),
                 "fcra": n.fcra,
                 "document": f"/api/v1/notices/{n.id}.pdf",
+                "delivered_at": moment(n.delivered_at),
+                "delivered_via": n.delivered_via.value if n.delivered_via else None,
                 "delivery": {
                     "linked_at": moment(n.delivery.linked_at),
                     "mailed_at": moment(n.delivery.mailed_at),
@@ -158,7 +161,8 @@ def board_recommendation_create(candidate_id: int) -> ResponseReturnValue:
     "POST",
     "/board/candidates/{candidate_id}/decisions",
     "Record the board's decision; an adverse one relying on findings is proposed with a notice first, "
-    "and is final only after the response window (409 response_window_open, dispute_pending)",
+    "and is final only after the response window, which starts when the notice is delivered "
+    "(409 notice_not_delivered, response_window_open, dispute_pending)",
     Action.BOARD_READ,
     body=DecisionBody,
     errors=(404, 409, 422),
@@ -291,6 +295,30 @@ def question_approve(question_id: int) -> ResponseReturnValue:
 )
 def notice_document(notice_id: int) -> ResponseReturnValue:
     return notice_pdf_response(notice_id)
+
+
+@route(
+    "POST",
+    "/notices/{notice_id}/delivery",
+    "Record that the notice was handed to the candidate (paper or in person) on delivered_on: a pre-decision "
+    "notice's response window starts then (409 notice_already_delivered once e-mailed, opened or recorded); "
+    "the cycle's board and investigators",
+    SIGNED_IN,
+    body=NoticeDeliveryBody,
+    errors=(403, 404, 409, 422),
+)
+def notice_delivery_record(notice_id: int) -> ResponseReturnValue:
+    data = parse(NoticeDeliveryBody)
+    with transaction() as session:
+        row = notice_delivery.record_by_hand(session, current_user, notice_id, data.delivered_on)
+        body = {
+            "id": row.id,
+            "kind": row.kind.value,
+            "delivered_at": moment(row.delivered_at),
+            "delivered_via": row.delivered_via.value if row.delivered_via else None,
+            "response_due": day(row.response_due),
+        }
+    return jsonify(body)
 
 
 @route(

@@ -260,6 +260,13 @@ class ResponseBody(Body):
     finding_ids: FindingIds = []
 
 
+class NoticeDeliveryBody(Body):
+    delivered_on: date = Field(
+        json_schema_extra=SENSIBLE_DATE,
+        description="The agency's date the notice was handed over (its issue to today); the window counts from it.",
+    )
+
+
 class DisputeCloseBody(Body):
     notes: BoardText
 

@@ -157,6 +157,9 @@ class Event(StrEnum):
     NOTICE_RENDERED = "notice.rendered"
     #: The candidate downloaded their notice through its link.
     NOTICE_DOWNLOADED = "notice.downloaded"
+    #: A notice reached the candidate (e-mailed, opened through its link, or handed over): a
+    #: pre-decision notice's response window starts (issue 16 point 3).
+    NOTICE_DELIVERED = "notice.delivered"
     #: An auditor opened a notice, with a stated reason.
     NOTICE_RAW_VIEWED = "notice.raw_viewed"
 

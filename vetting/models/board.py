@@ -23,7 +23,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from vetting.audit.events import Subject
 from vetting.crypto import Sealed, SealedFields
 from vetting.errors import Conflict
-from vetting.models.base import Base, created_ts, intpk, str200
+from vetting.models.base import Base, UTCDateTime, created_ts, intpk, str200
 from vetting.models.user import User, enum_column
 
 if TYPE_CHECKING:
@@ -71,6 +71,22 @@ class NoticeKind(StrEnum):
         return {"pre_decision": "Pre-decision notice", "adverse_action": "Final adverse-action notice"}[self.value]
 
 
+class NoticeDelivery(StrEnum):
+    """How a notice reached the candidate, which starts its response window (issue 16 point 3)."""
+
+    #: The e-mail carrying the notice's link left the outbox.
+    EMAIL = "email"
+    #: The candidate opened the notice's link (a link staff handed over, or opened before the
+    #: e-mail was recorded as sent): whoever opened it had it.
+    LINK = "link"
+    #: Staff recorded that they handed it over (paper, or in person).
+    HAND = "hand"
+
+    @property
+    def label(self) -> str:
+        return {"email": "e-mailed", "link": "opened through its link", "hand": "handed over"}[self.value]
+
+
 class ResponseKind(StrEnum):
     RESPONSE = "response"
     #: The candidate says one or more findings are wrong: they go back for re-validation (FCRA-09).
@@ -107,7 +123,8 @@ class Decision(Base):
     sealed: ClassVar[SealedFields] = {"rationale": Sealed("decision-rationale")}
     __table_args__ = (
         CheckConstraint("outcome IN ('advance', 'do_not_advance')", name="decision_outcome"),
-        CheckConstraint("(status = 'final') = (response_due IS NULL)", name="due_unless_final"),
+        # A proposal's window starts when its notice is delivered (until then no due date).
+        CheckConstraint("status != 'final' OR response_due IS NULL", name="final_has_no_due"),
     )
 
     id: Mapped[intpk]
@@ -118,8 +135,9 @@ class Decision(Base):
     release_ids: Mapped[list[int]] = mapped_column(JSON)
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     recorded_at: Mapped[created_ts]
-    #: Last day of the candidate's response window (business days, agency holidays excluded);
-    #: kept on a withdrawn proposal, absent on a final decision.
+    #: Last day of the candidate's response window (business days, agency holidays excluded),
+    #: set when the pre-decision notice is delivered (None until then); kept on a withdrawn
+    #: proposal, absent on a final decision.
     response_due: Mapped[date | None] = mapped_column(Date)
     #: The proposal this final decision completes.
     proposal_id: Mapped[int | None] = mapped_column(ForeignKey("decisions.id"))
@@ -134,14 +152,20 @@ class Decision(Base):
 
     def require_finalisable(self, on: date, disputed: list[int]) -> None:
         """Refuse to make this proposal final while ``disputed`` findings wait on re-validation
-        (FCRA-09) or on ``on`` the candidate's response window is still open (FCRA-07)."""
+        (FCRA-09), before its notice reached the candidate (FCRA-06: the copy is *given* before
+        adverse action; no window has started) or on ``on`` the response window is still open (FCRA-07)."""
         if disputed:
             raise Conflict(
                 "The candidate disputes finding " + ", ".join(str(f) for f in disputed) + ": the decision waits "
                 "until investigators have re-validated and closed the dispute.",
                 code="dispute_pending",
             )
-        assert self.response_due is not None  # a proposal always has one (CHECK due_unless_final)
+        if self.response_due is None:
+            raise Conflict(
+                "The pre-decision notice has not been delivered to the candidate, so the response window has not "
+                "started: e-mail its link, or record when it was handed over.",
+                code="notice_not_delivered",
+            )
         if on <= self.response_due:
             raise Conflict(
                 f"The candidate's response window runs until the end of {self.response_due:%A %d %B %Y}; the final "
@@ -170,28 +194,47 @@ class Notice(Base):
     kind: Mapped[NoticeKind] = mapped_column(enum_column(NoticeKind, "notice_kind"))
     issued_at: Mapped[created_ts]
     issued_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    #: Last day of the response window: set at delivery (a pre-decision notice only).
     response_due: Mapped[date | None] = mapped_column(Date)
+    #: The window's length in business days, the cycle's rule when the notice was issued.
     response_days: Mapped[int | None]
     fcra: Mapped[bool] = mapped_column(Boolean, default=False)
     cra_name: Mapped[str | None] = mapped_column(String(200))
     cra_address: Mapped[str | None] = mapped_column(String(500))
     cra_phone: Mapped[str | None] = mapped_column(String(40))
+    #: When and how it reached the candidate (the first delivery counts), and who recorded a
+    #: delivery by hand.
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    delivered_via: Mapped[NoticeDelivery | None] = mapped_column(enum_column(NoticeDelivery, "notice_delivery"))
+    delivered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     @classmethod
-    def issue(cls, cycle: Cycle, decision: Decision, kind: NoticeKind, issued_by_id: int, due: date | None) -> Notice:
-        """The notice of ``decision``, with the cycle's response window and agency details as they are now."""
+    def issue(cls, cycle: Cycle, decision: Decision, kind: NoticeKind, issued_by_id: int) -> Notice:
+        """The notice of ``decision``, with the cycle's response window (a pre-decision notice) and
+        agency details as they are now. The window starts at delivery (:meth:`deliver`)."""
         return cls(
             candidate_id=decision.candidate_id,
             decision_id=decision.id,
             kind=kind,
             issued_by_id=issued_by_id,
-            response_due=due,
-            response_days=cycle.response_days if due is not None else None,
+            response_due=None,
+            response_days=cycle.response_days if kind is NoticeKind.PRE_DECISION else None,
             fcra=cycle.fcra_mode,
             cra_name=cycle.cra_name if cycle.fcra_mode else None,
             cra_address=cycle.cra_address if cycle.fcra_mode else None,
             cra_phone=cycle.cra_phone if cycle.fcra_mode else None,
         )
+
+    def deliver(self, at: datetime, via: NoticeDelivery, by_id: int | None, due: date | None) -> bool:
+        """Record the first delivery and the window's last day (``due``: a pre-decision notice);
+        ``False`` if it was delivered already (a later delivery never moves the window)."""
+        if self.delivered_at is not None:
+            return False
+        self.delivered_at = at
+        self.delivered_via = via
+        self.delivered_by_id = by_id
+        self.response_due = due
+        return True
 
 
 class CandidateResponse(Base):

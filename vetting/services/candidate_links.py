@@ -52,7 +52,15 @@ from vetting.models import (
     User,
 )
 from vetting.pdf import Reports
-from vetting.services import candidates, decisions, investigation, mail, notices, self_identification
+from vetting.services import (
+    candidates,
+    decisions,
+    investigation,
+    mail,
+    notice_delivery,
+    notices,
+    self_identification,
+)
 from vetting.services.context import Security
 from vetting.services.investigation import ConsentForm
 from vetting.services.notices import NoticeFinding
@@ -452,6 +460,8 @@ def open_link(
         return Refused("This page is not available yet. Contact the agency that sent you the link.", 409)
     consent = notice = None
     disputable: list[NoticeFinding] = []
+    # Whoever opens a notice's link has the notice: delivered, if the e-mail has not said so first.
+    notice_delivery.opened(session, link, utcnow())
     if link.purpose is LinkPurpose.CONSENT:
         if candidate.consent is not None:
             return Refused("Your signature is already on record. There is nothing more to do here.", 409)
@@ -533,6 +543,7 @@ def notice_pdf(
     candidate = _candidate(session, admitted)
     if notice is None or notice.candidate_id != candidate.id:
         raise NotFound("This link has no notice.")
+    notice_delivery.opened(session, admitted, utcnow())
     admitted.downloaded_at = admitted.downloaded_at or utcnow()
     record(session, None, Event.NOTICE_DOWNLOADED, subject=candidate, notice=notice.id, link=admitted.id, ip=ip)
     return notices.notice_pdf_for_candidate(session, security, reports, agency, notice, candidate)

@@ -9,8 +9,9 @@ Rules enforced here, for every way in (web form, JSON API, direct call):
   a hit refuses the text with the reason shown (PC-01).
 - An adverse decision that relies on findings is first *proposed*: a pre-decision notice
   goes to the candidate with the released text of those findings, and the final decision
-  cannot be recorded until the response window (business days, agency holidays, never
-  fewer than 5) has passed, nor while a dispute is open (FCRA-06, FCRA-07, FCRA-09).
+  cannot be recorded before the notice is delivered, until the response window that delivery
+  starts (business days, agency holidays, never fewer than 5) has passed, nor while a dispute
+  is open (FCRA-06, FCRA-07, FCRA-09; :mod:`vetting.services.notice_delivery`).
 
 Who may act is :mod:`vetting.policy`'s; the board's rows make their own transitions. What
 the board reads of a candidate comes from :func:`board_state`, which applies the board's gate
@@ -30,7 +31,6 @@ from sqlalchemy.orm import Session
 from vetting import policy
 from vetting.audit.events import Event
 from vetting.audit.writer import record
-from vetting.business_days import add_business_days
 from vetting.clock import today, utcnow
 from vetting.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from vetting.models import (
@@ -51,7 +51,8 @@ from vetting.models import (
     ResponseKind,
     User,
 )
-from vetting.services import candidates, holidays, redaction
+from vetting.models.board import NoticeDelivery
+from vetting.services import candidates, redaction
 from vetting.services.context import Security
 from vetting.services.deliveries import Delivery, attachments_of, deliveries
 from vetting.services.released import released_findings
@@ -417,10 +418,10 @@ def _propose(
     release_ids: list[int],
     finding_ids: list[int],
 ) -> Decision:
-    """An adverse decision relying on findings, proposed with a pre-decision notice (FCRA-06, FCRA-07)."""
-    due = add_business_days(today(), candidate.cycle.response_days, holidays.days(session))
-    decision = _record(session, actor, vault, candidate, outcome, DecisionStatus.PROPOSED, text, release_ids, due)
-    notice = _issue(session, actor, candidate, decision, NoticeKind.PRE_DECISION, due)
+    """An adverse decision relying on findings, proposed with a pre-decision notice (FCRA-06, FCRA-07).
+    Its response window starts when the notice is delivered (:mod:`vetting.services.notice_delivery`)."""
+    decision = _record(session, actor, vault, candidate, outcome, DecisionStatus.PROPOSED, text, release_ids, None)
+    notice = _issue(session, actor, candidate, decision, NoticeKind.PRE_DECISION)
     record(
         session,
         actor,
@@ -430,7 +431,7 @@ def _propose(
         outcome=outcome.value,
         findings=finding_ids,
         notice=notice.id,
-        response_due=due.isoformat(),
+        response_days=notice.response_days,
     )
     return decision
 
@@ -449,7 +450,7 @@ def _finalise(
     decision = _record(
         session, actor, vault, candidate, proposal.outcome, DecisionStatus.FINAL, text, release_ids, None, proposal.id
     )
-    notice = _issue(session, actor, candidate, decision, NoticeKind.ADVERSE_ACTION, None)
+    notice = _issue(session, actor, candidate, decision, NoticeKind.ADVERSE_ACTION)
     record(
         session,
         actor,
@@ -491,10 +492,8 @@ def _record(
     )
 
 
-def _issue(
-    session: Session, actor: User, candidate: Candidate, decision: Decision, kind: NoticeKind, due: date | None
-) -> Notice:
-    notice = Notice.issue(candidate.cycle, decision, kind, actor.id, due)
+def _issue(session: Session, actor: User, candidate: Candidate, decision: Decision, kind: NoticeKind) -> Notice:
+    notice = Notice.issue(candidate.cycle, decision, kind, actor.id)
     session.add(notice)
     session.flush()
     return notice
@@ -535,6 +534,9 @@ class NoticeView:
     fcra: bool
     #: How it reached the candidate by link (issue 16 point 3).
     delivery: Delivery = Delivery()
+    #: When and how it was delivered, which started its window (None: not delivered yet).
+    delivered_at: datetime | None = None
+    delivered_via: NoticeDelivery | None = None
 
 
 @dataclass(frozen=True)
@@ -585,19 +587,30 @@ class DecisionState:
             len(self.recommendations),
             self.board_size,
             self.search_completed,
+            proposed=self.proposal is not None,
         )
 
 
 def status_label(
-    final: Outcome | None, due: date | None, disputed: bool, recommended: int, board_size: int, searched: bool
+    final: Outcome | None,
+    due: date | None,
+    disputed: bool,
+    recommended: int,
+    board_size: int,
+    searched: bool,
+    *,
+    proposed: bool = False,
 ) -> str:
-    """One line for the dashboard: where the candidate stands with the board."""
+    """One line for the dashboard: where the candidate stands with the board (``proposed``: a
+    proposal waits on its notice, whose window ``due`` has not started until it is delivered)."""
     if final is not None:
         return f"Decided: {final.label.lower()}"
-    if due is not None:
-        return (
-            "Paused: the candidate disputes findings" if disputed else f"Notice given: response due {due.isoformat()}"
-        )
+    if proposed or due is not None:
+        if disputed:
+            return "Paused: the candidate disputes findings"
+        if due is None:
+            return "Notice issued: not delivered yet"
+        return f"Notice given: response due {due.isoformat()}"
     if not searched:
         return "Search in progress"
     if recommended:
@@ -684,7 +697,15 @@ def _state(session: Session, security: Security, candidate: Candidate, *, for_bo
         final=_decision_view(vault, final, finding_of) if final else None,
         notices=[
             NoticeView(
-                n.id, n.kind, n.decision_id, n.issued_at, n.response_due, n.fcra, delivered.get(n.id, Delivery())
+                n.id,
+                n.kind,
+                n.decision_id,
+                n.issued_at,
+                n.response_due,
+                n.fcra,
+                delivered.get(n.id, Delivery()),
+                n.delivered_at,
+                n.delivered_via,
             )
             for n in notices
         ],
@@ -754,6 +775,7 @@ def statuses_of(session: Session, listed: list[Candidate]) -> dict[int, str]:
             recommended[c.id],
             len(boards[c.cycle_id]),
             c.search_completed_at is not None,
+            proposed=c.id in proposals,
         )
         for c in listed
     }

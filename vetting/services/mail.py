@@ -31,6 +31,7 @@ from vetting.errors import DomainError, Forbidden, ValidationFailed
 from vetting.models import MessageTemplate, OutboxMessage, OutboxStatus, ReminderKind, User
 from vetting.models.outbox import MAX_ERROR, MAX_SUBJECT
 from vetting.models.reminder import needs_action
+from vetting.services import notice_delivery
 from vetting.services.paging import Key, Page, PageRequest, paginate
 
 #: The longest link a message carries.
@@ -262,13 +263,16 @@ def claim(session: Session, message_id: int) -> Claim | None:
 
 
 def mark_sent(session: Session, claim: Claim) -> bool:
-    """Record the message sent (audited), if this attempt still holds it."""
+    """Record the message sent (audited), if this attempt still holds it. A message carrying a
+    notice's link delivers the notice in the same transaction: its response window starts."""
+    now = utcnow()
     if not _changed(
         session,
-        OutboxMessage.settle(claim.id, claim.attempt, OutboxStatus.SENT, sent_at=utcnow(), next_attempt_at=None),
+        OutboxMessage.settle(claim.id, claim.attempt, OutboxStatus.SENT, sent_at=now, next_attempt_at=None),
     ):
         return False
     record(session, None, Event.MAIL_SENT, subject=claim, attempt=claim.attempt)
+    notice_delivery.mailed(session, claim.id, now)
     return True
 
 

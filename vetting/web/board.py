@@ -4,8 +4,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -16,12 +17,12 @@ from vetting.http.args import page_args
 from vetting.http.candidate_links import link_mailer, offer
 from vetting.http.documents import notice_pdf_response, summary_pdf_response
 from vetting.http.runtime import runtime, transaction
-from vetting.models import Outcome, ValidationStatus
+from vetting.models import DecisionStatus, Outcome, ValidationStatus
 from vetting.policy import Action
-from vetting.services import board, candidate_links, decisions, questions
+from vetting.services import board, candidate_links, decisions, notice_delivery, questions
 from vetting.services.candidates import STAGES
 from vetting.web.formrun import FormFailed, submit
-from vetting.web.forms import DecisionForm, QuestionForm, RecommendationForm
+from vetting.web.forms import DecisionForm, NoticeDeliveryForm, QuestionForm, RecommendationForm
 
 bp = Blueprint("board", __name__, url_prefix="/board")
 
@@ -152,14 +153,15 @@ def decide(candidate_id: int) -> ResponseReturnValue:
     except FormFailed as failed:
         return _page(candidate_id, decision=form, status=failed.status)
     offer(issued)
-    if row.response_due is not None:
+    if row.status is DecisionStatus.PROPOSED:
         delivered = (
-            "The pre-decision notice was e-mailed to the candidate as a link"
+            "The pre-decision notice is being e-mailed to the candidate as a link"
             if issued is not None and issued.outbox_id is not None
-            else "Download the pre-decision notice for the candidate (no e-mail address is on file)"
+            else "Download the pre-decision notice for the candidate (no e-mail address is on file) and record "
+            "when you hand it over"
         )
         flash(
-            f"Proposed. {delivered}; the final decision can be recorded after {row.response_due.isoformat()}.",
+            f"Proposed. {delivered}; the candidate's response window starts when the notice is delivered.",
             "success",
         )
     else:
@@ -196,3 +198,37 @@ def candidate_pdf(candidate_id: int) -> ResponseReturnValue:
 def notice_pdf(notice_id: int) -> ResponseReturnValue:
     """Board members of the cycle and its investigators (the service checks which)."""
     return notice_pdf_response(notice_id)
+
+
+@bp.post("/candidates/<int:candidate_id>/notices/<int:notice_id>/delivery")
+@signed_in
+def notice_delivered(candidate_id: int, notice_id: int) -> ResponseReturnValue:
+    """The cycle's board and investigators record a notice handed over (the service checks which)."""
+    form = NoticeDeliveryForm()
+    back = (
+        url_for("work.candidate", candidate_id=candidate_id, _anchor="board-title")
+        if form.back.data == "work"
+        else url_for("board.candidate", candidate_id=candidate_id, _anchor="decision")
+    )
+    try:
+        due = submit(
+            form,
+            lambda s: (
+                notice_delivery.record_by_hand(
+                    s, current_user, notice_id, form.delivered_on.data or date.min, candidate_id=candidate_id
+                ).response_due
+            ),
+        )
+    except FormFailed as failed:
+        if failed.status in (403, 404):
+            abort(failed.status)
+        problems = [m for errors in form.errors.values() for m in errors]
+        flash("Delivery not recorded: " + (" ".join(problems) or failed.message or "check the date."), "error")
+        return redirect(back), 303
+    flash(
+        f"Delivery recorded; the candidate may respond until the end of {due:%d %b %Y}."
+        if due
+        else "Delivery recorded.",
+        "success",
+    )
+    return redirect(back)

@@ -439,6 +439,15 @@ class DisputeCloseForm(FlaskForm):
     submit = SubmitField("Close the dispute")
 
 
+class NoticeDeliveryForm(FlaskForm):
+    """Staff record that they handed a notice over (its window starts that day, issue 16 point 3)."""
+
+    delivered_on = DateField("Handed to the candidate on", validators=[DataRequired()])
+    #: Which page to go back to (the board's or the investigators'); never an address.
+    back = HiddenField(validators=[Optional()])
+    submit = SubmitField("Record delivery by hand")
+
+
 class BoardRulesForm(FlaskForm):
     decision_rule = RadioField(
         "Who records the decision", choices=enum_choices(DecisionRule), validators=[DataRequired()]
