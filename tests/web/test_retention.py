@@ -15,9 +15,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import inspect, select, text
 
-from tests.support import Clock, Person, make_user, runtime_of
+from tests.support import Clock, Person, make_user, runtime_of, statements
 from tests.web.board_world import BoardWorld, build_board_world, complete
-from tests.web.world import API, CANDIDATE_NAME, add_evidence, bearer, error_of, user_in
+from tests.web.world import API, CANDIDATE_NAME, add_candidate, add_evidence, bearer, error_of, user_in
 from vetting.cli import cli
 from vetting.crypto import DataKey, DecryptionError, Keyring
 from vetting.errors import Conflict
@@ -298,3 +298,20 @@ def test_the_command_line_prints_the_schedule_and_the_candidates_due(app: Flask,
     after = runner.invoke(cli, args=["retention", "due", "--cycle", str(bw.world.cycle_id)])
     assert after.exit_code == 0, after.output
     assert f"{bw.world.candidate_id}\t{code}\tcycle {bw.world.cycle_id}" in after.output
+
+
+def test_the_lists_read_the_same_statements_for_1_or_11_candidates(
+    app: Flask, client: FlaskClient, clock: Clock, officers: tuple[Person, Person]
+) -> None:
+    bw = build_board_world(app)
+    counts: list[tuple[int, int]] = []
+    for extra in (0, 10):
+        for n in range(extra):
+            add_candidate(app, bw.world.inv, bw.world.cycle_id, f"Extra Person {n}")
+        headers = bearer(app, officers[0])
+        with statements(app) as every:
+            assert client.get(f"{API}/retention/candidates", headers=headers).status_code == 200
+        with statements(app) as due:
+            assert client.get(f"{API}/retention/due", headers=headers).status_code == 200
+        counts.append((len(every), len(due)))
+    assert counts[0] == counts[1]
