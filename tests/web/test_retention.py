@@ -8,6 +8,7 @@ proposer never approves their own proposal (RET-07); investigators and board mem
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -18,10 +19,11 @@ from sqlalchemy import inspect, select, text
 from tests.support import Clock, Person, make_user, runtime_of, statements
 from tests.web.board_world import BoardWorld, build_board_world, complete
 from tests.web.world import API, CANDIDATE_NAME, add_candidate, add_evidence, bearer, error_of, user_in
+from vetting.audit.events import Event
 from vetting.cli import cli
-from vetting.crypto import DataKey, DecryptionError, Keyring
+from vetting.crypto import DataKey, DecryptionError, Keyring, sha256_hex
 from vetting.errors import Conflict
-from vetting.models import Candidate, CycleStatus, Disposition, Role
+from vetting.models import AuditEvent, Candidate, CycleStatus, Disposition, Role
 from vetting.services import cycles, retention, self_identification
 from vetting.services.disposition import rows_of, sealed_models, stored_files_of
 from vetting.services.vault import CandidateVault
@@ -128,6 +130,9 @@ def test_a_disposed_candidate_leaves_nothing_that_decrypts_and_the_chain_and_rep
     proposed = client.post(f"{API}/dispositions", json={"candidate_id": world.candidate_id}, headers=proposer)
     assert proposed.status_code == 201, proposed.get_data(as_text=True)
     disposition_id = proposed.get_json()["id"]
+    not_yet = client.get(f"{API}/dispositions/{disposition_id}/certificate.pdf", headers=proposer)
+    assert not_yet.status_code == 409
+    assert error_of(not_yet)["code"] == "not_disposed"
     own = client.post(f"{API}/dispositions/{disposition_id}/approve", headers=proposer)
     assert own.status_code == 409
     assert error_of(own)["code"] == "second_person_required"
@@ -191,6 +196,17 @@ def test_a_disposed_candidate_leaves_nothing_that_decrypts_and_the_chain_and_rep
     board = client.get(f"{API}/board/cycles/{world.cycle_id}/candidates", headers=bearer(app, bw.chair))
     assert board.status_code == 200, board.get_data(as_text=True)
     assert CANDIDATE_NAME not in board.get_data(as_text=True)
+
+    # The certificate of destruction: a PDF naming no one, its SHA-256 in the audit log.
+    certificate = client.get(f"{API}/dispositions/{disposition_id}/certificate.pdf", headers=bearer(app, world.auditor))
+    assert certificate.status_code == 200
+    assert certificate.mimetype == "application/pdf"
+    assert certificate.data.startswith(b"%PDF-")
+    with rt.db.transaction() as session:
+        logged = session.scalars(
+            select(AuditEvent.data).where(AuditEvent.event == Event.RECORDS_CERTIFICATE_PDF.value)
+        ).all()
+    assert [json.loads(d)["sha256"] for d in logged] == [sha256_hex(certificate.data)]
 
     # Once disposed, not due again, and a second approval is refused.
     assert client.get(f"{API}/retention/due", headers=proposer).get_json()["total"] == 0
@@ -267,6 +283,7 @@ NEW_ROUTES = [
     ("GET", "/dispositions", None),
     ("POST", "/dispositions", {"candidate_id": 1}),
     ("GET", "/dispositions/1", None),
+    ("GET", "/dispositions/1/certificate.pdf", None),
     ("POST", "/dispositions/1/approve", None),
 ]
 

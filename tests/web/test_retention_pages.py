@@ -138,6 +138,11 @@ def test_a_disposition_through_the_pages_asks_for_confirmation_and_shows_the_tom
         candidate = session.get(Candidate, bw.world.candidate_id)
         assert candidate is not None
         assert candidate.wrapped_key is None
+    assert "certificate of destruction" in tombstone
+    certificate = second.get(f"{detail_url}/certificate.pdf")
+    assert certificate.status_code == 200
+    assert certificate.data.startswith(b"%PDF-")
+    assert certificate.headers["Content-Disposition"].startswith("attachment")
     every = second.get("/retention?show=all").get_data(as_text=True)
     assert "Disposed" in every
 
@@ -150,6 +155,7 @@ ROUTES = [
     ("POST", "/retention/dispositions"),
     ("GET", "/retention/dispositions/1"),
     ("GET", "/retention/dispositions/1/approve"),
+    ("GET", "/retention/dispositions/1/certificate.pdf"),
     ("POST", "/retention/dispositions/1/approve"),
 ]
 

@@ -13,6 +13,7 @@ from vetting.api.registry import day, moment, page_fields, parse, route
 from vetting.api.schemas import Body, RowId
 from vetting.errors import ValidationFailed
 from vetting.http.args import page_args
+from vetting.http.documents import destruction_certificate_response
 from vetting.http.runtime import runtime, transaction
 from vetting.models import Disposition, RetentionClass, RetentionSchedule, Trigger
 from vetting.policy import Action
@@ -226,6 +227,18 @@ def disposition_list() -> ResponseReturnValue:
 def disposition_get(disposition_id: int) -> ResponseReturnValue:
     with transaction() as session:
         return jsonify(_disposition_json(disposition.get(session, current_user, disposition_id)))
+
+
+@route(
+    "GET",
+    "/dispositions/{disposition_id}/certificate.pdf",
+    "The certificate of destruction as a PDF (its SHA-256 is audited); 409 not_disposed before approval",
+    Action.RECORDS_READ,
+    errors=(404, 409),
+    produces="application/pdf",
+)
+def disposition_certificate(disposition_id: int) -> ResponseReturnValue:
+    return destruction_certificate_response(disposition_id)
 
 
 @route(

@@ -140,6 +140,8 @@ class Event(StrEnum):
     #: destroyed, the candidate's files deleted, a tombstone left (issue 15 point 3).
     RECORDS_DISPOSITION_PROPOSED = "records.disposition_proposed"
     RECORDS_DISPOSED = "records.disposed"
+    #: A certificate of destruction was downloaded: its SHA-256 and size.
+    RECORDS_CERTIFICATE_PDF = "records.certificate_pdf"
     #: A change of the agency's retention schedule was proposed, or approved by a second person (RET-07).
     RETENTION_SCHEDULE_PROPOSED = "retention.schedule_proposed"
     RETENTION_SCHEDULE_APPROVED = "retention.schedule_approved"

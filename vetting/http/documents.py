@@ -15,7 +15,7 @@ from vetting.errors import Conflict
 from vetting.http.runtime import runtime, transaction
 from vetting.models import User
 from vetting.pdf import Reports
-from vetting.services import board, investigation, notices
+from vetting.services import board, disposition, investigation, notices
 from vetting.services.context import Security
 
 #: Types a download may declare: documents the app writes itself. Anything else (an uploaded
@@ -72,6 +72,11 @@ def audited_pdf(render: AuditedPdf, row_id: int) -> Response:
 def summary_pdf_response(candidate_id: int) -> Response:
     """A board member's released summary as a PDF."""
     return audited_pdf(board.summary_pdf, candidate_id)
+
+
+def destruction_certificate_response(disposition_id: int) -> Response:
+    """The certificate of destruction of a disposed candidate's records as a PDF (issue 15)."""
+    return audited_pdf(disposition.certificate_pdf, disposition_id)
 
 
 def notice_pdf_response(notice_id: int) -> Response:

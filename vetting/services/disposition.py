@@ -37,7 +37,7 @@ from sqlalchemy.orm import Session
 from vetting import policy
 from vetting.audit.events import Event
 from vetting.audit.writer import record
-from vetting.clock import today, utcnow
+from vetting.clock import shown_time, today, utcnow
 from vetting.crypto import sha256_hex
 from vetting.db import on_rollback
 from vetting.errors import Conflict, Forbidden, NotFound
@@ -46,6 +46,7 @@ from vetting.models import (
     Candidate,
     CandidateLink,
     Consent,
+    Cycle,
     Disposition,
     DispositionStatus,
     Evidence,
@@ -54,7 +55,9 @@ from vetting.models import (
     ResponseAttachment,
     User,
 )
-from vetting.services import holds
+from vetting.pdf import Reports
+from vetting.services import holds, users
+from vetting.services.context import Security
 from vetting.services.paging import Key, Page, PageRequest, paginate
 from vetting.services.retention import CandidateRetention, retention_for
 from vetting.services.vault import DISPOSED
@@ -238,6 +241,82 @@ def dispositions_page(session: Session, actor: User, page: PageRequest, status: 
     return paginate(
         session, query, [Key(Disposition.id, descending=True)], page, name=f"dispositions/{status or 'all'}"
     )
+
+
+@dataclass(frozen=True)
+class Certificate:
+    """What the certificate of destruction states: codes, dates, names of the approvers, counts and digests."""
+
+    disposition_id: int
+    candidate_id: int
+    code: str
+    cycle_id: int
+    cycle_title: str
+    retention_class: str
+    citation: str
+    schedule_id: int | None
+    trigger_date: str
+    due_on: str
+    proposed_at: str
+    proposed_by: str
+    disposed_at: str
+    approved_by: str
+    key_sha256: str
+    sealed: list[tuple[str, int]]
+    files: list[tuple[str, str, int]]
+    outbox_redacted: int
+
+
+def certificate_pdf(
+    session: Session, actor: User, security: Security, reports: Reports, agency: str, disposition_id: int
+) -> tuple[str, bytes]:
+    """The certificate of destruction of a carried-out disposition (file name, PDF); its SHA-256 is
+    audited in the same transaction (409 ``not_disposed`` while it awaits approval)."""
+    row = get(session, actor, disposition_id)
+    if row.status is not DispositionStatus.DISPOSED or row.destroyed is None or row.disposed_at is None:
+        raise Conflict(
+            "The disposition has not been carried out: there is nothing to certify yet.", code="not_disposed"
+        )
+    names = users.names(session)
+    cycle = session.get(Cycle, row.cycle_id)
+    destroyed = row.destroyed
+    certificate = Certificate(
+        disposition_id=row.id,
+        candidate_id=row.candidate_id,
+        code=row.candidate_code,
+        cycle_id=row.cycle_id,
+        cycle_title=cycle.title if cycle else "",
+        retention_class=row.retention_class,
+        citation=row.citation,
+        schedule_id=row.schedule_id,
+        trigger_date=row.trigger_date.isoformat(),
+        due_on=row.due_on.isoformat(),
+        proposed_at=shown_time(row.proposed_at, "%Y-%m-%d %H:%M"),
+        proposed_by=names.get(row.proposed_by_id, "unknown"),
+        disposed_at=shown_time(row.disposed_at, "%Y-%m-%d %H:%M"),
+        approved_by=names.get(row.approved_by_id, "unknown") if row.approved_by_id else "unknown",
+        key_sha256=str(destroyed["key_sha256"]),
+        sealed=sorted((str(k), int(v)) for k, v in destroyed["sealed"].items()),
+        files=[(str(f["kind"]), str(f["sha256"]), int(f["size"])) for f in destroyed["files"]],
+        outbox_redacted=int(destroyed.get("outbox_redacted", 0)),
+    )
+    pdf = reports.render(
+        "destruction_certificate.html",
+        c=certificate,
+        agency=agency,
+        generated_at=shown_time(utcnow(), "%Y-%m-%d %H:%M"),
+        generated_by=actor.name,
+    )
+    record(
+        session,
+        actor,
+        Event.RECORDS_CERTIFICATE_PDF,
+        subject=row,
+        candidate=row.candidate_id,
+        sha256=sha256_hex(pdf),
+        bytes=len(pdf),
+    )
+    return f"certificate-of-destruction-{row.candidate_code}.pdf", pdf
 
 
 def approve(session: Session, actor: User, store: EncryptedStore, disposition_id: int) -> Disposition:

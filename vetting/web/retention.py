@@ -23,6 +23,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 from vetting import policy
 from vetting.http.access import requires
 from vetting.http.args import page_args
+from vetting.http.documents import destruction_certificate_response
 from vetting.http.runtime import runtime, transaction
 from vetting.models import RetentionClass, Trigger
 from vetting.policy import Action
@@ -183,6 +184,12 @@ def disposition_detail(disposition_id: int) -> ResponseReturnValue:
             policy.records_approval_refusal(current_user, Action.RECORDS_DISPOSE, row.proposed_by_id, None) is None
         )
         return render_template("retention/disposition.html", d=row, can_approve=can_approve)
+
+
+@bp.get("/dispositions/<int:disposition_id>/certificate.pdf")
+@requires(Action.RECORDS_READ)
+def disposition_certificate(disposition_id: int) -> ResponseReturnValue:
+    return destruction_certificate_response(disposition_id)
 
 
 def _approve_page(disposition_id: int, blocker: str | None = None, status: int = 200) -> ResponseReturnValue:
