@@ -476,6 +476,11 @@ def reviews_designations(actor: User) -> bool:
     return can(actor, Action.USERS_MANAGE)
 
 
+def reviews_holds(actor: User) -> bool:
+    """Who is reminded of legal holds due for review: those who place and release them (RET-02)."""
+    return can(actor, Action.HOLDS_MANAGE)
+
+
 # --- legal holds (issue 15 point 2; RET-02, RET-03) ------------------------------------------------
 
 #: The person who placed a legal hold tried to release it; the caller answers 409

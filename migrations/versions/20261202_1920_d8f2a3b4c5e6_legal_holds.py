@@ -3,7 +3,8 @@
 ``legal_holds`` holds the matter (name, reference, reason, review date), who placed it and when,
 and its release (who, when, why; a second person). ``legal_hold_scopes`` holds one row per part
 of the scope: a cycle, a candidate, or a position with a date range (RET-02), the range also as UTC
-instants so the held-candidates query needs no time-zone arithmetic.
+instants so the held-candidates query needs no time-zone arithmetic. ``reminder_thresholds`` gains
+``hold_review_days`` (holds due for review are reminded of; a saved row takes the default, 30).
 
 Revision ID: d8f2a3b4c5e6
 Revises: e9a3b4c5d6f7
@@ -92,9 +93,17 @@ def upgrade() -> None:
         batch.create_index(batch.f("ix_legal_hold_scopes_hold_id"), ["hold_id"], unique=False)
         batch.create_index(batch.f("ix_legal_hold_scopes_cycle_id"), ["cycle_id"], unique=False)
         batch.create_index(batch.f("ix_legal_hold_scopes_candidate_id"), ["candidate_id"], unique=False)
+    with op.batch_alter_table("reminder_thresholds") as batch:
+        batch.add_column(sa.Column("hold_review_days", sa.Integer(), server_default=sa.text("30"), nullable=False))
+        batch.create_check_constraint(
+            op.f("ck_reminder_thresholds_hold_review_days_range"), "hold_review_days BETWEEN 1 AND 365"
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("reminder_thresholds") as batch:
+        batch.drop_constraint(op.f("ck_reminder_thresholds_hold_review_days_range"), type_="check")
+        batch.drop_column("hold_review_days")
     with op.batch_alter_table("legal_hold_scopes") as batch:
         batch.drop_index(batch.f("ix_legal_hold_scopes_candidate_id"))
         batch.drop_index(batch.f("ix_legal_hold_scopes_cycle_id"))

@@ -97,6 +97,7 @@ THRESHOLDS = {
     "recommendation_missing_days": 6,
     "response_window_days": 3,
     "designation_review_days": 31,
+    "hold_review_days": 32,
     "digest_hour": 8,
 }
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})

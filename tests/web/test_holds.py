@@ -33,8 +33,8 @@ from tests.web.world import (
 )
 from vetting.cli import cli
 from vetting.clock import today
-from vetting.models import Candidate, CycleStatus, HoldScope, LegalHold, Role
-from vetting.services import cycles
+from vetting.models import Candidate, CycleStatus, HoldScope, LegalHold, ReminderKind, Role
+from vetting.services import cycles, reminders
 
 HOLD = {"matter": "Doe v. City", "reference": "2:26-cv-0001", "reason": "EEOC charge filed by a rejected candidate"}
 
@@ -373,3 +373,44 @@ def test_the_command_line_refuses_an_investigator(app: Flask, world: World) -> N
     )
     assert result.exit_code != 0
     assert hold_rows(app) == (0, 0)
+
+
+# --- reminders (issue 16 point 6): holds due for review --------------------------------------------
+
+
+def test_holds_due_for_review_are_reminded_to_those_who_may_release_them(
+    app: Flask, client: FlaskClient, world: World, officer: Person, second: Person, clock: Clock
+) -> None:
+    review = (today() + timedelta(days=40)).isoformat()
+    hold_id = place(client, bearer(app, officer), cycle_ids=[world.cycle_id], review_by=review).get_json()["id"]
+
+    def reminded(person: Person) -> dict[str, int]:
+        with db(app) as session:
+            found = reminders.actions_for(session, user_in(session, person))
+        return {item.kind.value: item.count for item in found.items if item.kind is ReminderKind.HOLD_REVIEW}
+
+    assert reminded(officer) == {}  # 40 days away: beyond the default 30
+    clock.advance(days=11)
+    assert reminded(officer) == {"hold_review": 1}
+    assert reminded(world.admin) == {"hold_review": 1}
+    for person in (world.inv, world.board, world.auditor):
+        assert reminded(person) == {}
+    item = reminders.ActionItem(ReminderKind.HOLD_REVIEW, 1, 30, None, None, None)
+    assert reminders.path_of(item) == "/holds?status=active"
+    assert item.text == "1 legal hold due for review within 30 days"
+    released = client.post(
+        f"{API}/holds/{hold_id}/release", json={"reason": "Matter closed for good"}, headers=bearer(app, second)
+    )
+    assert released.status_code == 200
+    assert reminded(officer) == {}
+
+
+def test_the_hold_review_threshold_is_the_agencys_to_set(app: Flask, client: FlaskClient, world: World) -> None:
+    admin = bearer(app, world.admin)
+    url = f"{API}/admin/reminder-thresholds"
+    current = client.get(url, headers=admin).get_json()
+    assert current["hold_review_days"] == 30
+    refused = client.put(url, json={**current, "hold_review_days": 0}, headers=admin)
+    assert error_of(refused)["field"] == "hold_review_days"
+    saved = client.put(url, json={**current, "hold_review_days": 60}, headers=admin)
+    assert saved.get_json()["hold_review_days"] == 60

@@ -49,6 +49,7 @@ THRESHOLDS = {
     "recommendation_missing_days": 5,
     "response_window_days": 2,
     "designation_review_days": 30,
+    "hold_review_days": 30,
     "digest_hour": 7,
 }
 

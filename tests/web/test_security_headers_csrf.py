@@ -264,6 +264,7 @@ def forms_for(ids: dict[str, int]) -> dict[str, tuple[str, str, dict[str, Any]]]
                 "recommendation_missing_days": "5",
                 "response_window_days": "2",
                 "designation_review_days": "30",
+                "hold_review_days": "30",
                 "digest_hour": "7",
             },
         ),

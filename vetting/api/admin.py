@@ -187,6 +187,7 @@ class ReminderThresholdsBody(Body):
     recommendation_missing_days: Days
     response_window_days: Days = Field(description="Business days before the window ends.")
     designation_review_days: Days
+    hold_review_days: Days = Field(description="Days before a legal hold's review date.")
     digest_hour: StrictInt = Field(ge=0, le=23, description="The agency-local hour the daily digest goes out.")
 
 

@@ -11,7 +11,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Final
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from vetting.models.base import Base, created_ts
@@ -19,7 +19,8 @@ from vetting.models.base import Base, created_ts
 #: The thresholds, in whole days (business days for the response window), and the digest's hour.
 #: Chosen so a reminder comes before a problem, not after: a candidate is reminded of after a week
 #: without consent, a review waits at most two working days, a window is flagged two business
-#: days before it closes, a designation thirty days before its review (POL-03).
+#: days before it closes, a designation thirty days before its review (POL-03), a legal hold thirty
+#: days before the review date it was placed with (RET-02: counsel confirms it is still needed).
 DEFAULT_THRESHOLDS: Final[dict[str, int]] = {
     "consent_pending_days": 7,
     "checklist_ageing_days": 14,
@@ -27,14 +28,13 @@ DEFAULT_THRESHOLDS: Final[dict[str, int]] = {
     "recommendation_missing_days": 5,
     "response_window_days": 2,
     "designation_review_days": 30,
+    "hold_review_days": 30,
     "digest_hour": 7,
 }
 
 
 class ReminderKind(StrEnum):
-    """What needs a person's action, each with the threshold that decides when it does.
-
-    Legal holds due for review are not here yet: no hold exists until issue 15 builds them."""
+    """What needs a person's action, each with the threshold that decides when it does."""
 
     CONSENT_PENDING = "consent_pending"
     CHECKLIST_AGEING = "checklist_ageing"
@@ -42,6 +42,8 @@ class ReminderKind(StrEnum):
     RECOMMENDATION_MISSING = "recommendation_missing"
     RESPONSE_WINDOW = "response_window"
     DESIGNATION_REVIEW = "designation_review"
+    #: Legal holds in force whose review date comes within the threshold (issue 15, RET-02).
+    HOLD_REVIEW = "hold_review"
 
     @property
     def threshold(self) -> str:
@@ -62,6 +64,8 @@ class ReminderKind(StrEnum):
             return f"{count} closed search{'' if one else 'es'} waiting {days} or more days for your recommendation"
         if self is ReminderKind.RESPONSE_WINDOW:
             return f"{count} response window{'' if one else 's'} ending within {days} business days"
+        if self is ReminderKind.HOLD_REVIEW:
+            return f"{count} legal hold{'' if one else 's'} due for review within {days} days"
         people = "designation" if one else "designations"
         return f"{count} sensitive-position {people} due for review within {days} days"
 
@@ -78,6 +82,7 @@ _THRESHOLD: Final = {
     ReminderKind.RECOMMENDATION_MISSING: "recommendation_missing_days",
     ReminderKind.RESPONSE_WINDOW: "response_window_days",
     ReminderKind.DESIGNATION_REVIEW: "designation_review_days",
+    ReminderKind.HOLD_REVIEW: "hold_review_days",
 }
 #: Every day threshold is a whole number of days in this range.
 MIN_DAYS, MAX_DAYS = 1, 365
@@ -106,6 +111,8 @@ class ReminderThresholds(Base):
     digest_hour: Mapped[int] = mapped_column(Integer)
     updated_at: Mapped[created_ts]
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: Added with legal holds (issue 15), last like its column: rows saved before take the default.
+    hold_review_days: Mapped[int] = mapped_column(Integer, server_default=text("30"))
 
 
 class DigestDay(Base):

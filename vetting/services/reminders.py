@@ -8,7 +8,7 @@ the number of candidates: the thresholds with the coming holidays, and one ``UNI
 count. "Days" are the agency's days (:mod:`vetting.clock`): a candidate added on the 2nd is seven
 days old from the start of the 9th there, whatever the server's zone.
 
-Legal holds due for review are not counted: no hold exists until issue 15 builds them.
+Legal holds due for review (issue 15) are counted for those who may release them.
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ from vetting.models import (
     Finding,
     Holiday,
     ItemResolution,
+    LegalHold,
     ReminderKind,
     ReminderThresholds,
     Role,
@@ -64,6 +65,7 @@ class Thresholds:
     recommendation_missing_days: int
     response_window_days: int
     designation_review_days: int
+    hold_review_days: int
     digest_hour: int
 
     @classmethod
@@ -294,6 +296,19 @@ def _parts(actor: User, th: Thresholds, on: date, holidays: set[date]) -> list[A
                 SensitiveDesignation.review_date <= on + timedelta(days=th.designation_review_days),
             )
         )
+    if policy.reviews_holds(actor):
+        parts.append(
+            select(
+                literal(ReminderKind.HOLD_REVIEW.value, String).label("kind"),
+                cast(null(), String).label("duty"),
+                cast(null(), Integer).label("cycle_id"),
+                cast(null(), String).label("cycle_title"),
+                func.count().label("n"),
+            ).where(
+                LegalHold.released_at.is_(None),
+                LegalHold.review_by <= on + timedelta(days=th.hold_review_days),
+            )
+        )
     return parts
 
 
@@ -306,6 +321,8 @@ def path_of(item: ActionItem) -> str:
     the worker, with no request to build URLs from) link the same place."""
     if item.kind is ReminderKind.DESIGNATION_REVIEW:
         return "/admin#needs-attention"
+    if item.kind is ReminderKind.HOLD_REVIEW:
+        return "/holds?status=active"
     if item.kind is ReminderKind.REVIEW_WAITING:
         return "/investigations#reviews"
     if item.kind is ReminderKind.RECOMMENDATION_MISSING:

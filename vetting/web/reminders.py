@@ -35,6 +35,7 @@ _LABELS = {
     ReminderKind.RECOMMENDATION_MISSING: "Recommendations missing (days since the search closed)",
     ReminderKind.RESPONSE_WINDOW: "Response windows ending (within this many business days)",
     ReminderKind.DESIGNATION_REVIEW: "Designations due for review (within this many days)",
+    ReminderKind.HOLD_REVIEW: "Legal holds due for review (within this many days of their review date)",
 }
 
 
@@ -55,6 +56,7 @@ class ThresholdsForm(FlaskForm):  # type: ignore[misc]  # WTForms ships no types
     recommendation_missing_days = _days(ReminderKind.RECOMMENDATION_MISSING)
     response_window_days = _days(ReminderKind.RESPONSE_WINDOW)
     designation_review_days = _days(ReminderKind.DESIGNATION_REVIEW)
+    hold_review_days = _days(ReminderKind.HOLD_REVIEW)
     digest_hour = IntegerField(
         "Hour the daily digest goes out (0–23, the agency's time zone)",
         validators=[InputRequired(message="Give an hour."), NumberRange(0, 23, message="An hour from 0 to 23.")],
