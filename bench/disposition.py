@@ -109,7 +109,7 @@ def dispose(rt: Runtime, proposer: int, approver: int, candidate_ids: list[int])
         with rt.db.transaction() as session:
             who = session.get(User, approver)
             assert who is not None
-            disposition.approve(session, who, rt.store, row_id)
+            disposition.approve(session, who, rt.security, rt.store, row_id)
 
 
 def delete_plainly(rt: Runtime, candidate_ids: list[int]) -> int:

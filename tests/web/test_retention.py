@@ -28,6 +28,7 @@ from vetting.services import cycles, retention, self_identification
 from vetting.services.disposition import rows_of, sealed_models, stored_files_of
 from vetting.services.vault import CandidateVault
 
+CANDIDATE_EMAIL = "casey.candidate@example.org"
 #: Past every default period and the RET-01 floor (two years) from the close of the cycle.
 PAST_RETENTION_DAYS = 2 * 365 + 10
 
@@ -91,6 +92,14 @@ def test_a_disposed_candidate_leaves_nothing_that_decrypts_and_the_chain_and_rep
     add_evidence(app, world.inv, bw.findings[0])
     complete(app, world.inv, world.candidate_id)
     rt = runtime_of(app)
+    # The candidate's address, sealed on the candidate, but in clear in the outbox message that carried a link.
+    link = client.post(
+        f"{API}/candidates/{world.candidate_id}/links",
+        json={"purpose": "self_identification", "email": CANDIDATE_EMAIL},
+        headers=bearer(app, world.admin),
+    )
+    assert link.status_code in (200, 201), link.get_data(as_text=True)
+    assert CANDIDATE_EMAIL in _dump(app)
     with rt.db.transaction() as session:
         invitation = self_identification.invite(session, user_in(session, world.admin), world.candidate_id)
     with rt.db.transaction() as session:
@@ -150,6 +159,8 @@ def test_a_disposed_candidate_leaves_nothing_that_decrypts_and_the_chain_and_rep
     dump = _dump(app)
     assert old_wrapped_key not in dump
     assert CANDIDATE_NAME not in dump
+    assert CANDIDATE_EMAIL not in dump  # the outbox message was cleared
+    assert tombstone["destroyed"]["outbox_redacted"] == 1
     keyring: Keyring = rt.security.keyring
     with rt.db.engine.connect() as conn:
         assert (

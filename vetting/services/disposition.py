@@ -31,7 +31,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import event, func, select, update
+from sqlalchemy import ColumnElement, event, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from vetting import policy
@@ -51,6 +51,7 @@ from vetting.models import (
     DispositionStatus,
     Evidence,
     Finding,
+    MessageTemplate,
     OutboxMessage,
     ResponseAttachment,
     User,
@@ -60,7 +61,7 @@ from vetting.services import holds, users
 from vetting.services.context import Security
 from vetting.services.paging import Key, Page, PageRequest, paginate
 from vetting.services.retention import CandidateRetention, retention_for
-from vetting.services.vault import DISPOSED
+from vetting.services.vault import DISPOSED, CandidateVault
 from vetting.storage import EncryptedStore
 
 log = logging.getLogger("vetting.disposition")
@@ -319,7 +320,9 @@ def certificate_pdf(
     return f"certificate-of-destruction-{row.candidate_code}.pdf", pdf
 
 
-def approve(session: Session, actor: User, store: EncryptedStore, disposition_id: int) -> Disposition:
+def approve(
+    session: Session, actor: User, security: Security, store: EncryptedStore, disposition_id: int
+) -> Disposition:
     """Approve a proposed disposition and carry it out (see the module). Never by its proposer
     (409 ``second_person_required``); refused like a proposal if the candidate is no longer due
     or is now held (the check is made again at approval)."""
@@ -339,7 +342,7 @@ def approve(session: Session, actor: User, store: EncryptedStore, disposition_id
     blocked = disposal_refusal(session, candidate, retention)
     if blocked is not None:
         raise blocked
-    destroyed = shred(session, candidate, store)
+    destroyed = shred(session, security, candidate, store)
     row.status = DispositionStatus.DISPOSED
     row.approved_by_id = actor.id
     row.disposed_at = utcnow()
@@ -360,24 +363,32 @@ def approve(session: Session, actor: User, store: EncryptedStore, disposition_id
     return row
 
 
-def shred(session: Session, candidate: Candidate, store: EncryptedStore) -> dict[str, Any]:
+def _messages_to(session: Session, security: Security, candidate: Candidate) -> list[int]:
+    """The outbox messages that carried the candidate's links: those its link rows name, and the
+    link messages sent to its address (the EEO form's link has no link row), opened for the last time."""
+    carried = select(CandidateLink.outbox_id).where(
+        CandidateLink.candidate_id == candidate.id, CandidateLink.outbox_id.is_not(None)
+    )
+    to_them: ColumnElement[bool] = OutboxMessage.id.in_(carried)
+    address = CandidateVault(security.keyring, candidate).open_optional_field(candidate, "email")
+    if address:
+        sent = (OutboxMessage.recipient == address) & (OutboxMessage.template == MessageTemplate.CANDIDATE_LINK)
+        to_them = or_(to_them, sent)
+    return list(session.scalars(select(OutboxMessage.id).where(to_them)))
+
+
+def shred(session: Session, security: Security, candidate: Candidate, store: EncryptedStore) -> dict[str, Any]:
     """Destroy the candidate's data key, clear what is theirs in clear, and delete their files
     once the transaction commits; returns the tombstone's counts and digests."""
     assert candidate.wrapped_key is not None
     files = stored_files_of(session, candidate.id)
     counts = sealed_counts(session, candidate.id)
     key_digest = sha256_hex(candidate.wrapped_key)
-    carried = list(
-        session.scalars(
-            select(CandidateLink.outbox_id).where(
-                CandidateLink.candidate_id == candidate.id, CandidateLink.outbox_id.is_not(None)
-            )
-        )
-    )
-    if carried:
+    messages = _messages_to(session, security, candidate)
+    if messages:
         session.execute(
             update(OutboxMessage)
-            .where(OutboxMessage.id.in_(carried))
+            .where(OutboxMessage.id.in_(messages))
             .values(recipient=_REDACTED_RECIPIENT, subject=DISPOSED, body="")
             .execution_options(synchronize_session="fetch")
         )
@@ -400,5 +411,5 @@ def shred(session: Session, candidate: Candidate, store: EncryptedStore) -> dict
         "sealed": counts,
         "files": [{"kind": f.kind, "sha256": f.sha256, "size": f.size} for f in files],
         "file_counts": dict(by_kind),
-        "outbox_redacted": len(set(carried)),
+        "outbox_redacted": len(messages),
     }

@@ -232,7 +232,9 @@ def disposition_approve(disposition_id: int) -> ResponseReturnValue:
         return _approve_page(disposition_id)
     form = ActionForm()
     try:
-        submit(form, lambda s: disposition.approve(s, current_user, runtime().store, disposition_id).id)
+        submit(
+            form, lambda s: disposition.approve(s, current_user, runtime().security, runtime().store, disposition_id).id
+        )
     except FormFailed as failed:
         return _approve_page(disposition_id, failed.message or "The form has expired; try again.", failed.status)
     flash("The candidate's records were disposed of; the tombstone is below.", "success")
