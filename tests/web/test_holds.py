@@ -25,6 +25,7 @@ from tests.web.world import (
     bearer,
     build_world,
     error_of,
+    finding_api,
     finding_body,
     record_consent,
     resolution_body,
@@ -414,3 +415,29 @@ def test_the_hold_review_threshold_is_the_agencys_to_set(app: Flask, client: Fla
     assert error_of(refused)["field"] == "hold_review_days"
     saved = client.put(url, json={**current, "hold_review_days": 60}, headers=admin)
     assert saved.get_json()["hold_review_days"] == 60
+
+
+def test_a_held_candidates_decided_mention_is_not_decided_again(
+    app: Flask, client: FlaskClient, world: World, officer: Person
+) -> None:
+    """A mention's decision carries a sealed reason: changing it would overwrite it (RET-02). A
+    mention nobody has decided yet is still decided under the hold (the work goes on)."""
+    record_consent(app, world.inv, world.candidate_id)
+    inv = bearer(app, world.inv)
+    summary = "Mentioned his diabetes and his church, then threatened a neighbour."
+    created = finding_api(client, inv, world.candidate_id, world.items[0], summary=summary)
+    assert created.status_code == 201, created.get_json()
+    finding = created.get_json()
+    first, second = finding["mentions"][0]["id"], finding["mentions"][1]["id"]
+    url = f"{API}/findings/{finding['id']}/mentions"
+    assert client.post(f"{url}/{first}", json={"resolution": "redact"}, headers=inv).status_code == 200
+    assert place(client, bearer(app, officer), candidate_ids=[world.candidate_id]).status_code == 201
+
+    changed = client.post(
+        f"{url}/{first}",
+        json={"resolution": "not_protected", "reason": "Reported conduct toward a group, not his trait"},
+        headers=inv,
+    )
+    assert changed.status_code == 409
+    assert error_of(changed)["code"] == "legal_hold"
+    assert client.post(f"{url}/{second}", json={"resolution": "redact"}, headers=inv).status_code == 200
