@@ -386,7 +386,7 @@ def test_the_link_works_once_and_the_answers_are_sealed(app: Flask, client: Flas
     assert first.get_json() == {"status": "received"}
     again = answer(app, token, "male", "white")
     assert again.status_code == 404
-    assert error_of(again)["code"] == "not_found"
+    assert error_of(again)["code"] == "link_refused"  # spent: refused like any unused link (issue 16)
 
     after = _row(app, world.candidate_id)
     assert after["token_sha256"] is None
@@ -408,11 +408,12 @@ def test_an_expired_link_is_refused(app: Flask, client: FlaskClient, clock: Cloc
     token = invite(client, admin, world.candidate_id)["token"]
     clock.advance(days=31)
     refused = answer(app, token)
-    assert refused.status_code == 409
-    assert error_of(refused)["code"] == "link_expired"
+    # The plain refusal every candidate link gets, whatever the reason (issue 16 point 1).
+    assert refused.status_code == 404
+    assert error_of(refused)["code"] == "link_refused"
     page = app.test_client().get(f"/self-identification/{token}")
-    assert page.status_code == 409
-    assert "expired" in page.get_data(as_text=True)
+    assert page.status_code == 404
+    assert "This link cannot be used" in page.get_data(as_text=True)
     states = _ok(client.get(f"{API}/cycles/{world.cycle_id}/self-identification", headers=admin))["candidates"]
     assert [s["state"] for s in states] == ["link expired"]
     assert _row(app, world.candidate_id)["answers_enc"] is None

@@ -9,7 +9,8 @@ from flask_login import current_user
 from vetting.api.registry import moment, parse, route
 from vetting.api.schemas import SelfIdentificationBody
 from vetting.http.access import PUBLIC
-from vetting.http.runtime import runtime, transaction
+from vetting.http.errors import error_response
+from vetting.http.runtime import client_ip, runtime, transaction
 from vetting.policy import Action
 from vetting.services import self_identification
 
@@ -58,15 +59,23 @@ def self_id_invite(candidate_id: int) -> ResponseReturnValue:
 @route(
     "POST",
     "/self-identification",
-    "The candidate's voluntary answers, with the token from their link (no account)",
+    "The candidate's voluntary answers, with the token from their link (no account); an unknown, spent or "
+    "expired token is refused alike (404 link_refused, audited; 429 rate_limited after repeated refusals)",
     PUBLIC,
     body=SelfIdentificationBody,
-    errors=(404, 409, 422),
+    errors=(404, 422, 429),
     success=201,
 )
 def self_id_answer() -> ResponseReturnValue:
     data = parse(SelfIdentificationBody)
-    answers = self_identification.parse_answers(data.sex, data.race_ethnicity)
+    self_identification.parse_answers(data.sex, data.race_ethnicity)  # bad answers: 422 before the link is tried
     with transaction() as session:
-        self_identification.submit(session, runtime().security, data.token, answers)
+        refused = self_identification.answer(
+            session, runtime().security, data.token, client_ip(), data.sex, data.race_ethnicity
+        )
+    if refused is not None:
+        # Committed: the refusal's audit record and count stand.
+        return error_response(
+            refused.status, "link_refused" if refused.status == 404 else "rate_limited", refused.message
+        )
     return jsonify({"status": "received"}), 201

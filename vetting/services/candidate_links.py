@@ -9,8 +9,9 @@ replaces the old one. Links expire (``link_days``, 14 by default).
 Every opening is audited; so is every refusal (unknown, spent, replaced or expired: the candidate
 gets the same page for all of them, so nobody can probe which tokens exist). Refusals count
 against the caller's address like failed logins, and past the limit every link is refused to
-that address for a while. A refusal is *returned* (:class:`Refused`), not raised, so the request
-commits its audit record and count.
+that address for a while (:mod:`vetting.services.link_guard`, shared with the self-identification
+form's own link). A refusal is *returned* (:class:`Refused`), not raised, so the request commits
+its audit record and count.
 
 A ``consent`` link is spent by the signature and a ``response`` link by the answer: each exists for
 one act. A ``notice`` link may be opened again until it expires: the candidate reads the notice,
@@ -26,7 +27,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from vetting import policy
@@ -41,7 +42,6 @@ from vetting.models import (
     CandidateLink,
     CandidateResponse,
     Decision,
-    LinkFailure,
     LinkPurpose,
     Notice,
     NoticeKind,
@@ -56,6 +56,7 @@ from vetting.services import (
     candidates,
     decisions,
     investigation,
+    link_guard,
     mail,
     notice_delivery,
     notices,
@@ -63,13 +64,12 @@ from vetting.services import (
 )
 from vetting.services.context import Security
 from vetting.services.investigation import ConsentForm
+from vetting.services.link_guard import Refused
 from vetting.services.notices import NoticeFinding
 from vetting.services.stored_files import write_file
 from vetting.services.vault import CandidateVault
 from vetting.storage import EncryptedStore, sniff_content_type
 
-#: Tokens longer than this are refused before they are hashed.
-MAX_TOKEN = 100
 #: The typed name must be at least this long (a name, not an initial).
 MIN_SIGNED_NAME = 2
 MAX_SIGNED_NAME = 200
@@ -77,12 +77,6 @@ MAX_SIGNED_NAME = 200
 MAX_ATTACHMENTS = 3
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 ATTACHMENT_TYPES = frozenset({"application/pdf", "image/png", "image/jpeg"})
-#: What the candidate is told for any refused link.
-REFUSED = (
-    "This link cannot be used. It may have expired, been replaced by a newer link, or already been used. "
-    "Ask the agency that sent it for a new one."
-)
-RATE_LIMITED = "Too many links that could not be used were tried from this address. Wait 15 minutes and try again."
 
 
 @dataclass(frozen=True)
@@ -129,6 +123,22 @@ def _set_email(session: Session, actor: User, security: Security, candidate: Can
     CandidateVault(security.keyring, candidate).seal_field(candidate, "email", address or None)
     # Personal data: the event says that it changed, never what it is.
     record(session, actor, Event.CANDIDATE_EMAIL_SET, subject=candidate, cleared=not address)
+
+
+def candidate_by_code(session: Session, actor: User, code: str, cycle_id: int | None = None) -> int:
+    """The id of candidate ``code`` among the cycles ``actor`` can see (``cycle_id``: that cycle's);
+    a code is unique within a cycle only, so one found in several cycles needs the cycle named."""
+    query = select(Candidate).where(Candidate.code == code.strip())
+    if cycle_id is not None:
+        query = query.where(Candidate.cycle_id == cycle_id)
+    found = [c for c in session.scalars(query.order_by(Candidate.id)) if policy.can_view_cycle(actor, c.cycle)]
+    if not found:
+        where = f" in cycle {cycle_id}" if cycle_id is not None else ""
+        raise NotFound(f"No candidate {code}{where} that this account works on.", field="code")
+    if len(found) > 1:
+        cycles = ", ".join(str(c.cycle_id) for c in found)
+        raise ValidationFailed(f"Candidate {code} is in cycles {cycles}: name the cycle.", field="cycle")
+    return found[0].id
 
 
 def set_email(session: Session, actor: User, security: Security, candidate_id: int, email: str) -> None:
@@ -287,51 +297,32 @@ def decide(
 # --- the candidate's side: opening ---------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Refused:
-    """A link that cannot be used: the page says :data:`REFUSED` (or :data:`RATE_LIMITED`)."""
-
-    message: str
-    status: int
-
-
-def _blocked(session: Session, security: Security, ip: str, now: datetime) -> bool:
-    since = now - security.settings.address_failure_window
-    failures = session.scalar(
-        select(func.count()).select_from(LinkFailure).where(LinkFailure.ip == ip, LinkFailure.occurred_at >= since)
-    )
-    return (failures or 0) >= security.settings.address_failure_limit
-
-
 def _admit(
     session: Session, security: Security, token: str, ip: str, act: str, *, lock: bool = False
 ) -> CandidateLink | Refused:
     """The live link behind ``token`` (audited as opened for ``act``), or the refusal (audited,
     counted against ``ip``)."""
     now = utcnow()
-    if _blocked(session, security, ip, now):
-        record(session, None, Event.CANDIDATE_LINK_RATE_LIMITED, ip=ip)
-        return Refused(RATE_LIMITED, 429)
+    limited = link_guard.blocked(session, security, ip, now)
+    if limited is not None:
+        return limited
     link = None
-    if token and len(token) <= MAX_TOKEN:
+    if link_guard.usable_token(token):
         query = select(CandidateLink).where(CandidateLink.token_sha256 == sha256_hex(token))
         # Locked for an act: of two submissions racing with one link, the second finds it spent.
         link = session.scalar(query.with_for_update() if lock else query)
     reason = "unknown" if link is None else link.refusal(now)
     if link is None or reason is not None:
-        session.add(LinkFailure(ip=ip, occurred_at=now))
-        subject = session.get(Candidate, link.candidate_id) if link else None
-        record(
+        return link_guard.refuse(
             session,
-            None,
-            Event.CANDIDATE_LINK_REFUSED,
-            subject=subject,
-            reason=reason,
-            link=link.id if link else None,
+            now,
+            ip,
+            reason=reason or "unknown",
             act=act,
-            ip=ip,
+            purpose=link.purpose.value if link else None,
+            candidate=session.get(Candidate, link.candidate_id) if link else None,
+            link=link.id if link else None,
         )
-        return Refused(REFUSED, 404)
     link.opened(now)
     candidate = session.get(Candidate, link.candidate_id)
     record(

@@ -5,6 +5,11 @@ page of its own, apart from the consent form and everything the investigation to
 The answers are sealed under the candidate's data key in their own table. Nobody reads
 them back one by one: only :mod:`vetting.services.adverse_impact` opens them, to count.
 The administrator learns whether the form was answered, never what it says.
+
+The link behaves like every candidate link (issue 16 point 1, :mod:`vetting.services.link_guard`):
+opening it is audited, and an unknown (guessed), spent, replaced or expired token gets the same
+plain refusal, audited with its reason, counted against the caller's address and rate-limited
+(:func:`open_form`, :func:`answer`, which the web page and the API use).
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from vetting.clock import utcnow
 from vetting.crypto import sha256_hex
 from vetting.errors import Conflict, NotFound, ValidationFailed
 from vetting.models import Candidate, CycleStatus, RaceEthnicity, SelfIdentification, Sex, User
+from vetting.services import link_guard
 from vetting.services.context import Security
 from vetting.services.cycles import get_cycle
 from vetting.services.vault import CandidateVault
@@ -133,9 +139,48 @@ def _open_row(session: Session, token: str) -> SelfIdentification:
     return row
 
 
-def check_link(session: Session, token: str) -> None:
-    """Refuse an unknown, spent or expired link before the form is shown."""
-    _open_row(session, token)
+PURPOSE = "self_identification"
+
+
+def _admit(
+    session: Session, security: Security, token: str, ip: str, act: str
+) -> SelfIdentification | link_guard.Refused:
+    """The form behind a live ``token`` (its opening audited), or the refusal (audited, counted)."""
+    now = utcnow()
+    limited = link_guard.blocked(session, security, ip, now)
+    if limited is not None:
+        return limited
+    row = None
+    if link_guard.usable_token(token):
+        query = select(SelfIdentification).where(SelfIdentification.token_sha256 == sha256_hex(token))
+        # Locked for the answer: of two submissions racing with one link, the second finds it spent.
+        row = session.scalar(query.with_for_update() if act == "answer" else query)
+    # A spent or replaced token's hash is gone: it is refused as unknown, like a guessed one.
+    reason = "unknown" if row is None else ("expired" if row.expires_at <= now else None)
+    candidate = session.get(Candidate, row.candidate_id) if row is not None else None
+    if row is None or reason is not None:
+        return link_guard.refuse(
+            session, now, ip, reason=reason or "unknown", act=act, purpose=PURPOSE, candidate=candidate
+        )
+    record(session, None, Event.CANDIDATE_LINK_OPENED, subject=candidate, purpose=PURPOSE, act=act, ip=ip)
+    return row
+
+
+def open_form(session: Session, security: Security, token: str, ip: str) -> link_guard.Refused | None:
+    """Whether the form may be shown for ``token`` (audited either way); the refusal if not."""
+    admitted = _admit(session, security, token, ip, "open")
+    return admitted if isinstance(admitted, link_guard.Refused) else None
+
+
+def answer(
+    session: Session, security: Security, token: str, ip: str, sex: str, race_ethnicity: str
+) -> link_guard.Refused | None:
+    """Seal the candidate's answers through their link and spend it; the refusal if the link is not live."""
+    admitted = _admit(session, security, token, ip, "answer")
+    if isinstance(admitted, link_guard.Refused):
+        return admitted
+    _seal(session, security, admitted, parse_answers(sex, race_ethnicity))
+    return None
 
 
 def parse_answers(sex: str, race_ethnicity: str) -> Answers:
@@ -151,8 +196,12 @@ def parse_answers(sex: str, race_ethnicity: str) -> Answers:
 
 
 def submit(session: Session, security: Security, token: str, answers: Answers) -> None:
-    """Seal the candidate's answers and spend the link (no account: the token is the key)."""
-    row = _open_row(session, token)
+    """Seal the candidate's answers and spend the link (no account: the token is the key); for
+    callers inside the application (the demo). Pages and the API go through :func:`answer`."""
+    _seal(session, security, _open_row(session, token), answers)
+
+
+def _seal(session: Session, security: Security, row: SelfIdentification, answers: Answers) -> None:
     candidate = session.get(Candidate, row.candidate_id)
     assert candidate is not None
     vault = CandidateVault(security.keyring, candidate)

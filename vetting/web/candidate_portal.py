@@ -16,7 +16,8 @@ from vetting.http.runtime import client_ip, runtime, transaction
 from vetting.http.uploads import accepts_upload
 from vetting.models import ResponseKind
 from vetting.services import candidate_links
-from vetting.services.candidate_links import LinkPage, Refused
+from vetting.services.candidate_links import LinkPage
+from vetting.services.link_guard import Refused
 from vetting.web.formrun import FormFailed, submit
 from vetting.web.forms import CandidateAnswerForm, CandidateSignForm
 

@@ -7,25 +7,29 @@ from flask import Blueprint, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from vetting.errors import DomainError
 from vetting.http.access import public, requires
-from vetting.http.runtime import runtime, transaction
+from vetting.http.runtime import client_ip, runtime, transaction
 from vetting.policy import Action
 from vetting.services import self_identification
+from vetting.services.link_guard import Refused
 from vetting.web.formrun import FormFailed, submit
 from vetting.web.forms import ActionForm, SelfIdentificationForm
 
 bp = Blueprint("self_id", __name__)
 
 
+def _refused(refused: Refused) -> ResponseReturnValue:
+    """The one plain page every refused candidate link gets (issue 16 point 1)."""
+    return render_template("portal/refused.html", message=refused.message), refused.status
+
+
 @bp.get("/self-identification/<token>")
 @public
 def form(token: str) -> ResponseReturnValue:
-    try:
-        with transaction() as session:
-            self_identification.check_link(session, token)
-    except DomainError as error:
-        return render_template("self_id/closed.html", message=error.message), error.http_status
+    with transaction() as session:
+        refused = self_identification.open_form(session, runtime().security, token, client_ip())
+    if refused is not None:
+        return _refused(refused)
     return render_template("self_id/form.html", form=SelfIdentificationForm(), token=token)
 
 
@@ -35,19 +39,16 @@ def answer(token: str) -> ResponseReturnValue:
     form = SelfIdentificationForm()
     security = runtime().security
     try:
-        submit(
+        refused = submit(
             form,
-            lambda s: self_identification.submit(
-                s,
-                security,
-                token,
-                self_identification.parse_answers(form.sex.data or "", form.race_ethnicity.data or ""),
+            lambda s: self_identification.answer(
+                s, security, token, client_ip(), form.sex.data or "", form.race_ethnicity.data or ""
             ),
         )
     except FormFailed as failed:
-        if failed.status in (404, 409):
-            return render_template("self_id/closed.html", message=failed.message), failed.status
         return render_template("self_id/form.html", form=form, token=token), failed.status
+    if refused is not None:
+        return _refused(refused)
     return render_template("self_id/thanks.html")
 
 
