@@ -827,6 +827,133 @@ def holds_release(hold_id: int, email: str, reason: str) -> None:
     click.echo(f"Hold {hold_id} released.")
 
 
+@cli.group("links")
+def links_group() -> None:
+    """The candidate's one-time links (issue 16): consent, notice, response, self-identification."""
+
+
+#: The options a service's field names (the command's own words for them).
+_LINK_OPTIONS = {"code": "CANDIDATE_CODE", "cycle": "--cycle", "email": "--email", "purpose": "--purpose"}
+
+
+@links_group.command("issue")
+@click.argument("code", metavar="CANDIDATE_CODE")
+@click.option(
+    "--purpose",
+    required=True,
+    type=click.Choice(["consent", "notice", "response", "self_identification"]),
+    help="What the link is for.",
+)
+@click.option(
+    "--by",
+    "email",
+    required=True,
+    help="Who issues it: an investigator of the cycle (an administrator for self_identification).",
+)
+@click.option("--cycle", "cycle_id", type=click.IntRange(min=1), default=None, help="The cycle (a code in several).")
+@click.option("--email", "address", default=None, help="Set the candidate's e-mail address first.")
+def links_issue(code: str, purpose: str, email: str, cycle_id: int | None, address: str | None) -> None:
+    """Issue the candidate's link for PURPOSE (any older one stops working) and e-mail it.
+
+    The link names the application's public address (VETTING_PUBLIC_URL). Acts as the person
+    named by --by, with their permissions; audited like the same act on the web. Without an
+    address on file the link is printed for staff to hand over.
+    """
+    from flask import current_app
+
+    from vetting.http.candidate_links import link_mailer, offer
+    from vetting.models import LinkPurpose
+    from vetting.services import candidate_links
+
+    rt = _runtime()
+    if not rt.settings.public_url:
+        raise click.ClickException(
+            "VETTING_PUBLIC_URL is not set: a link sent from the command line needs the application's public "
+            "address, such as https://vetting.agency.gov."
+        )
+    with current_app.test_request_context(base_url=rt.settings.public_url):
+        mailer = link_mailer()
+        try:
+            with rt.db.transaction() as session:
+                actor = _acting(session, email)
+                candidate_id = candidate_links.candidate_by_code(session, actor, code, cycle_id)
+                issued = candidate_links.issue(
+                    session, actor, rt.security, mailer, candidate_id, LinkPurpose(purpose), email=address
+                )
+        except DomainError as error:
+            option = _LINK_OPTIONS.get(error.field or "")
+            raise click.ClickException(f"{error.message} ({option})" if option else error.message) from error
+        offer(issued)
+    expires = _moment(issued.expires_at)
+    if issued.outbox_id is not None:
+        click.echo(f"{purpose} link for {code} e-mailed (outbox message {issued.outbox_id}), expires {expires}.")
+        return
+    click.echo(f"No e-mail address is on file for {code}: hand the candidate this {purpose} link (expires {expires}):")
+    click.echo(issued.url)
+
+
+@cli.group("reminders")
+def reminders_group() -> None:
+    """Due dates and reminders (issue 16 point 6)."""
+
+
+@reminders_group.command("run")
+def reminders_run() -> None:
+    """Queue today's reminder digests now, as the scheduled job does at the digest hour.
+
+    Today is the agency's day; each person's digest is queued once a day (a day already queued is
+    not queued again). Prints how many digests were queued.
+    """
+    from sqlalchemy.exc import IntegrityError
+
+    from vetting.clock import today
+    from vetting.config import AGENCY_NAME_MISSING
+    from vetting.services import reminders
+
+    rt = _runtime()
+    agency = rt.settings.agency_name
+    if not agency:
+        raise click.ClickException(AGENCY_NAME_MISSING)
+    day = today()
+    try:
+        with rt.db.transaction() as session:
+            queued = reminders.queue_digests(session, day, agency, rt.settings.public_url)
+    except IntegrityError:
+        click.echo(f"The digests of {day.isoformat()} were queued already: 0 digests queued.")
+        return
+    for message_id in queued:
+        rt.queue.offer_mail(message_id)
+    click.echo(f"{len(queued)} digest(s) queued for {day.isoformat()}.")
+
+
+@mail_group.command("outbox")
+def mail_outbox() -> None:
+    """Count the outbox's messages by state and list the failed ones with their errors (no bodies)."""
+    from vetting.models import OutboxStatus
+    from vetting.services import mail
+    from vetting.services.paging import MAX_LIMIT, PageRequest
+
+    rt = _runtime()
+    with rt.db.transaction() as session:
+        counts = mail.outbox_counts(session, None)
+    click.echo("  ".join(f"{status.value}: {count}" for status, count in counts.items()))
+    if not counts[OutboxStatus.FAILED]:
+        return
+    click.echo("Failed messages (id, created, template, attempts, error):")
+    page = PageRequest(limit=MAX_LIMIT)
+    while True:
+        with rt.db.transaction() as session:
+            found = mail.list_outbox(session, None, page, OutboxStatus.FAILED.value)
+        for view in found.items:
+            click.echo(
+                f"{view.id}\t{_moment(view.created_at)}\t{view.template.value}\t{view.attempts}\t"
+                f"{view.last_error or '-'}"
+            )
+        if found.next_cursor is None:
+            break
+        page = PageRequest(limit=MAX_LIMIT, cursor=found.next_cursor)
+
+
 def _check_storage_at_start() -> None:
     """`vetting serve`: report the store's state; remove half-written files older than a minute."""
     from sqlalchemy.exc import SQLAlchemyError

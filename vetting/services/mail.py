@@ -18,7 +18,7 @@ from enum import StrEnum
 from typing import Any, ClassVar, cast
 from urllib.parse import urlsplit
 
-from sqlalchemy import CursorResult, select
+from sqlalchemy import CursorResult, func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import Update
 
@@ -204,11 +204,16 @@ def queue(session: Session, actor: User | None, recipient: str, message: Message
     return row.id
 
 
-def list_outbox(session: Session, actor: User, page: PageRequest, status: str = "") -> Page[OutboxView]:
-    """The outbox, newest first, a page at a time in the database (administrators); ``status``
-    keeps only messages in that state ("" for all)."""
-    if not policy.can(actor, policy.Action.OUTBOX_READ):
+def _require_outbox_reader(actor: User | None) -> None:
+    """Administrators, and the command line (``None``: whoever runs it holds the server)."""
+    if actor is not None and not policy.can(actor, policy.Action.OUTBOX_READ):
         raise Forbidden(policy.FORBIDDEN)
+
+
+def list_outbox(session: Session, actor: User | None, page: PageRequest, status: str = "") -> Page[OutboxView]:
+    """The outbox, newest first, a page at a time in the database (administrators, the command
+    line); ``status`` keeps only messages in that state ("" for all)."""
+    _require_outbox_reader(actor)
     query = select(OutboxMessage)
     if status:
         if status not in set(OutboxStatus):
@@ -218,6 +223,14 @@ def list_outbox(session: Session, actor: User, page: PageRequest, status: str = 
         session, query, [Key(OutboxMessage.id, int, descending=True)], page, name=f"outbox:{status or 'all'}"
     )
     return found.map(OutboxView.of)
+
+
+def outbox_counts(session: Session, actor: User | None) -> dict[OutboxStatus, int]:
+    """How many messages are in each state (every state listed, zero included), in one query."""
+    _require_outbox_reader(actor)
+    query = select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
+    counted = {status: count for status, count in session.execute(query)}
+    return {status: counted.get(status, 0) for status in OutboxStatus}
 
 
 # --- the worker's side -----------------------------------------------------------------------------
