@@ -23,7 +23,7 @@ from vetting.audit.events import Event
 from vetting.cli import cli
 from vetting.crypto import DataKey, DecryptionError, Keyring, sha256_hex
 from vetting.errors import Conflict
-from vetting.models import AuditEvent, Candidate, CycleStatus, Disposition, Role
+from vetting.models import AuditEvent, Candidate, CycleStatus, Disposition, Duty, Role
 from vetting.services import cycles, retention, self_identification
 from vetting.services.disposition import rows_of, sealed_models, stored_files_of
 from vetting.services.vault import CandidateVault
@@ -82,6 +82,12 @@ def _sealed_values(app: Flask, candidate_id: int) -> list[tuple[str, str, str]]:
                         purpose = f"candidate:{candidate_id}:{sealed.purpose}:{sealed.record_id(row)}"
                         found.append((f"{model.__tablename__}.{name}", value, purpose))
     return found
+
+
+def _events(app: Flask, name: Event) -> list[dict[str, Any]]:
+    with runtime_of(app).db.transaction() as session:
+        rows = session.scalars(select(AuditEvent.data).where(AuditEvent.event == name.value).order_by(AuditEvent.seq))
+        return [json.loads(d) for d in rows]
 
 
 def test_a_disposed_candidate_leaves_nothing_that_decrypts_and_the_chain_and_reports_hold(
@@ -145,6 +151,9 @@ def test_a_disposed_candidate_leaves_nothing_that_decrypts_and_the_chain_and_rep
     own = client.post(f"{API}/dispositions/{disposition_id}/approve", headers=proposer)
     assert own.status_code == 409
     assert error_of(own)["code"] == "second_person_required"
+    assert _events(app, Event.RECORDS_DISPOSITION_REFUSED) == [
+        {"code": "second_person_required", "disposition": disposition_id}
+    ]
 
     approved = client.post(f"{API}/dispositions/{disposition_id}/approve", headers=approver)
     assert approved.status_code == 200, approved.get_data(as_text=True)
@@ -255,6 +264,7 @@ def test_a_schedule_takes_force_only_when_a_second_person_approves(
     own = client.post(f"{API}/retention/schedule/proposals/{proposal_id}/approve", headers=first)
     assert own.status_code == 409
     assert error_of(own)["code"] == "second_person_required"
+    assert _events(app, Event.RETENTION_SCHEDULE_REFUSED) == [{"code": "second_person_required"}]
     state = client.get(f"{API}/retention/schedule", headers=first).get_json()
     assert state["schedule"]["classes"]["candidate_file"]["period_days"] == 730
     assert state["pending"]["id"] == proposal_id
@@ -343,3 +353,31 @@ def test_the_lists_read_the_same_statements_for_1_or_11_candidates(
             assert client.get(f"{API}/retention/due", headers=headers).status_code == 200
         counts.append((len(every), len(due)))
     assert counts[0] == counts[1]
+
+
+def test_a_records_officer_who_searched_in_the_cycle_never_disposes_of_its_records(
+    app: Flask, client: FlaskClient, clock: Clock, officers: tuple[Person, Person]
+) -> None:
+    """R2 extended to records (POL-01): 409 separation_of_duties, audited, nothing proposed."""
+    bw = build_board_world(app)
+    both = make_user(app, "both@x.test", Role.RECORDS_OFFICER, Role.INVESTIGATOR, name="Bo Both")
+    rt = runtime_of(app)
+    with rt.db.transaction() as session:
+        cycles.assign(session, user_in(session, bw.world.admin), bw.world.cycle_id, both.id, Duty.INVESTIGATOR)
+    _close_cycle(app, bw)
+    clock.advance(days=PAST_RETENTION_DAYS)
+    body = {"candidate_id": bw.world.candidate_id}
+    answer = client.post(f"{API}/dispositions", json=body, headers=bearer(app, both))
+    assert answer.status_code == 409
+    assert error_of(answer)["code"] == "separation_of_duties"
+    assert _events(app, Event.RECORDS_DISPOSITION_REFUSED) == [{"code": "separation_of_duties"}]
+    # Proposed by someone else, the approval is refused to them all the same.
+    proposed = client.post(f"{API}/dispositions", json=body, headers=bearer(app, officers[0]))
+    assert proposed.status_code == 201
+    approve = client.post(f"{API}/dispositions/{proposed.get_json()['id']}/approve", headers=bearer(app, both))
+    assert approve.status_code == 409
+    assert error_of(approve)["code"] == "separation_of_duties"
+    with rt.db.transaction() as session:
+        candidate = session.get(Candidate, bw.world.candidate_id)
+        assert candidate is not None
+        assert candidate.wrapped_key is not None

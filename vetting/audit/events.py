@@ -140,11 +140,15 @@ class Event(StrEnum):
     #: destroyed, the candidate's files deleted, a tombstone left (issue 15 point 3).
     RECORDS_DISPOSITION_PROPOSED = "records.disposition_proposed"
     RECORDS_DISPOSED = "records.disposed"
+    #: A proposal or approval of a disposition was refused (its proposer approving, a duty in the cycle).
+    RECORDS_DISPOSITION_REFUSED = "records.disposition_refused"
     #: A certificate of destruction was downloaded: its SHA-256 and size.
     RECORDS_CERTIFICATE_PDF = "records.certificate_pdf"
     #: A change of the agency's retention schedule was proposed, or approved by a second person (RET-07).
     RETENTION_SCHEDULE_PROPOSED = "retention.schedule_proposed"
     RETENTION_SCHEDULE_APPROVED = "retention.schedule_approved"
+    #: A schedule's proposer tried to approve it (RET-07).
+    RETENTION_SCHEDULE_REFUSED = "retention.schedule_refused"
 
     #: An administrator set the agency's reminder thresholds (issue 16 point 6): the values.
     REMINDERS_THRESHOLDS_SET = "reminders.thresholds_set"

@@ -40,7 +40,7 @@ from vetting.audit.writer import record
 from vetting.clock import shown_time, today, utcnow
 from vetting.crypto import sha256_hex
 from vetting.db import on_rollback
-from vetting.errors import Conflict, Forbidden, NotFound
+from vetting.errors import Conflict, DomainError, Forbidden, NotFound, Refusal, SeparationOfDuties
 from vetting.models import (
     Base,
     Candidate,
@@ -175,10 +175,21 @@ def _candidate(session: Session, candidate_id: int) -> Candidate:
     return candidate
 
 
+def refused(refusal: str, actor: User, candidate: Candidate, **data: Any) -> DomainError:
+    """The error of a records refusal: 403 without the permission; otherwise 409, audited
+    (``records.disposition_refused``): ``second_person_required`` for the proposer (RET-07),
+    ``separation_of_duties`` for someone with a duty in the cycle (R2 extended to records)."""
+    if refusal == policy.FORBIDDEN:
+        return Forbidden(refusal)
+    code = "second_person_required" if refusal == policy.SECOND_PERSON_REQUIRED else SeparationOfDuties.code
+    audited = Refusal.of(Event.RECORDS_DISPOSITION_REFUSED, actor, subject=candidate, code=code, **data)
+    return Conflict(refusal, code=code, refusal=audited)
+
+
 def _require(actor: User, candidate: Candidate) -> None:
     refusal = policy.records_refusal(actor, policy.Action.RECORDS_DISPOSE, candidate.cycle)
     if refusal is not None:
-        raise Forbidden(refusal)
+        raise refused(refusal, actor, candidate)
 
 
 def propose(session: Session, actor: User, candidate_id: int) -> Disposition:
@@ -320,6 +331,12 @@ def certificate_pdf(
     return f"certificate-of-destruction-{row.candidate_code}.pdf", pdf
 
 
+def approval_refusal(session: Session, actor: User, row: Disposition) -> str | None:
+    """Why ``actor`` may not approve ``row`` (for the page to say before anyone presses), or ``None``."""
+    cycle = session.get(Cycle, row.cycle_id)
+    return policy.records_approval_refusal(actor, policy.Action.RECORDS_DISPOSE, row.proposed_by_id, cycle)
+
+
 def approve(
     session: Session, actor: User, security: Security, store: EncryptedStore, disposition_id: int
 ) -> Disposition:
@@ -332,10 +349,8 @@ def approve(
         raise NotFound("No such disposition.")
     candidate = _candidate(session, row.candidate_id)
     refusal = policy.records_approval_refusal(actor, policy.Action.RECORDS_DISPOSE, row.proposed_by_id, candidate.cycle)
-    if refusal == policy.SECOND_PERSON_REQUIRED:
-        raise Conflict(refusal, code="second_person_required")
     if refusal is not None:
-        raise Forbidden(refusal)
+        raise refused(refusal, actor, candidate, disposition=row.id)
     if row.status is not DispositionStatus.PROPOSED:
         raise Conflict("This disposition was carried out already.", code="already_disposed")
     _, retention = retention_for(session, candidate.id)

@@ -44,7 +44,7 @@ from vetting import policy
 from vetting.audit.events import Event
 from vetting.audit.writer import record
 from vetting.clock import local, start_of, today, utcnow
-from vetting.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from vetting.errors import Conflict, Forbidden, NotFound, Refusal, ValidationFailed
 from vetting.models import (
     Candidate,
     CandidateResponse,
@@ -249,7 +249,8 @@ def approve_schedule(session: Session, actor: User, schedule_id: int) -> Retenti
         raise Conflict(f"This schedule is {row.status.value}, not awaiting approval.", code="not_pending")
     refusal = policy.records_approval_refusal(actor, policy.Action.RETENTION_MANAGE, row.proposed_by_id)
     if refusal == policy.SECOND_PERSON_REQUIRED:
-        raise Conflict(refusal, code="second_person_required")
+        audited = Refusal.of(Event.RETENTION_SCHEDULE_REFUSED, actor, subject=row, code="second_person_required")
+        raise Conflict(refusal, code="second_person_required", refusal=audited)
     if refusal is not None:
         raise Forbidden(refusal)
     # Validated again: the floors are code, and a proposal made under other floors must not slip in.

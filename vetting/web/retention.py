@@ -180,9 +180,7 @@ def disposition_propose() -> ResponseReturnValue:
 def disposition_detail(disposition_id: int) -> ResponseReturnValue:
     with transaction() as session:
         row = disposition.get(session, current_user, disposition_id)
-        can_approve = (
-            policy.records_approval_refusal(current_user, Action.RECORDS_DISPOSE, row.proposed_by_id, None) is None
-        )
+        can_approve = disposition.approval_refusal(session, current_user, row) is None
         return render_template("retention/disposition.html", d=row, can_approve=can_approve)
 
 
@@ -195,7 +193,7 @@ def disposition_certificate(disposition_id: int) -> ResponseReturnValue:
 def _approve_page(disposition_id: int, blocker: str | None = None, status: int = 200) -> ResponseReturnValue:
     with transaction() as session:
         row = disposition.get(session, current_user, disposition_id)
-        refusal = policy.records_approval_refusal(current_user, Action.RECORDS_DISPOSE, row.proposed_by_id, None)
+        refusal = disposition.approval_refusal(session, current_user, row)
         code, status_value = row.candidate_code, row.status.value
     blockers = [b for b in (blocker, refusal) if b]
     if status_value != "proposed":
