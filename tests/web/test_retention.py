@@ -21,6 +21,7 @@ from tests.web.board_world import BoardWorld, build_board_world, complete
 from tests.web.world import API, CANDIDATE_NAME, add_candidate, add_evidence, bearer, error_of, user_in
 from vetting.audit.events import Event
 from vetting.cli import cli
+from vetting.clock import today
 from vetting.crypto import DataKey, DecryptionError, Keyring, sha256_hex
 from vetting.errors import Conflict
 from vetting.models import AuditEvent, Candidate, CycleStatus, Disposition, Duty, Role
@@ -381,3 +382,46 @@ def test_a_records_officer_who_searched_in_the_cycle_never_disposes_of_its_recor
         candidate = session.get(Candidate, bw.world.candidate_id)
         assert candidate is not None
         assert candidate.wrapped_key is not None
+
+
+def test_the_due_list_in_sql_agrees_with_each_candidates_dates_for_every_trigger(
+    app: Flask, client: FlaskClient, clock: Clock, officers: tuple[Person, Person]
+) -> None:
+    """The due list filters in SQL; each candidate's dates are computed in Python: they must agree,
+    for every trigger, before and after each period ends (a hire is kept: end of employment)."""
+    bw = build_board_world(app)
+    world = bw.world
+    chair = bearer(app, bw.chair)
+    body = {"outcome": "advance", "rationale": "Nothing of concern was released.", "finding_ids": []}
+    url = f"{API}/board/candidates/{world.candidate_id}"
+    assert client.post(f"{url}/recommendations", json=body, headers=chair).status_code == 201
+    decided = client.post(f"{url}/decisions", json=body, headers=chair)
+    assert decided.status_code == 201, decided.get_data(as_text=True)
+    undecided = add_candidate(app, world.inv, world.cycle_id, "Second Person")
+    schedule = _schedule()
+    for name, trigger, days in (
+        ("candidate_file", "end_of_employment", 800),
+        ("evidence", "cycle_close", 900),
+        ("search_log", "final_decision", 1000),
+    ):
+        schedule["classes"][name].update(trigger=trigger, period_days=days)
+    first, second = (bearer(app, p) for p in officers)
+    proposal = client.post(f"{API}/retention/schedule/proposals", json=schedule, headers=first).get_json()["id"]
+    assert client.post(f"{API}/retention/schedule/proposals/{proposal}/approve", headers=second).status_code == 200
+    _close_cycle(app, bw)
+    seen_due: set[int] = set()
+    for days in (0, 750, 850, 950, 1050, 1500):
+        clock.advance(days=days)
+        headers = bearer(app, officers[0])
+        every = client.get(f"{API}/retention/candidates", headers=headers).get_json()["candidates"]
+        expected = {
+            c["candidate_id"]
+            for c in every
+            if c["disposition_date"] is not None and c["disposition_date"] <= today().isoformat()
+        }
+        due = {c["candidate_id"] for c in client.get(f"{API}/retention/due", headers=headers).get_json()["candidates"]}
+        assert due == expected, days
+        seen_due |= due
+        clock.advance(days=-days)
+    assert undecided in seen_due
+    assert world.candidate_id not in seen_due  # hired: kept until the end of employment
