@@ -441,3 +441,26 @@ def test_a_held_candidates_decided_mention_is_not_decided_again(
     assert changed.status_code == 409
     assert error_of(changed)["code"] == "legal_hold"
     assert client.post(f"{url}/{second}", json={"resolution": "redact"}, headers=inv).status_code == 200
+
+
+def test_the_place_form_names_a_date_range_without_its_position(
+    app: Flask, client: FlaskClient, world: World, officer: Person, clock: Clock
+) -> None:
+    login(client, officer, clock)
+    page = client.get("/holds/new").get_data(as_text=True)
+    refused = client.post(
+        "/holds",
+        data={**HOLD, "position": "", "from_date": today().isoformat(), "csrf_token": csrf_from(page)},
+    )
+    assert refused.status_code == 422
+    assert "Choose the position these dates are for." in refused.get_data(as_text=True)
+    missing = client.post("/holds", data={**HOLD, "position": "Patrol officer", "csrf_token": csrf_from(page)})
+    assert missing.status_code == 422
+    assert "Give the first day of the range for the position." in missing.get_data(as_text=True)
+    placed = client.post(
+        "/holds",
+        data={**HOLD, "position": "Patrol officer", "from_date": today().isoformat(), "csrf_token": csrf_from(page)},
+    )
+    assert placed.status_code == 302
+    assert "Position Patrol officer" in client.get(placed.headers["Location"]).get_data(as_text=True)
+    assert hold_rows(app) == (1, 1)

@@ -581,9 +581,7 @@ class HoldForm(FlaskForm):
         description="Candidate ids, separated by commas (the number in the candidate's page address).",
     )
     position = SelectField(
-        "Position",
-        validators=[Optional()],
-        description="Every candidate added for it between the dates below, in every cycle.",
+        "Position", default="", description="Every candidate added for it between the dates below, in every cycle."
     )
     from_date = DateField("Candidates added from", validators=[Optional()])
     to_date = DateField("Candidates added until", validators=[Optional()], description="Leave empty for no end.")
@@ -595,9 +593,17 @@ class HoldForm(FlaskForm):
         except ValueError as error:
             raise ValidationError(str(error)) from error
 
-    def validate_from_date(self, field: DateField) -> None:
-        if self.position.data and field.data is None:
-            raise ValidationError("Give the first day of the range for the position.")
+    def validate(self, extra_validators: dict[str, list[object]] | None = None) -> bool:
+        # Across fields, after each field's own checks (an empty optional date stops its own chain).
+        valid: bool = super().validate(extra_validators)
+        if self.position.data and self.from_date.data is None and not self.from_date.errors:
+            self.from_date.errors = [*self.from_date.errors, "Give the first day of the range for the position."]
+            valid = False
+        if not self.position.data and (self.from_date.data is not None or self.to_date.data is not None):
+            # Dates alone hold nobody: say so rather than place a hold without them.
+            self.position.errors = [*self.position.errors, "Choose the position these dates are for."]
+            valid = False
+        return valid
 
     def hold_input(self) -> holds.HoldInput:
         positions = []
