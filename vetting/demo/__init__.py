@@ -13,8 +13,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from vetting.clock import today, utcnow
-from vetting.demo import board, investigation
-from vetting.models import Cycle, CycleStatus, Duty, Role, User
+from vetting.demo import board, investigation, portal
+from vetting.models import Candidate, Cycle, CycleStatus, Duty, Role, User
 from vetting.security import totp
 from vetting.services import checklists, cycles, self_identification, users
 from vetting.services.accounts import open_totp_secret, seal_totp_secret
@@ -86,6 +86,17 @@ def _self_identification(session: Session, security: Security, cycle: Cycle, adm
             self_identification.submit(session, security, invitation.token, answers)
 
 
+def _consent_through_a_link(session: Session, side: portal.Portal, cycle: Cycle, investigator: User) -> None:
+    """The second candidate (awaiting consent) is e-mailed the consent link and signs online (issue 16)."""
+    candidate = session.scalar(
+        select(Candidate).where(Candidate.cycle_id == cycle.id).order_by(Candidate.id).offset(1).limit(1)
+    )
+    if candidate is None or candidate.consent is not None:
+        return
+    name = investigation.PEOPLE[1].name
+    portal.sign_consent_online(side, session, investigator, candidate, name)
+
+
 def load_demo(session: Session, security: Security, store: EncryptedStore) -> list[DemoAccount]:
     """Create what is missing of the demo accounts and cycle; return the accounts."""
     accounts = {email: _account(session, security, email, name, role) for email, name, role in DEMO_ACCOUNTS}
@@ -125,8 +136,11 @@ def load_demo(session: Session, security: Security, store: EncryptedStore) -> li
         cycles.change_status(session, admin, cycle.id, CycleStatus.OPEN)
     investigators = [accounts["inv1@demo.test"], accounts["inv2@demo.test"]]
     investigation.add_candidates(session, security, store, cycle, *investigators)
+    candidate_side = portal.portal(security, store)
+    if candidate_side is not None:
+        _consent_through_a_link(session, candidate_side, cycle, investigators[1])
     members = [accounts[f"board{n}@demo.test"] for n in (1, 2, 3)]
-    board.load(session, security, cycle, admin, members, investigators)
+    board.load(session, security, cycle, admin, members, investigators, candidate_side)
     _self_identification(session, security, cycle, admin)
     return [
         DemoAccount(

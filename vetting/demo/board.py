@@ -1,6 +1,8 @@
 """Demo data for the hiring board: how it decides, the agency's holidays, and candidates at
 each step after the search (recommended, decided, notice given, disputed), with a question
-answered through the firewall. All content is fictional."""
+answered through the firewall. With an agency name configured (issue 16), the notices go to the
+candidates by e-mailed link: one candidate opens theirs (delivered: the window runs), the other
+disputes a finding online; and the day's reminder digests are queued. All content is fictional."""
 
 from __future__ import annotations
 
@@ -10,8 +12,19 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from vetting.clock import today
-from vetting.models import Candidate, Cycle, DecisionRule, Holiday, Outcome, Recommendation, ResponseKind, User
-from vetting.services import cycles, decisions, holidays, notices, questions
+from vetting.demo import portal
+from vetting.models import (
+    Candidate,
+    Cycle,
+    DecisionRule,
+    DigestDay,
+    Holiday,
+    Outcome,
+    Recommendation,
+    ResponseKind,
+    User,
+)
+from vetting.services import candidate_links, cycles, decisions, holidays, notices, questions, reminders
 from vetting.services.context import Security
 from vetting.services.released import released_findings
 
@@ -34,8 +47,21 @@ HOLIDAYS = (
 )
 
 
-def load(session: Session, security: Security, cycle: Cycle, admin: User, board: list[User], inv: list[User]) -> None:
-    """Idempotent: rules and holidays once; board activity only if none is recorded yet."""
+#: The demo's candidate who disputes online, in their own words.
+DISPUTE = "The screenshot was taken out of context; I did not share anything confidential."
+
+
+def load(
+    session: Session,
+    security: Security,
+    cycle: Cycle,
+    admin: User,
+    board: list[User],
+    inv: list[User],
+    side: portal.Portal | None = None,
+) -> None:
+    """Idempotent: rules and holidays once; board activity only if none is recorded yet. ``side``:
+    the candidate's side (issue 16), when an agency name is configured."""
     if cycle.chair_id is None:
         cycles.set_board_rules(
             session,
@@ -114,24 +140,54 @@ def load(session: Session, security: Security, cycle: Cycle, admin: User, board:
                 rationale="The released finding shows conduct incompatible with the duties of a police officer.",
                 finding_ids=cited,
             )
+        _propose(session, security, side, chair, inv[0], candidate, cited, disputed=n == 1)
+    if side is not None:
+        _digests(session, side, admin)
+
+
+def _propose(
+    session: Session,
+    security: Security,
+    side: portal.Portal | None,
+    chair: User,
+    investigator: User,
+    candidate: Candidate,
+    cited: list[int],
+    *,
+    disputed: bool,
+) -> None:
+    """The chair proposes not to advance (a pre-decision notice); ``disputed``: the candidate disputes
+    the finding, so the decision waits for re-validation (FCRA-09)."""
+    rationale = "Proposed: the released finding shows conduct incompatible with police work."
+    if side is None:
         decisions.decide(
-            session,
-            chair,
-            security,
-            candidate.id,
-            outcome=Outcome.DO_NOT_ADVANCE,
-            rationale="Proposed: the released finding shows conduct incompatible with police work.",
+            session, chair, security, candidate.id, outcome=Outcome.DO_NOT_ADVANCE, rationale=rationale,
             finding_ids=cited,
-        )
-        if n == 1:
-            # The candidate disputes it: the decision waits for re-validation (FCRA-09).
+        )  # fmt: skip
+        if disputed:
             notices.record_response(
-                session,
-                inv[0],
-                security,
-                candidate.id,
-                kind=ResponseKind.DISPUTE,
-                text="The screenshot was taken out of context; I did not share anything confidential.",
-                received_on=today(),
-                finding_ids=cited,
-            )
+                session, investigator, security, candidate.id, kind=ResponseKind.DISPUTE, text=DISPUTE,
+                received_on=today(), finding_ids=cited,
+            )  # fmt: skip
+        return
+    # The notice goes to the candidate by e-mailed link (issue 16 point 3) ...
+    candidate_links.set_email(session, investigator, security, candidate.id, portal.email_of(candidate))
+    _, issued = candidate_links.decide(
+        session, chair, security, side.mailer, candidate.id, outcome=Outcome.DO_NOT_ADVANCE, rationale=rationale,
+        finding_ids=cited,
+    )  # fmt: skip
+    assert issued is not None
+    # ... the candidate opens it (delivered and opened: the window runs from today) ...
+    token = portal.open_notice(side, session, issued.outbox_id)
+    if disputed:
+        # ... and disputes the finding online, through the same link.
+        portal.dispute_online(side, session, token, DISPUTE, cited)
+
+
+def _digests(session: Session, side: portal.Portal, admin: User) -> None:
+    """The day's reminder digests in the outbox, as the scheduled job queues them (issue 16 point 6).
+    The demo agency hears of response windows a week ahead, so the notices just delivered count."""
+    wanted = reminders.get_thresholds(session, admin).as_dict() | {"response_window_days": 7}
+    reminders.set_thresholds(session, admin, wanted)
+    if session.get(DigestDay, today()) is None:  # not yet claimed by a worker today
+        reminders.queue_digests(session, today(), side.agency, side.security.settings.public_url)

@@ -604,6 +604,8 @@ def respond(
     if admitted.purpose not in (LinkPurpose.RESPONSE, LinkPurpose.NOTICE):
         raise NotFound("This link is not for answering.")
     candidate = _candidate(session, admitted)
+    # Answering from the notice's own link proves the candidate has it.
+    notice_delivery.opened(session, admitted, utcnow())
     if _pending_for(session, admitted, candidate) is None:
         raise Conflict("There is no notice waiting for your answer through this link.", code="no_pending_notice")
     files = [f for f in attachments or [] if f]
