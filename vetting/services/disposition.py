@@ -20,6 +20,10 @@ earliest disposition date; a second person approves it, and the approval carries
 - the :class:`Disposition` row is the tombstone: code, cycle, class and citation, dates, proposer
   and approver, and counts and SHA-256 digests of what was destroyed.
 
+Copies outside the database's current rows and the store keep what they hold until they are
+themselves rotated out: database backups (which still hold the wrapped key), PostgreSQL's dead
+tuples until a vacuum, and the ``.eml`` files of the folder mail transport (no SMTP configured).
+
 Whether a candidate may be disposed is decided in one place, :func:`disposal_refusal`.
 """
 
