@@ -257,6 +257,11 @@ def test_a_held_candidates_records_are_not_edited_away(app: Flask, world: World,
         assert finding.summary != "A different summary now"
         assert finding.withdrawn_at is None
     resolve(app, world.inv, world.candidate_id, world.items[1])  # a first resolution adds, it edits nothing
+    # Each attempt is on the audit log, after its rollback: who tried, on which candidate and hold.
+    with runtime_of(app).db.transaction() as session:
+        refused = session.scalars(select(AuditEvent).where(AuditEvent.event == "hold.change_refused")).all()
+        assert [(e.actor_id, e.subject_id) for e in refused] == [(world.inv.id, str(world.candidate_id))] * 3
+        assert json.loads(refused[0].data)["candidate_ids"] == [world.candidate_id]
 
 
 def test_the_hold_check_is_one_statement_whatever_the_number_of_candidates(

@@ -112,6 +112,8 @@ class Event(StrEnum):
     HOLD_RELEASED = "hold.released"
     #: A release refused: its placer tried (``second_person_required``) or a duty in a held cycle.
     HOLD_RELEASE_REFUSED = "hold.release_refused"
+    #: A change to a held candidate's records refused (409 ``legal_hold``): the candidates and holds.
+    HOLD_CHANGE_REFUSED = "hold.change_refused"
 
     KEYS_ROTATED = "keys.rotated"
 

@@ -145,7 +145,7 @@ def update_finding(session: Session, actor: User, security: Security, finding_id
     """Change a finding. Any change starts a new revision: earlier validation no longer counts (R7).
     The sealed text is overwritten, so a held candidate's finding never changes (RET-02)."""
     finding = finding_for_work(session, actor, finding_id, lock=True)
-    holds.require_not_held(session, [finding.candidate_id])
+    holds.require_not_held(session, [finding.candidate_id], actor)
     candidate = finding.candidate
     candidate.require_workable()
     finding.require_not_withdrawn()
@@ -448,7 +448,7 @@ def resolve_mention(
     finding = finding_for_work(session, actor, finding_id, lock=True)
     finding.require_not_withdrawn()
     if any(m.id == mention_id and m.resolution is not None for m in finding.mentions):
-        holds.require_not_held(session, [finding.candidate_id])
+        holds.require_not_held(session, [finding.candidate_id], actor)
     redaction.resolve(
         session, actor, CandidateVault(security.keyring, finding.candidate), finding, mention_id, resolution, reason
     )
@@ -610,7 +610,7 @@ def withdraw_finding(session: Session, actor: User, security: Security, finding_
     closed (a dispute can show a finding was wrong). Audited, the reason sealed. Never while the
     candidate is on legal hold: the record stays as the matter found it (RET-02)."""
     finding = finding_for_work(session, actor, finding_id, lock=True)
-    holds.require_not_held(session, [finding.candidate_id])
+    holds.require_not_held(session, [finding.candidate_id], actor)
     finding.candidate.require_cycle_not_closed()
     finding.require_not_withdrawn()
     reason = reason.strip()

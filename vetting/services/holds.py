@@ -20,7 +20,7 @@ from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from vetting import policy
-from vetting.audit.events import Event
+from vetting.audit.events import Event, Subject
 from vetting.audit.writer import record
 from vetting.clock import start_of, today, utcnow
 from vetting.errors import Conflict, Forbidden, NotFound, Refusal, SeparationOfDuties, ValidationFailed
@@ -121,9 +121,11 @@ def matters_holding(session: Session, candidate_id: int) -> list[str]:
     return [h.matter for h in holdings(session, [candidate_id])]
 
 
-def require_not_held(session: Session, candidate_ids: Iterable[int]) -> None:
+def require_not_held(session: Session, candidate_ids: Iterable[int], actor: User | None = None) -> None:
     """Refuse (409 ``legal_hold``) when a hold in force reaches any of ``candidate_ids``: their
-    records are kept as they are until every hold on them is released (RET-02, RET-03)."""
+    records are kept as they are until every hold on them is released (RET-02, RET-03). With
+    ``actor``, the refusal is audited (``hold.change_refused``): an attempt on held records is
+    what a court asks about (FRCP 37(e))."""
     found = holdings(session, candidate_ids)
     if not found:
         return
@@ -131,10 +133,23 @@ def require_not_held(session: Session, candidate_ids: Iterable[int]) -> None:
     matters = sorted({h.matter for h in found if h.candidate_id == first.candidate_id})
     others = len({h.candidate_id for h in found}) - 1
     more = f" (and {others} other held candidate{'s' if others != 1 else ''})" if others else ""
+    refusal = None
+    if actor is not None:
+        refusal = Refusal(
+            Event.HOLD_CHANGE_REFUSED,
+            actor.id,
+            Subject("candidate", str(first.candidate_id)),
+            {
+                "code": LEGAL_HOLD,
+                "candidate_ids": sorted({h.candidate_id for h in found}),
+                "hold_ids": sorted({h.hold_id for h in found}),
+            },
+        )
     raise Conflict(
         f"Candidate {first.candidate_code}{more} is on legal hold for {'; '.join(matters)}: "
         "their records are kept as they are until the hold is released (RET-02).",
         code=LEGAL_HOLD,
+        refusal=refusal,
     )
 
 

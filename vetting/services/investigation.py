@@ -260,7 +260,7 @@ def resolve_item(
     Resolving an item again overwrites its status and sealed notes: never for a held candidate (RET-02)."""
     candidate = get_for_work(session, actor, candidate_id)
     if any(r.item_id == item_id for r in candidate.resolutions):
-        holds.require_not_held(session, [candidate.id])
+        holds.require_not_held(session, [candidate.id], actor)
     candidate.require_consent()
     candidate.require_workable()
     item = candidate.checklist_item(item_id)
