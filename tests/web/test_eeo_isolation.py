@@ -455,6 +455,7 @@ def test_only_auditor_and_self_identification_modules_use_the_eeo_services() -> 
         "vetting.services.adverse_impact",
         "vetting.demo",  # the demo data: answers given through the form's own service
         "vetting.services.candidate_links",  # issues and mails the form's link (invite), never reads answers
+        "vetting.services.retention",  # the submission's date as a record date (RET-01), never the answers
     }
     assert _importers("vetting.selection_rates") == {"vetting.services.adverse_impact", "vetting.api.audit"}
     # And the board's and the investigators' own modules import none of it, nor the auditor's views.

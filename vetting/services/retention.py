@@ -58,11 +58,10 @@ from vetting.models import (
     RetentionSchedule,
     ScheduleStatus,
     SearchLogEntry,
-    SelfIdentification,
     Trigger,
     User,
 )
-from vetting.services import holds
+from vetting.services import holds, self_identification
 from vetting.services.paging import Key, Page, PageRequest, paginate
 
 #: RET-01: personnel and hiring records, 2 years (29 CFR 1602.31); every candidate class.
@@ -278,7 +277,8 @@ def _record_terms() -> list[Any]:
         _latest(Decision.recorded_at, Decision.candidate_id == Candidate.id).label("last_decision"),
         _latest(Notice.issued_at, Notice.candidate_id == Candidate.id).label("last_notice"),
         _latest(CandidateResponse.recorded_at, CandidateResponse.candidate_id == Candidate.id).label("last_response"),
-        _latest(SelfIdentification.submitted_at, SelfIdentification.candidate_id == Candidate.id).label("last_eeo"),
+        # The EEO table is read only by its own services (UGESP isolation): its date comes from there.
+        self_identification.submitted_at_of(Candidate.id).correlate(Candidate).label("last_eeo"),
     ]
 
 

@@ -19,8 +19,8 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, ScalarSelect, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from vetting import policy
 from vetting.audit.events import Event
@@ -213,6 +213,14 @@ def _seal(session: Session, security: Security, row: SelfIdentification, answers
     session.flush()
     # The event says that the form was answered, never what it says.
     record(session, None, Event.SELF_IDENTIFICATION_SUBMITTED, subject=candidate)
+
+
+def submitted_at_of(candidate_id: ColumnElement[int] | InstrumentedAttribute[int]) -> ScalarSelect[datetime | None]:
+    """SQL: when the candidate of ``candidate_id`` (a column of the enclosing query) submitted the
+    form, NULL if never: a record date for retention (RET-01, issue 15), never the answers."""
+    return (
+        select(SelfIdentification.submitted_at).where(SelfIdentification.candidate_id == candidate_id).scalar_subquery()
+    )
 
 
 def open_answers(vault: CandidateVault, row: SelfIdentification) -> Answers | None:
