@@ -117,7 +117,7 @@ def test_a_disposition_through_the_pages_asks_for_confirmation_and_shows_the_tom
     )
     assert proposed.status_code == 302
     detail_url = proposed.headers["Location"]
-    assert "Another records officer or administrator approves" in first.get(detail_url).get_data(as_text=True)
+    assert "A second person approves what one proposed" in first.get(detail_url).get_data(as_text=True)
 
     second = _signed_in(app, officers[1], clock)
     confirm = second.get(f"{detail_url}/approve")
@@ -133,6 +133,8 @@ def test_a_disposition_through_the_pages_asks_for_confirmation_and_shows_the_tom
     assert done.status_code == 302
     tombstone = second.get(detail_url).get_data(as_text=True)
     assert "What was destroyed" in tombstone
+    assert "by Rita Records" in tombstone
+    assert "by Remy Records" in tombstone
     assert CANDIDATE_NAME not in tombstone
     with runtime_of(app).db.transaction() as session:
         candidate = session.get(Candidate, bw.world.candidate_id)

@@ -335,6 +335,29 @@ def certificate_pdf(
     return f"certificate-of-destruction-{row.candidate_code}.pdf", pdf
 
 
+@dataclass(frozen=True)
+class DispositionDetail:
+    """A disposition as its page shows it: the row, who proposed and approved it, and why the
+    reader may not approve it (``None``: they may)."""
+
+    row: Disposition
+    proposed_by: str
+    approved_by: str | None
+    approval_refusal: str | None
+
+
+def detail(session: Session, actor: User, disposition_id: int) -> DispositionDetail:
+    """One disposition with its people's names (records readers)."""
+    row = get(session, actor, disposition_id)
+    names = users.names(session)
+    return DispositionDetail(
+        row,
+        names.get(row.proposed_by_id, "unknown"),
+        names.get(row.approved_by_id, "unknown") if row.approved_by_id else None,
+        approval_refusal(session, actor, row),
+    )
+
+
 def approval_refusal(session: Session, actor: User, row: Disposition) -> str | None:
     """Why ``actor`` may not approve ``row`` (for the page to say before anyone presses), or ``None``."""
     cycle = session.get(Cycle, row.cycle_id)

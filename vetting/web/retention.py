@@ -179,9 +179,8 @@ def disposition_propose() -> ResponseReturnValue:
 @requires(Action.RECORDS_READ)
 def disposition_detail(disposition_id: int) -> ResponseReturnValue:
     with transaction() as session:
-        row = disposition.get(session, current_user, disposition_id)
-        can_approve = disposition.approval_refusal(session, current_user, row) is None
-        return render_template("retention/disposition.html", d=row, can_approve=can_approve)
+        found = disposition.detail(session, current_user, disposition_id)
+        return render_template("retention/disposition.html", d=found.row, found=found)
 
 
 @bp.get("/dispositions/<int:disposition_id>/certificate.pdf")
