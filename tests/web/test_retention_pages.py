@@ -158,6 +158,13 @@ def test_a_disposition_through_the_pages_asks_for_confirmation_and_shows_the_tom
     assert opened.status_code == 409
     assert "disposed of under the retention schedule" in opened.get_data(as_text=True)
 
+    # The auditor's reports still count the candidate, from metadata, and show no name.
+    auditor = _signed_in(app, bw.world.auditor, clock)
+    for report in ("uniformity", "adverse-impact", "report.pdf"):
+        answer = auditor.get(f"/audit/cycles/{bw.world.cycle_id}/{report}")
+        assert answer.status_code == 200, (report, answer.status_code)
+        assert CANDIDATE_NAME.encode() not in answer.data
+
 
 ROUTES = [
     ("GET", "/retention"),
