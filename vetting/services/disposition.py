@@ -150,13 +150,15 @@ def sealed_counts(session: Session, candidate_id: int) -> dict[str, int]:
 # --- whether a candidate may be disposed: the one place ------------------------------------------
 
 
-def disposal_refusal(session: Session, candidate: Candidate, retention: CandidateRetention) -> Conflict | None:
+def disposal_refusal(
+    session: Session, candidate: Candidate, retention: CandidateRetention, actor: User | None = None
+) -> Conflict | None:
     """Why ``candidate`` may not be disposed now, or ``None``: already disposed, not yet past its
     earliest disposition date (RET-01, RET-05, RET-07), or on legal hold (RET-02: ``legal_hold``)."""
     if candidate.wrapped_key is None:
         return Conflict("This candidate's records were disposed of already.", code="already_disposed")
     try:
-        holds.require_not_held(session, [candidate.id])
+        holds.require_not_held(session, [candidate.id], actor)  # with an actor, the refusal is audited
     except Conflict as held:
         return held
     if retention.due_on is None:
@@ -201,7 +203,7 @@ def propose(session: Session, actor: User, candidate_id: int) -> Disposition:
     candidate = _candidate(session, candidate_id)
     _require(actor, candidate)
     schedule, retention = retention_for(session, candidate.id)
-    refusal = disposal_refusal(session, candidate, retention)
+    refusal = disposal_refusal(session, candidate, retention, actor)
     if refusal is not None:
         raise refusal
     if session.scalar(select(Disposition.id).where(Disposition.candidate_id == candidate.id)) is not None:
@@ -381,7 +383,7 @@ def approve(
     if row.status is not DispositionStatus.PROPOSED:
         raise Conflict("This disposition was carried out already.", code="already_disposed")
     _, retention = retention_for(session, candidate.id)
-    blocked = disposal_refusal(session, candidate, retention)
+    blocked = disposal_refusal(session, candidate, retention, actor)
     if blocked is not None:
         raise blocked
     destroyed = shred(session, security, candidate, store)
