@@ -2,17 +2,15 @@
 disclosure and authorization, later receives a pre-decision notice link, opens it and disputes a
 finding; the board then reads the dispute with protected-class words redacted, the proposal paused.
 
-The mail is delivered as the worker does when no SMTP server is configured (``.eml`` files in
-``instance/outbox/``) and the link is read from the file. Every control is reached by its
+The mail is delivered as the worker does, through a real SMTP server the test starts (aiosmtpd on
+127.0.0.1), and the link is read from the message that server received. Every control is reached by its
 accessible role and name or label (FCRA-02, FCRA-06, FCRA-09, PC-01).
 """
 
 from __future__ import annotations
 
 import re
-from email import message_from_bytes
-from email.message import EmailMessage
-from email.policy import default
+from collections.abc import Iterator
 
 import pytest
 from flask import Flask
@@ -23,10 +21,12 @@ from sqlalchemy import select
 from tests.browser.conftest import Browsing
 from tests.browser.test_axe import Checker, axe_context  # noqa: F401  (the fixture)
 from tests.browser.test_login import sign_in
+from tests.integration.smtp import HOST, SmtpServer
 from tests.support import Clock, runtime_of
 from tests.web.board_world import PROTECTED_SUMMARY, complete, release_finding, set_rules
 from tests.web.world import API, add_finding, add_investigator, bearer, build_world, resolve
-from vetting.jobs.mail import OUTBOX_DIR, deliver
+from vetting.config import Settings, parse_smtp_url
+from vetting.jobs.mail import deliver
 from vetting.models import REDACTED, CandidateLink
 
 pytestmark = pytest.mark.browser
@@ -36,13 +36,31 @@ LINK = re.compile(r"https?://\S+?(/c/[A-Za-z0-9_-]+)")
 DISPUTE = "That was not me: I was at my baby shower at St. Mary's parish that day."
 
 
-def _mailed_path(app: Flask, outbox_id: int) -> str:
-    """Deliver the message as the worker does and read the link's path from the .eml file."""
-    rt = runtime_of(app)
-    assert deliver(rt, outbox_id) is not None
-    files = sorted((rt.settings.instance_path / OUTBOX_DIR).glob("*.eml"), key=lambda p: p.stat().st_mtime)
-    message = message_from_bytes(files[-1].read_bytes(), policy=default)
-    assert isinstance(message, EmailMessage)
+SENDER = "vetting@agency.test"
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpServer]:
+    server = SmtpServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def settings(settings: Settings, smtp: SmtpServer) -> Settings:
+    """The app mails through the test's SMTP server (the ``app`` fixture is built from these)."""
+    return settings.with_overrides(smtp=parse_smtp_url(f"smtp://{HOST}:{smtp.port}"), mail_from=SENDER)
+
+
+def _mailed_path(app: Flask, smtp: SmtpServer, outbox_id: int) -> str:
+    """Deliver the message as the worker does and read the link's path from what the SMTP server received."""
+    before = len(smtp.received)
+    assert deliver(runtime_of(app), outbox_id) is not None
+    assert len(smtp.received) == before + 1
+    received = smtp.received[-1]
+    assert received.recipients == [EMAIL]
+    message = received.message
     assert message["To"] == EMAIL
     body = message.get_body(("plain",))
     assert body is not None
@@ -52,7 +70,7 @@ def _mailed_path(app: Flask, outbox_id: int) -> str:
 
 
 def test_the_candidate_signs_then_disputes_the_notice_and_the_board_sees_it_paused(
-    app: Flask, client: FlaskClient, browsing: Browsing, clock: Clock
+    app: Flask, client: FlaskClient, browsing: Browsing, clock: Clock, smtp: SmtpServer
 ) -> None:
     world = build_world(app)
     cid = world.candidate_id
@@ -61,7 +79,7 @@ def test_the_candidate_signs_then_disputes_the_notice_and_the_board_sees_it_paus
     assert issued.status_code == 201, issued.get_data(as_text=True)
     page = browsing.page
 
-    page.goto(_mailed_path(app, issued.get_json()["outbox_id"]))
+    page.goto(_mailed_path(app, smtp, issued.get_json()["outbox_id"]))
     expect(page.get_by_role("heading", level=1)).to_have_text("Disclosure and authorization")
     page.get_by_label("I have read the disclosure and I authorize this").check()
     page.get_by_label("Your full name").fill("Casey Candidate")
@@ -82,7 +100,7 @@ def test_the_candidate_signs_then_disputes_the_notice_and_the_board_sees_it_paus
     proposed = client.post(f"{API}/board/candidates/{cid}/decisions", json=body, headers=chair)
     assert proposed.status_code == 201, proposed.get_data(as_text=True)
     assert proposed.get_json()["notice_mailed"] is True
-    notice_path = _mailed_path(app, _notice_outbox(app))
+    notice_path = _mailed_path(app, smtp, _notice_outbox(app))
 
     page.goto(notice_path)
     expect(page.get_by_role("heading", level=1)).to_have_text("Pre-decision notice")
@@ -120,13 +138,14 @@ def test_the_candidates_pages_have_no_serious_accessibility_violation(
     app: Flask,
     client: FlaskClient,
     axe_context: BrowserContext,  # noqa: F811  (the fixture imported above)
+    smtp: SmtpServer,
 ) -> None:
     """The consent page, refused unsigned, signed; a refused link; the notice page and the receipt."""
     world = build_world(app)
     cid = world.candidate_id
     inv = bearer(app, world.inv)
     issued = client.post(f"{API}/candidates/{cid}/links", json={"purpose": "consent", "email": EMAIL}, headers=inv)
-    path = _mailed_path(app, issued.get_json()["outbox_id"])
+    path = _mailed_path(app, smtp, issued.get_json()["outbox_id"])
     page = axe_context.new_page()
     checker = Checker(page)
     page.goto(path)
@@ -153,7 +172,7 @@ def test_the_candidates_pages_have_no_serious_accessibility_violation(
     body = {"outcome": "do_not_advance", "rationale": "Threatened a neighbour.", "finding_ids": [finding]}
     client.post(f"{API}/board/candidates/{cid}/recommendations", json=body, headers=chair)
     assert client.post(f"{API}/board/candidates/{cid}/decisions", json=body, headers=chair).status_code == 201
-    page.goto(_mailed_path(app, _notice_outbox(app)))
+    page.goto(_mailed_path(app, smtp, _notice_outbox(app)))
     checker.check()
     page.get_by_label("A statement or explanation").check()
     page.get_by_label("Your statement").fill("I can explain.")
