@@ -74,6 +74,13 @@ class Reports:
         pdf: bytes = self._document(html).write_pdf()
         return pdf
 
+    def render_counted(self, template: str, **context: Any) -> tuple[bytes, int]:
+        """The PDF and its number of pages, laid out once (a production's Bates numbers run on
+        from one document to the next)."""
+        document = self._document(self.html(template, **context)).render()
+        pdf: bytes = document.write_pdf()
+        return pdf, len(document.pages)
+
     def page_count(self, html: str) -> int:
         """How many pages ``html`` lays out to (for benchmarks: seconds per page)."""
         return len(self._document(html).render().pages)

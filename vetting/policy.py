@@ -69,6 +69,12 @@ class Action(StrEnum):
     HOLDS_MANAGE = "holds.manage"
     #: Propose or approve the disposition of candidates past their retention (RET-07: a second person).
     RECORDS_DISPOSE = "records.dispose"
+    #: Make a production bundle for a records request, discovery or an inspection (RET-08, RET-10):
+    #: records officers only, and never of a cycle they searched or decided (``records_refusal``).
+    RECORDS_PRODUCE = "records.produce"
+    #: Log a public-records request, apply exemptions to its working copy, prepare, approve (a
+    #: second person) and release it (RET-10): records officers only, never automatically.
+    RECORDS_REQUESTS = "records.requests"
 
 
 ROLE_ACTIONS: Final[Mapping[Role, frozenset[Action]]] = {
@@ -92,7 +98,14 @@ ROLE_ACTIONS: Final[Mapping[Role, frozenset[Action]]] = {
     Role.BOARD_MEMBER: frozenset({Action.BOARD_READ}),
     Role.AUDITOR: frozenset({Action.AUDIT_READ, Action.CYCLES_VIEW_ALL, Action.RECORDS_READ}),
     Role.RECORDS_OFFICER: frozenset(
-        {Action.RECORDS_READ, Action.RETENTION_MANAGE, Action.HOLDS_MANAGE, Action.RECORDS_DISPOSE}
+        {
+            Action.RECORDS_READ,
+            Action.RETENTION_MANAGE,
+            Action.HOLDS_MANAGE,
+            Action.RECORDS_DISPOSE,
+            Action.RECORDS_PRODUCE,
+            Action.RECORDS_REQUESTS,
+        }
     ),
 }
 
@@ -418,6 +431,7 @@ JOB_ACTIONS: Final[Mapping[JobKind, Action]] = {
     JobKind.CHAIN_CHECK: Action.AUDIT_READ,
     JobKind.UNIFORMITY_CSV: Action.AUDIT_READ,
     JobKind.AUDIT_EXPORT: Action.AUDIT_READ,
+    JobKind.PRODUCTION: Action.RECORDS_PRODUCE,
 }
 #: Kinds whose status and result every holder of the kind's action reads: the audit report is the
 #: auditors' shared document (as its synchronous route is). Other kinds: the requester only (each
@@ -509,3 +523,32 @@ def hold_release_refusal(actor: User, placed_by_id: int, cycles: Iterable[Cycle]
     if refusal is not None:
         return refusal
     return PLACER_CANNOT_RELEASE if actor.id == placed_by_id else None
+
+
+# --- public-records requests (issue 15 point 4; RET-10) ------------------------------------------
+
+#: The person who prepared a release tried to approve it; the caller answers 409 ``second_person_required``.
+PREPARER_CANNOT_APPROVE: Final = (
+    "You prepared this release: another records officer approves it (a second person, RET-10)."
+)
+
+
+def records_request_refusal(actor: User, cycles: Iterable[Cycle]) -> str | None:
+    """Why ``actor`` may not work on a records request whose scope reaches ``cycles``, or ``None``:
+    records officers, and never on a cycle they search or decide in (:func:`records_refusal`,
+    R2 extended to records: nobody decides what of their own investigation the public reads)."""
+    for cycle in (None, *cycles):
+        refusal = records_refusal(actor, Action.RECORDS_REQUESTS, cycle)
+        if refusal is not None:
+            return refusal
+    return None
+
+
+def records_request_approval_refusal(actor: User, prepared_by_id: int, cycles: Iterable[Cycle]) -> str | None:
+    """Why ``actor`` may not approve a release that ``prepared_by_id`` prepared, or ``None``: the
+    rules of :func:`records_request_refusal`, and never its preparer (:data:`PREPARER_CANNOT_APPROVE`;
+    RET-10: what leaves the agency is seen by two people)."""
+    refusal = records_request_refusal(actor, cycles)
+    if refusal is not None:
+        return refusal
+    return PREPARER_CANNOT_APPROVE if actor.id == prepared_by_id else None

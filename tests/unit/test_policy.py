@@ -74,18 +74,29 @@ ALLOWED: dict[tuple[Role, Action], bool] = {
     (Role.ADMIN, Action.RETENTION_MANAGE): True,
     (Role.ADMIN, Action.HOLDS_MANAGE): True,
     (Role.ADMIN, Action.RECORDS_DISPOSE): True,
+    # Production bundles (RET-08): records officers only; an administrator runs the cycles whose
+    # records are produced.
+    (Role.ADMIN, Action.RECORDS_PRODUCE): False,
+    # Public-records requests (RET-10): records officers only; administrators, auditors read the log.
+    (Role.ADMIN, Action.RECORDS_REQUESTS): False,
     (Role.INVESTIGATOR, Action.RECORDS_READ): False,
     (Role.INVESTIGATOR, Action.RETENTION_MANAGE): False,
     (Role.INVESTIGATOR, Action.HOLDS_MANAGE): False,
     (Role.INVESTIGATOR, Action.RECORDS_DISPOSE): False,
+    (Role.INVESTIGATOR, Action.RECORDS_PRODUCE): False,
+    (Role.INVESTIGATOR, Action.RECORDS_REQUESTS): False,
     (Role.BOARD_MEMBER, Action.RECORDS_READ): False,
     (Role.BOARD_MEMBER, Action.RETENTION_MANAGE): False,
     (Role.BOARD_MEMBER, Action.HOLDS_MANAGE): False,
     (Role.BOARD_MEMBER, Action.RECORDS_DISPOSE): False,
+    (Role.BOARD_MEMBER, Action.RECORDS_PRODUCE): False,
+    (Role.BOARD_MEMBER, Action.RECORDS_REQUESTS): False,
     (Role.AUDITOR, Action.RECORDS_READ): True,
     (Role.AUDITOR, Action.RETENTION_MANAGE): False,
     (Role.AUDITOR, Action.HOLDS_MANAGE): False,
     (Role.AUDITOR, Action.RECORDS_DISPOSE): False,
+    (Role.AUDITOR, Action.RECORDS_PRODUCE): False,
+    (Role.AUDITOR, Action.RECORDS_REQUESTS): False,
     # The records officer keeps records and reads none of their content (issue 15).
     (Role.RECORDS_OFFICER, Action.USERS_MANAGE): False,
     (Role.RECORDS_OFFICER, Action.CYCLES_MANAGE): False,
@@ -102,6 +113,8 @@ ALLOWED: dict[tuple[Role, Action], bool] = {
     (Role.RECORDS_OFFICER, Action.RETENTION_MANAGE): True,
     (Role.RECORDS_OFFICER, Action.HOLDS_MANAGE): True,
     (Role.RECORDS_OFFICER, Action.RECORDS_DISPOSE): True,
+    (Role.RECORDS_OFFICER, Action.RECORDS_PRODUCE): True,
+    (Role.RECORDS_OFFICER, Action.RECORDS_REQUESTS): True,
 }
 
 
@@ -322,7 +335,16 @@ def test_board_read_needs_the_board_duty_in_that_cycle() -> None:
     assert not policy.can(member, Action.BOARD_READ, cycle_with())
 
 
-@pytest.mark.parametrize("action", [Action.RETENTION_MANAGE, Action.HOLDS_MANAGE, Action.RECORDS_DISPOSE])
+@pytest.mark.parametrize(
+    "action",
+    [
+        Action.RETENTION_MANAGE,
+        Action.HOLDS_MANAGE,
+        Action.RECORDS_DISPOSE,
+        Action.RECORDS_PRODUCE,
+        Action.RECORDS_REQUESTS,
+    ],
+)
 def test_records_duties_never_touch_a_cycle_one_searched_or_decided(action: Action) -> None:
     """R2 extended to records (issue 15, POL-01): a records officer who also searched or sat on a
     cycle's board may not hold, keep or dispose of that cycle's records; any other cycle they may."""

@@ -146,6 +146,23 @@ class Event(StrEnum):
     RECORDS_DISPOSITION_REFUSED = "records.disposition_refused"
     #: A certificate of destruction was downloaded: its SHA-256 and size.
     RECORDS_CERTIFICATE_PDF = "records.certificate_pdf"
+    #: A candidate's raw content was opened for a production bundle: the production's job, purpose
+    #: and reference (issue 15 point 7), never the content.
+    PRODUCTION_CONTENT_OPENED = "production.content_opened"
+    #: A production bundle was made: its candidates, purpose, version, reference, files and the
+    #: manifest's SHA-256 (RET-08).
+    PRODUCTION_MADE = "production.made"
+    #: A public-records request was logged, had an exemption decided on an item, was prepared,
+    #: approved by a second person, released or closed (issue 15 point 4, RET-10): ids, dates,
+    #: codes and counts, never the requester's name or contact nor any candidate content.
+    RECORDS_REQUEST_LOGGED = "records_request.logged"
+    RECORDS_REQUEST_EXEMPTION_SET = "records_request.exemption_set"
+    RECORDS_REQUEST_PREPARED = "records_request.prepared"
+    RECORDS_REQUEST_APPROVED = "records_request.approved"
+    RECORDS_REQUEST_RELEASED = "records_request.released"
+    RECORDS_REQUEST_CLOSED = "records_request.closed"
+    #: An approval refused: its preparer tried (``second_person_required``) or a duty in a cycle.
+    RECORDS_REQUEST_REFUSED = "records_request.refused"
     #: A change of the agency's retention schedule was proposed, or approved by a second person (RET-07).
     RETENTION_SCHEDULE_PROPOSED = "retention.schedule_proposed"
     RETENTION_SCHEDULE_APPROVED = "retention.schedule_approved"
@@ -214,6 +231,7 @@ RAW_CONTENT_VIEWS: Final[Mapping[Event, str]] = {
     Event.SEARCH_LOG_RAW_VIEWED: "Search queries and sources",
     Event.FINDING_RAW_VIEWED: "Finding's raw text (auditor)",
     Event.NOTICE_RAW_VIEWED: "Notice to the candidate (auditor)",
+    Event.PRODUCTION_CONTENT_OPENED: "Case file for a production bundle",
 }
 
 

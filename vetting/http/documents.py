@@ -20,7 +20,9 @@ from vetting.services.context import Security
 
 #: Types a download may declare: documents the app writes itself. Anything else (an uploaded
 #: file's claimed type above all) goes out as bytes.
-DOWNLOAD_TYPES = frozenset({"application/pdf", "application/x-ndjson", "text/csv", "application/json"})
+DOWNLOAD_TYPES = frozenset(
+    {"application/pdf", "application/x-ndjson", "text/csv", "application/json", "application/zip"}
+)
 
 
 def attachment(filename: str, content: bytes, content_type: str = "application/octet-stream") -> Response:

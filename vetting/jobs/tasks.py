@@ -26,7 +26,7 @@ from vetting.clock import utcnow
 from vetting.config import AGENCY_NAME_MISSING
 from vetting.errors import DomainError
 from vetting.models import AuditVerification, JobKind
-from vetting.services import audit_anchor, audit_log, audit_report, jobs, uniformity
+from vetting.services import audit_anchor, audit_log, audit_report, jobs, production, uniformity
 
 if TYPE_CHECKING:
     from vetting.runtime import Runtime
@@ -119,11 +119,43 @@ def _check_report(result: VerifyResult, recorded_as: int, marker: AuditVerificat
     }
 
 
+def _production(rt: Runtime, session: Session, claim: jobs.Claim, progress: Progress) -> tuple[str, bytes]:
+    """A production bundle (issue 15 point 5): the policy and every candidate checked again now."""
+    agency = rt.settings.agency_name
+    if not agency:
+        raise DomainError(AGENCY_NAME_MISSING, code="agency_name_missing")
+    return production.make(
+        session,
+        jobs.requester(session, claim),
+        rt.security,
+        rt.store,
+        rt.reports,
+        rt.settings.audit_signing_key,
+        agency,
+        f"job-{claim.job_id}",
+        claim.parameters,
+        progress=_steps(progress),
+    )
+
+
+def _steps(progress: Progress) -> Progress:
+    """Candidates done so far, told to a progress that adds steps (:func:`_counting`)."""
+    told = 0
+
+    def tell(done: int, total: int) -> None:
+        nonlocal told
+        progress(done - told, total)
+        told = done
+
+    return tell
+
+
 WORK: dict[JobKind, Work] = {
     JobKind.AUDIT_REPORT: _audit_report,
     JobKind.CHAIN_CHECK: _chain_check,
     JobKind.UNIFORMITY_CSV: _uniformity_csv,
     JobKind.AUDIT_EXPORT: _audit_export,
+    JobKind.PRODUCTION: _production,
 }
 
 

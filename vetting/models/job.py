@@ -28,6 +28,8 @@ class JobKind(StrEnum):
     UNIFORMITY_CSV = "uniformity_csv"
     #: The audit chain's export as JSON Lines (``GET /audit/export``).
     AUDIT_EXPORT = "audit_export"
+    #: A production bundle for a records request, discovery or an inspection (issue 15, RET-08): a ZIP.
+    PRODUCTION = "production"
 
     @property
     def label(self) -> str:
@@ -44,12 +46,14 @@ _KIND_LABELS = {
     JobKind.CHAIN_CHECK: "Full audit chain check",
     JobKind.UNIFORMITY_CSV: "Uniformity CSV",
     JobKind.AUDIT_EXPORT: "Audit export",
+    JobKind.PRODUCTION: "Production bundle",
 }
 _KIND_MEDIA_TYPES = {
     JobKind.AUDIT_REPORT: "application/pdf",
     JobKind.CHAIN_CHECK: "application/json",
     JobKind.UNIFORMITY_CSV: "text/csv",
     JobKind.AUDIT_EXPORT: "application/x-ndjson",
+    JobKind.PRODUCTION: "application/zip",
 }
 
 

@@ -26,6 +26,7 @@ from vetting.crypto import DataKey, DecryptionError, Keyring, sha256_hex
 from vetting.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from vetting.models import Job, JobKind, JobStatus, User
 from vetting.models.base import MAX_ID
+from vetting.services import production
 from vetting.services.cycles import get_cycle
 from vetting.services.paging import Key, Page, PageRequest, paginate
 from vetting.services.stored_files import write_file
@@ -37,6 +38,8 @@ PARAMETERS: dict[JobKind, frozenset[str]] = {
     JobKind.CHAIN_CHECK: frozenset(),
     JobKind.UNIFORMITY_CSV: frozenset({"cycle_id"}),
     JobKind.AUDIT_EXPORT: frozenset(),
+    # Checked by the production service (ids, codes and the request's reference).
+    JobKind.PRODUCTION: frozenset({"candidate_ids", "purpose", "reference", "version", "prefix"}),
 }
 #: Kinds whose parameters name a cycle the requester must be able to see.
 CYCLE_KINDS = frozenset({JobKind.AUDIT_REPORT, JobKind.UNIFORMITY_CSV})
@@ -101,6 +104,8 @@ class JobView:
 
 def _parameters(session: Session, actor: User, kind: JobKind, params: dict[str, Any]) -> dict[str, Any]:
     """The parameters checked for ``kind``: the names it takes, whole ids, and objects the actor may see."""
+    if kind is JobKind.PRODUCTION:
+        return production.check_request(session, actor, params)
     wanted = PARAMETERS[kind]
     if set(params) != wanted:
         takes = ", ".join(sorted(wanted)) or "no parameters"
