@@ -252,6 +252,12 @@ class Settings:
     object_storage: ObjectStorage | None = None
     #: The agency's clock (an IANA name): every date shown, business day and "due" (issue 16).
     time_zone: str = "UTC"
+    #: Business days the agency has to answer a public-records request (RET-10; issue 15):
+    #: ``VETTING_RECORDS_REQUEST_DAYS`` / ``records_request_days``. California's act gives 10.
+    records_request_days: int = 10
+    #: The statute a request is logged under unless the records officer names another
+    #: (``VETTING_RECORDS_STATUTE`` / ``records_statute``).
+    records_statute: str = "California Public Records Act (Gov. Code § 7920.000 et seq.)"
 
     def with_overrides(self, **changes: Any) -> Settings:
         """Return a copy with some fields replaced (tests, CLI flags)."""
@@ -374,6 +380,31 @@ def _link_days(env: Mapping[str, str], file_config: Mapping[str, Any]) -> int | 
     if not 1 <= days <= MAX_LINK_DAYS:
         raise ConfigError(f"link_days must be between 1 and {MAX_LINK_DAYS}.")
     return days
+
+
+#: A records request's window never exceeds this many business days (a quarter of a year).
+MAX_RECORDS_REQUEST_DAYS = 60
+
+
+def _records_requests(env: Mapping[str, str], file_config: Mapping[str, Any]) -> dict[str, Any]:
+    """``records_request_days`` (1 to 60 business days) and ``records_statute`` (at most 200 characters)."""
+    values: dict[str, Any] = {}
+    raw = env.get("VETTING_RECORDS_REQUEST_DAYS") or file_config.get("records_request_days")
+    if raw is not None:
+        try:
+            days = int(raw)
+        except (TypeError, ValueError) as exc:
+            raise ConfigError("records_request_days must be a whole number of business days.") from exc
+        if not 1 <= days <= MAX_RECORDS_REQUEST_DAYS:
+            raise ConfigError(f"records_request_days must be between 1 and {MAX_RECORDS_REQUEST_DAYS}.")
+        values["records_request_days"] = days
+    statute = env.get("VETTING_RECORDS_STATUTE") or file_config.get("records_statute")
+    if statute is not None:
+        text = str(statute).strip()
+        if not 1 <= len(text) <= 200:
+            raise ConfigError("records_statute must be 1 to 200 characters.")
+        values["records_statute"] = text
+    return values
 
 
 #: Schemes ``VETTING_QUEUE_URL`` / ``queue_url`` may use.
@@ -560,6 +591,7 @@ def load_settings(
     if link_days is not None:
         values["link_days"] = link_days
     values["queue_url"] = _queue_url(env, file_config)
+    values.update(_records_requests(env, file_config))
     values["time_zone"] = configured_time_zone(env, file_config)
     if "cookie_secure" in file_config:
         values["cookie_secure"] = bool(file_config["cookie_secure"])

@@ -53,6 +53,14 @@ from vetting.models.hold import HoldScope, HoldScopeKind, LegalHold
 from vetting.models.job import Job, JobKind, JobStatus
 from vetting.models.outbox import MessageTemplate, OutboxMessage, OutboxStatus
 from vetting.models.portal import CandidateLink, LinkFailure, LinkPurpose, ResponseAttachment
+from vetting.models.records_request import (
+    EXEMPTIONS,
+    Exemption,
+    ItemDecision,
+    RecordsRequest,
+    RecordsRequestItem,
+    RequestStatus,
+)
 from vetting.models.reminder import DEFAULT_THRESHOLDS, DigestDay, ReminderKind, ReminderThresholds
 from vetting.models.retention import (
     Disposition,
@@ -94,6 +102,12 @@ __all__ = [
     "HoldScope",
     "HoldScopeKind",
     "LegalHold",
+    "EXEMPTIONS",
+    "Exemption",
+    "ItemDecision",
+    "RecordsRequest",
+    "RecordsRequestItem",
+    "RequestStatus",
     "Job",
     "JobKind",
     "JobStatus",
