@@ -28,6 +28,17 @@ STARTS: dict[tuple[Role, JobKind], bool] = {
     (Role.INVESTIGATOR, JobKind.AUDIT_EXPORT): False,
     (Role.BOARD_MEMBER, JobKind.AUDIT_EXPORT): False,
     (Role.AUDITOR, JobKind.AUDIT_EXPORT): True,
+    # The records officer keeps records; the audit's own jobs are the auditors' (issue 15).
+    (Role.RECORDS_OFFICER, JobKind.AUDIT_REPORT): False,
+    (Role.RECORDS_OFFICER, JobKind.CHAIN_CHECK): False,
+    (Role.RECORDS_OFFICER, JobKind.UNIFORMITY_CSV): False,
+    (Role.RECORDS_OFFICER, JobKind.AUDIT_EXPORT): False,
+    # A production bundle is the records officer's (issue 15 point 5, RET-08).
+    (Role.ADMIN, JobKind.PRODUCTION): False,
+    (Role.INVESTIGATOR, JobKind.PRODUCTION): False,
+    (Role.BOARD_MEMBER, JobKind.PRODUCTION): False,
+    (Role.AUDITOR, JobKind.PRODUCTION): False,
+    (Role.RECORDS_OFFICER, JobKind.PRODUCTION): True,
 }
 #: Kinds another holder of the action reads too, decided here as well.
 SHARED = {JobKind.AUDIT_REPORT}
