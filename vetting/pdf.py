@@ -74,10 +74,15 @@ class Reports:
         pdf: bytes = self._document(html).write_pdf()
         return pdf
 
-    def render_counted(self, template: str, **context: Any) -> tuple[bytes, int]:
-        """The PDF and its number of pages, laid out once (a production's Bates numbers run on
-        from one document to the next)."""
-        document = self._document(self.html(template, **context)).render()
+    def render_counted(self, template: str, css: str | None = None, **context: Any) -> tuple[bytes, int]:
+        """The PDF and its number of pages, laid out once, with ``css`` (made by the caller, never
+        inline in a template: strict CSP) after the template's own styles (a production's Bates
+        numbers run on from one document to the next)."""
+        from weasyprint import CSS
+
+        fetcher = _fetcher_class()(self.assets)
+        sheets = [CSS(string=css, base_url=ASSET_SCHEME, url_fetcher=fetcher)] if css else None
+        document = self._document(self.html(template, **context)).render(stylesheets=sheets)
         pdf: bytes = document.write_pdf()
         return pdf, len(document.pages)
 

@@ -39,3 +39,19 @@ def proposal_and_disposition(app: Flask, admin: Person, candidate_id: int) -> tu
         session.add(row)
         session.flush()
         return proposal_id, row.id
+
+
+def production_body(candidate_id: int) -> dict[str, object]:
+    """A production bundle a records officer would start (issue 15 point 5), as the API's JSON."""
+    return {
+        "candidate_ids": [candidate_id],
+        "purpose": "records_request",
+        "reference": "PRA-2026-041",
+        "version": "released",
+        "prefix": "VET",
+    }
+
+
+def production_form(candidate_id: int) -> dict[str, str]:
+    """The same production as the page's form."""
+    return {k: str(candidate_id) if k == "candidate_ids" else str(v) for k, v in production_body(candidate_id).items()}

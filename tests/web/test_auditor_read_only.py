@@ -23,7 +23,7 @@ from sqlalchemy import select
 from tests.support import Clock, login, runtime_of
 from tests.web.board_world import PROTECTED_SUMMARY, BoardWorld, build_board_world, complete
 from tests.web.helpers import db, page_csrf, snapshot
-from tests.web.records_world import SCHEDULE, SCHEDULE_FORM, proposal_and_disposition
+from tests.web.records_world import SCHEDULE, SCHEDULE_FORM, production_body, production_form, proposal_and_disposition
 from tests.web.test_investigation_access import Call, send  # walked calls, sent the same way
 from tests.web.world import (
     API,
@@ -316,6 +316,8 @@ def bodies(scene: Scene) -> dict[str, dict[str, Any]]:
         "retention.schedule_approve": {},
         "retention.disposition_propose": {"data": {"candidate_id": str(ids.candidate)}},
         "retention.disposition_approve": {"data": {"confirm": "yes"}},
+        "api.start_production": {"json": production_body(ids.candidate)},
+        "production.start": {"data": production_form(ids.candidate)},
         # --- API: the board
         "api.board_recommendation_create": {"json": {"outcome": "advance", "rationale": rationale, "finding_ids": []}},
         "api.board_decision_create": {"json": {"outcome": "advance", "rationale": rationale, "finding_ids": []}},

@@ -27,7 +27,7 @@ from tests.web.helpers import (
     setup_key,
     snapshot,
 )
-from tests.web.records_world import SCHEDULE_FORM
+from tests.web.records_world import SCHEDULE_FORM, production_form
 from tests.web.world import add_candidate, add_evidence, add_finding, item_ids, png, record_consent, upload
 from vetting.clock import utcnow
 from vetting.config import PROJECT_ROOT
@@ -301,6 +301,8 @@ def forms_for(ids: dict[str, int]) -> dict[str, tuple[str, str, dict[str, Any]]]
             {"matter": "Doe v. City", "reference": "R-1", "reason": "A charge was filed", "cycle_ids": str(cycle)},
         ),
         "holds.release": ("admin", "/holds/1/release", {"reason": "Matter closed for good", "confirm": "yes"}),
+        # Issue 15 point 5: a production bundle.
+        "production.start": ("records", "/productions", production_form(candidate)),
         # Issue 17: "Prepare the report" starts the audit report job.
         "jobs.start_audit_report": ("auditor", f"/jobs/audit-report/{cycle}", {}),
         "jobs.start_uniformity_csv": ("auditor", f"/jobs/uniformity-csv/{cycle}", {}),
@@ -401,6 +403,9 @@ def test_every_web_form_post_without_csrf_token_is_refused_and_changes_nothing(a
         cycles.assign(session, admin_user, work_cycle, member.id, Duty.BOARD_MEMBER)
     clients["member"] = app.test_client()
     login(clients["member"], member, clock)
+    # Production bundles are the records officers' alone (issue 15 point 5).
+    clients["records"] = app.test_client()
+    login(clients["records"], make_user(app, "records@x.test", Role.RECORDS_OFFICER), clock)
     with db(app) as session:
         admin_user = session.get(User, admin.id)
         assert admin_user is not None

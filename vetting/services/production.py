@@ -480,6 +480,18 @@ def _validation(val: findings.ValidationView, names: dict[int, str]) -> str:
     return f"{_when(val.recorded_at)} {val.method.value}: {val.result.value} ({who}){earlier}. {val.notes}"
 
 
+def bates_css(prefix: str, start: int) -> str:
+    """The page numbers of one document: ``PREFIX-000041`` on from ``start`` (the prefix is checked
+    against :data:`PREFIX_PATTERN`, so it is safe inside a CSS string). A user stylesheet: its
+    ``!important`` wins over the report's own page counter. The ``bates`` counter style (six
+    digits, :data:`BATES_DIGITS`) is in the template's ``production.css``."""
+    assert PREFIX_PATTERN.fullmatch(prefix)
+    return (
+        f'@page {{ @bottom-right {{ content: "{prefix}-" counter(page, bates) !important; }} }}\n'
+        f"@page :first {{ counter-reset: page {int(start)} !important; }}\n"
+    )
+
+
 def _bates(prefix: str, number: int) -> str:
     return f"{prefix}-{number:0{BATES_DIGITS}d}"
 
@@ -536,8 +548,7 @@ def make(
             production=production,
             generated_at=generated,
             generated_by=actor.name,
-            prefix=request.prefix,
-            bates_start=number,
+            css=bates_css(request.prefix, number),
         )
         members.append(
             (

@@ -17,6 +17,7 @@ from vetting.web import (
     home,
     investigation,
     jobs,
+    production,
     release,
     retention,
     self_identification,
@@ -42,6 +43,7 @@ def init_app(app: Flask) -> None:
         jobs.bp,
         retention.bp,
         holds.bp,
+        production.bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

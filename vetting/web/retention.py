@@ -117,6 +117,7 @@ def index() -> ResponseReturnValue:
         form=ActionForm(formdata=None),
         can_manage=policy.can(current_user, Action.RETENTION_MANAGE),
         can_dispose=policy.can(current_user, Action.RECORDS_DISPOSE),
+        can_produce=policy.can(current_user, Action.RECORDS_PRODUCE),
     )
 
 
