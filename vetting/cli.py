@@ -975,5 +975,73 @@ def _check_storage_at_start() -> None:
     click.echo(f"Storage check: {result.summary()}{hint}")
 
 
+@cli.group("production")
+def production_group() -> None:
+    """Production bundles (issue 15 point 5, RET-08): make one, or verify one (no app needed)."""
+
+
+@production_group.command("make")
+@click.option("--by", "email", required=True, help="The records officer who produces it.")
+@click.option("--candidate", "candidate_ids", type=click.IntRange(min=1), multiple=True, required=True)
+@click.option("--purpose", type=click.Choice(["records_request", "discovery", "inspection"]), required=True)
+@click.option("--reference", required=True, help="The request or matter the bundle answers.")
+@click.option("--version", "version", type=click.Choice(["released", "recorded"]), required=True)
+@click.option("--prefix", default="VET", show_default=True, help="The Bates prefix.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), required=True)
+def production_make(
+    email: str,
+    candidate_ids: tuple[int, ...],
+    purpose: str,
+    reference: str,
+    version: str,
+    prefix: str,
+    output: str,
+) -> None:
+    """Make a production bundle in this process (a job, so it is recorded like the console's) and write the ZIP.
+
+    Check it anywhere with `vetting production verify FILE --public-key KEY.pem`.
+    """
+    from vetting.jobs.tasks import run_job
+    from vetting.models import JobKind, JobStatus
+    from vetting.services import jobs
+
+    rt = _runtime()
+    params = {
+        "candidate_ids": list(candidate_ids),
+        "purpose": purpose,
+        "reference": reference,
+        "version": version,
+        "prefix": prefix,
+    }
+    try:
+        with rt.db.transaction() as session:
+            actor = _acting(session, email)
+            job_id = jobs.start_job(session, actor, JobKind.PRODUCTION, **params).id
+    except DomainError as error:
+        _fail(error)
+    with click.progressbar(length=len(set(candidate_ids)), label="Producing", file=sys.stderr) as bar:
+        run_job(rt, job_id, observe=lambda steps, _total: bar.update(steps))
+    with rt.db.transaction() as session:
+        actor = _acting(session, email)
+        view = jobs.job_status(session, actor, job_id)
+        if view.status is not JobStatus.DONE:
+            raise click.ClickException(f"The production failed: {view.error_message} ({view.error_code}).")
+        name, _type, content = jobs.job_result(session, actor, rt.security.keyring, rt.queue.results, job_id)
+    with open(output, "wb") as handle:
+        handle.write(content)
+    click.echo(f"Wrote {output} ({name}, {len(content)} bytes, job {job_id}).", err=True)
+
+
+@production_group.command(
+    "verify", context_settings={"ignore_unknown_options": True, "help_option_names": []}, add_help_option=False
+)
+@click.argument("arguments", nargs=-1, type=click.UNPROCESSED)
+def production_verify(arguments: tuple[str, ...]) -> None:
+    """Check a bundle's signature and every hash: BUNDLE [--public-key PEM] (runs without the app)."""
+    from vetting.audit.bundle import main as verify_bundle
+
+    verify_bundle(list(arguments))
+
+
 def main() -> None:
     cli.main(prog_name="vetting")

@@ -199,20 +199,24 @@ class Heartbeat:
                 log.warning("job %s: heartbeat failed (%s)", self._claim.job_id, type(error).__name__)
 
 
-def _counting(heartbeat: Heartbeat) -> Progress:
-    """The work's progress as steps added (``vetting.audit.verification.Progress``) summed."""
+def _counting(heartbeat: Heartbeat, observe: Progress | None = None) -> Progress:
+    """The work's progress as steps added (``vetting.audit.verification.Progress``) summed; each
+    step is also told to ``observe`` (a command's progress bar)."""
     done = 0
 
     def advance(steps: int, total: int) -> None:
         nonlocal done
         done += steps
         heartbeat.report(done, total)
+        if observe is not None:
+            observe(steps, total)
 
     return advance
 
 
-def run_job(rt: Runtime, job_id: int) -> None:
-    """Claim and do job ``job_id``; a job already held or finished is left alone."""
+def run_job(rt: Runtime, job_id: int, observe: Progress | None = None) -> None:
+    """Claim and do job ``job_id``; a job already held or finished is left alone. ``observe`` is
+    told the steps done as they are (a command that runs the job in-process shows a bar)."""
     lease = rt.queue.lease
     with rt.db.transaction() as session:
         claim = jobs.claim(session, job_id, stale_before=utcnow() - timedelta(seconds=lease))
@@ -223,7 +227,7 @@ def run_job(rt: Runtime, job_id: int) -> None:
     log.info("job %s (%s): attempt %s started", job_id, claim.kind.value, claim.attempt)
     try:
         with Heartbeat(rt, claim, lease / 4) as heartbeat, rt.db.transaction() as session:
-            name, content = WORK[claim.kind](rt, session, claim, _counting(heartbeat))
+            name, content = WORK[claim.kind](rt, session, claim, _counting(heartbeat, observe))
             if not jobs.finish(session, rt.security.keyring, rt.queue.results, claim, name, content):
                 raise ClaimLost
     except ClaimLost:
