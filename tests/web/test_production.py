@@ -5,6 +5,7 @@ extra file each fail naming it; records officers only; a disposed candidate is r
 from __future__ import annotations
 
 import io
+import itertools
 import json
 import subprocess
 import sys
@@ -17,14 +18,15 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from tests.support import Person, make_user, runtime_of
+from tests.support import Clock, Person, csrf_from, login, make_user, runtime_of
 from tests.web.board_world import PROTECTED_SUMMARY, build_board_world
-from tests.web.world import API, add_evidence, bearer, error_of, user_in
+from tests.web.records_world import production_form
+from tests.web.world import API, add_candidate, add_evidence, bearer, error_of, user_in
 from vetting.audit.bundle import MANIFEST_JSON, check_bundle
 from vetting.audit.chain import public_key_pem
 from vetting.config import Settings
 from vetting.models import AuditEvent, Candidate, Duty, Finding, Role
-from vetting.services import cycles
+from vetting.services import cycles, holds
 
 PROTECTED_WORDS = ("baby shower", "St. Mary")
 
@@ -249,3 +251,65 @@ def test_only_records_officers_produce_and_never_a_disposed_candidate(
     disposed = client.post(f"{API}/productions", json=_body(bw.world.candidate_id), headers=headers)
     assert disposed.status_code == 409
     assert error_of(disposed)["code"] == "disposed"
+
+
+def test_a_held_candidate_is_produced_and_bates_numbers_run_on_across_case_files(
+    app: Flask, client: FlaskClient, officer: Person, tmp_path: Path
+) -> None:
+    """A hold preserves records, it does not forbid producing them (RET-02/03); the second case
+    file's first page follows the first file's last Bates number."""
+    bw = build_board_world(app)
+    other = add_candidate(app, bw.world.admin, bw.world.cycle_id, "Olga Other")
+    with runtime_of(app).db.transaction() as session:
+        holds.place_hold(
+            session,
+            user_in(session, officer),
+            holds.HoldInput("Doe v. City", "26-cv-0141", "A charge was filed", candidate_ids=[bw.world.candidate_id]),
+        )
+    bundle = _produce(app, client, officer, _body(bw.world.candidate_id, candidate_ids=[bw.world.candidate_id, other]))
+    path = tmp_path / "two.zip"
+    path.write_bytes(bundle)
+    assert check_bundle(path).ok
+    with zipfile.ZipFile(path) as archive:
+        manifest = json.loads(archive.read(MANIFEST_JSON))
+        numbered = [f for f in manifest["files"] if f["bates_first"]]
+        first_pdf = archive.read(numbered[0]["path"])
+    assert numbered[0]["path"].startswith("case-files/")
+    assert "Doe v. City" in _pdftotext(first_pdf, tmp_path)  # the hold is stated on the case file
+    for before, after in itertools.pairwise(numbered):
+        assert int(after["bates_first"][4:]) == int(before["bates_last"][4:]) + 1, (before, after)
+    second = next(f for f in numbered if f["path"].startswith("case-files/") and f is not numbered[0])
+    assert f"VET-{int(second['bates_first'][4:]):06d}" in _pdftotext(
+        zipfile.ZipFile(path).read(second["path"]), tmp_path
+    )
+    assert manifest["bates_pages"] == int(numbered[-1]["bates_last"][4:])
+
+
+def test_the_page_starts_a_bundle_and_lists_it(app: Flask, client: FlaskClient, officer: Person, clock: Clock) -> None:
+    bw = build_board_world(app)
+    runtime_of(app).queue.immediate = True
+    login(client, officer, clock)
+    page = client.get("/productions")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "Prepare the bundle" in text
+    assert 'href="/productions"' in client.get("/retention").get_data(as_text=True)
+    bad = client.post(
+        "/productions",
+        data={**production_form(bw.world.candidate_id), "candidate_ids": "C-1", "csrf_token": csrf_from(text)},
+    )
+    assert bad.status_code == 422
+    assert "whole numbers" in bad.get_data(as_text=True)
+    started = client.post(
+        "/productions", data={**production_form(bw.world.candidate_id), "csrf_token": csrf_from(text)}
+    )
+    assert started.status_code == 303
+    status = client.get(started.headers["Location"]).get_data(as_text=True)
+    assert "Production bundle" in status
+    listed = client.get("/productions").get_data(as_text=True)
+    assert "records_request" in listed
+    assert "done" in listed
+    for person in (bw.world.admin, bw.world.inv, bw.world.board, bw.world.auditor):
+        other = FlaskClient(app, app.response_class)
+        login(other, person, clock)
+        assert other.get("/productions").status_code == 403, person
