@@ -827,6 +827,61 @@ def holds_release(hold_id: int, email: str, reason: str) -> None:
     click.echo(f"Hold {hold_id} released.")
 
 
+@cli.group("requests")
+def requests_group() -> None:
+    """Public-records requests (issue 15 point 4, RET-10): the request log and what is due."""
+
+
+def _request_line(view: Any) -> str:
+    return (
+        f"{view.id}\t{view.status.value}\treceived {view.received_on.isoformat()}\tdue {view.due_on.isoformat()}\t"
+        f"{view.statute}\t{view.requester_name}"
+    )
+
+
+@requests_group.command("list")
+@click.option("--status", type=click.Choice(["open", "finished", "all"]), default="all", show_default=True)
+def requests_list(status: str) -> None:
+    """List the public-records requests, newest first: id, state, dates, statute and requester."""
+    from vetting.services import records_requests
+    from vetting.services.paging import MAX_LIMIT, PageRequest
+
+    rt = _runtime()
+    page = PageRequest(limit=MAX_LIMIT)
+    while True:
+        with rt.db.transaction() as session:
+            found = records_requests.list_requests(session, None, page, status)
+        for view in found.items:
+            click.echo(_request_line(view))
+        if found.next_cursor is None:
+            break
+        page = PageRequest(limit=MAX_LIMIT, cursor=found.next_cursor)
+    click.echo(f"{found.total} request(s).", err=True)
+
+
+@requests_group.command("due")
+@click.option(
+    "--within",
+    type=click.IntRange(min=0, max=250),
+    default=5,
+    show_default=True,
+    help="Business days from today (weekends and the agency's holidays skipped); overdue ones are listed too.",
+)
+def requests_due(within: int) -> None:
+    """List the open requests due within N business days, soonest first. Nothing is released by this."""
+    from vetting.services import records_requests
+
+    rt = _runtime()
+    try:
+        with rt.db.transaction() as session:
+            views = records_requests.due_requests(session, None, within)
+    except DomainError as error:
+        _fail(error)
+    for view in views:
+        click.echo(_request_line(view))
+    click.echo(f"{len(views)} request(s) due within {within} business day(s).", err=True)
+
+
 @cli.group("links")
 def links_group() -> None:
     """The candidate's one-time links (issue 16): consent, notice, response, self-identification."""

@@ -20,7 +20,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from tests.support import Clock, login, runtime_of
+from tests.support import START, Clock, login, make_user, runtime_of
 from tests.web.board_world import PROTECTED_SUMMARY, BoardWorld, build_board_world, complete
 from tests.web.helpers import db, page_csrf, snapshot
 from tests.web.records_world import SCHEDULE, SCHEDULE_FORM, production_body, production_form, proposal_and_disposition
@@ -45,8 +45,9 @@ from vetting.models import (
     ChecklistDraftItem,
     ChecklistTemplate,
     FindingMention,
+    Role,
 )
-from vetting.services import holds, holidays, questions
+from vetting.services import holds, holidays, questions, records_requests
 
 #: The auditor's own posts: they read (with a stated reason) or check the chain; tested below.
 READ_TYPE_POSTS = frozenset(
@@ -100,6 +101,13 @@ THRESHOLDS = {
     "hold_review_days": 32,
     "digest_hour": 8,
 }
+#: A public-records request a records officer would log (issue 15 point 4), as the API's JSON.
+RECORDS_REQUEST = {
+    "requester_name": "Pat Reporter",
+    "requester_contact": "pat@news.test",
+    "received_on": START.date().isoformat(),
+    "description": "Every record of the patrol hiring.",
+}
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 #: Bookkeeping a refused request may touch: the audit trail, sessions, tokens, sign-in attempts.
 BOOKKEEPING = frozenset({"audit_events", "audit_checkpoints", "auth_sessions", "login_attempts", "api_tokens"})
@@ -131,6 +139,7 @@ class Ids:
     schedule_proposal: int
     disposition: int
     hold: int
+    records_request: int
 
 
 @dataclass(frozen=True)
@@ -206,6 +215,17 @@ def scene(app: Flask) -> Scene:
             ),
         ).id
     proposal_id, disposition_id = proposal_and_disposition(app, world.admin, world.candidate_id)
+    records_officer = make_user(app, "records@x.test", Role.RECORDS_OFFICER)
+    with rt.db.transaction() as session:
+        records_request_id = records_requests.log_request(
+            session,
+            user_in(session, records_officer),
+            records_requests.RequestInput(
+                "Pat Reporter", "pat@news.test", today(), "Hiring files", cycle_ids=[world.cycle_id]
+            ),
+            response_days=10,
+            default_statute="CPRA",
+        ).id
     ids = Ids(
         cycle=world.cycle_id,
         candidate=world.candidate_id,
@@ -224,6 +244,7 @@ def scene(app: Flask) -> Scene:
         schedule_proposal=proposal_id,
         disposition=disposition_id,
         hold=hold_id,
+        records_request=records_request_id,
     )
     return Scene(bw, ids, content)
 
@@ -318,6 +339,22 @@ def bodies(scene: Scene) -> dict[str, dict[str, Any]]:
         "retention.disposition_approve": {"data": {"confirm": "yes"}},
         "api.start_production": {"json": production_body(ids.candidate)},
         "production.start": {"data": production_form(ids.candidate)},
+        "api.records_request_log": {"json": RECORDS_REQUEST},
+        "api.records_request_exemption": {
+            "json": {"release_id": 1, "decision": "withhold", "exemption_code": "personnel_record"}
+        },
+        "api.records_request_prepare": {},
+        "api.records_request_approve": {},
+        "api.records_request_release": {},
+        "api.records_request_close": {"json": {"reason": "Withdrawn by the requester"}},
+        "records_requests.log": {"data": {**RECORDS_REQUEST, "cycle_ids": str(ids.cycle)}},
+        "records_requests.exemption": {
+            "data": {"i1-release_id": "1", "i1-decision": "withhold", "i1-exemption_code": "personnel_record"}
+        },
+        "records_requests.prepare": {},
+        "records_requests.approve": {},
+        "records_requests.release": {"data": {"confirm": "yes"}},
+        "records_requests.close": {"data": {"reason": "Withdrawn by the requester"}},
         # --- API: the board
         "api.board_recommendation_create": {"json": {"outcome": "advance", "rationale": rationale, "finding_ids": []}},
         "api.board_decision_create": {"json": {"outcome": "advance", "rationale": rationale, "finding_ids": []}},
@@ -413,6 +450,7 @@ def _values(ids: Ids, params: set[str]) -> dict[str, int]:
         "proposal_id": ids.schedule_proposal,
         "disposition_id": ids.disposition,
         "hold_id": ids.hold,
+        "request_id": ids.records_request,
     }
 
 

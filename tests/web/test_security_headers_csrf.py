@@ -303,6 +303,27 @@ def forms_for(ids: dict[str, int]) -> dict[str, tuple[str, str, dict[str, Any]]]
         "holds.release": ("admin", "/holds/1/release", {"reason": "Matter closed for good", "confirm": "yes"}),
         # Issue 15 point 5: a production bundle.
         "production.start": ("records", "/productions", production_form(candidate)),
+        # Issue 15 point 4: a public-records request and its steps (the request id is looked up after the token check).
+        "records_requests.log": (
+            "records",
+            "/records-requests",
+            {
+                "requester_name": "Pat Reporter",
+                "requester_contact": "pat@news.test",
+                "received_on": "2026-11-02",
+                "description": "Hiring files",
+                "cycle_ids": str(cycle),
+            },
+        ),
+        "records_requests.exemption": (
+            "records",
+            "/records-requests/1/exemptions",
+            {"i1-release_id": "1", "i1-decision": "withhold", "i1-exemption_code": "personnel_record"},
+        ),
+        "records_requests.prepare": ("records", "/records-requests/1/prepare", {}),
+        "records_requests.approve": ("records", "/records-requests/1/approve", {}),
+        "records_requests.release": ("records", "/records-requests/1/release", {"confirm": "yes"}),
+        "records_requests.close": ("records", "/records-requests/1/close", {"reason": "Withdrawn by the requester"}),
         # Issue 17: "Prepare the report" starts the audit report job.
         "jobs.start_audit_report": ("auditor", f"/jobs/audit-report/{cycle}", {}),
         "jobs.start_uniformity_csv": ("auditor", f"/jobs/uniformity-csv/{cycle}", {}),

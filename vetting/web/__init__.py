@@ -18,6 +18,7 @@ from vetting.web import (
     investigation,
     jobs,
     production,
+    records_requests,
     release,
     retention,
     self_identification,
@@ -44,6 +45,7 @@ def init_app(app: Flask) -> None:
         retention.bp,
         holds.bp,
         production.bp,
+        records_requests.bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
