@@ -26,7 +26,7 @@ from vetting.audit.bundle import MANIFEST_JSON, check_bundle
 from vetting.audit.chain import public_key_pem
 from vetting.config import Settings
 from vetting.models import AuditEvent, Candidate, Duty, Finding, Role
-from vetting.services import cycles, holds
+from vetting.services import access_review, cycles, holds
 
 PROTECTED_WORDS = ("baby shower", "St. Mary")
 
@@ -223,6 +223,11 @@ def test_every_opening_is_audited_with_the_production(app: Flask, client: FlaskC
         assert data["purpose"] == "discovery"
         assert "Doe" not in opened[0].data  # the reference's text stays on the job; its hash is audited
         assert json.loads(made[0].data)["production"] == data["production"]
+    # The access review names the production as the opening's reason.
+    with runtime_of(app).db.transaction() as session:
+        auditor = user_in(session, bw.world.auditor)
+        reasons = [view.reason or "" for view in access_review.review(session, auditor).views]
+    assert any(r.startswith(f"production {data['production']} (Discovery demand") for r in reasons), reasons
 
 
 def test_only_records_officers_produce_and_never_a_disposed_candidate(

@@ -536,6 +536,8 @@ def make(
             purpose=request.purpose,
             version=request.version,
             reference_sha256=sha256_hex(request.reference.encode()),
+            # What the access review shows as the opening's reason: the production it served.
+            reason=f"production {production} ({PURPOSES[request.purpose]}, {request.version} version)",
         )
         collected = _collect(session, security, store, candidate, request, names)
         pdf, pages = reports.render_counted(
