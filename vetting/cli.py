@@ -162,9 +162,9 @@ def demo_command() -> None:
     with rt.db.transaction() as session:
         accounts = demo.load_demo(session, rt.security, rt.store)
     click.echo(f"Demo accounts (password for all: {demo.DEMO_PASSWORD})")
-    click.echo(f"  {'email':<20} {'role':<13} TOTP secret")
+    click.echo(f"  {'email':<20} {'role':<15} TOTP secret")
     for account in accounts:
-        click.echo(f"  {account.email:<20} {account.role.value:<13} {account.totp_secret}")
+        click.echo(f"  {account.email:<20} {account.role.value:<15} {account.totp_secret}")
     click.echo("Add a secret to an authenticator app, or print the current code with: vetting totp EMAIL")
 
 

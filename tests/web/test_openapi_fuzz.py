@@ -47,6 +47,8 @@ ACTOR_OF_ROLE = {
     Role.INVESTIGATOR: "inv1@demo.test",
     Role.BOARD_MEMBER: "board1@demo.test",
     Role.AUDITOR: "auditor@demo.test",
+    # Productions and records requests are the records officer's alone (issue 15).
+    Role.RECORDS_OFFICER: "records@demo.test",
 }
 
 CHECKS = [

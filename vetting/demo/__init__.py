@@ -32,6 +32,7 @@ DEMO_ACCOUNTS: tuple[tuple[str, str, Role], ...] = (
     ("board2@demo.test", "Bea Board", Role.BOARD_MEMBER),
     ("board3@demo.test", "Ben Board", Role.BOARD_MEMBER),
     ("auditor@demo.test", "Aud Auditor", Role.AUDITOR),
+    ("records@demo.test", "Rae Records", Role.RECORDS_OFFICER),
 )
 
 
