@@ -282,3 +282,21 @@ def test_due_lists_open_requests_within_business_days_and_the_log_pages_in_few_s
         run(app, officer, lambda s, u: records_requests.list_requests(s, u, PageRequest(limit=8)))
     assert len(many) == len(few)
     assert count(app, RecordsRequestItem) == 0
+
+
+def test_the_working_copy_makes_as_many_statements_for_many_candidates_as_for_one(
+    app: Flask, bw: BoardWorld, officer: Person
+) -> None:
+    request_id = log(app, officer, cycle_ids=[bw.world.cycle_id])
+    security = runtime_of(app).security
+
+    def open_copy() -> int:
+        with statements(app) as seen:
+            copy = run(app, officer, lambda s, u: records_requests.working_copy(s, u, security, request_id))
+        assert len(copy.items) == 2
+        return len(seen)
+
+    one = open_copy()
+    for n in range(5):
+        add_candidate(app, bw.world.admin, bw.world.cycle_id, name=f"Other Person {n}")
+    assert open_copy() == one

@@ -4,11 +4,13 @@ point 4; RET-10)."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pytest
 
 from tests.unit.test_policy import cycle_with, person
 from vetting import policy
+from vetting.config import ConfigError, load_settings
 from vetting.errors import Conflict, ValidationFailed
 from vetting.models import EXEMPTIONS, ItemDecision, RecordsRequest, RecordsRequestItem, RequestStatus, Role
 from vetting.services.records_requests import due_date
@@ -135,3 +137,28 @@ def test_the_preparer_never_approves_and_nobody_with_a_duty_in_the_scope_does() 
     both = person(Role.RECORDS_OFFICER, Role.BOARD_MEMBER)
     refusal = policy.records_request_approval_refusal(both, preparer.id, [cycle_with(board_member=both)])
     assert "separation of duties" in (refusal or "")
+
+
+def test_the_window_and_the_statute_come_from_the_environment_or_config_toml_and_are_checked(
+    keys_dir: Path, tmp_path: Path
+) -> None:
+    base = {"VETTING_DATABASE_URL": "sqlite://"}
+    default = load_settings(keys_dir, env=base)
+    assert default.records_request_days == 10
+    assert "Public Records Act" in default.records_statute
+    assert load_settings(keys_dir, env={**base, "VETTING_RECORDS_REQUEST_DAYS": "5"}).records_request_days == 5
+    for bad in ("0", "61", "ten", "-5"):
+        with pytest.raises(ConfigError, match="records_request_days"):
+            load_settings(keys_dir, env={**base, "VETTING_RECORDS_REQUEST_DAYS": bad})
+    with pytest.raises(ConfigError, match="records_statute"):
+        load_settings(keys_dir, env={**base, "VETTING_RECORDS_STATUTE": "x" * 201})
+    instance = tmp_path / "instance"
+    instance.mkdir()
+    for name in ("secret_key", "master_key", "audit_signing_key.pem"):
+        (instance / name).write_bytes((keys_dir / name).read_bytes())
+    (instance / "config.toml").write_text(
+        'records_request_days = 3\nrecords_statute = "Texas Public Information Act"\n', encoding="utf-8"
+    )
+    configured = load_settings(instance, env=base)
+    assert configured.records_request_days == 3
+    assert configured.records_statute == "Texas Public Information Act"
