@@ -251,7 +251,14 @@ def test_openapi_lists_the_start_routes_and_points_large_work_to_them(client: Fl
     assert "export-jobs" in paths["/audit/export"]["get"]["summary"]
     assert "chain-check-jobs" in paths["/audit/verify"]["get"]["summary"]
     produced = paths["/jobs/{job_id}/result"]["get"]["responses"]["200"]["content"]
-    assert set(produced) == {"application/pdf", "text/csv", "application/json", "application/x-ndjson"}
+    # A production bundle (issue 15 point 5) is a ZIP.
+    assert set(produced) == {
+        "application/pdf",
+        "text/csv",
+        "application/json",
+        "application/x-ndjson",
+        "application/zip",
+    }
 
 
 # --- the console's buttons -----------------------------------------------------------------------

@@ -43,7 +43,7 @@ class ProductionBody(Body):
     "candidate is 409 disposed. Download it through GET /jobs/{id}/result",
     Action.RECORDS_PRODUCE,
     body=ProductionBody,
-    errors=(404, 409),
+    errors=(404, 409, 422),
     success=202,
 )
 def start_production() -> ResponseReturnValue:
