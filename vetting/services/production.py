@@ -485,7 +485,8 @@ def bates_css(prefix: str, start: int) -> str:
     against :data:`PREFIX_PATTERN`, so it is safe inside a CSS string). A user stylesheet: its
     ``!important`` wins over the report's own page counter. The ``bates`` counter style (six
     digits, :data:`BATES_DIGITS`) is in the template's ``production.css``."""
-    assert PREFIX_PATTERN.fullmatch(prefix)
+    if not PREFIX_PATTERN.fullmatch(prefix):
+        raise ValueError("a Bates prefix is checked before it reaches a stylesheet")
     return (
         f'@page {{ @bottom-right {{ content: "{prefix}-" counter(page, bates) !important; }} }}\n'
         f"@page :first {{ counter-reset: page {int(start)} !important; }}\n"
