@@ -24,6 +24,7 @@ import hashlib
 import json
 import sys
 import zipfile
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +37,10 @@ from cryptography.hazmat.primitives.serialization import load_pem_public_key
 from vetting.audit.chain import canonical_json, public_key_id, public_key_pem
 
 FORMAT = "vetting-production/1"
+#: What reading a damaged member raises (a bad CRC, a broken deflate stream, a cut file, a header
+#: naming a method that does not exist or encryption): the member is named as unreadable, never a
+#: traceback.
+UNREADABLE = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, OSError, ValueError)
 #: Set apart from checkpoint and export-header signatures.
 MANIFEST_PURPOSE = "vetting-production manifest"
 MANIFEST_JSON = "manifest.json"
@@ -96,7 +101,7 @@ def check_bundle(path: Path, public_key: Ed25519PublicKey | None = None) -> Bund
     """Check ``path``'s manifest signature, then each listed member's hash, then that nothing else is there."""
     try:
         archive = zipfile.ZipFile(path)
-    except (OSError, zipfile.BadZipFile) as error:
+    except UNREADABLE as error:
         return _broken("", public_key is None, 0, path.name, f"not a readable ZIP file ({error})")
     with archive:
         names = archive.namelist()
@@ -104,7 +109,7 @@ def check_bundle(path: Path, public_key: Ed25519PublicKey | None = None) -> Bund
             manifest = json.loads(archive.read(MANIFEST_JSON))
         except KeyError:
             return _broken("", public_key is None, 0, MANIFEST_JSON, "missing")
-        except (zipfile.BadZipFile, ValueError) as error:
+        except UNREADABLE as error:  # json's errors are ValueErrors
             return _broken("", public_key is None, 0, MANIFEST_JSON, f"unreadable ({error})")
         if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
             return _broken("", public_key is None, 0, MANIFEST_JSON, f"not a {FORMAT} manifest")
@@ -135,7 +140,7 @@ def _first_difference(archive: zipfile.ZipFile, names: list[str], files: list[An
             return member, "missing from the bundle"
         try:
             content = archive.read(member)
-        except zipfile.BadZipFile as error:
+        except UNREADABLE as error:
             return member, f"unreadable ({error})"
         if hashlib.sha256(content).hexdigest() != entry.get("sha256") or len(content) != entry.get("bytes"):
             return member, "its SHA-256 differs from the manifest's"
