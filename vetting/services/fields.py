@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from datetime import date
 
 from vetting.errors import ValidationFailed
+from vetting.models.base import MAX_ID
 
 #: No record this app keeps is dated before this day: an earlier date is a typing mistake
 #: (issue 14: a consent dated in the year 323 was accepted).
@@ -19,6 +21,32 @@ def text(value: str, field: str, label: str, *, limit: int = 200, required: bool
     if len(value) > limit:
         raise ValidationFailed(f"{label} must be at most {limit} characters.", field=field)
     return value
+
+
+def stated(value: str, name: str, label: str, limit: int, minimum: int = 1) -> str:
+    """``value`` stripped, holding ``minimum`` to ``limit`` characters; the refusal asks for the ``label``."""
+    given = (value or "").strip()
+    if len(given) < minimum:
+        more = f" (at least {minimum} characters)" if minimum > 1 else ""
+        raise ValidationFailed(f"Give the {label}{more}.", field=name)
+    if len(given) > limit:
+        raise ValidationFailed(f"The {label} must be at most {limit} characters.", field=name)
+    return given
+
+
+def ids(values: Sequence[int], name: str) -> list[int]:
+    """Row ids, each within the column's range, sorted without repeats."""
+    for value in values:
+        if not 1 <= value <= MAX_ID:
+            raise ValidationFailed(f"{value} is not an id.", field=name)
+    return sorted(set(values))
+
+
+def require_found(name: str, kind: str, wanted: list[int], found: Iterable[int]) -> None:
+    """Refuse the ids of ``wanted`` that are not in ``found``, naming them and the field."""
+    missing = sorted(set(wanted) - set(found))
+    if missing:
+        raise ValidationFailed(f"No {kind} has the id {', '.join(str(i) for i in missing)}.", field=name)
 
 
 def split_list(value: str | None) -> list[str]:

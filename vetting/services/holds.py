@@ -26,6 +26,7 @@ from vetting.clock import start_of, today, utcnow
 from vetting.errors import Conflict, Forbidden, NotFound, Refusal, SeparationOfDuties, ValidationFailed
 from vetting.models import Candidate, Cycle, HoldScope, HoldScopeKind, LegalHold, User
 from vetting.models.base import MAX_ID
+from vetting.services.fields import ids, require_found, stated
 from vetting.services.paging import Key, Page, PageRequest, paginate
 
 MAX_MATTER = 200
@@ -156,36 +157,12 @@ def require_not_held(session: Session, candidate_ids: Iterable[int], actor: User
 # --- placing and releasing -----------------------------------------------------------------------
 
 
-def _text(value: str, name: str, label: str, limit: int, minimum: int = 1) -> str:
-    text = (value or "").strip()
-    if len(text) < minimum:
-        more = f" (at least {minimum} characters)" if minimum > 1 else ""
-        raise ValidationFailed(f"Give the {label}{more}.", field=name)
-    if len(text) > limit:
-        raise ValidationFailed(f"The {label} must be at most {limit} characters.", field=name)
-    return text
-
-
-def _ids(values: Sequence[int], name: str) -> list[int]:
-    for value in values:
-        if not 1 <= value <= MAX_ID:
-            raise ValidationFailed(f"{value} is not an id.", field=name)
-    return sorted(set(values))
-
-
-def _missing(name: str, kind: str, wanted: list[int], found: Iterable[int]) -> None:
-    missing = sorted(set(wanted) - set(found))
-    if missing:
-        listed = ", ".join(str(i) for i in missing)
-        raise ValidationFailed(f"No {kind} has the id {listed}.", field=name)
-
-
 def _positions(session: Session, positions: Sequence[PositionScope]) -> tuple[list[HoldScope], list[int]]:
     """The position parts, checked, and the ids of the cycles they reach."""
     scopes: list[HoldScope] = []
     names: list[str] = []
     for n, part in enumerate(positions):
-        position = _text(part.position, f"positions[{n}].position", "position", MAX_MATTER)
+        position = stated(part.position, f"positions[{n}].position", "position", MAX_MATTER)
         if part.to_date is not None and part.to_date < part.from_date:
             raise ValidationFailed(
                 f"The date range ends ({part.to_date.isoformat()}) before it starts ({part.from_date.isoformat()}).",
@@ -217,25 +194,27 @@ def place_hold(session: Session, actor: User, data: HoldInput) -> LegalHold:
     nothing behind. Audited with the scope's ids and dates (the matter's text stays off the chain)."""
     if not policy.can(actor, policy.Action.HOLDS_MANAGE):
         raise Forbidden(policy.FORBIDDEN)
-    matter = _text(data.matter, "matter", "matter's name", MAX_MATTER)
-    reference = _text(data.reference, "reference", "matter's reference (docket, charge or claim number)", MAX_REFERENCE)
-    reason = _text(data.reason, "reason", "reason for the hold", MAX_TEXT, MIN_REASON)
+    matter = stated(data.matter, "matter", "matter's name", MAX_MATTER)
+    reference = stated(
+        data.reference, "reference", "matter's reference (docket, charge or claim number)", MAX_REFERENCE
+    )
+    reason = stated(data.reason, "reason", "reason for the hold", MAX_TEXT, MIN_REASON)
     if data.review_by is not None and data.review_by < today():
         raise ValidationFailed("The review date is in the past: give a later one, or none.", field="review_by")
-    cycle_ids = _ids(data.cycle_ids, "cycle_ids")
-    candidate_ids = _ids(data.candidate_ids, "candidate_ids")
+    cycle_ids = ids(data.cycle_ids, "cycle_ids")
+    candidate_ids = ids(data.candidate_ids, "candidate_ids")
     if not (cycle_ids or candidate_ids or data.positions):
         raise ValidationFailed(
             "A hold needs a scope: at least one cycle, candidate or position with its dates.", field="scope"
         )
     if len(cycle_ids) + len(candidate_ids) + len(data.positions) > MAX_SCOPE_PARTS:
         raise ValidationFailed(f"A hold's scope has at most {MAX_SCOPE_PARTS} parts.", field="scope")
-    _missing("cycle_ids", "cycle", cycle_ids, session.scalars(select(Cycle.id).where(Cycle.id.in_(cycle_ids))))
+    require_found("cycle_ids", "cycle", cycle_ids, session.scalars(select(Cycle.id).where(Cycle.id.in_(cycle_ids))))
     candidate_cycles: dict[int, int] = {
         row[0]: row[1]
         for row in session.execute(select(Candidate.id, Candidate.cycle_id).where(Candidate.id.in_(candidate_ids)))
     }
-    _missing("candidate_ids", "candidate", candidate_ids, candidate_cycles)
+    require_found("candidate_ids", "candidate", candidate_ids, candidate_cycles)
     position_scopes, position_cycles = _positions(session, data.positions)
     reached = sorted({*cycle_ids, *candidate_cycles.values(), *position_cycles})
     cycles = list(session.scalars(select(Cycle).where(Cycle.id.in_(reached)))) if reached else []
@@ -313,7 +292,7 @@ def release_hold(session: Session, actor: User, hold_id: int, reason: str) -> Le
         raise Conflict(
             refusal, code=code, refusal=Refusal.of(Event.HOLD_RELEASE_REFUSED, actor, subject=hold, code=code)
         )
-    text = _text(reason, "reason", "reason for the release (the matter's final disposition)", MAX_TEXT, MIN_REASON)
+    text = stated(reason, "reason", "reason for the release (the matter's final disposition)", MAX_TEXT, MIN_REASON)
     hold.release(by_id=actor.id, at=utcnow(), reason=text)
     session.flush()
     record(session, actor, Event.HOLD_RELEASED, subject=hold, placed_by_id=hold.placed_by_id)

@@ -50,6 +50,7 @@ from vetting.models import (
 from vetting.models.base import MAX_ID
 from vetting.services import holidays
 from vetting.services.context import Security
+from vetting.services.fields import ids, require_found, stated
 from vetting.services.paging import Key, Page, PageRequest, paginate
 from vetting.services.released import BoardFinding, released_findings_of, shown_release
 
@@ -84,29 +85,6 @@ def due_date(received_on: date, response_days: int, days_off: Collection[date]) 
     return add_business_days(received_on, response_days, days_off)
 
 
-def _text(value: str, name: str, label: str, limit: int, minimum: int = 1) -> str:
-    text = (value or "").strip()
-    if len(text) < minimum:
-        more = f" (at least {minimum} characters)" if minimum > 1 else ""
-        raise ValidationFailed(f"Give the {label}{more}.", field=name)
-    if len(text) > limit:
-        raise ValidationFailed(f"The {label} must be at most {limit} characters.", field=name)
-    return text
-
-
-def _ids(values: Sequence[int], name: str) -> list[int]:
-    for value in values:
-        if not 1 <= value <= MAX_ID:
-            raise ValidationFailed(f"{value} is not an id.", field=name)
-    return sorted(set(values))
-
-
-def _missing(name: str, kind: str, wanted: list[int], found: Collection[int]) -> None:
-    missing = sorted(set(wanted) - set(found))
-    if missing:
-        raise ValidationFailed(f"No {kind} has the id {', '.join(str(i) for i in missing)}.", field=name)
-
-
 def _cycles(session: Session, request: RecordsRequest) -> list[Cycle]:
     """The cycles the request's scope reaches: its cycles and its candidates' cycles."""
     terms = []
@@ -138,15 +116,17 @@ def log_request(
     due before today, is refused naming the field; nothing is written until all is checked."""
     if not policy.can(actor, policy.Action.RECORDS_REQUESTS):
         raise Forbidden(policy.FORBIDDEN)
-    name = _text(data.requester_name, "requester_name", "requester's name", MAX_NAME)
-    contact = _text(data.requester_contact, "requester_contact", "requester's contact (address or e-mail)", MAX_CONTACT)
+    name = stated(data.requester_name, "requester_name", "requester's name", MAX_NAME)
+    contact = stated(
+        data.requester_contact, "requester_contact", "requester's contact (address or e-mail)", MAX_CONTACT
+    )
     now = today()
     if data.received_on > now:
         raise ValidationFailed("The request cannot have been received after today.", field="received_on")
     if data.received_on < EARLIEST:
         raise ValidationFailed(f"The request was received on or after {EARLIEST.isoformat()}.", field="received_on")
-    statute = _text(data.statute or default_statute, "statute", "statute", MAX_STATUTE)
-    description = _text(data.description, "description", "description of the records asked for", MAX_TEXT)
+    statute = stated(data.statute or default_statute, "statute", "statute", MAX_STATUTE)
+    description = stated(data.description, "description", "description of the records asked for", MAX_TEXT)
     if data.due_on is not None:
         due = data.due_on
         if due < data.received_on:
@@ -159,14 +139,16 @@ def log_request(
             "receipt have gone by. Give the due date the statute or an extension sets.",
             field="due_on",
         )
-    cycle_ids = _ids(data.cycle_ids, "cycle_ids")
-    candidate_ids = _ids(data.candidate_ids, "candidate_ids")
+    cycle_ids = ids(data.cycle_ids, "cycle_ids")
+    candidate_ids = ids(data.candidate_ids, "candidate_ids")
     if not (cycle_ids or candidate_ids):
         raise ValidationFailed("A request needs a scope: at least one cycle or candidate.", field="scope")
     if len(cycle_ids) + len(candidate_ids) > MAX_SCOPE_PARTS:
         raise ValidationFailed(f"A request's scope has at most {MAX_SCOPE_PARTS} parts.", field="scope")
-    _missing("cycle_ids", "cycle", cycle_ids, set(session.scalars(select(Cycle.id).where(Cycle.id.in_(cycle_ids)))))
-    _missing(
+    require_found(
+        "cycle_ids", "cycle", cycle_ids, set(session.scalars(select(Cycle.id).where(Cycle.id.in_(cycle_ids))))
+    )
+    require_found(
         "candidate_ids",
         "candidate",
         candidate_ids,
@@ -364,7 +346,7 @@ def close_request(session: Session, actor: User, request_id: int, reason: str, *
         raise Forbidden(policy.FORBIDDEN)
     request = _request(session, request_id, lock=True)
     _editor(session, actor, request)
-    text = _text(reason, "reason", "reason (what the requester is told)", MAX_TEXT, MIN_REASON)
+    text = stated(reason, "reason", "reason (what the requester is told)", MAX_TEXT, MIN_REASON)
     request.close(by_id=actor.id, at=utcnow(), reason=text, denied=denied)
     session.flush()
     record(session, actor, Event.RECORDS_REQUEST_CLOSED, subject=request, status=request.status.value)
