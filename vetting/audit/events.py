@@ -72,6 +72,9 @@ class Event(StrEnum):
     CONSENT_FORM_GENERATED = "consent.form_generated"
     CONSENT_RECORDED = "consent.recorded"
 
+    #: A chain-of-custody report was downloaded as a PDF (issue 15 point 6): its file, SHA-256 and size.
+    CUSTODY_PDF = "custody.pdf"
+
     CYCLE_BOARD_RULES_CHANGED = "cycle.board_rules_changed"
     CYCLE_CANDIDATES_LISTED = "cycle.candidates_listed"
     CYCLE_CHECKLIST_SET = "cycle.checklist_set"
@@ -146,6 +149,12 @@ class Event(StrEnum):
     RECORDS_DISPOSITION_REFUSED = "records.disposition_refused"
     #: A certificate of destruction was downloaded: its SHA-256 and size.
     RECORDS_CERTIFICATE_PDF = "records.certificate_pdf"
+    #: Findings that never reach the board were proposed for minimisation (RET-11), or approved and
+    #: purged (content overwritten, evidence deleted, a tombstone each); ids and counts, never content.
+    RECORDS_MINIMISATION_PROPOSED = "records.minimisation_proposed"
+    RECORDS_MINIMISED = "records.minimised"
+    #: A minimisation's approval was refused (its proposer approving, a duty in a cycle).
+    RECORDS_MINIMISATION_REFUSED = "records.minimisation_refused"
     #: A candidate's raw content was opened for a production bundle: the production's job, purpose
     #: and reference (issue 15 point 7), never the content.
     PRODUCTION_CONTENT_OPENED = "production.content_opened"

@@ -4,7 +4,8 @@ A schedule is a version of the agency's retention classes, proposed by one perso
 by a second (RET-07); the newest approved version is in force. A disposition is the proposal,
 approval and tombstone of one candidate's crypto-shredding: once carried out it keeps only
 codes, dates, the class and citation it relied on, who approved it, and counts and SHA-256 digests
-of what was destroyed (never content).
+of what was destroyed (never content). A minimisation is the same for a batch of findings purged
+ahead of their candidate's file (RET-11): one proposal, and a tombstone per finding.
 """
 
 from __future__ import annotations
@@ -30,6 +31,9 @@ class RetentionClass(StrEnum):
     EEO = "eeo_self_identification"
     NOTICES = "notices_responses"
     AUDIT_LOG = "audit_log"
+    #: RET-11: findings that never reach the board (refuted, withdrawn, a never-reported category)
+    #: and their evidence, purged ahead of the candidate's file (:mod:`vetting.services.minimisation`).
+    MINIMISATION = "minimisation"
 
     @property
     def label(self) -> str:
@@ -43,6 +47,7 @@ _CLASS_LABELS = {
     RetentionClass.EEO: "EEO self-identification",
     RetentionClass.NOTICES: "Notices and the candidate's responses",
     RetentionClass.AUDIT_LOG: "Audit log",
+    RetentionClass.MINIMISATION: "Refuted and not-reportable findings and their evidence (minimisation)",
 }
 
 
@@ -130,5 +135,73 @@ class Disposition(Base):
     approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     disposed_at: Mapped[datetime | None]
     #: The tombstone: counts per kind and SHA-256 of each destroyed file and of the destroyed key.
+    destroyed: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    files_deleted: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class MinimisationStatus(StrEnum):
+    PROPOSED = "proposed"
+    #: Approved and carried out: the findings' content overwritten, their evidence deleted.
+    MINIMISED = "minimised"
+
+
+class MinimisationReason(StrEnum):
+    """Why a finding never reaches the board, so that it may be purged early (RET-11)."""
+
+    REFUTED = "refuted"
+    WITHDRAWN = "withdrawn"
+    NEVER_REPORTED = "never_reported"
+
+    @property
+    def label(self) -> str:
+        return {
+            "refuted": "Refuted by a validation step",
+            "withdrawn": "Withdrawn by an investigator",
+            "never_reported": "A category never reported to the board",
+        }[self.value]
+
+
+class Minimisation(Base):
+    """A proposal to purge a batch of findings (RET-11), approved by a second person and carried out."""
+
+    __tablename__ = "minimisations"
+    __table_args__ = (
+        CheckConstraint("(status = 'minimised') = (minimised_at IS NOT NULL)", name="minimised_at_iff_minimised"),
+        CheckConstraint("approved_by_id IS NULL OR approved_by_id != proposed_by_id", name="second_person"),
+        Index("ix_minimisations_status", "status"),
+    )
+
+    @property
+    def audit_subject(self) -> Subject:
+        return Subject("minimisation", str(self.id))
+
+    id: Mapped[intpk]
+    status: Mapped[MinimisationStatus] = mapped_column(enum_column(MinimisationStatus, "minimisation_status"))
+    #: The schedule version relied on (None: the built-in defaults) and the citation of the class.
+    schedule_id: Mapped[int | None] = mapped_column(ForeignKey("retention_schedules.id"))
+    citation: Mapped[str] = mapped_column(Text)
+    proposed_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    proposed_at: Mapped[created_ts]
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    minimised_at: Mapped[datetime | None]
+
+
+class MinimisedFinding(Base):
+    """One finding of a minimisation; once carried out, its tombstone: ids, code, why, dates, and
+    counts and SHA-256 digests of what was destroyed (never content)."""
+
+    __tablename__ = "minimised_findings"
+
+    id: Mapped[intpk]
+    minimisation_id: Mapped[int] = mapped_column(ForeignKey("minimisations.id"), index=True)
+    #: A finding is in one minimisation at most.
+    finding_id: Mapped[int] = mapped_column(ForeignKey("findings.id"), unique=True)
+    candidate_id: Mapped[int] = mapped_column(ForeignKey("candidates.id"), index=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id"))
+    candidate_code: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[MinimisationReason] = mapped_column(enum_column(MinimisationReason, "minimisation_reason"))
+    #: The date the period ran from (see :mod:`vetting.services.minimisation`) and the earliest purge date.
+    trigger_date: Mapped[date] = mapped_column(Date)
+    due_on: Mapped[date] = mapped_column(Date)
     destroyed: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     files_deleted: Mapped[int] = mapped_column(Integer, default=0)

@@ -24,7 +24,8 @@ later of the latest record and the decision, and in a cycle in FCRA mode 5 years
   everyone else the final decision's date as above (not hired: no employment to end).
 
 A candidate's earliest disposition date is the latest of every class's and floor's end (the
-audit-log class governs the chain, which disposition never touches, so it is not among them);
+audit-log class governs the chain, which disposition never touches, and the minimisation class
+governs findings purged ahead of the file, :mod:`vetting.services.minimisation`, so neither is among them);
 ``None`` while a trigger has no date. The due list filters on these dates in SQL (each
 "trigger + period <= today" is "trigger before a cutoff"), so a page is two statements whatever
 the number of candidates.
@@ -73,6 +74,10 @@ AUDIT_CITATION: Final = "RET-06: CJIS Security Policy 5.4.7 (audit records at le
 #: RET-05: FCRA, no express period; keep 5 years when a consumer reporting agency's report is used.
 FCRA_DAYS: Final = 1826
 FCRA_CITATION: Final = "RET-05: FCRA (15 U.S.C. 1681 et seq.), keep 5 years"
+#: RET-11: what never reaches the board may go before the file, never below RET-01 (a record of the hiring).
+MINIMISATION_CITATION: Final = (
+    "RET-11: CA POST guidance (keep only suitability-relevant content); at least RET-01, 29 CFR 1602.31"
+)
 #: The longest period accepted (100 years): beyond it a typo, not a schedule.
 MAX_DAYS: Final = 36_500
 MAX_CITATION: Final = 500
@@ -84,7 +89,9 @@ FLOORS: Final[Mapping[RetentionClass, tuple[int, str]]] = {
 }
 
 #: The classes that hold a candidate's records (a candidate's date is the latest of theirs).
-CANDIDATE_CLASSES: Final = tuple(c for c in RetentionClass if c is not RetentionClass.AUDIT_LOG)
+CANDIDATE_CLASSES: Final = tuple(
+    c for c in RetentionClass if c not in (RetentionClass.AUDIT_LOG, RetentionClass.MINIMISATION)
+)
 
 
 @dataclass(frozen=True)
@@ -107,6 +114,7 @@ DEFAULTS: Final[Mapping[RetentionClass, Entry]] = {
     RetentionClass.EEO: Entry(EEO_FLOOR_DAYS, Trigger.RECORD_DATE, EEO_CITATION + "; RET-04 (UGESP records)"),
     RetentionClass.NOTICES: Entry(EEO_FLOOR_DAYS, Trigger.RECORD_DATE, EEO_CITATION),
     RetentionClass.AUDIT_LOG: Entry(AUDIT_FLOOR_DAYS, Trigger.RECORD_DATE, AUDIT_CITATION),
+    RetentionClass.MINIMISATION: Entry(EEO_FLOOR_DAYS, Trigger.RECORD_DATE, MINIMISATION_CITATION),
 }
 
 
@@ -133,7 +141,8 @@ class ScheduleState:
 
 
 def _schedule_of(row: RetentionSchedule) -> Schedule:
-    entries = {
+    # A version approved before a class existed keeps that class's defaults (its floor at least).
+    entries = dict(DEFAULTS) | {
         RetentionClass(name): Entry(int(e["period_days"]), Trigger(e["trigger"]), str(e["citation"]))
         for name, e in row.entries.items()
     }
