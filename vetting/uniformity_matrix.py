@@ -199,19 +199,84 @@ def _span(times: list[datetime]) -> tuple[datetime | None, datetime | None]:
     return (min(times), max(times)) if times else (None, None)
 
 
+@dataclass(frozen=True)
+class Medians:
+    """The cycle's medians over its fully resolved candidates, which every row is compared with
+    (``None``: fewer than :data:`MIN_COMPARABLE` such candidates, nothing compared)."""
+
+    searches: float | None
+    span: timedelta | None
+
+
+@dataclass(frozen=True)
+class Tallies:
+    """What each investigator did in the cycle: items resolved, of them unable, searches logged."""
+
+    resolved: Counter[int]
+    unable: Counter[int]
+    searches: Counter[int | None]
+
+
 def compute(work: CycleWork) -> Uniformity:
     """The matrix, its medians, the investigators' patterns and every deviation, in the
     order the report lists them."""
+    rows, deviations = _rows(work)
+    comparable = [r for r in rows if work.items and r.resolved == len(work.items)]
+    medians = Medians(None, None)
+    if len(comparable) >= MIN_COMPARABLE:
+        medians = Medians(
+            float(median(r.searches for r in comparable)),
+            timedelta(seconds=median((r.span or timedelta()).total_seconds() for r in comparable)),
+        )
+    return _finish(work, rows, deviations, medians, tallies_of(work))
+
+
+def compute_page(work: CycleWork, medians: Medians, tallies: Tallies) -> Uniformity:
+    """The rows of ``work``'s people (one page of a cycle) compared with the whole cycle's
+    ``medians``, and the investigators' patterns from the cycle's ``tallies``: the same rows
+    and flags :func:`compute` gives them over the whole cycle, at the cost of the page."""
+    rows, deviations = _rows(work)
+    return _finish(work, rows, deviations, medians, tallies)
+
+
+def tallies_of(work: CycleWork) -> Tallies:
+    resolved: Counter[int] = Counter()
+    unable: Counter[int] = Counter()
+    for r in work.resolutions:
+        if r.resolved_by_id is not None:
+            resolved[r.resolved_by_id] += 1
+            unable[r.resolved_by_id] += r.unable
+    return Tallies(resolved, unable, Counter(s.recorded_by_id for s in work.searches))
+
+
+def median_of_counts(counts: dict[int, int]) -> float | None:
+    """The median of a multiset given as {value: how many times}, as :func:`statistics.median`
+    gives it (the mean of the two middle values of an even count); ``None`` when empty."""
+    total = sum(counts.values())
+    if not total:
+        return None
+    middle = [(total - 1) // 2, total // 2]
+    found: list[int] = []
+    seen = 0
+    for value in sorted(counts):
+        seen += counts[value]
+        while middle and middle[0] < seen:
+            found.append(value)
+            middle.pop(0)
+    return (found[0] + found[1]) / 2
+
+
+def _rows(work: CycleWork) -> tuple[list[Row], list[Deviation]]:
+    """A row per person with its cells, and the deviations found within a row (unable items,
+    work on another version), in row order."""
     by_cell: dict[tuple[int, int], list[datetime]] = defaultdict(list)
     # Which items each candidate's work touched, and all their search times (one pass each).
     touched: dict[int, set[int]] = defaultdict(set)
     times_of: dict[int, list[datetime]] = defaultdict(list)
-    searches_by: Counter[int | None] = Counter()
     for search in work.searches:
         by_cell[search.candidate_id, search.item_id].append(search.searched_at)
         touched[search.candidate_id].add(search.item_id)
         times_of[search.candidate_id].append(search.searched_at)
-        searches_by[search.recorded_by_id] += 1
     resolution_of = {(r.candidate_id, r.item_id): r for r in work.resolutions}
     for resolution in work.resolutions:
         touched[resolution.candidate_id].add(resolution.item_id)
@@ -255,18 +320,16 @@ def compute(work: CycleWork) -> Uniformity:
         rows.append(
             Row(person.id, person.code, person.stage, versions, cells, len(all_times), first, last, tuple(row_flags))
         )
+    return rows, deviations
 
-    comparable = {r.candidate_id for r in rows if work.items and r.resolved == len(work.items)}
-    median_searches = median_span = None
-    if len(comparable) >= MIN_COMPARABLE:
-        median_searches = float(median(r.searches for r in rows if r.candidate_id in comparable))
-        median_span = timedelta(
-            seconds=median((r.span or timedelta()).total_seconds() for r in rows if r.candidate_id in comparable)
-        )
-        rows = [
-            _compare(r, median_searches, median_span, deviations) if r.candidate_id in comparable else r for r in rows
-        ]
-    patterns = _patterns(work.resolutions, searches_by, work.names, deviations)
+
+def _finish(
+    work: CycleWork, rows: list[Row], deviations: list[Deviation], medians: Medians, tallies: Tallies
+) -> Uniformity:
+    if work.items and medians.searches is not None and medians.span is not None:
+        searches, span = medians.searches, medians.span
+        rows = [_compare(r, searches, span, deviations) if r.resolved == len(work.items) else r for r in rows]
+    patterns = _patterns(tallies, work.names, deviations)
     return Uniformity(
         work.cycle_id,
         work.cycle_title,
@@ -274,8 +337,8 @@ def compute(work: CycleWork) -> Uniformity:
         work.version_hash,
         work.items,
         rows,
-        median_searches,
-        median_span,
+        medians.searches,
+        medians.span,
         patterns,
         deviations,
     )
@@ -295,19 +358,8 @@ def _compare(row: Row, median_searches: float, median_span: timedelta, deviation
     return replace(row, flags=tuple(flags))
 
 
-def _patterns(
-    resolutions: list[Resolution],
-    searches_by: Counter[int | None],
-    names: dict[int, str],
-    deviations: list[Deviation],
-) -> list[InvestigatorPattern]:
-    resolved: Counter[int] = Counter()
-    unable: Counter[int] = Counter()
-    for r in resolutions:
-        if r.resolved_by_id is None:
-            continue
-        resolved[r.resolved_by_id] += 1
-        unable[r.resolved_by_id] += r.unable
+def _patterns(tallies: Tallies, names: dict[int, str], deviations: list[Deviation]) -> list[InvestigatorPattern]:
+    resolved, unable, searches_by = tallies.resolved, tallies.unable, tallies.searches
     total_items = sum(resolved.values())
     cycle_rate = sum(searches_by[u] for u in resolved) / total_items if total_items else 0.0
     cycle_unable = sum(unable.values()) / total_items if total_items else 0.0

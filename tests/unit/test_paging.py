@@ -1,32 +1,48 @@
-"""The page cursor (issue 17 point 1), on a list already computed: forwards and backwards every
-item once, positions for "Showing 6–10 of 23", and cursors of another list or forged refused."""
+"""The page cursor (issue 17 point 1), on a table in an in-memory database: forwards and
+backwards every item once, positions for "Showing 6–10 of 23", and cursors of another list or
+forged refused."""
 
 from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Iterator
 
 import pytest
+from sqlalchemy import Column, Integer, MetaData, Table, create_engine, insert, select
+from sqlalchemy.orm import Session
 
-from vetting.services.paging import BadCursor, Page, PageRequest, page_of
+from vetting.services.paging import BadCursor, Key, Page, PageRequest, paginate
 
 ITEMS = list(range(3, 3 + 23 * 2, 2))  # 23 ids with gaps
+NUMBERS = Table("numbers", MetaData(), Column("id", Integer, primary_key=True))
 
 
-def _page(cursor: str | None = None) -> Page[int]:
-    return page_of(ITEMS, lambda i: i, PageRequest(limit=5, cursor=cursor), name="numbers")
+@pytest.fixture
+def session() -> Iterator[Session]:
+    engine = create_engine("sqlite://")
+    NUMBERS.metadata.create_all(engine)
+    with Session(engine) as opened:
+        opened.execute(insert(NUMBERS), [{"id": i} for i in ITEMS])
+        yield opened
+    engine.dispose()
 
 
-def test_next_then_previous_meets_every_item_once_and_knows_where_it_is() -> None:
-    pages = [_page()]
+def _page(session: Session, cursor: str | None = None) -> Page[int]:
+    request = PageRequest(limit=5, cursor=cursor)
+    return paginate(session, select(NUMBERS.c.id), [Key(NUMBERS.c.id)], request, name="numbers")
+
+
+def test_next_then_previous_meets_every_item_once_and_knows_where_it_is(session: Session) -> None:
+    pages = [_page(session)]
     while pages[-1].next_cursor:
-        pages.append(_page(pages[-1].next_cursor))
+        pages.append(_page(session, pages[-1].next_cursor))
     assert [i for p in pages for i in p.items] == ITEMS
     assert [(p.first, p.last) for p in pages] == [(1, 5), (6, 10), (11, 15), (16, 20), (21, 23)]
     assert pages[0].prev_cursor is None
     back = [pages[-1]]
     while back[-1].prev_cursor:
-        back.append(_page(back[-1].prev_cursor))
+        back.append(_page(session, back[-1].prev_cursor))
     assert [p.items for p in reversed(back)] == [p.items for p in pages]
     assert all(p.total == 23 for p in pages)
 
@@ -49,11 +65,11 @@ def _forged(**fields: object) -> str:
         base64.urlsafe_b64encode(b"[1, 2]").decode(),
     ],
 )
-def test_a_cursor_not_written_for_this_list_is_refused(cursor: str) -> None:
+def test_a_cursor_not_written_for_this_list_is_refused(session: Session, cursor: str) -> None:
     with pytest.raises(BadCursor) as refused:
-        _page(cursor)
+        _page(session, cursor)
     assert refused.value.field == "cursor"
 
 
-def test_a_well_formed_cursor_of_this_list_is_read() -> None:
-    assert _page(_forged(k=[11], at=4)).items == ITEMS[5:10]
+def test_a_well_formed_cursor_of_this_list_is_read(session: Session) -> None:
+    assert _page(session, _forged(k=[11], at=4)).items == ITEMS[5:10]

@@ -465,6 +465,45 @@ def test_far_fewer_and_shorter_searches_than_the_median_are_flagged(app: Flask, 
     assert DEVIATION_LABELS["few_searches"] in html.unescape(page)
 
 
+def test_a_page_of_rows_lists_its_deviations_and_counts_the_cycles(app: Flask, clock: Clock) -> None:
+    """Issue 17: a page lists the deviations of its own rows (and the investigators'), flagged
+    against the whole cycle's medians, and counts every deviation of the cycle by kind."""
+    spread = build_spread(app)
+    world = spread.world
+    headers = bearer(app, world.auditor)
+    url = f"{API}/audit/cycles/{world.cycle_id}/uniformity"
+    whole = uniformity_json(app, headers, world.cycle_id)
+    client = app.test_client()
+    first = client.get(url, headers=headers, query_string={"limit": "1"}).get_json()
+    assert [r["id"] for r in first["candidates"]] == [spread.thorough[0]]
+    assert first["deviation_counts"] == whole["deviation_counts"]
+    assert first["deviation_counts"]["few_searches"] == first["deviation_counts"]["short_search"] == 1
+    assert first["deviation_counts"]["unable"] == first["deviation_counts"]["other_version"] == 0
+    assert {d["kind"] for d in first["deviations"]} <= {"investigator_pattern"}
+    assert first["deviation_counts"]["investigator_pattern"] == len(first["deviations"])
+    assert first["investigators"] == whole["investigators"]
+    cursor = first["next_cursor"]
+    while True:
+        page = client.get(url, headers=headers, query_string={"limit": "1", "cursor": cursor}).get_json()
+        if page["candidates"][0]["id"] == spread.hasty:
+            break
+        cursor = page["next_cursor"]
+    # One candidate on the page, yet compared with the cycle's medians (6 searches, 5 hours).
+    assert page["median_searches"] == 6
+    assert set(page["candidates"][0]["deviations"]) == {"few_searches", "short_search"}
+    assert {d["kind"] for d in page["deviations"] if d.get("candidate_id") == spread.hasty} == {
+        "few_searches",
+        "short_search",
+    }
+    web = app.test_client()
+    login(web, world.auditor, clock)
+    shown = html.unescape(web.get(f"/audit/cycles/{world.cycle_id}/uniformity?limit=1").get_data(as_text=True))
+    total = sum(whole["deviation_counts"].values())
+    assert f"Deviations ({total})" in shown
+    assert "Deviations of the whole cycle by kind" in shown
+    assert DEVIATION_LABELS["few_searches"] in shown  # counted, though not among the page's rows
+
+
 def test_investigator_patterns_are_listed_and_the_outlier_flagged(app: Flask) -> None:
     spread = build_spread(app)
     world = spread.world

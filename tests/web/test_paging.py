@@ -173,7 +173,7 @@ def test_the_review_queue_walks_every_finding_once(app: Flask, client: FlaskClie
 def test_the_uniformity_rows_come_a_page_at_a_time_over_the_whole_cycles_medians(
     app: Flask, client: FlaskClient, filled: BoardWorld
 ) -> None:
-    """R6: the medians and deviations cover every candidate whichever page of rows is shown."""
+    """R6: the medians and the deviation counts cover every candidate whichever page of rows is shown."""
     headers = bearer(app, filled.world.auditor)
     url = f"{API}/audit/cycles/{filled.world.cycle_id}/uniformity"
     ids, total = walk(client, url, headers, "candidates")
@@ -183,7 +183,7 @@ def test_the_uniformity_rows_come_a_page_at_a_time_over_the_whole_cycles_medians
     whole = client.get(url, headers=headers, query_string={"limit": "200"}).get_json()
     first = client.get(url, headers=headers, query_string={"limit": "3"}).get_json()
     assert first["median_searches"] == whole["median_searches"] is not None
-    assert first["deviations"] == whole["deviations"]
+    assert first["deviation_counts"] == whole["deviation_counts"]
     assert [c["id"] for c in whole["candidates"]] == ids
 
 

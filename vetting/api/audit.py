@@ -190,8 +190,9 @@ def _cell_json(c: uniformity_matrix.Cell) -> dict[str, Any]:
 @route(
     "GET",
     "/audit/cycles/{cycle_id}/uniformity",
-    "The uniformity matrix (R6): checklist items, the cycle's medians, investigators and deviations, and one page "
-    "of the candidates' rows (by id; the medians are over every candidate)",
+    "The uniformity matrix (R6): checklist items, the cycle's medians, investigators and deviations counted by "
+    "kind, and one page of the candidates' rows (by id) with their deviations (the medians, counts and "
+    "investigators are over every candidate; every deviation listed: the CSV job)",
     Action.AUDIT_READ,
     errors=(404,),
     paged=True,
@@ -199,14 +200,14 @@ def _cell_json(c: uniformity_matrix.Cell) -> dict[str, Any]:
 def audit_uniformity(cycle_id: int) -> ResponseReturnValue:
     request_page = page_args()
     with transaction() as session:
-        report = uniformity.build(session, current_user, cycle_id)
-    rows = uniformity.rows_page(report, request_page)
+        shown = uniformity.view(session, current_user, cycle_id, request_page)
+    report, rows = shown.report, shown.rows
     return jsonify(
         {
             "cycle_id": report.cycle_id,
             "checklist_version": report.version_label,
             "checklist_hash": report.version_hash,
-            "uniform_version": report.uniform_version,
+            "uniform_version": shown.uniform_version,
             "items": [{"id": i.id, "position": i.position, "title": i.title} for i in report.items],
             "median_searches": report.median_searches,
             "median_span_seconds": report.median_span.total_seconds() if report.median_span else None,
@@ -236,6 +237,7 @@ def audit_uniformity(cycle_id: int) -> ResponseReturnValue:
                 }
                 for p in report.investigators
             ],
+            "deviation_counts": shown.deviation_counts,
             "deviations": [asdict(d) for d in report.deviations],
         }
     )

@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -163,27 +162,4 @@ def paginate(
         start=start,
         next_cursor=_encode(name, False, last_key, start + len(rows)) if has_next else None,
         prev_cursor=_encode(name, True, first_key, start) if has_prev and start > 0 else None,
-    )
-
-
-def page_of(items: Sequence[T], id_of: Callable[[T], int], request: PageRequest, *, name: str) -> Page[T]:
-    """A page of a list already computed whole in ascending id order (a report whose medians
-    need every row): the same cursors as :func:`paginate`, found by bisection."""
-    cursor = _decode(request.cursor, name, [int], request.field) if request.cursor else None
-    ids = [id_of(i) for i in items]
-    if cursor is None:
-        lo, hi = 0, min(request.limit, len(items))
-    elif cursor.backwards:
-        hi = bisect_left(ids, cursor.values[0])
-        lo = max(hi - request.limit, 0)
-    else:
-        lo = bisect_right(ids, cursor.values[0])
-        hi = min(lo + request.limit, len(items))
-    shown = list(items[lo:hi])
-    return Page(
-        items=shown,
-        total=len(items),
-        start=lo,
-        next_cursor=_encode(name, False, [ids[hi - 1]], hi) if shown and hi < len(items) else None,
-        prev_cursor=_encode(name, True, [ids[lo]], lo) if shown and lo > 0 else None,
     )

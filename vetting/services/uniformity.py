@@ -8,10 +8,11 @@ text is opened, so an auditor reads it without stating a reason.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, Float, Select, and_, case, cast, extract, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from vetting import policy
@@ -36,15 +37,34 @@ from vetting.services.candidates import STAGES, stage_of, stage_rank
 from vetting.services.context import Security
 from vetting.services.cycles import get_cycle
 from vetting.services.investigation import ItemView, checklist_items
-from vetting.services.paging import Page, PageRequest, page_of
-from vetting.uniformity_matrix import CycleWork, Item, Person, Resolution, Row, Search, Uniformity, compute
+from vetting.services.paging import Key, Page, PageRequest, paginate
+from vetting.uniformity_matrix import (
+    DEVIATION_LABELS,
+    FAR_BELOW,
+    MIN_COMPARABLE,
+    CycleWork,
+    Item,
+    Medians,
+    Person,
+    Resolution,
+    Row,
+    Search,
+    Tallies,
+    Uniformity,
+    compute,
+    compute_page,
+)
 
 
 def build(session: Session, actor: User, cycle_id: int) -> Uniformity:
-    """The matrix for one cycle; the view is audited."""
+    """The whole matrix of one cycle, for the files made off the request (CSV, audit report);
+    the view is audited."""
     policy.require(actor, policy.Action.AUDIT_READ)
     cycle = get_cycle(session, actor, cycle_id)
-    report = compute(_load(session, cycle))
+    in_cycle = select(Candidate.id).where(Candidate.cycle_id == cycle.id)
+    listed = select(Candidate.id, Candidate.code, stage_rank()).where(Candidate.cycle_id == cycle.id)
+    people = [Person(i, code, STAGES[rank]) for i, code, rank in session.execute(listed.order_by(Candidate.id))]
+    report = compute(_work(session, cycle, people, in_cycle))
     record(
         session,
         actor,
@@ -56,20 +76,178 @@ def build(session: Session, actor: User, cycle_id: int) -> Uniformity:
     return report
 
 
-def rows_page(report: Uniformity, page: PageRequest) -> Page[Row]:
-    """One page of the matrix's rows, by candidate id; the medians above them cover every row."""
-    return page_of(report.rows, lambda r: r.candidate_id, page, name=f"uniformity/{report.cycle_id}")
+@dataclass(frozen=True)
+class UniformityView:
+    """One page of a cycle's matrix, with what covers the whole cycle (issue 17): the page's
+    rows flagged against the cycle's medians, the deviations of those rows and the cycle's
+    investigator patterns, and the cycle's totals, all from SQL aggregates."""
+
+    report: Uniformity
+    rows: Page[Row]
+    uniform_version: bool
+    #: Every deviation of the cycle, counted by kind (the report lists the page's).
+    deviation_counts: dict[str, int]
+
+    @property
+    def deviations_total(self) -> int:
+        return sum(self.deviation_counts.values())
 
 
-def _load(session: Session, cycle: Cycle) -> CycleWork:
-    """The cycle's candidates, resolutions and searches as plain rows, with the checklist
-    versions of only the items worked."""
-    version = cycle.checklist_version
-    # Plain rows, never ORM objects, and the cycle's candidates as a subquery: a bind parameter
-    # per candidate fails past 65,535 on PostgreSQL (issue 17).
-    in_cycle = select(Candidate.id).where(Candidate.cycle_id == cycle.id)
+def view(session: Session, actor: User, cycle_id: int, page: PageRequest) -> UniformityView:
+    """One page of the matrix (R6); the cost and the SQL statements do not grow with the cycle:
+    the page's rows are read by id, everything else is aggregated in the database. Audited."""
+    policy.require(actor, policy.Action.AUDIT_READ)
+    cycle = get_cycle(session, actor, cycle_id)
     listed = select(Candidate.id, Candidate.code, stage_rank()).where(Candidate.cycle_id == cycle.id)
-    people = [Person(i, code, STAGES[rank]) for i, code, rank in session.execute(listed.order_by(Candidate.id))]
+    rows = paginate(session, listed, [Key(Candidate.id)], page, name=f"uniformity/{cycle.id}")
+    people = [Person(i, code, STAGES[rank]) for i, code, rank in rows.items]
+    work = _work(session, cycle, people, [p.id for p in people])
+    stats = _cycle_stats(session, cycle, [i.id for i in work.items])
+    report = compute_page(work, stats.medians, stats.tallies)
+    counts = {kind: 0 for kind in DEVIATION_LABELS} | stats.counts
+    counts["investigator_pattern"] = sum(d.kind == "investigator_pattern" for d in report.deviations)
+    record(
+        session,
+        actor,
+        Event.UNIFORMITY_VIEWED,
+        subject=cycle,
+        candidates=rows.total,
+        deviations=sum(counts.values()),
+    )
+    return UniformityView(report, rows.with_items(report.rows), stats.uniform, counts)
+
+
+@dataclass(frozen=True)
+class _Stats:
+    medians: Medians
+    tallies: Tallies
+    #: Deviations counted in SQL (unable, other_version, few_searches, short_search).
+    counts: dict[str, int]
+    uniform: bool
+
+
+def _cycle_stats(session: Session, cycle: Cycle, item_ids: list[int]) -> _Stats:
+    """The cycle's medians, investigator tallies and deviation counts: aggregates over every
+    candidate of the cycle in three statements returning a few rows each."""
+    in_cycle = select(Candidate.id).where(Candidate.cycle_id == cycle.id)
+    on_version = ItemResolution.item_id.in_(item_ids)
+    unable_here = and_(on_version, ItemResolution.status == ResolutionStatus.UNABLE)
+    resolutions = (
+        select(
+            ItemResolution.candidate_id.label("id"),
+            _count(on_version).label("resolved"),
+            _count(unable_here).label("unable"),
+            _count(ItemResolution.item_id.not_in(item_ids)).label("strays"),
+        )
+        .where(ItemResolution.candidate_id.in_(in_cycle))
+        .group_by(ItemResolution.candidate_id)
+        .cte("resolved")
+    )
+    searched = (
+        select(
+            SearchLogEntry.candidate_id.label("id"),
+            func.count().label("n"),
+            _seconds(session, func.min(SearchLogEntry.searched_at), func.max(SearchLogEntry.searched_at)).label("span"),
+            _count(SearchLogEntry.item_id.not_in(item_ids)).label("strays"),
+        )
+        .where(SearchLogEntry.candidate_id.in_(in_cycle))
+        .group_by(SearchLogEntry.candidate_id)
+        .cte("searched")
+    )
+    # One row per candidate; fully resolved: a resolution (one per item at most) for every item
+    # of the cycle's version. Ranked by searches and by span among their peers, for the medians.
+    complete = func.coalesce(resolutions.c.resolved, 0) == len(item_ids)
+    searches = func.coalesce(searched.c.n, 0)
+    span = func.coalesce(searched.c.span, 0.0)
+    ranked = (
+        select(
+            complete.label("complete"),
+            searches.label("n"),
+            span.label("span"),
+            func.coalesce(resolutions.c.unable, 0).label("unable"),
+            (func.coalesce(resolutions.c.strays, 0) + func.coalesce(searched.c.strays, 0) > 0).label("stray"),
+            func.row_number().over(partition_by=complete, order_by=searches).label("by_n"),
+            func.row_number().over(partition_by=complete, order_by=span).label("by_span"),
+            func.count().over(partition_by=complete).label("peers"),
+        )
+        .select_from(Candidate)
+        .outerjoin(resolutions, resolutions.c.id == Candidate.id)
+        .outerjoin(searched, searched.c.id == Candidate.id)
+        .where(Candidate.cycle_id == cycle.id)
+        .cte("ranked")
+    )
+    # The middle one or two of the peers (integer division: both the same one when odd).
+    middle = ranked.c.peers // 2, (ranked.c.peers + 1) // 2
+    medians_sql = (
+        select(
+            func.max(ranked.c.peers).label("peers"),
+            func.avg(case((or_(ranked.c.by_n == middle[0] + 1, ranked.c.by_n == middle[1]), ranked.c.n))).label("n"),
+            func.avg(
+                case((or_(ranked.c.by_span == middle[0] + 1, ranked.c.by_span == middle[1]), ranked.c.span))
+            ).label("span"),
+        )
+        .where(ranked.c.complete)
+        .cte("medians")
+    )
+    peers, median_n, median_span, unable_total, strays, few, short = session.execute(
+        select(
+            medians_sql.c.peers,
+            medians_sql.c.n,
+            medians_sql.c.span,
+            func.sum(ranked.c.unable),
+            _count(ranked.c.stray),
+            _count(and_(ranked.c.complete, ranked.c.n < FAR_BELOW * medians_sql.c.n)),
+            _count(and_(ranked.c.complete, medians_sql.c.span > 0, ranked.c.span < FAR_BELOW * medians_sql.c.span)),
+        )
+        .select_from(ranked)
+        .outerjoin(medians_sql, true())
+        .group_by(medians_sql.c.peers, medians_sql.c.n, medians_sql.c.span)
+    ).one_or_none() or (None, None, None, 0, 0, 0, 0)
+    medians = Medians(None, None)
+    counts = {"unable": int(unable_total or 0)}
+    if item_ids and peers is not None and peers >= MIN_COMPARABLE and median_n is not None:
+        # Milliseconds: SQLite's Julian days are no finer, and a span reads in minutes.
+        medians = Medians(float(median_n), timedelta(seconds=round(float(median_span or 0), 3)))
+        counts |= {"few_searches": int(few or 0), "short_search": int(short or 0)}
+    if cycle.checklist_version is not None:
+        counts["other_version"] = int(strays or 0)
+    resolved: Counter[int] = Counter()
+    unable: Counter[int] = Counter()
+    by_resolver = (
+        select(ItemResolution.resolved_by_id, func.count(), _count(ItemResolution.status == ResolutionStatus.UNABLE))
+        .where(ItemResolution.candidate_id.in_(in_cycle), ItemResolution.resolved_by_id.is_not(None))
+        .group_by(ItemResolution.resolved_by_id)
+    )
+    for user_id, n, n_unable in session.execute(by_resolver):
+        if user_id is not None:  # excluded in SQL; the check tells the type checker
+            resolved[user_id], unable[user_id] = n, n_unable or 0
+    by_searcher = (
+        select(SearchLogEntry.recorded_by_id, func.count())
+        .where(SearchLogEntry.candidate_id.in_(in_cycle))
+        .group_by(SearchLogEntry.recorded_by_id)
+    )
+    searches_by: Counter[int | None] = Counter(dict(session.execute(by_searcher).all()))
+    return _Stats(medians, Tallies(resolved, unable, searches_by), counts, not strays)
+
+
+def _count(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    """How many rows meet ``condition`` (``COUNT(*) FILTER`` in a form SQLite knows too)."""
+    return func.sum(case((condition, 1), else_=0))
+
+
+def _seconds(session: Session, first: ColumnElement[datetime], last: ColumnElement[datetime]) -> ColumnElement[float]:
+    """Seconds from ``first`` to ``last`` in SQL (SQLite keeps times as text: Julian days)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return cast(extract("epoch", last - first), Float)
+    return (func.julianday(last) - func.julianday(first)) * 86400.0
+
+
+def _work(session: Session, cycle: Cycle, people: list[Person], whose: Select[int] | list[int]) -> CycleWork:
+    """The resolutions and searches of ``whose`` candidates (a subquery, or the ids of a page)
+    as plain rows, with the checklist versions of only the items worked."""
+    version = cycle.checklist_version
+    # Plain rows, never ORM objects, and never a bind parameter per candidate of the cycle:
+    # PostgreSQL refuses more than 65,535 (issue 17).
     columns = (
         ItemResolution.candidate_id,
         ItemResolution.item_id,
@@ -88,7 +266,7 @@ def _load(session: Session, cycle: Cycle) -> CycleWork:
             shown_date(resolved_at),
         )
         for candidate_id, item_id, status, resolved_by_id, resolved_at in session.execute(
-            select(*columns).where(ItemResolution.candidate_id.in_(in_cycle))
+            select(*columns).where(ItemResolution.candidate_id.in_(whose))
         )
     ]
     searched = (
@@ -98,7 +276,7 @@ def _load(session: Session, cycle: Cycle) -> CycleWork:
         SearchLogEntry.recorded_by_id,
     )
     searches = [
-        Search(*row) for row in session.execute(select(*searched).where(SearchLogEntry.candidate_id.in_(in_cycle)))
+        Search(*row) for row in session.execute(select(*searched).where(SearchLogEntry.candidate_id.in_(whose)))
     ]
     worked = {r.item_id for r in resolutions} | {s.item_id for s in searches}
     item_version = dict(

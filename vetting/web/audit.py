@@ -7,7 +7,6 @@ chain check and stating a reason to open raw content, both of which are audit ev
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 
 from flask import Blueprint, render_template, request
 from flask.typing import ResponseReturnValue
@@ -131,14 +130,15 @@ def cycle_list() -> ResponseReturnValue:
 def cycle_uniformity(cycle_id: int) -> ResponseReturnValue:
     page = page_args()
     with transaction() as session:
-        report = uniformity.build(session, current_user, cycle_id)
-    rows = uniformity.rows_page(report, page)
+        shown = uniformity.view(session, current_user, cycle_id, page)
+    report = shown.report
     return render_template(
         "audit/uniformity.html",
+        shown=shown,
         report=report,
-        rows=rows,
+        rows=shown.rows,
         # The heat map draws the rows the table below lists: it is the table's picture.
-        heat=uniformity_matrix.heat_map(replace(report, rows=rows.items)),
+        heat=uniformity_matrix.heat_map(report),
         heat_title=report.cycle_title,
         duration=uniformity_matrix.duration,
         labels=uniformity_matrix.DEVIATION_LABELS,
