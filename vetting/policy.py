@@ -75,6 +75,9 @@ class Action(StrEnum):
     #: Log a public-records request, apply exemptions to its working copy, prepare, approve (a
     #: second person) and release it (RET-10): records officers only, never automatically.
     RECORDS_REQUESTS = "records.requests"
+    #: Read the chain of custody of an evidence file or a signed consent form (issue 15 point 6,
+    #: RET-08): records readers, and the cycle's own investigators (``can_read_custody``).
+    CUSTODY_READ = "custody.read"
 
 
 ROLE_ACTIONS: Final[Mapping[Role, frozenset[Action]]] = {
@@ -92,11 +95,14 @@ ROLE_ACTIONS: Final[Mapping[Role, frozenset[Action]]] = {
             Action.RETENTION_MANAGE,
             Action.HOLDS_MANAGE,
             Action.RECORDS_DISPOSE,
+            Action.CUSTODY_READ,
         }
     ),
-    Role.INVESTIGATOR: frozenset({Action.INVESTIGATE, Action.CANDIDATES_MANAGE, Action.CANDIDATE_LINKS}),
+    Role.INVESTIGATOR: frozenset(
+        {Action.INVESTIGATE, Action.CANDIDATES_MANAGE, Action.CANDIDATE_LINKS, Action.CUSTODY_READ}
+    ),
     Role.BOARD_MEMBER: frozenset({Action.BOARD_READ}),
-    Role.AUDITOR: frozenset({Action.AUDIT_READ, Action.CYCLES_VIEW_ALL, Action.RECORDS_READ}),
+    Role.AUDITOR: frozenset({Action.AUDIT_READ, Action.CYCLES_VIEW_ALL, Action.RECORDS_READ, Action.CUSTODY_READ}),
     Role.RECORDS_OFFICER: frozenset(
         {
             Action.RECORDS_READ,
@@ -105,6 +111,7 @@ ROLE_ACTIONS: Final[Mapping[Role, frozenset[Action]]] = {
             Action.RECORDS_DISPOSE,
             Action.RECORDS_PRODUCE,
             Action.RECORDS_REQUESTS,
+            Action.CUSTODY_READ,
         }
     ),
 }
@@ -158,6 +165,8 @@ def can(actor: User, action: Action, cycle: Cycle | None = None) -> bool:
         return actor.has_role(Role.ADMIN) or _searcher_of(actor, cycle)
     if action is Action.BOARD_READ:
         return cycle is None or cycle.duty_of(actor.id) is Duty.BOARD_MEMBER
+    if action is Action.CUSTODY_READ:
+        return can_read_custody(actor, cycle)
     return True
 
 
@@ -227,6 +236,20 @@ def can_view_cycle(actor: User, cycle: Cycle) -> bool:
     if role_allows(actor, Action.CYCLES_VIEW_ALL):
         return True
     return actor.is_active and cycle.duty_of(actor.id) is not None
+
+
+def can_read_custody(actor: User, cycle: Cycle | None) -> bool:
+    """The chain of custody of ``cycle``'s evidence files and signed consent forms (any cycle when
+    ``None``; issue 15 point 6, RET-08, Tulsa Policy 324 C.13): the records readers (records
+    officers, auditors, administrators), who keep and check the record, and the cycle's own
+    investigators with a current designation (R4), who received the files. Never a member of the
+    cycle's board, whatever other role they hold: who opened which capture, and why, is not for
+    the decision makers (POL-01). The caller holds :data:`Action.CUSTODY_READ` by role."""
+    if not role_allows(actor, Action.CUSTODY_READ):
+        return False
+    if cycle is not None and cycle.duty_of(actor.id) is Duty.BOARD_MEMBER:
+        return False
+    return role_allows(actor, Action.RECORDS_READ) or _searcher_of(actor, cycle)
 
 
 def can_see_candidate_name(actor: User, cycle: Cycle) -> bool:

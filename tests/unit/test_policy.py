@@ -115,6 +115,13 @@ ALLOWED: dict[tuple[Role, Action], bool] = {
     (Role.RECORDS_OFFICER, Action.RECORDS_DISPOSE): True,
     (Role.RECORDS_OFFICER, Action.RECORDS_PRODUCE): True,
     (Role.RECORDS_OFFICER, Action.RECORDS_REQUESTS): True,
+    # Chain of custody (issue 15 point 6, RET-08): the records readers and the cycle's own
+    # investigators (``can_read_custody``); board members never.
+    (Role.ADMIN, Action.CUSTODY_READ): True,
+    (Role.INVESTIGATOR, Action.CUSTODY_READ): True,
+    (Role.BOARD_MEMBER, Action.CUSTODY_READ): False,
+    (Role.AUDITOR, Action.CUSTODY_READ): True,
+    (Role.RECORDS_OFFICER, Action.CUSTODY_READ): True,
 }
 
 
@@ -333,6 +340,27 @@ def test_board_read_needs_the_board_duty_in_that_cycle() -> None:
     assert policy.can(member, Action.BOARD_READ, deciding)
     assert not policy.can(member, Action.BOARD_READ, searching)
     assert not policy.can(member, Action.BOARD_READ, cycle_with())
+
+
+def test_custody_is_for_records_readers_and_the_cycles_own_searchers_never_its_board() -> None:
+    """Issue 15 point 6 (RET-08, Tulsa Policy 324 C.13): the chain of custody of a cycle's files is
+    read by records officers, auditors and administrators, and by the cycle's investigators with a
+    current designation (R4); never by another cycle's investigator, nor by a member of the
+    cycle's board, whatever other role they hold (POL-01)."""
+    searcher = person(Role.INVESTIGATOR)
+    mine, elsewhere = cycle_with(investigator=searcher), cycle_with()
+    assert policy.can(searcher, Action.CUSTODY_READ, mine)
+    assert not policy.can(searcher, Action.CUSTODY_READ, elsewhere)
+    lapsed = undesignated(Role.INVESTIGATOR)
+    assert not policy.can(lapsed, Action.CUSTODY_READ, cycle_with(investigator=lapsed))
+    for role in (Role.RECORDS_OFFICER, Role.AUDITOR, Role.ADMIN):
+        assert policy.can(person(role), Action.CUSTODY_READ, elsewhere), role
+    member = person(Role.BOARD_MEMBER)
+    assert not policy.can(member, Action.CUSTODY_READ, cycle_with(board_member=member))
+    keeper = person(Role.RECORDS_OFFICER, Role.BOARD_MEMBER)
+    assert policy.can(keeper, Action.CUSTODY_READ, elsewhere)
+    assert not policy.can(keeper, Action.CUSTODY_READ, cycle_with(board_member=keeper))
+    assert not policy.can(person(Role.RECORDS_OFFICER, active=False), Action.CUSTODY_READ, elsewhere)
 
 
 @pytest.mark.parametrize(

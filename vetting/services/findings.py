@@ -36,7 +36,7 @@ from vetting.models import (
     ValidationStatus,
     ValidationStep,
 )
-from vetting.services import holds, redaction
+from vetting.services import custody, holds, redaction
 from vetting.services.candidates import get_for_work
 from vetting.services.context import Security
 from vetting.services.investigation import ChecklistItem, checklist_of
@@ -593,6 +593,9 @@ def read_evidence(
         subject=evidence,
         finding_id=evidence.finding_id,
         reason=reason.strip() if reason else None,
+        # How the file left, for its chain of custody: the web and the API only ever hand it over
+        # as an attachment (PRODUCT.md §4).
+        mode=custody.ATTACHMENT,
     )
     return evidence, vault.open_field(evidence, "filename"), content
 

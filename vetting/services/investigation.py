@@ -31,7 +31,7 @@ from vetting.models import (
     User,
 )
 from vetting.screening.search_terms import prohibited_terms
-from vetting.services import fields, holds, techniques
+from vetting.services import custody, fields, holds, techniques
 from vetting.services.candidates import get_for_work, unsettled_findings
 from vetting.services.context import Security
 from vetting.services.stored_files import write_file
@@ -461,5 +461,6 @@ def consent_document(
         raise NotFound("No consent is recorded for this candidate.")
     vault = CandidateVault(security.keyring, candidate)
     data = store.get(consent.document_storage_name, vault.key, vault.file_purpose(consent, "document"))
-    record(session, actor, Event.CONSENT_DOCUMENT_VIEWED, subject=candidate)
+    # Handed over as an attachment only (PRODUCT.md §4): its chain of custody says so.
+    record(session, actor, Event.CONSENT_DOCUMENT_VIEWED, subject=candidate, mode=custody.ATTACHMENT)
     return data, consent.document_content_type

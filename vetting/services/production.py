@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import mimetypes
 import re
 import zipfile
@@ -31,7 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from vetting import policy
@@ -42,7 +41,6 @@ from vetting.clock import shown_time, utcnow
 from vetting.crypto import sha256_hex
 from vetting.errors import Conflict, Forbidden, NotFound, SeparationOfDuties, ValidationFailed
 from vetting.models import (
-    AuditEvent,
     Candidate,
     CandidateResponse,
     Decision,
@@ -55,7 +53,7 @@ from vetting.models import (
 )
 from vetting.models.base import MAX_ID
 from vetting.pdf import Reports
-from vetting.services import findings, holds, investigation, released, users
+from vetting.services import custody, findings, holds, investigation, released, users
 from vetting.services.context import Security
 from vetting.services.vault import CandidateVault
 from vetting.storage import EncryptedStore
@@ -78,14 +76,6 @@ MAX_REFERENCE: Final = 300
 PREFIX_PATTERN: Final = re.compile(r"[A-Z][A-Z0-9-]{0,11}")
 DEFAULT_PREFIX: Final = "VET"
 BATES_DIGITS: Final = 6
-#: What each custody event means in the report.
-CUSTODY_EVENTS: Final = {
-    Event.EVIDENCE_UPLOADED.value: "received",
-    Event.EVIDENCE_VIEWED.value: "viewed",
-    Event.CONSENT_RECORDED.value: "received",
-    Event.CONSENT_DOCUMENT_VIEWED.value: "viewed",
-    Event.PRODUCTION_CONTENT_OPENED.value: "produced",
-}
 #: Fixed member times: the same content makes the same ZIP.
 _ZIP_TIME: Final = (2000, 1, 1, 0, 0, 0)
 
@@ -182,21 +172,13 @@ def check_request(session: Session, actor: User, params: dict[str, Any]) -> dict
 
 
 @dataclass(frozen=True)
-class CustodyLine:
-    when: str
-    what: str
-    who: str
-    note: str
-
-
-@dataclass(frozen=True)
 class NativeFile:
     label: str
     path: str | None
     sha256: str
     size: int
     received: str
-    custody: list[CustodyLine]
+    custody: list[custody.Line]
     withheld: str | None = None
 
 
@@ -245,53 +227,6 @@ def _when(moment: Any) -> str:
     return shown_time(moment, "%Y-%m-%d %H:%M") if moment is not None else ""
 
 
-def _custody(
-    session: Session, candidate: Candidate, evidence_ids: list[int], names: dict[int, str]
-) -> dict[str, list[CustodyLine]]:
-    """Custody lines by subject (``evidence:<id>``, ``consent``), from the audit chain in one query."""
-    events = session.scalars(
-        select(AuditEvent)
-        .where(
-            or_(
-                and_(AuditEvent.subject_type == "evidence", AuditEvent.subject_id.in_([str(i) for i in evidence_ids])),
-                and_(
-                    AuditEvent.subject_type == "candidate",
-                    AuditEvent.subject_id == str(candidate.id),
-                    AuditEvent.event.in_(
-                        [Event.CONSENT_RECORDED, Event.CONSENT_DOCUMENT_VIEWED, Event.PRODUCTION_CONTENT_OPENED]
-                    ),
-                ),
-            )
-        )
-        .order_by(AuditEvent.seq)
-    )
-    out: dict[str, list[CustodyLine]] = {}
-    for event in events:
-        data = json.loads(event.data) if event.data else {}
-        note = ""
-        if event.event == Event.PRODUCTION_CONTENT_OPENED:
-            note = f"production {data.get('production')} ({data.get('purpose')}, {data.get('version')})"
-        elif data.get("reason"):
-            note = f"reason: {data['reason']}"
-        elif data.get("sha256"):
-            note = f"SHA-256 at receipt {data['sha256']}"
-        line = CustodyLine(
-            _when(event.occurred_at),
-            CUSTODY_EVENTS.get(event.event, event.event),
-            names.get(event.actor_id or 0, "system"),
-            note,
-        )
-        if event.subject_type == "evidence":
-            out.setdefault(f"evidence:{event.subject_id}", []).append(line)
-        else:
-            # A production opens the candidate's whole file, consent included.
-            out.setdefault("consent", []).append(line)
-            if event.event == Event.PRODUCTION_CONTENT_OPENED:
-                for evidence_id in evidence_ids:
-                    out.setdefault(f"evidence:{evidence_id}", []).append(line)
-    return out
-
-
 def _extension(content_type: str) -> str:
     return mimetypes.guess_extension(content_type) or ".bin"
 
@@ -320,7 +255,8 @@ def _collect(
             select(Evidence).join(Finding).where(Finding.candidate_id == candidate.id).order_by(Evidence.id)
         )
     )
-    custody = _custody(session, candidate, [e.id for e in evidence], names)
+    # The chain of custody of each file (Tulsa Policy 324 C.13, RET-08), from the audit chain.
+    lines = custody.histories(session, candidate.id, evidence, names)
     natives: list[tuple[str, bytes]] = []
     files: list[NativeFile] = []
     redactions: list[Redaction] = []
@@ -338,11 +274,11 @@ def _collect(
                 consent.document_sha256,
                 consent.document_size,
                 _when(consent.recorded_at),
-                custody.get("consent", []),
+                lines["consent"],
             )
         )
     for row in evidence:
-        lines = custody.get(f"evidence:{row.id}", [])
+        history = lines[f"evidence:{row.id}"]
         if recorded:
             content = store.get(row.storage_name, vault.key, vault.file_purpose(row, "content"))
             if sha256_hex(content) != row.sha256:
@@ -356,7 +292,7 @@ def _collect(
                     row.sha256,
                     row.size_bytes,
                     _when(row.uploaded_at),
-                    lines,
+                    history,
                 )
             )
         else:
@@ -367,7 +303,7 @@ def _collect(
                     row.sha256,
                     row.size_bytes,
                     _when(row.uploaded_at),
-                    lines,
+                    history,
                     withheld=CONFIDENTIAL_FILE,
                 )
             )

@@ -13,6 +13,7 @@ from vetting.web import (
     candidate_links,
     candidate_portal,
     checklists,
+    custody,
     holds,
     home,
     investigation,
@@ -46,6 +47,7 @@ def init_app(app: Flask) -> None:
         holds.bp,
         production.bp,
         records_requests.bp,
+        custody.bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
