@@ -11,14 +11,24 @@ from dataclasses import dataclass
 
 import pytest
 from flask import Flask
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from tests.support import Person, make_user, runtime_of
 from tests.web.world import World, add_candidate, add_evidence, add_finding, build_world, png, record_consent, user_in
 from vetting.audit.events import Event
 from vetting.audit.writer import record
+from vetting.clock import today, utcnow
 from vetting.errors import Forbidden, NotFound
-from vetting.models import Candidate, Evidence, Role
+from vetting.models import (
+    Candidate,
+    Evidence,
+    Minimisation,
+    MinimisationReason,
+    MinimisationStatus,
+    MinimisedFinding,
+    Role,
+)
 from vetting.services import custody
 
 
@@ -134,3 +144,69 @@ def test_who_may_read_and_what_is_missing(app: Flask, files: Files) -> None:
     unsigned = add_candidate(app, world.outsider, world.other_cycle_id, "Sam Unsigned")
     with runtime_of(app).db.transaction() as session, pytest.raises(NotFound, match="No consent"):
         custody.consent_custody(session, user_in(session, files.officer), unsigned)
+
+
+def test_a_minimised_captures_history_is_read_from_the_chain_after_its_row_is_gone(app: Flask, files: Files) -> None:
+    """RET-11: a minimisation deletes the finding's evidence rows and files; the history stays
+    readable from the chain's record of the receipt and the finding's tombstone. The
+    minimisation's rows and events are written here as its service leaves them."""
+    world = files.world
+    approver = make_user(app, "records2@x.test", Role.RECORDS_OFFICER, name="Remy Records")
+    with runtime_of(app).db.transaction() as session:
+        evidence = session.get(Evidence, files.first)
+        assert evidence is not None
+        finding_id, digest = evidence.finding_id, evidence.sha256
+        officer = user_in(session, files.officer)
+        row = Minimisation(
+            status=MinimisationStatus.PROPOSED, citation="RET-11", proposed_by_id=officer.id, approved_by_id=None
+        )
+        session.add(row)
+        session.flush()
+        session.add(
+            MinimisedFinding(
+                minimisation_id=row.id,
+                finding_id=finding_id,
+                candidate_id=world.candidate_id,
+                cycle_id=world.cycle_id,
+                candidate_code=evidence.finding.candidate.code,
+                reason=MinimisationReason.REFUTED,
+                trigger_date=today(),
+                due_on=today(),
+                files_deleted=0,
+            )
+        )
+        record(session, officer, Event.RECORDS_MINIMISATION_PROPOSED, subject=row, findings=[finding_id])
+        minimisation_id = row.id
+    with runtime_of(app).db.transaction() as session:
+        proposed = custody.evidence_custody(session, user_in(session, files.officer), files.first)
+    assert proposed.disposition is not None
+    assert (proposed.disposition.kind, proposed.disposition.status) == ("minimisation", "proposed")
+    with runtime_of(app).db.transaction() as session:
+        row = session.get(Minimisation, minimisation_id)
+        assert row is not None
+        row.status, row.approved_by_id, row.minimised_at = MinimisationStatus.MINIMISED, approver.id, utcnow()
+        member = session.scalar(select(MinimisedFinding).where(MinimisedFinding.finding_id == finding_id))
+        assert member is not None
+        member.destroyed = {"sealed": {}, "files": [{"kind": "evidence", "sha256": digest, "size": 1}]}
+        session.execute(delete(Evidence).where(Evidence.finding_id == finding_id))
+        record(session, user_in(session, approver), Event.RECORDS_MINIMISED, subject=row, findings=[finding_id])
+    with runtime_of(app).db.transaction() as session:
+        found = custody.evidence_custody(session, user_in(session, world.auditor), files.first)
+        assert _queued(session) == []
+    assert [line.step for line in found.lines] == ["received", "minimisation proposed", "minimised"]
+    assert found.lines[-1].note == f"minimisation {minimisation_id}"
+    assert (found.received.sha256, found.received.by, found.received.content_type) == (
+        digest,
+        "Ivy Investigator",
+        "image/png",
+    )
+    assert found.disposition is not None
+    assert (found.disposition.kind, found.disposition.status, found.disposition.approved_by) == (
+        "minimisation",
+        "minimised",
+        "Remy Records",
+    )
+    assert found.disposition.file_deleted
+    assert "minimisation" in found.sealed_note
+    with runtime_of(app).db.transaction() as session, pytest.raises(NotFound):
+        custody.evidence_custody(session, user_in(session, world.auditor), files.second + 1000)

@@ -30,6 +30,7 @@ def _line_json(line: custody.Line) -> dict[str, Any]:
         "sha256": line.sha256,
         "production": _production_json(p) if p else None,
         "disposition": line.disposition,
+        "minimisation": line.minimisation,
     }
 
 
@@ -72,6 +73,7 @@ def custody_json(c: custody.Custody) -> dict[str, Any]:
         "events": [_line_json(line) for line in c.lines],
         "productions": [_production_json(p) for p in c.productions],
         "disposition": {
+            "kind": d.kind,
             "id": d.id,
             "status": d.status,
             "retention_class": d.retention_class,

@@ -18,8 +18,10 @@ an attachment only, never inline: PRODUCT.md §4, so every opening is a download
 its event's ``mode``); ``opened`` (an opening recorded before openings named their mode);
 ``produced`` (its candidate's file went into a production bundle: the evidence as a native
 file in the recorded version, withheld from the released one); ``disposal proposed`` and
-``disposed`` (the data key destroyed and the file deleted from storage, RET-07). Any other event
-about the file itself is shown under its own name.
+``disposed`` (the data key destroyed and the file deleted from storage, RET-07); ``minimisation
+proposed`` and ``minimised`` (its finding purged ahead of the candidate's file, RET-11: the
+evidence's row is deleted with the file, and its history is then read from the chain's record of
+the receipt and the finding's tombstone). Any other event about the file is shown under its own name.
 
 Statements per request are constant in the number of events: one query reads every event.
 """
@@ -30,18 +32,31 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from vetting import policy
-from vetting.audit.events import Event
-from vetting.audit.writer import record
+from vetting.audit.events import Event, Subject
+from vetting.audit.writer import append
 from vetting.clock import shown_time, utcnow
 from vetting.crypto import sha256_hex
 from vetting.errors import Forbidden, NotFound
-from vetting.models import AuditEvent, Candidate, Consent, Cycle, Disposition, Evidence, Finding, Job, User
+from vetting.models import (
+    AuditEvent,
+    Candidate,
+    Consent,
+    Cycle,
+    Disposition,
+    Evidence,
+    Finding,
+    Job,
+    Minimisation,
+    MinimisationStatus,
+    MinimisedFinding,
+    User,
+)
 from vetting.pdf import Reports
 from vetting.services import users
 from vetting.services.context import Security
@@ -59,7 +74,11 @@ STEPS: Final = {
     Event.PRODUCTION_CONTENT_OPENED.value: "produced",
     Event.RECORDS_DISPOSITION_PROPOSED.value: "disposal proposed",
     Event.RECORDS_DISPOSED.value: "disposed",
+    Event.RECORDS_MINIMISATION_PROPOSED.value: "minimisation proposed",
+    Event.RECORDS_MINIMISED.value: "minimised",
 }
+#: A minimisation's events (about the minimisation): they belong to the files of its findings.
+_MINIMISATION_EVENTS: Final = (Event.RECORDS_MINIMISATION_PROPOSED, Event.RECORDS_MINIMISED)
 #: The candidate's events that belong to every one of their files' histories.
 _CANDIDATE_EVENTS: Final = (
     Event.PRODUCTION_CONTENT_OPENED,
@@ -76,6 +95,26 @@ SEALED_NOTE: Final = (
 DESTROYED_NOTE: Final = (
     "The file's name and the source URL were sealed under the candidate's key, destroyed at disposition."
 )
+MINIMISED_NOTE: Final = "The file's name and the source URL were purged with the finding's minimisation (RET-11)."
+
+
+class Capture(Protocol):
+    """An evidence file as its history needs it: its row, or what the chain recorded of a deleted one."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def finding_id(self) -> int: ...
+
+
+@dataclass(frozen=True)
+class _Removed:
+    """An evidence file whose row was deleted (its finding minimised), from the receipt's event."""
+
+    id: int
+    finding_id: int
+    event: AuditEvent
 
 
 @dataclass(frozen=True)
@@ -106,6 +145,7 @@ class Line:
     sha256: str | None = None
     production: Production | None = None
     disposition: int | None = None
+    minimisation: int | None = None
 
     @property
     def when(self) -> str:
@@ -124,6 +164,8 @@ class Line:
             return f"production {p.production} ({p.purpose}, {p.version} version{held})"
         if self.disposition is not None:
             return f"disposition {self.disposition}"
+        if self.minimisation is not None:
+            return f"minimisation {self.minimisation}"
         parts = []
         if self.mode:
             parts.append(f"as an {self.mode}" if self.mode == ATTACHMENT else f"mode {self.mode}")
@@ -154,8 +196,10 @@ class Received:
 
 @dataclass(frozen=True)
 class DispositionState:
-    """The candidate's tombstone, as far as this file goes."""
+    """The tombstone of the file's disposal, as far as this file goes: the candidate's disposition
+    (``kind`` ``disposition``) or its finding's minimisation (``minimisation``, RET-11)."""
 
+    kind: str
     id: int
     status: str
     retention_class: str
@@ -194,7 +238,9 @@ class Custody:
 # --- the history, for one file or for every file of a candidate (the production's case file) -----
 
 
-def _events(session: Session, candidate_id: int, evidence: Sequence[Evidence], consent: bool) -> list[AuditEvent]:
+def _events(
+    session: Session, candidate_id: int, evidence: Sequence[Capture], consent: bool, minimisations: Iterable[int]
+) -> list[AuditEvent]:
     """Every event of these files' histories, in the chain's order (one statement)."""
     about = [
         and_(AuditEvent.subject_type == "evidence", AuditEvent.subject_id.in_([str(e.id) for e in evidence])),
@@ -213,6 +259,13 @@ def _events(session: Session, candidate_id: int, evidence: Sequence[Evidence], c
             AuditEvent.subject_type == "candidate",
             AuditEvent.subject_id == str(candidate_id),
             AuditEvent.event.in_(candidate_events),
+        )
+    )
+    about.append(
+        and_(
+            AuditEvent.subject_type == "minimisation",
+            AuditEvent.subject_id.in_([str(i) for i in minimisations]),
+            AuditEvent.event.in_(_MINIMISATION_EVENTS),
         )
     )
     return list(session.scalars(select(AuditEvent).where(or_(*about)).order_by(AuditEvent.seq)))
@@ -240,10 +293,20 @@ def _who(names: dict[int, str], actor_id: int | None, step: str, kind: str) -> s
     return "system"
 
 
+def _minimisations(session: Session, finding_ids: Iterable[int]) -> dict[int, tuple[MinimisedFinding, Minimisation]]:
+    """The minimisation each of these findings is in, with its tombstone (one statement)."""
+    rows = session.execute(
+        select(MinimisedFinding, Minimisation)
+        .join(Minimisation, Minimisation.id == MinimisedFinding.minimisation_id)
+        .where(MinimisedFinding.finding_id.in_(set(finding_ids)))
+    )
+    return {member.finding_id: (member, row) for member, row in rows}
+
+
 def histories(
     session: Session,
     candidate_id: int,
-    evidence: Sequence[Evidence],
+    evidence: Sequence[Capture],
     names: dict[int, str],
     *,
     consent: bool = True,
@@ -252,8 +315,10 @@ def histories(
     """The lines of each file's history by file (``evidence:<id>``, ``consent``), read from the
     audit chain in one statement (and one more for the productions' references when
     ``references``: the caller's reader may see them). A production or a disposition belongs to
-    every file of the candidate: it took the whole file."""
-    events = _events(session, candidate_id, evidence, consent)
+    every file of the candidate: it took the whole file; a minimisation to the files of its findings
+    (one more statement)."""
+    minimised = {f: m.id for f, (_, m) in _minimisations(session, [e.finding_id for e in evidence]).items()}
+    events = _events(session, candidate_id, evidence, consent, set(minimised.values()))
     refs = _references(session, events) if references else {}
     out: dict[str, list[Line]] = {f"evidence:{e.id}": [] for e in evidence}
     if consent:
@@ -272,6 +337,8 @@ def histories(
             targets = [f"evidence:{event.subject_id}"]
         elif event.event in (Event.CONSENT_RECORDED, Event.CONSENT_DOCUMENT_VIEWED):
             targets = ["consent"]
+        elif event.subject_type == "minimisation":
+            targets = [f"evidence:{e.id}" for e in evidence if str(minimised.get(e.finding_id)) == event.subject_id]
         else:
             targets = list(out)
         for key in targets:
@@ -300,6 +367,7 @@ def histories(
                     sha256=data.get("sha256") if step == "received" else None,
                     production=production,
                     disposition=data.get("disposition"),
+                    minimisation=int(event.subject_id or 0) if event.subject_type == "minimisation" else None,
                 )
             )
     return out
@@ -318,20 +386,49 @@ def _require(actor: User, cycle: Cycle, missing: str) -> None:
     raise Forbidden(policy.FORBIDDEN)
 
 
-def _disposition(session: Session, candidate_id: int, sha256: str, names: dict[int, str]) -> DispositionState | None:
+def _disposal(
+    session: Session, candidate_id: int, finding_id: int | None, sha256: str, names: dict[int, str]
+) -> DispositionState | None:
+    """What ended the file's keeping, or is proposed to: its finding's minimisation once carried out
+    (the file went then), else the candidate's disposition, else a proposed minimisation."""
+    minimised = _minimisations(session, [finding_id]).get(finding_id) if finding_id is not None else None
+    if minimised is not None and minimised[1].status is MinimisationStatus.MINIMISED:
+        return _minimised_state(minimised, sha256, names)
     row = session.scalar(select(Disposition).where(Disposition.candidate_id == candidate_id))
-    if row is None:
-        return None
-    deleted = any(f.get("sha256") == sha256 for f in (row.destroyed or {}).get("files", []))
+    if row is not None:
+        return DispositionState(
+            kind="disposition",
+            id=row.id,
+            status=row.status.value,
+            retention_class=row.retention_class,
+            citation=row.citation,
+            proposed_at=row.proposed_at,
+            disposed_at=row.disposed_at,
+            approved_by=names.get(row.approved_by_id, "unknown") if row.approved_by_id else None,
+            file_deleted=_lists(row.destroyed, sha256),
+        )
+    return _minimised_state(minimised, sha256, names) if minimised is not None else None
+
+
+def _lists(destroyed: dict[str, Any] | None, sha256: str) -> bool:
+    """Whether a tombstone lists a deleted file with this SHA-256."""
+    return any(f.get("sha256") == sha256 for f in (destroyed or {}).get("files", []))
+
+
+def _minimised_state(
+    minimised: tuple[MinimisedFinding, Minimisation], sha256: str, names: dict[int, str]
+) -> DispositionState:
+    member, row = minimised
     return DispositionState(
+        kind="minimisation",
         id=row.id,
         status=row.status.value,
-        retention_class=row.retention_class,
+        retention_class="minimisation",
         citation=row.citation,
         proposed_at=row.proposed_at,
-        disposed_at=row.disposed_at,
+        disposed_at=row.minimised_at,
         approved_by=names.get(row.approved_by_id, "unknown") if row.approved_by_id else None,
-        file_deleted=deleted,
+        file_deleted=_lists(member.destroyed, sha256),
     )
 
 
@@ -345,8 +442,9 @@ def _custody(
     kind: str,
     file_id: int,
     candidate: Candidate,
-    evidence: Evidence | None,
+    evidence: Capture | None,
     received: Received,
+    sealed_note: str | None = None,
     lines: list[Line],
     names: dict[int, str],
 ) -> Custody:
@@ -358,52 +456,86 @@ def _custody(
         cycle_id=candidate.cycle_id,
         finding_id=evidence.finding_id if evidence else None,
         received=received,
-        sealed_note=SEALED_NOTE if candidate.wrapped_key is not None else DESTROYED_NOTE,
+        sealed_note=sealed_note or (SEALED_NOTE if candidate.wrapped_key is not None else DESTROYED_NOTE),
         lines=lines,
-        disposition=_disposition(session, candidate.id, received.sha256, names),
+        disposition=_disposal(session, candidate.id, evidence.finding_id if evidence else None, received.sha256, names),
         productions=[line.production for line in lines if line.production is not None],
     )
 
 
+def _removed(session: Session, evidence_id: int) -> _Removed | None:
+    """A deleted evidence file (its finding minimised, RET-11), from the chain's record of its
+    receipt: the upload's event, about the finding, names the file in its data (canonical JSON,
+    sorted keys, so ``"evidence_id":<id>,`` is followed by ``"sha256"``; one statement)."""
+    event = session.scalar(
+        select(AuditEvent).where(
+            AuditEvent.event == Event.EVIDENCE_UPLOADED,
+            AuditEvent.subject_type == "finding",
+            AuditEvent.data.contains(f'"evidence_id":{int(evidence_id)},', autoescape=True),
+        )
+    )
+    if event is None or not (event.subject_id or "").isdigit():
+        return None
+    return _Removed(evidence_id, int(event.subject_id or 0), event)
+
+
 def evidence_custody(session: Session, actor: User, evidence_id: int) -> Custody:
     """The chain of custody of one evidence file (records readers, the cycle's investigators; 404
-    for a file of a cycle the reader does not see). Writes nothing."""
-    evidence = session.get(Evidence, evidence_id)
-    if evidence is None:
+    for a file of a cycle the reader does not see), also once its row was deleted with its
+    finding's minimisation. Writes nothing."""
+    row = session.get(Evidence, evidence_id)
+    capture: Capture | None = row if row is not None else _removed(session, evidence_id)
+    finding = session.get(Finding, capture.finding_id) if capture is not None else None
+    if capture is None or finding is None:
         raise NotFound("No such evidence file.")
-    finding = evidence.finding
     candidate = finding.candidate
     _require(actor, candidate.cycle, "No such evidence file.")
     names = users.names(session)
     lines = histories(
         session,
         candidate.id,
-        [evidence],
+        [capture],
         names,
         consent=False,
         references=policy.can(actor, policy.Action.RECORDS_READ),
-    )[f"evidence:{evidence.id}"]
+    )[f"evidence:{capture.id}"]
     chain = _chain_sha256(lines)
-    received = Received(
-        at=evidence.uploaded_at,
-        by_id=evidence.uploaded_by_id,
-        by=_who(names, evidence.uploaded_by_id, "received", "evidence"),
-        sha256=evidence.sha256,
-        size_bytes=evidence.size_bytes,
-        content_type=evidence.content_type,
-        matches_chain=chain == evidence.sha256,
-        captured_at=finding.captured_at,
-        platform=finding.platform,
-    )
+    if row is not None:
+        received = Received(
+            at=row.uploaded_at,
+            by_id=row.uploaded_by_id,
+            by=_who(names, row.uploaded_by_id, "received", "evidence"),
+            sha256=row.sha256,
+            size_bytes=row.size_bytes,
+            content_type=row.content_type,
+            matches_chain=chain == row.sha256,
+            captured_at=finding.captured_at,
+            platform=finding.platform,
+        )
+    else:
+        assert isinstance(capture, _Removed)
+        upload, data = capture.event, json.loads(capture.event.data or "{}")
+        received = Received(
+            at=upload.occurred_at,
+            by_id=upload.actor_id,
+            by=_who(names, upload.actor_id, "received", "evidence"),
+            sha256=str(data.get("sha256", "")),
+            size_bytes=int(data.get("size", 0)),
+            content_type=str(data.get("content_type", "")),
+            matches_chain=True,  # read from the chain itself: the row is gone
+            captured_at=finding.captured_at,
+            platform=finding.platform,
+        )
     return _custody(
         session,
         kind="evidence",
-        file_id=evidence.id,
+        file_id=capture.id,
         candidate=candidate,
-        evidence=evidence,
+        evidence=capture,
         received=received,
         lines=lines,
         names=names,
+        sealed_note=MINIMISED_NOTE if row is None else None,
     )
 
 
@@ -444,9 +576,7 @@ def consent_custody(session: Session, actor: User, candidate_id: int) -> Custody
     )
 
 
-def _pdf(
-    session: Session, actor: User, reports: Reports, agency: str, custody: Custody, subject: Evidence | Candidate
-) -> tuple[str, bytes]:
+def _pdf(session: Session, actor: User, reports: Reports, agency: str, custody: Custody) -> tuple[str, bytes]:
     now = utcnow()
     pdf = reports.render(
         "custody.html",
@@ -455,14 +585,18 @@ def _pdf(
         generated_at=shown_time(now, "%Y-%m-%d %H:%M"),
         generated_by=actor.name,
     )
-    record(
+    # About the file (a deleted capture's id too) or, for a signed form, its candidate.
+    subject = (
+        Subject("evidence", str(custody.file_id))
+        if custody.kind == "evidence"
+        else Subject("candidate", str(custody.candidate_id))
+    )
+    append(
         session,
-        actor,
+        actor.id,
         Event.CUSTODY_PDF,
-        subject=subject,
-        file=custody.kind,
-        sha256=sha256_hex(pdf),
-        bytes=len(pdf),
+        subject,
+        {"file": custody.kind, "sha256": sha256_hex(pdf), "bytes": len(pdf)},
     )
     name = f"evidence-{custody.file_id}" if custody.kind == "evidence" else f"consent-{custody.candidate_code}"
     return f"custody-{name}.pdf", pdf
@@ -474,20 +608,14 @@ def evidence_custody_pdf(
     """The chain of custody of an evidence file as a PDF (file name, bytes); its SHA-256 is
     audited in the same transaction (``custody.pdf``). ``security`` is unused: nothing is
     decrypted, but every audited PDF takes the same arguments."""
-    custody = evidence_custody(session, actor, evidence_id)
-    evidence = session.get(Evidence, evidence_id)
-    assert evidence is not None
-    return _pdf(session, actor, reports, agency, custody, evidence)
+    return _pdf(session, actor, reports, agency, evidence_custody(session, actor, evidence_id))
 
 
 def consent_custody_pdf(
     session: Session, actor: User, security: Security, reports: Reports, agency: str, candidate_id: int
 ) -> tuple[str, bytes]:
     """The chain of custody of a candidate's signed consent form as an audited PDF."""
-    custody = consent_custody(session, actor, candidate_id)
-    candidate = session.get(Candidate, candidate_id)
-    assert candidate is not None
-    return _pdf(session, actor, reports, agency, custody, candidate)
+    return _pdf(session, actor, reports, agency, consent_custody(session, actor, candidate_id))
 
 
 @dataclass(frozen=True)
