@@ -78,6 +78,17 @@ class Conflict(DomainError):
     http_status = 409
 
 
+class CandidateDisposed(Conflict):
+    """The candidate's records were disposed of (issue 15, RET-07): their content no longer exists.
+    The pages answer with the tombstone of candidate ``candidate_id``; the API keeps this 409."""
+
+    code = "candidate_erased"
+
+    def __init__(self, message: str, *, candidate_id: int) -> None:
+        super().__init__(message)
+        self.candidate_id = candidate_id
+
+
 class ValidationFailed(DomainError):
     """The input is well-formed but not acceptable; ``field`` names the culprit."""
 

@@ -238,6 +238,12 @@ def can_view_cycle(actor: User, cycle: Cycle) -> bool:
     return actor.is_active and cycle.duty_of(actor.id) is not None
 
 
+def can_read_tombstone(actor: User, cycle: Cycle) -> bool:
+    """A disposed candidate's tombstone (issue 15, RET-07: codes, dates, counts and digests, no
+    content): whoever sees the cycle, and the records readers, who see every disposition."""
+    return can_view_cycle(actor, cycle) or can(actor, Action.RECORDS_READ)
+
+
 def can_read_custody(actor: User, cycle: Cycle | None) -> bool:
     """The chain of custody of ``cycle``'s evidence files and signed consent forms (any cycle when
     ``None``; issue 15 point 6, RET-08, Tulsa Policy 324 C.13): the records readers (records

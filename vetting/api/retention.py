@@ -12,6 +12,7 @@ from pydantic import Field, StrictInt
 from vetting.api.registry import day, moment, page_fields, parse, route
 from vetting.api.schemas import Body, RowId
 from vetting.errors import ValidationFailed
+from vetting.http.access import SIGNED_IN
 from vetting.http.args import page_args
 from vetting.http.documents import destruction_certificate_response
 from vetting.http.runtime import runtime, transaction
@@ -227,6 +228,28 @@ def disposition_list() -> ResponseReturnValue:
 def disposition_get(disposition_id: int) -> ResponseReturnValue:
     with transaction() as session:
         return jsonify(_disposition_json(disposition.get(session, current_user, disposition_id)))
+
+
+@route(
+    "GET",
+    "/candidates/{candidate_id}/tombstone",
+    "A disposed candidate's tombstone, for whoever sees the cycle and records readers (the candidate's content "
+    "routes answer 409 candidate_erased); 404 not_disposed while the records exist",
+    SIGNED_IN,
+    errors=(404,),
+)
+def candidate_tombstone(candidate_id: int) -> ResponseReturnValue:
+    with transaction() as session:
+        found = disposition.tombstone(session, current_user, candidate_id)
+        return jsonify(
+            {
+                **_disposition_json(found.row),
+                "cycle_title": found.cycle_title,
+                "retention_class_label": found.class_label,
+                "proposed_by_name": found.proposed_by,
+                "approved_by_name": found.approved_by,
+            }
+        )
 
 
 @route(

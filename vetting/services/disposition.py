@@ -58,6 +58,7 @@ from vetting.models import (
     MessageTemplate,
     OutboxMessage,
     ResponseAttachment,
+    RetentionClass,
     User,
 )
 from vetting.pdf import Reports
@@ -357,6 +358,52 @@ def detail(session: Session, actor: User, disposition_id: int) -> DispositionDet
         names.get(row.proposed_by_id, "unknown"),
         names.get(row.approved_by_id, "unknown") if row.approved_by_id else None,
         approval_refusal(session, actor, row),
+    )
+
+
+@dataclass(frozen=True)
+class Tombstone:
+    """What is left of a disposed candidate, for whoever follows an old link to them: the
+    disposition row (codes, dates, class and citation, counts and digests), the cycle's title,
+    the two people's names, and whether the reader may download the certificate of destruction."""
+
+    row: Disposition
+    cycle_title: str
+    proposed_by: str
+    approved_by: str
+    certificate: bool
+
+    @property
+    def class_label(self) -> str:
+        """The retention class as people read it (its stored name if no longer a class)."""
+        try:
+            return RetentionClass(self.row.retention_class).label
+        except ValueError:
+            return self.row.retention_class
+
+
+def tombstone(session: Session, actor: User, candidate_id: int) -> Tombstone:
+    """The tombstone of a disposed candidate (two statements; nothing is opened: there is no key).
+
+    Readers of the cycle and records readers (:func:`policy.can_read_tombstone`); to anyone else
+    the candidate does not exist (404), as on the candidate's own pages."""
+    candidate = session.get(Candidate, candidate_id)
+    if candidate is None or not policy.can_read_tombstone(actor, candidate.cycle):
+        raise NotFound("No such candidate.")
+    row = session.scalar(
+        select(Disposition).where(
+            Disposition.candidate_id == candidate_id, Disposition.status == DispositionStatus.DISPOSED
+        )
+    )
+    if row is None or row.approved_by_id is None:
+        raise NotFound(f"Candidate {candidate.code}'s records have not been disposed of.", code="not_disposed")
+    names = users.names(session)
+    return Tombstone(
+        row,
+        candidate.cycle.title,
+        names.get(row.proposed_by_id, "unknown"),
+        names.get(row.approved_by_id, "unknown"),
+        policy.can(actor, policy.Action.RECORDS_READ),
     )
 
 

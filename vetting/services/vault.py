@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 from sqlalchemy.orm import Session
 
 from vetting.crypto import DataKey, HasSealed, Keyring, Sealed
-from vetting.errors import Conflict
+from vetting.errors import CandidateDisposed
 from vetting.models import Candidate
 
 R = TypeVar("R", bound=HasSealed)
@@ -45,10 +45,10 @@ class CandidateVault:
 
     def __init__(self, keyring: Keyring, candidate: Candidate) -> None:
         if candidate.wrapped_key is None:
-            raise Conflict(
+            raise CandidateDisposed(
                 f"Candidate {candidate.code}: {DISPOSED}. Their records were disposed of under the retention "
                 "schedule and their content no longer exists.",
-                code="candidate_erased",
+                candidate_id=candidate.id,
             )
         self.candidate_id = candidate.id
         self.key = DataKey(keyring.decrypt(candidate.wrapped_key, wrapped_key_purpose(candidate.id)))

@@ -1,5 +1,10 @@
 """Records retention in the console (issue 15 points 1 and 3; RET-01, RET-05, RET-06, RET-07).
 
+Whoever follows an old link to a disposed candidate (the cycle's list, the audit log, a records
+request) is sent to the candidate's tombstone (``retention.tombstone``) instead of an error: any
+page that would open the candidate's content raises :class:`CandidateDisposed`, and the handler
+below redirects people signed in to it; the API keeps its 409.
+
 One page (``retention.index``) for administrators, auditors and records officers: the schedule
 in force with its legal floors and the proposal awaiting a second person, each candidate's class,
 trigger date and earliest disposition date (or only those due), and the dispositions awaiting
@@ -21,9 +26,11 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 from vetting import policy
-from vetting.http.access import requires
+from vetting.errors import CandidateDisposed
+from vetting.http.access import requires, signed_in
 from vetting.http.args import page_args
 from vetting.http.documents import destruction_certificate_response
+from vetting.http.errors import error_response
 from vetting.http.runtime import runtime, transaction
 from vetting.models import RetentionClass, Trigger
 from vetting.policy import Action
@@ -88,6 +95,24 @@ def navigation() -> dict[str, Any]:
         return bool(current_user.is_authenticated and policy.can(current_user, Action.RECORDS_READ))
 
     return {"can_read_records": can_read_records}
+
+
+@bp.app_errorhandler(CandidateDisposed)
+def disposed(error: CandidateDisposed) -> ResponseReturnValue:
+    """A page of a disposed candidate's content: their tombstone (the API and the candidate's own
+    links, signed in as nobody, keep the 409)."""
+    if request.path.startswith("/api/") or not current_user.is_authenticated:
+        return error_response(error.http_status, error.code, error.message, error.field)
+    return redirect(url_for("retention.tombstone", candidate_id=error.candidate_id), code=303)
+
+
+@bp.get("/candidates/<int:candidate_id>")
+@signed_in
+def tombstone(candidate_id: int) -> ResponseReturnValue:
+    """A disposed candidate's tombstone: for whoever sees the cycle, and records readers (404 to others)."""
+    with transaction() as session:
+        found = disposition.tombstone(session, current_user, candidate_id)
+        return render_template("retention/tombstone.html", t=found)
 
 
 def _show() -> str:
