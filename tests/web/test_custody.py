@@ -6,7 +6,9 @@ cycle's own investigators only; a read writes nothing; still readable after disp
 
 from __future__ import annotations
 
+import io
 import json
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -56,13 +58,16 @@ def _world_with_evidence(app: Flask) -> tuple[World, int]:
     return world, add_evidence(app, world.inv, finding_id, png("capture"), "post.png")
 
 
-def _produce(app: Flask, client: FlaskClient, person: Person, candidate_id: int) -> str:
-    """A recorded-version production as a job (its id names it on the chain)."""
+def _produce(app: Flask, client: FlaskClient, person: Person, candidate_id: int) -> tuple[str, bytes]:
+    """A recorded-version production as a job (its id names it on the chain), and its ZIP."""
     runtime_of(app).queue.immediate = True
+    headers = bearer(app, person)
     body = {"candidate_ids": [candidate_id], "purpose": "discovery", "reference": REFERENCE, "version": "recorded"}
-    started = client.post(f"{API}/productions", json=body, headers=bearer(app, person))
+    started = client.post(f"{API}/productions", json=body, headers=headers)
     assert started.status_code == 202, started.get_json()
-    return f"job-{started.get_json()['id']}"
+    status = client.get(started.get_json()["status_url"], headers=headers).get_json()
+    assert status["status"] == "done", status
+    return f"job-{started.get_json()['id']}", client.get(status["result"]["url"], headers=headers).data
 
 
 def test_an_evidence_files_history_names_each_download_its_reason_and_the_production(
@@ -73,7 +78,14 @@ def test_an_evidence_files_history_names_each_download_its_reason_and_the_produc
     assert client.get(f"{API}/evidence/{evidence_id}", headers=inv).status_code == 200
     opened = client.post(f"{API}/evidence/{evidence_id}/view", json={"reason": REASON}, headers=auditor)
     assert opened.status_code == 200
-    production = _produce(app, client, officer, world.candidate_id)
+    production, bundle = _produce(app, client, officer, world.candidate_id)
+    # The bundle's case file holds the same history (one assembly: services/custody).
+    with zipfile.ZipFile(io.BytesIO(bundle)) as archive:
+        [case_file] = [n for n in archive.namelist() if n.startswith("case-files/")]
+        case_text = pdf_text(archive.read(case_file))
+    assert "received" in case_text
+    assert "downloaded" in case_text
+    assert "Complaint 2026-14" in case_text
 
     keeper = bearer(app, officer)
     before = _events(app)

@@ -96,6 +96,8 @@ DESTROYED_NOTE: Final = (
     "The file's name and the source URL were sealed under the candidate's key, destroyed at disposition."
 )
 MINIMISED_NOTE: Final = "The file's name and the source URL were purged with the finding's minimisation (RET-11)."
+CONSENT_SEALED_NOTE: Final = "The signed form is sealed under the candidate's key: this history holds none of it."
+CONSENT_DESTROYED_NOTE: Final = "The signed form was sealed under the candidate's key, destroyed at disposition."
 
 
 class Capture(Protocol):
@@ -150,10 +152,6 @@ class Line:
     @property
     def when(self) -> str:
         return shown_time(self.at, "%Y-%m-%d %H:%M")
-
-    @property
-    def what(self) -> str:
-        return self.step
 
     @property
     def note(self) -> str:
@@ -436,6 +434,12 @@ def _chain_sha256(lines: Sequence[Line]) -> str | None:
     return next((line.sha256 for line in lines if line.step == "received"), None)
 
 
+def _sealed_note(kind: str, *, disposed: bool) -> str:
+    if kind == "consent":
+        return CONSENT_DESTROYED_NOTE if disposed else CONSENT_SEALED_NOTE
+    return DESTROYED_NOTE if disposed else SEALED_NOTE
+
+
 def _custody(
     session: Session,
     *,
@@ -456,7 +460,7 @@ def _custody(
         cycle_id=candidate.cycle_id,
         finding_id=evidence.finding_id if evidence else None,
         received=received,
-        sealed_note=sealed_note or (SEALED_NOTE if candidate.wrapped_key is not None else DESTROYED_NOTE),
+        sealed_note=sealed_note or _sealed_note(kind, disposed=candidate.wrapped_key is None),
         lines=lines,
         disposition=_disposal(session, candidate.id, evidence.finding_id if evidence else None, received.sha256, names),
         productions=[line.production for line in lines if line.production is not None],
