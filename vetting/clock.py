@@ -9,7 +9,8 @@ timeouts and response windows all depend on it).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
@@ -71,6 +72,19 @@ def set_clock(now: Callable[[], datetime] | None) -> None:
     """Replace the clock (``None`` restores the system clock)."""
     global _now  # noqa: PLW0603 - a single process-wide clock is the point
     _now = now if now is not None else (lambda: datetime.now(UTC))
+
+
+@contextmanager
+def turned_back(delta: timedelta) -> Iterator[None]:
+    """Run the block as if it were ``delta`` earlier on the clock in force (the demo's records of a
+    cycle closed years ago, so that one is past its retention today); that clock is restored after."""
+    global _now  # noqa: PLW0603 - see set_clock
+    previous = _now
+    _now = lambda: previous() - delta  # noqa: E731
+    try:
+        yield
+    finally:
+        _now = previous
 
 
 def set_zone(name: str) -> None:

@@ -1,7 +1,8 @@
 """Demo data (PRODUCT.md §5): idempotent, so ``make run`` can load it every time.
 
 Loaded through the use cases like any other input (``vetting demo``): accounts and the
-cycle here, the investigation in :mod:`.investigation`, the board's work in :mod:`.board`.
+cycle here, the investigation in :mod:`.investigation`, the board's work in :mod:`.board`, the
+records officers' hold, request and disposition in :mod:`.records`.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from vetting.clock import today, utcnow
-from vetting.demo import board, investigation, portal
+from vetting.demo import board, investigation, portal, records
 from vetting.models import Candidate, Cycle, CycleStatus, Duty, Role, User
 from vetting.security import totp
 from vetting.services import checklists, cycles, self_identification, users
@@ -33,6 +34,8 @@ DEMO_ACCOUNTS: tuple[tuple[str, str, Role], ...] = (
     ("board3@demo.test", "Ben Board", Role.BOARD_MEMBER),
     ("auditor@demo.test", "Aud Auditor", Role.AUDITOR),
     ("records@demo.test", "Rae Records", Role.RECORDS_OFFICER),
+    # A second records officer: a release is approved by someone other than its preparer (RET-10).
+    ("records2@demo.test", "Reese Records", Role.RECORDS_OFFICER),
 )
 
 
@@ -143,6 +146,9 @@ def load_demo(session: Session, security: Security, store: EncryptedStore) -> li
     members = [accounts[f"board{n}@demo.test"] for n in (1, 2, 3)]
     board.load(session, security, cycle, admin, members, investigators, candidate_side)
     _self_identification(session, security, cycle, admin)
+    assert cycle.checklist_version_id is not None
+    officers = (accounts["records@demo.test"], accounts["records2@demo.test"])
+    records.load(session, security, store, cycle, admin, officers, cycle.checklist_version_id)
     return [
         DemoAccount(
             email=user.email,
