@@ -659,7 +659,8 @@ def mail_test(email: str) -> None:
 
 @cli.group("retention")
 def retention_group() -> None:
-    """Records retention (issue 15): the schedule in force and the candidates past it."""
+    """Records retention (issue 15): the schedule in force, the candidates past it, and the
+    minimisation of findings that never reach the board (RET-11)."""
 
 
 @retention_group.command("schedule")
@@ -714,6 +715,79 @@ def retention_due(cycle_id: int | None) -> None:
             break
         page = PageRequest(limit=MAX_LIMIT, cursor=found.next_cursor)
     click.echo(f"{total} candidate(s) past their disposition date.", err=True)
+
+
+@retention_group.command("minimisable")
+@click.option("--cycle", "cycle_id", type=click.IntRange(min=1), default=None, help="Only this cycle's findings.")
+def retention_minimisable(cycle_id: int | None) -> None:
+    """List the findings past their minimisation date (RET-11: refuted, withdrawn or never reported,
+    in no proposal, on no legal hold): finding, candidate, cycle, why, date and class."""
+    from vetting.services import minimisation
+    from vetting.services.paging import MAX_LIMIT, PageRequest
+
+    rt = _runtime()
+    page = PageRequest(limit=MAX_LIMIT)
+    while True:
+        with rt.db.transaction() as session:
+            found = minimisation.findings_page(session, None, page, due_only=True, cycle_id=cycle_id)
+        for row in found.items:
+            assert row.due_on is not None  # a due finding has its date and reason
+            assert row.reason is not None
+            click.echo(
+                f"{row.finding_id}\t{row.code}\tcycle {row.cycle_id}\t{row.reason.value}\t"
+                f"due {row.due_on.isoformat()}\t{row.retention_class}"
+            )
+        if found.next_cursor is None:
+            break
+        page = PageRequest(limit=MAX_LIMIT, cursor=found.next_cursor)
+    click.echo(f"{found.total} finding(s) past their minimisation date.", err=True)
+
+
+@retention_group.command("minimise")
+@click.option("--by", "email", required=True, help="The records officer or administrator proposing it.")
+@click.option("--due", is_flag=True, help="Every finding past its date (up to one batch).")
+@click.option("--cycle", "cycle_id", type=click.IntRange(min=1), default=None, help="With --due: only this cycle.")
+@click.option("--finding", "finding_ids", type=click.IntRange(min=1), multiple=True, help="A finding (repeat).")
+def retention_minimise(email: str, due: bool, cycle_id: int | None, finding_ids: tuple[int, ...]) -> None:
+    """Propose minimising findings (RET-11) as --by; a second person approves. Prints its id."""
+    from vetting.services import minimisation
+
+    if due == bool(finding_ids):
+        raise click.BadParameter("give either --due or one --finding or more.", param_hint="--due")
+    rt = _runtime()
+    try:
+        with rt.db.transaction() as session:
+            actor = _acting(session, email)
+            row = (
+                minimisation.propose_due(session, actor, cycle_id)
+                if due
+                else minimisation.propose(session, actor, finding_ids)
+            )
+            summary = None if row is None else (row.id, len(row.findings))
+    except DomainError as error:
+        _fail(error)
+    if summary is None:
+        click.echo("No finding is past its minimisation date.")
+        return
+    click.echo(f"Minimisation {summary[0]} proposed: {summary[1]} finding(s); a second person approves it.")
+
+
+@retention_group.command("approve-minimisation")
+@click.argument("minimisation_id", type=click.IntRange(min=1))
+@click.option("--by", "email", required=True, help="A second person: not the one who proposed it.")
+@click.confirmation_option(prompt="The findings' content and evidence are destroyed for good. Approve?")
+def retention_approve_minimisation(minimisation_id: int, email: str) -> None:
+    """Approve and carry out minimisation MINIMISATION_ID as --by (irreversible)."""
+    from vetting.services import minimisation
+
+    rt = _runtime()
+    try:
+        with rt.db.transaction() as session:
+            row = minimisation.approve(session, _acting(session, email), rt.security, rt.store, minimisation_id)
+            done = (len(row.findings), sum(f.files_deleted for f in row.findings))
+    except DomainError as error:
+        _fail(error)
+    click.echo(f"Minimisation {minimisation_id}: {done[0]} finding(s) minimised, {done[1]} file(s) deleted.")
 
 
 @cli.group("holds")

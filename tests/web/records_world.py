@@ -1,4 +1,5 @@
-"""Records rows to test against (issue 15): a retention schedule proposal and a proposed disposition."""
+"""Records rows to test against (issue 15): a retention schedule proposal, a proposed disposition
+and a proposed minimisation."""
 
 from __future__ import annotations
 
@@ -7,7 +8,16 @@ from flask import Flask
 from tests.support import Person, runtime_of
 from tests.web.world import user_in
 from vetting.clock import today
-from vetting.models import Candidate, Disposition, DispositionStatus
+from vetting.models import (
+    Candidate,
+    Disposition,
+    DispositionStatus,
+    Finding,
+    Minimisation,
+    MinimisationReason,
+    MinimisationStatus,
+    MinimisedFinding,
+)
 from vetting.services import retention
 
 #: A retention schedule a records officer would propose: as the API's JSON and as the page's form.
@@ -39,6 +49,33 @@ def proposal_and_disposition(app: Flask, admin: Person, candidate_id: int) -> tu
         session.add(row)
         session.flush()
         return proposal_id, row.id
+
+
+def proposed_minimisation(app: Flask, admin: Person, finding_id: int) -> int:
+    """A minimisation of ``finding_id`` awaiting approval (written as the rows, since the finding
+    is neither minimisable nor due: the walk needs only a real id)."""
+    with runtime_of(app).db.transaction() as session:
+        actor = user_in(session, admin)
+        finding = session.get(Finding, finding_id)
+        assert finding is not None
+        row = Minimisation(
+            status=MinimisationStatus.PROPOSED, citation=retention.MINIMISATION_CITATION, proposed_by_id=actor.id
+        )
+        row.findings.append(
+            MinimisedFinding(
+                finding_id=finding.id,
+                candidate_id=finding.candidate_id,
+                cycle_id=finding.candidate.cycle_id,
+                candidate_code=finding.candidate.code,
+                reason=MinimisationReason.REFUTED,
+                trigger_date=today(),
+                due_on=today(),
+                files_deleted=0,
+            )
+        )
+        session.add(row)
+        session.flush()
+        return row.id
 
 
 def production_body(candidate_id: int) -> dict[str, object]:

@@ -23,7 +23,14 @@ from sqlalchemy import select
 from tests.support import START, Clock, login, make_user, runtime_of
 from tests.web.board_world import PROTECTED_SUMMARY, BoardWorld, build_board_world, complete
 from tests.web.helpers import db, page_csrf, snapshot
-from tests.web.records_world import SCHEDULE, SCHEDULE_FORM, production_body, production_form, proposal_and_disposition
+from tests.web.records_world import (
+    SCHEDULE,
+    SCHEDULE_FORM,
+    production_body,
+    production_form,
+    proposal_and_disposition,
+    proposed_minimisation,
+)
 from tests.web.test_investigation_access import Call, send  # walked calls, sent the same way
 from tests.web.world import (
     API,
@@ -138,6 +145,7 @@ class Ids:
     notice: int
     schedule_proposal: int
     disposition: int
+    minimisation: int
     hold: int
     records_request: int
 
@@ -215,6 +223,7 @@ def scene(app: Flask) -> Scene:
             ),
         ).id
     proposal_id, disposition_id = proposal_and_disposition(app, world.admin, world.candidate_id)
+    minimisation_id = proposed_minimisation(app, world.admin, bw.findings[1])
     records_officer = make_user(app, "records@x.test", Role.RECORDS_OFFICER)
     with rt.db.transaction() as session:
         records_request_id = records_requests.log_request(
@@ -243,6 +252,7 @@ def scene(app: Flask) -> Scene:
         notice=notice_id,
         schedule_proposal=proposal_id,
         disposition=disposition_id,
+        minimisation=minimisation_id,
         hold=hold_id,
         records_request=records_request_id,
     )
@@ -337,6 +347,10 @@ def bodies(scene: Scene) -> dict[str, dict[str, Any]]:
         "retention.schedule_approve": {},
         "retention.disposition_propose": {"data": {"candidate_id": str(ids.candidate)}},
         "retention.disposition_approve": {"data": {"confirm": "yes"}},
+        "api.minimisation_propose": {"json": {"finding_ids": [ids.finding]}},
+        "api.minimisation_approve": {},
+        "minimisation.propose": {"data": {"finding_ids": str(ids.finding)}},
+        "minimisation.approve": {"data": {"confirm": "yes"}},
         "api.start_production": {"json": production_body(ids.candidate)},
         "production.start": {"data": production_form(ids.candidate)},
         "api.records_request_log": {"json": RECORDS_REQUEST},
@@ -449,6 +463,7 @@ def _values(ids: Ids, params: set[str]) -> dict[str, int]:
         "notice_id": ids.notice,
         "proposal_id": ids.schedule_proposal,
         "disposition_id": ids.disposition,
+        "minimisation_id": ids.minimisation,
         "hold_id": ids.hold,
         "request_id": ids.records_request,
     }

@@ -294,6 +294,9 @@ def forms_for(ids: dict[str, int]) -> dict[str, tuple[str, str, dict[str, Any]]]
         "retention.schedule_approve": ("admin", "/retention/schedule/1/approve", {}),
         "retention.disposition_propose": ("admin", "/retention/dispositions", {"candidate_id": str(candidate)}),
         "retention.disposition_approve": ("admin", "/retention/dispositions/1/approve", {"confirm": "yes"}),
+        # Issue 15 point 3: minimisation of findings (the ids are looked up after the token check).
+        "minimisation.propose": ("records", "/retention/minimisation", {"finding_ids": str(finding)}),
+        "minimisation.approve": ("records", "/retention/minimisation/1/approve", {"confirm": "yes"}),
         # Issue 15: legal holds (the hold id is looked up after the token check).
         "holds.place": (
             "admin",

@@ -15,7 +15,7 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from vetting.audit.events import Subject
 from vetting.models.base import Base, created_ts, intpk
@@ -184,6 +184,8 @@ class Minimisation(Base):
     proposed_at: Mapped[created_ts]
     approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     minimised_at: Mapped[datetime | None]
+
+    findings: Mapped[list[MinimisedFinding]] = relationship(order_by="MinimisedFinding.id", lazy="selectin")
 
 
 class MinimisedFinding(Base):

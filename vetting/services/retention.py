@@ -291,12 +291,12 @@ def _record_terms() -> list[Any]:
     ]
 
 
-def _decided() -> Any:
+def decided_at() -> Any:
     final = and_(Decision.candidate_id == Candidate.id, Decision.status == DecisionStatus.FINAL)
     return _latest(Decision.recorded_at, final).label("decided_at")
 
 
-def _hired() -> Any:
+def was_hired() -> Any:
     advanced = and_(
         Decision.candidate_id == Candidate.id,
         Decision.status == DecisionStatus.FINAL,
@@ -337,11 +337,11 @@ class CandidateRetention:
         return self.due_on is not None and self.due_on <= today() and not self.disposed
 
 
-def _day(moment: datetime | None) -> date | None:
+def local_day(moment: datetime | None) -> date | None:
     return local(moment).date() if moment is not None else None
 
 
-def _trigger_day(
+def trigger_day(
     trigger: Trigger, recorded: date, decided: date | None, closed: date | None, hired: bool
 ) -> date | None:
     if trigger is Trigger.RECORD_DATE:
@@ -353,7 +353,7 @@ def _trigger_day(
     return decided or closed
 
 
-_WAITING = {
+WAITING = {
     Trigger.CYCLE_CLOSE: "the cycle to close",
     Trigger.FINAL_DECISION: "a final decision or the cycle's close",
     Trigger.END_OF_EMPLOYMENT: "the end of employment (not recorded by this product)",
@@ -363,9 +363,9 @@ _WAITING = {
 def retention_of(schedule: Schedule, row: Sequence[Any]) -> CandidateRetention:
     """A candidate's dates from one row of :func:`_columns` (no decryption, no statement)."""
     moments = [m for m in row[6:13] if m is not None]
-    recorded = _day(max(moments))
+    recorded = local_day(max(moments))
     assert recorded is not None  # created_at is never NULL
-    decided, closed, hired = _day(row[13]), _day(row[5]), bool(row[14])
+    decided, closed, hired = local_day(row[13]), local_day(row[5]), bool(row[14])
     ends: list[tuple[date, str, str, date]] = [
         (recorded + timedelta(days=EEO_FLOOR_DAYS), "floor: RET-01", EEO_CITATION, recorded)
     ]
@@ -374,9 +374,9 @@ def retention_of(schedule: Schedule, row: Sequence[Any]) -> CandidateRetention:
     waiting: str | None = None
     for cls in CANDIDATE_CLASSES:
         entry = schedule.entries[cls]
-        start = _trigger_day(entry.trigger, recorded, decided, closed, hired)
+        start = trigger_day(entry.trigger, recorded, decided, closed, hired)
         if start is None:
-            waiting = waiting or f"{cls.label}: waiting for {_WAITING[entry.trigger]}"
+            waiting = waiting or f"{cls.label}: waiting for {WAITING[entry.trigger]}"
             continue
         ends.append((start + timedelta(days=entry.period_days), cls.value, entry.citation, start))
     due_on, chosen, citation, trigger_date = max(ends, key=lambda e: e[0])
@@ -404,14 +404,14 @@ def _columns() -> Select[Any]:
         Cycle.fcra_mode,
         Cycle.closed_at,
         *_record_terms(),
-        _decided(),
-        _hired(),
+        decided_at(),
+        was_hired(),
         Candidate.wrapped_key.is_(None).label("wrapped_key_gone"),
         _disposition_status(),
     ).join(Cycle, Cycle.id == Candidate.cycle_id)
 
 
-def _before(day: date) -> datetime:
+def start_after(day: date) -> datetime:
     """The first moment of the agency's day after ``day`` (a trigger on ``day`` is before it)."""
     return start_of(day + timedelta(days=1))
 
@@ -420,8 +420,8 @@ def due_condition(schedule: Schedule, on: date) -> ColumnElement[bool]:
     """SQL: the candidate's earliest disposition date is on or before ``on`` (see the module's rules)."""
     fcra = select(Cycle.fcra_mode).where(Cycle.id == Candidate.cycle_id).correlate(Candidate).scalar_subquery()
     closed = select(Cycle.closed_at).where(Cycle.id == Candidate.cycle_id).correlate(Candidate).scalar_subquery()
-    decided = _decided()
-    hired = _hired()
+    decided = decided_at()
+    hired = was_hired()
     terms = _record_terms()
 
     def recorded_before(moment: datetime) -> ColumnElement[bool]:
@@ -433,11 +433,11 @@ def due_condition(schedule: Schedule, on: date) -> ColumnElement[bool]:
             and_(decided.is_(None), closed.is_not(None), closed < moment),
         )
 
-    conditions = [recorded_before(_before(on - timedelta(days=EEO_FLOOR_DAYS)))]
-    conditions.append(or_(fcra == false(), recorded_before(_before(on - timedelta(days=FCRA_DAYS)))))
+    conditions = [recorded_before(start_after(on - timedelta(days=EEO_FLOOR_DAYS)))]
+    conditions.append(or_(fcra == false(), recorded_before(start_after(on - timedelta(days=FCRA_DAYS)))))
     for cls in CANDIDATE_CLASSES:
         entry = schedule.entries[cls]
-        cutoff = _before(on - timedelta(days=entry.period_days))
+        cutoff = start_after(on - timedelta(days=entry.period_days))
         if entry.trigger is Trigger.RECORD_DATE:
             conditions.append(recorded_before(cutoff))
         elif entry.trigger is Trigger.CYCLE_CLOSE:

@@ -11,11 +11,12 @@ log gets counts only, never names or content.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from vetting.audit.events import Event
@@ -24,6 +25,8 @@ from vetting.crypto import DataKey
 from vetting.db import on_rollback
 from vetting.models import Candidate, Consent, Evidence, Finding, ResponseAttachment, User
 from vetting.storage import EncryptedStore, StoredFile
+
+log = logging.getLogger("vetting.storage")
 
 #: Files younger than this (seconds) may belong to an upload in flight: never removed.
 DEFAULT_MIN_AGE = 60.0
@@ -46,6 +49,23 @@ def write_file(
     on_rollback(session, lambda: store.delete(name))
     session.flush()
     store.publish(name)
+
+
+def delete_after_commit(session: Session, store: EncryptedStore, names: Iterable[str]) -> None:
+    """Delete files from the store once the transaction commits (disposition, minimisation): before
+    it, a rollback would leave rows naming no file. A file the store fails to delete is left to the
+    check below, which removes it as orphaned once no committed row names it."""
+    doomed = list(names)
+
+    def delete_files(committed: Session) -> None:
+        for name in doomed:
+            try:
+                store.delete(name)
+            except Exception as error:  # its row is gone: the check's repair removes it
+                log.warning("a destroyed record's file was not deleted (%s)", type(error).__name__)
+
+    event.listen(session, "after_commit", delete_files, once=True)
+    on_rollback(session, lambda: event.remove(session, "after_commit", delete_files))
 
 
 @dataclass(frozen=True)

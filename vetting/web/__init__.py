@@ -18,6 +18,7 @@ from vetting.web import (
     home,
     investigation,
     jobs,
+    minimisation,
     production,
     records_requests,
     release,
@@ -47,6 +48,7 @@ def init_app(app: Flask) -> None:
         holds.bp,
         production.bp,
         records_requests.bp,
+        minimisation.bp,
         custody.bp,
     )
     for blueprint in blueprints:
