@@ -148,7 +148,8 @@ def test_who_may_read_and_what_is_missing(app: Flask, files: Files) -> None:
 
 def test_a_minimised_captures_history_is_read_from_the_chain_after_its_row_is_gone(app: Flask, files: Files) -> None:
     """RET-11: a minimisation deletes the finding's evidence rows and files; the history stays
-    readable from the chain's record of the receipt and the finding's tombstone. The
+    readable from the chain's record of the receipt and the finding's tombstone, and the
+    candidate's list of files still names the capture. The
     minimisation's rows and events are written here as its service leaves them."""
     world = files.world
     approver = make_user(app, "records2@x.test", Role.RECORDS_OFFICER, name="Remy Records")
@@ -192,7 +193,15 @@ def test_a_minimised_captures_history_is_read_from_the_chain_after_its_row_is_go
         record(session, user_in(session, approver), Event.RECORDS_MINIMISED, subject=row, findings=[finding_id])
     with runtime_of(app).db.transaction() as session:
         found = custody.evidence_custody(session, user_in(session, world.auditor), files.first)
+        listed = custody.candidate_files(session, user_in(session, world.auditor), world.candidate_id)
         assert _queued(session) == []
+    # Both captures of the finding went; the list still names them, each to its history.
+    assert [(f.kind, f.evidence_id, f.removed) for f in listed.files] == [
+        ("consent", None, False),
+        ("evidence", files.first, True),
+        ("evidence", files.second, True),
+    ]
+    assert listed.files[1].sha256 == digest
     assert [line.step for line in found.lines] == ["received", "minimisation proposed", "minimised"]
     assert found.lines[-1].note == f"minimisation {minimisation_id}"
     assert (found.received.sha256, found.received.by, found.received.content_type) == (

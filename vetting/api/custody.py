@@ -164,6 +164,7 @@ def candidate_files(candidate_id: int) -> ResponseReturnValue:
                     "size_bytes": f.size_bytes,
                     "sha256": f.sha256,
                     "received_at": moment(f.received_at),
+                    "removed": f.removed,
                     "custody": f"/api/v1/evidence/{f.evidence_id}/custody"
                     if f.kind == "evidence"
                     else f"/api/v1/candidates/{found.candidate_id}/consent/custody",

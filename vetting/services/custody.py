@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Final, Protocol
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import String, and_, cast, or_, select
 from sqlalchemy.orm import Session
 
 from vetting import policy
@@ -633,6 +633,8 @@ class FileEntry:
     size_bytes: int
     sha256: str
     received_at: datetime
+    #: The capture's row was deleted with its finding's minimisation (RET-11); its history remains.
+    removed: bool = False
 
 
 @dataclass(frozen=True)
@@ -646,7 +648,8 @@ class CandidateFiles:
 
 def candidate_files(session: Session, actor: User, candidate_id: int) -> CandidateFiles:
     """A candidate's signed consent form and evidence files, each to its chain of custody (the
-    custody rule; clear metadata only, so it reads the same after disposition). Writes nothing."""
+    custody rule; clear metadata only, so it reads the same after disposition), and the captures
+    whose rows a minimisation deleted, from the chain's records of their receipt. Writes nothing."""
     candidate = session.get(Candidate, candidate_id)
     if candidate is None:
         raise NotFound("No such candidate.")
@@ -671,7 +674,32 @@ def candidate_files(session: Session, actor: User, candidate_id: int) -> Candida
         .where(Finding.candidate_id == candidate.id)
         .order_by(Evidence.id)
     )
-    files += [
+    captures = [
         FileEntry("evidence", e.id, e.finding_id, e.content_type, e.size_bytes, e.sha256, e.uploaded_at) for e in rows
     ]
+    present = {f.evidence_id for f in captures}
+    uploads = session.scalars(
+        select(AuditEvent).where(
+            AuditEvent.event == Event.EVIDENCE_UPLOADED,
+            AuditEvent.subject_type == "finding",
+            AuditEvent.subject_id.in_(select(cast(Finding.id, String)).where(Finding.candidate_id == candidate.id)),
+        )
+    )
+    for upload in uploads:
+        data = json.loads(upload.data or "{}")
+        evidence_id = data.get("evidence_id")
+        if isinstance(evidence_id, int) and evidence_id not in present:
+            captures.append(
+                FileEntry(
+                    "evidence",
+                    evidence_id,
+                    int(upload.subject_id or 0),
+                    str(data.get("content_type", "")),
+                    int(data.get("size", 0)),
+                    str(data.get("sha256", "")),
+                    upload.occurred_at,
+                    removed=True,
+                )
+            )
+    files += sorted(captures, key=lambda f: f.evidence_id or 0)
     return CandidateFiles(candidate.id, candidate.code, candidate.cycle_id, candidate.wrapped_key is None, files)
