@@ -29,13 +29,12 @@ Whether a candidate may be disposed is decided in one place, :func:`disposal_ref
 
 from __future__ import annotations
 
-import logging
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, event, func, or_, select, update
+from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from vetting import policy
@@ -43,7 +42,6 @@ from vetting.audit.events import Event
 from vetting.audit.writer import record
 from vetting.clock import shown_time, today, utcnow
 from vetting.crypto import sha256_hex
-from vetting.db import on_rollback
 from vetting.errors import Conflict, DomainError, Forbidden, NotFound, Refusal, SeparationOfDuties
 from vetting.models import (
     Base,
@@ -66,10 +64,9 @@ from vetting.services import holds, users
 from vetting.services.context import Security
 from vetting.services.paging import Key, Page, PageRequest, paginate
 from vetting.services.retention import CandidateRetention, retention_for
+from vetting.services.stored_files import delete_after_commit
 from vetting.services.vault import DISPOSED, CandidateVault
 from vetting.storage import EncryptedStore
-
-log = logging.getLogger("vetting.disposition")
 
 #: What a redacted outbox message keeps (a recipient must look like an address).
 _REDACTED_RECIPIENT = "disposed@invalid"
@@ -485,17 +482,8 @@ def shred(session: Session, security: Security, candidate: Candidate, store: Enc
         )
     candidate.wrapped_key = None
     session.flush()
-    names = [f.storage_name for f in files]
-
-    def delete_files(committed: Session) -> None:
-        for name in names:
-            try:
-                store.delete(name)
-            except Exception as error:  # the file is unreadable; the storage check's repair removes it
-                log.warning("a disposed candidate's file was not deleted (%s)", type(error).__name__)
-
-    event.listen(session, "after_commit", delete_files, once=True)
-    on_rollback(session, lambda: event.remove(session, "after_commit", delete_files))
+    # A file left behind is unreadable; its rows being a disposed candidate's, the check's repair removes it.
+    delete_after_commit(session, store, [f.storage_name for f in files])
     by_kind = Counter(f.kind for f in files)
     return {
         "key_sha256": key_digest,
