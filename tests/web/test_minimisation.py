@@ -25,6 +25,7 @@ from tests.web.board_world import PROTECTED_SUMMARY, BoardWorld, build_board_wor
 from tests.web.world import API, add_evidence, add_finding, add_validation, bearer, error_of, png, user_in
 from vetting.audit.events import Event
 from vetting.cli import cli
+from vetting.clock import today
 from vetting.crypto import sha256_hex
 from vetting.models import (
     AuditEvent,
@@ -40,7 +41,7 @@ from vetting.models import (
     ValidationResult,
     ValidationStep,
 )
-from vetting.services import cycles, findings, holds
+from vetting.services import cycles, findings, holds, retention
 from vetting.services.minimisation import MINIMISED
 from vetting.services.vault import CandidateVault
 
@@ -389,3 +390,38 @@ def test_the_command_line_lists_proposes_and_approves_as_named_people(
     nothing = runner.invoke(cli, args=["retention", "minimise", "--by", officers[0].email, "--due"])
     assert nothing.exit_code == 0
     assert "No finding is past its minimisation date" in nothing.output
+
+
+@pytest.mark.parametrize(
+    ("trigger", "days"),
+    [("record_date", 800), ("final_decision", 900), ("cycle_close", 1000), ("end_of_employment", 1100)],
+)
+def test_the_due_list_in_sql_agrees_with_each_findings_dates_for_every_trigger(
+    app: Flask, client: FlaskClient, clock: Clock, officers: tuple[Person, Person], trigger: str, days: int
+) -> None:
+    """The queue filters in SQL; each finding's dates are computed in Python: they must agree, for
+    every trigger of the class, before and after its period and the floors end."""
+    scene = build_scene(app)
+    classes = {c.value: e.as_dict() for c, e in retention.DEFAULTS.items()}
+    classes["minimisation"].update(trigger=trigger, period_days=days)
+    first, second = (bearer(app, p) for p in officers)
+    proposal = client.post(f"{API}/retention/schedule/proposals", json={"classes": classes}, headers=first)
+    assert proposal.status_code == 201, proposal.get_data(as_text=True)
+    approval = client.post(f"{API}/retention/schedule/proposals/{proposal.get_json()['id']}/approve", headers=second)
+    assert approval.status_code == 200
+    close_cycle(app, scene.bw)
+    seen: set[int] = set()
+    for offset in (0, 700, 740, days - 5, days + 5, 1900):
+        clock.advance(days=offset)
+        headers = bearer(app, officers[0])
+        every = client.get(f"{API}/retention/findings", headers=headers).get_json()["findings"]
+        expected = {
+            f["finding_id"]
+            for f in every
+            if f["minimisation_date"] is not None and f["minimisation_date"] <= today().isoformat()
+        }
+        due = client.get(f"{API}/retention/findings/due", headers=headers).get_json()["findings"]
+        assert {f["finding_id"] for f in due} == expected, offset
+        seen |= expected
+        clock.advance(days=-offset)
+    assert seen == {scene.refuted, scene.withdrawn, scene.never_reported}  # nobody was hired
