@@ -292,11 +292,13 @@ def _record_terms() -> list[Any]:
 
 
 def decided_at() -> Any:
+    """SQL, correlated to the candidate: the moment of its final decision (NULL: none yet)."""
     final = and_(Decision.candidate_id == Candidate.id, Decision.status == DecisionStatus.FINAL)
     return _latest(Decision.recorded_at, final).label("decided_at")
 
 
 def was_hired() -> Any:
+    """SQL, correlated to the candidate: whether the board's final decision advanced them (a hire)."""
     advanced = and_(
         Decision.candidate_id == Candidate.id,
         Decision.status == DecisionStatus.FINAL,
@@ -338,12 +340,14 @@ class CandidateRetention:
 
 
 def local_day(moment: datetime | None) -> date | None:
+    """The agency's day of ``moment`` (None stays None)."""
     return local(moment).date() if moment is not None else None
 
 
 def trigger_day(
     trigger: Trigger, recorded: date, decided: date | None, closed: date | None, hired: bool
 ) -> date | None:
+    """The day a class's period starts (the module's trigger rules), or None while it has no date."""
     if trigger is Trigger.RECORD_DATE:
         return recorded
     if trigger is Trigger.CYCLE_CLOSE:
@@ -353,6 +357,7 @@ def trigger_day(
     return decided or closed
 
 
+#: What a trigger with no date yet waits for, as the lists say it.
 WAITING = {
     Trigger.CYCLE_CLOSE: "the cycle to close",
     Trigger.FINAL_DECISION: "a final decision or the cycle's close",
