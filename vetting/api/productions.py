@@ -32,6 +32,12 @@ class ProductionBody(Body):
         pattern=production.PREFIX_PATTERN.pattern,
         description="The Bates prefix: pages are numbered PREFIX-000001 on across the bundle.",
     )
+    records_request_id: RowId | None = Field(
+        default=None,
+        description="The public-records request whose approved release this bundle is: the purpose is then "
+        "records_request, the version released, every candidate in the request's scope, and the findings the "
+        "release withheld are left out and logged under their exemption code (409 request_state before approval).",
+    )
 
 
 @route(

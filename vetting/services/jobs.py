@@ -39,7 +39,7 @@ PARAMETERS: dict[JobKind, frozenset[str]] = {
     JobKind.UNIFORMITY_CSV: frozenset({"cycle_id"}),
     JobKind.AUDIT_EXPORT: frozenset(),
     # Checked by the production service (ids, codes and the request's reference).
-    JobKind.PRODUCTION: frozenset({"candidate_ids", "purpose", "reference", "version", "prefix"}),
+    JobKind.PRODUCTION: frozenset({"candidate_ids", "purpose", "reference", "version", "prefix", "records_request_id"}),
 }
 #: Kinds whose parameters name a cycle the requester must be able to see.
 CYCLE_KINDS = frozenset({JobKind.AUDIT_REPORT, JobKind.UNIFORMITY_CSV})

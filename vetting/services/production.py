@@ -47,13 +47,14 @@ from vetting.models import (
     Evidence,
     Finding,
     FindingRelease,
+    ItemDecision,
     MentionResolution,
     Notice,
     User,
 )
 from vetting.models.base import MAX_ID
 from vetting.pdf import Reports
-from vetting.services import custody, findings, holds, investigation, released, users
+from vetting.services import custody, findings, holds, investigation, records_requests, released, users
 from vetting.services.context import Security
 from vetting.services.vault import CandidateVault
 from vetting.storage import EncryptedStore
@@ -90,20 +91,42 @@ class Request:
     reference: str
     version: str
     prefix: str = DEFAULT_PREFIX
+    #: The public-records request whose approved release this bundle is (``None``: none).
+    records_request_id: int | None = None
 
     def parameters(self) -> dict[str, Any]:
+        linked = {} if self.records_request_id is None else {"records_request_id": self.records_request_id}
         return {
             "candidate_ids": self.candidate_ids,
             "purpose": self.purpose,
             "reference": self.reference,
             "version": self.version,
             "prefix": self.prefix,
-        }
+        } | linked
+
+
+def _request_link(request_id: Any, purpose: str, version: str) -> int | None:
+    """The records request a bundle is made for, checked: an id, the purpose records_request and
+    the released version (RET-10: findings as recorded never go to the public)."""
+    if request_id is None:
+        return None
+    if not isinstance(request_id, int) or isinstance(request_id, bool) or not 1 <= request_id <= MAX_ID:
+        raise ValidationFailed(
+            f"The records request is a whole number between 1 and {MAX_ID}.", field="records_request_id"
+        )
+    if purpose != "records_request":
+        raise ValidationFailed("A bundle for a records request has the purpose records_request.", field="purpose")
+    if version != "released":
+        raise ValidationFailed(
+            "A records request gets the released version: findings as recorded never go to the public (RET-10).",
+            field="version",
+        )
+    return request_id
 
 
 def parse_request(params: dict[str, Any]) -> Request:
     """A production's parameters checked; each problem names its field."""
-    known = {"candidate_ids", "purpose", "reference", "version", "prefix"}
+    known = {"candidate_ids", "purpose", "reference", "version", "prefix", "records_request_id"}
     if unknown := sorted(set(params) - known):
         raise ValidationFailed(f"A production takes {', '.join(sorted(known))}; not {unknown[0]}.", field=unknown[0])
     ids = params.get("candidate_ids")
@@ -131,7 +154,26 @@ def parse_request(params: dict[str, Any]) -> Request:
         raise ValidationFailed(
             "The Bates prefix is 1 to 12 capital letters, digits or hyphens, starting with a letter.", field="prefix"
         )
-    return Request(list(dict.fromkeys(ids)), purpose, reference, version, prefix)
+    request_id = _request_link(params.get("records_request_id"), purpose, version)
+    return Request(list(dict.fromkeys(ids)), purpose, reference, version, prefix, request_id)
+
+
+def _release_decisions(
+    session: Session, actor: User, request: Request, listed: list[Candidate]
+) -> dict[int, tuple[ItemDecision, str]] | None:
+    """For a bundle of a records request: its approved release's decision on each item (release id
+    → decision and exemption code); every candidate listed must be in the request's scope (422).
+    ``None`` for a bundle of no request."""
+    if request.records_request_id is None:
+        return None
+    scope = records_requests.production_scope(session, actor, request.records_request_id)
+    outside = [c.code for c in listed if c.id not in scope.candidate_ids]
+    if outside:
+        raise ValidationFailed(
+            f"Candidate {outside[0]} is not in the scope of request {scope.request_id} (or was disposed of).",
+            field="candidate_ids",
+        )
+    return scope.decisions
 
 
 def _candidates(session: Session, actor: User, request: Request) -> list[Candidate]:
@@ -164,7 +206,7 @@ def check_request(session: Session, actor: User, params: dict[str, Any]) -> dict
     if not policy.can(actor, policy.Action.RECORDS_PRODUCE):
         raise Forbidden(policy.FORBIDDEN)
     request = parse_request(params)
-    _candidates(session, actor, request)
+    _release_decisions(session, actor, request, _candidates(session, actor, request))
     return request.parameters()
 
 
@@ -245,7 +287,10 @@ def _collect(
     candidate: Candidate,
     request: Request,
     names: dict[int, str],
+    release_items: dict[int, tuple[ItemDecision, str]] | None = None,
 ) -> _Candidate:
+    """One candidate's case file and native files; ``release_items``: the records request's release,
+    whose withheld (or undecided) findings are left out and logged under their exemption code."""
     vault = CandidateVault(security.keyring, candidate)
     code = candidate.code
     recorded = request.version == "recorded"
@@ -332,6 +377,13 @@ def _collect(
         by_id = {v.id: v for v in views}
         finding_lines = []
         for b in released.released_findings(session, security, candidate):
+            decided = None if release_items is None else release_items.get(b.release_id)
+            if release_items is not None and (decided is None or decided[0] is ItemDecision.WITHHOLD):
+                withheld = decided[1] if decided is not None else CONFIDENTIAL_FILE
+                redactions.append(
+                    Redaction(code, b.finding_id, "finding", 0, 0, "", "withheld from the release", withheld)
+                )
+                continue
             view = by_id[b.finding_id]
             finding_lines.append(
                 FindingLine(
@@ -457,6 +509,8 @@ def make(
         raise Forbidden(policy.FORBIDDEN)
     request = parse_request(params)
     listed = _candidates(session, actor, request)
+    release_items = _release_decisions(session, actor, request, listed)
+    serves = "" if request.records_request_id is None else f", records request {request.records_request_id}"
     names = users.names(session)
     generated = _when(utcnow())
     members: list[tuple[str, bytes, str, str]] = []  # path, content, first and last Bates numbers
@@ -474,9 +528,10 @@ def make(
             version=request.version,
             reference_sha256=sha256_hex(request.reference.encode()),
             # What the access review shows as the opening's reason: the production it served.
-            reason=f"production {production} ({PURPOSES[request.purpose]}, {request.version} version)",
+            reason=f"production {production} ({PURPOSES[request.purpose]}, {request.version} version{serves})",
+            **({} if request.records_request_id is None else {"records_request": request.records_request_id}),
         )
-        collected = _collect(session, security, store, candidate, request, names)
+        collected = _collect(session, security, store, candidate, request, names, release_items)
         pdf, pages = reports.render_counted(
             "production_case_file.html",
             c=collected.case,
@@ -523,6 +578,7 @@ def make(
             "purpose": request.purpose,
             "version": request.version,
             "reference": request.reference,
+            **({} if request.records_request_id is None else {"records_request_id": request.records_request_id}),
             "agency": agency,
             "candidates": [c.code for c in listed],
             "bates_prefix": request.prefix,
@@ -550,6 +606,7 @@ def make(
         purpose=request.purpose,
         version=request.version,
         reference_sha256=sha256_hex(request.reference.encode()),
+        **({} if request.records_request_id is None else {"records_request": request.records_request_id}),
         candidates=[c.id for c in listed],
         files=len(files) + 1,
         pages=number - 1,

@@ -24,7 +24,7 @@ from collections import Counter
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Final
 
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
@@ -537,3 +537,47 @@ def scope_choices(session: Session, actor: User) -> list[tuple[int, str]]:
         raise Forbidden(policy.FORBIDDEN)
     rows = session.execute(select(Cycle.id, Cycle.title, Cycle.position).order_by(Cycle.id.desc()))
     return [(row[0], f"{row[1]} ({row[2]})") for row in rows]
+
+
+# --- the bundle of a release (issue 15 point 5) --------------------------------------------------
+
+#: Where a request's bundle is made from: a release a second person approved (RET-10).
+PRODUCIBLE: Final = (RequestStatus.APPROVED, RequestStatus.RELEASED)
+
+
+def reference_of(request_id: int) -> str:
+    """What a production bundle made for request ``request_id`` names as its reference."""
+    return f"Public-records request {request_id}"
+
+
+@dataclass(frozen=True)
+class ProductionScope:
+    """What a request's production bundle starts from: the candidates of its scope whose records
+    still exist, its reference, and each decided item (release id → decision and exemption code)."""
+
+    request_id: int
+    candidate_ids: list[int]
+    reference: str
+    decisions: dict[int, tuple[ItemDecision, str]]
+
+
+def production_scope(session: Session, actor: User, request_id: int) -> ProductionScope:
+    """A request's scope for its production bundle (records officers who may produce, without a
+    duty in the scope's cycles, R2): only once a second person approved the release (409
+    ``request_state`` before), so the bundle holds what the release log says, never more."""
+    if not policy.can(actor, policy.Action.RECORDS_PRODUCE):
+        raise Forbidden(policy.FORBIDDEN)
+    request = _request(session, request_id)
+    refusal = policy.records_request_refusal(actor, _cycles(session, request))
+    if refusal is not None:
+        raise Forbidden(refusal) if refusal == policy.FORBIDDEN else SeparationOfDuties(refusal)
+    if request.status not in PRODUCIBLE:
+        raise Conflict(
+            f"Request {request.id} is {request.status.label.lower()}: its bundle is made once a second person "
+            "approved the release.",
+            code="request_state",
+            field="records_request_id",
+        )
+    ids = list(session.scalars(_scope_candidates(request).with_only_columns(Candidate.id).order_by(Candidate.id)))
+    decisions = {i.release_id: (i.decision, i.exemption_code) for i in request.items}
+    return ProductionScope(request.id, ids, reference_of(request.id), decisions)

@@ -4,21 +4,22 @@ their productions, with the form that starts one. The bundle is made by the work
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField, SubmitField, ValidationError
+from wtforms import HiddenField, SelectField, StringField, SubmitField, ValidationError
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Regexp
 
+from vetting.errors import ValidationFailed
 from vetting.http.access import requires
 from vetting.http.args import page_args
 from vetting.http.documents import agency_name
 from vetting.http.runtime import runtime, transaction
 from vetting.models import JobKind
 from vetting.policy import Action
-from vetting.services import jobs, production
+from vetting.services import jobs, production, records_requests
 from vetting.web.formrun import FormFailed, submit
 
 bp = Blueprint("production", __name__, url_prefix="/productions")
@@ -57,7 +58,25 @@ class ProductionForm(FlaskForm):  # type: ignore[misc]  # WTForms ships no types
         ],
         description="Pages are numbered PREFIX-000001 on across the bundle.",
     )
+    #: The records request whose release this bundle is (empty: none); set from the request's page.
+    records_request_id = HiddenField()
     submit = SubmitField("Prepare the bundle")
+
+    def request_id(self) -> int | None:
+        raw = (self.records_request_id.data or "").strip()
+        return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 9 else None
+
+    def fill(self, scope: records_requests.ProductionScope) -> None:
+        """The request's scope and reference, for the released version (the officer may narrow the list)."""
+        self.candidate_ids.data = ", ".join(str(i) for i in scope.candidate_ids)
+        self.purpose.data = "records_request"
+        self.reference.data = scope.reference
+        self.version.data = "released"
+        self.records_request_id.data = str(scope.request_id)
+
+    def validate_records_request_id(self, field: HiddenField) -> None:
+        if (field.data or "").strip() and self.request_id() is None:
+            raise ValidationError("The records request is a request's number.")
 
     def validate_candidate_ids(self, field: StringField) -> None:
         try:
@@ -71,13 +90,22 @@ def _page(form: ProductionForm, status: int = 200) -> ResponseReturnValue:
     with transaction() as session:
         found = jobs.list_jobs(session, current_user, page)
     made = [view for view in found.items if view.kind is JobKind.PRODUCTION]
-    return render_template("production/index.html", form=form, jobs=found, productions=made), status
+    return render_template(
+        "production/index.html", form=form, jobs=found, productions=made, serves=form.request_id()
+    ), status
 
 
 @bp.get("")
 @requires(Action.RECORDS_PRODUCE)
 def index() -> ResponseReturnValue:
-    return _page(ProductionForm(formdata=None))
+    form = ProductionForm(formdata=None)
+    raw = request.args.get("records_request", "")
+    if raw:
+        if not (raw.isascii() and raw.isdigit() and len(raw) <= 9):
+            raise ValidationFailed("records_request: a request's number.", field="records_request")
+        with transaction() as session:
+            form.fill(records_requests.production_scope(session, current_user, int(raw)))
+    return _page(form)
 
 
 @bp.post("")
@@ -97,6 +125,7 @@ def start() -> ResponseReturnValue:
                 reference=form.reference.data,
                 version=form.version.data,
                 prefix=form.prefix.data,
+                records_request_id=form.request_id(),
             ),
         )
     except FormFailed as failed:

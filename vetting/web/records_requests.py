@@ -175,6 +175,7 @@ def detail(request_id: int) -> ResponseReturnValue:
         r=view,
         exemptions=EXEMPTIONS,
         can_work=policy.can(current_user, Action.RECORDS_REQUESTS),
+        can_produce=policy.can(current_user, Action.RECORDS_PRODUCE) and view.status in rr.PRODUCIBLE,
         form=ActionForm(formdata=None),
         close_form=CloseForm(formdata=None),
         statuses=RequestStatus,
