@@ -165,6 +165,11 @@ def test_minimised_findings_leave_no_content_nor_file_and_the_chain_and_counts_h
     assert len(names) == 3
     assert mentions  # the detector marked the protected words of the refuted finding
     old = _ciphertexts(app, purged)
+    # The investigator opens a capture before it goes: the access review still names its candidate after.
+    with rt.db.transaction() as session:
+        evidence_id = session.scalar(select(Evidence.id).where(Evidence.finding_id == scene.refuted))
+    assert client.get(f"{API}/evidence/{evidence_id}", headers=bearer(app, world.inv)).status_code == 200
+    opened_on = today().isoformat()
     proposer, approver = (bearer(app, p) for p in officers)
     uniformity = f"{API}/audit/cycles/{world.cycle_id}/uniformity"
     counts_before = client.get(uniformity, headers=bearer(app, world.auditor)).get_json()["candidates"]
@@ -255,6 +260,12 @@ def test_minimised_findings_leave_no_content_nor_file_and_the_chain_and_counts_h
         assert tried.status_code in (403, 409), tried.get_data(as_text=True)
     with rt.db.transaction() as session:
         assert session.scalar(select(func.count()).where(FindingRelease.finding_id.in_(purged))) == 0
+
+    review = client.get(
+        f"{API}/audit/access-review", query_string={"since": opened_on}, headers=bearer(app, world.auditor)
+    ).get_json()
+    views = [v for v in review["raw_views"] if v["what"] == "Evidence file"]
+    assert [v["candidate_id"] for v in views] == [world.candidate_id]
 
     logged = _events(app, Event.RECORDS_MINIMISED)
     assert logged == [

@@ -14,6 +14,7 @@ into one line with a count and the first and last time (:func:`group_views`).
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -128,6 +129,12 @@ def _candidate_of(session: Session, events: list[AuditEvent]) -> dict[int, Candi
     evidence_finding = dict(
         session.execute(select(Evidence.id, Evidence.finding_id).where(Evidence.id.in_(wanted["evidence"]))).all()
     )
+    for e in events:
+        # A minimised finding's evidence rows are gone (RET-11); the opening's event names its finding.
+        if e.subject_type == "evidence" and e.subject_id and e.subject_id.isdigit():
+            recorded = json.loads(e.data).get("finding_id")
+            if int(e.subject_id) not in evidence_finding and isinstance(recorded, int):
+                evidence_finding[int(e.subject_id)] = recorded
     finding_candidate = dict(
         session.execute(
             select(Finding.id, Finding.candidate_id).where(
