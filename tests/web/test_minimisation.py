@@ -32,6 +32,7 @@ from vetting.models import (
     Authorship,
     BehaviourCategory,
     CycleStatus,
+    Duty,
     Evidence,
     Finding,
     FindingMention,
@@ -335,6 +336,29 @@ def test_a_held_candidates_findings_are_refused_on_every_way_in(
     assert "legal hold" in cli_refused.output
     with rt.db.transaction() as session:
         assert session.scalar(select(func.count()).where(Evidence.finding_id == scene.refuted)) == 1
+
+
+def test_a_records_officer_who_searched_in_the_cycle_never_minimises_its_findings(
+    app: Flask, client: FlaskClient, clock: Clock, officers: tuple[Person, Person]
+) -> None:
+    """R2 extended to records (POL-01): 409 separation_of_duties, audited, on proposal and approval."""
+    scene = build_scene(app)
+    world = scene.bw.world
+    both = make_user(app, "both@x.test", Role.RECORDS_OFFICER, Role.INVESTIGATOR, name="Bo Both")
+    with runtime_of(app).db.transaction() as session:
+        cycles.assign(session, user_in(session, world.admin), world.cycle_id, both.id, Duty.INVESTIGATOR)
+    close_cycle(app, scene.bw)
+    clock.advance(days=PAST_FLOOR_DAYS)
+    body = {"finding_ids": [scene.refuted]}
+    answer = client.post(f"{API}/minimisations", json=body, headers=bearer(app, both))
+    assert answer.status_code == 409
+    assert error_of(answer)["code"] == "separation_of_duties"
+    assert _events(app, Event.RECORDS_MINIMISATION_REFUSED) == [{"code": "separation_of_duties"}]
+    proposed = client.post(f"{API}/minimisations", json=body, headers=bearer(app, officers[0]))
+    assert proposed.status_code == 201
+    approve = client.post(f"{API}/minimisations/{proposed.get_json()['id']}/approve", headers=bearer(app, both))
+    assert approve.status_code == 409
+    assert error_of(approve)["code"] == "separation_of_duties"
 
 
 def test_investigators_board_members_and_auditors_never_minimise(
