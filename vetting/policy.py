@@ -67,7 +67,8 @@ class Action(StrEnum):
     RETENTION_MANAGE = "retention.manage"
     #: Place a legal hold, or release another person's (RET-02, RET-03).
     HOLDS_MANAGE = "holds.manage"
-    #: Propose or approve the disposition of candidates past their retention (RET-07: a second person).
+    #: Propose or approve the disposition of candidates past their retention, or the minimisation of
+    #: findings that never reach the board (RET-07, RET-11: a second person approves).
     RECORDS_DISPOSE = "records.dispose"
     #: Make a production bundle for a records request, discovery or an inspection (RET-08, RET-10):
     #: records officers only, and never of a cycle they searched or decided (``records_refusal``).
@@ -221,7 +222,8 @@ SECOND_PERSON_REQUIRED: Final = (
 def records_approval_refusal(
     actor: User, action: Action, proposed_by_id: int, cycle: Cycle | None = None
 ) -> str | None:
-    """Why ``actor`` may not approve a records proposal (a retention schedule, a disposition) that
+    """Why ``actor`` may not approve a records proposal (a retention schedule, a disposition, a
+    minimisation) that
     ``proposed_by_id`` made, or ``None``: the records rules of :func:`records_refusal`, and never
     the proposer (RET-07, like the two-person release R3). The caller raises 409
     ``second_person_required`` for the second reason (:data:`SECOND_PERSON_REQUIRED`)."""
