@@ -223,9 +223,8 @@ def records_approval_refusal(
     actor: User, action: Action, proposed_by_id: int, cycle: Cycle | None = None
 ) -> str | None:
     """Why ``actor`` may not approve a records proposal (a retention schedule, a disposition, a
-    minimisation) that
-    ``proposed_by_id`` made, or ``None``: the records rules of :func:`records_refusal`, and never
-    the proposer (RET-07, like the two-person release R3). The caller raises 409
+    minimisation) that ``proposed_by_id`` made, or ``None``: the records rules of
+    :func:`records_refusal`, and never the proposer (RET-07, like the two-person release R3). The caller raises 409
     ``second_person_required`` for the second reason (:data:`SECOND_PERSON_REQUIRED`)."""
     refusal = records_refusal(actor, action, cycle)
     if refusal is not None:
