@@ -2,7 +2,8 @@
 324 C.13): each evidence file's and each signed consent form's history (received with its SHA-256
 and capture metadata, every download with how it left and the stated reason, every production it
 went into, its disposition) as JSON, as a page and as an audited PDF; records readers and the
-cycle's own investigators only; a read writes nothing; still readable after disposition."""
+cycle's own investigators only; a read writes nothing; still readable after disposition, and
+after a minimisation deleted the capture's row (RET-11)."""
 
 from __future__ import annotations
 
@@ -19,12 +20,13 @@ from sqlalchemy import func, select
 from tests.support import Clock, Person, login, make_user, runtime_of, statements
 from tests.web.board_world import build_board_world, complete
 from tests.web.helpers import pdf_text
+from tests.web.test_minimisation import PAST_FLOOR_DAYS, build_scene, close_cycle
 from tests.web.world import API, CANDIDATE_NAME, World, add_evidence, add_finding, bearer, build_world, png, user_in
 from tests.web.world import record_consent as sign
 from vetting.audit.events import Event
 from vetting.config import Settings
 from vetting.crypto import sha256_hex
-from vetting.models import AuditEvent, CycleStatus, Duty, Role
+from vetting.models import AuditEvent, CycleStatus, Duty, Evidence, Role
 from vetting.services import cycles
 
 REASON = "Complaint 2026-14: checking the capture against the log"
@@ -322,3 +324,48 @@ def test_after_disposition_the_history_still_shows_received_downloaded_and_dispo
     listing = client.get(f"/candidates/{world.candidate_id}/custody")
     assert listing.status_code == 200
     assert "their history remains" in listing.get_data(as_text=True)
+
+
+def test_a_minimised_captures_history_outlives_its_row(
+    app: Flask, client: FlaskClient, clock: Clock, officer: Person
+) -> None:
+    """RET-11 through the API: the minimisation deletes the capture's row and file; its history
+    (received, downloaded, the minimisation proposed and carried out) is still read from the chain,
+    and the candidate's list of files still names it."""
+    scene = build_scene(app)
+    world = scene.bw.world
+    with runtime_of(app).db.transaction() as session:
+        evidence_id = session.scalar(select(Evidence.id).where(Evidence.finding_id == scene.refuted))
+    assert evidence_id is not None
+    assert client.get(f"{API}/evidence/{evidence_id}", headers=bearer(app, world.inv)).status_code == 200
+    close_cycle(app, scene.bw)
+    clock.advance(days=PAST_FLOOR_DAYS)
+    second = make_user(app, "records2@x.test", Role.RECORDS_OFFICER, name="Remy Records")
+    body = {"finding_ids": [scene.refuted, scene.withdrawn, scene.never_reported]}
+    proposed = client.post(f"{API}/minimisations", json=body, headers=bearer(app, officer))
+    assert proposed.status_code == 201, proposed.get_data(as_text=True)
+    minimisation_id = proposed.get_json()["id"]
+    approved = client.post(f"{API}/minimisations/{minimisation_id}/approve", headers=bearer(app, second))
+    assert approved.status_code == 200, approved.get_data(as_text=True)
+    with runtime_of(app).db.transaction() as session:
+        assert session.get(Evidence, evidence_id) is None
+
+    auditor = bearer(app, world.auditor)
+    answer = client.get(f"{API}/evidence/{evidence_id}/custody", headers=auditor)
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    found = answer.get_json()
+    assert [(e["step"], e["minimisation"]) for e in found["events"]] == [
+        ("received", None),
+        ("downloaded", None),
+        ("minimisation proposed", minimisation_id),
+        ("minimised", minimisation_id),
+    ]
+    assert found["received"]["sha256"] == sha256_hex(scene.evidence[scene.refuted])
+    assert found["disposition"]["kind"] == "minimisation"
+    assert found["disposition"]["status"] == "minimised"
+    assert found["disposition"]["file_deleted"] is True
+    listed = client.get(f"{API}/candidates/{world.candidate_id}/custody", headers=auditor).get_json()
+    assert (evidence_id, True) in [(f["evidence_id"], f["removed"]) for f in listed["files"]]
+    pdf = client.get(f"{API}/evidence/{evidence_id}/custody.pdf", headers=auditor)
+    assert pdf.status_code == 200
+    assert "Minimised" in pdf_text(pdf.data)
