@@ -1172,5 +1172,87 @@ def production_verify(arguments: tuple[str, ...]) -> None:
     verify_bundle(list(arguments))
 
 
+@cli.group("custody")
+def custody_group() -> None:
+    """Chain of custody of an evidence file or a signed consent form (issue 15 point 6, RET-08)."""
+
+
+def _print_custody(found: Any) -> None:
+    r = found.received
+    click.echo(found.title)
+    click.echo(f"received\t{_moment(r.at)}\t{r.by}\tSHA-256 {r.sha256}\t{r.content_type}\t{r.size_bytes} bytes")
+    if not r.matches_chain:
+        click.echo("WARNING: the stored SHA-256 differs from the one the audit chain recorded at receipt.")
+    for line in found.lines:
+        click.echo(f"{line.step}\t{_moment(line.at)}\t{line.who}\t{line.note}")
+    if found.disposition is not None:
+        d = found.disposition
+        click.echo(f"{d.kind} {d.id}\t{d.status}\t{d.retention_class}\t{d.citation}")
+
+
+@custody_group.command("evidence")
+@click.argument("evidence_id", type=click.IntRange(min=1))
+@click.option(
+    "--by",
+    "email",
+    required=True,
+    help="Who reads it: a records officer, auditor, administrator or the cycle's investigator.",
+)
+@click.option(
+    "--pdf",
+    "output",
+    type=click.Path(dir_okay=False, writable=True),
+    default=None,
+    help="Write the PDF report here (audited).",
+)
+def custody_evidence(evidence_id: int, email: str, output: str | None) -> None:
+    """Print evidence file EVIDENCE_ID's chain of custody, one step a line; --pdf writes the report."""
+    from vetting.services import custody
+
+    _custody_command(email, output, evidence_id, custody.evidence_custody, custody.evidence_custody_pdf)
+
+
+@custody_group.command("consent")
+@click.argument("candidate_id", type=click.IntRange(min=1))
+@click.option(
+    "--by",
+    "email",
+    required=True,
+    help="Who reads it: a records officer, auditor, administrator or the cycle's investigator.",
+)
+@click.option(
+    "--pdf",
+    "output",
+    type=click.Path(dir_okay=False, writable=True),
+    default=None,
+    help="Write the PDF report here (audited).",
+)
+def custody_consent(candidate_id: int, email: str, output: str | None) -> None:
+    """Print the chain of custody of CANDIDATE_ID's signed consent form; --pdf writes the report."""
+    from vetting.services import custody
+
+    _custody_command(email, output, candidate_id, custody.consent_custody, custody.consent_custody_pdf)
+
+
+def _custody_command(email: str, output: str | None, ident: int, read: Any, pdf: Any) -> None:
+    from vetting.config import AGENCY_NAME_MISSING
+
+    rt = _runtime()
+    try:
+        with rt.db.transaction() as session:
+            actor = _acting(session, email)
+            if output is None:
+                _print_custody(read(session, actor, ident))
+                return
+            if not rt.settings.agency_name:
+                raise click.ClickException(AGENCY_NAME_MISSING)
+            name, content = pdf(session, actor, rt.security, rt.reports, rt.settings.agency_name, ident)
+    except DomainError as error:
+        _fail(error)
+    with open(output, "wb") as handle:
+        handle.write(content)
+    click.echo(f"Wrote {output} ({name}, {len(content)} bytes).", err=True)
+
+
 def main() -> None:
     cli.main(prog_name="vetting")

@@ -369,3 +369,28 @@ def test_a_minimised_captures_history_outlives_its_row(
     pdf = client.get(f"{API}/evidence/{evidence_id}/custody.pdf", headers=auditor)
     assert pdf.status_code == 200
     assert "Minimised" in pdf_text(pdf.data)
+
+
+def test_the_cli_prints_a_history_and_writes_its_audited_pdf(app: Flask, tmp_path: Path) -> None:
+    """`vetting custody evidence|consent` (issue 15 point 8): the same history as the page, for the
+    same readers; a board member is refused naming why, and the PDF is audited like the page's."""
+    from vetting.cli import cli
+
+    world, evidence_id = _world_with_evidence(app)
+    runner = app.test_cli_runner()
+    shown = runner.invoke(cli, args=["custody", "evidence", str(evidence_id), "--by", world.auditor.email])
+    assert shown.exit_code == 0, shown.output
+    assert shown.output.splitlines()[0].startswith(f"Evidence file {evidence_id} ")
+    assert "received\t" in shown.output and "SHA-256 " in shown.output
+    refused = runner.invoke(cli, args=["custody", "evidence", str(evidence_id), "--by", world.board.email])
+    assert refused.exit_code != 0 and "received" not in refused.output
+    unknown = runner.invoke(cli, args=["custody", "consent", str(world.candidate_id), "--by", "nobody@x.test"])
+    assert unknown.exit_code != 0 and "--by" in unknown.output
+    before = _events(app)
+    target = tmp_path / "consent.pdf"
+    written = runner.invoke(
+        cli, args=["custody", "consent", str(world.candidate_id), "--by", world.inv.email, "--pdf", str(target)]
+    )
+    assert written.exit_code == 0, written.output
+    assert "Signed consent form" in pdf_text(target.read_bytes())
+    assert _events(app) == before + 1
