@@ -381,11 +381,14 @@ def test_the_cli_prints_a_history_and_writes_its_audited_pdf(app: Flask, tmp_pat
     shown = runner.invoke(cli, args=["custody", "evidence", str(evidence_id), "--by", world.auditor.email])
     assert shown.exit_code == 0, shown.output
     assert shown.output.splitlines()[0].startswith(f"Evidence file {evidence_id} ")
-    assert "received\t" in shown.output and "SHA-256 " in shown.output
+    assert "received\t" in shown.output
+    assert "SHA-256 " in shown.output
     refused = runner.invoke(cli, args=["custody", "evidence", str(evidence_id), "--by", world.board.email])
-    assert refused.exit_code != 0 and "received" not in refused.output
+    assert refused.exit_code != 0
+    assert "received" not in refused.output
     unknown = runner.invoke(cli, args=["custody", "consent", str(world.candidate_id), "--by", "nobody@x.test"])
-    assert unknown.exit_code != 0 and "--by" in unknown.output
+    assert unknown.exit_code != 0
+    assert "--by" in unknown.output
     before = _events(app)
     target = tmp_path / "consent.pdf"
     written = runner.invoke(
