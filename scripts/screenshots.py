@@ -56,7 +56,8 @@ class Login:
     email: str
 
 
-#: Every role of the demo; the second investigator reviews the first's findings, the chair decides.
+#: Every role of the demo; the second investigator reviews the first's findings, the chair decides,
+#: the records officer keeps the records.
 LOGINS = (
     Login("admin", "admin@demo.test"),
     Login("investigator", "inv1@demo.test"),
@@ -64,6 +65,8 @@ LOGINS = (
     Login("board-chair", "board1@demo.test"),
     Login("board-member", "board2@demo.test"),
     Login("auditor", "auditor@demo.test"),
+    # Retention, holds, records requests, productions and dispositions (issue 15).
+    Login("records-officer", "records@demo.test"),
 )
 
 #: Routes that answer a file, not a page (their rule ends in a file name or serves a stored upload).

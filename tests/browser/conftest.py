@@ -25,8 +25,8 @@ from scripts.screenshots import sign_in
 from tests.support import Clock, runtime_of
 from vetting import demo
 from vetting.clock import utcnow
-from vetting.demo import DemoAccount
-from vetting.models import Candidate
+from vetting.demo import DEMO_CYCLE_TITLE, DemoAccount
+from vetting.models import Candidate, Cycle
 from vetting.services import self_identification, users
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -171,11 +171,14 @@ def sign_in_demo(page: Page, account: DemoAccount, clock: Clock) -> None:
 
 
 def self_identification_link(app: Flask, admin_email: str) -> str:
-    """A new one-time self-identification link for the demo's last candidate (who has not answered)."""
+    """A new one-time self-identification link for the open demo cycle's last candidate (who has not
+    answered; the demo's closed 2023 cycle holds a disposed candidate)."""
     rt = runtime_of(app)
     with rt.db.transaction() as session:
         admin = users.find_user_by_email(session, admin_email)
-        candidate = session.scalars(select(Candidate).order_by(Candidate.id.desc())).first()
+        candidate = session.scalars(
+            select(Candidate).join(Cycle).where(Cycle.title == DEMO_CYCLE_TITLE).order_by(Candidate.id.desc())
+        ).first()
         assert admin is not None
         assert candidate is not None
         return self_identification.invite(session, admin, candidate.id).token
