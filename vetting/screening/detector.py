@@ -16,6 +16,7 @@ import gc
 import json
 import re
 import string
+from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator
 from functools import cache
 from importlib import resources
@@ -215,21 +216,26 @@ CLAUSE_END = frozenset(
 _BREAKS = '.;:!?()"\u201c\u201d'
 _LAST_BREAK = re.compile(f"[{_BREAKS}][^{_BREAKS}]*$")
 _WORD = re.compile(r"[a-z0-9%']+")
-#: Words and the breaks between clauses, in one pass.
-_TOKENS = re.compile(rf"[a-z0-9%']+|[{_BREAKS}]")
-_BREAK_CHARS = frozenset(_BREAKS)
 #: The first two words of the rest of the clause, and whether it opens with a comma.
 _FOLLOWING = re.compile(rf"(\s*,)?[^a-z0-9%'{_BREAKS}]*([a-z0-9%']+)?[^a-z0-9%'{_BREAKS}]*([a-z0-9%']+)?")
 
 
+#: The words and clause breaks before a position, read backwards: the last word (none when a
+#: break comes last), then the word before it (none when a break comes first). Matched on the
+#: reversed stretch, it costs what those two words do, not a tokenising of the whole stretch.
+_TWO_BACK = re.compile(
+    rf"[^a-z0-9%'{_BREAKS}]*(?:[{_BREAKS}]|([a-z0-9%']+)(?:[^a-z0-9%'{_BREAKS}]*(?:[{_BREAKS}]|([a-z0-9%']+)))?)?"
+)
+
+
 def _clause_before(text: str, low: int, start: int) -> list[str]:
     """The last two words between ``low`` and ``start`` that follow the last break there."""
-    words = _TOKENS.findall(text, low, start)[-2:]
-    if words and words[-1] in _BREAK_CHARS:
+    back = _TWO_BACK.match(text[low:start][::-1])
+    assert back is not None  # every part is optional
+    last, before = back.groups()
+    if last is None:
         return []
-    if len(words) == 2 and words[0] in _BREAK_CHARS:
-        return words[1:]
-    return words
+    return [last[::-1]] if before is None else [before[::-1], last[::-1]]
 
 
 def _word(word: str) -> str:
@@ -621,7 +627,13 @@ def _lexicon_forms() -> frozenset[str]:
 
 _MONTH = r"(?:january|february|march|april|may|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)"
 _YEAR = r"(?:19|20)\d{2}"
-_FAMILY = r"(?:mom|mother|mum|dad|father|parents?|grandmother|grandfather|grandma|grandpa|granny|sister|brother|aunt|uncle|son|daughter|husband|wife|spouse)"
+#: Relatives, as whole words (each regex that names them ends them with ``\b``).
+_FAMILY_WORDS = (
+    *("mom", "mother", "mum", "dad", "father", "parent", "parents", "grandmother", "grandfather"),
+    *("grandma", "grandpa", "granny", "sister", "brother", "aunt", "uncle", "son", "daughter"),
+    *("husband", "wife", "spouse"),
+)
+_FAMILY = f"(?:{'|'.join(_FAMILY_WORDS)})"
 
 _BOOKS = (
     *("genesis", "exodus", "psalm", "psalms", "proverbs", "isaiah", "jeremiah", "matthew", "mark", "luke", "john"),
@@ -769,19 +781,34 @@ _FAMILY_POSSESSIVE = re.compile(rf"\b(?:(?:my|our|his|her|their) )?{_FAMILY}(?:'
 _FAMILY_AFTER = re.compile(rf" {_FAMILY}\b")
 
 
-def _family_history(text: str, health: list[Found]) -> Iterator[Span]:
+def _family_history(text: str, health: list[Found], relatives: list[int]) -> Iterator[Span]:
     """A relative's health condition is genetic information (GINA): "Dad's MS", "my mom's
-    breast cancer" (GEN-P02), "her disabled mother" (GEN-P03)."""
+    breast cancer" (GEN-P02), "her disabled mother" (GEN-P03).
+
+    ``relatives`` are where the automaton saw a relative's word (:data:`FAMILY`), in order: the
+    regexes run only beside one. Two ways past that list are checked as well: a "$" or "@", which
+    the word view reads as a letter ("@dad's" is no word "dad" there), and a relative's word cut
+    by the start of the window ("mom's" of "stepmom's"), which the regex reads as a whole word."""
+    odd = "$" in text or "@" in text
+    following = frozenset(relatives)
     for start, stop, *_ in health:
-        window = text[max(0, start - 30) : start]
-        relatives = list(_FAMILY_POSSESSIVE.finditer(window))
-        if relatives:
-            relative = relatives[-1]  # the nearest relative before the condition
-            if "'" in relative.group(0) or relative.end() == len(window) - 1:
-                yield max(0, start - 30) + relative.start(), stop, "genetic", "GEN-P02"
-        after = _FAMILY_AFTER.match(text, stop)
-        if after is not None:
-            yield start, after.end(), "genetic", "GEN-P03"
+        low = max(0, start - 30)
+        window = text[low:start]
+        nearest = bisect_left(relatives, low)
+        if (
+            (nearest < len(relatives) and relatives[nearest] < start)
+            or (odd and ("$" in window or "@" in window))
+            or _FAMILY_POSSESSIVE.match(window) is not None
+        ):
+            matches = list(_FAMILY_POSSESSIVE.finditer(window))
+            if matches:
+                relative = matches[-1]  # the nearest relative before the condition
+                if "'" in relative.group(0) or relative.end() == len(window) - 1:
+                    yield low + relative.start(), stop, "genetic", "GEN-P02"
+        if stop + 1 in following or odd:
+            after = _FAMILY_AFTER.match(text, stop)
+            if after is not None:
+                yield start, after.end(), "genetic", "GEN-P03"
 
 
 # --- the detector --------------------------------------------------------------------------
@@ -821,8 +848,8 @@ def _automaton() -> ahocorasick.Automaton:
     phrases in one pass. A key's value: (key length - 2, its lexicon term or ``None``, and
     ``None`` or (the indices of the patterns it anchors, whether it is an exception phrase,
     whether it marks a sign that a word is disguised: :data:`RUN`, a letter three times
-    ("gaaay"), or :data:`SPACED`, single letters in a row that begin a lexicon word ("b l a c k");
-    :func:`screen` then reads the text again undisguised))."""
+    ("gaaay"), or :data:`SPACED`, single letters in a row that begin a lexicon word ("b l a c k"),
+    which :func:`screen` then reads again undisguised; or :data:`FAMILY`, a relative's word))."""
     entries: dict[str, tuple[Term | None, list[int], bool]] = {}
     # A spaced-out word is looked up whole (:func:`_broken_sites`): only the first three letters
     # of a one-word lexicon form can begin one, and marking those alone keeps "a a" quiet.
@@ -848,6 +875,7 @@ def _automaton() -> ahocorasick.Automaton:
         entries[key] = (found, rules, True)
     marks = {letter * 3: RUN for letter in string.ascii_lowercase}
     marks |= {f" {' '.join(start)} ": SPACED for start in spaced if start.isalpha()}
+    marks |= {f" {word} ": FAMILY for word in _FAMILY_WORDS}
     automaton = ahocorasick.Automaton()
     for key, (term, rules, exception) in entries.items():
         mark = marks.pop(key, "")
@@ -886,7 +914,8 @@ class Scan(NamedTuple):
     lexical: list[Found]
     windows: dict[int, list[Window]]
     blocked: list[tuple[int, int]]
-    #: Signs of a disguised word (:data:`RUN`, :data:`SPACED`) and where they start.
+    #: Signs of a disguised word (:data:`RUN`, :data:`SPACED`) and relatives' words
+    #: (:data:`FAMILY`), and where they start.
     marks: dict[str, list[int]]
 
 
@@ -1039,9 +1068,14 @@ def _pattern_matches(padded: str, windows: dict[int, list[Window]]) -> Iterator[
 
 #: Ages written beside a name, which no word anchors: "Brooks, 29, of Hattiesburg" (AGE-P18),
 #: "Dana Brooks (29)" (AGE-P19). The age is the span; a capital on the word before it is checked.
+#: Each is tried only where its opening character is (``str.find``, a ``memchr``), not at every position.
 _AGE_BESIDE_NAME = (
-    ("AGE-P18", re.compile(r", (\d{1,2}), (?=(?:of|from|who|was|is|and|a|an|the|has|had|said|lives|died|faces)\b)")),
-    ("AGE-P19", re.compile(r"\((\d{1,2})\)")),
+    (
+        "AGE-P18",
+        ",",
+        re.compile(r", (\d{1,2}), (?=(?:of|from|who|was|is|and|a|an|the|has|had|said|lives|died|faces)\b)"),
+    ),
+    ("AGE-P19", "(", re.compile(r"\((\d{1,2})\)")),
 )
 _HAS_DIGIT = re.compile(r"\d")
 _WORD_BEFORE = re.compile(r"[a-z']+$")
@@ -1050,8 +1084,13 @@ _WORD_BEFORE = re.compile(r"[a-z']+$")
 def _ages_beside_names(padded: str, capitalised: Capitalised | None) -> Iterator[Span]:
     if capitalised is None or _HAS_DIGIT.search(padded) is None:
         return
-    for rule, pattern in _AGE_BESIDE_NAME:
-        for match in pattern.finditer(padded):
+    for rule, opening, pattern in _AGE_BESIDE_NAME:
+        reached = 0
+        for at in _all(padded, opening):
+            match = pattern.match(padded, at) if at >= reached else None
+            if match is None:
+                continue
+            reached = match.end()  # as finditer: no match inside the last one
             # Right after a word: "Brooks, 29," and "Brooks (29)", not "12, 29," or "((29)".
             name = _WORD_BEFORE.search(padded, max(0, match.start() - 30), match.start() - (rule == "AGE-P19"))
             # "(29)" needs a name that does not open the sentence ("said Brooks (29)") or a first
@@ -1261,7 +1300,8 @@ def _detect_padded(
     padded = f" {normalised} "
     lexical, windows, blocked, marks = _scan(padded, word_view(normalised), capitalised)
     others: list[Span] = [s for s in _pattern_matches(padded, windows) if not _age_of_a_thing(padded, s)]
-    others += _family_history(padded, [s for s in lexical if s[2] == "disability_health"])
+    health = [s for s in lexical if s[2] == "disability_health"]
+    others += _family_history(padded, health, marks.pop(FAMILY, []))
     others += _ages_beside_names(padded, capitalised)
     # Lexical religion spans have grown to the congregation's name in the scan already.
     found: list[Found] = [(*s, _confidence(padded, s[0], s[1])) for s in others]
@@ -1297,11 +1337,11 @@ def _tags(text: str) -> Iterator[re.Match[str]]:
             yield tag
 
 
-def _all(text: str, char: str) -> Iterator[int]:
-    at = text.find(char)
+def _all(text: str, needle: str) -> Iterator[int]:
+    at = text.find(needle)
     while at >= 0:
         yield at
-        at = text.find(char, at + 1)
+        at = text.find(needle, at + 1)
 
 
 def _tag_spans(matching: str) -> Iterator[Found]:
@@ -1359,7 +1399,7 @@ def _broken_sites(text: str, spaced: list[int]) -> Iterator[tuple[int, int]]:
     for at in _all(text, "-"):
         if at > 0 and text[at - 1].isalpha() and text[at + 1 : at + 2].isalpha():
             left, right = _letters_from(text, at), _letters_to(text, at + 1)
-            if _joined(text[left:right], "-") in _important_words():
+            if _joined(text[left:right], _NO_HYPHENS) in _important_words():
                 yield left, right
     reached = -1
     for at in spaced:  # where the automaton saw single letters in a row
@@ -1368,23 +1408,23 @@ def _broken_sites(text: str, spaced: list[int]) -> Iterator[tuple[int, int]]:
         run = _SPACED_OUT.search(text, max(0, at - 1), at + 80)
         if run is not None:
             reached = run.end()
-            if _joined(run.group(), " .") in _important_words():
+            if _joined(run.group(), _NO_SPACES) in _important_words():
                 yield run.span()
 
 
-#: Runs of letters, and of letters up to the end (of a search's window); a run that is not all
-#: ``isalpha`` (it may hold "²", which ``\w`` counts) is walked a character at a time instead.
+#: Runs of letters; a run that is not all ``isalpha`` (it may hold "²", which ``\w`` counts) is
+#: walked a character at a time instead.
 _LETTERS = re.compile(r"[^\W\d_]+")
-_LETTERS_END = re.compile(r"[^\W\d_]+\Z")
 _LONGEST_RUN = 40
 
 
 def _letters_from(text: str, at: int) -> int:
     """Where the run of letters that ends at ``at`` starts."""
     low = max(0, at - _LONGEST_RUN)
-    run = _LETTERS_END.search(text, low, at)
-    if run is not None and run.group().isalpha() and (run.start() > low or low == 0):
-        return run.start()
+    # Matched on the reversed stretch: a search would try every start in it.
+    run = _LETTERS.match(text[low:at][::-1])
+    if run is not None and run.group().isalpha() and (run.end() < at - low or low == 0):
+        return at - run.end()
     while at > 0 and text[at - 1].isalpha():
         at -= 1
     return at
@@ -1400,8 +1440,13 @@ def _letters_to(text: str, at: int) -> int:
     return at
 
 
-def _joined(broken: str, breaks: str) -> str:
-    joined = broken.translate({ord(c): None for c in breaks}).lower()
+#: Deletion tables for the breaks a broken-up word is joined across: hyphens, spaces and dots.
+_NO_HYPHENS = str.maketrans("", "", "-")
+_NO_SPACES = str.maketrans("", "", " .")
+
+
+def _joined(broken: str, breaks: dict[int, int | None]) -> str:
+    joined = broken.translate(breaks).lower()
     return joined if joined.isascii() else normalise(joined)[0]
 
 
@@ -1452,8 +1497,9 @@ def _emoji_spans(normalised: str) -> Iterator[Found]:
 
 # --- the detector --------------------------------------------------------------------------
 
-#: Signs of a disguised word that the automaton marks: a letter three times, spaced-out letters.
-RUN, SPACED = "run", "spaced"
+#: Signs of a disguised word that the automaton marks: a letter three times, spaced-out letters;
+#: and the words for relatives, beside which a health condition may be family history.
+RUN, SPACED, FAMILY = "run", "spaced", "family"
 #: A span with how sure it is.
 Found = tuple[int, int, str, str, str]
 #: A stand-in digit or symbol next to a letter: a hit read through a disguise ("canc3r").
