@@ -8,7 +8,9 @@ in ``templates/reports/assets`` through the ``asset:`` scheme; any other URL (``
 
 from __future__ import annotations
 
+import gc
 import mimetypes
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -85,6 +87,49 @@ class Reports:
         document = self._document(self.html(template, **context)).render(stylesheets=sheets)
         pdf: bytes = document.write_pdf()
         return pdf, len(document.pages)
+
+    def render_parts(
+        self,
+        template: str,
+        parts: Sequence[Mapping[str, Any]],
+        progress: Callable[[int, int], None] | None = None,
+        **context: Any,
+    ) -> bytes:
+        """One PDF of ``template`` rendered once per part (``context`` with the part's own values),
+        each part laid out as a document of its own and their pages written as one file.
+
+        A long document's layout grows faster than its length (WeasyPrint lays out a page with the
+        whole document in hand); parts keep it linear. Their pages are numbered on from part to
+        part, without "of N" (the total is not known while the first parts are laid out). The
+        objects of finished parts are frozen out of the garbage collector's passes, which would
+        otherwise walk them all again for every part. ``progress`` hears (parts done, parts + 1):
+        the last step is writing the file."""
+        if len(parts) == 1:
+            return self.render(template, **context, **parts[0])
+        from weasyprint import CSS
+
+        fetcher = _fetcher_class()(self.assets)
+        documents = []
+        first_page = 1
+        try:
+            for done, part in enumerate(parts, start=1):
+                numbering = (
+                    '@page { @bottom-right { content: "Page " counter(page) !important; } }\n'
+                    f"@page :first {{ counter-reset: page {first_page} !important; }}\n"
+                )
+                sheet = CSS(string=numbering, base_url=ASSET_SCHEME, url_fetcher=fetcher)
+                document = self._document(self.html(template, **context, **part)).render(stylesheets=[sheet])
+                documents.append(document)
+                first_page += len(document.pages)
+                gc.freeze()
+                if progress is not None:
+                    progress(done, len(parts) + 1)
+            pdf: bytes = documents[0].copy([page for d in documents for page in d.pages]).write_pdf()
+        finally:
+            gc.unfreeze()
+        if progress is not None:
+            progress(len(parts) + 1, len(parts) + 1)
+        return pdf
 
     def page_count(self, html: str) -> int:
         """How many pages ``html`` lays out to (for benchmarks: seconds per page)."""

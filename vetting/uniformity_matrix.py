@@ -158,6 +158,10 @@ class Row:
     def resolved(self) -> int:
         return sum(1 for c in self.cells if c.status is not None)
 
+    @property
+    def deviates(self) -> bool:
+        return bool(self.flags) or any(c.flags for c in self.cells)
+
 
 @dataclass(frozen=True)
 class InvestigatorPattern:
@@ -426,10 +430,13 @@ def heat_map(report: Uniformity, rows: slice = slice(None), *, most: int | None 
     return layout([r.code for r in chosen], [str(i.position) for i in report.items], marks, most)
 
 
-def heat_maps(report: Uniformity, rows_per_map: int) -> list[HeatMap]:
+def heat_maps(report: Uniformity, rows_per_map: int, *, deviating_only: bool = False) -> list[HeatMap]:
     """The picture in parts of at most ``rows_per_map`` candidates: a PDF page cannot split an
-    image, so a long matrix is drawn as several that each fit a page."""
+    image, so a long matrix is drawn as several that each fit a page. ``deviating_only``: the
+    rows with a deviation, still shaded on the whole matrix's scale."""
     most = _scale(report)  # once, not per part: a 10,000-candidate matrix has hundreds of parts
+    if deviating_only:
+        report = replace(report, rows=[r for r in report.rows if r.deviates])
     return [heat_map(report, slice(k, k + rows_per_map), most=most) for k in range(0, len(report.rows), rows_per_map)]
 
 

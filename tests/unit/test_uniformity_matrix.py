@@ -201,3 +201,16 @@ def test_the_heat_map_in_parts_shades_on_the_whole_matrix_scale() -> None:
     drawn = [box.fill for part in parts for box in part.boxes]
     assert drawn == [box.fill for box in whole.boxes]
     assert parts[0].boxes[0].fill != parts[2].boxes[0].fill  # one search against the most (four)
+
+
+def test_the_heat_map_of_deviations_draws_those_rows_on_the_whole_matrix_scale() -> None:
+    """A large cycle's PDF draws only the candidates with a deviation (issue 17)."""
+    people = [Person(100 + n, f"C-{n:03d}", "Searching") for n in range(4)]
+    resolutions = [done(100, 11, unable=True), done(101, 11), done(102, 11, unable=True), done(103, 11)]
+    searches = [searched(101, 11, k) for k in range(5)] + [searched(100, 11, 0)]
+    report = compute(work(people, resolutions, searches))
+    assert [r.deviates for r in report.rows] == [True, False, True, False]
+    parts = heat_maps(report, 1, deviating_only=True)
+    assert [[label.text for label in part.rows] for part in parts] == [["C-000"], ["C-002"]]
+    whole = heat_map(report)
+    assert parts[0].boxes == whole.boxes[: len(parts[0].boxes)]  # shaded as in the whole matrix

@@ -9,6 +9,7 @@ WeasyPrint's own layout of the same HTML shows that no box reaches past the page
 from __future__ import annotations
 
 import re
+import subprocess
 from collections.abc import Iterator
 from typing import Any
 
@@ -20,7 +21,7 @@ from tests.support import runtime_of
 from tests.web.helpers import pdf_text
 from tests.web.world import API, bearer, build_world, close_search, record_consent, resolve, user_in
 from vetting.models import Candidate
-from vetting.services import candidates
+from vetting.services import audit_report, candidates
 from vetting.services.audit_report import ITEMS_PER_TABLE
 
 CANDIDATES = 60
@@ -115,3 +116,34 @@ def test_the_audit_report_of_a_large_cycle_keeps_every_column_on_the_page(
             height = box.margin_height() if hasattr(box, "margin_height") else box.height
             assert box.position_y + height <= bottom + SLACK, (number, type(box).__name__, box.element_tag)
     assert landscape, "the wide matrix is not on a landscape page"
+
+
+def test_a_report_laid_out_in_parts_holds_everything_and_numbers_its_pages_on(
+    app: Flask, client: FlaskClient, monkeypatch: Any
+) -> None:
+    """Issue 17: a large cycle's report is laid out a part at a time (the layout stays linear in
+    the cycle), reported to the job as it goes; the file holds every column heading and every
+    candidate in both tables as the one-part report does, with its pages numbered on from part
+    to part; its heat map draws only the candidates with a deviation (here none), and says so."""
+    world, codes = _many_candidates(app, client)
+    monkeypatch.setattr(audit_report, "ROWS_PER_PART", 25)  # 60 candidates: three parts per table
+    rt = runtime_of(app)
+    told: list[tuple[int, int]] = []
+    with rt.db.transaction() as session:
+        auditor = user_in(session, world.auditor)
+        _, content = audit_report.render(
+            session, auditor, rt.security, rt.reports, "Parts Police", world.cycle_id, lambda *p: told.append(p)
+        )
+    # The opening, three parts of each table, the rest, and the writing.
+    assert told == [(n, 9) for n in range(1, 10)]
+    text = pdf_text(content)
+    for heading in HEADINGS:
+        assert heading in text, heading
+    assert text.count("Per candidate") == 1
+    assert "The heat map draws the 0 candidates with a deviation; the tables list all 60." in text
+    for code in codes:
+        assert len(re.findall(rf"\b{code}\b", text)) == 2, code
+    pages = subprocess.run(["pdftotext", "-", "-"], input=content, capture_output=True, check=True).stdout
+    numbers = [re.findall(r"\bPage (\d+)\b", page.decode()) for page in pages.split(b"\f")[:-1]]
+    assert numbers == [[str(n)] for n in range(1, len(numbers) + 1)]
+    assert not re.search(r"Page \d+ of \d+", text)

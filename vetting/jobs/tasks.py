@@ -44,12 +44,13 @@ class ClaimLost(Exception):
     """Another attempt took the job over while this one worked: its work is rolled back."""
 
 
-def _audit_report(rt: Runtime, session: Session, claim: jobs.Claim, _progress: Progress) -> tuple[str, bytes]:
+def _audit_report(rt: Runtime, session: Session, claim: jobs.Claim, progress: Progress) -> tuple[str, bytes]:
     agency = rt.settings.agency_name
     if not agency:
         raise DomainError(AGENCY_NAME_MISSING, code="agency_name_missing")
     actor = jobs.requester(session, claim)
-    return audit_report.render(session, actor, rt.security, rt.reports, agency, claim.parameters["cycle_id"])
+    cycle_id = claim.parameters["cycle_id"]
+    return audit_report.render(session, actor, rt.security, rt.reports, agency, cycle_id, _steps(progress))
 
 
 def _uniformity_csv(rt: Runtime, session: Session, claim: jobs.Claim, _progress: Progress) -> tuple[str, bytes]:

@@ -17,8 +17,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, lazyload
 
 from vetting import policy
 from vetting.audit.events import Event
@@ -99,32 +99,33 @@ def report(session: Session, actor: User, security: Security, cycle_id: int, min
     """Aggregate selection rates for one cycle; the view is audited."""
     policy.require(actor, policy.Action.AUDIT_READ)
     cycle = get_cycle(session, actor, cycle_id)
-    people = list(session.scalars(select(Candidate).where(Candidate.cycle_id == cycle.id).order_by(Candidate.id)))
-    rows = {
-        r.candidate_id: r
-        for r in session.scalars(
-            select(SelfIdentification).where(SelfIdentification.candidate_id.in_([c.id for c in people]))
+    in_cycle = select(Candidate.id).where(Candidate.cycle_id == cycle.id)
+    candidates = session.scalar(select(func.count()).select_from(in_cycle.subquery())) or 0
+    final = select(Decision.candidate_id, Decision.outcome).where(
+        Decision.candidate_id.in_(in_cycle), Decision.status == DecisionStatus.FINAL
+    )
+    finals = dict(session.execute(final).all())
+    # Only the candidates who answered, without the checklist work a candidate loads with it:
+    # each one's answers are sealed under its own key, opened here and counted, never kept.
+    answered = (
+        select(Candidate, SelfIdentification)
+        .join(SelfIdentification, SelfIdentification.candidate_id == Candidate.id)
+        .where(
+            Candidate.cycle_id == cycle.id,
+            Candidate.wrapped_key.is_not(None),
+            SelfIdentification.answers_enc.is_not(None),
         )
-    }
-    finals = {
-        d.candidate_id: d.outcome
-        for d in session.scalars(
-            select(Decision).where(
-                Decision.candidate_id.in_([c.id for c in people]), Decision.status == DecisionStatus.FINAL
-            )
-        )
-    }
+        .options(lazyload(Candidate.resolutions), lazyload(Candidate.consent))
+        .order_by(Candidate.id)
+    )
     answers: dict[int, Answers] = {}
-    for candidate in people:
-        row = rows.get(candidate.id)
-        if row is None or row.answers_enc is None or candidate.wrapped_key is None:
-            continue
+    for candidate, row in session.execute(answered):
         opened = open_answers(CandidateVault(security.keyring, candidate), row)
         if opened is not None:
             answers[candidate.id] = opened
     axes = []
     for axis, label, group_of in _AXES:
-        grouped = [(c.id, group_of(answers[c.id]) if c.id in answers else None) for c in people]
+        grouped = [(cid, group_of(a)) for cid, a in answers.items()]
         known = [(cid, g) for cid, g in grouped if g is not None]
         order = _group_order(axis)
         decided = [(cid, g) for cid, g in known if cid in finals]
@@ -136,5 +137,5 @@ def report(session: Session, actor: User, security: Security, cycle_id: int, min
         axes.append(AxisReport(axis, label, steps, len(finals) - shown))
     record(session, actor, Event.ADVERSE_IMPACT_VIEWED, subject=cycle, minimum=minimum)
     return AdverseImpactReport(
-        cycle.id, cycle.title, len(people), len(answers), minimum, axes, undecided=len(people) - len(finals)
+        cycle.id, cycle.title, candidates, len(answers), minimum, axes, undecided=candidates - len(finals)
     )
