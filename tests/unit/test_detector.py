@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -142,6 +143,38 @@ def test_each_pattern_fires_on_its_probe(rule: str, text: str) -> None:
 def test_every_pattern_has_anchors_a_lead_and_a_probe() -> None:
     rules = {rule for _axis, rule, _rx in detector.PATTERNS}
     assert rules == set(detector.ANCHORS) == set(detector.LEADS) == set(PATTERN_PROBES)
+
+
+def _alternatives(regex: str) -> list[str]:
+    """The top-level alternatives of a regex (split on "|" outside groups and classes)."""
+    parts, depth, in_class, escaped, last = [], 0, False, False, 0
+    for at, char in enumerate(regex):
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif char == "|" and depth == 0:
+            parts.append(regex[last:at])
+            last = at + 1
+    return [*parts, regex[last:]]
+
+
+def test_patterns_with_a_lead_open_on_a_word() -> None:
+    """A pattern with a lead is tried only where a word opens before its anchor (for speed): so
+    each of its alternatives must start with a word boundary and a letter or digit."""
+    for _axis, rule, regex in detector.PATTERNS:
+        if detector.LEADS[rule]:
+            for alternative in _alternatives(regex):
+                # "\b", then (inside groups) a letter, a digit or a class of them.
+                assert re.match(r"\\b(?:\(\?:)*(?:[a-z]|\\d|\[[0-9a-z])", alternative), (rule, alternative)
 
 
 def test_anchors_hide_no_pattern_match() -> None:

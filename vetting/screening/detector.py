@@ -772,6 +772,10 @@ LEADS: dict[str, int | None] = {
 }
 
 
+#: Where a word opens: the only places a pattern with a lead can start (each opens on ``\b``).
+_WORD_OPENING = re.compile(r"\b\w")
+
+
 @cache
 def _patterns() -> tuple[tuple[str, str, re.Pattern[str]], ...]:
     return tuple((axis, rule, re.compile(rx)) for axis, rule, rx in PATTERNS)
@@ -1056,14 +1060,24 @@ def _pattern_matches(padded: str, windows: dict[int, list[Window]]) -> Iterator[
                 for match in pattern.finditer(padded, low, high):
                     yield match.start(), match.end(), axis, rule
                 continue
-            reached = low
-            for at in sorted({at for anchor in anchors for at in range(max(low, anchor - lead), anchor + 1)}):
-                if at < reached:
-                    continue  # inside the last match: finditer goes on after it
-                hit = pattern.match(padded, at, high)
-                if hit is not None:
-                    yield hit.start(), hit.end(), axis, rule
-                    reached = hit.end()
+            reached = low  # positions before it were tried, or lie inside the last match
+            for anchor in anchors:  # in order
+                first = max(reached, anchor - lead)
+                if first > anchor:
+                    continue
+                # A pattern with a lead opens on a word (``\b``, then a letter or digit): only the
+                # starts of words before the anchor are tried.
+                starts = (
+                    [anchor] if lead == 0 else [w.start() for w in _WORD_OPENING.finditer(padded, first, anchor + 1)]
+                )
+                for at in starts:
+                    if at < reached:
+                        continue  # inside the last match: finditer goes on after it
+                    hit = pattern.match(padded, at, high)
+                    if hit is not None:
+                        yield hit.start(), hit.end(), axis, rule
+                        reached = hit.end()
+                reached = max(reached, anchor + 1)
 
 
 #: Ages written beside a name, which no word anchors: "Brooks, 29, of Hattiesburg" (AGE-P18),
