@@ -1243,6 +1243,8 @@ def _resolve(text: str, keyed: list[Keyed]) -> list[Mention]:
     before a possible one; of equal spans of one axis from two rules, a lexicon phrase and a
     pattern, the first rule id), in one sweep, as mentions of ``text``."""
     mentions: list[Mention] = []
+    # Names bound locally: this loop runs once per span, some 20,000 times in 4 MB of notes.
+    add, new, possibly, certainly = mentions.append, tuple.__new__, POSSIBLE, CERTAIN
     reach: dict[str, int] = {}
     plain = text.isascii()
     length = len(text)
@@ -1255,7 +1257,7 @@ def _resolve(text: str, keyed: list[Keyed]) -> list[Mention]:
         if not plain:
             while stop < length and not text[stop].isascii() and is_ignorable(text[stop]):
                 stop += 1  # an invisible character right after the word goes with it
-        mentions.append(tuple.__new__(Mention, (start, stop, axis, rule, POSSIBLE if possible else CERTAIN)))
+        add(new(Mention, (start, stop, axis, rule, possibly if possible else certainly)))
     return mentions
 
 
