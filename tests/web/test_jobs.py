@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.support import Clock, csrf_from, login, runtime_of
-from tests.web.helpers import db
+from tests.web.helpers import db, pdf_text
 from tests.web.world import API, bearer, build_world, error_of
 from vetting import create_app
 from vetting.config import Settings
@@ -78,6 +79,25 @@ def test_the_api_starts_the_report_and_downloads_it_once_done(app: Flask, client
     }
     [downloaded] = events(app, "job.result_downloaded")
     assert downloaded["sha256"] == result["sha256"]
+
+
+def test_the_report_cites_a_chain_check_committed_before_its_layout(app: Flask, client: FlaskClient) -> None:
+    """Issue 17: the job records the chain check it cites in a transaction of its own, so the
+    chain's lock (taken to number that entry) is not held while the report is laid out; the
+    report names that entry, recorded before the report's own."""
+    world = build_world(app)
+    auditor = bearer(app, world.auditor)
+    run_jobs_inline(app)
+    body = start(client, auditor, world.cycle_id).get_json()
+    status = client.get(body["status_url"], headers=auditor).get_json()
+    text = pdf_text(client.get(status["result"]["url"], headers=auditor).data)
+    cited = re.search(r"The check is recorded as entry (\d+)", text)
+    assert cited
+    with db(app) as session:
+        check = session.query(AuditEvent).filter(AuditEvent.seq == int(cited.group(1))).one()
+        made = session.query(AuditEvent).filter(AuditEvent.event == "audit.report_pdf").one()
+        assert (check.event, check.actor_id) == ("audit.verified", world.auditor.id)
+        assert check.seq < made.seq
 
 
 def test_the_result_is_refused_until_the_job_is_done(app: Flask, client: FlaskClient) -> None:

@@ -48,9 +48,14 @@ def _audit_report(rt: Runtime, session: Session, claim: jobs.Claim, progress: Pr
     agency = rt.settings.agency_name
     if not agency:
         raise DomainError(AGENCY_NAME_MISSING, code="agency_name_missing")
+    # The chain check the report cites, committed first: numbering its entry takes the chain's
+    # lock until the commit, and every audited request would wait for the report's layout.
+    with rt.db.transaction() as first:
+        public_key = rt.settings.audit_signing_key.public_key()
+        checked = audit_log.verify_recorded(first, jobs.requester(first, claim), public_key, ())
     actor = jobs.requester(session, claim)
     cycle_id = claim.parameters["cycle_id"]
-    return audit_report.render(session, actor, rt.security, rt.reports, agency, cycle_id, _steps(progress))
+    return audit_report.render(session, actor, rt.security, rt.reports, agency, cycle_id, _steps(progress), checked)
 
 
 def _uniformity_csv(rt: Runtime, session: Session, claim: jobs.Claim, _progress: Progress) -> tuple[str, bytes]:

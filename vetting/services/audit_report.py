@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from vetting import uniformity_matrix
+from vetting.audit.chain import VerifyResult
 from vetting.audit.events import Event
 from vetting.audit.writer import record
 from vetting.clock import shown_date, shown_time, today, utcnow
@@ -45,12 +46,16 @@ def render(
     agency: str,
     cycle_id: int,
     progress: Progress | None = None,
+    checked: tuple[VerifyResult, int] | None = None,
 ) -> tuple[str, bytes]:
     """(file name, PDF bytes) for ``cycle_id``; refused unless ``actor`` is an auditor. A cycle of
-    more than :data:`ROWS_PER_PART` candidates is laid out in parts (``progress`` hears of each)."""
+    more than :data:`ROWS_PER_PART` candidates is laid out in parts (``progress`` hears of each).
+
+    The report cites the chain check and the entry recording it: ``checked``, made and committed
+    by the caller beforehand (the job: numbering that entry holds the chain's lock until the
+    commit, which must not wait for the layout), or else made here."""
     settings = security.settings
-    # First: verification streams the whole chain through this session.
-    chain, check_seq = audit_log.verify_recorded(session, actor, settings.audit_signing_key.public_key(), ())
+    chain, check_seq = checked or audit_log.verify_recorded(session, actor, settings.audit_signing_key.public_key(), ())
     matrix = uniformity.build(session, actor, cycle_id)
     duties = separation.report(session, actor, cycle_id)[0]
     in_cycle = {r.candidate_id for r in matrix.rows}
