@@ -184,6 +184,7 @@ STRONG_CUES = frozenset(
 #: Colours that are also races: they need the firmest context ("the truck was white", "black coffee").
 COLOUR_WORDS = frozenset(["black", "white", "brown", "red", "yellow"])
 STRONG_PAIRS = frozenset({"i am", "he is", "she is", "we are", "they are", "you are", "is now", "am now"})
+_PAIRED_CUES = frozenset(pair.split()[1] for pair in STRONG_PAIRS)
 #: Weaker cues ("is", "a"): enough for most axes, not for colour words ("the truck was white").
 WEAK_CUES = frozenset(["is", "was", "am", "are", "were", "be", "been", "a", "an", "the"])
 #: Who a colour word is said of, before "is"/"was": a person ("he was black", "Sam is white"),
@@ -261,18 +262,20 @@ def _person_context(
         return True
     low = max(0, start - 40)
     colour = text[start:end] in COLOUR_WORDS
-    goes_on = not (first is None or _word(first) in CLAUSE_END or comma is not None)
+    goes_on = not (first is None or comma is not None or (_word(first) if "'" in first else first) in CLAUSE_END)
     if goes_on and colour and "%" not in text[low:start]:
         return False  # the clause goes on ("black coffee") and no percentage precedes (below)
     # The last two words of the clause before the descriptor, as written and without "'s".
     words = _clause_before(text, low, start)
     last_raw = words[-1] if words else ""
-    last = _word(last_raw)
+    last = _word(last_raw) if "'" in last_raw else last_raw
     if last.endswith("%"):
         return True  # "40% Irish": ancestry
     before = _word(words[0]) if len(words) == 2 else ""
     # "he's" is both a cue as written and "he" once the possessive is stripped: test the word as written.
-    strong = last in STRONG_CUES or last_raw in STRONG_CUES or f"{before} {last}" in STRONG_PAIRS
+    strong = (
+        last in STRONG_CUES or last_raw in STRONG_CUES or (last in _PAIRED_CUES and f"{before} {last}" in STRONG_PAIRS)
+    )
     if strong and not colour:
         return True  # "being Asian on this job is tiring", "got called Mexican like it's an insult"
     if goes_on:
