@@ -7,15 +7,15 @@ lexicon detector in Python. Targets (issue 13): a median ratio of at least 0.5 o
 runs, a 10 KB note under 2 ms, and ``vetting screen --text x`` starting within 10x a bare
 ``python -c pass``.
 
-Where the time goes (valgrind instruction counts for 1 MB of this corpus, the detector's
-collector paused as in use): the raw scan 130 M; the detector 343 M (779 M before the speed work
-of issue 13): normalisation and the word view 31 M; the automaton's own pass over the word view
-109 M, of which 36 M are for the keys that mark a letter typed three times ("gaaay": they put
-every letter at the automaton's root); deciding the hits 90 M, 40 M of it the person-context
-rule of ambiguous words; the patterns 16 M; family history, ages beside names, congregations and
-exception phrases 47 M; tags, broken words and sorting 20,000 spans into mentions the rest. So
-the pass alone nearly equals the baseline, and a ratio of 0.5 would leave about one baseline for
-all the rules.
+Where the time goes (valgrind instruction counts for one steady-state screen of 1 MB of this
+corpus, the collector paused as in use): the raw scan 121 M; the detector 298 M (345 M before the
+second round of speed work, 779 M before the first): normalisation and the word view 33 M; the
+automaton's own pass over the word view 97 M; deciding the hits about 88 M, 22 M of it the
+person-context rule of ambiguous words; the patterns 13 M; family history 8 M; exception phrases
+5 M; ages beside names 3 M; broken words 14 M (most of it reading some 30 hyphenated lexicon
+words again); turning 5,000 spans into sort keys and merging them into mentions 29 M. So the pass
+alone nearly equals the baseline. The second round cut instructions by 14% but CPU time, paired
+run by run with the old detector on the shared machine, by only 1-4%.
 
     .venv/bin/python bench/detector.py [megabytes] [runs]
 """
