@@ -7,7 +7,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, UniqueConstraint, false, text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
 
 from vetting.audit.events import Subject
 from vetting.errors import Conflict
@@ -134,7 +134,12 @@ class Cycle(Base):
         return [a for a in self.assignments if a.ended_at is None]
 
     def members(self, duty: Duty) -> list[User]:
+        """The accounts holding ``duty`` now (loaded on first use: see :data:`WITH_MEMBERS`)."""
         return [a.user for a in self.current_assignments if a.duty is duty]
+
+    def member_ids(self, duty: Duty) -> set[int]:
+        """The ids of those holding ``duty`` now, without loading their accounts."""
+        return {a.user_id for a in self.current_assignments if a.duty is duty}
 
 
 class Assignment(Base):
@@ -154,4 +159,11 @@ class Assignment(Base):
     ended_at: Mapped[datetime | None]
 
     cycle: Mapped[Cycle] = relationship(back_populates="assignments")
-    user: Mapped[User] = relationship(foreign_keys=[user_id], lazy="joined")
+    # Not loaded with the assignment: every permission check reads the cycle's assignments,
+    # and loading each member's account (with its roles and designation) cost ~180 objects a
+    # request under load (issue 17). Pages that name the members load them with WITH_MEMBERS.
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+
+#: Loader option for a cycle whose members are named (pages and lists): their accounts in one go.
+WITH_MEMBERS = selectinload(Cycle.assignments).selectinload(Assignment.user)

@@ -26,6 +26,7 @@ from vetting.errors import (
     ValidationFailed,
 )
 from vetting.models import Assignment, Cycle, CycleStatus, DecisionRule, Duty, User
+from vetting.models.cycle import WITH_MEMBERS
 from vetting.services import fields
 from vetting.services.paging import Key, Page, PageRequest, paginate
 
@@ -74,8 +75,8 @@ def setup_warnings(cycle: Cycle) -> list[str]:
     if cycle.status is CycleStatus.CLOSED:
         return []
     warnings = []
-    investigators = cycle.members(Duty.INVESTIGATOR)
-    board = cycle.members(Duty.BOARD_MEMBER)
+    investigators = cycle.member_ids(Duty.INVESTIGATOR)
+    board = cycle.member_ids(Duty.BOARD_MEMBER)
     if not investigators:
         warnings.append("No investigator is assigned: nobody can search for this cycle's candidates.")
     if not board:
@@ -95,14 +96,14 @@ def setup_warnings(cycle: Cycle) -> list[str]:
 
 def get_cycle(session: Session, actor: User, cycle_id: int) -> Cycle:
     """A cycle the actor may see; others are reported as missing, not forbidden."""
-    cycle = session.get(Cycle, cycle_id)
+    cycle = session.get(Cycle, cycle_id, options=[WITH_MEMBERS])
     if cycle is None or not policy.can_view_cycle(actor, cycle):
         raise NotFound("No such cycle.")
     return cycle
 
 
 def _visible(actor: User) -> Select[Cycle]:
-    query = select(Cycle)
+    query = select(Cycle).options(WITH_MEMBERS)
     if not policy.role_allows(actor, policy.Action.CYCLES_VIEW_ALL):
         query = query.join(Assignment).where(Assignment.user_id == actor.id, Assignment.ended_at.is_(None))
     return query
@@ -218,7 +219,7 @@ def my_duties(session: Session, actor: User, duty: Duty | None = None) -> list[A
     query = (
         select(Assignment)
         .join(Cycle)
-        .options(selectinload(Assignment.cycle))
+        .options(selectinload(Assignment.cycle).options(WITH_MEMBERS))
         .where(Assignment.user_id == actor.id, Assignment.ended_at.is_(None))
         .order_by(Cycle.created_at.desc(), Cycle.id.desc())
     )

@@ -148,7 +148,7 @@ def finding_ids_of(session: Session, release_ids: list[int]) -> list[int]:
 
 def current_recommendations(session: Session, candidate: Candidate) -> list[Recommendation]:
     """Each current board member's latest recommendation."""
-    board = {u.id for u in candidate.cycle.members(Duty.BOARD_MEMBER)}
+    board = candidate.cycle.member_ids(Duty.BOARD_MEMBER)
     rows = session.scalars(
         select(Recommendation)
         .where(Recommendation.candidate_id == candidate.id, Recommendation.superseded_at.is_(None))
@@ -681,7 +681,7 @@ def _state(session: Session, security: Security, candidate: Candidate, *, for_bo
         rule=cycle.decision_rule,
         quorum=cycle.decision_quorum,
         chair_id=cycle.chair_id,
-        board_size=len(cycle.members(Duty.BOARD_MEMBER)),
+        board_size=len(cycle.member_ids(Duty.BOARD_MEMBER)),
         recommendations=[
             RecommendationView(
                 member_id=r.member_id,
@@ -750,7 +750,7 @@ def statuses_of(session: Session, listed: list[Candidate]) -> dict[int, str]:
         .order_by(Decision.id)
     ):
         latest[(row.candidate_id, row.status)] = row  # the newest of each kind wins
-    boards = {c.cycle_id: {u.id for u in c.cycle.members(Duty.BOARD_MEMBER)} for c in listed}
+    boards = {c.cycle_id: c.cycle.member_ids(Duty.BOARD_MEMBER) for c in listed}
     by_candidate = {c.id: c for c in listed}
     recommended: Counter[int] = Counter(
         candidate_id
