@@ -7,17 +7,24 @@ the chain's write lock is taken only for that append and released by the commit,
 through the rest of the use case (issue 17). An event recorded inside a savepoint that rolls
 back is dropped with it. :func:`flush` appends at once, for a caller that needs the entry's
 number before the commit.
+
+Every write request waits for that lock, so on PostgreSQL the append makes as few round trips
+as it can while holding it: the use case's own rows are flushed before it is taken, the lock
+and the head are asked for in one pipeline (the head's statement starts after the lock is
+granted, so it reads the previous holder's commit), and the events and their checkpoint are
+inserted in a second one; the commit is the third.
 """
 
 from __future__ import annotations
 
+from datetime import UTC
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session, SessionTransaction
 
-from vetting.audit.chain import GENESIS_HASH, EntryFields, canonical_json, sign_checkpoint
+from vetting.audit.chain import GENESIS_HASH, Checkpoint, EntryFields, canonical_json, sign_checkpoint
 from vetting.audit.events import Auditable, Event, Subject
 from vetting.clock import utcnow
 from vetting.errors import Refusal
@@ -34,9 +41,30 @@ _PG_CHAIN_LOCK = 7_311_001
 
 
 def _lock_chain(session: Session) -> None:
-    if session.get_bind().dialect.name == "postgresql":
+    if _on_postgresql(session):
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_CHAIN_LOCK})
     # SQLite: BEGIN IMMEDIATE already gives this transaction the only write lock.
+
+
+def _on_postgresql(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def _driver(session: Session) -> Any:
+    """The psycopg connection under this session's transaction (PostgreSQL only)."""
+    return session.connection().connection.driver_connection
+
+
+def _lock_and_read_head(session: Session) -> tuple[int, str]:
+    """Take the chain's lock and read its head: one round trip on PostgreSQL."""
+    if not _on_postgresql(session):
+        return head(session)
+    conn = _driver(session)
+    with conn.pipeline():
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (_PG_CHAIN_LOCK,))
+        cursor = conn.execute("SELECT seq, entry_hash FROM audit_events ORDER BY seq DESC LIMIT 1")
+    last = cursor.fetchone()
+    return (int(last[0]), str(last[1])) if last else (0, GENESIS_HASH)
 
 
 def lock_chain(session: Session) -> None:
@@ -76,13 +104,21 @@ def append(
 
 def flush(session: Session) -> None:
     """Append the events recorded so far, taking the chain's lock until the commit."""
+    entries = _number(session)
+    if entries:
+        session.add_all(entries)
+        session.flush()
+
+
+def _number(session: Session) -> list[AuditEvent]:
+    """Number and hash the recorded events after the chain's head (taking its lock until the
+    commit); the caller inserts them."""
     queue: list[tuple[AuditEvent, SessionTransaction | None]] = session.info.pop(_QUEUE_KEY, [])
     if not queue:
-        return
+        return []
     current: tuple[int, str] | None = session.info.get(_HEAD_KEY)
     if current is None:
-        _lock_chain(session)
-        current = head(session)
+        current = _lock_and_read_head(session)
     seq, prev_hash = current
     for entry, _ in queue:
         seq += 1
@@ -98,10 +134,9 @@ def flush(session: Session) -> None:
         )
         entry.seq, entry.prev_hash, entry.entry_hash = seq, prev_hash, fields.compute_hash()
         prev_hash = entry.entry_hash
-        session.add(entry)
-    session.flush()
     session.info[_HEAD_KEY] = (seq, prev_hash)
     session.info[_DIRTY_KEY] = True
+    return [entry for entry, _ in queue]
 
 
 def record(
@@ -129,7 +164,8 @@ def sign_pending_checkpoint(session: Session) -> None:
     """
     if session.in_nested_transaction():
         return
-    flush(session)
+    session.flush()  # the use case's own rows, before the chain's lock is taken
+    entries = _number(session)
     if not session.info.pop(_DIRTY_KEY, False):
         return
     appended: tuple[int, str] | None = session.info.pop(_HEAD_KEY, None)
@@ -143,6 +179,10 @@ def sign_pending_checkpoint(session: Session) -> None:
             return
     key: Ed25519PrivateKey = session.info["audit_signing_key"]
     cp = sign_checkpoint(key, seq, entry_hash, utcnow())
+    if _on_postgresql(session):
+        _insert_pipelined(session, entries, cp)
+        return
+    session.add_all(entries)
     session.add(
         AuditCheckpoint(
             seq=cp.seq,
@@ -153,6 +193,37 @@ def sign_pending_checkpoint(session: Session) -> None:
         )
     )
     session.flush()
+
+
+def _insert_pipelined(session: Session, entries: list[AuditEvent], cp: Checkpoint) -> None:
+    """Insert ``entries`` and the checkpoint over them in one round trip (PostgreSQL). The rows
+    are exactly what the ORM writes; the entries stay outside the session (nothing reads them
+    back in this transaction, and the table is append-only)."""
+    conn = _driver(session)
+    with conn.pipeline(), conn.cursor() as cursor:
+        if entries:
+            cursor.executemany(
+                "INSERT INTO audit_events (seq, occurred_at, actor_id, event, subject_type, subject_id, data, "
+                "prev_hash, entry_hash) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                [
+                    (
+                        e.seq,
+                        e.occurred_at.astimezone(UTC),
+                        e.actor_id,
+                        e.event,
+                        e.subject_type,
+                        e.subject_id,
+                        e.data,
+                        e.prev_hash,
+                        e.entry_hash,
+                    )
+                    for e in entries
+                ],
+            )
+        cursor.execute(
+            "INSERT INTO audit_checkpoints (seq, entry_hash, signed_at, key_id, signature) VALUES (%s, %s, %s, %s, %s)",
+            (cp.seq, cp.entry_hash, cp.signed_at.astimezone(UTC), cp.key_id, cp.signature),
+        )
 
 
 def forget_pending(session: Session, previous_transaction: SessionTransaction) -> None:
