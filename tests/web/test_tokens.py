@@ -20,7 +20,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select, update
 from werkzeug.test import TestResponse
 
-from tests.support import Clock, Person, api_headers, csrf_from, login, make_user
+from tests.support import Clock, Person, api_headers, csrf_from, login, make_user, statements
 from tests.web.helpers import (
     count,
     db,
@@ -380,3 +380,20 @@ def test_the_test_helpers_only_issue_tokens_to_enrolled_accounts(app: Flask) -> 
         api_headers(app, newcomer)
     assert count(app, ApiToken) == 0
     assert data_of(events(app, Event.TOKEN_REFUSED)[0]) == {"code": "second_factor_required"}
+
+
+def test_a_token_is_checked_in_one_statement_with_its_holders_roles_and_designation(
+    app: Flask, client: FlaskClient
+) -> None:
+    """Every API request is authenticated first: the token, its holder's account, roles and
+    designation are read in one statement, never one after another (issue 17 point 6)."""
+    alice = make_user(app, "alice@example.test", Role.INVESTIGATOR)
+    headers = api_headers(app, alice)
+    assert client.get(f"{API}/reviews", headers=headers).status_code == 200  # records the first use
+    with statements(app) as seen:
+        assert client.get(f"{API}/reviews", headers=headers).status_code == 200
+    token_reads = [s for s in seen if "api_tokens" in s]
+    assert len(token_reads) == 1
+    assert "user_roles" in token_reads[0]
+    assert "sensitive_designations" in token_reads[0]
+    assert not [s for s in seen if s.startswith(("SELECT user_roles", "SELECT sensitive_designations"))]

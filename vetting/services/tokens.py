@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from vetting import policy
 from vetting.audit.events import Event
@@ -207,7 +207,17 @@ def authenticate(session: Session, token: str, *, default_days: int = 90) -> Use
     """
     if not token.startswith(TOKEN_PREFIX):
         return None
-    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == sha256_hex(token)))
+    # One statement: every API request comes through here, so the holder's roles and
+    # designation (which the permission checks read) are joined rather than selected after.
+    row = (
+        session.scalars(
+            select(ApiToken)
+            .where(ApiToken.token_hash == sha256_hex(token))
+            .options(joinedload(ApiToken.user).options(joinedload(User.role_rows), joinedload(User.designation)))
+        )
+        .unique()
+        .one_or_none()
+    )
     if row is None:
         return None
     now = utcnow()
