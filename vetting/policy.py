@@ -378,6 +378,35 @@ def duty_conflict(cycle: Cycle, user_id: int, duty: Duty) -> Assignment | None:
     return held if held is not None and held.duty is not duty else None
 
 
+#: The records acts that bar a person from any duty in a cycle whose records they handled, and
+#: what the refusal says of each (:func:`records_duty_refusal`).
+RECORDS_ACTS: Final[Mapping[str, str]] = {
+    "hold": "placed or released a legal hold over it",
+    "disposition": "proposed or approved the disposition of one of its candidates",
+    "minimisation": "proposed or approved the minimisation of one of its findings",
+    "records_request": "worked on a public-records request whose scope includes it",
+    "production": "made a production bundle of its candidates",
+}
+
+
+def records_duty_refusal(name: str, handled: Iterable[str]) -> str | None:
+    """Why the person called ``name`` may not take a duty (search or decide) in a cycle whose
+    records they ``handled`` (keys of :data:`RECORDS_ACTS`), or ``None``.
+
+    The other direction of :func:`records_refusal` (R2 extended to records; PRODUCT.md §2: a
+    records officer never sits on a board or investigates in a cycle whose records they handle):
+    whoever held, destroyed or released a cycle's records never decides on or searches its
+    candidates. An act long finished counts too, as an ended assignment does (:func:`duty_conflict`).
+    """
+    acts = [RECORDS_ACTS[key] for key in RECORDS_ACTS if key in set(handled)]
+    if not acts:
+        return None
+    return (
+        f"{name} handled this cycle's records ({'; '.join(acts)}): whoever acts on a cycle's records never "
+        "investigates in it nor sits on its board (separation of duties), and no role can override this."
+    )
+
+
 # --- the second person (R3, POL-02) ----------------------------------------------------------------
 
 #: The author or last editor of a finding tried to release it.

@@ -9,9 +9,10 @@ call), and again as a unique constraint in the database. A refusal is a
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Select, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import ColumnElement, Integer, Select, cast, exists, func, or_, select
+from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
 
 from vetting import policy
 from vetting.audit.events import Event
@@ -25,7 +26,24 @@ from vetting.errors import (
     SeparationOfDuties,
     ValidationFailed,
 )
-from vetting.models import Assignment, Cycle, CycleStatus, DecisionRule, Duty, User
+from vetting.models import (
+    Assignment,
+    Candidate,
+    Cycle,
+    CycleStatus,
+    DecisionRule,
+    Disposition,
+    Duty,
+    HoldScope,
+    Job,
+    JobKind,
+    LegalHold,
+    Minimisation,
+    MinimisedFinding,
+    RecordsRequest,
+    RecordsRequestItem,
+    User,
+)
 from vetting.models.cycle import WITH_MEMBERS
 from vetting.services import fields
 from vetting.services.paging import Key, Page, PageRequest, paginate
@@ -131,10 +149,81 @@ def change_status(session: Session, actor: User, cycle_id: int, status: CycleSta
     return cycle
 
 
+def _listed(
+    session: Session, document: InstrumentedAttribute[Any], wanted: Select[Any], key: str = ""
+) -> ColumnElement[bool]:
+    """Whether the JSON array ``document`` (its ``key`` when given) holds one of the ids ``wanted``
+    selects: a records request's scope and a production's candidates are stored as JSON lists."""
+    if session.get_bind().dialect.name == "postgresql":
+        array = document[key] if key else document
+        elements = func.json_array_elements_text(array).table_valued("value")
+    else:
+        elements = (func.json_each(document, f"$.{key}") if key else func.json_each(document)).table_valued("value")
+    return exists().select_from(elements).where(cast(elements.c.value, Integer).in_(wanted))
+
+
+def records_handled(session: Session, cycle: Cycle, user_id: int) -> list[str]:
+    """Which records acts (keys of :data:`vetting.policy.RECORDS_ACTS`) ``user_id`` did on ``cycle``'s
+    records, released, finished or not: one statement, whatever the number of candidates or acts."""
+    candidates = select(Candidate.id).where(Candidate.cycle_id == cycle.id)
+    facts: dict[str, ColumnElement[bool]] = {
+        "hold": exists().where(
+            HoldScope.hold_id == LegalHold.id,
+            or_(LegalHold.placed_by_id == user_id, LegalHold.released_by_id == user_id),
+            # The cycles a hold's scope reaches, as its release's check reads them (holds._cycles_of).
+            or_(
+                HoldScope.cycle_id == cycle.id,
+                HoldScope.candidate_id.in_(candidates),
+                func.lower(HoldScope.position) == cycle.position.lower(),
+            ),
+        ),
+        "disposition": exists().where(
+            Disposition.cycle_id == cycle.id,
+            or_(Disposition.proposed_by_id == user_id, Disposition.approved_by_id == user_id),
+        ),
+        "minimisation": exists().where(
+            MinimisedFinding.minimisation_id == Minimisation.id,
+            MinimisedFinding.cycle_id == cycle.id,
+            or_(Minimisation.proposed_by_id == user_id, Minimisation.approved_by_id == user_id),
+        ),
+        "records_request": or_(
+            exists().where(
+                or_(
+                    *(
+                        column == user_id
+                        for column in (
+                            RecordsRequest.logged_by_id,
+                            RecordsRequest.prepared_by_id,
+                            RecordsRequest.approved_by_id,
+                            RecordsRequest.released_by_id,
+                            RecordsRequest.closed_by_id,
+                        )
+                    )
+                ),
+                or_(
+                    _listed(session, RecordsRequest.cycle_ids, select(Cycle.id).where(Cycle.id == cycle.id)),
+                    _listed(session, RecordsRequest.candidate_ids, candidates),
+                ),
+            ),
+            exists().where(
+                RecordsRequestItem.decided_by_id == user_id, RecordsRequestItem.candidate_id.in_(candidates)
+            ),
+        ),
+        "production": exists().where(
+            Job.kind == JobKind.PRODUCTION,
+            Job.requested_by_id == user_id,
+            _listed(session, Job.parameters, candidates, "candidate_ids"),
+        ),
+    }
+    row = session.execute(select(*(fact.label(key) for key, fact in facts.items()))).one()
+    return [key for key in facts if row._mapping[key]]
+
+
 def assign(session: Session, actor: User, cycle_id: int, user_id: int, duty: Duty) -> Assignment:
     """Give ``user_id`` a duty in the cycle.
 
-    :raises SeparationOfDuties: if the user already has the other duty here (audited)
+    :raises SeparationOfDuties: if the user already has the other duty here, or handled the
+        cycle's records (:func:`vetting.policy.records_duty_refusal`; audited)
     :raises DesignationRequired: if an investigator lacks a current designation (R4)
     :raises Conflict: if the cycle is closed or the user already has this duty
     :raises ValidationFailed: if the user lacks the global role for the duty
@@ -159,6 +248,21 @@ def assign(session: Session, actor: User, cycle_id: int, user_id: int, duty: Dut
                 requested=duty.value,
                 held=conflict.duty.value,
                 ended=conflict.ended_at is not None,
+                code=SeparationOfDuties.code,
+            ),
+        )
+    handled = records_handled(session, cycle, user.id)
+    refusal = policy.records_duty_refusal(user.name, handled)
+    if refusal is not None:
+        raise SeparationOfDuties(
+            refusal,
+            refusal=Refusal.of(
+                Event.ASSIGNMENT_REFUSED,
+                actor,
+                subject=cycle,
+                user_id=user.id,
+                requested=duty.value,
+                records=handled,
                 code=SeparationOfDuties.code,
             ),
         )

@@ -116,6 +116,8 @@ def _of_cycle(session: Session, cycle: Cycle, names: dict[int, str]) -> CycleSep
             who = names.get(data.get("user_id", 0), f"user {data.get('user_id')}")
             tense = "was" if data.get("ended") else "is"
             what = f"Refused to make {who} {_duty(data)}: {tense} {_duty(data, 'held')} here."
+            if data.get("records"):  # R2 extended: they handled the cycle's records (policy.records_duty_refusal)
+                what = f"Refused to make {who} {_duty(data)}: handled this cycle's records."
             refusals.append(Refusal(e.seq, e.occurred_at, actor, what))
         elif policy.SECOND_PERSON_CODES & set(data.get("codes", [])):
             what = (
