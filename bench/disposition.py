@@ -116,7 +116,7 @@ def dispose(rt: Runtime, proposer: int, approver: int, candidate_ids: list[int])
         with rt.db.transaction() as session:
             who = session.get(User, approver)
             assert who is not None
-            disposition.approve(session, who, rt.security, rt.store, row_id)
+            disposition.approve(session, who, rt.security, rt.store, row_id, results=rt.queue.results)
 
 
 def delete_plainly(rt: Runtime, candidate_ids: list[int]) -> int:

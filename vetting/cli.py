@@ -783,7 +783,9 @@ def retention_approve_minimisation(minimisation_id: int, email: str) -> None:
     rt = _runtime()
     try:
         with rt.db.transaction() as session:
-            row = minimisation.approve(session, _acting(session, email), rt.security, rt.store, minimisation_id)
+            row = minimisation.approve(
+                session, _acting(session, email), rt.security, rt.store, minimisation_id, results=rt.queue.results
+            )
             done = (len(row.findings), sum(f.files_deleted for f in row.findings))
     except DomainError as error:
         _fail(error)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,10 +23,12 @@ from sqlalchemy import func, inspect, select, text
 
 from tests.support import Clock, Person, make_user, runtime_of, statements
 from tests.web.board_world import PROTECTED_SUMMARY, BoardWorld, build_board_world
+from tests.web.test_retention import produce
 from tests.web.world import API, add_evidence, add_finding, add_validation, bearer, error_of, png, user_in
 from vetting.audit.events import Event
 from vetting.cli import cli
 from vetting.clock import today
+from vetting.config import Settings
 from vetting.crypto import sha256_hex
 from vetting.models import (
     AuditEvent,
@@ -112,6 +115,12 @@ def build_scene(app: Flask) -> Scene:
 def close_cycle(app: Flask, bw: BoardWorld) -> None:
     with runtime_of(app).db.transaction() as session:
         cycles.change_status(session, user_in(session, bw.world.admin), bw.world.cycle_id, CycleStatus.CLOSED)
+
+
+@pytest.fixture
+def settings(settings: Settings, tmp_path: Path) -> Settings:
+    """A queue of this test's own (the instance folder's is shared by the whole run)."""
+    return settings.with_overrides(queue_url=f"sqlite:///{tmp_path / 'queue.sqlite3'}")
 
 
 @pytest.fixture
@@ -279,6 +288,39 @@ def test_minimised_findings_leave_no_content_nor_file_and_the_chain_and_counts_h
     ]
     again = client.post(f"{API}/minimisations/{minimisation_id}/approve", headers=approver)
     assert error_of(again)["code"] == "already_minimised"
+
+
+def test_a_bundle_holding_a_minimised_finding_as_recorded_goes_with_it(
+    app: Flask, client: FlaskClient, clock: Clock, officers: tuple[Person, Person]
+) -> None:
+    """RET-11: a production bundle with the findings as recorded holds the refuted finding's text
+    and capture; minimising the finding destroys the bundle too (file and key), and its download
+    says so (409 ``disposed``). The released version, which never holds an unreleased finding, stays."""
+    scene = build_scene(app)
+    close_cycle(app, scene.bw)
+    clock.advance(days=PAST_FLOOR_DAYS)
+    rt = runtime_of(app)
+    candidate_id = scene.bw.world.candidate_id
+    recorded_url, recorded = produce(app, client, officers[0], candidate_id)
+    released_url, released = produce(app, client, officers[0], candidate_id, version="released")
+    proposed = client.post(
+        f"{API}/minimisations", json={"finding_ids": [scene.refuted]}, headers=bearer(app, officers[0])
+    )
+    assert proposed.status_code == 201, proposed.get_data(as_text=True)
+    minimisation_id = proposed.get_json()["id"]
+    approved = client.post(f"{API}/minimisations/{minimisation_id}/approve", headers=bearer(app, officers[1]))
+    assert approved.status_code == 200, approved.get_data(as_text=True)
+    [member] = approved.get_json()["findings"]
+    assert recorded.result_sha256 in {f["sha256"] for f in member["destroyed"]["files"]}
+
+    left = {f.name for f in rt.queue.results.scan()}
+    assert recorded.result_file not in left
+    assert released.result_file in left
+    gone = client.get(recorded_url, headers=bearer(app, officers[0]))
+    assert gone.status_code == 409
+    assert error_of(gone)["code"] == "disposed"
+    assert f"minimisation {minimisation_id}" in error_of(gone)["message"]
+    assert client.get(released_url, headers=bearer(app, officers[0])).status_code == 200
 
 
 def test_relevant_released_and_unknown_findings_are_refused_naming_why(

@@ -1,14 +1,16 @@
 """Retention schedule and disposition by crypto-shredding through the API (issue 15 points 1 and 3).
 
 The acceptance: a candidate disposed through the API leaves no sealed value that decrypts and no
-file in the store, while ``vetting audit verify`` and the uniformity report still pass and count
-the candidate; a schedule below a legal floor is refused naming the field, nothing applied; a
-proposer never approves their own proposal (RET-07); investigators and board members get 403.
+file in the store (nor a production bundle holding them in the job store), while ``vetting audit
+verify`` and the uniformity report still pass and count the candidate; a schedule below a legal
+floor is refused naming the field, nothing applied; a proposer never approves their own proposal
+(RET-07); investigators and board members get 403.
 """
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,9 +24,10 @@ from tests.web.world import API, CANDIDATE_NAME, add_candidate, add_evidence, be
 from vetting.audit.events import Event
 from vetting.cli import cli
 from vetting.clock import today
+from vetting.config import Settings
 from vetting.crypto import DataKey, DecryptionError, Keyring, sha256_hex
 from vetting.errors import Conflict
-from vetting.models import AuditEvent, Candidate, CycleStatus, Disposition, Duty, Role
+from vetting.models import AuditEvent, Candidate, CycleStatus, Disposition, Duty, Job, Role
 from vetting.services import cycles, retention, self_identification
 from vetting.services.disposition import rows_of, sealed_models, stored_files_of
 from vetting.services.vault import CandidateVault
@@ -44,6 +47,40 @@ def _schedule(**periods: int) -> dict[str, Any]:
         for c, e in retention.DEFAULTS.items()
     }
     return {"classes": classes}
+
+
+@pytest.fixture
+def settings(settings: Settings, tmp_path: Path) -> Settings:
+    """A queue of this test's own (the instance folder's is shared by the whole run)."""
+    return settings.with_overrides(queue_url=f"sqlite:///{tmp_path / 'queue.sqlite3'}")
+
+
+def produce(
+    app: Flask, client: FlaskClient, person: Person, candidate_id: int, version: str = "recorded"
+) -> tuple[str, Job]:
+    """A production bundle of the candidate (for discovery, findings as recorded by default), made
+    by the job as the API starts it: (its result URL, its job row)."""
+    rt = runtime_of(app)
+    rt.queue.immediate = True
+    headers = bearer(app, person)
+    body = {
+        "candidate_ids": [candidate_id],
+        "purpose": "discovery",
+        "reference": "Doe v. City, No. 26-cv-0141",
+        "version": version,
+        "prefix": "VET",
+    }
+    started = client.post(f"{API}/productions", json=body, headers=headers)
+    assert started.status_code == 202, started.get_json()
+    status = client.get(started.get_json()["status_url"], headers=headers).get_json()
+    assert status["status"] == "done", status
+    url = status["result"]["url"]
+    assert client.get(url, headers=headers).status_code == 200
+    with rt.db.transaction() as session:
+        job = session.get(Job, status["id"])
+        assert job is not None
+        session.expunge(job)
+    return url, job
 
 
 @pytest.fixture
@@ -139,6 +176,9 @@ def test_a_disposed_candidate_leaves_nothing_that_decrypts_and_the_chain_and_rep
 
     clock.advance(days=PAST_RETENTION_DAYS)
     proposer, approver = (bearer(app, p) for p in officers)  # tokens live 90 days
+    # A production bundle of the candidate (case file, consent, evidence), made before the disposition.
+    bundle_url, bundle = produce(app, client, officers[0], world.candidate_id)
+    assert bundle.result_file in {f.name for f in rt.queue.results.scan()}
     due = client.get(f"{API}/retention/due", headers=proposer).get_json()
     assert [c["candidate_id"] for c in due["candidates"]] == [world.candidate_id]
     assert due["candidates"][0]["disposition_date"] is not None
@@ -161,7 +201,10 @@ def test_a_disposed_candidate_leaves_nothing_that_decrypts_and_the_chain_and_rep
     tombstone = approved.get_json()
     assert tombstone["status"] == "disposed"
     assert tombstone["approved_by"] == officers[1].id
-    assert sorted(f["sha256"] for f in tombstone["destroyed"]["files"]) == sorted(f.sha256 for f in files)
+    assert sorted(f["sha256"] for f in tombstone["destroyed"]["files"]) == sorted(
+        [f.sha256 for f in files] + [bundle.result_sha256]
+    )
+    assert tombstone["destroyed"]["file_counts"]["job_result"] == 1
     assert sum(tombstone["destroyed"]["sealed"].values()) == len(before)
 
     # The raw database: no data key, the old wrapped key nowhere, no name in clear, and no
@@ -194,6 +237,14 @@ def test_a_disposed_candidate_leaves_nothing_that_decrypts_and_the_chain_and_rep
     # The store: none of the candidate's files remains.
     left = {f.name for f in rt.store.scan()}
     assert not left & {f.storage_name for f in files}
+    # Nor does the production bundle that held them: its file is gone, its key destroyed, its URL says why.
+    assert bundle.result_file not in {f.name for f in rt.queue.results.scan()}
+    with rt.db.transaction() as session:
+        assert session.scalar(select(Job.result_key).where(Job.id == bundle.id)) is None
+    gone = client.get(bundle_url, headers=bearer(app, officers[0]))
+    assert gone.status_code == 409
+    assert error_of(gone)["code"] == "disposed"
+    assert f"disposition {disposition_id}" in error_of(gone)["message"]
 
     # The chain still verifies; the storage check finds nothing missing; the uniformity report counts the candidate.
     verified = app.test_cli_runner().invoke(cli, args=["audit", "verify", "--full"])

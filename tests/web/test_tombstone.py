@@ -40,7 +40,9 @@ def disposed(app: Flask, clock: Clock) -> tuple[BoardWorld, int, Person]:
     with rt.db.transaction() as session:
         proposed = disposition.propose(session, user_in(session, proposer), bw.world.candidate_id)
     with rt.db.transaction() as session:
-        disposition.approve(session, user_in(session, approver), rt.security, rt.store, proposed.id)
+        disposition.approve(
+            session, user_in(session, approver), rt.security, rt.store, proposed.id, results=rt.queue.results
+        )
         designation = session.scalar(
             select(SensitiveDesignation).where(SensitiveDesignation.user_id == bw.world.inv.id)
         )

@@ -177,5 +177,7 @@ def minimisation_get(minimisation_id: int) -> ResponseReturnValue:
 )
 def minimisation_approve(minimisation_id: int) -> ResponseReturnValue:
     with transaction() as session:
-        row = minimisation.approve(session, current_user, runtime().security, runtime().store, minimisation_id)
+        row = minimisation.approve(
+            session, current_user, runtime().security, runtime().store, minimisation_id, results=runtime().queue.results
+        )
         return jsonify(_minimisation_json(row))

@@ -273,5 +273,7 @@ def disposition_certificate(disposition_id: int) -> ResponseReturnValue:
 )
 def disposition_approve(disposition_id: int) -> ResponseReturnValue:
     with transaction() as session:
-        row = disposition.approve(session, current_user, runtime().security, runtime().store, disposition_id)
+        row = disposition.approve(
+            session, current_user, runtime().security, runtime().store, disposition_id, results=runtime().queue.results
+        )
         return jsonify(_disposition_json(row))

@@ -171,4 +171,4 @@ def _disposed(
     if candidate_id is None or session.scalar(select(Disposition.id).where(Disposition.candidate_id == candidate_id)):
         return
     proposed = disposition.propose(session, officer, candidate_id)
-    disposition.approve(session, admin, security, store, proposed.id)
+    disposition.approve(session, admin, security, store, proposed.id, results=None)  # no job has run yet

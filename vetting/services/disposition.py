@@ -11,6 +11,8 @@ earliest disposition date; a second person approves it, and the approval carries
   the store once the transaction has committed (before it, a rollback would leave a key with no
   files); a file the store fails to delete is unreadable anyway, and, its rows now being a disposed
   candidate's, ``vetting storage check --repair`` removes it as orphaned;
+- so are the production bundles that list the candidate (job results, each sealed under its job's
+  own key, which is destroyed with them): their download answers 409 ``disposed``;
 - what is *not* sealed under that key is cleared: the outbox messages that carried the candidate's
   links hold the candidate's address and their text in clear (under no key at all), so their
   recipient, subject and body are overwritten;
@@ -60,7 +62,7 @@ from vetting.models import (
     User,
 )
 from vetting.pdf import Reports
-from vetting.services import holds, users
+from vetting.services import holds, jobs, users
 from vetting.services.context import Security
 from vetting.services.paging import Key, Page, PageRequest, paginate
 from vetting.services.retention import CandidateRetention, retention_for
@@ -411,11 +413,19 @@ def approval_refusal(session: Session, actor: User, row: Disposition) -> str | N
 
 
 def approve(
-    session: Session, actor: User, security: Security, store: EncryptedStore, disposition_id: int
+    session: Session,
+    actor: User,
+    security: Security,
+    store: EncryptedStore,
+    disposition_id: int,
+    *,
+    results: EncryptedStore | None,
 ) -> Disposition:
-    """Approve a proposed disposition and carry it out (see the module). Never by its proposer
-    (409 ``second_person_required``); refused like a proposal if the candidate is no longer due
-    or is now held (the check is made again at approval)."""
+    """Approve a proposed disposition and carry it out (see the module), with the production
+    bundles that hold the candidate (their files in the job store ``results``, see
+    :func:`jobs.destroy_results`). Never by its proposer (409 ``second_person_required``); refused
+    like a proposal if the candidate is no longer due or is now held (the check is made again at
+    approval)."""
     # Locked (PostgreSQL): of two approvals at once, the second waits and finds it carried out.
     row = session.get(Disposition, disposition_id, with_for_update=True)
     if row is None:
@@ -431,6 +441,10 @@ def approve(
     if blocked is not None:
         raise blocked
     destroyed = shred(session, security, candidate, store)
+    bundles = jobs.destroy_results(session, results, [candidate.id], f"disposition {row.id}")
+    destroyed["files"] += [bundle.tombstone() for bundle in bundles]
+    if bundles:
+        destroyed["file_counts"]["job_result"] = len(bundles)
     row.status = DispositionStatus.DISPOSED
     row.approved_by_id = actor.id
     row.disposed_at = utcnow()

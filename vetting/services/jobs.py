@@ -11,6 +11,7 @@ ever comes back, can no longer record anything. So the result is recorded exactl
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
@@ -29,7 +30,7 @@ from vetting.models.base import MAX_ID
 from vetting.services import production
 from vetting.services.cycles import get_cycle
 from vetting.services.paging import Key, Page, PageRequest, paginate
-from vetting.services.stored_files import write_file
+from vetting.services.stored_files import delete_after_commit, write_file
 from vetting.storage import EncryptedStore, FileMissing
 
 #: The parameters each kind takes: ids only, never candidate content.
@@ -167,8 +168,9 @@ def job_result(
     if job.status is not JobStatus.DONE:
         state = "failed" if job.status is JobStatus.FAILED else "is not finished yet"
         raise Conflict(f"This job {state}: there is no file to download.", code="job_not_done")
+    if job.result_key is None:  # see destroy_results
+        raise Conflict(job.error_message or DESTROYED, code="disposed")
     assert job.result_file is not None
-    assert job.result_key is not None
     assert job.result_name is not None
     try:
         key = DataKey(keyring.decrypt(job.result_key, _key_purpose(job.id)))
@@ -181,6 +183,70 @@ def job_result(
         raise Conflict("The job's file does not match its recorded hash.", code="job_result_missing")
     record(session, actor, Event.JOB_RESULT_DOWNLOADED, subject=job, kind=job.kind.value, sha256=job.result_sha256)
     return job.result_name, job.kind.media_type, content
+
+
+#: Why a destroyed result cannot be downloaded, when no disposition is named.
+DESTROYED = "This job's file was destroyed with the records it held."
+
+
+@dataclass(frozen=True)
+class DestroyedResult:
+    """A job's result destroyed with a candidate's records: what the tombstone keeps of it."""
+
+    job_id: int
+    candidate_ids: frozenset[int]
+    sha256: str
+    size: int
+
+    def tombstone(self) -> dict[str, Any]:
+        return {"kind": "job_result", "job": self.job_id, "sha256": self.sha256, "size": self.size}
+
+
+def destroy_results(
+    session: Session,
+    results: EncryptedStore | None,
+    candidate_ids: Collection[int],
+    by: str,
+    *,
+    recorded_only: bool = False,
+) -> list[DestroyedResult]:
+    """Destroy the result of every finished job that holds content of ``candidate_ids`` (RET-07,
+    RET-11): production bundles listing one of them (``recorded_only``: only those with the findings
+    as recorded, the one version a minimised finding is in). The other kinds hold codes, counts and
+    audit events, never content. The job's data key is destroyed now, its file deleted from
+    ``results`` once the transaction commits (as the candidate's files; ``None``: the caller has
+    no job store, as the demo's loader, which runs no job, and the file is left unreadable); its
+    download then answers 409 ``disposed`` saying ``by`` (e.g. "disposition 4"). Two statements,
+    whatever the number of jobs."""
+    wanted = set(candidate_ids)
+    rows = session.execute(
+        select(Job.id, Job.parameters, Job.result_file, Job.result_sha256, Job.result_bytes).where(
+            Job.kind == JobKind.PRODUCTION, Job.status == JobStatus.DONE, Job.result_key.is_not(None)
+        )
+    ).all()
+    doomed = [
+        row
+        for row in rows
+        if wanted & set(row.parameters["candidate_ids"])
+        and (not recorded_only or row.parameters["version"] == "recorded")
+    ]
+    if not doomed:
+        return []
+    session.execute(
+        update(Job)
+        .where(Job.id.in_([row.id for row in doomed]))
+        .values(result_key=None, error_message=f"This job's file was destroyed by {by}: it held records disposed of.")
+        .execution_options(synchronize_session="fetch")
+    )
+    if results is not None:
+        delete_after_commit(session, results, [row.result_file for row in doomed])
+    destroyed = []
+    for row in doomed:
+        assert row.result_sha256 is not None  # a done job has both
+        assert row.result_bytes is not None
+        held = frozenset(wanted & set(row.parameters["candidate_ids"]))
+        destroyed.append(DestroyedResult(row.id, held, row.result_sha256, row.result_bytes))
+    return destroyed
 
 
 # --- the worker's side -----------------------------------------------------------------------------

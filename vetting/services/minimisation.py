@@ -84,7 +84,7 @@ from vetting.models import (
     ValidationStep,
 )
 from vetting.models.base import AppendOnly
-from vetting.services import holds, users
+from vetting.services import holds, jobs, users
 from vetting.services.context import Security
 from vetting.services.disposition import StoredCopy, sealed_models
 from vetting.services.paging import Key, Page, PageRequest, paginate
@@ -538,9 +538,17 @@ def propose_due(session: Session, actor: User, cycle_id: int | None = None) -> M
 
 
 def approve(
-    session: Session, actor: User, security: Security, store: EncryptedStore, minimisation_id: int
+    session: Session,
+    actor: User,
+    security: Security,
+    store: EncryptedStore,
+    minimisation_id: int,
+    *,
+    results: EncryptedStore | None,
 ) -> Minimisation:
-    """Approve a proposed minimisation and carry it out (see the module). Never by its proposer
+    """Approve a proposed minimisation and carry it out (see the module), with the production
+    bundles holding the findings as recorded of a member's candidate (their files in the job store
+    ``results``, see :func:`jobs.destroy_results`; each counted on the first member it held). Never by its proposer
     (409 ``second_person_required``); refused like a proposal if a finding is now held (409
     ``legal_hold``) or no longer minimisable (the checks are made again at approval)."""
     # Locked (PostgreSQL): of two approvals at once, the second waits and finds it carried out.
@@ -555,8 +563,16 @@ def approve(
         raise Conflict("This minimisation was carried out already.", code="already_minimised")
     _checked(session, actor, [m.finding_id for m in members], row)
     destroyed = purge(session, security, store, [m.finding_id for m in members])
+    bundles = jobs.destroy_results(
+        session, results, {m.candidate_id for m in members}, f"minimisation {row.id}", recorded_only=True
+    )
     for member in members:
-        member.destroyed = destroyed[member.finding_id]
+        held = [b for b in bundles if member.candidate_id in b.candidate_ids]
+        bundles = [b for b in bundles if b not in held]
+        member.destroyed = {
+            **destroyed[member.finding_id],
+            "files": destroyed[member.finding_id]["files"] + [b.tombstone() for b in held],
+        }
         member.files_deleted = len(member.destroyed["files"])
     row.status = MinimisationStatus.MINIMISED
     row.approved_by_id = actor.id

@@ -129,7 +129,16 @@ def approve(minimisation_id: int) -> ResponseReturnValue:
     try:
         submit(
             form,
-            lambda s: minimisation.approve(s, current_user, runtime().security, runtime().store, minimisation_id).id,
+            lambda s: (
+                minimisation.approve(
+                    s,
+                    current_user,
+                    runtime().security,
+                    runtime().store,
+                    minimisation_id,
+                    results=runtime().queue.results,
+                ).id
+            ),
         )
     except FormFailed as failed:
         return _approve_page(minimisation_id, failed.message or "The form has expired; try again.", failed.status)

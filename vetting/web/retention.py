@@ -256,7 +256,17 @@ def disposition_approve(disposition_id: int) -> ResponseReturnValue:
     form = ActionForm()
     try:
         submit(
-            form, lambda s: disposition.approve(s, current_user, runtime().security, runtime().store, disposition_id).id
+            form,
+            lambda s: (
+                disposition.approve(
+                    s,
+                    current_user,
+                    runtime().security,
+                    runtime().store,
+                    disposition_id,
+                    results=runtime().queue.results,
+                ).id
+            ),
         )
     except FormFailed as failed:
         return _approve_page(disposition_id, failed.message or "The form has expired; try again.", failed.status)
