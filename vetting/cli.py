@@ -792,6 +792,218 @@ def retention_approve_minimisation(minimisation_id: int, email: str) -> None:
     click.echo(f"Minimisation {minimisation_id}: {done[0]} finding(s) minimised, {done[1]} file(s) deleted.")
 
 
+def _fail_as(error: DomainError, options: dict[str, str]) -> NoReturn:
+    """Refuse naming the command's option for the service's field (``classes.x.y`` by its first part)."""
+    field = error.field or ""
+    option = options.get(field) or options.get(field.split(".", 1)[0])
+    if option is None:
+        _fail(error)
+    raise click.ClickException(f"{error.message} ({option})")
+
+
+def _disposition_line(row: Any) -> str:
+    return (
+        f"{row.id}\t{row.candidate_code}\tcycle {row.cycle_id}\t{row.status.value}\tdue {row.due_on.isoformat()}\t"
+        f"{row.retention_class}"
+    )
+
+
+@retention_group.command("dispose")
+@click.argument("candidate_id", type=click.IntRange(min=1))
+@click.option("--by", "email", required=True, help="The records officer or administrator proposing it.")
+def retention_dispose(candidate_id: int, email: str) -> None:
+    """Propose the disposition of CANDIDATE_ID (past their date, on no hold) as --by; a second person
+    approves it with approve-disposition (RET-07). Prints its id."""
+    from vetting.services import disposition
+
+    rt = _runtime()
+    try:
+        with rt.db.transaction() as session:
+            row = disposition.propose(session, _acting(session, email), candidate_id)
+            line = f"Disposition {row.id} proposed for candidate {row.candidate_code} (due {row.due_on.isoformat()})"
+    except DomainError as error:
+        _fail(error)
+    click.echo(f"{line}: a second person approves it.")
+
+
+@retention_group.command("approve-disposition")
+@click.argument("disposition_id", type=click.IntRange(min=1))
+@click.option("--by", "email", required=True, help="A second person: not the one who proposed it.")
+@click.confirmation_option(prompt="The candidate's data key and files are destroyed for good. Approve?")
+def retention_approve_disposition(disposition_id: int, email: str) -> None:
+    """Approve and carry out disposition DISPOSITION_ID as --by: the candidate's key is destroyed
+    and their files deleted (irreversible; a tombstone remains)."""
+    from vetting.services import disposition
+
+    rt = _runtime()
+    try:
+        with rt.db.transaction() as session:
+            row = disposition.approve(
+                session, _acting(session, email), rt.security, rt.store, disposition_id, results=rt.queue.results
+            )
+            done = (row.candidate_code, row.files_deleted)
+    except DomainError as error:
+        _fail(error)
+    click.echo(f"Disposition {disposition_id}: candidate {done[0]} disposed, {done[1]} file(s) deleted.")
+
+
+@retention_group.command("dispositions")
+@click.option("--by", "email", required=True, help="A records reader (records officer, auditor, administrator).")
+@click.option("--status", type=click.Choice(["proposed", "disposed", "all"]), default="all", show_default=True)
+def retention_dispositions(email: str, status: str) -> None:
+    """List the dispositions, newest first: id, candidate code, cycle, state, date due and class."""
+    from vetting.services import disposition
+    from vetting.services.paging import MAX_LIMIT, PageRequest
+
+    rt = _runtime()
+    page = PageRequest(limit=MAX_LIMIT)
+    try:
+        while True:
+            with rt.db.transaction() as session:
+                found = disposition.dispositions_page(
+                    session, _acting(session, email), page, None if status == "all" else status
+                )
+                lines = [_disposition_line(row) for row in found.items]
+            for line in lines:
+                click.echo(line)
+            if found.next_cursor is None:
+                break
+            page = PageRequest(limit=MAX_LIMIT, cursor=found.next_cursor)
+    except DomainError as error:
+        _fail(error)
+    click.echo(f"{found.total} disposition(s).", err=True)
+
+
+@retention_group.command("disposition")
+@click.argument("disposition_id", type=click.IntRange(min=1))
+@click.option("--by", "email", required=True, help="A records reader (records officer, auditor, administrator).")
+@click.option(
+    "--certificate",
+    "output",
+    type=click.Path(dir_okay=False, writable=True),
+    default=None,
+    help="Write the certificate of destruction (PDF, audited) to this file.",
+)
+def retention_disposition(disposition_id: int, email: str, output: str | None) -> None:
+    """Print disposition DISPOSITION_ID (who proposed and approved it, the class and citation relied
+    on); --certificate writes its certificate of destruction once carried out."""
+    from vetting.config import AGENCY_NAME_MISSING
+    from vetting.services import disposition
+
+    rt = _runtime()
+    try:
+        with rt.db.transaction() as session:
+            actor = _acting(session, email)
+            found = disposition.detail(session, actor, disposition_id)
+            row = found.row
+            lines = [
+                _disposition_line(row),
+                f"  proposed by {found.proposed_by} {_moment(row.proposed_at)}",
+                f"  approved by {found.approved_by} {_moment(row.disposed_at)}"
+                if found.approved_by
+                else "  awaiting approval",
+                f"  {row.citation}",
+            ]
+            content = None
+            if output is not None:
+                if not rt.settings.agency_name:
+                    raise click.ClickException(AGENCY_NAME_MISSING)
+                name, content = disposition.certificate_pdf(
+                    session, actor, rt.security, rt.reports, rt.settings.agency_name, disposition_id
+                )
+    except DomainError as error:
+        _fail(error)
+    for line in lines:
+        click.echo(line)
+    if output is not None and content is not None:
+        with open(output, "wb") as handle:
+            handle.write(content)
+        click.echo(f"Wrote {output} ({name}, {len(content)} bytes).", err=True)
+
+
+def _class_periods(given: tuple[str, ...]) -> dict[str, int]:
+    """``--class NAME=DAYS`` options as {class: days}; a bad one is refused naming --class."""
+    from vetting.models import RetentionClass
+
+    names = {c.value for c in RetentionClass}
+    periods: dict[str, int] = {}
+    for part in given:
+        name, sep, days = part.partition("=")
+        if not sep or name.strip() not in names:
+            raise click.BadParameter(
+                f"{part!r}: give NAME=DAYS, NAME one of {', '.join(sorted(names))}.", param_hint="--class"
+            )
+        if not days.strip().isdigit():
+            raise click.BadParameter(f"{part!r}: DAYS is a whole number of days.", param_hint="--class")
+        periods[name.strip()] = int(days)
+    return periods
+
+
+@retention_group.command("propose-schedule")
+@click.option("--by", "email", required=True, help="The records officer or administrator proposing it.")
+@click.option(
+    "--class",
+    "classes",
+    multiple=True,
+    metavar="NAME=DAYS",
+    help="A class's new period in days (repeat); the others, triggers and citations stay as in force.",
+)
+@click.option(
+    "--file",
+    "path",
+    type=click.File("r"),
+    default=None,
+    help='The whole schedule as JSON: {"class": {"period_days": N, "trigger": T, "citation": C}, ...}.',
+)
+def retention_propose_schedule(email: str, classes: tuple[str, ...], path: Any) -> None:
+    """Propose a change of the retention schedule as --by (RET-07: a second person approves it with
+    approve-schedule). Periods below a legal floor are refused naming the class."""
+    import json
+
+    from vetting.services import retention
+
+    if bool(classes) == (path is not None):
+        raise click.BadParameter("give either --class NAME=DAYS (repeat) or --file.", param_hint="--class")
+    periods = _class_periods(classes)
+    raw: Any = None
+    if path is not None:
+        try:
+            raw = json.load(path)
+        except ValueError as error:
+            raise click.BadParameter(f"not JSON: {error}.", param_hint="--file") from error
+        if not isinstance(raw, dict):
+            raise click.BadParameter("a JSON object of classes.", param_hint="--file")
+    rt = _runtime()
+    try:
+        with rt.db.transaction() as session:
+            actor = _acting(session, email)
+            if raw is None:
+                entries = retention.schedule_state(session, actor).current.entries
+                raw = {c.value: e.as_dict() for c, e in entries.items()}
+                for name, days in periods.items():
+                    raw[name] = {**raw[name], "period_days": days}
+            row_id = retention.propose_schedule(session, actor, raw).id
+    except DomainError as error:
+        _fail_as(error, {"classes": "--file" if path is not None else "--class"})
+    click.echo(f"Schedule proposal {row_id} made: a second person approves it.")
+
+
+@retention_group.command("approve-schedule")
+@click.argument("schedule_id", type=click.IntRange(min=1))
+@click.option("--by", "email", required=True, help="A second person: not the one who proposed it.")
+def retention_approve_schedule(schedule_id: int, email: str) -> None:
+    """Approve schedule proposal SCHEDULE_ID as --by: it is in force from now (RET-07)."""
+    from vetting.services import retention
+
+    rt = _runtime()
+    try:
+        with rt.db.transaction() as session:
+            retention.approve_schedule(session, _acting(session, email), schedule_id)
+    except DomainError as error:
+        _fail(error)
+    click.echo(f"Schedule {schedule_id} approved: it is in force.")
+
+
 @cli.group("holds")
 def holds_group() -> None:
     """Legal holds (issue 15, RET-02, RET-03): list, place, and release as a second person."""
@@ -956,6 +1168,172 @@ def requests_due(within: int) -> None:
     for view in views:
         click.echo(_request_line(view))
     click.echo(f"{len(views)} request(s) due within {within} business day(s).", err=True)
+
+
+#: The options of `requests log` for the service's fields.
+_REQUEST_OPTIONS = {
+    "requester_name": "--requester",
+    "requester_contact": "--contact",
+    "received_on": "--received",
+    "due_on": "--due",
+    "statute": "--statute",
+    "description": "--description",
+    "scope": "--cycle/--candidate",
+    "cycle_ids": "--cycle",
+    "candidate_ids": "--candidate",
+    "release_id": "--release",
+    "decision": "--decision",
+    "exemption_code": "--code",
+    "reason": "--reason",
+}
+
+
+@requests_group.command("log")
+@click.option("--by", "email", required=True, help="The records officer logging it.")
+@click.option("--requester", required=True, help="The requester's name.")
+@click.option("--contact", required=True, help="The requester's address or e-mail.")
+@click.option("--received", type=click.DateTime(["%Y-%m-%d"]), required=True, help="Day received (YYYY-MM-DD).")
+@click.option("--description", required=True, help="The records asked for, in the requester's words.")
+@click.option("--statute", default="", help="The statute it was made under (default: the agency's).")
+@click.option(
+    "--due", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Due day (default: the business days after receipt)."
+)
+@click.option("--cycle", "cycle_ids", type=int, multiple=True, help="A cycle in its scope (repeat for more).")
+@click.option("--candidate", "candidate_ids", type=int, multiple=True, help="A candidate in its scope (repeat).")
+def requests_log(
+    email: str,
+    requester: str,
+    contact: str,
+    received: datetime,
+    description: str,
+    statute: str,
+    due: datetime | None,
+    cycle_ids: tuple[int, ...],
+    candidate_ids: tuple[int, ...],
+) -> None:
+    """Log a public-records request as --by (RET-10); prints its id and due day."""
+    from vetting.services import records_requests
+
+    rt = _runtime()
+    data = records_requests.RequestInput(
+        requester_name=requester,
+        requester_contact=contact,
+        received_on=received.date(),
+        description=description,
+        statute=statute,
+        due_on=due.date() if due else None,
+        cycle_ids=cycle_ids,
+        candidate_ids=candidate_ids,
+    )
+    try:
+        with rt.db.transaction() as session:
+            row = records_requests.log_request(
+                session,
+                _acting(session, email),
+                data,
+                response_days=rt.settings.records_request_days,
+                default_statute=rt.settings.records_statute,
+            )
+            done = (row.id, row.due_on.isoformat())
+    except DomainError as error:
+        _fail_as(error, _REQUEST_OPTIONS)
+    click.echo(f"Request {done[0]} logged, due {done[1]}.")
+
+
+@requests_group.command("show")
+@click.argument("request_id", type=click.IntRange(min=1))
+@click.option("--by", "email", required=True, help="A records officer without a duty in its cycles.")
+def requests_show(request_id: int, email: str) -> None:
+    """Print request REQUEST_ID and its working copy: each released finding's release id, candidate,
+    checklist item and the decision taken (no finding text)."""
+    from vetting.services import records_requests
+
+    rt = _runtime()
+    try:
+        with rt.db.transaction() as session:
+            copy = records_requests.working_copy(session, _acting(session, email), rt.security, request_id)
+    except DomainError as error:
+        _fail(error)
+    click.echo(_request_line(copy.request))
+    for item in copy.items:
+        decided = f"{item.decision.value} ({item.exemption_code})" if item.decision else "undecided"
+        click.echo(f"  release {item.finding.release_id}\t{item.candidate_code}\t{item.finding.item_title}\t{decided}")
+    click.echo(f"{len(copy.items)} item(s), {copy.undecided} undecided.", err=True)
+
+
+@requests_group.command("exempt")
+@click.argument("request_id", type=click.IntRange(min=1))
+@click.option("--by", "email", required=True, help="A records officer without a duty in its cycles.")
+@click.option("--release", "release_id", type=click.IntRange(min=1), required=True, help="The item (`requests show`).")
+@click.option("--decision", type=click.Choice(["release_text", "withhold"]), required=True)
+@click.option("--code", required=True, help="The exemption code: confidential_background_file, personnel_record, ...")
+def requests_exempt(request_id: int, email: str, release_id: int, decision: str, code: str) -> None:
+    """Decide one item of request REQUEST_ID's working copy under an exemption code (RET-10)."""
+    from vetting.services import records_requests
+
+    rt = _runtime()
+    try:
+        with rt.db.transaction() as session:
+            records_requests.set_exemption(session, _acting(session, email), request_id, release_id, decision, code)
+    except DomainError as error:
+        _fail_as(error, _REQUEST_OPTIONS)
+    click.echo(f"Request {request_id}: release {release_id} {decision.replace('_', ' ')} ({code}).")
+
+
+def _request_step(email: str, request_id: int, step: Any, done: str) -> None:
+    """One step of a request's workflow as --by, in one transaction; refusals name the option."""
+    rt = _runtime()
+    try:
+        with rt.db.transaction() as session:
+            step(session, _acting(session, email), request_id)
+    except DomainError as error:
+        _fail_as(error, _REQUEST_OPTIONS)
+    click.echo(f"Request {request_id} {done}.")
+
+
+@requests_group.command("prepare")
+@click.argument("request_id", type=click.IntRange(min=1))
+@click.option("--by", "email", required=True, help="A records officer without a duty in its cycles.")
+def requests_prepare(request_id: int, email: str) -> None:
+    """Fix what request REQUEST_ID releases (every item decided); a second person approves it."""
+    from vetting.services import records_requests
+
+    _request_step(email, request_id, records_requests.prepare_release, "prepared: a second person approves it")
+
+
+@requests_group.command("approve")
+@click.argument("request_id", type=click.IntRange(min=1))
+@click.option("--by", "email", required=True, help="A second person: not the one who prepared it.")
+def requests_approve(request_id: int, email: str) -> None:
+    """Approve request REQUEST_ID's prepared release as --by (never its preparer)."""
+    from vetting.services import records_requests
+
+    _request_step(email, request_id, records_requests.approve_release, "approved")
+
+
+@requests_group.command("release")
+@click.argument("request_id", type=click.IntRange(min=1))
+@click.option("--by", "email", required=True, help="The records officer who sent it to the requester.")
+def requests_release(request_id: int, email: str) -> None:
+    """Record that request REQUEST_ID's approved release went to the requester (nothing is sent by this)."""
+    from vetting.services import records_requests
+
+    _request_step(email, request_id, records_requests.record_release, "released: the release log records it")
+
+
+@requests_group.command("close")
+@click.argument("request_id", type=click.IntRange(min=1))
+@click.option("--by", "email", required=True, help="A records officer without a duty in its cycles.")
+@click.option("--reason", required=True, help="What the requester is told.")
+@click.option("--denied", is_flag=True, help="Deny it (else closed: withdrawn, or no such records).")
+def requests_close(request_id: int, email: str, reason: str, denied: bool) -> None:
+    """Close request REQUEST_ID without a release, or deny it with --denied."""
+    from vetting.services import records_requests
+
+    def close(session: Any, actor: Any, ident: int) -> Any:
+        return records_requests.close_request(session, actor, ident, reason, denied=denied)
+
+    _request_step(email, request_id, close, "denied" if denied else "closed")
 
 
 @cli.group("links")
