@@ -18,6 +18,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from tests.support import Clock, Person, login, make_user, post_form, runtime_of, statements
+from tests.web.board_world import build_board_world
 from tests.web.helpers import db
 from tests.web.records_world import production_body, proposed_minimisation
 from tests.web.world import API, World, add_finding, bearer, build_world, error_of, record_consent, user_in
@@ -31,6 +32,7 @@ from vetting.models import (
     DispositionStatus,
     Job,
     JobKind,
+    RecordsRequest,
     Role,
 )
 from vetting.services import audit_log, cycles, holds, records_requests, retention, separation
@@ -257,3 +259,33 @@ def test_the_web_form_refuses_with_the_reason(
     assert len(refusals(app)) == 1
     with db(app) as session:
         assert session.scalar(select(func.count()).select_from(Assignment).where(Assignment.user_id == dual.id)) == 0
+
+
+@pytest.mark.parametrize("dual_acts", ["decides_an_item", "approves"])
+def test_the_approver_or_an_item_decider_of_a_records_request_is_refused_its_cycles_board(
+    app: Flask, client: FlaskClient, dual: Person, second: Person, dual_acts: str
+) -> None:
+    """RET-10 and R2: whoever decided an item of a request's working copy, or approved its release,
+    handled the records of the cycles in its scope."""
+    bw = build_board_world(app)
+    world = bw.world
+    rt = runtime_of(app)
+    _request(app, second, cycle_ids=[world.cycle_id])
+    with rt.db.transaction() as session:
+        preparer = user_in(session, second)
+        request_id = session.scalars(select(RecordsRequest.id)).one()
+        copy = records_requests.working_copy(session, preparer, rt.security, request_id)
+        for n, item in enumerate(copy.items):
+            by = user_in(session, dual) if dual_acts == "decides_an_item" and n == 0 else preparer
+            records_requests.set_exemption(
+                session, by, request_id, item.finding.release_id, "withhold", "confidential_background_file"
+            )
+    if dual_acts == "approves":
+        with rt.db.transaction() as session:
+            records_requests.prepare_release(session, user_in(session, second), request_id)
+        with rt.db.transaction() as session:
+            records_requests.approve_release(session, user_in(session, dual), request_id)
+    response = assign(client, app, world, dual, world.cycle_id, "board_member")
+    assert response.status_code == 409, response.get_json()  # type: ignore[attr-defined]
+    assert "worked on a public-records request whose scope includes it" in error_of(response)["message"]  # type: ignore[arg-type]
+    assert refusals(app)[0]["records"] == ["records_request"]
