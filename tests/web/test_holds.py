@@ -7,6 +7,7 @@ Who may read, place and release holds; 409 ``second_person_required`` for the pl
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from typing import Any
 
@@ -16,7 +17,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from tests.support import Clock, Person, csrf_from, login, make_user, runtime_of, statements
-from tests.web.board_world import build_board_world, complete
+from tests.web.board_world import BoardWorld, build_board_world, complete
 from tests.web.helpers import db
 from tests.web.world import (
     API,
@@ -32,9 +33,20 @@ from tests.web.world import (
     resolve,
     user_in,
 )
+from vetting.audit.events import Event
 from vetting.cli import cli
 from vetting.clock import today
-from vetting.models import Candidate, CycleStatus, HoldScope, LegalHold, ReminderKind, Role
+from vetting.models import (
+    AuditEvent,
+    BoardQuestion,
+    Candidate,
+    CycleStatus,
+    Finding,
+    HoldScope,
+    LegalHold,
+    ReminderKind,
+    Role,
+)
 from vetting.services import cycles, reminders
 
 HOLD = {"matter": "Doe v. City", "reference": "2:26-cv-0001", "reason": "EEOC charge filed by a rejected candidate"}
@@ -464,3 +476,68 @@ def test_the_place_form_names_a_date_range_without_its_position(
     assert placed.status_code == 302
     assert "Position Patrol officer" in client.get(placed.headers["Location"]).get_data(as_text=True)
     assert hold_rows(app) == (1, 1)
+
+
+def _held_write(client: FlaskClient, app: Flask, bw: BoardWorld, route: str) -> tuple[str, str, dict[str, Any], Person]:
+    """The records a route would rewrite, made before the hold; the request that rewrites them."""
+    world = bw.world
+    inv, admin = bearer(app, world.inv), bearer(app, world.admin)
+    email_url = f"{API}/candidates/{world.candidate_id}/email"
+    assert client.put(email_url, json={"email": "casey@example.org"}, headers=admin).status_code == 200
+    if route == "redaction":
+        summary = client.get(f"{API}/findings/{bw.findings[0]}", headers=inv).get_json()["summary"]
+        body = {"field": "summary", "text": summary.split()[0]}
+        return "POST", f"{API}/findings/{bw.findings[0]}/redactions", body, world.inv
+    if route in ("email_replaced", "email_cleared"):
+        return "PUT", email_url, {"email": "other@example.org" if route == "email_replaced" else ""}, world.admin
+    if route == "link_to_a_new_email":
+        body = {"purpose": "self_identification", "email": "other@example.org"}
+        return "POST", f"{API}/candidates/{world.candidate_id}/links", body, world.admin
+    question = {"finding_id": bw.findings[0], "question": "Was the post public?"}
+    asked = client.post(
+        f"{API}/board/candidates/{world.candidate_id}/questions", json=question, headers=bearer(app, bw.member)
+    )
+    assert asked.status_code == 201, asked.get_data(as_text=True)
+    url = f"{API}/questions/{asked.get_json()['id']}/answer"
+    assert client.post(url, json={"answer": "Yes, on a public page."}, headers=inv).status_code == 200
+    return "POST", url, {"answer": "No, it was private."}, world.inv
+
+
+@pytest.mark.parametrize(
+    "route", ["redaction", "email_replaced", "email_cleared", "link_to_a_new_email", "answer_reworded"]
+)
+def test_a_held_candidates_records_are_not_rewritten_by_any_route(
+    app: Flask, client: FlaskClient, officer: Person, route: str
+) -> None:
+    """RET-02: a redaction (which withdraws the board's release), replacing or clearing the sealed
+    address (also through a new link), and re-wording a drafted answer are each refused with 409
+    ``legal_hold`` and audited; the record stays as it was. A link to the address on file still goes."""
+    bw = build_board_world(app)
+    method, url, body, who = _held_write(client, app, bw, route)
+    candidate_id = bw.world.candidate_id
+    assert place(client, bearer(app, officer), candidate_ids=[candidate_id]).status_code == 201
+    before = _sealed_of(app, candidate_id)
+
+    refused = client.open(url, method=method, json=body, headers=bearer(app, who))
+    assert refused.status_code == 409, refused.get_data(as_text=True)
+    assert error_of(refused)["code"] == "legal_hold"
+    assert _sealed_of(app, candidate_id) == before
+    with db(app) as session:
+        audited = session.scalars(select(AuditEvent.data).where(AuditEvent.event == Event.HOLD_CHANGE_REFUSED.value))
+        assert [json.loads(d)["candidate_ids"] for d in audited] == [[candidate_id]]
+    if route == "link_to_a_new_email":
+        same = {"purpose": "self_identification", "email": "casey@example.org"}
+        assert client.post(url, json=same, headers=bearer(app, who)).status_code == 201
+
+
+def _sealed_of(app: Flask, candidate_id: int) -> dict[str, str | None]:
+    """The sealed address, every finding's summary and release, and every drafted answer, as stored."""
+    with db(app) as session:
+        candidate = session.get(Candidate, candidate_id)
+        assert candidate is not None
+        values: dict[str, str | None] = {"email": candidate.email_enc}
+        for f in session.scalars(select(Finding).where(Finding.candidate_id == candidate_id)):
+            values[f"finding {f.id}"] = f"{f.summary_enc} {f.current_release_id}"
+        for q in session.scalars(select(BoardQuestion).where(BoardQuestion.candidate_id == candidate_id)):
+            values[f"question {q.id}"] = q.answer_enc
+        return values

@@ -55,6 +55,7 @@ from vetting.pdf import Reports
 from vetting.services import (
     candidates,
     decisions,
+    holds,
     investigation,
     link_guard,
     mail,
@@ -120,7 +121,13 @@ def _set_email(session: Session, actor: User, security: Security, candidate: Can
     address = email.strip()
     if address and not is_address(address):
         raise ValidationFailed("Give one e-mail address, such as name@example.org.", field="email")
-    CandidateVault(security.keyring, candidate).seal_field(candidate, "email", address or None)
+    vault = CandidateVault(security.keyring, candidate)
+    on_file = vault.open_optional_field(candidate, "email")
+    if on_file is not None and (address or None) != on_file:
+        # Replacing or clearing the address destroys the one on file (RET-02); a first address, or
+        # the same one given again (to issue a link to it), is allowed while the candidate is held.
+        holds.require_not_held(session, [candidate.id], actor)
+    vault.seal_field(candidate, "email", address or None)
     # Personal data: the event says that it changed, never what it is.
     record(session, actor, Event.CANDIDATE_EMAIL_SET, subject=candidate, cleared=not address)
 

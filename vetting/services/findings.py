@@ -456,9 +456,12 @@ def resolve_mention(
 
 
 def redact_words(session: Session, actor: User, security: Security, finding_id: int, field: str, words: str) -> Finding:
-    """Redact words the detector missed, in every place they occur in one field (R3)."""
+    """Redact words the detector missed, in every place they occur in one field (R3). Refused while
+    the candidate is on legal hold (409 ``legal_hold``, RET-02): a redaction rewrites the screened
+    text and withdraws the board's release."""
     finding = finding_for_work(session, actor, finding_id, lock=True)
     finding.require_not_withdrawn()
+    holds.require_not_held(session, [finding.candidate_id], actor)
     vault = CandidateVault(security.keyring, finding.candidate)
     texts = view_of(finding, vault).screened_texts()
     redaction.redact_words(session, actor, vault, finding, field, words, texts)

@@ -22,7 +22,7 @@ from vetting.audit.writer import record
 from vetting.clock import utcnow
 from vetting.errors import Conflict, NotFound, ValidationFailed
 from vetting.models import Assignment, BoardQuestion, Candidate, Duty, User
-from vetting.services import candidates
+from vetting.services import candidates, holds
 from vetting.services.context import Security
 from vetting.services.decisions import board_candidate, clean_text, released_text
 from vetting.services.paging import Key, Page, PageRequest, paginate
@@ -65,9 +65,13 @@ def _for_investigator(session: Session, actor: User, question_id: int) -> tuple[
 
 
 def answer(session: Session, actor: User, security: Security, question_id: int, text: str) -> BoardQuestion:
-    """Answer (or re-word the answer to) a board question; it waits for a second investigator."""
+    """Answer (or re-word the answer to) a board question; it waits for a second investigator.
+    Re-wording is refused while the candidate is on legal hold (409 ``legal_hold``, RET-02: the
+    draft would be overwritten); a first answer adds a record and stays allowed."""
     row, candidate = _for_investigator(session, actor, question_id)
     row.require_unapproved()
+    if row.answer_enc is not None:
+        holds.require_not_held(session, [candidate.id], actor)
     vault = CandidateVault(security.keyring, candidate)
     cited = released_text(session, security, candidate, [row.finding_id])
     cleaned = clean_text(actor, text, "answer", "answer", candidate, vault, cited)
