@@ -1570,21 +1570,25 @@ def _print_custody(found: Any) -> None:
         click.echo(f"{d.kind} {d.id}\t{d.status}\t{d.retention_class}\t{d.citation}")
 
 
-@custody_group.command("evidence")
-@click.argument("evidence_id", type=click.IntRange(min=1))
-@click.option(
+_custody_reader = click.option(
     "--by",
     "email",
     required=True,
     help="Who reads it: a records officer, auditor, administrator or the cycle's investigator.",
 )
-@click.option(
+_custody_pdf = click.option(
     "--pdf",
     "output",
     type=click.Path(dir_okay=False, writable=True),
     default=None,
     help="Write the PDF report here (audited).",
 )
+
+
+@custody_group.command("evidence")
+@click.argument("evidence_id", type=click.IntRange(min=1))
+@_custody_reader
+@_custody_pdf
 def custody_evidence(evidence_id: int, email: str, output: str | None) -> None:
     """Print evidence file EVIDENCE_ID's chain of custody, one step a line; --pdf writes the report."""
     from vetting.services import custody
@@ -1594,19 +1598,8 @@ def custody_evidence(evidence_id: int, email: str, output: str | None) -> None:
 
 @custody_group.command("consent")
 @click.argument("candidate_id", type=click.IntRange(min=1))
-@click.option(
-    "--by",
-    "email",
-    required=True,
-    help="Who reads it: a records officer, auditor, administrator or the cycle's investigator.",
-)
-@click.option(
-    "--pdf",
-    "output",
-    type=click.Path(dir_okay=False, writable=True),
-    default=None,
-    help="Write the PDF report here (audited).",
-)
+@_custody_reader
+@_custody_pdf
 def custody_consent(candidate_id: int, email: str, output: str | None) -> None:
     """Print the chain of custody of CANDIDATE_ID's signed consent form; --pdf writes the report."""
     from vetting.services import custody
