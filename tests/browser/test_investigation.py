@@ -74,7 +74,8 @@ def test_an_investigator_works_a_candidate_end_to_end(
     page.get_by_label("Screenshot, PDF or page archive").set_input_files(str(capture))
     page.get_by_role("button", name="Upload").click()
     expect(page.get_by_text(re.compile(r"SHA-256 on receipt: [0-9a-f]{64}"))).to_be_visible()
-    expect(page.get_by_role("link", name="capture.png")).to_be_visible()
+    expect(page.get_by_role("link", name="capture.png", exact=True)).to_be_visible()
+    expect(page.get_by_role("link", name="Chain of custody of capture.png")).to_be_visible()
 
     page.get_by_label("Method").select_option("second_source")
     page.get_by_role("radio", name="Corroborates").check()
