@@ -16,8 +16,8 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, case, false, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, case, false, func, literal, select
+from sqlalchemy.orm import Session, lazyload
 
 from vetting import policy
 from vetting.audit.events import Event
@@ -29,6 +29,7 @@ from vetting.models import (
     Assignment,
     BehaviourCategory,
     Candidate,
+    ChecklistTemplate,
     Cycle,
     Decision,
     DecisionStatus,
@@ -144,33 +145,64 @@ def _candidate(
     released: Mapping[BehaviourCategory, int],
     decision_status: str,
     awaits_me: bool = False,
+    *,
+    stage: str | None = None,
+    resolved: tuple[int, int] | None = None,
+    names: bool | None = None,
 ) -> BoardCandidate:
+    """One candidate as the board sees them; ``stage`` and ``resolved`` (items resolved, on the
+    checklist) when the caller counted them in SQL, else from the candidate's loaded rows, and
+    ``names`` when the caller asked the policy once for the whole cycle."""
     name = DISPOSED if candidate.wrapped_key is None else None
-    if policy.can_see_candidate_name(actor, candidate.cycle) and candidate.wrapped_key is not None:
+    if names is None:
+        names = policy.can_see_candidate_name(actor, candidate.cycle)
+    if names and candidate.wrapped_key is not None:
         name = read_profile(CandidateVault(security.keyring, candidate), candidate).name
+    stage = stage if stage is not None else stage_of(candidate)
     if candidate.search_completed_at is None:
         return BoardCandidate(
             candidate.id,
             candidate.code,
             name,
-            stage_of(candidate),
+            stage,
             0,
             0,
             {},
             "Search in progress",
             search_completed=False,
         )
-    resolved, total = progress(candidate)
+    done, total = resolved if resolved is not None else progress(candidate)
     return BoardCandidate(
         id=candidate.id,
         code=candidate.code,
         name=name,
-        stage=stage_of(candidate),
-        resolved=resolved,
+        stage=stage,
+        resolved=done,
         total=total,
         released={c: released[c] for c in CATEGORY_ORDER if released.get(c)},
         decision_status=decision_status,
         awaits_me=awaits_me,
+    )
+
+
+def _checklist_label(session: Session, cycle: Cycle) -> str | None:
+    """The cycle's checklist as "<template> v<n>", reading the template's name only (its draft
+    items, which loading the template brings, are no business of the board)."""
+    version = cycle.checklist_version
+    if version is None:
+        return None
+    name = session.scalar(select(ChecklistTemplate.name).where(ChecklistTemplate.id == version.template_id))
+    return f"{name} v{version.number}"
+
+
+def _resolved_count(item_ids: list[int]) -> ColumnElement[int]:
+    """How many of ``item_ids`` the candidate row of the enclosing query has resolved."""
+    return (
+        select(func.count())
+        .select_from(ItemResolution)
+        .where(ItemResolution.candidate_id == Candidate.id, ItemResolution.item_id.in_(item_ids))
+        .correlate(Candidate)
+        .scalar_subquery()
     )
 
 
@@ -206,6 +238,10 @@ def _decision_rank(cycle: Cycle) -> ColumnElement[int]:
     )
 
 
+def _item_ids(cycle: Cycle) -> list[int]:
+    return [i.id for i in cycle.checklist_version.items] if cycle.checklist_version else []
+
+
 def _sort_keys(sort: str, cycle: Cycle, awaiting: ColumnElement[bool] | None) -> list[Key]:
     last = Key(Candidate.id)
     if sort == "waiting" and awaiting is not None:
@@ -213,14 +249,8 @@ def _sort_keys(sort: str, cycle: Cycle, awaiting: ColumnElement[bool] | None) ->
     if sort == "stage":
         return [Key(stage_rank()), last]
     if sort == "checklist":
-        items = [i.id for i in cycle.checklist_version.items] if cycle.checklist_version else []
-        resolved = (
-            select(func.count())
-            .select_from(ItemResolution)
-            .where(ItemResolution.candidate_id == Candidate.id, ItemResolution.item_id.in_(items))
-            .correlate(Candidate)
-            .scalar_subquery()
-        )
+        items = _item_ids(cycle)
+        resolved = _resolved_count(items)
         # Fewest items resolved first; a candidate still searched shows no progress to the board.
         return [Key(case((Candidate.search_completed_at.is_(None), 0), else_=resolved - len(items))), last]
     if sort == "released":
@@ -254,7 +284,14 @@ def cycle_overview(
         if awaiting is not None
         else 0
     )
-    query = select(Candidate).where(in_cycle)
+    items = _item_ids(cycle)
+    # The page's rows only, with their stage and progress counted by the database: no consent,
+    # resolution or cycle rows are loaded per candidate (the cycle is the one already loaded).
+    query = (
+        select(Candidate, stage_rank(), _resolved_count(items) if items else literal(0))
+        .where(in_cycle)
+        .options(lazyload(Candidate.cycle), lazyload(Candidate.consent), lazyload(Candidate.resolutions))
+    )
     if waiting_only:
         query = query.where(awaiting if awaiting is not None else false())
     if stage in STAGES:
@@ -267,8 +304,8 @@ def cycle_overview(
         page or PageRequest(),
         name=f"board/{cycle.id}/{sort}",
     )
-    shown: list[Candidate] = rows.items
-    searched = [c for c in shown if c.search_completed_at is not None]
+    shown: list[tuple[Candidate, int, int]] = rows.items
+    searched = [c for c, _, _ in shown if c.search_completed_at is not None]
     released = released_counts(session, [c.id for c in searched])
     statuses = decisions.statuses_of(session, searched)
     mine = (
@@ -276,10 +313,21 @@ def cycle_overview(
         if awaiting is not None and searched
         else set()
     )
+    names = policy.can_see_candidate_name(actor, cycle)
     listed = rows.with_items(
         [
-            _candidate(actor, security, c, released.get(c.id, {}), statuses.get(c.id, ""), awaits_me=c.id in mine)
-            for c in shown
+            _candidate(
+                actor,
+                security,
+                c,
+                released.get(c.id, {}),
+                statuses.get(c.id, ""),
+                awaits_me=c.id in mine,
+                stage=STAGES[rank],
+                resolved=(done, len(items)),
+                names=names,
+            )
+            for c, rank, done in shown
         ]
     )
     record(session, actor, Event.BOARD_CYCLE_VIEWED, subject=cycle)
@@ -288,7 +336,7 @@ def cycle_overview(
         title=cycle.title,
         position=cycle.position,
         blind_review=cycle.blind_review,
-        checklist_label=cycle.checklist_version.label if cycle.checklist_version else None,
+        checklist_label=_checklist_label(session, cycle),
         page=listed,
         waiting=waiting or 0,
     )
@@ -324,7 +372,7 @@ def summary(session: Session, actor: User, security: Security, candidate_id: int
         blind_review=cycle.blind_review,
         candidate=_candidate(actor, security, candidate, Counter(f.category for f in released), state.status),
         search=SearchStatement(
-            checklist_label=cycle.checklist_version.label if cycle.checklist_version else None,
+            checklist_label=_checklist_label(session, cycle),
             total=len(item_ids),
             by_status={s: statuses[s] for s in ResolutionStatus if statuses[s]},
             search_completed=candidate.search_completed_at is not None,

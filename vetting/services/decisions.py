@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import ColumnElement, and_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from vetting import policy
 from vetting.audit.events import Event
@@ -168,6 +168,21 @@ def _decision(session: Session, candidate: Candidate, status: DecisionStatus) ->
 
 def final_decision(session: Session, candidate: Candidate) -> Decision | None:
     return _decision(session, candidate, DecisionStatus.FINAL)
+
+
+def _final_and_proposal(session: Session, candidate: Candidate) -> tuple[Decision | None, Decision | None]:
+    """:func:`final_decision` and :func:`pending_proposal` in one query."""
+    latest: dict[DecisionStatus, Decision] = {}
+    for row in session.scalars(
+        select(Decision)
+        .where(
+            Decision.candidate_id == candidate.id, Decision.status.in_([DecisionStatus.FINAL, DecisionStatus.PROPOSED])
+        )
+        .order_by(Decision.id)
+    ):
+        latest[row.status] = row  # the newest of each kind wins
+    final = latest.get(DecisionStatus.FINAL)
+    return final, None if final else latest.get(DecisionStatus.PROPOSED)
 
 
 def pending_proposal(session: Session, candidate: Candidate) -> Decision | None:
@@ -656,8 +671,7 @@ def _state(session: Session, security: Security, candidate: Candidate, *, for_bo
     """Recommendations, the decision, notices and responses of one candidate, whose access the
     caller checked; ``for_board`` puts the candidate's own words through the firewall."""
     vault = CandidateVault(security.keyring, candidate)
-    final = final_decision(session, candidate)
-    proposal = None if final else _decision(session, candidate, DecisionStatus.PROPOSED)  # pending_proposal
+    final, proposal = _final_and_proposal(session, candidate)
     notices = list(session.scalars(select(Notice).where(Notice.candidate_id == candidate.id).order_by(Notice.id)))
     responses = list(
         session.scalars(
@@ -748,9 +762,13 @@ def statuses_of(session: Session, listed: list[Candidate]) -> dict[int, str]:
         select(Decision)
         .where(Decision.candidate_id.in_(ids), Decision.status.in_([DecisionStatus.FINAL, DecisionStatus.PROPOSED]))
         .order_by(Decision.id)
+        .options(lazyload(Decision.recorded_by))  # who recorded it is not part of the label
     ):
         latest[(row.candidate_id, row.status)] = row  # the newest of each kind wins
-    boards = {c.cycle_id: c.cycle.member_ids(Duty.BOARD_MEMBER) for c in listed}
+    boards: dict[int, set[int]] = {}
+    for c in listed:  # once per cycle, not per candidate
+        if c.cycle_id not in boards:
+            boards[c.cycle_id] = c.cycle.member_ids(Duty.BOARD_MEMBER)
     by_candidate = {c.id: c for c in listed}
     recommended: Counter[int] = Counter(
         candidate_id
