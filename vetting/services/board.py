@@ -37,6 +37,7 @@ from vetting.models import (
     ItemResolution,
     Recommendation,
     ResolutionStatus,
+    ResponseKind,
     User,
 )
 from vetting.pdf import Reports
@@ -360,12 +361,16 @@ def waiting_counts(session: Session, actor: User) -> dict[int, int]:
 def summary(session: Session, actor: User, security: Security, candidate_id: int) -> BoardSummary:
     """One candidate's released summary, grouped by behaviour category; viewing is audited."""
     candidate = decisions.board_candidate(session, actor, candidate_id)
-    released = released_findings(session, security, candidate)
+    state = decisions.board_state(session, actor, security, candidate.id)
+    # The open disputes are among the responses the board's record already read (R7).
+    disputed = {
+        int(f) for r in state.responses if r.kind is ResponseKind.DISPUTE and r.closed_at is None for f in r.finding_ids
+    }
+    released = released_findings(session, security, candidate, disputed=disputed)
     cycle = candidate.cycle
     item_ids = {i.id for i in cycle.checklist_version.items} if cycle.checklist_version else set()
     statuses = Counter(r.status for r in candidate.resolutions if r.item_id in item_ids)
     record(session, actor, Event.BOARD_SUMMARY_VIEWED, subject=candidate)
-    state = decisions.board_state(session, actor, security, candidate.id)
     return BoardSummary(
         cycle_id=cycle.id,
         cycle_title=cycle.title,

@@ -83,14 +83,17 @@ def disputed_findings(session: Session, candidate_ids: Iterable[int]) -> set[int
     return {int(f) for ids in rows for f in ids}
 
 
-def released_findings(session: Session, security: Security, candidate: Candidate) -> list[BoardFinding]:
+def released_findings(
+    session: Session, security: Security, candidate: Candidate, *, disputed: set[int] | None = None
+) -> list[BoardFinding]:
     """The candidate's findings as released: the current release of each, unless refuted or
-    withdrawn since; each marked if the candidate disputes it."""
-    return released_findings_of(session, security, [candidate])[candidate.id]
+    withdrawn since; each marked if the candidate disputes it (``disputed``: the findings named
+    in their open disputes, when the caller has read them already)."""
+    return released_findings_of(session, security, [candidate], disputed=disputed)[candidate.id]
 
 
 def released_findings_of(
-    session: Session, security: Security, listed: Iterable[Candidate]
+    session: Session, security: Security, listed: Iterable[Candidate], *, disputed: set[int] | None = None
 ) -> dict[int, list[BoardFinding]]:
     """:func:`released_findings` of each candidate, in the same queries however many are listed
     (the board's dashboard)."""
@@ -110,7 +113,8 @@ def released_findings_of(
         # Only the current release and the item's title are read: the rest loads on access, if ever.
         .options(lazyload(Finding.candidate), lazyload(Finding.evidence), lazyload(Finding.mentions))
     )
-    disputed = disputed_findings(session, vaults)
+    if disputed is None:
+        disputed = disputed_findings(session, vaults)
     for finding in rows:
         release = finding.current_release
         if (
