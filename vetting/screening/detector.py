@@ -175,6 +175,11 @@ STRONG_CUES = frozenset(
         "proud",
         "openly",
         "fellow",
+        "raised",
+        "vote",
+        "voted",
+        "voting",
+        "half",
         "being",
         "officially",
         "born",
@@ -185,8 +190,27 @@ STRONG_CUES = frozenset(
 COLOUR_WORDS = frozenset(["black", "white", "brown", "red", "yellow"])
 STRONG_PAIRS = frozenset({"i am", "he is", "she is", "we are", "they are", "you are", "is now", "am now"})
 _PAIRED_CUES = frozenset(pair.split()[1] for pair in STRONG_PAIRS)
-#: Weaker cues ("is", "a"): enough for most axes, not for colour words ("the truck was white").
-WEAK_CUES = frozenset(["is", "was", "am", "are", "were", "be", "been", "a", "an", "the"])
+#: Weaker cues ("is", "a", "my"): enough for most axes, not for colour words ("the truck was white").
+WEAK_CUES = frozenset(
+    ["is", "was", "am", "are", "were", "be", "been", "a", "an", "the", "my", "our", "his", "her", "their"]
+)
+#: Words after a descriptor that end its noun phrase in posts as a clause break would: "thank a vet
+#: today", "solidarity with the union tonight", "old af", "liberal all the way", "conservative till i die".
+POST_ENDINGS = frozenset(
+    ["today", "tonight", "yesterday", "tomorrow", "again", "lol", "lmao", "smh", "tbh", "af", "rn", "btw"]
+    + ["forever", "till", "til", "all"]
+)
+#: A descriptor as a way of life in a post ("retired life", "navy life", "#vetlife"); "old" reads
+#: as former ("my old life") and colours keep their firmer rule.
+_LIFE_WORDS = frozenset(["life", "lyfe"])
+_POSSESSIVES = frozenset(["my", "our", "his", "her", "their"])
+#: Function words after a capitalised descriptor used as a noun end the noun phrase: "a Mexican in
+#: a group chat", "the Vietnamese in an argument", "a Canadian for years"; a lower-case word reads
+#: as the everyday noun ("a pole in the ground", "the vet on Tuesday") and keeps the firmer rule.
+_NOMINAL_AXES = frozenset(["national_origin", "race_colour", "religion"])
+_NOUN_ENDED_BY = frozenset(
+    ["in", "on", "at", "with", "for", "from", "to", "of", "who", "that", "is", "was", "are", "were", "has", "had"]
+)
 #: Who a colour word is said of, before "is"/"was": a person ("he was black", "Sam is white"),
 #: unlike a thing ("the truck was white"). Capitalised names are checked on the original text.
 SUBJECT_PRONOUNS = frozenset(["i", "he", "she", "they", "we", "you", "who", "u", "ur"])
@@ -256,13 +280,13 @@ def _person_context(
     assert after is not None  # every group is optional
     comma, first, second = after.groups()
     people = person_words()
-    if first is not None and (_word(first) if "'" in first else first) in people:
-        return True
-    if second is not None and (_word(second) if "'" in second else second) in people:
+    if any(w is not None and (_word(w) if "'" in w else w) in people for w in (first, second)):
         return True
     low = max(0, start - 40)
-    colour = text[start:end] in COLOUR_WORDS
-    goes_on = not (first is None or comma is not None or (_word(first) if "'" in first else first) in CLAUSE_END)
+    word = text[start:end]
+    colour = word in COLOUR_WORDS
+    head = None if first is None else (_word(first) if "'" in first else first)
+    goes_on = not (head is None or comma is not None or head in CLAUSE_END or head in POST_ENDINGS)
     if goes_on and colour and "%" not in text[low:start]:
         return False  # the clause goes on ("black coffee") and no percentage precedes (below)
     # The last two words of the clause before the descriptor, as written and without "'s".
@@ -278,6 +302,8 @@ def _person_context(
     )
     if strong and not colour:
         return True  # "being Asian on this job is tiring", "got called Mexican like it's an insult"
+    if not colour and _post_frame(text, start, end, head, last_raw, before, goes_on, axis, capitalised):
+        return True
     if goes_on:
         return False  # the clause goes on: "black coffee"
     if not words or strong:
@@ -295,12 +321,96 @@ def _person_context(
     return False
 
 
+def _post_frame(
+    text: str,
+    start: int,
+    end: int,
+    head: str | None,
+    last_raw: str,
+    before: str,
+    goes_on: bool,
+    axis: str,
+    capitalised: Capitalised | None,
+) -> bool:
+    """The frames of posts and notes that make a descriptor (not a colour) about someone although
+    the clause goes on after it (issue 13)."""
+    last = _word(last_raw) if "'" in last_raw else last_raw
+    if head == "always" and "once" in (last, before):
+        again = _ALWAYS_AGAIN.search(text, end, end + 40)
+        # "once a marine always a marine", "once Navy, always"; not "once deployed, always restarts".
+        return again is not None and (again.group(2) is not None or again.group(1) == text[start:end])
+    if not goes_on:
+        return False
+    if head in _LIFE_WORDS and text[start:end] != "old":
+        return True  # "retired life", "navy life": a way of life
+    if last in _POSSESSIVES and head in ("years", "days"):
+        return True  # "my navy years", "my single days"
+    # "a Mexican in a group chat"; not "The Navy in..." opening a sentence.
+    return (
+        head in _NOUN_ENDED_BY
+        and axis in _NOMINAL_AXES
+        and last in ("a", "an", "the")
+        and capitalised is not None
+        and capitalised(start)
+        and not capitalised(start - len(last_raw) - 1)
+    )
+
+
+#: Words right after a labour word that make it a union, a strike or a complaint someone takes part
+#: in ("union meeting", "strike day 3", "picket strong", "talked to the union people", "#strikeready").
+LABOUR_AFTER = frozenset(
+    [
+        *("meeting", "meetings", "people", "stuff", "strong", "day", "days", "line", "lines", "vote", "rally"),
+        *("fund", "pay", "captain", "sign", "signs", "member", "members", "rep", "reps", "dues", "hall", "card"),
+        *("brothers", "sisters", "family", "ready", "made", "proud", "pride", "solidarity", "busting", "buster"),
+        *("busters", "organizer", "organizers", "organizing", "leader", "leaders", "contract", "talk", "chat"),
+        *("update", "life", "complaint", "complaints", "report", "tip", "inspector", "claim", "claims", "yes"),
+    ]
+)
+#: Words shortly before a labour word that make it someone's: "on the picket", "solidarity with the
+#: union", "joined the strike", "went to OSHA", "my teamster", "the nurses' strike".
+LABOUR_BEFORE = frozenset(
+    [
+        *("on", "join", "joined", "joining", "solidarity", "support", "supporting", "supported", "honk", "back"),
+        *("to", "called", "call", "calling", "contacted", "reported", "reporting", "member", "members"),
+        *("nurse", "nurses", "teacher", "teachers", "worker", "workers", "staff", "vote", "voted"),
+    ]
+)
+#: "due to the strike", "according to OSHA": the word "to" there names a cause or a source.
+_NOT_LABOUR_TO = frozenset(["due", "according", "owing", "thanks", "compared", "subject", "next", "prior"])
+
+
+def _labour_context(text: str, start: int, end: int) -> bool:
+    """A union, strike, picket or OSHA as something someone takes part in (ACT-, rules-legal.md §2.2),
+    not a lightning strike, a bowling strike, a picket fence or a union in history (issue 13)."""
+    after = _FOLLOWING.match(text, end, end + 40)
+    assert after is not None  # every group is optional
+    comma, first, _second = after.groups()
+    if first is not None and comma is None and (_word(first) in LABOUR_AFTER or first in POST_ENDINGS):
+        return True
+    low = max(0, start - 40)
+    cut = _LAST_BREAK.search(text, low, start)
+    words = [_word(w) for w in _WORD.findall(text, cut.start() + 1 if cut else low, start)][-3:]
+    if words and words[-1] in _POSSESSIVES:
+        return True  # "my union", "our teamster"
+    for at, word in enumerate(words):
+        if word != "to":
+            if word in LABOUR_BEFORE:
+                return True
+        # "went to OSHA", "to the union"; not "due to the strike", nor the verb in "to strike".
+        elif (at == 0 or words[at - 1] not in _NOT_LABOUR_TO) and (
+            at == len(words) - 2 or (at == len(words) - 1 and text[start:end] in ("osha", "union"))
+        ):
+            return True
+    # "union workers", "strike captains"; or the word standing alone ("#strike", "Union!").
+    return (first is not None and _word(first) in person_words()) or (first is None and not words)
+
+
 #: Words before a place that make it someone's origin ("born in Mexico", "my family is from Ireland").
 ORIGIN_CUES = frozenset(
     [
         "born",
         "raised",
-        "grew",
         "immigrated",
         "immigrate",
         "immigrating",
@@ -416,6 +526,8 @@ def _origin_context(text: str, start: int, end: int) -> bool:
     words = [_word(w) for w in _WORD.findall(text, cut.start() + 1 if cut else low, start)]
     if any(w in ORIGIN_CUES for w in words[-6:]):
         return True
+    if "grew" in words[-6:] and "up" in words[-5:]:
+        return True  # "grew up in Laos"; not "unions grew rapidly in Britain"
     if "from" in words[-3:]:
         at = len(words) - 1 - words[::-1].index("from")
         before = words[max(0, at - 2) : at]
@@ -661,7 +773,8 @@ PATTERNS: tuple[tuple[str, str, str], ...] = (
     (
         "age",
         "AGE-P08",
-        r"\b(?:happy )?\d{2}(?:st|nd|rd|th)(?: birthday)?\b(?= birthday|!|,| old)|\bhappy \d{2}(?:st|nd|rd|th)\b",
+        r"\b(?:happy )?\d{2}(?:st|nd|rd|th)(?: (?:birthday|bday|b day))?\b(?= birthday| bday| b day|!|,| old)"
+        r"|\bhappy \d{2}(?:st|nd|rd|th)\b",
     ),
     (
         "age",
@@ -683,7 +796,7 @@ PATTERNS: tuple[tuple[str, str, str], ...] = (
     ("age", "AGE-P14", r"\b\d{2} years of marriage\b|\bmarried (?:for )?\d{2} years\b"),
     ("age", "AGE-P15", r"\b[2-5]\d years (?:in|on) the (?:trade|job|force|field|department|business)\b"),
     ("age", "AGE-P16", r"\b(?:oldest|youngest)\b[^.]{0,40}? at \d{2}\b"),
-    ("age", "AGE-P17", r"\bonly \d{1,2}\b(?= ?(?:[.,;:!?)]|$| and | when | at | years?\b| yrs?\b))"),
+    ("age", "AGE-P17", r"\b(?:only|just|barely) \d{1,2}\b(?= ?(?:[.,;:!?)]|$| and | when | at | years?\b| yrs?\b))"),
     ("pregnancy", "PREG-P01", rf"\bdue (?:in|on) {_MONTH}\b"),
     ("pregnancy", "PREG-P02", r"\b\d{1,2} weeks (?:along|pregnant)\b"),
     ("pregnancy", "PREG-P04", r"\b(?:my|our|her|their|your) (?:baby's |expected )?due date\b"),
@@ -721,7 +834,7 @@ ANCHORS: dict[str, tuple[str, ...]] = {
     "AGE-P05": ("dob ", "d o b ", "date of birth "),
     "AGE-P06": ("class of ",),
     "AGE-P07": ("graduat",),
-    "AGE-P08": ("birthday", "happy "),
+    "AGE-P08": ("birthday", "bday", "b day ", "happy "),
     "AGE-P09": ("twenties", "thirties", "forties", "fifties", "sixties", "seventies", "eighties"),
     "AGE-P10": ("over ", "under "),
     "AGE-P11": ("i m ", "im ", "i am ", "he s ", "she s ", "he is ", "she is ", "who is ", "who s "),
@@ -730,7 +843,7 @@ ANCHORS: dict[str, tuple[str, ...]] = {
     "AGE-P14": ("marriage", "married"),
     "AGE-P15": ("years in the ", "years on the "),
     "AGE-P16": ("oldest", "youngest"),
-    "AGE-P17": ("only ",),
+    "AGE-P17": ("only ", "just ", "barely "),
     "PREG-P01": ("due ",),
     "PREG-P04": ("due ",),
     "PREG-P02": ("weeks ",),
@@ -831,7 +944,13 @@ _GENERAL, _PLAIN, _PERSON, _CARE, _CLINICIAN = range(5)
 
 def _kind(axis: str, rule: str, context: str | None, plural: bool, word: str, also: tuple[str, ...]) -> int:
     """Which rules an undisguised hit of ``word`` (a key of the word view, unpadded) needs."""
-    if also or axis == "religion" or context == "origin" or word in _NAME_LIKE or word in _MILITARY_OF_WORDS:
+    if (
+        also
+        or axis == "religion"
+        or context in ("origin", "labour")
+        or word in _NAME_LIKE
+        or word in _MILITARY_OF_WORDS
+    ):
         return _GENERAL
     if axis in _CARE_AXES:
         return _CLINICIAN if _singular(word.rsplit(" ", 1)[-1]) in CLINICIANS else _CARE
@@ -939,10 +1058,14 @@ def _fires(padded: str, view: str, start: int, end: int, term: Term, capitalised
         return False
     if context == "origin":
         return _origin_context(padded, start, end)
+    if context == "labour":
+        return _labour_context(padded, start, end)
     if axis in _CARE_AXES and _clinician(padded, start, end):
         return _own_clinician(padded, start, end)
     if axis == "military_veteran" and not _military_of(padded, start, end):
         return False
+    if context == "person" and axis == "religion" and _named_congregation(padded, start, end, capitalised):
+        return True
     # A slur's plural is no sign of people ("monkeys"): it keeps its context rule.
     group = plural and "-S" not in rule
     # A whole-word key ends on the space after its word: ``end`` is the word's end.
@@ -1090,7 +1213,9 @@ _AGE_BESIDE_NAME = (
     (
         "AGE-P18",
         ",",
-        re.compile(r", (\d{1,2}), (?=(?:of|from|who|was|is|and|a|an|the|has|had|said|lives|died|faces)\b)"),
+        re.compile(
+            r", (\d{1,2}), (?=(?:of|from|who|was|is|and|a|an|the|has|had|said|lives|died|faces|told)\b|([a-z]+))"
+        ),
     ),
     ("AGE-P19", "(", re.compile(r"\((\d{1,2})\)")),
 )
@@ -1112,12 +1237,38 @@ def _ages_beside_names(padded: str, capitalised: Capitalised | None) -> Iterator
             name = _WORD_BEFORE.search(padded, max(0, match.start() - 30), match.start() - (rule == "AGE-P19"))
             # "(29)" needs a name that does not open the sentence ("said Brooks (29)") or a first
             # name before it ("Dana Brooks (29)"): "Comments (29)" is a count.
-            if name is None or not capitalised(name.start()):
+            if name is None:
+                continue
+            if rule == "AGE-P18" and match.group(2) is not None and match.group(2) not in person_words():
+                continue  # "Brooks, 29, dispatcher", not "Tulsa, 29, 31 and 40"
+            if not capitalised(name.start()):
+                # "The candidate, 49, told", "the driver (35)": a person noun, not a count ("Comments (29)").
+                if name.group() in person_words():
+                    yield match.start(1), match.end(1), "age", rule
                 continue
             before = _WORD_BEFORE.search(padded, max(0, name.start() - 30), name.start() - 1)
             opens = before is None or padded[before.end() : name.start()].strip() in {".", "!", "?"}
             if rule == "AGE-P18" or not opens or (before is not None and capitalised(before.start())):
                 yield match.start(1), match.end(1), "age", rule
+
+
+#: "58yo", "29 y/o", "29 yo" (AGE-P20): the short form of "years old", which no word anchors ("58yo"
+#: is one word); found by ``str.find`` of "yo" and "y/o" and checked for the number just before.
+_SHORT_AGE = re.compile(r"(?<![\w.,])(\d{1,2}) ?$")
+#: After "always" in "once a marine always a marine": the descriptor again, or nothing more.
+_ALWAYS_AGAIN = re.compile(r" always,?(?: an?)? ([a-z']+)|( always)(?:[^a-z0-9%']|$)")
+_SHORT_AGE_MARKS = ("yo", "y o")  # normalised: "y/o" reads "y o"
+
+
+def _short_ages(padded: str) -> Iterator[Span]:
+    for mark in _SHORT_AGE_MARKS:
+        for at in _all(padded, mark):
+            stop = at + len(mark)
+            if padded[stop].isalnum() or padded[at - 1].isalpha():
+                continue  # "you", "toyota", "mayo"
+            number = _SHORT_AGE.search(padded, max(0, at - 3), at)
+            if number is not None:
+                yield number.start(1), stop, "age", "AGE-P20"
 
 
 #: Things whose age is given like a person's: "a 40-year-old pickup", "a 15-year-old single
@@ -1278,6 +1429,21 @@ _WORSHIP_NOUN = re.compile(
 )
 
 
+#: Nouns that end a congregation's name: "Sacred Heart Church", "St. Nicholas Cathedral".
+_CONGREGATION_NOUNS = frozenset(["church", "cathedral", "temple", "chapel", "basilica", "tabernacle"])
+
+
+def _named_congregation(padded: str, start: int, end: int, capitalised: Capitalised | None) -> bool:
+    """A capitalised worship noun after a capitalised word is a congregation's name ("Sacred Heart
+    Church", "Sri Venkateswara Temple"), not "the temple" of the head nor "Dr. Temple"."""
+    if capitalised is None or padded[start:end] not in _CONGREGATION_NOUNS or not capitalised(start):
+        return False
+    name = _WORD_BEFORE.search(padded, max(0, start - 30), start - 1)
+    if name is None or not capitalised(name.start()) or name.group() in TITLES or name.group() in ("the", "a", "an"):
+        return False
+    return padded[name.end() : start] in (" ", ". ")
+
+
 def _with_place_of_worship(padded: str, span: Found, capitalised: Capitalised | None) -> Found:
     """A religion mention grown to the whole name of a congregation: "St. Mary's parish",
     "Temple Beth El", "Al-Noor mosque" (the capitalised words of the name, in the original)."""
@@ -1300,6 +1466,9 @@ def _with_place_of_worship(padded: str, span: Found, capitalised: Capitalised | 
             if after is None or not capitalised(after.start(1)):
                 break
             stop = after.end()
+        saint = _SAINT_BEFORE.search(padded, max(0, start - 14), start)
+        if saint is not None:
+            start = saint.start()  # "St. Nicholas Cathedral": the title before the grown name
     if (start, stop) == span[:2]:
         return span
     return start, stop, axis, rule, _confidence(padded, start, stop)
@@ -1322,6 +1491,8 @@ def _detect_padded(
     health = [s for s in lexical if s[2] == "disability_health"]
     others += _family_history(padded, health, marks.pop(FAMILY, []))
     others += _ages_beside_names(padded, capitalised)
+    if "yo" in padded or "y o" in padded:
+        others += _short_ages(padded)
     # Lexical religion spans have grown to the congregation's name in the scan already.
     found: list[Found] = [(*s, _confidence(padded, s[0], s[1])) for s in others]
     lexical += [_with_place_of_worship(padded, s, capitalised) if s[2] == "religion" else s for s in found]
@@ -1363,13 +1534,18 @@ def _all(text: str, needle: str) -> Iterator[int]:
         at = text.find(needle, at + 1)
 
 
+_ORDINAL_SPLIT = re.compile(r"\b(\d+) (st|nd|rd|th)\b")
+
+
 def _tag_spans(matching: str) -> Iterator[Found]:
     """A hashtag or handle whose words carry a mention is a mention as a whole ("#TeamJesus")."""
     for tag in _tags(matching):
-        words = segment.split(tag.group(1), _important_words())
-        if words is None:
-            continue
-        for span in _detect(" ".join(words), None)[0]:
+        body = tag.group(1)
+        words = segment.split(body, _important_words())
+        # The tag read whole as well ("#retired" is not "re tired"), and an ordinal kept with its
+        # number ("#30thbirthday": "30th birthday").
+        text = body if words is None else body + " . " + _ORDINAL_SPLIT.sub(r"\1\2", " ".join(words))
+        for span in _detect(text, None)[0]:
             yield tag.start(), tag.end(), span[2], span[3], POSSIBLE
 
 

@@ -1,0 +1,188 @@
+"""Phenomena of the issue 13 recall pass (R3, PC-01): each rule with a few positives and the
+negatives it must leave clean. The sentences are written for these tests, not taken from the
+development sets, so a rule tuned to one devset sentence fails here."""
+
+from __future__ import annotations
+
+import pytest
+
+from vetting.screening.detector import screen
+
+
+def found(text: str) -> list[tuple[str, str]]:
+    return [(text[m.start : m.end], m.axis) for m in screen(text)]
+
+
+def fires(text: str, span: str, axis: str) -> bool:
+    return any(span in s and a == axis for s, a in found(text))
+
+
+# --- labour words: a union, strike, picket or OSHA someone takes part in (ACT-, §2.2) -------------
+
+
+@pytest.mark.parametrize(
+    ("text", "span"),
+    [
+        ("union meeting after shift, bring snacks", "union"),
+        ("strike day 9 and we are still out here", "strike"),
+        ("honk if you pass us on the picket", "picket"),
+        ("She finally went to OSHA about the scaffolding.", "OSHA"),
+        ("proud to stand in solidarity with the union", "union"),
+        ("talked to my teamster rep about it", "teamster"),
+        ("#strikeready", "#strikeready"),
+    ],
+)
+def test_labour_words_fire_where_someone_takes_part(text: str, span: str) -> None:
+    assert fires(text, span, "protected_activity"), found(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "A lightning strike split the oak behind the barn.",
+        "The pitcher threw a strike on the first pitch.",
+        "Flights were cancelled due to the strike in France.",
+        "According to OSHA, falls are the leading cause of deaths in construction.",
+        "They tried to strike a balance between cost and speed.",
+        "A white picket fence ran along the road.",
+        "The Union army crossed the river at dawn.",
+    ],
+)
+def test_labour_words_stay_quiet_elsewhere(text: str) -> None:
+    assert not any(a == "protected_activity" for _s, a in found(text)), found(text)
+
+
+# --- self-descriptions in posts: "X life", "my X years", "once X always X", post endings ---------
+
+
+@pytest.mark.parametrize(
+    ("text", "span", "axis"),
+    [
+        ("retired life: coffee at six, fishing by seven", "retired", "age"),
+        ("navy life means missing birthdays", "navy", "military_veteran"),
+        ("my army years taught me patience", "army", "military_veteran"),
+        ("once a marine always a marine", "marine", "military_veteran"),
+        ("hug a vet today", "vet", "military_veteran"),
+        ("raised Baptist, still go most sundays", "Baptist", "religion"),
+        ("vote conservative this fall", "conservative", "political"),
+        ("im half Peruvian and half stubborn", "Peruvian", "national_origin"),
+        ("The candidate described the driver as a Mexican in a text message.", "Mexican", "national_origin"),
+    ],
+)
+def test_self_descriptions_in_posts_fire(text: str, span: str, axis: str) -> None:
+    assert fires(text, span, axis), found(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my old life in the city was louder",
+        "The app, once deployed, always restarts at midnight.",
+        "Navy blue suits were on sale today.",
+        "the vet on Tuesday said the dog is fine",
+        "They put a pole in the ground for the mailbox.",
+    ],
+)
+def test_self_description_rules_leave_ordinary_uses(text: str) -> None:
+    assert found(text) == [], found(text)
+
+
+# --- hashtags read whole and with ordinals --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "axis"),
+    [("finally #retired", "age"), ("#40thbirthday vibes", "age"), ("#navylife", "military_veteran")],
+)
+def test_hashtags_read_whole_and_with_ordinals(text: str, axis: str) -> None:
+    assert any(s.startswith("#") and a == axis for s, a in found(text)), found(text)
+
+
+# --- ages ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "span"),
+    [
+        ("She said she was just 19 when she enlisted.", "just 19"),
+        ("barely 20, and already a shift lead", "barely 20"),
+        ("The driver (41) was not hurt.", "41"),
+        ("The witness, 67, told deputies she heard a shot.", "67"),
+        ("bio: Ray, 33, welder, dog dad", "33"),
+        ("44yo and learning to surf", "44yo"),
+        ("a 31 y/o applicant", "31"),
+        ("my 30th bday is on friday", "30th"),
+    ],
+)
+def test_ages_in_more_forms(text: str, span: str) -> None:
+    assert fires(text, span, "age"), found(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The tickets cost just 12 dollars.",
+        "Comments (14) are closed.",
+        "Scores were 12, 29, and 40.",
+        "Tulsa, 29, 31 and 40 are the route numbers.",
+        "Ask your mayo supplier about it.",
+    ],
+)
+def test_numbers_that_are_not_ages(text: str) -> None:
+    assert not any(a == "age" for _s, a in found(text)), found(text)
+
+
+# --- congregations named with capitals ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "span"),
+    [
+        ("She sings at Holy Trinity Church on Sundays.", "Holy Trinity Church"),
+        ("Photos from St. Andrew Cathedral last Easter.", "St. Andrew Cathedral"),
+    ],
+)
+def test_named_congregations_are_spanned_whole(text: str, span: str) -> None:
+    assert (span, "religion") in found(text), found(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Dr. Temple signed the discharge papers.", "The Church Street bridge is closed.", "Shirley Temple films"],
+)
+def test_capitalised_words_that_are_not_congregations(text: str) -> None:
+    assert not any(a == "religion" for _s, a in found(text)), found(text)
+
+
+# --- vocabulary: common misspellings, slurs on pregnancy and genes, place names -------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "span", "axis"),
+    [
+        ("proud vetran and dad", "vetran", "military_veteran"),
+        ("living with dipression since college", "dipression", "disability_health"),
+        ("my family is republikan", "republikan", "political"),
+        ("called her a baby factory in the comments", "baby factory", "pregnancy"),
+        ("another walking gene defect on this app", "walking gene defect", "genetic"),
+    ],
+)
+def test_misspellings_and_slurs(text: str, span: str, axis: str) -> None:
+    assert fires(text, span, axis), found(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The Hindu Kush rises north of Kabul.",
+        "Trade grew quickly in Portugal after the treaty.",
+        "A genetic algorithm tuned the routes.",
+        "The kennel club lists every licensed breeder in the county.",
+    ],
+)
+def test_places_and_terms_of_art_stay_quiet(text: str) -> None:
+    assert found(text) == [], found(text)
+
+
+def test_grew_up_still_names_an_origin() -> None:
+    assert fires("He grew up in Portugal and moved here at twenty.", "Portugal", "national_origin")
