@@ -186,3 +186,122 @@ def test_places_and_terms_of_art_stay_quiet(text: str) -> None:
 
 def test_grew_up_still_names_an_origin() -> None:
     assert fires("He grew up in Portugal and moved here at twenty.", "Portugal", "national_origin")
+
+
+# --- colours said of a person noun, and as a noun ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "span"),
+    [
+        ("my landlord is black and he never had a problem with it", "black"),
+        ("the whole team was white except the coach", "white"),
+        ("He said he sat next to a black at the game.", "black"),
+        ("why do white ppl say that", "white"),
+    ],
+)
+def test_colours_said_of_people(text: str, span: str) -> None:
+    assert fires(text, span, "race_colour"), found(text)
+
+
+@pytest.mark.parametrize("text", ["the barn was white except the doors", "my truck is black and loud"])
+def test_colours_said_of_things(text: str) -> None:
+    assert not any(a == "race_colour" for _s, a in found(text)), found(text)
+
+
+# --- a condition one lives with, a language one speaks, an origin one returns to -----------------
+
+
+@pytest.mark.parametrize(
+    ("text", "span", "axis"),
+    [
+        ("still dealing with epilepsy at 30", "epilepsy", "disability_health"),
+        ("she speaks Amharic with her grandmother", "Amharic", "national_origin"),
+        ("video call with my abuela in Honduras tonight", "Honduras", "national_origin"),
+        ("first trip back to Haiti since i was nine", "Haiti", "national_origin"),
+        ("every corpsman i know has a story like that", "corpsman", "military_veteran"),
+    ],
+)
+def test_frames_of_one_s_own(text: str, span: str, axis: str) -> None:
+    assert fires(text, span, axis), found(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Exports from Honduras grew in the spring.", "A trip to Haiti is planned for the choir in May."],
+)
+def test_places_without_an_origin_cue(text: str) -> None:
+    assert not any(a == "national_origin" for _s, a in found(text)), found(text)
+
+
+# --- patterns: ordinal birthdays, reporting a wrong at work, campaigning -------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "span", "axis"),
+    [
+        ("can't believe my 30th is on a monday", "my 30th", "age"),
+        (
+            "I reported the sexual harassment on night shift to HR.",
+            "reported the sexual harassment",
+            "protected_activity",
+        ),
+        (
+            "he testified about the safety violations at the plant",
+            "testified about the safety violations",
+            "protected_activity",
+        ),
+        ("Vote Dana Reyes for mayor!", "Vote Dana Reyes for mayor", "political"),
+        ("voted alvarez for congress this morning", "voted alvarez for congress", "political"),
+    ],
+)
+def test_new_patterns_fire(text: str, span: str, axis: str) -> None:
+    assert (span, axis) in found(text), found(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The office is on my 3rd floor landing.",
+        "It was her 22nd attempt at the climb.",
+        "The candidates for mayor debated on Tuesday.",
+        "The paper reported the results on Monday.",
+    ],
+)
+def test_new_patterns_stay_quiet(text: str) -> None:
+    assert found(text) == [], found(text)
+
+
+# --- words that are mentions only when they are someone's -----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "span", "axis"),
+    [
+        ("I had my genome sequenced last year.", "genome", "genetic"),
+        ("our choir director retired in May", "choir director", "religion"),
+        ("what are your pronouns?", "pronouns", "gender_identity"),
+        ("The candidate was admitted to the psychiatric unit in 2019.", "psychiatric", "disability_health"),
+    ],
+)
+def test_own_words_fire_when_someone_s(text: str, span: str, axis: str) -> None:
+    assert fires(text, span, axis), found(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Geneticists sequenced the wheat genome in 2018.",
+        "Dana Ruiz, the choir director, approved the budget.",
+        "The grammar book covers the pronoun system.",
+        "Oncology wards were expanded in the new building.",
+        "The farmhouse on the lot is roughly 120 years old.",
+        "The old barn on the property is 80 years old.",
+    ],
+)
+def test_own_words_and_ages_of_things_stay_quiet(text: str) -> None:
+    assert found(text) == [], found(text)
+
+
+def test_a_person_beside_a_thing_keeps_the_age() -> None:
+    assert fires("My son, who drives a truck, is 20 years old.", "20 years old", "age")

@@ -176,6 +176,10 @@ STRONG_CUES = frozenset(
         "openly",
         "fellow",
         "raised",
+        "speaking",
+        "speaks",
+        "speak",
+        "spoke",
         "vote",
         "voted",
         "voting",
@@ -188,7 +192,11 @@ STRONG_CUES = frozenset(
 )
 #: Colours that are also races: they need the firmest context ("the truck was white", "black coffee").
 COLOUR_WORDS = frozenset(["black", "white", "brown", "red", "yellow"])
-STRONG_PAIRS = frozenset({"i am", "he is", "she is", "we are", "they are", "you are", "is now", "am now"})
+STRONG_PAIRS = frozenset(
+    {"i am", "he is", "she is", "we are", "they are", "you are", "is now", "am now"}
+    # A condition one lives with: "living with MS", "diagnosed with autism", "dealing with IBS".
+    | {"living with", "diagnosed with", "dealing with", "struggling with", "coping with", "battling with"}
+)
 _PAIRED_CUES = frozenset(pair.split()[1] for pair in STRONG_PAIRS)
 #: Weaker cues ("is", "a", "my"): enough for most axes, not for colour words ("the truck was white").
 WEAK_CUES = frozenset(
@@ -200,13 +208,17 @@ POST_ENDINGS = frozenset(
     ["today", "tonight", "yesterday", "tomorrow", "again", "lol", "lmao", "smh", "tbh", "af", "rn", "btw"]
     + ["forever", "till", "til", "all"]
 )
-#: A descriptor as a way of life in a post ("retired life", "navy life", "#vetlife"); "old" reads
-#: as former ("my old life") and colours keep their firmer rule.
-_LIFE_WORDS = frozenset(["life", "lyfe"])
+#: A descriptor as a way of life or a matter of one's own in a post ("retired life", "navy life",
+#: "#vetlife", "custody stuff", "#adoptionjourney"); colours keep their firmer rule, and words that
+#: are mostly ordinary adjectives there do not take it ("my old life", "every single thing").
+_TOPIC_WORDS = frozenset(["life", "lyfe", "stuff", "thing", "things", "drama", "journey", "struggles"])
+_NOT_TOPICS = frozenset(["old", "young", "new", "single", "straight", "independent", "native", "senior", "minor"])
 _POSSESSIVES = frozenset(["my", "our", "his", "her", "their"])
 #: Function words after a capitalised descriptor used as a noun end the noun phrase: "a Mexican in
 #: a group chat", "the Vietnamese in an argument", "a Canadian for years"; a lower-case word reads
 #: as the everyday noun ("a pole in the ground", "the vet on Tuesday") and keeps the firmer rule.
+_COLOUR_NOUN_ENDED_BY = frozenset(["in", "at", "with", "who", "from"])
+_LAST_WORD = re.compile(r"\b([a-z]+) $")
 _NOMINAL_AXES = frozenset(["national_origin", "race_colour", "religion"])
 _NOUN_ENDED_BY = frozenset(
     ["in", "on", "at", "with", "for", "from", "to", "of", "who", "that", "is", "was", "are", "were", "has", "had"]
@@ -236,6 +248,7 @@ CLAUSE_END = frozenset(
         "because",
         "so",
         "yet",
+        "except",
     ]
 )
 _BREAKS = '.;:!?()"\u201c\u201d'
@@ -288,7 +301,9 @@ def _person_context(
     head = None if first is None else (_word(first) if "'" in first else first)
     goes_on = not (head is None or comma is not None or head in CLAUSE_END or head in POST_ENDINGS)
     if goes_on and colour and "%" not in text[low:start]:
-        return False  # the clause goes on ("black coffee") and no percentage precedes (below)
+        # "defended a black in an argument": a colour as a noun for a person, before a preposition.
+        article = _LAST_WORD.search(text, low, start) if head in _COLOUR_NOUN_ENDED_BY else None
+        return article is not None and article.group(1) in _RACE_ARTICLES
     # The last two words of the clause before the descriptor, as written and without "'s".
     words = _clause_before(text, low, start)
     last_raw = words[-1] if words else ""
@@ -310,10 +325,18 @@ def _person_context(
         return True  # "I'm Catholic.", "because he's black", "as a Marine,", "Conservative, Christian, and proud"
     if not colour:
         return last in WEAK_CUES
+    return _colour_said_of_someone(text, low, start, last, before, capitalised)
+
+
+def _colour_said_of_someone(
+    text: str, low: int, start: int, last: str, before: str, capitalised: Capitalised | None
+) -> bool:
+    """A colour word at the end of its clause, said of a person: "acting like a black", "he was
+    black", "my neighbor is black", "Sam was black"; not "the truck was white"."""
     if last in _RACE_ARTICLES:
         return True  # "acting like a black"
-    if before in SUBJECT_PRONOUNS and last in _COPULAS:
-        return True  # "he was black", "they were white"
+    if last in _COPULAS and (before in SUBJECT_PRONOUNS or before in person_words()):
+        return True  # "he was black", "they were white", "my neighbor is black"
     if last in _SINGULAR_COPULAS and before and capitalised is not None:
         # "Sam was black", not "the truck was white": the subject's capital, in the original.
         subject = text.rfind(before, low, start)
@@ -341,10 +364,12 @@ def _post_frame(
         return again is not None and (again.group(2) is not None or again.group(1) == text[start:end])
     if not goes_on:
         return False
-    if head in _LIFE_WORDS and text[start:end] != "old":
-        return True  # "retired life", "navy life": a way of life
+    if head in _TOPIC_WORDS and text[start:end] not in _NOT_TOPICS:
+        return True  # "retired life", "navy life", "custody stuff": a way of life or a matter of one's own
     if last in _POSSESSIVES and head in ("years", "days"):
         return True  # "my navy years", "my single days"
+    if last in ("every", "any") and head in ("i", "we", "you", "who"):
+        return True  # "every sailor i know"
     # "a Mexican in a group chat"; not "The Navy in..." opening a sentence.
     return (
         head in _NOUN_ENDED_BY
@@ -437,6 +462,11 @@ ORIGIN_CUES = frozenset(
         "grandparents",
         "grandma",
         "grandpa",
+        "abuela",
+        "abuelo",
+        "abuelita",
+        "lola",
+        "lolo",
         "grandmother",
         "grandfather",
         "relatives",
@@ -528,6 +558,8 @@ def _origin_context(text: str, start: int, end: int) -> bool:
         return True
     if "grew" in words[-6:] and "up" in words[-5:]:
         return True  # "grew up in Laos"; not "unions grew rapidly in Britain"
+    if "trip" in words[-4:] and "back" in words[-3:]:
+        return True  # "first trip back to Nigeria since i was a kid"
     if "from" in words[-3:]:
         at = len(words) - 1 - words[::-1].index("from")
         before = words[max(0, at - 2) : at]
@@ -599,6 +631,11 @@ CARE_OCCUPATIONS = frozenset(
         "volunteer",
         "administrator",
         "provider",
+        # Departments and wards, named as places of care: "oncology wards", "a psychiatric unit".
+        "ward",
+        "department",
+        "unit",
+        "wing",
     ]
 )
 #: Before a clinician: the person is someone's own, or is being seen ("my", "sees a", "referred to").
@@ -629,6 +666,7 @@ _OWN_CUES = frozenset(
         "session",
         "sessions",
         "with",
+        "admitted",
     ]
 )
 
@@ -816,6 +854,30 @@ PATTERNS: tuple[tuple[str, str, str], ...] = (
         r"\bserved (?:\w+ ){0,3}(?:tours?|in the (?:army|navy|marines|air force|coast guard|military|national guard|reserves?))\b",
     ),
     ("genetic", "GEN-P01", r"\bruns? in (?:my|the|our|his|her) family\b"),
+    # "my 21st is next week", "celebrating her 50th": a birthday named by its ordinal alone.
+    (
+        "age",
+        "AGE-P21",
+        r"\b(?:my|his|her|your|their) (?:1[3-9]|[2-9]\d)(?:st|nd|rd|th)\b(?! (?:floor|street|st|avenue|ave|place|time|"
+        r"anniversary|year|grade|century|percentile|round|pick|season|game|mile|lap|day|week|month|attempt|try|birthday))",
+    ),
+    # Reporting a wrong at work (ACT-, Title VII §704): "reported the racial harassment on my crew",
+    # "testified about the wage theft", "went to the labor board over the unsafe conditions".
+    (
+        "protected_activity",
+        "ACT-P01",
+        r"\b(?:reported|testified about|complained about|labor board over) (?:the |my |our |a |his |her )?"
+        r"(?:[a-z]+ ){0,2}?(?:harassment|wage theft|discrimination|unsafe conditions|safety violations|retaliation"
+        r"|misconduct|safety hazards?)\b",
+    ),
+    # "Vote Kessler for sheriff", "voted Ortega for senate": campaigning for a candidate (POL-).
+    (
+        "political",
+        "POL-P01",
+        r"\b(?:vote|voted|voting|elect|reelect|re elect) [a-z]+(?: [a-z]+)? for "
+        r"(?:sheriff|mayor|senate|state senate|congress|governor|president|city council|council|school board|judge"
+        r"|assembly|state rep)\b",
+    ),
     (
         "marital_family",
         "FAM-P01",
@@ -851,6 +913,30 @@ ANCHORS: dict[str, tuple[str, ...]] = {
     "REL-P01": tuple(book + " " for book in _BOOKS),
     "MIL-P01": ("served ",),
     "GEN-P01": ("family",),
+    # In the word view, as the automaton reads them: "21st" is "2ist" there (:data:`STAND_INS`).
+    "AGE-P21": tuple(
+        f"{n}{'th' if n <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')} ".translate(_STAND_IN_TABLE)
+        for n in range(13, 100)
+    ),
+    "ACT-P01": ("reported ", "testified about ", "complained about ", "labor board over "),
+    "POL-P01": tuple(
+        f"for {office} "
+        for office in (
+            "sheriff",
+            "mayor",
+            "senate",
+            "state senate",
+            "congress",
+            "governor",
+            "president",
+            "city council",
+            "council",
+            "school board",
+            "judge",
+            "assembly",
+            "state rep",
+        )
+    ),
     "FAM-P01": ("care", "caring "),
 }
 #: How far around an anchor a pattern's match may reach.
@@ -884,6 +970,9 @@ LEADS: dict[str, int | None] = {
     "REL-P01": 0,
     "MIL-P01": 0,
     "GEN-P01": 12,
+    "AGE-P21": 6,
+    "ACT-P01": 0,
+    "POL-P01": 30,
     "FAM-P01": 10,
 }
 
@@ -942,15 +1031,14 @@ def _family_history(text: str, health: list[Found], relatives: list[int]) -> Ite
 _GENERAL, _PLAIN, _PERSON, _CARE, _CLINICIAN = range(5)
 
 
+#: Context rules of their own, decided in :func:`_fires`: an origin, a labour word, and a word that is
+#: a mention only when it is someone's ("my genome", "your pronouns", "our choir director").
+_OWN_CONTEXTS = frozenset(["origin", "labour", "own"])
+
+
 def _kind(axis: str, rule: str, context: str | None, plural: bool, word: str, also: tuple[str, ...]) -> int:
     """Which rules an undisguised hit of ``word`` (a key of the word view, unpadded) needs."""
-    if (
-        also
-        or axis == "religion"
-        or context in ("origin", "labour")
-        or word in _NAME_LIKE
-        or word in _MILITARY_OF_WORDS
-    ):
+    if also or axis == "religion" or context in _OWN_CONTEXTS or word in _NAME_LIKE or word in _MILITARY_OF_WORDS:
         return _GENERAL
     if axis in _CARE_AXES:
         return _CLINICIAN if _singular(word.rsplit(" ", 1)[-1]) in CLINICIANS else _CARE
@@ -1060,6 +1148,8 @@ def _fires(padded: str, view: str, start: int, end: int, term: Term, capitalised
         return _origin_context(padded, start, end)
     if context == "labour":
         return _labour_context(padded, start, end)
+    if context == "own":
+        return _own_clinician(padded, start, end)  # "my genome", not "the fruit fly genome"
     if axis in _CARE_AXES and _clinician(padded, start, end):
         return _own_clinician(padded, start, end)
     if axis == "military_veteran" and not _military_of(padded, start, end):
@@ -1347,6 +1437,18 @@ _AGE_NUMBER = re.compile(r"\d+")
 _OF_THINGS = re.compile(r" (?:years? in|months?|weeks?|days?)\b")
 
 
+def _thing_subject(padded: str, start: int) -> bool:
+    """Whether the clause before an age names a thing and no one ("the barn is 90 years old", not
+    "my son, who drives a truck, is 20 years old")."""
+    low = max(0, start - 60)
+    cut = _LAST_BREAK.search(padded, low, start)
+    words = [_word(w) for w in _WORD.findall(padded, cut.start() + 1 if cut else low, start)]
+    if not any(_singular(w) in AGED_THINGS for w in words):
+        return False
+    people = person_words()
+    return not any(w in people or w in SUBJECT_PRONOUNS or w in _POSSESSIVES or w == "me" for w in words)
+
+
 def _age_of_a_thing(padded: str, span: Span) -> bool:
     """An age pattern that dates a thing: "a 40-year-old pickup", "cheddar aged 18 months", "a
     200-year-old barn". People's ages stand alone or before a person ("a 29-year-old man")."""
@@ -1358,6 +1460,8 @@ def _age_of_a_thing(padded: str, span: Span) -> bool:
         return True
     if rule == "AGE-P02":
         return _OF_THINGS.match(padded, stop) is not None
+    if _thing_subject(padded, start):
+        return True  # "The farmhouse on the property is roughly 90 years old"
     after = _FOLLOWING.match(padded, stop, stop + 40)
     assert after is not None  # every group is optional
     comma, first, _second = after.groups()
@@ -1663,6 +1767,8 @@ _FLAG = re.compile("[\U0001f1e6-\U0001f1ff]{2}")
 #: Man, woman, girl, boy (and their skin tones) joined into a family; the joiners have vanished.
 _FAMILY_EMOJI = re.compile(
     "(?:[\U0001f468\U0001f469\U0001f466\U0001f467\U0001f9d1\U0001f9d2][\U0001f3fb-\U0001f3ff]?){3,}"
+    # A parent and a child (the joiner gone): "👨‍👧", a single parent's family.
+    "|[\U0001f468\U0001f469\U0001f9d1][\U0001f3fb-\U0001f3ff]?[\U0001f466\U0001f467\U0001f9d2][\U0001f3fb-\U0001f3ff]?"
 )
 _SKIN_TONE = re.compile(".[\U0001f3fb-\U0001f3ff]")
 
