@@ -41,7 +41,7 @@ from vetting.clock import today, utcnow
 from vetting.config import PROJECT_ROOT
 from vetting.models import Candidate, Duty, ResolutionStatus, Role, SearchLogEntry, SignatureMethod
 from vetting.pdf import Reports
-from vetting.services import candidates, cycles, investigation
+from vetting.services import candidates, cycles, investigation, work
 from vetting.services.context import Security
 from vetting.services.vault import CandidateVault
 
@@ -119,7 +119,7 @@ def _resolve_every_item(session: Session, security: Security, candidate: Candida
     for row, texts in sealed:
         for name, text in texts.items():
             vault.seal_field(row, name, text)
-    session.flush()
+    work.refresh(session, candidate)  # the uniformity report's read model, as the service keeps it
 
 
 def _build(app: Flask, clock: Clock) -> Cycle300:

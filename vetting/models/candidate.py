@@ -201,7 +201,7 @@ class ItemResolution(Base):
 
     id: Mapped[intpk]
     candidate_id: Mapped[int] = mapped_column(ForeignKey("candidates.id"), index=True)
-    item_id: Mapped[int] = mapped_column(ForeignKey("checklist_version_items.id"))
+    item_id: Mapped[int] = mapped_column(ForeignKey("checklist_version_items.id"), index=True)
     status: Mapped[ResolutionStatus] = mapped_column(enum_column(ResolutionStatus, "resolution_status"))
     technique_code: Mapped[str] = mapped_column(String(8))
     attested: Mapped[bool] = mapped_column(Boolean)
@@ -223,13 +223,38 @@ class SearchLogEntry(Base):
 
     id: Mapped[intpk]
     candidate_id: Mapped[int] = mapped_column(ForeignKey("candidates.id"), index=True)
-    item_id: Mapped[int] = mapped_column(ForeignKey("checklist_version_items.id"))
+    item_id: Mapped[int] = mapped_column(ForeignKey("checklist_version_items.id"), index=True)
     query_enc: Mapped[str] = mapped_column(Text)
     #: Where the search was run; sealed like the query, as it may name the candidate's page.
     source_enc: Mapped[str] = mapped_column(Text)
     searched_at: Mapped[datetime]
     result_count: Mapped[int] = mapped_column(Integer)
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class CandidateWork(Base):
+    """What one person did for one candidate, counted: a read model of the uniformity report
+    (R6, issue 17), whose medians and tallies read these rows, one or two per candidate, instead
+    of every search and resolution of the cycle. Rebuilt from the candidate's own rows in the
+    transaction that writes them (:func:`vetting.services.work.refresh`); it holds no text.
+    "On the checklist" means an item of the cycle's pinned version. Work on any other version's
+    items is found from the rows themselves (indexed by item), so a stray written behind the
+    app's back still shows."""
+
+    __tablename__ = "candidate_work"
+    __table_args__ = (UniqueConstraint("candidate_id", "user_id", name="one_work_row_per_person"),)
+
+    id: Mapped[intpk]
+    candidate_id: Mapped[int] = mapped_column(ForeignKey("candidates.id"), index=True)
+    #: Who searched or resolved (``None`` for rows whose author was not recorded).
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    searches: Mapped[int] = mapped_column(Integer)
+    first_search_at: Mapped[datetime | None]
+    last_search_at: Mapped[datetime | None]
+    resolutions: Mapped[int] = mapped_column(Integer)
+    unable: Mapped[int] = mapped_column(Integer)
+    resolved_on_checklist: Mapped[int] = mapped_column(Integer)
+    unable_on_checklist: Mapped[int] = mapped_column(Integer)
 
 
 class BehaviourCategory(StrEnum):

@@ -31,7 +31,7 @@ from vetting.models import (
     User,
 )
 from vetting.screening.search_terms import prohibited_terms
-from vetting.services import custody, fields, holds, techniques
+from vetting.services import custody, fields, holds, techniques, work
 from vetting.services.candidates import get_for_work, unsettled_findings
 from vetting.services.context import Security
 from vetting.services.stored_files import write_file
@@ -292,6 +292,7 @@ def resolve_item(
             recorded_by_id=actor.id,
         )
         vault.add_sealed(session, entry, query=search.query.strip(), source=search.source.strip())
+    work.refresh(session, candidate)
     record(
         session,
         actor,

@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, Float, Select, and_, case, cast, extract, func, or_, select, true
+from sqlalchemy import ColumnElement, Float, Select, and_, case, cast, extract, func, or_, select, true, union
 from sqlalchemy.orm import Session
 
 from vetting import policy
@@ -22,6 +22,7 @@ from vetting.clock import shown_date
 from vetting.errors import NotFound, ValidationFailed
 from vetting.models import (
     Candidate,
+    CandidateWork,
     ChecklistVersion,
     ChecklistVersionItem,
     Cycle,
@@ -127,52 +128,40 @@ class _Stats:
 
 
 def _cycle_stats(session: Session, cycle: Cycle, item_ids: list[int]) -> _Stats:
-    """The cycle's medians, investigator tallies and deviation counts: aggregates over every
-    candidate of the cycle in three statements returning a few rows each."""
+    """The cycle's medians, investigator tallies and deviation counts: aggregates over the
+    cycle's read model (:mod:`vetting.services.work`, a row or two per candidate, never every
+    search and resolution), and the stray check by item, in four statements of a few rows each."""
     in_cycle = select(Candidate.id).where(Candidate.cycle_id == cycle.id)
-    on_version = ItemResolution.item_id.in_(item_ids)
-    unable_here = and_(on_version, ItemResolution.status == ResolutionStatus.UNABLE)
-    resolutions = (
+    span_of = _seconds(session, func.min(CandidateWork.first_search_at), func.max(CandidateWork.last_search_at))
+    per_candidate = (
         select(
-            ItemResolution.candidate_id.label("id"),
-            _count(on_version).label("resolved"),
-            _count(unable_here).label("unable"),
-            _count(ItemResolution.item_id.not_in(item_ids)).label("strays"),
+            CandidateWork.candidate_id.label("id"),
+            func.sum(CandidateWork.resolved_on_checklist).label("resolved"),
+            func.sum(CandidateWork.unable_on_checklist).label("unable"),
+            func.sum(CandidateWork.searches).label("n"),
+            span_of.label("span"),
         )
-        .where(ItemResolution.candidate_id.in_(in_cycle))
-        .group_by(ItemResolution.candidate_id)
-        .cte("resolved")
-    )
-    searched = (
-        select(
-            SearchLogEntry.candidate_id.label("id"),
-            func.count().label("n"),
-            _seconds(session, func.min(SearchLogEntry.searched_at), func.max(SearchLogEntry.searched_at)).label("span"),
-            _count(SearchLogEntry.item_id.not_in(item_ids)).label("strays"),
-        )
-        .where(SearchLogEntry.candidate_id.in_(in_cycle))
-        .group_by(SearchLogEntry.candidate_id)
-        .cte("searched")
+        .where(CandidateWork.candidate_id.in_(in_cycle))
+        .group_by(CandidateWork.candidate_id)
+        .cte("worked")
     )
     # One row per candidate; fully resolved: a resolution (one per item at most) for every item
     # of the cycle's version. Ranked by searches and by span among their peers, for the medians.
-    complete = func.coalesce(resolutions.c.resolved, 0) == len(item_ids)
-    searches = func.coalesce(searched.c.n, 0)
-    span = func.coalesce(searched.c.span, 0.0)
+    complete = func.coalesce(per_candidate.c.resolved, 0) == len(item_ids)
+    searches = func.coalesce(per_candidate.c.n, 0)
+    span = func.coalesce(per_candidate.c.span, 0.0)
     ranked = (
         select(
             complete.label("complete"),
             searches.label("n"),
             span.label("span"),
-            func.coalesce(resolutions.c.unable, 0).label("unable"),
-            (func.coalesce(resolutions.c.strays, 0) + func.coalesce(searched.c.strays, 0) > 0).label("stray"),
+            func.coalesce(per_candidate.c.unable, 0).label("unable"),
             func.row_number().over(partition_by=complete, order_by=searches).label("by_n"),
             func.row_number().over(partition_by=complete, order_by=span).label("by_span"),
             func.count().over(partition_by=complete).label("peers"),
         )
         .select_from(Candidate)
-        .outerjoin(resolutions, resolutions.c.id == Candidate.id)
-        .outerjoin(searched, searched.c.id == Candidate.id)
+        .outerjoin(per_candidate, per_candidate.c.id == Candidate.id)
         .where(Candidate.cycle_id == cycle.id)
         .cte("ranked")
     )
@@ -189,45 +178,67 @@ def _cycle_stats(session: Session, cycle: Cycle, item_ids: list[int]) -> _Stats:
         .where(ranked.c.complete)
         .cte("medians")
     )
-    peers, median_n, median_span, unable_total, strays, few, short = session.execute(
+    peers, median_n, median_span, unable_total, few, short = session.execute(
         select(
             medians_sql.c.peers,
             medians_sql.c.n,
             medians_sql.c.span,
             func.sum(ranked.c.unable),
-            _count(ranked.c.stray),
             _count(and_(ranked.c.complete, ranked.c.n < FAR_BELOW * medians_sql.c.n)),
             _count(and_(ranked.c.complete, medians_sql.c.span > 0, ranked.c.span < FAR_BELOW * medians_sql.c.span)),
         )
         .select_from(ranked)
         .outerjoin(medians_sql, true())
         .group_by(medians_sql.c.peers, medians_sql.c.n, medians_sql.c.span)
-    ).one_or_none() or (None, None, None, 0, 0, 0, 0)
+    ).one_or_none() or (None, None, None, 0, 0, 0)
     medians = Medians(None, None)
     counts = {"unable": int(unable_total or 0)}
     if item_ids and peers is not None and peers >= MIN_COMPARABLE and median_n is not None:
         # Milliseconds: SQLite's Julian days are no finer, and a span reads in minutes.
         medians = Medians(float(median_n), timedelta(seconds=round(float(median_span or 0), 3)))
         counts |= {"few_searches": int(few or 0), "short_search": int(short or 0)}
+    strays = _stray_candidates(session, cycle)
     if cycle.checklist_version is not None:
-        counts["other_version"] = int(strays or 0)
+        counts["other_version"] = strays
     resolved: Counter[int] = Counter()
     unable: Counter[int] = Counter()
-    by_resolver = (
-        select(ItemResolution.resolved_by_id, func.count(), _count(ItemResolution.status == ResolutionStatus.UNABLE))
-        .where(ItemResolution.candidate_id.in_(in_cycle), ItemResolution.resolved_by_id.is_not(None))
-        .group_by(ItemResolution.resolved_by_id)
+    tallies = (
+        select(
+            CandidateWork.user_id,
+            func.sum(CandidateWork.resolutions),
+            func.sum(CandidateWork.unable),
+            func.sum(CandidateWork.searches),
+        )
+        .where(CandidateWork.candidate_id.in_(in_cycle))
+        .group_by(CandidateWork.user_id)
     )
-    for user_id, n, n_unable in session.execute(by_resolver):
-        if user_id is not None:  # excluded in SQL; the check tells the type checker
+    searches_by: Counter[int | None] = Counter()
+    for user_id, n, n_unable, n_searches in session.execute(tallies):
+        if user_id is not None and n:
             resolved[user_id], unable[user_id] = n, n_unable or 0
-    by_searcher = (
-        select(SearchLogEntry.recorded_by_id, func.count())
-        .where(SearchLogEntry.candidate_id.in_(in_cycle))
-        .group_by(SearchLogEntry.recorded_by_id)
-    )
-    searches_by: Counter[int | None] = Counter(dict(session.execute(by_searcher).all()))
+        if n_searches:
+            searches_by[user_id] = n_searches
     return _Stats(medians, Tallies(resolved, unable, searches_by), counts, not strays)
+
+
+def _stray_candidates(session: Session, cycle: Cycle) -> int:
+    """How many of the cycle's candidates have a resolution or search on an item of another
+    checklist version (R6), read from the rows themselves, not the read model, so that work
+    written behind the app's back shows too. The items of other versions are few; each is looked
+    up in the item indexes, never a pass over the cycle's work."""
+    others = select(ChecklistVersionItem.id)
+    if cycle.checklist_version_id is not None:
+        others = others.where(ChecklistVersionItem.version_id != cycle.checklist_version_id)
+    in_cycle = Candidate.cycle_id == cycle.id
+    worked = union(
+        select(ItemResolution.candidate_id)
+        .join(Candidate, Candidate.id == ItemResolution.candidate_id)
+        .where(in_cycle, ItemResolution.item_id.in_(others)),
+        select(SearchLogEntry.candidate_id)
+        .join(Candidate, Candidate.id == SearchLogEntry.candidate_id)
+        .where(in_cycle, SearchLogEntry.item_id.in_(others)),
+    ).subquery()
+    return session.scalar(select(func.count()).select_from(worked)) or 0
 
 
 def _count(condition: ColumnElement[bool]) -> ColumnElement[int]:
@@ -235,7 +246,9 @@ def _count(condition: ColumnElement[bool]) -> ColumnElement[int]:
     return func.sum(case((condition, 1), else_=0))
 
 
-def _seconds(session: Session, first: ColumnElement[datetime], last: ColumnElement[datetime]) -> ColumnElement[float]:
+def _seconds(
+    session: Session, first: ColumnElement[datetime | None], last: ColumnElement[datetime | None]
+) -> ColumnElement[float]:
     """Seconds from ``first`` to ``last`` in SQL (SQLite keeps times as text: Julian days)."""
     if session.get_bind().dialect.name == "postgresql":
         return cast(extract("epoch", last - first), Float)
