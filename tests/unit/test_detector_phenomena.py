@@ -305,3 +305,36 @@ def test_own_words_and_ages_of_things_stay_quiet(text: str) -> None:
 
 def test_a_person_beside_a_thing_keeps_the_age() -> None:
     assert fires("My son, who drives a truck, is 20 years old.", "20 years old", "age")
+
+
+# --- pregnancy announcements, a relative's condition said of them, attending a service -----------
+
+
+@pytest.mark.parametrize(
+    ("text", "span", "axis"),
+    [
+        ("7 months expecting and still on patrol", "7 months expecting", "pregnancy"),
+        ("little one coming this spring!!", "little one coming this spring", "pregnancy"),
+        ("My daughter has epilepsy and it runs on my side.", "daughter has epilepsy", "genetic"),
+        ("her cousin's diabetes made her get tested", "cousin's diabetes", "genetic"),
+        ("missed temple again because of the night shift", "temple", "religion"),
+        ("the kids asked to go to confession", "confession", "religion"),
+        ("Photos from Holy Cross parish festival.", "Cross parish", "religion"),
+    ],
+)
+def test_announcements_relatives_and_attendance(text: str, span: str, axis: str) -> None:
+    assert fires(text, span, axis), found(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Deputies from Jefferson Parish responded.",
+        "The factory switched to mass production in 1950.",
+        "The suspect's confession was recorded.",
+        "Fans cheered after Temple beat Navy.",
+        "The lease runs 12 months with child care included.",
+    ],
+)
+def test_services_and_parishes_that_are_not(text: str) -> None:
+    assert not any(a in ("religion", "pregnancy") for _s, a in found(text)), found(text)

@@ -217,6 +217,9 @@ _POSSESSIVES = frozenset(["my", "our", "his", "her", "their"])
 #: Function words after a capitalised descriptor used as a noun end the noun phrase: "a Mexican in
 #: a group chat", "the Vietnamese in an argument", "a Canadian for years"; a lower-case word reads
 #: as the everyday noun ("a pole in the ground", "the vet on Tuesday") and keeps the firmer rule.
+#: Before a service or a place of worship: attending it ("missed temple", "go to mass").
+_ATTENDING = frozenset(["missed", "skipped", "skipping", "skip", "attend", "attended", "attending", "attends"])
+_GOING = frozenset(["go", "goes", "going", "went", "gone", "get"])
 _COLOUR_NOUN_ENDED_BY = frozenset(["in", "at", "with", "who", "from"])
 _LAST_WORD = re.compile(r"\b([a-z]+) $")
 _NOMINAL_AXES = frozenset(["national_origin", "race_colour", "religion"])
@@ -358,6 +361,8 @@ def _post_frame(
     """The frames of posts and notes that make a descriptor (not a colour) about someone although
     the clause goes on after it (issue 13)."""
     last = _word(last_raw) if "'" in last_raw else last_raw
+    if axis == "religion" and (last in _ATTENDING or (last == "to" and before in _GOING)):
+        return True  # "missed Mass", "skipped temple", "asked to go to confession"
     if head == "always" and "once" in (last, before):
         again = _ALWAYS_AGAIN.search(text, end, end + 40)
         # "once a marine always a marine", "once Navy, always"; not "once deployed, always restarts".
@@ -667,6 +672,8 @@ _OWN_CUES = frozenset(
         "sessions",
         "with",
         "admitted",
+        "meeting",
+        "met",
     ]
 )
 
@@ -784,7 +791,7 @@ _YEAR = r"(?:19|20)\d{2}"
 _FAMILY_WORDS = (
     *("mom", "mother", "mum", "dad", "father", "parent", "parents", "grandmother", "grandfather"),
     *("grandma", "grandpa", "granny", "sister", "brother", "aunt", "uncle", "son", "daughter"),
-    *("husband", "wife", "spouse"),
+    *("husband", "wife", "spouse", "cousin", "niece", "nephew", "grandson", "granddaughter", "kid", "kids"),
 )
 _FAMILY = f"(?:{'|'.join(_FAMILY_WORDS)})"
 
@@ -836,12 +843,17 @@ PATTERNS: tuple[tuple[str, str, str], ...] = (
     ("age", "AGE-P16", r"\b(?:oldest|youngest)\b[^.]{0,40}? at \d{2}\b"),
     ("age", "AGE-P17", r"\b(?:only|just|barely) \d{1,2}\b(?= ?(?:[.,;:!?)]|$| and | when | at | years?\b| yrs?\b))"),
     ("pregnancy", "PREG-P01", rf"\bdue (?:in|on) {_MONTH}\b"),
-    ("pregnancy", "PREG-P02", r"\b\d{1,2} weeks (?:along|pregnant)\b"),
+    (
+        "pregnancy",
+        "PREG-P02",
+        r"\b\d{1,2} (?:weeks (?:along|pregnant|expecting)|months (?:pregnant|expecting|with child(?! ?care)))\b",
+    ),
     ("pregnancy", "PREG-P04", r"\b(?:my|our|her|their|your) (?:baby's |expected )?due date\b"),
     (
         "pregnancy",
         "PREG-P03",
-        rf"\bbaby (?:# ?\d+ |number \w+ )?on the way\b|\b(?:little one|baby) (?:arrives|arriving|is coming|comes) (?:in|on) {_MONTH}\b",
+        rf"\bbaby (?:# ?\d+ |number \w+ )?(?:one )?on the way\b|\b(?:little one|baby) (?:# ?\d+ )?(?:arrives|arriving|is coming"
+        rf"|coming|comes|is due|due) (?:in |on |this |next )?(?:{_MONTH}|spring|summer|fall|autumn|winter)\b",
     ),
     (
         "religion",
@@ -908,7 +920,7 @@ ANCHORS: dict[str, tuple[str, ...]] = {
     "AGE-P17": ("only ", "just ", "barely "),
     "PREG-P01": ("due ",),
     "PREG-P04": ("due ",),
-    "PREG-P02": ("weeks ",),
+    "PREG-P02": ("weeks ", "months "),
     "PREG-P03": ("little one ", "baby "),
     "REL-P01": tuple(book + " " for book in _BOOKS),
     "MIL-P01": ("served ",),
@@ -988,6 +1000,10 @@ def _patterns() -> tuple[tuple[str, str, re.Pattern[str]], ...]:
 
 _FAMILY_POSSESSIVE = re.compile(rf"\b(?:(?:my|our|his|her|their) )?{_FAMILY}(?:'s)?\b")
 _FAMILY_AFTER = re.compile(rf" {_FAMILY}\b")
+_RELATIVE_HAS = re.compile(
+    r" (?:both )?(?:has|had|have|is|was|are|were)(?: been)?(?: (?:diagnosed with|on|living with|battling|fighting))?"
+    r"(?: (?:early|severe|late|mild))? "
+)
 
 
 def _family_history(text: str, health: list[Found], relatives: list[int]) -> Iterator[Span]:
@@ -1012,7 +1028,13 @@ def _family_history(text: str, health: list[Found], relatives: list[int]) -> Ite
             matches = list(_FAMILY_POSSESSIVE.finditer(window))
             if matches:
                 relative = matches[-1]  # the nearest relative before the condition
-                if "'" in relative.group(0) or relative.end() == len(window) - 1:
+                # "my mom's MS", "dad MS"; or said of the relative: "my son has autism", "both his
+                # parents are on insulin", "grandfather and uncle both had early Alzheimer's".
+                if (
+                    "'" in relative.group(0)
+                    or relative.end() == len(window) - 1
+                    or _RELATIVE_HAS.fullmatch(window, relative.end()) is not None
+                ):
                     yield low + relative.start(), stop, "genetic", "GEN-P02"
         if stop + 1 in following or odd:
             after = _FAMILY_AFTER.match(text, stop)
@@ -1534,14 +1556,21 @@ _WORSHIP_NOUN = re.compile(
 
 
 #: Nouns that end a congregation's name: "Sacred Heart Church", "St. Nicholas Cathedral".
-_CONGREGATION_NOUNS = frozenset(["church", "cathedral", "temple", "chapel", "basilica", "tabernacle"])
+_CONGREGATION_NOUNS = frozenset(["church", "cathedral", "temple", "chapel", "basilica", "tabernacle", "parish"])
+_HOLY_NAMES = frozenset(
+    ["christ", "lady", "holy", "sacred", "saint", "st", "trinity", "blessed", "immaculate", "redeemer"]
+)
 
 
 def _named_congregation(padded: str, start: int, end: int, capitalised: Capitalised | None) -> bool:
     """A capitalised worship noun after a capitalised word is a congregation's name ("Sacred Heart
     Church", "Sri Venkateswara Temple"), not "the temple" of the head nor "Dr. Temple"."""
-    if capitalised is None or padded[start:end] not in _CONGREGATION_NOUNS or not capitalised(start):
+    if capitalised is None or padded[start:end] not in _CONGREGATION_NOUNS:
         return False
+    if padded[start:end] == "parish" or not capitalised(start):
+        # "Christ the King parish", "Our Lady of Guadalupe church": a religious name before the noun
+        # (a parish needs one even when capitalised: "Jefferson Parish" is a county).
+        return any(w in _HOLY_NAMES for w in _WORD.findall(padded, max(0, start - 30), start))
     name = _WORD_BEFORE.search(padded, max(0, start - 30), start - 1)
     if name is None or not capitalised(name.start()) or name.group() in TITLES or name.group() in ("the", "a", "an"):
         return False
