@@ -88,34 +88,34 @@ def test_false_positive_rate_on_neutral_text_is_at_most_3_percent() -> None:
 def test_social_media_recall() -> None:
     # Issue 13 targets: sentence recall >= 0.97, cue recall >= 0.90 on every axis.
     result = figures(SOCIAL)
-    assert result.cue_recall >= 0.83, report(result)
-    assert result.sentence_recall >= 0.82, report(result)
+    assert result.cue_recall >= 0.92, report(result)
+    assert result.sentence_recall >= 0.92, report(result)
     assert result.false_positive_rate <= 0.03, report(result)
 
 
 def test_adversarial_spellings_recall() -> None:
     # Invisible characters, look-alike letters, leetspeak, misspellings: the normalisation layer's job.
     result = figures(ADVERSARIAL)
-    assert result.cue_recall >= 0.77, report(result)
-    assert result.false_positive_rate <= 0.07, report(result)
+    assert result.cue_recall >= 0.96, report(result)
+    assert result.false_positive_rate <= 0.03, report(result)
 
 
 def test_context_recall() -> None:
     # Adjectives before person nouns and after a subject, nominal uses, ages, places of worship, health.
     result = figures(CONTEXT)
-    assert result.cue_recall >= 0.91, report(result)
-    assert result.sentence_recall >= 0.91, report(result)
+    assert result.cue_recall >= 0.97, report(result)
+    assert result.sentence_recall >= 0.97, report(result)
 
 
 def test_false_positive_rate_on_hard_negatives() -> None:
     # Issue 13 target: at most 2% on neutral text, including professions, places and other people.
     result = figures(NEGATIVES)
     assert result.negatives >= 1000
-    assert result.false_positive_rate <= 0.03, report(result)
+    assert result.false_positive_rate <= 0.01, report(result)
 
 
 def test_every_axis_over_all_files() -> None:
     # Issue 13 target: cue recall >= 0.90 on every axis.
     result = figures(*ALL)
     weakest = min(result.axes, key=lambda a: a.cue_recall)
-    assert weakest.cue_recall >= 0.58, f"weakest axis {weakest.axis} {weakest.cue_recall:.3f}\n" + report(result)
+    assert weakest.cue_recall >= 0.90, f"weakest axis {weakest.axis} {weakest.cue_recall:.3f}\n" + report(result)

@@ -296,12 +296,12 @@ def _person_context(
     assert after is not None  # every group is optional
     comma, first, second = after.groups()
     people = person_words()
-    if any(w is not None and (_word(w) if "'" in w else w) in people for w in (first, second)):
+    head = None if first is None else (_word(first) if "'" in first else first)
+    if head in people or (second is not None and (_word(second) if "'" in second else second) in people):
         return True
     low = max(0, start - 40)
     word = text[start:end]
     colour = word in COLOUR_WORDS
-    head = None if first is None else (_word(first) if "'" in first else first)
     goes_on = not (head is None or comma is not None or head in CLAUSE_END or head in POST_ENDINGS)
     if goes_on and colour and "%" not in text[low:start]:
         # "defended a black in an argument": a colour as a noun for a person, before a preposition.
