@@ -338,3 +338,37 @@ def test_announcements_relatives_and_attendance(text: str, span: str, axis: str)
 )
 def test_services_and_parishes_that_are_not(text: str) -> None:
     assert not any(a in ("religion", "pregnancy") for _s, a in found(text)), found(text)
+
+
+# --- institutions, parties and programmes: about someone, not the subject of general text --------
+
+
+@pytest.mark.parametrize(
+    ("text", "span", "axis"),
+    [
+        ("He joined the army right after high school.", "army", "military_veteran"),
+        ("my uncle did 20 years in the Coast Guard", "Coast Guard", "military_veteran"),
+        ("She donated to the Libertarian Party twice.", "Libertarian Party", "political"),
+        ("The candidate filed an EEOC charge in 2020.", "EEOC", "protected_activity"),
+        ("#ArmyStrong", "#ArmyStrong", "military_veteran"),
+        ("EEOC stuff at work again", "EEOC", "protected_activity"),
+    ],
+)
+def test_institutions_fire_when_someone_has_to_do_with_them(text: str, span: str, axis: str) -> None:
+    assert fires(text, span, axis), found(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The army built the bridge in six weeks.",
+        "The Coast Guard is responsible for search and rescue.",
+        "The Libertarian Party won no seats in the election.",
+        "The EEOC publishes annual statistics on charges.",
+        "Whistleblower protection laws vary from state to state.",
+        "The Mother Lode is a gold-bearing belt in California.",
+        "Veterans Day falls on a Tuesday this year.",
+    ],
+)
+def test_institutions_in_general_text_stay_quiet(text: str) -> None:
+    assert found(text) == [], found(text)

@@ -156,8 +156,11 @@ def person_words() -> frozenset[str]:
     ambiguous descriptor they make it about someone ("a white nurse", "the Mexican mechanic")."""
     words = set(IDENTITY_WORDS)
     for noun in _data("person_nouns.json")["nouns"]:
-        # Matched one word at a time: "security guard" counts by its head word, "fiancé" as "fiance".
-        words.add(term_key(noun).split()[-1])
+        # Matched one word at a time: "security guard" counts by its head word, "fiancé" as "fiance";
+        # "in-laws" and "son-in-law" by none ("whistleblower laws vary from state to state").
+        head = term_key(noun).split()[-1]
+        if head not in ("law", "laws"):
+            words.add(head)
     return frozenset(words)
 
 
@@ -384,6 +387,37 @@ def _post_frame(
         and capitalised(start)
         and not capitalised(start - len(last_raw) - 1)
     )
+
+
+#: Words of a clause that put a person in it: pronouns, and what people do with an institution
+#: ("served in the Coast Guard", "donated to the Green Party", "filed with the EEOC").
+_SOMEONE = frozenset(
+    [
+        *("i", "i'm", "im", "i've", "i'd", "me", "my", "mine", "we", "we're", "us", "our", "you", "you're", "your"),
+        *("u", "ur", "he", "he's", "him", "his", "she", "she's", "her", "they", "they're", "them", "their", "who"),
+        *("proud", "served", "serve", "serving", "joined", "join", "joining", "enlisted", "enlist", "member"),
+        *("members", "retired", "former", "ex", "fellow", "vote", "voted", "voting", "donated", "volunteered"),
+        *("volunteer", "filed", "file", "filing", "called", "reported", "sued", "applied", "claim", "claims"),
+    ]
+)
+
+
+def _someone_in_clause(text: str, start: int, end: int) -> bool:
+    """An institution, a party or a programme as something a person has to do with ("he joined
+    the army", "my workers' comp claim"), not as the subject of general text ("The army built the
+    bridge", "The Green Party won two seats", "OSHA sets standards"): issue 13, encyclopaedia text."""
+    low = max(0, start - 80)
+    cut = _LAST_BREAK.search(text, low, start)
+    words = _WORD.findall(text, cut.start() + 1 if cut else low, start)
+    following = _CLAUSE_REST.match(text, end, end + 60)
+    after = _WORD.findall(following.group()) if following is not None else []
+    if after and (after[0] in LABOUR_AFTER or after[0] in POST_ENDINGS or after[0] in _TOPIC_WORDS):
+        return True  # "EEOC stuff at work again", "army life", "National Guard strong"
+    people = person_words()
+    return any(w in _SOMEONE or _word(w) in people for w in words + after)
+
+
+_CLAUSE_REST = re.compile(f"[^{_BREAKS}]*")
 
 
 #: Words right after a labour word that make it a union, a strike or a complaint someone takes part
@@ -1055,7 +1089,7 @@ _GENERAL, _PLAIN, _PERSON, _CARE, _CLINICIAN = range(5)
 
 #: Context rules of their own, decided in :func:`_fires`: an origin, a labour word, and a word that is
 #: a mention only when it is someone's ("my genome", "your pronouns", "our choir director").
-_OWN_CONTEXTS = frozenset(["origin", "labour", "own"])
+_OWN_CONTEXTS = frozenset(["origin", "labour", "own", "someone"])
 
 
 def _kind(axis: str, rule: str, context: str | None, plural: bool, word: str, also: tuple[str, ...]) -> int:
@@ -1172,6 +1206,9 @@ def _fires(padded: str, view: str, start: int, end: int, term: Term, capitalised
         return _labour_context(padded, start, end)
     if context == "own":
         return _own_clinician(padded, start, end)  # "my genome", not "the fruit fly genome"
+    if context == "someone":
+        # Joined or disguised words ("#ArmyStrong", "E E O C") are posts, someone's own words.
+        return capitalised is None or _someone_in_clause(padded, start, end)
     if axis in _CARE_AXES and _clinician(padded, start, end):
         return _own_clinician(padded, start, end)
     if axis == "military_veteran" and not _military_of(padded, start, end):
