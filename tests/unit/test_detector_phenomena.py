@@ -372,3 +372,17 @@ def test_institutions_fire_when_someone_has_to_do_with_them(text: str, span: str
 )
 def test_institutions_in_general_text_stay_quiet(text: str) -> None:
     assert found(text) == [], found(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "quiet"),
+    [
+        ("Psychiatric nursing became a specialty in the 1950s.", True),
+        ("Wheelchair ramps are required at public entrances.", True),
+        ("Monasteries copied manuscripts in the Middle Ages.", True),
+        ("my wheelchair ramp finally got built", False),
+        ("He spent a year at a Buddhist monastery.", False),
+    ],
+)
+def test_fields_fittings_and_buildings_in_general_text(text: str, quiet: bool) -> None:
+    assert (found(text) == []) is quiet, found(text)

@@ -670,11 +670,15 @@ CARE_OCCUPATIONS = frozenset(
         "volunteer",
         "administrator",
         "provider",
-        # Departments and wards, named as places of care: "oncology wards", "a psychiatric unit".
+        # Departments and wards, named as places of care: "oncology wards", "a psychiatric unit";
+        # fields and fittings named in general text: "psychiatric nursing", "wheelchair ramps".
         "ward",
         "department",
         "unit",
         "wing",
+        "nursing",
+        "medicine",
+        "ramp",
     ]
 )
 #: Before a clinician: the person is someone's own, or is being seen ("my", "sees a", "referred to").
