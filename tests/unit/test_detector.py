@@ -132,6 +132,7 @@ PATTERN_PROBES = {
     "MIL-P01": "He served two tours overseas.",
     "GEN-P01": "Said heart trouble runs in his family.",
     "FAM-P01": "She is caring for her elderly mother.",
+    "AGE-P20": "Bio: 58yo, still riding.",
     "AGE-P21": "Planning my 21st with the whole crew.",
     "ACT-P01": "She reported the racial harassment to her sergeant.",
     "POL-P01": "Vote Dana Ortiz for sheriff this fall.",

@@ -437,7 +437,7 @@ def candidate_resolve(candidate_id: int, item_id: int) -> ResponseReturnValue:
     data = parse(ResolutionBody)
     security = runtime().security
     with transaction() as session:
-        investigation.resolve_item(
+        resolved = investigation.resolve_item(
             session,
             current_user,
             security,
@@ -452,8 +452,7 @@ def candidate_resolve(candidate_id: int, item_id: int) -> ResponseReturnValue:
                 reason=data.reason,
             ),
         )
-        _, items = investigation.checklist_view(session, current_user, security, candidate_id)
-        body = next(item_json(i) for i in items if i.item.id == item_id)
+        body = item_json(resolved)
     return jsonify(body)
 
 

@@ -217,6 +217,8 @@ POST_ENDINGS = frozenset(
 _TOPIC_WORDS = frozenset(["life", "lyfe", "stuff", "thing", "things", "drama", "journey", "struggles"])
 _NOT_TOPICS = frozenset(["old", "young", "new", "single", "straight", "independent", "native", "senior", "minor"])
 _POSSESSIVES = frozenset(["my", "our", "his", "her", "their"])
+#: After "always" in "once a marine always a marine": the descriptor again, or nothing more.
+_ALWAYS_AGAIN = re.compile(r" always,?(?: an?)? ([a-z']+)|( always)(?:[^a-z0-9%']|$)")
 #: Function words after a capitalised descriptor used as a noun end the noun phrase: "a Mexican in
 #: a group chat", "the Vietnamese in an argument", "a Canadian for years"; a lower-case word reads
 #: as the everyday noun ("a pole in the ground", "the vet on Tuesday") and keeps the firmer rule.
@@ -904,6 +906,8 @@ PATTERNS: tuple[tuple[str, str, str], ...] = (
         r"\bserved (?:\w+ ){0,3}(?:tours?|in the (?:army|navy|marines|air force|coast guard|military|national guard|reserves?))\b",
     ),
     ("genetic", "GEN-P01", r"\bruns? in (?:my|the|our|his|her) family\b"),
+    # "58yo", "29 y/o", "29 yo": the short form of "years old".
+    ("age", "AGE-P20", r"(?<![.,])\b\d{1,2} ?y ?o\b"),
     # "my 21st is next week", "celebrating her 50th": a birthday named by its ordinal alone.
     (
         "age",
@@ -964,6 +968,9 @@ ANCHORS: dict[str, tuple[str, ...]] = {
     "MIL-P01": ("served ",),
     "GEN-P01": ("family",),
     # In the word view, as the automaton reads them: "21st" is "2ist" there (:data:`STAND_INS`).
+    "AGE-P20": tuple(
+        f"{n}{form} ".translate(_STAND_IN_TABLE) for n in range(1, 100) for form in ("yo", " yo", " y o", "y o")
+    ),
     "AGE-P21": tuple(
         f"{n}{'th' if n <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')} ".translate(_STAND_IN_TABLE)
         for n in range(13, 100)
@@ -1020,6 +1027,7 @@ LEADS: dict[str, int | None] = {
     "REL-P01": 0,
     "MIL-P01": 0,
     "GEN-P01": 12,
+    "AGE-P20": 0,
     "AGE-P21": 6,
     "ACT-P01": 0,
     "POL-P01": 30,
@@ -1405,25 +1413,6 @@ def _ages_beside_names(padded: str, capitalised: Capitalised | None) -> Iterator
                 yield match.start(1), match.end(1), "age", rule
 
 
-#: "58yo", "29 y/o", "29 yo" (AGE-P20): the short form of "years old", which no word anchors ("58yo"
-#: is one word); found by ``str.find`` of "yo" and "y/o" and checked for the number just before.
-_SHORT_AGE = re.compile(r"(?<![\w.,])(\d{1,2}) ?$")
-#: After "always" in "once a marine always a marine": the descriptor again, or nothing more.
-_ALWAYS_AGAIN = re.compile(r" always,?(?: an?)? ([a-z']+)|( always)(?:[^a-z0-9%']|$)")
-_SHORT_AGE_MARKS = ("yo", "y o")  # normalised: "y/o" reads "y o"
-
-
-def _short_ages(padded: str) -> Iterator[Span]:
-    for mark in _SHORT_AGE_MARKS:
-        for at in _all(padded, mark):
-            stop = at + len(mark)
-            if padded[stop].isalnum() or padded[at - 1].isalpha():
-                continue  # "you", "toyota", "mayo"
-            number = _SHORT_AGE.search(padded, max(0, at - 3), at)
-            if number is not None:
-                yield number.start(1), stop, "age", "AGE-P20"
-
-
 #: Things whose age is given like a person's: "a 40-year-old pickup", "a 15-year-old single
 #: malt". A leak is worse than a false alarm, so an age stays a mention unless a thing follows.
 AGED_THINGS = frozenset(
@@ -1665,8 +1654,6 @@ def _detect_padded(
     health = [s for s in lexical if s[2] == "disability_health"]
     others += _family_history(padded, health, marks.pop(FAMILY, []))
     others += _ages_beside_names(padded, capitalised)
-    if "yo" in padded or "y o" in padded:
-        others += _short_ages(padded)
     # Lexical religion spans have grown to the congregation's name in the scan already.
     found: list[Found] = [(*s, _confidence(padded, s[0], s[1])) for s in others]
     lexical += [_with_place_of_worship(padded, s, capitalised) if s[2] == "religion" else s for s in found]

@@ -24,7 +24,6 @@ from vetting.models import (
     Candidate,
     ChecklistVersionItem,
     Consent,
-    ItemResolution,
     ResolutionStatus,
     SearchLogEntry,
     SignatureMethod,
@@ -255,8 +254,9 @@ def _resolution_problems(
 
 def resolve_item(
     session: Session, actor: User, security: Security, candidate_id: int, item_id: int, data: ResolutionInput
-) -> ItemResolution:
-    """Resolve one checklist item with its searches and the searcher's attestation (R1, R5, R6, PC-02).
+) -> ItemView:
+    """Resolve one checklist item with its searches and the searcher's attestation (R1, R5, R6, PC-02);
+    returns the item as resolved, with its search log (only that item's searches are opened).
     Resolving an item again overwrites its status and sealed notes: never for a held candidate (RET-02)."""
     candidate = get_for_work(session, actor, candidate_id)
     if any(r.item_id == item_id for r in candidate.resolutions):
@@ -306,7 +306,7 @@ def resolve_item(
         searches=len(data.searches),
         attested=True,
     )
-    return resolution
+    return checklist_items(session, security, candidate, only=item.id)[0]
 
 
 def complete_search(session: Session, actor: User, candidate_id: int) -> Candidate:
@@ -377,15 +377,19 @@ def checklist_view(
     return candidate, checklist_items(session, security, candidate)
 
 
-def checklist_items(session: Session, security: Security, candidate: Candidate) -> list[ItemView]:
-    """The decrypted checklist and search log; the caller has checked access and audits the view."""
+def checklist_items(
+    session: Session, security: Security, candidate: Candidate, *, only: int | None = None
+) -> list[ItemView]:
+    """The decrypted checklist and search log (``only``: of that item alone); the caller has
+    checked access and audits the view."""
     vault = CandidateVault(security.keyring, candidate)
     version = candidate.cycle.checklist_version
     resolutions = {r.item_id: r for r in candidate.resolutions}
     searches: dict[int, list[SearchView]] = {}
-    for entry in session.scalars(
-        select(SearchLogEntry).where(SearchLogEntry.candidate_id == candidate.id).order_by(SearchLogEntry.searched_at)
-    ):
+    logged = select(SearchLogEntry).where(SearchLogEntry.candidate_id == candidate.id)
+    if only is not None:
+        logged = logged.where(SearchLogEntry.item_id == only)
+    for entry in session.scalars(logged.order_by(SearchLogEntry.searched_at)):
         searches.setdefault(entry.item_id, []).append(
             SearchView(
                 entry.id,
@@ -398,6 +402,8 @@ def checklist_items(session: Session, security: Security, candidate: Candidate) 
         )
     views = []
     for item in version.items if version else []:
+        if only is not None and item.id != only:
+            continue
         r = resolutions.get(item.id)
         views.append(
             ItemView(
