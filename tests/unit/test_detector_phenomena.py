@@ -386,3 +386,26 @@ def test_institutions_in_general_text_stay_quiet(text: str) -> None:
 )
 def test_fields_fittings_and_buildings_in_general_text(text: str, quiet: bool) -> None:
     assert (found(text) == []) is quiet, found(text)
+
+
+# --- epithets with an everyday sense, in frames of abuse ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "span", "axis"),
+    [
+        ("lol typical geezer behavior at the meeting", "geezer", "age"),
+        ("get these mutants out of my feed", "mutants", "genetic"),
+        ("another fossil moved into the corner office", "fossil", "age"),
+    ],
+)
+def test_epithets_in_frames_of_abuse(text: str, span: str, axis: str) -> None:
+    assert fires(text, span, axis), found(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["A fossil was found in the quarry.", "The breeder sold us a puppy.", "These mutants of the gene were rare."],
+)
+def test_everyday_senses_of_epithets_stay_quiet(text: str) -> None:
+    assert found(text) == [], found(text)

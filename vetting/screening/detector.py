@@ -1108,6 +1108,8 @@ def _kind(axis: str, rule: str, context: str | None, plural: bool, word: str, al
     """Which rules an undisguised hit of ``word`` (a key of the word view, unpadded) needs."""
     if also or axis == "religion" or context in _OWN_CONTEXTS or word in _NAME_LIKE or word in _MILITARY_OF_WORDS:
         return _GENERAL
+    if context == "person" and "-S" in rule:
+        return _GENERAL  # an epithet with an everyday sense: its frames of abuse are read in :func:`_fires`
     if axis in _CARE_AXES:
         return _CLINICIAN if _singular(word.rsplit(" ", 1)[-1]) in CLINICIANS else _CARE
     if context is None or (plural and "-S" not in rule):
@@ -1227,10 +1229,38 @@ def _fires(padded: str, view: str, start: int, end: int, term: Term, capitalised
         return False
     if context == "person" and axis == "religion" and _named_congregation(padded, start, end, capitalised):
         return True
-    # A slur's plural is no sign of people ("monkeys"): it keeps its context rule.
-    group = plural and "-S" not in rule
+    # A slur's plural is no sign of people ("monkeys"): it keeps its context rule, or a frame of abuse.
+    slur = "-S" in rule
     # A whole-word key ends on the space after its word: ``end`` is the word's end.
-    return context != "person" or _person_context(padded, start, end, group, axis, capitalised)
+    return (
+        context != "person"
+        or (slur and _abuse_frame(padded, start, end))
+        or _person_context(padded, start, end, plural and not slur, axis, capitalised)
+    )
+
+
+#: Words around an epithet that has an everyday sense ("coon", "fossil", "breeder", "squid") that
+#: make it abuse of people: "typical X behavior", "which of you Xs", "get these Xs out", "another X
+#: moved in", "all Xs should be banned", "called him a X" (issue 13, real posts).
+_ABUSE_BEFORE = frozenset(["you", "typical", "another", "called", "dirty", "filthy", "stupid"])
+_ABUSE_AFTER = frozenset(["behavior", "behaviour", "everywhere", "ruining", "moved", "parked", "should"])
+
+
+def _abuse_frame(padded: str, start: int, end: int) -> bool:
+    following = _NEXT_WORD.match(padded, end, end + 30)
+    if following is not None and following.group(1) in _ABUSE_AFTER:
+        return True
+    before = _LAST_WORD.search(padded, max(0, start - 20), start)
+    if before is None:
+        return False
+    word = before.group(1)
+    if word in ("these", "those"):
+        return following is not None and following.group(1) == "out"  # "get these Xs out of here"
+    # "got called a mutant": the article after a verb of calling counts too.
+    if word in ("a", "an"):
+        earlier = _LAST_WORD.search(padded, max(0, before.start() - 20), before.start())
+        return earlier is not None and earlier.group(1) in ("called", "call", "calling", "typical")
+    return word in _ABUSE_BEFORE
 
 
 #: Before a surname: "Dr. Black", "Mr. Brown", "Judge White".
