@@ -72,6 +72,15 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return create_engine(url, pool_pre_ping=True, hide_parameters=True, **kwargs)
 
 
+_HELD = "held"
+
+
+def _hold(session: Session, instance: object) -> None:
+    held = session.info.get(_HELD)
+    if held is not None:
+        held.append(instance)
+
+
 class Database:
     """Owns the engine and hands out transactions; built once in ``create_app``."""
 
@@ -87,10 +96,17 @@ class Database:
         event.listen(self.sessionmaker, "after_soft_rollback", writer.forget_pending)
         event.listen(self.sessionmaker, "after_soft_rollback", _run_undo)
         event.listen(self.sessionmaker, "after_commit", _forget_undo)
+        event.listen(self.sessionmaker, "loaded_as_persistent", _hold)
 
     @contextmanager
-    def transaction(self) -> Iterator[Session]:
+    def transaction(self, *, hold: bool = False) -> Iterator[Session]:
         """Yield a session inside one transaction: commit on success, roll back on error.
+
+        ``hold``: keep every object the session loads until it closes. The identity map holds
+        objects weakly, so one a service has let go of (a finding it resolved a mention of) is
+        loaded again, with all its eager loads, by the next service of the same request; a
+        request's unit of work reads a page at most, so holding it costs little (issue 17).
+        Long jobs leave it off.
 
         A :class:`DomainError` carrying a ``refusal`` is recorded in the audit log in a
         transaction of its own after the rollback, so the refused change leaves nothing
@@ -98,6 +114,8 @@ class Database:
         """
         try:
             with self.sessionmaker() as session, session.begin():
+                if hold:
+                    session.info[_HELD] = []
                 yield session
         except DomainError as error:
             if error.refusal is not None:

@@ -18,8 +18,9 @@ def runtime() -> Runtime:
 
 @contextmanager
 def transaction() -> Iterator[Session]:
-    """The request's unit of work: commit on success, roll back on any error."""
-    with runtime().db.transaction() as session:
+    """The request's unit of work: commit on success, roll back on any error; what it loads stays
+    loaded until it ends (:meth:`vetting.db.Database.transaction`)."""
+    with runtime().db.transaction(hold=True) as session:
         yield session
 
 

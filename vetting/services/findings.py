@@ -12,7 +12,7 @@ from datetime import date, datetime
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from vetting import policy
 from vetting.audit.events import Event
@@ -362,7 +362,11 @@ def get_finding(session: Session, actor: User, security: Security, finding_id: i
     record(session, actor, Event.FINDING_VIEWED, subject=finding)
     view = view_of(finding, CandidateVault(security.keyring, finding.candidate))
     resolvers = {m.resolved_by_id for m in view.mentions if m.resolved_by_id is not None}
-    people = {row.id: row.name for row in session.execute(select(User.id, User.name).where(User.id.in_(resolvers)))}
+    people = (
+        {row.id: row.name for row in session.execute(select(User.id, User.name).where(User.id.in_(resolvers)))}
+        if resolvers
+        else {}
+    )
     return replace(view, author_refusal=policy.release_author_refusal(actor, finding), people=people)
 
 
@@ -413,7 +417,8 @@ def findings_of(
     vault = CandidateVault(security.keyring, candidate)
     rows = paginate(
         session,
-        select(Finding).where(Finding.candidate_id == candidate.id),
+        # The candidate is loaded already: joining it again would load its eager collections again.
+        select(Finding).where(Finding.candidate_id == candidate.id).options(lazyload(Finding.candidate)),
         [Key(Finding.id)],
         page or PageRequest(),
         name=f"findings/{candidate.id}",
@@ -427,7 +432,12 @@ def views_of(
     """The candidate's findings, decrypted; the caller has checked access and audits the view.
     With ``reader``, each says whether the reader wrote it (and so cannot release it)."""
     vault = CandidateVault(security.keyring, candidate)
-    rows = session.scalars(select(Finding).where(Finding.candidate_id == candidate.id).order_by(Finding.id))
+    rows = session.scalars(
+        select(Finding)
+        .where(Finding.candidate_id == candidate.id)
+        .order_by(Finding.id)
+        .options(lazyload(Finding.candidate))  # loaded already (see findings_of)
+    )
     return [
         replace(view_of(f, vault), author_refusal=policy.release_author_refusal(reader, f) if reader else None)
         for f in rows
