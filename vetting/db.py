@@ -78,7 +78,15 @@ _HELD = "held"
 def _hold(session: Session, instance: object) -> None:
     held = session.info.get(_HELD)
     if held is not None:
-        held.append(instance)
+        held[id(instance)] = instance
+
+
+def _let_go(session: Session, instance: object) -> None:
+    """An expunged object is no longer the session's to keep (a batched read that expunges as it
+    goes stays as small as before)."""
+    held = session.info.get(_HELD)
+    if held is not None:
+        held.pop(id(instance), None)
 
 
 class Database:
@@ -97,6 +105,7 @@ class Database:
         event.listen(self.sessionmaker, "after_soft_rollback", _run_undo)
         event.listen(self.sessionmaker, "after_commit", _forget_undo)
         event.listen(self.sessionmaker, "loaded_as_persistent", _hold)
+        event.listen(self.sessionmaker, "persistent_to_detached", _let_go)
 
     @contextmanager
     def transaction(self, *, hold: bool = False) -> Iterator[Session]:
@@ -115,7 +124,7 @@ class Database:
         try:
             with self.sessionmaker() as session, session.begin():
                 if hold:
-                    session.info[_HELD] = []
+                    session.info[_HELD] = {}
                 yield session
         except DomainError as error:
             if error.refusal is not None:
