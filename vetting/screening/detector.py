@@ -773,8 +773,8 @@ def _care_fires(padded: str, start: int, end: int, term: Term, capitalised: Capi
 #: (axis, rule, its context rule ("person", "origin" or none), is a plural form, the form as
 #: written for a term with digits or symbols ("12-step", "brca1"), else ``None``, the other axes
 #: a slur is reported on, which rules of :func:`_fires` it needs when it stands undisguised
-#: (:func:`_kind`)) of a lexicon key.
-Term = tuple[str, str, str | None, bool, str | None, tuple[str, ...], int]
+#: (:func:`_kind`), the key's word as the word view reads it) of a lexicon key.
+Term = tuple[str, str, str | None, bool, str | None, tuple[str, ...], int, str]
 _NOT_WORD = re.compile(r"[^\w]|_")
 
 
@@ -1123,7 +1123,7 @@ def _term(axis: str, entry: dict[str, Any], form: str, plural: bool, literal: bo
     kind = _kind(axis, entry["rule"], context, plural, key[1:-1], also)
     # A term written with digits ("e-4", "brca1") must be met as written: "3 a.m." reads "e a"
     # in the word view too.
-    return (axis, entry["rule"], context, plural, _as_words(form) if literal else None, also, kind)
+    return (axis, entry["rule"], context, plural, _as_words(form) if literal else None, also, kind, key[1:-1])
 
 
 @cache
@@ -1205,7 +1205,7 @@ class Scan(NamedTuple):
 
 def _fires(padded: str, view: str, start: int, end: int, term: Term, capitalised: Capitalised | None) -> bool:
     """Whether a lexicon hit is a mention: read as written, in the context its term needs."""
-    axis, rule, context, plural, as_written, _also, _kind = term
+    axis, rule, context, plural, as_written, _also, _kind, _word_read = term
     if view[start:end] != padded[start:end]:
         if as_written is not None:
             if _as_words(padded[start:end]) != as_written:
@@ -1310,32 +1310,35 @@ def _scan(padded: str, view: str, capitalised: Capitalised | None) -> Scan:
     windows: dict[int, list[Window]] = {}
     blocked: list[tuple[int, int]] = []
     marks: dict[str, list[int]] = {}
-    add = lexical.append
+    # Names bound locally: this loop runs once per hit, some 8,000 times in 1 MB of notes.
+    add, block, person, care, fires_fully = lexical.append, blocked.append, _person_context, _care_fires, _fires
+    worship, plain, person_kind, certain = _with_place_of_worship, _PLAIN, _PERSON, CERTAIN
     for end, (back, term, extra) in _automaton().iter(view):
         start = end - back  # after the key's leading space
         # Not the tail of a contraction or name (:func:`starts_word`, inlined: this loop is the hot path).
         if term is not None and (padded[start - 1] != "'" or not padded[start - 2].isalnum()):
             kind = term[6]
-            if kind and view[start:end] == padded[start:end]:
-                if kind == _PLAIN:
+            # Undisguised: the text reads as the key's word (``view[start:end]``) with no stand-in.
+            if kind and padded.startswith(term[7], start):
+                if kind == plain:
                     fires = True
-                elif kind == _PERSON:
-                    fires = _person_context(padded, start, end, False, term[0], capitalised)
+                elif kind == person_kind:
+                    fires = person(padded, start, end, False, term[0], capitalised)
                 else:
-                    fires = _care_fires(padded, start, end, term, capitalised)
+                    fires = care(padded, start, end, term, capitalised)
                 if fires:
-                    add((start, end, term[0], term[1], CERTAIN))
-                elif " " in padded[start:end]:
-                    blocked.append((start, end))  # "the Dominican Republic" named as a place: not "Dominican"
-            elif _fires(padded, view, start, end, term, capitalised):
+                    add((start, end, term[0], term[1], certain))
+                elif " " in term[7]:
+                    block((start, end))  # "the Dominican Republic" named as a place: not "Dominican"
+            elif fires_fully(padded, view, start, end, term, capitalised):
                 # A hit read through a stand-in ("canc3r") is a reading to look at twice.
-                disguised = view[start:end] != padded[start:end] and _DISGUISE.search(padded, start, end)
-                confidence = POSSIBLE if disguised else CERTAIN
+                disguised = not padded.startswith(term[7], start) and _DISGUISE.search(padded, start, end)
+                confidence = POSSIBLE if disguised else certain
                 for axis in (term[0], *term[5]):
                     span = (start, end, axis, term[1], confidence)
-                    add(_with_place_of_worship(padded, span, capitalised) if axis == "religion" else span)
+                    add(worship(padded, span, capitalised) if axis == "religion" else span)
             elif " " in padded[start:end]:
-                blocked.append((start, end))
+                block((start, end))
         if extra is not None:
             _note(extra, start, end, windows, blocked, marks)
     return Scan(lexical, windows, blocked, marks)
