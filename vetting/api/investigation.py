@@ -437,7 +437,7 @@ def candidate_resolve(candidate_id: int, item_id: int) -> ResponseReturnValue:
     data = parse(ResolutionBody)
     security = runtime().security
     with transaction() as session:
-        resolved = investigation.resolve_item(
+        resolved = investigation.resolve_item_and_view(
             session,
             current_user,
             security,

@@ -37,7 +37,6 @@ from vetting.models import (
     ItemResolution,
     Recommendation,
     ResolutionStatus,
-    ResponseKind,
     User,
 )
 from vetting.pdf import Reports
@@ -363,10 +362,7 @@ def summary(session: Session, actor: User, security: Security, candidate_id: int
     candidate = decisions.board_candidate(session, actor, candidate_id)
     state = decisions.board_state(session, actor, security, candidate.id)
     # The open disputes are among the responses the board's record already read (R7).
-    disputed = {
-        int(f) for r in state.responses if r.kind is ResponseKind.DISPUTE and r.closed_at is None for f in r.finding_ids
-    }
-    released = released_findings(session, security, candidate, disputed=disputed)
+    released = released_findings(session, security, candidate, disputed=state.disputed_finding_ids)
     cycle = candidate.cycle
     item_ids = {i.id for i in cycle.checklist_version.items} if cycle.checklist_version else set()
     statuses = Counter(r.status for r in candidate.resolutions if r.item_id in item_ids)

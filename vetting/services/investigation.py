@@ -24,6 +24,7 @@ from vetting.models import (
     Candidate,
     ChecklistVersionItem,
     Consent,
+    ItemResolution,
     ResolutionStatus,
     SearchLogEntry,
     SignatureMethod,
@@ -254,9 +255,8 @@ def _resolution_problems(
 
 def resolve_item(
     session: Session, actor: User, security: Security, candidate_id: int, item_id: int, data: ResolutionInput
-) -> ItemView:
-    """Resolve one checklist item with its searches and the searcher's attestation (R1, R5, R6, PC-02);
-    returns the item as resolved, with its search log (only that item's searches are opened).
+) -> ItemResolution:
+    """Resolve one checklist item with its searches and the searcher's attestation (R1, R5, R6, PC-02).
     Resolving an item again overwrites its status and sealed notes: never for a held candidate (RET-02)."""
     candidate = get_for_work(session, actor, candidate_id)
     if any(r.item_id == item_id for r in candidate.resolutions):
@@ -306,7 +306,19 @@ def resolve_item(
         searches=len(data.searches),
         attested=True,
     )
-    return checklist_items(session, security, candidate, only=item.id)[0]
+    return resolution
+
+
+def resolve_item_and_view(
+    session: Session, actor: User, security: Security, candidate_id: int, item_id: int, data: ResolutionInput
+) -> ItemView:
+    """:func:`resolve_item`, then the item as resolved with its search log, for an answer that
+    shows it: only that item's searches are opened, and the opening is audited like any view of
+    the checklist (§4)."""
+    resolve_item(session, actor, security, candidate_id, item_id, data)
+    candidate = get_for_work(session, actor, candidate_id)
+    record(session, actor, Event.CANDIDATE_CHECKLIST_VIEWED, subject=candidate)
+    return checklist_items(session, security, candidate, only=item_id)[0]
 
 
 def complete_search(session: Session, actor: User, candidate_id: int) -> Candidate:

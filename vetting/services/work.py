@@ -75,9 +75,12 @@ def rows_of(session: Session, candidate_id: int, item_ids: Sequence[int]) -> lis
 def refresh(session: Session, candidate: Candidate) -> None:
     """Rebuild ``candidate``'s work rows from their searches and resolutions, in the caller's
     transaction. The candidate's row is locked first, so two people resolving items of one
-    candidate at once rebuild one after the other, each seeing the other's committed rows."""
+    candidate at once rebuild one after the other, each seeing the other's committed rows.
+    ``FOR NO KEY UPDATE``: the rows just written hold a key-share lock on the candidate (their
+    foreign key), which a plain ``FOR UPDATE`` would wait on in the other transaction, and that one
+    on ours: a deadlock (PostgreSQL; SQLite runs one writer at a time)."""
     session.flush()
-    session.execute(select(Candidate.id).where(Candidate.id == candidate.id).with_for_update())
+    session.execute(select(Candidate.id).where(Candidate.id == candidate.id).with_for_update(key_share=True))
     version = candidate.cycle.checklist_version
     rows = rows_of(session, candidate.id, [i.id for i in version.items] if version else [])
     session.execute(delete(CandidateWork).where(CandidateWork.candidate_id == candidate.id))
