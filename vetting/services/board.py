@@ -186,13 +186,18 @@ def _candidate(
 
 
 def _checklist_label(session: Session, cycle: Cycle) -> str | None:
-    """The cycle's checklist as "<template> v<n>", reading the template's name only (its draft
-    items, which loading the template brings, are no business of the board)."""
+    """The cycle's checklist's :attr:`~ChecklistVersion.label`, its template loaded without the
+    draft items and versions that loading it brings by default (no business of the board)."""
     version = cycle.checklist_version
     if version is None:
         return None
-    name = session.scalar(select(ChecklistTemplate.name).where(ChecklistTemplate.id == version.template_id))
-    return f"{name} v{version.number}"
+    template = session.get(
+        ChecklistTemplate,
+        version.template_id,
+        options=[lazyload(ChecklistTemplate.draft_items), lazyload(ChecklistTemplate.versions)],
+    )
+    assert template is version.template  # from the identity map, not loaded again
+    return version.label
 
 
 def _resolved_count(item_ids: list[int]) -> ColumnElement[int]:

@@ -170,19 +170,27 @@ def final_decision(session: Session, candidate: Candidate) -> Decision | None:
     return _decision(session, candidate, DecisionStatus.FINAL)
 
 
+def _latest_decisions(
+    session: Session, candidate_ids: list[int], *, recorders: bool = True
+) -> dict[tuple[int, DecisionStatus], Decision]:
+    """The newest final decision and the newest proposal of each candidate, in one query;
+    ``recorders``: with the account of who recorded each (a view shows it, a label does not)."""
+    query = select(Decision).where(
+        Decision.candidate_id.in_(candidate_ids), Decision.status.in_([DecisionStatus.FINAL, DecisionStatus.PROPOSED])
+    )
+    if not recorders:
+        query = query.options(lazyload(Decision.recorded_by))
+    latest: dict[tuple[int, DecisionStatus], Decision] = {}
+    for row in session.scalars(query.order_by(Decision.id)):
+        latest[(row.candidate_id, row.status)] = row  # the newest of each kind wins
+    return latest
+
+
 def _final_and_proposal(session: Session, candidate: Candidate) -> tuple[Decision | None, Decision | None]:
     """:func:`final_decision` and :func:`pending_proposal` in one query."""
-    latest: dict[DecisionStatus, Decision] = {}
-    for row in session.scalars(
-        select(Decision)
-        .where(
-            Decision.candidate_id == candidate.id, Decision.status.in_([DecisionStatus.FINAL, DecisionStatus.PROPOSED])
-        )
-        .order_by(Decision.id)
-    ):
-        latest[row.status] = row  # the newest of each kind wins
-    final = latest.get(DecisionStatus.FINAL)
-    return final, None if final else latest.get(DecisionStatus.PROPOSED)
+    latest = _latest_decisions(session, [candidate.id])
+    final = latest.get((candidate.id, DecisionStatus.FINAL))
+    return final, None if final else latest.get((candidate.id, DecisionStatus.PROPOSED))
 
 
 def pending_proposal(session: Session, candidate: Candidate) -> Decision | None:
@@ -757,14 +765,7 @@ def statuses_of(session: Session, listed: list[Candidate]) -> dict[int, str]:
     ids = [c.id for c in listed]
     if not ids:
         return {}
-    latest: dict[tuple[int, DecisionStatus], Decision] = {}
-    for row in session.scalars(
-        select(Decision)
-        .where(Decision.candidate_id.in_(ids), Decision.status.in_([DecisionStatus.FINAL, DecisionStatus.PROPOSED]))
-        .order_by(Decision.id)
-        .options(lazyload(Decision.recorded_by))  # who recorded it is not part of the label
-    ):
-        latest[(row.candidate_id, row.status)] = row  # the newest of each kind wins
+    latest = _latest_decisions(session, ids, recorders=False)
     boards: dict[int, set[int]] = {}
     for c in listed:  # once per cycle, not per candidate
         if c.cycle_id not in boards:

@@ -39,6 +39,7 @@ from vetting.services.context import Security
 from vetting.services.cycles import get_cycle
 from vetting.services.investigation import ItemView, checklist_items
 from vetting.services.paging import Key, Page, PageRequest, paginate
+from vetting.services.work import count_where
 from vetting.uniformity_matrix import (
     DEVIATION_LABELS,
     FAR_BELOW,
@@ -184,8 +185,10 @@ def _cycle_stats(session: Session, cycle: Cycle, item_ids: list[int]) -> _Stats:
             medians_sql.c.n,
             medians_sql.c.span,
             func.sum(ranked.c.unable),
-            _count(and_(ranked.c.complete, ranked.c.n < FAR_BELOW * medians_sql.c.n)),
-            _count(and_(ranked.c.complete, medians_sql.c.span > 0, ranked.c.span < FAR_BELOW * medians_sql.c.span)),
+            count_where(and_(ranked.c.complete, ranked.c.n < FAR_BELOW * medians_sql.c.n)),
+            count_where(
+                and_(ranked.c.complete, medians_sql.c.span > 0, ranked.c.span < FAR_BELOW * medians_sql.c.span)
+            ),
         )
         .select_from(ranked)
         .outerjoin(medians_sql, true())
@@ -239,11 +242,6 @@ def _stray_candidates(session: Session, cycle: Cycle) -> int:
         .where(in_cycle, SearchLogEntry.item_id.in_(others)),
     ).subquery()
     return session.scalar(select(func.count()).select_from(worked)) or 0
-
-
-def _count(condition: ColumnElement[bool]) -> ColumnElement[int]:
-    """How many rows meet ``condition`` (``COUNT(*) FILTER`` in a form SQLite knows too)."""
-    return func.sum(case((condition, 1), else_=0))
 
 
 def _seconds(

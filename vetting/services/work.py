@@ -28,7 +28,7 @@ _ZERO = {
 }
 
 
-def _count(condition: ColumnElement[bool]) -> ColumnElement[int]:
+def count_where(condition: ColumnElement[bool]) -> ColumnElement[int]:
     """How many rows meet ``condition`` (``COUNT(*) FILTER`` in a form SQLite knows too)."""
     return func.sum(case((condition, 1), else_=0))
 
@@ -55,9 +55,9 @@ def rows_of(session: Session, candidate_id: int, item_ids: Sequence[int]) -> lis
         select(
             ItemResolution.resolved_by_id,
             func.count(),
-            _count(unable),
-            _count(resolution_on),
-            _count(resolution_on & unable),
+            count_where(unable),
+            count_where(resolution_on),
+            count_where(resolution_on & unable),
         )
         .where(ItemResolution.candidate_id == candidate_id)
         .group_by(ItemResolution.resolved_by_id)
